@@ -1,0 +1,16 @@
+"""Agent-based simulator of tumour growth, dormancy, senescence and metastatic seeding.
+
+Public API (DESIGN.md "Public contract"): :func:`load_config`, :class:`TumorModel`,
+:func:`load_run`, :func:`abm.fields.steady_state`, and :func:`run_scenario` /
+:func:`resume_run` behind the ``abm`` command.
+"""
+__version__ = "0.1.0"
+
+from . import fields
+from .config import load_config
+from .io import load_run
+from .model import TumorModel
+from .runner import resume_run, run_scenario
+
+__all__ = ["TumorModel", "fields", "load_config", "load_run", "resume_run", "run_scenario",
+           "__version__"]

@@ -1,0 +1,133 @@
+"""Tumour cells as a structure-of-arrays with stable rows and a free list.
+
+A live cell keeps its row for life: the lattice's occupancy array, thin Mesa agents and
+lineage all point at rows and never need re-pointing. Dead rows go on a free list and are
+reused by later births; kernels loop up to the high-water mark and skip dead rows.
+Each cell also has our own monotonic ``id`` and its mother's ``parent_id`` (-1 for founders),
+which are what the HDF5 output records.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+PHASES = {"proliferating": 0, "quiescent": 1, "dormant": 2, "senescent": 3,
+          "apoptotic": 4, "necrotic": 5}
+"""Phase codes stored in ``CellTable.phase`` and in the HDF5 ``cells/phase`` enum."""
+PROLIFERATING, QUIESCENT, DORMANT, SENESCENT, APOPTOTIC, NECROTIC = range(6)
+
+KINDS = {"tumor": 0}
+"""Kind codes of the HDF5 ``cells/kind`` enum (immune cells join in later issues)."""
+TUMOR = 0
+
+_COUNTER_HWM, _COUNTER_NFREE, _COUNTER_NEXT_ID = range(3)
+
+
+class CellTable:
+    """Columns of per-cell data; row ``r`` is one cell while ``alive[r]``.
+
+    Columns (length ``capacity``): ``alive`` bool, ``id`` / ``parent_id`` int64, ``x`` / ``y``
+    int32 lattice site, ``kind`` / ``phase`` int8 codes, ``birth_min`` float64 (min),
+    ``oxygen`` float64 local O2 (mmHg, gathered each step), and ``state`` float64
+    ``[capacity, n_state]`` owned by the phenotype program (its column names are the
+    program's ``state_names``).
+
+    ``counters`` int64[3] holds the high-water mark, the free-list length and the next id; it is
+    an array so that kernels can update it in place.
+    """
+
+    _COLUMNS = {"alive": np.bool_, "id": np.int64, "parent_id": np.int64, "x": np.int32,
+                "y": np.int32, "kind": np.int8, "phase": np.int8, "birth_min": np.float64,
+                "oxygen": np.float64}
+
+    def __init__(self, capacity: int, n_state: int):
+        capacity = max(int(capacity), 16)
+        for name, dtype in self._COLUMNS.items():
+            setattr(self, name, np.zeros(capacity, dtype=dtype))
+        self.state = np.zeros((capacity, n_state), dtype=np.float64)
+        self.free = np.zeros(capacity, dtype=np.int64)
+        self.counters = np.zeros(3, dtype=np.int64)
+
+    @property
+    def capacity(self) -> int:
+        """Number of allocated rows."""
+        return self.alive.shape[0]
+
+    @property
+    def hwm(self) -> int:
+        """High-water mark: rows ≥ hwm have never been used."""
+        return int(self.counters[_COUNTER_HWM])
+
+    @property
+    def next_id(self) -> int:
+        """The id the next new cell will get."""
+        return int(self.counters[_COUNTER_NEXT_ID])
+
+    @property
+    def count(self) -> int:
+        """Number of live cells."""
+        return self.hwm - int(self.counters[_COUNTER_NFREE])
+
+    def live_rows(self) -> np.ndarray:
+        """Rows of live cells, ascending."""
+        return np.flatnonzero(self.alive[: self.hwm])
+
+    def ensure_capacity(self, extra: int) -> None:
+        """Grow the arrays (doubling) so that ``extra`` more cells fit without reallocating.
+
+        Kernels receive the arrays as arguments, so growing between steps is safe.
+        """
+        # Births reuse free rows first and only then raise the high-water mark.
+        needed = self.hwm + max(0, int(extra) - int(self.counters[_COUNTER_NFREE]))
+        if needed <= self.capacity:
+            return
+        new_cap = self.capacity
+        while new_cap < needed:
+            new_cap *= 2
+        for name in list(self._COLUMNS) + ["state", "free"]:
+            old = getattr(self, name)
+            new = np.zeros((new_cap,) + old.shape[1:], dtype=old.dtype)
+            new[: old.shape[0]] = old
+            setattr(self, name, new)
+
+    def add(self, xs: np.ndarray, ys: np.ndarray, *, phase: int, birth_min: float,
+            kind: int = TUMOR) -> np.ndarray:
+        """Append founder cells (parent -1) at sites ``(xs, ys)``; returns their rows.
+
+        Used for seeding; births during a run go through the division kernel.
+        """
+        n = len(xs)
+        self.ensure_capacity(n)
+        start = self.hwm
+        rows = np.arange(start, start + n)
+        self.alive[rows] = True
+        self.id[rows] = np.arange(self.next_id, self.next_id + n)
+        self.parent_id[rows] = -1
+        self.x[rows], self.y[rows] = xs, ys
+        self.kind[rows], self.phase[rows] = kind, phase
+        self.birth_min[rows] = birth_min
+        self.counters[_COUNTER_HWM] += n
+        self.counters[_COUNTER_NEXT_ID] += n
+        return rows
+
+    def snapshot(self) -> dict[str, np.ndarray]:
+        """Every array up to the high-water mark, for checkpoints."""
+        hwm, nfree = self.hwm, int(self.counters[_COUNTER_NFREE])
+        snap = {f"cells.{name}": getattr(self, name)[:hwm].copy() for name in self._COLUMNS}
+        snap["cells.state"] = self.state[:hwm].copy()
+        snap["cells.free"] = self.free[:nfree].copy()
+        snap["cells.counters"] = self.counters.copy()
+        return snap
+
+    @classmethod
+    def from_snapshot(cls, snap: dict[str, np.ndarray]) -> "CellTable":
+        """Rebuild a table saved by :meth:`snapshot` (same rows, free list and ids)."""
+        state = snap["cells.state"]
+        table = cls(capacity=max(2 * state.shape[0], 16), n_state=state.shape[1])
+        hwm = state.shape[0]
+        for name in cls._COLUMNS:
+            getattr(table, name)[:hwm] = snap[f"cells.{name}"]
+        table.state[:hwm] = state
+        free = snap["cells.free"]
+        table.free[: len(free)] = free
+        table.counters[:] = snap["cells.counters"]
+        return table

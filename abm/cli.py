@@ -1,0 +1,99 @@
+"""Command line: ``abm run|resume|info|params`` (also ``python -m abm``)."""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from .errors import ConfigError, NumericalError
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``abm`` console script; returns the exit code."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    # Configure our logger only: Mesa logs every step at INFO on the root logger.
+    log = logging.getLogger("abm")
+    if not log.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        log.addHandler(handler)
+    log.setLevel(logging.WARNING if args.quiet else logging.INFO)
+    try:
+        return args.handler(args)
+    except ConfigError as exc:
+        print(f"abm: error: {exc}", file=sys.stderr)
+        return 2
+    except (NumericalError, FileNotFoundError, FileExistsError, LookupError) as exc:
+        print(f"abm: error: {exc}", file=sys.stderr)
+        return 1
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="abm", description="2D agent-based simulator of tumour growth, dormancy and seeding.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument("-q", "--quiet", action="store_true", help="only warnings and errors")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="run a scenario to an HDF5 file (and a figure)",
+                         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    run.add_argument("scenario", help="scenario TOML file (see scenarios/)")
+    run.add_argument("--out", help="run file (default: output.path of the scenario)")
+    run.add_argument("--seed", type=int, help="seed of the run (overrides run.seed)")
+    run.add_argument("--days", type=float, help="simulated days (overrides run.days)")
+    run.add_argument("--set", dest="overrides", action="append", default=[],
+                     metavar="SECTION.KEY=VALUE", help="override a config key (repeatable)")
+    run.add_argument("--no-progress", action="store_true", help="never show a progress bar")
+    run.set_defaults(handler=_run)
+
+    resume = sub.add_parser("resume", help="continue a run from its last checkpoint")
+    resume.add_argument("run_file")
+    resume.add_argument("--no-progress", action="store_true", help="never show a progress bar")
+    resume.set_defaults(handler=_resume)
+
+    info = sub.add_parser("info", help="what a run file holds")
+    info.add_argument("run_file")
+    info.set_defaults(handler=_info)
+
+    params = sub.add_parser("params", help="every config key with default, unit and source")
+    params.set_defaults(handler=_params)
+    return parser
+
+
+def _progress(args) -> bool | None:
+    return False if args.no_progress else None
+
+
+def _run(args) -> int:
+    from .config import load_config
+    from .runner import run_scenario
+
+    overrides = list(args.overrides)
+    if args.days is not None:
+        overrides.append(f"run.days={args.days!r}")
+    config = load_config(args.scenario, overrides=overrides, seed=args.seed)
+    run_scenario(config, args.out, progress=_progress(args))
+    return 0
+
+
+def _resume(args) -> int:
+    from .runner import resume_run
+
+    resume_run(args.run_file, progress=_progress(args))
+    return 0
+
+
+def _info(args) -> int:
+    from .io import load_run
+
+    with load_run(args.run_file) as run:
+        print(run.summary())
+    return 0
+
+
+def _params(args) -> int:
+    from .config import describe_params
+
+    print(describe_params())
+    return 0

@@ -1,0 +1,48 @@
+"""The typed parameter declaration used by every config section.
+
+A section is a frozen dataclass; each field is declared with :func:`param`, which stores its
+unit, allowed range or choices, a one-line description and the *source* of the default
+(a paper, a table, or "design choice" with the reason). The loader validates against this
+metadata and ``abm params`` prints it, so the documentation cannot drift from the code.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ParamInfo:
+    """Metadata of one config key."""
+
+    unit: str
+    doc: str
+    source: str
+    low: float | None = None
+    high: float | None = None
+    low_inclusive: bool = True
+    choices: tuple[str, ...] | None = None
+
+    def allowed(self) -> str:
+        """Human-readable description of the allowed values (used in error messages)."""
+        if self.choices is not None:
+            return "one of " + ", ".join(repr(c) for c in self.choices)
+        lo = "-inf" if self.low is None else f"{self.low:g}"
+        hi = "inf" if self.high is None else f"{self.high:g}"
+        bracket = "[" if self.low_inclusive else "("
+        return f"a value in {bracket}{lo}, {hi}]"
+
+
+def param(default: Any, *, unit: str = "", doc: str, source: str, low: float | None = None,
+          high: float | None = None, low_inclusive: bool = True,
+          choices: tuple[str, ...] | None = None) -> Any:
+    """Declare a config key: its default plus the :class:`ParamInfo` metadata."""
+    info = ParamInfo(unit=unit, doc=doc, source=source, low=low, high=high,
+                     low_inclusive=low_inclusive, choices=choices)
+    return dataclasses.field(default=default, metadata={"info": info})
+
+
+def info_of(field: dataclasses.Field) -> ParamInfo:
+    """The :class:`ParamInfo` of a section field."""
+    return field.metadata["info"]

@@ -1,0 +1,227 @@
+"""The scenario config schema: every key, its type, unit, allowed values and source.
+
+A scenario TOML file has one table per section below (``[run]``, ``[grid]``, ...). Keys left
+out take the defaults written here. ``abm params`` prints this schema as a table.
+
+Units: lengths µm, times min (hours where the name says ``_h``, days where it says ``days``),
+oxygen mmHg, rates per min.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .params import param
+
+MMHG_PER_PERCENT_O2 = 7.6
+"""1% O2 at 37 °C in mmHg (760 mmHg × 1%); used to quote O2 levels in both units."""
+
+
+@dataclass(frozen=True)
+class RunSection:
+    """Length, time step and seed of a run."""
+
+    days: float = param(12.0, unit="d", low=0.0, high=3650.0, low_inclusive=False,
+                        doc="simulated time",
+                        source="design choice: the quickstart tumour reaches >10,000 cells in ~12 d")
+    dt_min: float = param(6.0, unit="min", low=0.1, high=120.0,
+                          doc="ABM step: fields, cells and events advance once per step",
+                          source="DESIGN.md (6 min); cells change over hours, O2 relaxes in <1 min")
+    seed: int = param(0, low=0, high=2**63 - 1, doc="seed of the whole run (also --seed)",
+                      source="design choice")
+    thin_agents: bool = param(True, doc="materialise a thin Mesa agent per tumour cell "
+                              "(created/removed on events only); switch off for large headless runs",
+                              source="design choice (notes/mesa.md §4.3: ~7 µs per birth/death)")
+
+
+@dataclass(frozen=True)
+class GridSection:
+    """The tissue lattice: one site holds at most one cell."""
+
+    nx: int = param(200, unit="sites", low=8, high=8192, doc="lattice width",
+                    source="design choice: 200 × 16.8 µm ≈ 3.4 mm (quickstart)")
+    ny: int = param(200, unit="sites", low=8, high=8192, doc="lattice height",
+                    source="design choice")
+    dx_um: float = param(16.8, unit="µm", low=5.0, high=50.0,
+                         doc="site size = one cell diameter; also the field grid spacing",
+                         source="2 × MCF-7 radius 8.41 µm (PhysiCell)")
+
+
+@dataclass(frozen=True)
+class VesselSection:
+    """Vessels are oxygen-source sites (Dirichlet) that tumour cells cannot occupy."""
+
+    pattern: str = param("random", choices=("random", "array", "mask", "none"),
+                         doc="random: uniform density with a minimum spacing (dart throwing); "
+                             "array: a regular square array; mask: sites from mask_file; none: no vessels",
+                         source="issue #2")
+    density_per_mm2: float = param(10.0, unit="mm⁻²", low=0.0, high=2000.0,
+                                   doc="vessel density for pattern=random",
+                                   source="design choice: mean spacing ~320 µm, so tissue beyond "
+                                          "~150 µm of a vessel turns hypoxic (viable cord ≈ 150 µm: "
+                                          "Thomlinson & Gray 1955)")
+    min_spacing_um: float = param(150.0, unit="µm", low=0.0,
+                                  doc="minimum centre distance between random vessels",
+                                  source="design choice: ~2 × O2 diffusion length with cells")
+    array_spacing_um: float = param(300.0, unit="µm", low=1.0,
+                                    doc="spacing of pattern=array (first vessel at half a spacing)",
+                                    source="design choice: same mean spacing as the random default")
+    mask_file: str = param("", doc="pattern=mask: .npy (nonzero = vessel) or .png (bright = vessel) "
+                                   "of shape (ny, nx); relative paths are relative to the scenario file",
+                           source="issue #2")
+
+
+@dataclass(frozen=True)
+class TumorSection:
+    """Where the initial tumour cells sit."""
+
+    seed_pattern: str = param("disc", choices=("disc", "mask"),
+                              doc="disc: all free sites within radius_um of the centre; "
+                                  "mask: sites from mask_file", source="issue #2")
+    center_x_frac: float = param(0.5, low=0.0, high=1.0,
+                                 doc="disc centre as a fraction of the domain width",
+                                 source="design choice")
+    center_y_frac: float = param(0.5, low=0.0, high=1.0,
+                                 doc="disc centre as a fraction of the domain height",
+                                 source="design choice")
+    radius_um: float = param(150.0, unit="µm", low=0.0, low_inclusive=False,
+                             doc="initial disc radius", source="design choice: ~250 cells, a "
+                                                               "small avascular-sized nodule")
+    mask_file: str = param("", doc="seed_pattern=mask: .npy/.png of shape (ny, nx), nonzero = tumour cell",
+                           source="issue #2")
+
+
+@dataclass(frozen=True)
+class OxygenSection:
+    """The oxygen field: D∇²C − (k_cells + λ)C = ∂C/∂t, vessels fixed at vessel_mmHg."""
+
+    diffusivity_um2_per_min: float = param(1.0e5, unit="µm²/min", low=0.0, low_inclusive=False,
+                                           doc="O2 diffusion coefficient",
+                                           source="PhysiCell default (tissue); water 37 °C ≈ 1.8e5")
+    decay_per_min: float = param(0.1, unit="min⁻¹", low=0.0,
+                                 doc="background consumption by the host tissue",
+                                 source="PhysiCell (1 mm length scale without tumour cells)")
+    vessel_mmHg: float = param(38.0, unit="mmHg", low=0.0, low_inclusive=False,
+                               doc="O2 partial pressure at vessel sites",
+                               source="PhysiCell: 38 mmHg = 5% O2, physioxic")
+    uptake_per_min: float = param(10.0, unit="min⁻¹", low=0.0,
+                                  doc="first-order uptake by a viable tumour cell, per cell volume",
+                                  source="PhysiCell cancer_immune sample")
+    cell_volume_um3: float = param(2494.0, unit="µm³", low=0.0, low_inclusive=False,
+                                   doc="tumour cell volume: a site's uptake rate is "
+                                       "uptake_per_min × cell_volume / dx³ (the 2D lattice is a "
+                                       "slab one site thick)",
+                                   source="PhysiCell MCF-7 (radius 8.41 µm)")
+    initial: str = param("steady", choices=("steady", "vessel"),
+                         doc="initial field: the steady state with the seeded tumour, or vessel_mmHg everywhere",
+                         source="design choice")
+    rtol: float = param(1e-6, low=1e-14, high=1e-2,
+                        doc="solver tolerance: max residual / vessel_mmHg", source="design choice: "
+                        "1e-6 × 38 mmHg is far below any biological threshold")
+    max_cycles: int = param(60, low=1, high=10000,
+                            doc="multigrid V-cycles allowed per step before a NumericalError",
+                            source="design choice")
+    hypoxic_mmHg: float = param(10.0, unit="mmHg", low=0.0,
+                                doc="threshold of the hypoxic-fraction reporter",
+                                source="radiobiological hypoxia < 10 mmHg (Vaupel & Höckel 2000)")
+
+
+@dataclass(frozen=True)
+class CycleSection:
+    """Placeholder cell cycle (until the intracellular network drives fates).
+
+    Progress p ∈ [0, 1) advances at (1/T)·O2/(K + O2) per hour with an individual cycle time T
+    (log-normal around cycle_time_h); p ≥ 1 divides. Below arrest_mmHg the cell arrests
+    (quiescent, reversible). An energy reserve E ∈ [0, 1] follows
+    dE/dt = (ATP − demand)/τ with ATP = min(1, 0.7·O2/(Kox + O2) + glycolytic_atp); E = 0 is
+    necrosis, so necrosis needs sustained energy failure, not a single O2 threshold.
+    """
+
+    cycle_time_h: float = param(16.0, unit="h", low=1.0, high=1000.0,
+                                doc="median cycle time at normoxia",
+                                source="design choice: fast carcinoma lines double in 15–20 h in vitro")
+    cycle_time_cv: float = param(0.15, low=0.0, high=1.0,
+                                 doc="coefficient of variation of the individual cycle time (log-normal)",
+                                 source="design choice: desynchronises divisions")
+    o2_half_mmHg: float = param(0.76, unit="mmHg", low=0.0,
+                                doc="O2 at which cycle progress runs at half speed",
+                                source="0.1% O2: cycle unaffected at 1–8% O2, slowed near 0.1% "
+                                       "(Richards et al. 2016 PeerJ; network.md design targets)")
+    arrest_mmHg: float = param(0.38, unit="mmHg", low=0.0,
+                               doc="hypoxic arrest below this O2 (reversible quiescence)",
+                               source="network.md: ≤ 0.38 mmHg (0.05% O2) arrests")
+    division_radius: float = param(5.0, unit="sites", low=1.0, high=8.0,
+                                   doc="a daughter is placed on the nearest free site within this "
+                                       "Euclidean radius (ties at random); none free = contact inhibition",
+                                 source="design choice: a lattice stand-in for mechanical shoving "
+                                        "(off-lattice tools push neighbours aside); 5 sites ≈ 84 µm "
+                                        "gives a proliferating rim ~100–200 µm (targets.md)")
+    retry_min: float = param(60.0, unit="min", low=0.0, low_inclusive=False,
+                             doc="a contact-inhibited cell retries division at this mean interval",
+                             source="design choice: saves a neighbour search per blocked cell per step")
+    oxphos_atp: float = param(0.7, low=0.0, high=1.0,
+                              doc="ATP supply from oxidative phosphorylation at saturating O2 "
+                                  "(fraction of demand at full supply)",
+                              source="network.md ATP term (0.7·O2/(Kox+O2))")
+    atp_o2_half_mmHg: float = param(1.0, unit="mmHg", low=0.0, low_inclusive=False,
+                                    doc="Kox: O2 at half-maximal oxidative ATP supply",
+                                    source="network.md (Kox 1 mmHg)")
+    glycolytic_atp: float = param(0.3, low=0.0, high=1.0,
+                                  doc="ATP supply from glycolysis (O2-independent)",
+                                  source="design choice: glycolysis covers ~30% of demand")
+    atp_demand: float = param(0.5, low=0.0, high=1.0, low_inclusive=False,
+                              doc="ATP below which the energy reserve drains",
+                              source="design choice: reserve drains below ~0.4 mmHg")
+    energy_time_h: float = param(6.0, unit="h", low=0.0, low_inclusive=False,
+                                 doc="τ of the energy reserve: full anoxia empties it in "
+                                     "τ/(demand − glycolytic_atp) ≈ 30 h",
+                                 source="design choice: necrosis after ~1 day of anoxia")
+    necrotic_clearance_h: float = param(48.0, unit="h", low=0.0, low_inclusive=False,
+                                        doc="a necrotic cell's debris frees its site after this time",
+                                        source="design choice")
+
+
+@dataclass(frozen=True)
+class OutputSection:
+    """What is written and how often."""
+
+    path: str = param("outputs/{name}.h5",
+                      doc="run file; {name} is the scenario name; relative to the working directory",
+                      source="design choice")
+    frame_every_min: float = param(360.0, unit="min", low=0.0, low_inclusive=False,
+                                   doc="field and cell-table snapshots (a multiple of run.dt_min)",
+                                   source="design choice: 4 frames per day")
+    checkpoint_every_min: float = param(1440.0, unit="min", low=0.0, low_inclusive=False,
+                                        doc="full restart state (a multiple of frame_every_min)",
+                                        source="design choice: lose at most a day on a crash")
+    compression: int = param(4, low=0, high=9, doc="gzip level of fields and cell tables",
+                             source="design choice: ~3× smaller float32 fields at modest cost")
+    figure: bool = param(True, doc="write a summary figure next to the run file at the end",
+                         source="design choice")
+
+
+@dataclass(frozen=True)
+class Config:
+    """A fully resolved scenario."""
+
+    name: str = "scenario"
+    run: RunSection = field(default_factory=RunSection)
+    grid: GridSection = field(default_factory=GridSection)
+    vessels: VesselSection = field(default_factory=VesselSection)
+    tumor: TumorSection = field(default_factory=TumorSection)
+    oxygen: OxygenSection = field(default_factory=OxygenSection)
+    cycle: CycleSection = field(default_factory=CycleSection)
+    output: OutputSection = field(default_factory=OutputSection)
+    base_dir: str = "."
+    """Directory that relative mask paths are resolved against (the scenario file's folder)."""
+
+
+SECTIONS: dict[str, type] = {
+    "run": RunSection,
+    "grid": GridSection,
+    "vessels": VesselSection,
+    "tumor": TumorSection,
+    "oxygen": OxygenSection,
+    "cycle": CycleSection,
+    "output": OutputSection,
+}
+"""Section name → dataclass, in the order they are documented and written."""

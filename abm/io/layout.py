@@ -1,0 +1,140 @@
+"""Create the empty skeleton of a run file: root attributes, groups and growable datasets.
+
+Everything the caller gives is checked by :func:`check_specs` and :func:`root_attrs`
+before the file exists, so bad input never leaves a file behind.
+"""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+
+import h5py
+import numpy as np
+
+import abm
+from abm.io.columns import append_rows, create_column
+from abm.io.schema import (
+    CELLS, EVENTS, FIELDS, SCHEMA, SCHEMA_VERSION, STATUS_RUNNING, TIMESERIES, check_name, to_attr,
+)
+
+# Dataset names inside the groups that are axes, not data.
+FIELD_AXES = ("time", "x", "y")
+CELL_AXES = ("time", "offsets")
+SERIES_AXES = ("time",)
+
+LENGTH_UNITS, TIME_UNITS = "µm", "min"
+
+
+def check_specs(x_um, y_um, field_units, cell_columns, timeseries_columns) -> tuple[np.ndarray, np.ndarray]:
+    """Raise ValueError/TypeError on a bad grid or column spec; return the grid axes as float64."""
+    axes = []
+    for name, values in (("x_um", x_um), ("y_um", y_um)):
+        values = np.asarray(values, dtype=np.float64)
+        if values.ndim != 1 or values.size == 0 or not np.isfinite(values).all():
+            raise ValueError(f"{name} must be a non-empty 1-D array of finite cell-centre positions (µm)")
+        axes.append(values)
+    for name, units in field_units.items():
+        check_name("field", name, FIELD_AXES)
+        _check_units(f"field {name!r}", units)
+    if "id" not in cell_columns:
+        raise ValueError("cell_columns must include 'id' (the cell identity used to index frames)")
+    for name, spec in cell_columns.items():
+        check_name("cell column", name, CELL_AXES)
+        if not (isinstance(spec, tuple) and len(spec) == 3):
+            raise TypeError(f"cell column {name!r}: spec must be (dtype, units, enum or None), got {spec!r}")
+        dtype, units, enum = spec
+        _check_numeric(f"cell column {name!r}", dtype)
+        _check_units(f"cell column {name!r}", units)
+        if enum is not None and not (
+            isinstance(enum, dict) and enum and all(isinstance(k, str) and isinstance(v, int) for k, v in enum.items())
+        ):
+            raise TypeError(f"cell column {name!r}: enum must be a non-empty dict {{name: int code}}, got {enum!r}")
+    for name, dtype in timeseries_columns.items():
+        check_name("time-series column", name, SERIES_AXES)
+        _check_numeric(f"time-series column {name!r}", dtype)
+    return axes[0], axes[1]
+
+
+def _check_numeric(what: str, dtype) -> None:
+    if np.dtype(dtype).kind not in "biuf":
+        raise TypeError(f"{what}: dtype {np.dtype(dtype)} is not numeric (bool, int, uint or float)")
+
+
+def _check_units(what: str, units) -> None:
+    if not isinstance(units, str):
+        raise TypeError(f"{what}: units must be a str, got {units!r}")
+
+
+def root_attrs(*, config_toml, seed, scenario, field_units, cell_columns, compression, extra) -> dict:
+    """Return the root attributes of a new run; raise TypeError on any that cannot be stored."""
+    if not isinstance(config_toml, str):
+        raise TypeError(f"config_toml must be the resolved config as TOML text, got {type(config_toml).__name__}")
+    units = {
+        "length": LENGTH_UNITS,
+        "time": TIME_UNITS,
+        "fields": dict(field_units),
+        "cells": {name: spec[1] for name, spec in cell_columns.items()},
+    }
+    attrs = {
+        "schema": SCHEMA,
+        "schema_version": SCHEMA_VERSION,
+        "package_version": abm.__version__,
+        "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "seed": int(seed),
+        "scenario": str(scenario),
+        "config_toml": config_toml,
+        "units": json.dumps(units, ensure_ascii=False),
+        "status": STATUS_RUNNING,
+        "compression": int(compression),
+    }
+    clash = set(attrs) & set(extra or {})
+    if clash:
+        raise ValueError(f"attrs may not set the reserved root attributes {sorted(clash)}")
+    attrs.update({name: to_attr(name, value) for name, value in (extra or {}).items()})
+    return attrs
+
+
+def create_skeleton(h5file: h5py.File, attrs: dict, x_um, y_um, field_units, cell_columns,
+                    timeseries_columns, compression: int) -> None:
+    """Write ``attrs`` and the empty groups/datasets of a run into the new ``h5file``."""
+    h5file.attrs.update(attrs)
+    fields = h5file.create_group(FIELDS)
+    # Dimension scales make fields/ a netCDF4 group: xarray (engine h5netcdf) reads it.
+    time = _axis(fields, "time", TIME_UNITS)
+    time.make_scale("time")
+    x = fields.create_dataset("x", data=x_um)
+    y = fields.create_dataset("y", data=y_um)
+    for axis, name in ((x, "x"), (y, "y")):
+        axis.attrs["units"] = LENGTH_UNITS
+        axis.make_scale(name)
+    shape = (len(y_um), len(x_um))
+    for name, units in field_units.items():
+        dset = fields.create_dataset(
+            name, shape=(0, *shape), maxshape=(None, *shape), dtype=np.float32, chunks=(1, *shape),
+            **(dict(compression="gzip", compression_opts=compression, shuffle=True) if compression else {}),
+        )
+        dset.attrs["units"] = units
+        for dim, scale in enumerate((time, y, x)):
+            dset.dims[dim].attach_scale(scale)
+
+    cells = h5file.create_group(CELLS)
+    _axis(cells, "time", TIME_UNITS)
+    append_rows(create_column(cells, "offsets", np.int64), np.zeros(1, np.int64))
+    for name, (dtype, units, enum) in cell_columns.items():
+        dset = create_column(cells, name, dtype)
+        dset.attrs["units"] = units
+        if enum is not None:
+            dset.attrs["enum"] = json.dumps(enum)
+
+    series = h5file.create_group(TIMESERIES)
+    _axis(series, "time", TIME_UNITS)
+    for name, dtype in timeseries_columns.items():
+        create_column(series, name, dtype)
+    h5file.create_group(EVENTS)
+
+
+def _axis(group: h5py.Group, name: str, units: str) -> h5py.Dataset:
+    """A growable float64 time axis with ``units``."""
+    dset = create_column(group, name, np.float64)
+    dset.attrs["units"] = units
+    return dset

@@ -1,0 +1,117 @@
+"""Names, versions and attribute rules of the run file (schema ``tumor-abm-run``).
+
+One place says what a run file is: its group names, the schema version this package
+writes, how Python values become HDF5 attributes, and how a reader finds out whether it
+can read a file. Readers of older layouts plug in through :func:`register_converter`.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import h5py
+import numpy as np
+
+SCHEMA = "tumor-abm-run"
+SCHEMA_VERSION = 1
+
+FIELDS, CELLS, TIMESERIES, EVENTS = "fields", "cells", "timeseries", "events"
+CHECKPOINT = "checkpoint"
+# A new checkpoint is written here in full, then renamed to CHECKPOINT, so a kill while
+# checkpointing leaves either the old or the new one complete.
+CHECKPOINT_NEXT = "checkpoint_next"
+
+STATUS_RUNNING, STATUS_COMPLETE = "running", "complete"
+
+# Rows per chunk of the 1-D tables (cells, time series, events): big enough that a
+# frame of 100k cells touches few chunks, small enough that rewriting the tail chunk is cheap.
+ROWS_PER_CHUNK = 65536
+
+
+class SchemaError(ValueError):
+    """The file is not a run file, or its schema version is one this package cannot read."""
+
+
+class NoCheckpointError(LookupError):
+    """A run was asked to resume but holds no complete checkpoint."""
+
+
+def open_h5(path: str | Path, mode: str) -> h5py.File:
+    """Open ``path`` without HDF5 file locks.
+
+    The writer keeps its file open for the whole run; with locks, a reader would be refused
+    while the run is alive (and a writer reopening on resume would be refused while a
+    reader looks). Consistency comes instead from the writer only touching the file inside
+    ``write_frame``/``write_checkpoint``/``close`` and flushing before they return.
+    """
+    return h5py.File(path, mode, locking=False)
+
+
+def to_attr(name: str, value):
+    """Return ``value`` as something h5py stores as an attribute, or raise TypeError.
+
+    str, bool, int, float, numpy scalars and numeric/str arrays are stored as they are;
+    dicts are stored as JSON text. Anything else raises, naming the attribute, so that no
+    metadata is silently lost.
+    """
+    if isinstance(value, (str, bool, int, float, np.generic)):
+        return value
+    if isinstance(value, dict):
+        try:
+            return json.dumps(value, sort_keys=True)
+        except (TypeError, ValueError) as err:
+            raise TypeError(f"attribute {name!r}: dict is not JSON-serialisable ({err})") from err
+    if isinstance(value, (list, tuple, np.ndarray)):
+        array = np.asarray(value)
+        if array.dtype.kind in "biuf":
+            return array
+        if array.dtype.kind == "U":
+            return array.astype(h5py.string_dtype())
+    raise TypeError(
+        f"attribute {name!r}: cannot store a value of type {type(value).__name__} "
+        "(allowed: str, bool, int, float, numpy scalar, numeric or str array/list, JSON-able dict)"
+    )
+
+
+def from_attr(value):
+    """Return an attribute as a plain Python value (numpy scalars become int/float/bool)."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, bytes):
+        return value.decode()
+    return value
+
+
+# version -> function(file) returning an object laid out like the current schema
+# (for the current version, the file itself). A future version 2 reader adds the entry
+# for 1 as a converter instead of the identity.
+_CONVERTERS: dict[int, Callable[[h5py.File], h5py.Group]] = {SCHEMA_VERSION: lambda f: f}
+
+
+def register_converter(version: int, converter: Callable[[h5py.File], h5py.Group]) -> None:
+    """Let :func:`current_layout` read files of ``version`` through ``converter``."""
+    _CONVERTERS[version] = converter
+
+
+def current_layout(h5file: h5py.File) -> h5py.Group:
+    """Check that ``h5file`` is a run file of a known version and return its current-layout view."""
+    schema = from_attr(h5file.attrs.get("schema"))
+    if schema != SCHEMA:
+        raise SchemaError(f"{h5file.filename}: not a tumour run file (attribute schema={schema!r}, expected {SCHEMA!r})")
+    version = from_attr(h5file.attrs.get("schema_version"))
+    if version not in _CONVERTERS:
+        raise SchemaError(
+            f"{h5file.filename}: schema_version {version!r} is unknown to this abm "
+            f"(it reads versions {sorted(_CONVERTERS)}); upgrade the abm package to read it"
+        )
+    return _CONVERTERS[version](h5file)
+
+
+def check_name(what: str, name, reserved: tuple[str, ...] = ()) -> None:
+    """Raise ValueError unless ``name`` can name an HDF5 object of kind ``what`` here."""
+    if not isinstance(name, str) or not name or "/" in name or name == "." or name in reserved:
+        raise ValueError(
+            f"{what} name {name!r} is not allowed (use a non-empty str without '/'"
+            + (f", other than {', '.join(reserved)})" if reserved else ")")
+        )

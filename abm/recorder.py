@@ -1,0 +1,97 @@
+"""The observer that stores a model's run: time series every step, frames and checkpoints.
+
+The model never touches files; it calls ``observer.on_step(model)`` after each step
+(py-pde's storage-behind-trackers pattern). The recorder maps the model's arrays onto the
+generic :class:`abm.io.RunWriter`.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .cells import KINDS, PHASES
+from .config import to_toml
+from .io import RunWriter
+
+FIELD_UNITS = {"oxygen": "mmHg"}
+
+
+def cell_columns(model) -> dict[str, tuple]:
+    """Columns of the HDF5 cell table: name → (dtype, units, enum or None)."""
+    columns = {
+        "id": (np.int64, "", None),
+        "parent_id": (np.int64, "", None),
+        "x": (np.float32, "µm", None),
+        "y": (np.float32, "µm", None),
+        "kind": (np.int8, "", KINDS),
+        "phase": (np.int8, "", PHASES),
+        "oxygen": (np.float32, "mmHg", None),
+        "birth_min": (np.float64, "min", None),
+    }
+    for name in model.phenotype.state_names:
+        columns[name] = (np.float32, "", None)
+    return columns
+
+
+class RunRecorder:
+    """Writes ``model`` to ``writer``: every step's counts, a frame every ``frame_every``
+    steps, a checkpoint every ``checkpoint_every`` steps (both counted from step 0)."""
+
+    def __init__(self, writer: RunWriter, frame_every: int, checkpoint_every: int):
+        self.writer = writer
+        self.frame_every = int(frame_every)
+        self.checkpoint_every = int(checkpoint_every)
+        self.last_frame_step = -1
+
+    @classmethod
+    def create(cls, model, path, overwrite: bool = True) -> "RunRecorder":
+        """Start a new run file for ``model`` (which must be at step 0) and record step 0."""
+        cfg = model.config
+        ny, nx = model.shape
+        writer = RunWriter(
+            path, config_toml=to_toml(cfg), seed=model.seed, scenario=cfg.name,
+            x_um=(np.arange(nx) + 0.5) * model.dx_um, y_um=(np.arange(ny) + 0.5) * model.dx_um,
+            field_units=FIELD_UNITS, cell_columns=cell_columns(model),
+            timeseries_columns={name: np.float64 for name in model.reporter_names()},
+            attrs={"dt_min": model.dt_min, "dx_um": model.dx_um,
+                   "phenotype": type(model.phenotype).__name__},
+            compression=cfg.output.compression, overwrite=overwrite)
+        recorder = cls.for_model(writer, model)
+        recorder.on_step(model)
+        return recorder
+
+    @classmethod
+    def for_model(cls, writer: RunWriter, model) -> "RunRecorder":
+        """A recorder with the model's configured frame and checkpoint intervals."""
+        out = model.config.output
+        return cls(writer, round(out.frame_every_min / model.dt_min),
+                   round(out.checkpoint_every_min / model.dt_min))
+
+    def on_step(self, model) -> None:
+        """Record the state after a step (or the initial state at step 0)."""
+        self.writer.append_timeseries(model.time_min, model.counts)
+        if model.step_index % self.frame_every == 0:
+            self.write_frame(model)
+        if model.step_index % self.checkpoint_every == 0:
+            self.writer.write_checkpoint(model.time_min, model.snapshot())
+
+    def write_frame(self, model) -> None:
+        """Append the fields and the live cells as one frame."""
+        c = model.cells
+        rows = c.live_rows()
+        cells = {
+            "id": c.id[rows], "parent_id": c.parent_id[rows],
+            "x": ((c.x[rows] + 0.5) * model.dx_um).astype(np.float32),
+            "y": ((c.y[rows] + 0.5) * model.dx_um).astype(np.float32),
+            "kind": c.kind[rows], "phase": c.phase[rows],
+            "oxygen": c.oxygen[rows].astype(np.float32), "birth_min": c.birth_min[rows],
+        }
+        for j, name in enumerate(model.phenotype.state_names):
+            cells[name] = c.state[rows, j].astype(np.float32)
+        self.writer.write_frame(model.time_min, {"oxygen": model.oxygen}, cells)
+        self.last_frame_step = model.step_index
+
+    def finish(self, model) -> None:
+        """Write a last frame if the run did not end on one, and close the file as complete."""
+        if self.last_frame_step != model.step_index:
+            self.write_frame(model)
+        self.writer.close(complete=True)

@@ -1,0 +1,37 @@
+"""Shared plotting conventions: colour-blind-safe phase colours and a scale bar."""
+from __future__ import annotations
+
+from matplotlib.patches import Rectangle
+
+PHASE_COLORS = {
+    # Okabe & Ito (2008) colour-universal-design palette.
+    "proliferating": "#E69F00",
+    "quiescent": "#56B4E9",
+    "dormant": "#0072B2",
+    "senescent": "#CC79A7",
+    "apoptotic": "#F0E442",
+    "necrotic": "#000000",
+}
+VESSEL_COLOR = "#D55E00"
+TISSUE_COLOR = "#EDEDED"
+
+
+def add_scale_bar(ax, length_mm: float, *, color: str = "white") -> None:
+    """Draw a ``length_mm`` bar with its label in the lower-left corner of a map in mm."""
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    width, height = x1 - x0, y1 - y0
+    left, bottom = x0 + 0.05 * width, y0 + 0.05 * height
+    ax.add_patch(Rectangle((left, bottom), length_mm, 0.012 * height, color=color, zorder=5))
+    label = f"{length_mm * 1000:g} µm" if length_mm < 1 else f"{length_mm:g} mm"
+    ax.text(left + length_mm / 2, bottom + 0.025 * height, label, color=color, ha="center",
+            va="bottom", fontsize=8, zorder=5)
+
+
+def nice_length(extent: float) -> float:
+    """A round scale-bar length of about a fifth of ``extent`` (same unit)."""
+    target = extent / 5
+    for candidate in (0.05, 0.1, 0.2, 0.25, 0.5, 1, 2, 5, 10, 20, 50):
+        if candidate >= target:
+            return candidate
+    return target

@@ -1,0 +1,1 @@
+"""Batched intracellular ODE networks (standalone: imports nothing from ``abm``)."""
