@@ -211,8 +211,9 @@ class Config:
     oxygen: OxygenSection = field(default_factory=OxygenSection)
     cycle: CycleSection = field(default_factory=CycleSection)
     output: OutputSection = field(default_factory=OutputSection)
-    base_dir: str = "."
-    """Directory that relative mask paths are resolved against (the scenario file's folder)."""
+    base_dir: str = field(default=".", compare=False)
+    """Directory that relative mask paths were resolved against (the scenario file's folder);
+    not part of the resolved config, whose paths are absolute."""
 
 
 SECTIONS: dict[str, type] = {

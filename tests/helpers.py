@@ -1,0 +1,36 @@
+"""Helpers shared by tests that compare run files."""
+from __future__ import annotations
+
+import h5py
+import numpy as np
+
+TINY = [
+    "grid.nx=48", "grid.ny=40", "run.days=0.5", "vessels.pattern=array",
+    "vessels.array_spacing_um=200.0", "tumor.radius_um=120.0", "output.frame_every_min=60.0",
+    "output.checkpoint_every_min=180.0", "output.figure=false",
+]
+"""Overrides that make a 48×40-site, 12-hour run (120 steps) that finishes in well under a second."""
+
+VOLATILE_ATTRS = {"created_utc"}
+"""Root attributes that legitimately differ between two runs of the same config."""
+
+
+def datasets(path) -> dict[str, np.ndarray]:
+    """Every dataset of an HDF5 file by path, read into memory."""
+    out: dict[str, np.ndarray] = {}
+    with h5py.File(path, "r") as f:
+        f.visititems(lambda name, obj: out.__setitem__(name, obj[()]) if isinstance(obj, h5py.Dataset) else None)
+    return out
+
+
+def assert_same_run(path_a, path_b) -> None:
+    """Two run files hold identical datasets and root attributes (except the creation time)."""
+    a, b = datasets(path_a), datasets(path_b)
+    assert sorted(a) == sorted(b)
+    for name in a:
+        assert np.array_equal(a[name], b[name]), f"dataset {name} differs"
+    with h5py.File(path_a, "r") as fa, h5py.File(path_b, "r") as fb:
+        keys = set(fa.attrs) - VOLATILE_ATTRS
+        assert keys == set(fb.attrs) - VOLATILE_ATTRS
+        for key in keys:
+            assert np.array_equal(fa.attrs[key], fb.attrs[key]), f"attribute {key} differs"

@@ -1,0 +1,132 @@
+"""Whole runs to HDF5: the file contract, reproducibility, threads, kill -9 and resume."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pytest
+
+from abm import load_run, resume_run, run_scenario
+from abm.cells import PHASES
+from abm.config import to_toml
+from abm.model import TumorModel
+
+from .helpers import TINY, assert_same_run, datasets
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_run_file_follows_the_public_contract(tiny_config, tmp_path):
+    config = tiny_config(seed=3)
+    path = run_scenario(config, tmp_path / "run.h5", progress=False)
+    with load_run(path) as run:
+        assert run.seed == 3 and run.config_toml == to_toml(config)
+        assert run.attrs["schema_version"] == 1 and run.attrs["status"] == "complete"
+        assert run.n_frames == 13  # every 60 min over 12 h, plus t = 0
+        assert np.allclose(run.frame_times, np.arange(13) * 60.0)
+        assert run.field("oxygen", -1).shape == (40, 48)
+        cells = run.cells(-1)
+        assert set(cells["phase"].astype(str)) <= set(PHASES)
+        assert {"x", "y", "kind", "phase", "oxygen", "parent_id"} <= set(cells.columns)
+        series = run.timeseries
+        assert len(series) == 121 and series["n_tumor"].iloc[-1] == len(cells)
+    with h5py.File(path, "r") as f:
+        assert f["fields/oxygen"].dtype == np.float32 and f["fields/oxygen"].chunks == (1, 40, 48)
+        assert f["cells/offsets"][-1] == len(f["cells/id"])
+        assert "proliferating" in f["cells/phase"].attrs["enum"]
+
+
+def test_same_seed_identical_files_other_seed_differs(tiny_config, tmp_path):
+    a = run_scenario(tiny_config(seed=1), tmp_path / "a.h5", progress=False)
+    b = run_scenario(tiny_config(seed=1), tmp_path / "b.h5", progress=False)
+    c = run_scenario(tiny_config(seed=2), tmp_path / "c.h5", progress=False)
+    assert_same_run(a, b)
+    da, dc = datasets(a), datasets(c)
+    assert not np.array_equal(da["cells/x"], dc["cells/x"]) or len(da["cells/x"]) != len(dc["cells/x"])
+
+
+def _cli(*args, env=None, **kwargs):
+    return subprocess.run([sys.executable, "-m", "abm", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, **kwargs)
+
+
+def _tiny_args(out):
+    args = ["run", "scenarios/quickstart.toml", "--out", str(out), "--no-progress"]
+    for item in TINY:
+        args += ["--set", item]
+    return args
+
+
+def test_thread_count_does_not_change_the_run(tmp_path):
+    runs = []
+    for threads in ("1", "2"):
+        env = dict(os.environ, NUMBA_NUM_THREADS=threads)
+        out = tmp_path / f"threads{threads}.h5"
+        result = _cli(*_tiny_args(out), env=env, timeout=600)
+        assert result.returncode == 0, result.stderr
+        runs.append(out)
+    assert_same_run(*runs)
+
+
+def test_resume_after_an_interruption_equals_an_uninterrupted_run(tiny_config, tmp_path, monkeypatch):
+    config = tiny_config("run.days=1.0")
+    full = run_scenario(config, tmp_path / "full.h5", progress=False)
+
+    class Interrupt(Exception):
+        pass
+
+    class StopAt:
+        def on_step(self, model):
+            if model.step_index == 137:  # after the checkpoint at step 120, mid-frame
+                raise Interrupt
+
+    original_init = TumorModel.__init__
+
+    def init_with_stop(self, *args, **kwargs):
+        original_init(self, *args, **kwargs)
+        self.observers.append(StopAt())
+
+    monkeypatch.setattr(TumorModel, "__init__", init_with_stop)
+    with pytest.raises(Interrupt):
+        run_scenario(config, tmp_path / "cut.h5", progress=False)
+    monkeypatch.undo()
+    with load_run(tmp_path / "cut.h5") as run:
+        assert run.attrs["status"] == "running" and run.n_frames == 14
+    resume_run(tmp_path / "cut.h5", progress=False)
+    assert_same_run(full, tmp_path / "cut.h5")
+
+
+def test_kill_9_leaves_a_readable_file_and_resume_completes_it(tmp_path):
+    args = _tiny_args(tmp_path / "killed.h5") + ["--set", "run.days=3.0",
+                                                 "--set", "grid.nx=96", "--set", "grid.ny=96"]
+    reference = _cli(*(_tiny_args(tmp_path / "ref.h5") + args[len(_tiny_args(tmp_path)):]), timeout=600)
+    assert reference.returncode == 0, reference.stderr
+    proc = subprocess.Popen([sys.executable, "-m", "abm", *args], cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    killed_after = 0
+    deadline = time.time() + 300
+    while time.time() < deadline and proc.poll() is None:
+        time.sleep(0.02)
+        try:
+            with load_run(tmp_path / "killed.h5") as run:
+                frames = run.n_frames
+        except Exception:  # not created yet, or caught between a create and its first flush
+            continue
+        if frames >= 8:  # past the checkpoints at 0 and 3 h
+            os.kill(proc.pid, signal.SIGKILL)
+            killed_after = frames
+            break
+    proc.wait()
+    assert killed_after, "the run finished before it could be killed; make it longer"
+    with h5py.File(tmp_path / "killed.h5", "r") as f:
+        assert f["fields/oxygen"].shape[0] >= killed_after
+        assert f.attrs["status"] == "running"
+    resumed = _cli("resume", str(tmp_path / "killed.h5"), "--no-progress", timeout=600)
+    assert resumed.returncode == 0, resumed.stderr
+    assert_same_run(tmp_path / "ref.h5", tmp_path / "killed.h5")
