@@ -9,7 +9,12 @@ per simulated minute (PhysiCell reference: 3.0), the memory-bandwidth floor (one
 K, F and one write of C per voxel, timed in the same run) and solver time / floor.
 Targets: 1000² < 50 ms per advance at rtol 1e-6, ratio ≤ 15.
 
-    python benchmarks/bench_fields.py [--sizes 250 1000 2000] [--steps 10]
+With ``--split N`` (default 1000, 0 to skip) it also prints the time of each kernel of one
+advance on the N×N setup (median of repeated calls on the solver's own arrays): the fused
+setup + warm-start measure, the coarse-level rebuild, the finest level's two passes of a
+V-cycle and the coarse part of the cycle. The machine is shared, so repeat runs.
+
+    python benchmarks/bench_fields.py [--sizes 250 1000 2000] [--steps 10] [--split 1000]
 """
 import argparse
 import math
@@ -19,6 +24,8 @@ import numpy as np
 
 from abm._numba import jit
 from abm.fields import FieldSolver
+from abm.fields import kernels as kn
+from abm.fields import multigrid as mg
 
 DX, D, DECAY, DT, VESSEL_O2, UPTAKE = 16.8, 1e5, 0.1, 6.0, 38.0, 5.3
 
@@ -70,10 +77,52 @@ def bench(n, steps, rng):
     }
 
 
+def _median_ms(f, repeats=7):
+    f()
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        f()
+        times.append(time.perf_counter() - t)
+    return 1e3 * float(np.median(times))
+
+
+def kernel_split(n, rng):
+    """ms per kernel call for the benchmark setup on an n×n grid (after one warm step)."""
+    vessels = rng.random((n, n)) < 0.01
+    y, x = np.mgrid[0:n, 0:n]
+    r2 = (y - n / 2) ** 2 + (x - n / 2) ** 2
+    radius = math.sqrt(0.4 * n * n / math.pi)
+    s = FieldSolver((n, n), DX, D, DECAY, vessels, VESSEL_O2, rtol=1e-6)
+    C = np.full((n, n), VESSEL_O2)
+    s.advance(C, np.where(r2 <= radius**2, UPTAKE, 0.0), DT)
+    uptake = np.where(r2 <= (radius + 1) ** 2, UPTAKE, 0.0)
+    add, inv_dt = DECAY + 1 / DT, 1 / DT
+    f, c = s.levels[0], s.levels[1]
+    rows = {
+        "prepare (setup + measure)": lambda: kn.prepare(
+            C, uptake, uptake, False, s._mask, s._fixed_j, s._fixed_i, s._fixed_val, add,
+            inv_dt, f.c0, *f.w, f.uniform, f.q, f.b, s._stats, f.res),
+        "coarse levels rebuild": lambda: s._setup_levels(C, uptake, None, add, inv_dt),
+        f"fine smooth_restrict ({mg.PRE_SWEEPS} sweeps)": lambda: kn.smooth_restrict(
+            C, f.b, f.q, f.c0, *f.w, f.uniform, mg.PRE_SWEEPS, False, f.y.width, f.x.width,
+            f.y.f, f.x.f, c.inv_h, c.inv_w, c.q, 1 / c.c0, True, c.b, f.res),
+        f"fine prolong_smooth ({mg.POST_SWEEPS} sweeps + measure)": lambda: kn.prolong_smooth(
+            C, f.b, f.q, c.e, *f.y.prolongation, *f.x.prolongation, f.ring, f.ring_rows,
+            *f.w, f.uniform, mg.POST_SWEEPS, True, s._stats, f.res),
+        "coarse levels of one V-cycle": lambda: s._vcycle(1, c.e),
+        "whole V-cycle": lambda: s._vcycle(0, C),
+    }
+    print(f"kernel split at {n}² (ms per call):")
+    for name, f_ in rows.items():
+        print(f"  {name:<42} {_median_ms(f_):8.3f}")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[250, 1000, 2000])
     parser.add_argument("--steps", type=int, default=10)
+    parser.add_argument("--split", type=int, default=1000, help="grid of the kernel split; 0 skips")
     args = parser.parse_args()
     rng = np.random.default_rng(0)
     bench(32, 1, rng)  # JIT warm-up (compiles or loads every kernel)
@@ -83,6 +132,8 @@ def main():
     for row in rows:
         print("  ".join(f"{v:>11}" if isinstance(v, str) else f"{v:>11.3g}" for v in row.values()))
     print("PhysiCell reference: 3.0 µs/vox/min; targets: 1000² < 50 ms, ratio ≤ 15")
+    if args.split:
+        kernel_split(args.split, rng)
 
 
 if __name__ == "__main__":

@@ -1,23 +1,39 @@
-"""Numba kernels of the multigrid field solver: one grid level per call, serial, no allocation.
+"""Numba kernels of the multigrid field solver: serial, no allocation, fused streaming passes.
 
 Every level holds the finite-volume system (per unit cell area) of one backward-Euler step,
 or of the steady state,
 
-    (kd + Σ_nb c_nb) C[j, i] − Σ_nb c_nb·C[nb] = rhs[j, i],
+    (kd + Σ_nb c_nb) x[j, i] − Σ_nb c_nb·x[nb] = rhs[j, i],
 
-on a cell-centred grid of shape (ny, nx). ``kd`` (min⁻¹) is K + 1/dt = uptake + decay + 1/dt
-(1/dt = 0 for the steady state); a site with ``kd < 0`` is a Dirichlet site (a vessel) whose
-value is never changed. The couplings c (min⁻¹) come per dimension as the tuple
-arrays ``cxm, cxp, cym, cyp`` (passed separately: a tuple argument defeats numba's
-optimisation of the inner loops): cxm[i] couples column i to column i−1, cxp[i] to i+1, cym/cyp
-likewise for rows; c = D / (cell width · distance between the two centres), and 0 across a
-domain edge (no flux: the mirrored ghost cell equals the edge cell). On the finest grid every
-c is D/dx²; coarse cells of an odd-sized dimension may be narrower (see ``multigrid``).
+on a cell-centred grid of shape (ny, nx): x is C on the finest level and the correction e
+below it. ``kd`` (min⁻¹) is K + 1/dt = uptake + decay + 1/dt (1/dt = 0 for the steady state).
+The couplings c (min⁻¹) factor per dimension as c0·w: ``c0`` is the level's largest coupling
+and ``wxm, wxp, wym, wyp`` the per-column / per-row weights (wxm[i] couples column i to column
+i−1, wxp[i] to i+1, wym/wyp likewise for rows); c = D / (cell width · distance between the two
+centres), 0 across a domain edge (no flux: the mirrored ghost cell equals the edge cell). On
+the finest grid every interior weight is exactly 1; coarse cells of an odd-sized dimension may
+be narrower (see ``multigrid``).
+
+Each level is stored in Jacobi form, so that the kernels are branch-free:
+
+    d = kd + Σ_nb c_nb   (the diagonal; not stored: d = c0/q),
+    q = c0 / d           (0 at Dirichlet sites),
+    b = rhs / d          (the fixed value at Dirichlet sites of the finest level, else 0),
+
+a Gauss–Seidel update is x ← b + q·S with S = Σ_nb w_nb·x[nb] (a Dirichlet site keeps b),
+the scaled residual (the change a Jacobi update would make) is ρ = b + q·S − x (0 at a
+Dirichlet site that holds its value) and the residual is r = d·ρ.
 
 Coarsening is per dimension: ``fx``/``fy`` are 2 when that dimension is halved to the next
 level (coarse index = fine index // 2) and 1 when it is kept. Residuals are restricted by
 area-weighted averaging over the children, corrections prolongated linearly per dimension
-(tables ``px = (lo, hi, w)``: fine column i takes w[i]·e[.., lo[i]] + (1−w[i])·e[.., hi[i]]).
+(tables ``(lo, hi, w)``: fine column i takes w[i]·e[.., lo[i]] + (1−w[i])·e[.., hi[i]]).
+
+Passes: one V-cycle streams each level's arrays twice, ``smooth_restrict`` (the pre-sweeps,
+the residual and its restriction, each lagging the previous by two rows so that every row is
+final when the next stage reads it) and ``prolong_smooth`` (prolongation, the post-sweeps
+and, on the finest level, the convergence measure). Red–black colours are pipelined the same
+way (red of row j, then black of row j−1), which gives exactly the two-pass red–black result.
 """
 import numpy as np
 
@@ -29,70 +45,134 @@ RES, CMAX, CMIN, JMIN, IMIN, JBAD, IBAD = range(7)
 # Status codes returned by ``prepare`` (0 = fine); the solver turns them into errors.
 BAD_C, BAD_UPTAKE, NEG_UPTAKE, BAD_SOURCE, NEG_SOURCE = 1, 2, 3, 4, 5
 
+# Slots of the prolongation's ring of x-interpolated coarse rows.
+RING = 4
 
-# The stencil is written out in the two per-row loops below: numba does not optimise a
-# per-site helper taking arrays (measured 5-10x slower), while per-row calls cost nothing.
+
+# Per-row helpers: numba inlines them into the streaming loops (per-row calls cost nothing,
+# per-site helpers taking arrays do). Row r's vertical neighbours are clamped to the grid;
+# the weight across a domain edge is 0, so the clamped read contributes nothing.
 @jit
-def _relax_row(C, kd, rhs, j, start, cxm, cxp, cym, cyp):
-    """Gauss–Seidel update of the sites start, start+2, … of row j (one colour)."""
-    ny, nx = C.shape
-    for i in range(start, nx, 2):
-        if kd[j, i] >= 0.0:
-            off = 0.0
-            if i > 0:
-                off += cxm[i] * C[j, i - 1]
-            if i < nx - 1:
-                off += cxp[i] * C[j, i + 1]
-            if j > 0:
-                off += cym[j] * C[j - 1, i]
-            if j < ny - 1:
-                off += cyp[j] * C[j + 1, i]
-            C[j, i] = (rhs[j, i] + off) / (kd[j, i] + cxm[i] + cxp[i] + cym[j] + cyp[j])
-
-
-@jit
-def _residual_row(C, kd, rhs, j, cxm, cxp, cym, cyp, res, diag):
-    """res[i] = residual rhs − A·C and diag[i] = diagonal of row j (res 0 at Dirichlet sites)."""
-    ny, nx = C.shape
-    for i in range(nx):
-        d = kd[j, i] + cxm[i] + cxp[i] + cym[j] + cyp[j]
-        r = rhs[j, i] - d * C[j, i]
-        if i > 0:
-            r += cxm[i] * C[j, i - 1]
-        if i < nx - 1:
-            r += cxp[i] * C[j, i + 1]
-        if j > 0:
-            r += cym[j] * C[j - 1, i]
-        if j < ny - 1:
-            r += cyp[j] * C[j + 1, i]
-        res[i] = r if kd[j, i] >= 0.0 else 0.0
-        diag[i] = d
+def _relax_row(x, b, q, r, s, wxm, wxp, wym, wyp, uniform):
+    """Gauss–Seidel update x ← b + q·S of the sites s, s+2, … of row r (one colour)."""
+    ny, nx = x.shape
+    xr, xu, xd = x[r], x[max(r - 1, 0)], x[min(r + 1, ny - 1)]
+    br, qr = b[r], q[r]
+    a, c = wym[r], wyp[r]
+    if s == 0:
+        right = 1 if nx > 1 else 0
+        xr[0] = br[0] + qr[0] * ((wxm[0] * xr[0] + wxp[0] * xr[right]) + (a * xu[0] + c * xd[0]))
+        start = 2
+    else:
+        start = 1
+    m = (nx - start) // 2  # interior sites start, start+2, … ≤ nx−2
+    if uniform and a == 1.0 and c == 1.0:
+        for k in range(m):
+            i = start + 2 * k
+            xr[i] = br[i] + qr[i] * ((xr[i - 1] + xr[i + 1]) + (xu[i] + xd[i]))
+    else:
+        for k in range(m):
+            i = start + 2 * k
+            xr[i] = br[i] + qr[i] * ((wxm[i] * xr[i - 1] + wxp[i] * xr[i + 1])
+                                     + (a * xu[i] + c * xd[i]))
+    i = nx - 1
+    if i > 0 and i % 2 == s:
+        xr[i] = br[i] + qr[i] * ((wxm[i] * xr[i - 1] + wxp[i] * xr[i]) + (a * xu[i] + c * xd[i]))
 
 
 @jit
-def _measure_row(C, kd, rhs, j, cxm, cxp, cym, cyp, stats, res, diag):
-    """Fold row j into ``stats``: max |residual|/diagonal, max and min C, first non-finite site."""
-    _residual_row(C, kd, rhs, j, cxm, cxp, cym, cyp, res, diag)
-    for i in range(C.shape[1]):
-        c = C[j, i]
-        if not np.isfinite(c):
-            if stats[JBAD] < 0.0:
-                stats[JBAD] = j
-                stats[IBAD] = i
-            continue
-        if c > stats[CMAX]:
-            stats[CMAX] = c
-        if c < stats[CMIN]:
-            stats[CMIN] = c
-            stats[JMIN] = j
-            stats[IMIN] = i
-        r = abs(res[i]) / diag[i]
-        if r > stats[RES]:
-            stats[RES] = r
+def _scaled_residual_row(x, b, q, r, wxm, wxp, wym, wyp, uniform, out):
+    """out[i] = ρ = b + q·S − x on row r (the change a Jacobi update would make)."""
+    ny, nx = x.shape
+    xr, xu, xd = x[r], x[max(r - 1, 0)], x[min(r + 1, ny - 1)]
+    br, qr = b[r], q[r]
+    a, c = wym[r], wyp[r]
+    right = 1 if nx > 1 else 0
+    out[0] = br[0] + qr[0] * ((wxm[0] * xr[0] + wxp[0] * xr[right]) + (a * xu[0] + c * xd[0])) - xr[0]
+    if uniform and a == 1.0 and c == 1.0:
+        for i in range(1, nx - 1):
+            out[i] = br[i] + qr[i] * ((xr[i - 1] + xr[i + 1]) + (xu[i] + xd[i])) - xr[i]
+    else:
+        for i in range(1, nx - 1):
+            out[i] = br[i] + qr[i] * ((wxm[i] * xr[i - 1] + wxp[i] * xr[i + 1])
+                                      + (a * xu[i] + c * xd[i])) - xr[i]
+    i = nx - 1
+    if i > 0:
+        out[i] = br[i] + qr[i] * ((wxm[i] * xr[i - 1] + wxp[i] * xr[i]) + (a * xu[i] + c * xd[i])) - xr[i]
 
 
 @jit
-def _reset_stats(stats):
+def _measure_row(x, b, q, r, wxm, wxp, wym, wyp, uniform, stats, res):
+    """Fold row r into ``stats``: max |ρ|, max and min C (with the first minimum's site), first
+    non-finite site. Branch-free over the row; the rare cases rescan it."""
+    _scaled_residual_row(x, b, q, r, wxm, wxp, wym, wyp, uniform, res)
+    nx = x.shape[1]
+    xr = x[r]
+    # Four independent accumulators per extremum (select chains are latency-bound).
+    r0 = r1 = r2 = r3 = stats[RES]
+    h0 = h1 = h2 = h3 = stats[CMAX]
+    l0 = l1 = l2 = l3 = np.inf
+    n0 = n1 = 0.0
+    for k in range(nx // 4):
+        i = 4 * k
+        c0, c1, c2, c3 = xr[i], xr[i + 1], xr[i + 2], xr[i + 3]
+        n0 += (c0 + c1) * 0.0     # NaN iff some c is not finite
+        n1 += (c2 + c3) * 0.0
+        a0, a1, a2, a3 = abs(res[i]), abs(res[i + 1]), abs(res[i + 2]), abs(res[i + 3])
+        r0 = a0 if a0 > r0 else r0
+        r1 = a1 if a1 > r1 else r1
+        r2 = a2 if a2 > r2 else r2
+        r3 = a3 if a3 > r3 else r3
+        h0 = c0 if c0 > h0 else h0
+        h1 = c1 if c1 > h1 else h1
+        h2 = c2 if c2 > h2 else h2
+        h3 = c3 if c3 > h3 else h3
+        l0 = c0 if c0 < l0 else l0
+        l1 = c1 if c1 < l1 else l1
+        l2 = c2 if c2 < l2 else l2
+        l3 = c3 if c3 < l3 else l3
+    for i in range(4 * (nx // 4), nx):
+        c = xr[i]
+        n0 += c * 0.0
+        a = abs(res[i])
+        r0 = a if a > r0 else r0
+        h0 = c if c > h0 else h0
+        l0 = c if c < l0 else l0
+    rmax = max(max(r0, r1), max(r2, r3))
+    cmax = max(max(h0, h1), max(h2, h3))
+    cmin = min(min(l0, l1), min(l2, l3))
+    nan = n0 + n1
+    if nan != 0.0:
+        for i in range(nx):
+            if not np.isfinite(xr[i]):
+                if stats[JBAD] < 0.0:
+                    stats[JBAD] = r
+                    stats[IBAD] = i
+                break
+        # Non-finite sites take no part in the extrema (as if skipped).
+        rmax = stats[RES]
+        cmax = stats[CMAX]
+        cmin = np.inf
+        for i in range(nx):
+            c = xr[i]
+            if np.isfinite(c):
+                a = abs(res[i])
+                rmax = a if a > rmax else rmax
+                cmax = c if c > cmax else cmax
+                cmin = c if c < cmin else cmin
+    stats[RES] = rmax
+    stats[CMAX] = cmax
+    if cmin < stats[CMIN]:
+        stats[CMIN] = cmin
+        stats[JMIN] = r
+        for i in range(nx):
+            if xr[i] == cmin:
+                stats[IMIN] = i
+                break
+
+
+@jit
+def reset_stats(stats):
     stats[RES] = 0.0
     stats[CMAX] = -np.inf
     stats[CMIN] = np.inf
@@ -103,153 +183,244 @@ def _reset_stats(stats):
 
 
 @jit
-def smooth(C, kd, rhs, cxm, cxp, cym, cyp, stats, measure, res, diag):
-    """One red–black Gauss–Seidel sweep of C (in place); if ``measure``, fill ``stats`` after it.
-
-    The colours are pipelined row by row (red of row j, then black of row j−1, whose red
-    neighbours are all final by then), which gives exactly the two-pass red–black result while
-    streaming the arrays through memory once. With ``measure`` the residual of row j−2 (whose
-    neighbours are final) is evaluated in the same pass, so the convergence check costs no
-    extra memory traffic.
-    """
-    ny = C.shape[0]
-    if measure:
-        _reset_stats(stats)
-    for j in range(ny + 1):
-        if j < ny:
-            _relax_row(C, kd, rhs, j, j % 2, cxm, cxp, cym, cyp)
-        if j >= 1:
-            _relax_row(C, kd, rhs, j - 1, j % 2, cxm, cxp, cym, cyp)
-        if measure and j >= 2:
-            _measure_row(C, kd, rhs, j - 2, cxm, cxp, cym, cyp, stats, res, diag)
-    if measure:
-        _measure_row(C, kd, rhs, ny - 1, cxm, cxp, cym, cyp, stats, res, diag)
+def measure(x, b, q, wxm, wxp, wym, wyp, uniform, stats, res):
+    """Fill ``stats`` for x (a separate pass; the cycles measure inside ``prolong_smooth``)."""
+    reset_stats(stats)
+    for r in range(x.shape[0]):
+        _measure_row(x, b, q, r, wxm, wxp, wym, wyp, uniform, stats, res)
 
 
 @jit
-def prepare(C, uptake, source, has_source, mask, fixed_j, fixed_i, fixed_val,
-            decay, inv_dt, kd, rhs, cxm, cxp, cym, cyp, stats, res, diag):
-    """Set up the finest level of one step and measure the warm start.
+def _scan_bad_row(C, uptake, source, has_source, mask, j):
+    """First offending free site of row j in site order: (status, i) or (0, -1)."""
+    for i in range(C.shape[1]):
+        if mask[j, i]:
+            continue
+        if not np.isfinite(C[j, i]):
+            return BAD_C, i
+        k = uptake[j, i]
+        if not np.isfinite(k):
+            return BAD_UPTAKE, i
+        if k < 0.0:
+            return NEG_UPTAKE, i
+        if has_source:
+            f = source[j, i]
+            if not np.isfinite(f):
+                return BAD_SOURCE, i
+            if f < 0.0:
+                return NEG_SOURCE, i
+    return 0, -1
 
-    Writes C = fixed value at the Dirichlet sites, kd = uptake + decay + 1/dt (−1 at Dirichlet
-    sites) and rhs = C_old/dt + source, then fills ``stats`` for the warm-start C (rows lag by
-    one so each row's kd and rhs exist when it is measured). Returns (status, j, i): status 0,
-    or one of the BAD_*/NEG_* codes with the first offending site.
+
+@jit
+def prepare(C, uptake, source, has_source, mask, fixed_j, fixed_i, fixed_val, add, inv_dt,
+            c0, wxm, wxp, wym, wyp, uniform, q, b, stats, res):
+    """Set up the finest level of one step and measure the warm start, in one pass.
+
+    Writes C = fixed value at the Dirichlet sites, q = c0/d and b = (C_old/dt + source)/d with
+    d = uptake + add + Σc (add = decay + 1/dt; q = 0, b = fixed value at Dirichlet sites), then
+    fills ``stats`` for the warm-start C (rows lag by one so each row's q and b exist when it is
+    measured). Returns (status, j, i): status 0, or one of the BAD_*/NEG_* codes with the first
+    offending free site (only the Dirichlet sites are exempt from the checks).
     """
     ny, nx = C.shape
-    for n in range(fixed_j.size):
+    nfix = fixed_j.size
+    for n in range(nfix):
         C[fixed_j[n], fixed_i[n]] = fixed_val[n]
-    _reset_stats(stats)
+    reset_stats(stats)
+    p = 0
     for j in range(ny):
+        Cj, kj, qj, bj = C[j], uptake[j], q[j], b[j]
+        cy = c0 * (wym[j] + wyp[j])
+        bad = 0.0
+        kmin = 0.0
+        fj = source[j] if has_source else kj
         for i in range(nx):
-            if mask[j, i]:
-                kd[j, i] = -1.0
-                rhs[j, i] = 0.0
-                continue
-            c = C[j, i]
-            if not np.isfinite(c):
-                return BAD_C, j, i
-            k = uptake[j, i]
-            if not np.isfinite(k):
-                return BAD_UPTAKE, j, i
-            if k < 0.0:
-                return NEG_UPTAKE, j, i
-            kd[j, i] = k + decay + inv_dt
-            r = c * inv_dt
+            k = kj[i]
+            c = Cj[i]
+            d = (k + add) + (c0 * (wxm[i] + wxp[i]) + cy)
+            inv = 1.0 / d
+            qj[i] = c0 * inv
             if has_source:
-                f = source[j, i]
-                if not np.isfinite(f):
-                    return BAD_SOURCE, j, i
-                if f < 0.0:
-                    return NEG_SOURCE, j, i
-                r += f
-            rhs[j, i] = r
+                f = fj[i]
+                bj[i] = (c * inv_dt + f) * inv
+                bad += (c + k + f) * 0.0      # NaN iff one of them is not finite
+                kmin = min(kmin, min(k, f))
+            else:
+                bj[i] = (c * inv_dt) * inv
+                bad += (c + k) * 0.0
+                kmin = k if k < kmin else kmin
+        if bad != 0.0 or kmin < 0.0:
+            status, i = _scan_bad_row(C, uptake, source, has_source, mask, j)
+            if status:
+                return status, j, i
+        while p < nfix and fixed_j[p] == j:
+            qj[fixed_i[p]] = 0.0
+            bj[fixed_i[p]] = fixed_val[p]
+            p += 1
         if j >= 1:
-            _measure_row(C, kd, rhs, j - 1, cxm, cxp, cym, cyp, stats, res, diag)
-    _measure_row(C, kd, rhs, ny - 1, cxm, cxp, cym, cyp, stats, res, diag)
+            _measure_row(C, b, q, j - 1, wxm, wxp, wym, wyp, uniform, stats, res)
+    _measure_row(C, b, q, ny - 1, wxm, wxp, wym, wyp, uniform, stats, res)
     return 0, -1, -1
 
 
 @jit
-def restrict_coefficients(kd, cxm, cxp, cym, cyp, wy, wx, kd_c, fy, fx):
-    """Coarse kd from the fine kd; a coarse cell is Dirichlet only if all its children are.
+def restrict_coefficients(kd, add, q, wy, wx, fy, fx, sink_c, fixed_c, area_c,
+                          c0_c, wxm_c, wxp_c, wym_c, wyp_c, kd_c, q_c):
+    """Coarse kd and q from the fine kd (= kd + add at the free sites, q ≠ 0).
 
     A Dirichlet site pins the error to zero, so for the error equation its free neighbours see
     the coupling c to it as an extra sink c·e. The coarse kd is the area-weighted mean over
-    the children of kd + those sinks (0 on Dirichlet children), the Galerkin average of the
-    diagonal for a piecewise-constant error; faces to a coarse Dirichlet cell are left to the
-    coarse stencil. wy, wx: fine cell widths per row/column (any unit).
+    the children of kd (0 on Dirichlet children) plus those sinks (``sink_c``, static: it
+    depends on the Dirichlet sites and the geometry only), the Galerkin average of the diagonal
+    for a piecewise-constant error; faces to a coarse Dirichlet cell (``fixed_c``, all children
+    fixed) are left to the coarse stencil. wy, wx: fine cell widths per row/column.
     """
-    ny, nx = kd.shape
+    ny, nx = q.shape
     nyc, nxc = kd_c.shape
     for J in range(nyc):
+        kc = kd_c[J]
         for I in range(nxc):
-            all_fixed = True
-            for j in range(fy * J, min(fy * J + fy, ny)):
-                for i in range(fx * I, min(fx * I + fx, nx)):
-                    all_fixed = all_fixed and kd[j, i] < 0.0
-            kd_c[J, I] = -1.0 if all_fixed else 0.0
-    for J in range(nyc):
+            kc[I] = 0.0
+        for j in range(fy * J, min(fy * J + fy, ny)):
+            kj, qj = kd[j], q[j]
+            a = wy[j]
+            if fx == 2:
+                for I in range(nx // 2):
+                    i = 2 * I
+                    t0 = wx[i] * (kj[i] + add)
+                    t1 = wx[i + 1] * (kj[i + 1] + add)
+                    kc[I] += a * ((t0 if qj[i] != 0.0 else 0.0) + (t1 if qj[i + 1] != 0.0 else 0.0))
+                if nx % 2:
+                    i = nx - 1
+                    t0 = wx[i] * (kj[i] + add)
+                    kc[nxc - 1] += a * (t0 if qj[i] != 0.0 else 0.0)
+            else:
+                for i in range(nx):
+                    t0 = wx[i] * (kj[i] + add)
+                    kc[i] += a * (t0 if qj[i] != 0.0 else 0.0)
+        cy = c0_c * (wym_c[J] + wyp_c[J])
+        qc, fc, sc, ac = q_c[J], fixed_c[J], sink_c[J], area_c[J]
         for I in range(nxc):
-            if kd_c[J, I] < 0.0:
-                continue
-            total = 0.0
-            area = 0.0
-            for j in range(fy * J, min(fy * J + fy, ny)):
-                for i in range(fx * I, min(fx * I + fx, nx)):
-                    a = wy[j] * wx[i]
-                    area += a
-                    if kd[j, i] < 0.0:
-                        continue
-                    sink = kd[j, i]
-                    if i > 0 and kd[j, i - 1] < 0.0 and kd_c[J, (i - 1) // fx] >= 0.0:
-                        sink += cxm[i]
-                    if i < nx - 1 and kd[j, i + 1] < 0.0 and kd_c[J, (i + 1) // fx] >= 0.0:
-                        sink += cxp[i]
-                    if j > 0 and kd[j - 1, i] < 0.0 and kd_c[(j - 1) // fy, I] >= 0.0:
-                        sink += cym[j]
-                    if j < ny - 1 and kd[j + 1, i] < 0.0 and kd_c[(j + 1) // fy, I] >= 0.0:
-                        sink += cyp[j]
-                    total += a * sink
-            kd_c[J, I] = total / area
+            k = kc[I] / ac[I] + sc[I]
+            d = k + (c0_c * (wxm_c[I] + wxp_c[I]) + cy)
+            if fc[I]:
+                kc[I] = -1.0
+                qc[I] = 0.0
+            else:
+                kc[I] = k
+                qc[I] = c0_c / d
 
 
 @jit
-def restrict_residual(C, kd, rhs, cxm, cxp, cym, cyp, wy, wx, rhs_c, fy, fx, res, diag):
-    """rhs_c = area-weighted mean over the children of the residual rhs − A·C (0 at Dirichlet)."""
-    ny, nx = C.shape
-    nyc, nxc = rhs_c.shape
-    for J in range(nyc):
-        j_end = min(fy * J + fy, ny)
-        for I in range(nxc):
-            rhs_c[J, I] = 0.0
-        for j in range(fy * J, j_end):
-            _residual_row(C, kd, rhs, j, cxm, cxp, cym, cyp, res, diag)
+def smooth_restrict(x, b, q, c0, wxm, wxp, wym, wyp, uniform, sweeps, zero_start,
+                    wy, wx, fy, fx, inv_h_c, inv_w_c, q_c, inv_c0_c, scale, out_c, res):
+    """``sweeps`` red–black sweeps of x, then the restricted residual into ``out_c``, in one pass.
+
+    zero_start: x is taken as 0 on entry (a coarse correction), so it is never read before the
+    first sweep writes it. out_c[J, I] = area-weighted mean of the children's residual d·ρ
+    (d = c0/q, so the diagonal need not be stored),
+    times q_c/c0_c (= 1/d_c, the coarse b) if ``scale``, else as is (the coarsest level's rhs).
+    """
+    ny, nx = x.shape
+    nxc = out_c.shape[1]
+    lag = 2 * sweeps
+    for step in range(ny + lag + 1):
+        for s in range(sweeps):
+            r = step - 2 * s
+            if 0 <= r < ny:
+                if s == 0 and zero_start:
+                    # Red sites of row r see only zero neighbours (black is never read before
+                    # it is written): x = b; black sites of row r start at 0.
+                    xr, br = x[r], b[r]
+                    for i in range(nx):
+                        xr[i] = br[i] if (i + r) % 2 == 0 else 0.0
+                else:
+                    _relax_row(x, b, q, r, r % 2, wxm, wxp, wym, wyp, uniform)
+            r -= 1
+            if 0 <= r < ny:
+                _relax_row(x, b, q, r, (r + 1) % 2, wxm, wxp, wym, wyp, uniform)
+        r = step - lag - 1
+        if 0 <= r < ny:
+            _scaled_residual_row(x, b, q, r, wxm, wxp, wym, wyp, uniform, res)
+            J = r // fy
+            oc = out_c[J]
+            if r == fy * J:
+                for I in range(nxc):
+                    oc[I] = 0.0
+            # r = d·ρ with d = c0/q (ρ = 0 where q = 0: Dirichlet sites).
+            qr = q[r]
             for i in range(nx):
-                rhs_c[J, i // fx] += wy[j] * wx[i] * res[i]
-        height = 0.0
-        for j in range(fy * J, j_end):
-            height += wy[j]
-        for I in range(nxc):
-            width = 0.0
-            for i in range(fx * I, min(fx * I + fx, nx)):
-                width += wx[i]
-            rhs_c[J, I] /= height * width
+                v = qr[i]
+                res[i] = (c0 * res[i]) / v if v != 0.0 else 0.0
+            a = wy[r]
+            if fx == 2:
+                for I in range(nx // 2):
+                    i = 2 * I
+                    oc[I] += a * (wx[i] * res[i] + wx[i + 1] * res[i + 1])
+                if nx % 2:
+                    i = nx - 1
+                    oc[nxc - 1] += a * (wx[i] * res[i])
+            else:
+                for i in range(nx):
+                    oc[i] += a * (wx[i] * res[i])
+            if r == min(fy * J + fy, ny) - 1:
+                h = inv_h_c[J]
+                if scale:
+                    qc = q_c[J]
+                    for I in range(nxc):
+                        oc[I] = (oc[I] * (h * inv_w_c[I])) * (qc[I] * inv_c0_c)
+                else:
+                    for I in range(nxc):
+                        oc[I] = oc[I] * (h * inv_w_c[I])
 
 
 @jit
-def prolong_add(C, kd, e_c, py, px):
-    """C += linear interpolation of the coarse correction e_c (Dirichlet sites untouched)."""
-    ny, nx = C.shape
-    ylo, yhi, yw = py
-    xlo, xhi, xw = px
-    for j in range(ny):
-        J, J2, v = ylo[j], yhi[j], yw[j]
-        for i in range(nx):
-            if kd[j, i] >= 0.0:
-                I, I2, w = xlo[i], xhi[i], xw[i]
-                C[j, i] += (v * (w * e_c[J, I] + (1.0 - w) * e_c[J, I2])
-                            + (1.0 - v) * (w * e_c[J2, I] + (1.0 - w) * e_c[J2, I2]))
+def _interp_row(e_c, J, xlo, xhi, xw, out):
+    """out = coarse row J interpolated linearly in x to the fine columns."""
+    ec = e_c[J]
+    for i in range(out.size):
+        w = xw[i]
+        out[i] = w * ec[xlo[i]] + (1.0 - w) * ec[xhi[i]]
+
+
+@jit
+def prolong_smooth(x, b, q, e_c, ylo, yhi, yw, xlo, xhi, xw, ring, ring_rows,
+                   wxm, wxp, wym, wyp, uniform, sweeps, measure, stats, res):
+    """x += linear interpolation of e_c (Dirichlet sites untouched), then ``sweeps`` red–black
+    sweeps and, if ``measure``, ``stats`` of the result, in one pass over the rows."""
+    ny, nx = x.shape
+    for k in range(RING):
+        ring_rows[k] = -1
+    if measure:
+        reset_stats(stats)
+    lag = 2 * sweeps
+    for step in range(ny + lag + 1):
+        r = step
+        if r < ny:
+            J1, J2, v = ylo[r], yhi[r], yw[r]
+            if ring_rows[J1 % RING] != J1:
+                _interp_row(e_c, J1, xlo, xhi, xw, ring[J1 % RING])
+                ring_rows[J1 % RING] = J1
+            if ring_rows[J2 % RING] != J2:
+                _interp_row(e_c, J2, xlo, xhi, xw, ring[J2 % RING])
+                ring_rows[J2 % RING] = J2
+            e1, e2 = ring[J1 % RING], ring[J2 % RING]
+            v1 = 1.0 - v
+            xr, qr = x[r], q[r]
+            for i in range(nx):
+                t = v * e1[i] + v1 * e2[i]
+                xr[i] += t if qr[i] != 0.0 else 0.0
+        for s in range(sweeps):
+            r = step - 1 - 2 * s
+            if 0 <= r < ny:
+                _relax_row(x, b, q, r, r % 2, wxm, wxp, wym, wyp, uniform)
+            r -= 1
+            if 0 <= r < ny:
+                _relax_row(x, b, q, r, (r + 1) % 2, wxm, wxp, wym, wyp, uniform)
+        r = step - lag - 1
+        if measure and 0 <= r < ny:
+            _measure_row(x, b, q, r, wxm, wxp, wym, wyp, uniform, stats, res)
 
 
 @jit
