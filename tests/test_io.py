@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from abm.io import NoCheckpointError, RunWriter, SchemaError, load_run, read_checkpoint
+from abm.io.schema import CHUNK_BYTES
 
 NY, NX = 40, 50
 PHASES = {"proliferating": 0, "dormant": 1, "senescent": 2, "apoptotic": 3, "necrotic": 4}
@@ -118,7 +119,7 @@ def test_fields_are_netcdf_dimension_scales(tmp_path):
         oxygen = f["fields/oxygen"]
         assert [dim[0].name for dim in oxygen.dims] == ["/fields/time", "/fields/y", "/fields/x"]
         assert oxygen.chunks == (1, NY, NX) and oxygen.compression == "gzip" and oxygen.shuffle
-        assert oxygen.maxshape == (None, NY, NX) and f["cells/id"].chunks == (65536,)
+        assert oxygen.maxshape == (None, NY, NX) and f["cells/id"].chunks == (CHUNK_BYTES // 8,)
     xr = pytest.importorskip("xarray")
     pytest.importorskip("h5netcdf")
     with xr.open_dataset(path, engine="h5netcdf", group="fields") as ds:

@@ -27,6 +27,7 @@ def summary_figure(run_path: str | Path, out_path: str | Path, frame: int = -1) 
         x_mm, y_mm = run.x_um / 1000, run.y_um / 1000
         # Vessel sites are the Dirichlet sites: exactly vessel_mmHg (every other site is lower).
         vessels = oxygen >= np.float32(run.config["oxygen"]["vessel_mmHg"])
+        hypoxic_mmHg = float(run.config["oxygen"]["hypoxic_mmHg"])
         title = f"{run.scenario} (seed {run.seed})"
 
     dx_mm = x_mm[1] - x_mm[0]
@@ -50,6 +51,9 @@ def summary_figure(run_path: str | Path, out_path: str | Path, frame: int = -1) 
         sel = phases == name
         image[iy[sel], ix[sel]] = to_rgb(color)
     ax_phase.imshow(image, origin="lower", extent=extent, interpolation="nearest")
+    hypoxic = ax_phase.contour(x_mm, y_mm, oxygen, levels=[hypoxic_mmHg], colors="#0072B2",
+                               linewidths=1.0, linestyles="--")
+    ax_phase.clabel(hypoxic, fmt=f"{hypoxic_mmHg:g} mmHg", fontsize=7)
     ax_phase.set_title(f"(b) cell phases, {len(cells):,} cells")
 
     for ax, bar_color in ((ax_o2, "white"), (ax_phase, "black")):

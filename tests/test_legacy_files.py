@@ -1,0 +1,31 @@
+"""Run files of every schema version ever written stay readable (tests/resources/)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from abm import load_run
+from abm.config import config_from_toml
+
+RESOURCES = sorted((Path(__file__).parent / "resources").glob("run_v*.h5"))
+
+
+def test_a_file_of_the_current_version_is_kept():
+    from abm.io import SCHEMA_VERSION
+
+    assert any(p.name == f"run_v{SCHEMA_VERSION}.h5" for p in RESOURCES)
+
+
+@pytest.mark.parametrize("path", RESOURCES, ids=lambda p: p.name)
+def test_legacy_run_files_read_completely(path):
+    with load_run(path) as run:
+        config = config_from_toml(run.config_toml)
+        assert run.n_frames >= 2 and run.attrs["status"] == "complete"
+        assert run.field("oxygen", -1).shape == (config.grid.ny, config.grid.nx)
+        cells = run.cells()
+        assert cells.index.names == ["frame", "cell_id"]
+        assert len(cells) == int(np.sum(run.cell_counts()))
+        assert len(run.timeseries) == round(config.run.days * 1440 / config.run.dt_min) + 1
+        assert run.summary()
