@@ -51,16 +51,25 @@ def floor_seconds(n, repeats=10):
     return float(np.median(times))
 
 
-def bench(n, steps, rng):
-    """Run ``steps`` warm-started advances on an n×n grid; returns the row of medians."""
+def tumour_setup(n, rng):
+    """The benchmark problem on an n×n grid after a first (cold, untimed) advance.
+
+    Returns (solver, C, r2, radius): r2 is each site's squared distance (sites²) from the
+    centre and radius the tumour disc's radius (sites), so callers can grow the disc.
+    """
     vessels = rng.random((n, n)) < 0.01
     y, x = np.mgrid[0:n, 0:n]
     r2 = (y - n / 2) ** 2 + (x - n / 2) ** 2
     radius = math.sqrt(0.4 * n * n / math.pi)
     solver = FieldSolver((n, n), DX, D, DECAY, vessels, VESSEL_O2, rtol=1e-6)
     C = np.full((n, n), VESSEL_O2)
-    uptake = np.where(r2 <= radius**2, UPTAKE, 0.0)
-    solver.advance(C, uptake, DT)  # cold start from a uniform field, not timed
+    solver.advance(C, np.where(r2 <= radius**2, UPTAKE, 0.0), DT)
+    return solver, C, r2, radius
+
+
+def bench(n, steps, rng):
+    """Run ``steps`` warm-started advances on an n×n grid; returns the row of medians."""
+    solver, C, r2, radius = tumour_setup(n, rng)
     ms, cycles = [], []
     for _ in range(steps):
         radius += 1.0
@@ -89,13 +98,7 @@ def _median_ms(f, repeats=7):
 
 def kernel_split(n, rng):
     """ms per kernel call for the benchmark setup on an n×n grid (after one warm step)."""
-    vessels = rng.random((n, n)) < 0.01
-    y, x = np.mgrid[0:n, 0:n]
-    r2 = (y - n / 2) ** 2 + (x - n / 2) ** 2
-    radius = math.sqrt(0.4 * n * n / math.pi)
-    s = FieldSolver((n, n), DX, D, DECAY, vessels, VESSEL_O2, rtol=1e-6)
-    C = np.full((n, n), VESSEL_O2)
-    s.advance(C, np.where(r2 <= radius**2, UPTAKE, 0.0), DT)
+    s, C, r2, radius = tumour_setup(n, rng)
     uptake = np.where(r2 <= (radius + 1) ** 2, UPTAKE, 0.0)
     add, inv_dt = DECAY + 1 / DT, 1 / DT
     f, c = s.levels[0], s.levels[1]
