@@ -109,6 +109,40 @@ class CellTable:
         self.counters[_COUNTER_NEXT_ID] += n
         return rows
 
+    def append_copies(self, rows: np.ndarray, birth_min: float) -> np.ndarray:
+        """New cells that copy ``rows`` (children of them, new ids); returns the new rows.
+
+        For programs without a lattice (the well-mixed culture); on the lattice, births go
+        through ``lattice_events.place_daughters``, which also picks the site. Free rows are
+        reused in the same order as there (last freed first).
+        """
+        rows = np.asarray(rows, dtype=np.int64)
+        n = len(rows)
+        self.ensure_capacity(n)
+        nfree = int(self.counters[_COUNTER_NFREE])
+        reused = min(n, nfree)
+        new = np.concatenate([self.free[nfree - reused:nfree][::-1],
+                              np.arange(self.hwm, self.hwm + n - reused)])
+        self.counters[_COUNTER_NFREE] -= reused
+        self.counters[_COUNTER_HWM] += n - reused
+        for name in self._COLUMNS:
+            column = getattr(self, name)
+            column[new] = column[rows]
+        self.state[new] = self.state[rows]
+        self.parent_id[new] = self.id[rows]
+        self.id[new] = np.arange(self.next_id, self.next_id + n)
+        self.counters[_COUNTER_NEXT_ID] += n
+        self.birth_min[new] = birth_min
+        return new
+
+    def release(self, rows: np.ndarray) -> None:
+        """Free ``rows`` (no lattice; on the lattice use ``lattice_events.remove_cells``)."""
+        rows = np.asarray(rows, dtype=np.int64)
+        nfree = int(self.counters[_COUNTER_NFREE])
+        self.alive[rows] = False
+        self.free[nfree:nfree + len(rows)] = rows
+        self.counters[_COUNTER_NFREE] += len(rows)
+
     def snapshot(self) -> dict[str, np.ndarray]:
         """Every array up to the high-water mark, for checkpoints."""
         hwm, nfree = self.hwm, int(self.counters[_COUNTER_NFREE])

@@ -31,7 +31,7 @@ from .config import Config, load_config
 from .fields import FieldSolver
 from .lattice_events import (count_by_phase, division_order, gather, place_daughters,
                              placement_shells, remove_cells, scatter_uptake)
-from .phenotype import EVENT_DIVIDE, EVENT_NAMES, EVENT_REMOVE, PlaceholderCycle
+from .phenotype import EVENT_DIVIDE, EVENT_NAMES, EVENT_REMOVE, make_phenotype
 from .tissue import place_vessels, tumor_sites
 
 TIMING_PHASES = ("field", "cells", "events", "output")
@@ -67,14 +67,14 @@ class TumorModel(mesa.Model):
         g, ox = config.grid, config.oxygen
         self.shape = (g.ny, g.nx)
         self.dx_um = g.dx_um
-        self.phenotype = PlaceholderCycle(config.cycle, self.seed)
+        self.phenotype = make_phenotype(config, self.seed)
         self.observers: list = []
         self.timings = dict.fromkeys(TIMING_PHASES, 0.0)
         # A site's first-order uptake (min⁻¹) is the cell's rate scaled by the fraction of the
         # voxel (dx³: the lattice is a slab one site thick) that the cell's volume fills.
         self.site_uptake_per_min = ox.uptake_per_min * ox.cell_volume_um3 / g.dx_um ** 3
         self.sink = np.zeros(self.shape)
-        self._shells = placement_shells(config.cycle.division_radius)
+        self._shells = placement_shells(config.cells.division_radius)
 
         if _checkpoint is None:
             self._build_initial()

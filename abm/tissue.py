@@ -61,12 +61,26 @@ def place_vessels(config: Config, rng: np.random.Generator) -> np.ndarray:
         ys = np.floor(np.arange(step / 2, g.ny, step)).astype(int)
         xs = np.floor(np.arange(step / 2, g.nx, step)).astype(int)
         mask[np.ix_(ys, xs)] = True
-        return mask
+        return mask & ~_avascular_zone(config)
+    # The target density counts the whole domain, so the avascular zone lowers the total.
     area_mm2 = g.nx * g.ny * (g.dx_um * 1e-3) ** 2
     target = int(round(v.density_per_mm2 * area_mm2))
     candidates = rng.integers(0, g.nx * g.ny, size=max(50 * target, 1000))
+    candidates = candidates[~_avascular_zone(config).ravel()[candidates]]
     spacing_sites = v.min_spacing_um / g.dx_um
     return _dart_throw(g.ny, g.nx, candidates, target, spacing_sites)
+
+
+def _distance_from_tumour_centre(config: Config) -> np.ndarray:
+    """Distance (µm) of every site centre from the tumour centre, ``[ny, nx]``."""
+    g, t = config.grid, config.tumor
+    yy, xx = np.mgrid[0:g.ny, 0:g.nx]
+    cx, cy = t.center_x_frac * g.nx * g.dx_um, t.center_y_frac * g.ny * g.dx_um
+    return np.hypot((xx + 0.5) * g.dx_um - cx, (yy + 0.5) * g.dx_um - cy)
+
+
+def _avascular_zone(config: Config) -> np.ndarray:
+    return _distance_from_tumour_centre(config) < config.vessels.avascular_radius_um
 
 
 @jit
@@ -114,10 +128,7 @@ def tumor_sites(config: Config, vessels: np.ndarray) -> tuple[np.ndarray, np.nda
     if t.seed_pattern == "mask":
         mask = load_mask(t.mask_file, (g.ny, g.nx), "tumor.mask_file")
     else:
-        yy, xx = np.mgrid[0:g.ny, 0:g.nx]
-        cx, cy = t.center_x_frac * g.nx * g.dx_um, t.center_y_frac * g.ny * g.dx_um
-        r2 = ((xx + 0.5) * g.dx_um - cx) ** 2 + ((yy + 0.5) * g.dx_um - cy) ** 2
-        mask = r2 <= t.radius_um ** 2
+        mask = _distance_from_tumour_centre(config) <= t.radius_um
     mask &= ~vessels
     ys, xs = np.nonzero(mask)
     if len(xs) == 0:

@@ -53,6 +53,8 @@ def test_override_values_parse_as_toml_or_bare_strings():
     (["vessels.density_per_mm2=100", "vessels.min_spacing_um=150"], "cannot reach that density"),
     (["tumor.radius_um=5000"], "the disc must fit in the domain"),
     (["cycle.arrest_mmHg=50"], "must be below oxygen.vessel_mmHg"),
+    (["cycle.division_radius=3.0"], "cycle.division_radius has moved: write it as cells.division_radius"),
+    (["intracellular.params={ Smax = \"x\" }"], "entries must be finite numbers"),
     (["gridnx=3"], "unknown override 'gridnx'; did you mean 'grid.nx'?"),
     (["grid.nx"], "override 'grid.nx': expected section.key=value"),
 ])

@@ -29,3 +29,7 @@ def test_legacy_run_files_read_completely(path):
         assert len(cells) == int(np.sum(run.cell_counts()))
         assert len(run.timeseries) == round(config.run.days * 1440 / config.run.dt_min) + 1
         assert run.summary()
+        if run.schema_version == 1 and "config_version" not in run.config:
+            # Version-1 configs predate [cells]: the migration restores what actually ran.
+            assert config.cells.program == "placeholder"
+            assert config.cells.division_radius == run.config["cycle"]["division_radius"]

@@ -55,11 +55,11 @@ def test_same_seed_same_state_other_seed_differs(tiny_config):
 
 
 def test_anoxia_arrests_then_necrosis_after_the_energy_reserve_runs_out(tiny_config):
-    """No vessels: O2 = 0, ATP = glycolytic 0.3 < demand 0.5, so E falls 0.2/τ per hour from 1
+    """Placeholder program. No vessels: O2 = 0, ATP = glycolytic 0.3 < demand 0.5, so E falls 0.2/τ per hour from 1
     and hits 0 after τ/0.2 = 30 h; debris clears 48 h later."""
-    model = TumorModel(tiny_config("vessels.pattern=none", "run.days=4.0"))
-    cyc = model.config.cycle
-    onset_h = cyc.energy_time_h / (cyc.atp_demand - cyc.glycolytic_atp)
+    model = TumorModel(tiny_config("vessels.pattern=none", "run.days=4.0", "cells.program=placeholder"))
+    cyc, cells = model.config.cycle, model.config.cells
+    onset_h = cells.energy_time_h / (cyc.atp_demand - cyc.glycolytic_atp)
     assert onset_h == pytest.approx(30.0)
     n0 = model.cells.count
     model.step()
@@ -68,7 +68,7 @@ def test_anoxia_arrests_then_necrosis_after_the_energy_reserve_runs_out(tiny_con
     assert model.counts["n_necrotic"] == 0
     model.run_steps(3)
     assert model.counts["n_necrotic"] == n0
-    model.run_steps(round(cyc.necrotic_clearance_h * 10) - 3)
+    model.run_steps(round(cells.necrotic_clearance_h * 10) - 3)
     assert model.cells.count == n0
     model.run_steps(3)
     assert model.cells.count == 0 and len(model.agents_by_type.get(TumorCell, [])) == 0
@@ -76,14 +76,14 @@ def test_anoxia_arrests_then_necrosis_after_the_energy_reserve_runs_out(tiny_con
 
 
 def test_isolated_cells_divide_at_the_configured_rate(tiny_config, tmp_path):
-    """Founders start at a uniform cycle progress, so over t hours a fraction
+    """Placeholder program. Founders start at a uniform cycle progress, so over t hours a fraction
     E[min(1, t·f/T)] ≈ t·f·E[1/T] of them divides (f = O2/(K + O2) ≈ 0.98 here)."""
     mask = np.zeros((120, 120), dtype=np.uint8)
     mask[3::6, 3::6] = 1
     np.save(tmp_path / "sparse.npy", mask)
     model = TumorModel(tiny_config("grid.nx=120", "grid.ny=120", "vessels.array_spacing_um=50.0",
                                    "tumor.seed_pattern=mask", f"tumor.mask_file={str(tmp_path / 'sparse.npy')!r}",
-                                   "oxygen.uptake_per_min=0.0"))
+                                   "oxygen.uptake_per_min=0.0", "cells.program=placeholder"))
     n0 = model.cells.count
     model.run_steps(80)  # 8 h
     c = model.cells

@@ -15,10 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError
+from .migrate import CONFIG_VERSION, MOVED_KEYS, migrate_stored
 from .params import info_of
 from .schema import SECTIONS, Config
 
-_TOP_LEVEL_KEYS = ("name",)
+_TOP_LEVEL_KEYS = ("name", "config_version")
 
 
 def load_config(path: str | os.PathLike | None = None,
@@ -52,8 +53,8 @@ def load_config(path: str | os.PathLike | None = None,
 
 
 def config_from_toml(text: str, overrides=None, seed: int | None = None) -> Config:
-    """Rebuild a config from resolved TOML text (as stored in every run file)."""
-    data = tomllib.loads(text)
+    """Rebuild a config from resolved TOML text (as stored in every run file, of any version)."""
+    data = migrate_stored(tomllib.loads(text))
     return config_from_dict(data, name=data.get("name", "scenario"), base_dir=Path.cwd(),
                             overrides=overrides, seed=seed)
 
@@ -72,6 +73,10 @@ def config_from_dict(data: dict, *, name: str = "scenario", base_dir: str | os.P
         data.setdefault(section, {})[key] = value
     if seed is not None:
         data.setdefault("run", {})["seed"] = seed
+    version = data.pop("config_version", CONFIG_VERSION)
+    if version != CONFIG_VERSION:
+        errors.append(f"config_version = {version!r}: scenario files are read as version "
+                      f"{CONFIG_VERSION}; leave the key out")
     name = data.pop("name", name)
     if not isinstance(name, str) or not name:
         errors.append(f"name = {name!r}: must be a non-empty string")
@@ -98,7 +103,7 @@ def config_from_dict(data: dict, *, name: str = "scenario", base_dir: str | os.P
 
 def to_toml(config: Config) -> str:
     """The fully resolved config as TOML text (every key, defaults included)."""
-    lines = [f"name = {_toml_value(config.name)}"]
+    lines = [f"config_version = {CONFIG_VERSION}", f"name = {_toml_value(config.name)}"]
     for section in SECTIONS:
         lines.append(f"\n[{section}]")
         obj = getattr(config, section)
@@ -115,8 +120,9 @@ def describe_params() -> str:
         for f in dataclasses.fields(cls):
             info = info_of(f)
             unit = f" {info.unit}" if info.unit else ""
-            allowed = "" if f.type in ("str", "bool") and info.choices is None else f"; {info.allowed()}"
-            out.append(f"  {f.name} = {_toml_value(f.default)}{unit}{allowed}")
+            allowed = "" if f.type in ("str", "bool", "dict") and info.choices is None else f"; {info.allowed()}"
+            default = f.default_factory() if f.default is dataclasses.MISSING else f.default
+            out.append(f"  {f.name} = {_toml_value(default)}{unit}{allowed}")
             out.append(f"      {info.doc}")
             out.append(f"      source: {info.source}")
         out.append("")
@@ -157,6 +163,9 @@ def _build_section(section: str, values: dict, errors: list[str]):
     kwargs = {}
     for key, value in values.items():
         dotted = f"{section}.{key}"
+        if dotted in MOVED_KEYS:
+            errors.append(f"{dotted} has moved: write it as {MOVED_KEYS[dotted]}")
+            continue
         if key not in fields:
             errors.append(_unknown(dotted, [f"{section}.{k}" for k in fields], "key"))
             continue
@@ -164,7 +173,11 @@ def _build_section(section: str, values: dict, errors: list[str]):
         if problem:
             errors.append(f"{dotted} = {value!r}: {problem}")
         else:
-            kwargs[key] = float(value) if hints[key] is float else value
+            if hints[key] is float:
+                value = float(value)
+            elif hints[key] is dict:
+                value = {k: float(v) for k, v in value.items()}
+            kwargs[key] = value
     return cls(**kwargs)
 
 
@@ -185,6 +198,14 @@ def _check_value(value: Any, expected: type, info) -> str | None:
     elif expected is str:
         if not isinstance(value, str):
             return f"must be a string, got {type(value).__name__}"
+    elif expected is dict:
+        if not isinstance(value, dict):
+            return f"must be a table of name = number, got {type(value).__name__}"
+        bad = {k: v for k, v in value.items()
+               if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v)}
+        if bad:
+            return f"entries must be finite numbers, got {bad!r}"
+        return None
     if info.choices is not None and value not in info.choices:
         close = difflib.get_close_matches(str(value), info.choices, n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
@@ -260,6 +281,9 @@ def _check_consistency(c: Config, errors: list[str]) -> None:
 
 
 def _toml_value(value: Any) -> str:
+    if isinstance(value, dict):
+        items = ", ".join(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items())
+        return f"{{ {items} }}" if items else "{}"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (int, float)):
@@ -268,6 +292,11 @@ def _toml_value(value: Any) -> str:
         escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
         return f'"{escaped}"'
     raise TypeError(f"cannot write {value!r} ({type(value).__name__}) as a TOML value")
+
+
+def _toml_key(key: str) -> str:
+    bare = key.replace("_", "").replace("-", "").isalnum() and key.isascii()
+    return key if bare else _toml_value(key)
 
 
 def _report(errors: list[str]) -> str:

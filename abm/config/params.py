@@ -40,6 +40,8 @@ def param(default: Any, *, unit: str = "", doc: str, source: str, low: float | N
     """Declare a config key: its default plus the :class:`ParamInfo` metadata."""
     info = ParamInfo(unit=unit, doc=doc, source=source, low=low, high=high,
                      low_inclusive=low_inclusive, choices=choices)
+    if isinstance(default, dict):  # a table of overrides: each instance gets its own copy
+        return dataclasses.field(default_factory=lambda: dict(default), metadata={"info": info})
     return dataclasses.field(default=default, metadata={"info": info})
 
 

@@ -65,6 +65,12 @@ class VesselSection:
     array_spacing_um: float = param(300.0, unit="µm", low=1.0,
                                     doc="spacing of pattern=array (first vessel at half a spacing)",
                                     source="design choice: same mean spacing as the random default")
+    avascular_radius_um: float = param(0.0, unit="µm", low=0.0,
+                                       doc="no vessel within this distance of the tumour centre "
+                                           "(tumor.center_*_frac): an avascular nodule growing into "
+                                           "vascularised tissue; random and array patterns only",
+                                       source="design choice: small tumours start avascular and "
+                                              "co-opt vessels as they grow")
     mask_file: str = param("", doc="pattern=mask: .npy (nonzero = vessel) or .png (bright = vessel) "
                                    "of shape (ny, nx); relative paths are relative to the scenario file",
                            source="issue #2")
@@ -126,14 +132,45 @@ class OxygenSection:
 
 
 @dataclass(frozen=True)
+class CellsSection:
+    """What every cell program shares: which program runs, placement, energy reserve, clearance."""
+
+    program: str = param("network", choices=("network", "placeholder"),
+                         doc="network: the intracellular ODE network ([intracellular]) with the fate "
+                             "layer ([fate]); placeholder: the O2-driven cycle of [cycle] (cheap, no ODEs)",
+                         source="issue #3: the network replaces the placeholder; the placeholder stays "
+                                "for fast exploratory runs")
+    division_radius: float = param(5.0, unit="sites", low=1.0, high=8.0,
+                                   doc="a daughter is placed on the nearest free site within this "
+                                       "Euclidean radius (ties at random); none free = contact inhibition",
+                                 source="design choice: a lattice stand-in for mechanical shoving "
+                                        "(off-lattice tools push neighbours aside); 5 sites ≈ 84 µm "
+                                        "gives a proliferating rim ~100–200 µm (targets.md)")
+    retry_min: float = param(60.0, unit="min", low=0.0, low_inclusive=False,
+                             doc="a contact-inhibited cell retries division at this mean interval",
+                             source="design choice: saves a neighbour search per blocked cell per step")
+    energy_time_h: float = param(6.0, unit="h", low=0.0, low_inclusive=False,
+                                 doc="τ of the energy reserve E ∈ [0, 1], dE/dt = (ATP − demand)/τ; "
+                                     "E = 0 is necrosis (placeholder at anoxia: τ/(0.5 − 0.3) = 30 h)",
+                                 source="design choice: necrosis after ~1 day of anoxia")
+    necrotic_clearance_h: float = param(48.0, unit="h", low=0.0, low_inclusive=False,
+                                        doc="a necrotic cell's debris frees its site after this time",
+                                        source="design choice")
+    apoptosis_duration_h: float = param(8.6, unit="h", low=0.0, low_inclusive=False,
+                                        doc="an apoptotic cell is removed after this time",
+                                        source="PhysiCell apoptosis duration 516 min")
+
+
+@dataclass(frozen=True)
 class CycleSection:
-    """Placeholder cell cycle (until the intracellular network drives fates).
+    """Placeholder cell cycle (``cells.program = "placeholder"``): a cheap stand-in for the network.
 
     Progress p ∈ [0, 1) advances at (1/T)·O2/(K + O2) per hour with an individual cycle time T
     (log-normal around cycle_time_h); p ≥ 1 divides. Below arrest_mmHg the cell arrests
     (quiescent, reversible). An energy reserve E ∈ [0, 1] follows
-    dE/dt = (ATP − demand)/τ with ATP = min(1, 0.7·O2/(Kox + O2) + glycolytic_atp); E = 0 is
-    necrosis, so necrosis needs sustained energy failure, not a single O2 threshold.
+    dE/dt = (ATP − demand)/τ (τ = cells.energy_time_h) with
+    ATP = min(1, 0.7·O2/(Kox + O2) + glycolytic_atp); E = 0 is necrosis, so necrosis needs
+    sustained energy failure, not a single O2 threshold.
     """
 
     cycle_time_h: float = param(16.0, unit="h", low=1.0, high=1000.0,
@@ -149,15 +186,6 @@ class CycleSection:
     arrest_mmHg: float = param(0.38, unit="mmHg", low=0.0,
                                doc="hypoxic arrest below this O2 (reversible quiescence)",
                                source="network.md: ≤ 0.38 mmHg (0.05% O2) arrests")
-    division_radius: float = param(5.0, unit="sites", low=1.0, high=8.0,
-                                   doc="a daughter is placed on the nearest free site within this "
-                                       "Euclidean radius (ties at random); none free = contact inhibition",
-                                 source="design choice: a lattice stand-in for mechanical shoving "
-                                        "(off-lattice tools push neighbours aside); 5 sites ≈ 84 µm "
-                                        "gives a proliferating rim ~100–200 µm (targets.md)")
-    retry_min: float = param(60.0, unit="min", low=0.0, low_inclusive=False,
-                             doc="a contact-inhibited cell retries division at this mean interval",
-                             source="design choice: saves a neighbour search per blocked cell per step")
     oxphos_atp: float = param(0.7, low=0.0, high=1.0,
                               doc="ATP supply from oxidative phosphorylation at saturating O2 "
                                   "(fraction of demand at full supply)",
@@ -171,13 +199,73 @@ class CycleSection:
     atp_demand: float = param(0.5, low=0.0, high=1.0, low_inclusive=False,
                               doc="ATP below which the energy reserve drains",
                               source="design choice: reserve drains below ~0.4 mmHg")
-    energy_time_h: float = param(6.0, unit="h", low=0.0, low_inclusive=False,
-                                 doc="τ of the energy reserve: full anoxia empties it in "
-                                     "τ/(demand − glycolytic_atp) ≈ 30 h",
-                                 source="design choice: necrosis after ~1 day of anoxia")
-    necrotic_clearance_h: float = param(48.0, unit="h", low=0.0, low_inclusive=False,
-                                        doc="a necrotic cell's debris frees its site after this time",
-                                        source="design choice")
+
+
+@dataclass(frozen=True)
+class IntracellularSection:
+    """The per-cell ODE network (``cells.program = "network"``); see ``intracellular.networks()``."""
+
+    network: str = param("dormancy", choices=("dormancy",),
+                         doc="network driving the fate layer (its species are read by [fate])",
+                         source="network.md §2 (the default hypoxia → dormancy/senescence network)")
+    preset: str = param("default", doc="parameter preset of the network (e.g. default, "
+                                       "hypoxia_sensitive); checked against the network",
+                        source="network.md §2 presets")
+    params: dict = param({}, doc="network parameter overrides, a table name = value "
+                                 "(e.g. { Smax = 5.0 }); names checked against the network",
+                         source="issue #3")
+    rtol: float = param(1e-4, low=1e-12, high=1e-1,
+                        doc="relative tolerance of the batched Rosenbrock integrator",
+                        source="design choice: trajectories within 1e-3 of Radau at rtol 1e-8 "
+                               "(see benchmarks/bench_intracellular.py)")
+    atol: float = param(1e-7, low=1e-14, high=1e-1,
+                        doc="absolute tolerance of the integrator (species are O(0.01–10))",
+                        source="design choice")
+    growth_factor: float = param(1.0, low=0.0, high=1.0,
+                                 doc="mitogen/niche input GF seen by every cell",
+                                 source="network.md §2 (GF 1 in the design targets)")
+    glucose: float = param(1.0, low=0.0, high=1.0,
+                           doc="glucose input glc seen by every cell (not yet a field)",
+                           source="network.md §2 (glc default 1)")
+
+
+@dataclass(frozen=True)
+class FateSection:
+    """Fate rules on the network state (network.md §2 "Fate layer")."""
+
+    commit_ef: float = param(0.5, low=0.0, low_inclusive=False,
+                             doc="E2F (EF) above this commits the cell to S/G2/M",
+                             source="network.md §2 fate table")
+    sg2m_mean_h: float = param(10.0, unit="h", low=0.0, low_inclusive=False,
+                               doc="mean duration of S/G2/M after commitment", source="network.md §2")
+    sg2m_sd_h: float = param(2.5, unit="h", low=0.0, doc="its standard deviation (normal, "
+                             "truncated to ≥ 25% of the mean)", source="network.md §2")
+    dormant_after_h: float = param(24.0, unit="h", low=0.0,
+                                   doc="E2F off this long with mTORC1 < mtor_threshold → dormant (G0, reversible)",
+                                   source="network.md §2 fate table")
+    senescent_after_h: float = param(72.0, unit="h", low=0.0,
+                                     doc="arrested with mTORC1 ≥ mtor_threshold this long → senescent "
+                                         "(geroconversion, irreversible)",
+                                     source="Leontieva et al. 2012 PNAS 109:13314 (~3 days); network.md §2")
+    mtor_threshold: float = param(0.6, low=0.0, high=1.0,
+                                  doc="mTORC1 level separating dormancy (below) from geroconversion (at or above)",
+                                  source="network.md §2 fate table")
+    apoptosis_ampk: float = param(0.7, low=0.0, high=1.0, doc="energy-stress apoptosis needs AMPK above this",
+                                  source="Zhou & Liu 2022 IJMS 23:14945 (qualitative); network.md §2")
+    apoptosis_mtor: float = param(0.3, low=0.0, high=1.0, doc="... and mTORC1 below this",
+                                  source="network.md §2")
+    apoptosis_p21: float = param(0.4, low=0.0, doc="... and p21 above this", source="network.md §2")
+    apoptosis_after_h: float = param(48.0, unit="h", low=0.0,
+                                     doc="... sustained this long", source="network.md §2")
+    atp_demand: float = param(0.55, low=0.0, high=1.0, low_inclusive=False,
+                              doc="ATP (network.md §2 formula) below which the energy reserve drains; "
+                                  "with glucose 1 the network's ATP falls below 0.55 only under ~0.1 mmHg",
+                              source="design choice: necrosis only where energy fails (network.md §2), "
+                                     "not at PhysiCell's O2-only 5 mmHg")
+    inherit_noise: float = param(0.05, low=0.0, high=1.0,
+                                 doc="daughters' species are multiplied by exp(σ·z), σ = this, after the "
+                                     "post-mitotic reset (desynchronises sisters)",
+                                 source="design choice")
 
 
 @dataclass(frozen=True)
@@ -209,7 +297,10 @@ class Config:
     vessels: VesselSection = field(default_factory=VesselSection)
     tumor: TumorSection = field(default_factory=TumorSection)
     oxygen: OxygenSection = field(default_factory=OxygenSection)
+    cells: CellsSection = field(default_factory=CellsSection)
     cycle: CycleSection = field(default_factory=CycleSection)
+    intracellular: IntracellularSection = field(default_factory=IntracellularSection)
+    fate: FateSection = field(default_factory=FateSection)
     output: OutputSection = field(default_factory=OutputSection)
     base_dir: str = field(default=".", compare=False)
     """Directory that relative mask paths were resolved against (the scenario file's folder);
@@ -222,7 +313,10 @@ SECTIONS: dict[str, type] = {
     "vessels": VesselSection,
     "tumor": TumorSection,
     "oxygen": OxygenSection,
+    "cells": CellsSection,
     "cycle": CycleSection,
+    "intracellular": IntracellularSection,
+    "fate": FateSection,
     "output": OutputSection,
 }
 """Section name → dataclass, in the order they are documented and written."""

@@ -8,7 +8,8 @@ issue) implement the same interface, so the model does not change when the netwo
 Per step the model calls, in this order (all arrays are the table's, rows < ``table.hwm``):
 
 1. ``advance(table, step, dt_min, events)``: read ``table.oxygen`` (gathered local O2),
-   update ``table.state`` and ``table.phase``, write an event code per row into ``events``;
+   update ``table.state`` and ``table.phase``, write an event code per row into ``events``
+   (at most one per cell and step);
 2. the model applies the events: ``EVENT_REMOVE`` frees rows and sites, ``EVENT_DIVIDE``
    places a daughter on a free site near the mother (or reports contact inhibition);
 3. ``on_division(table, mothers, daughters, step)``: post-mitotic reset of both cells
@@ -22,9 +23,14 @@ from abc import ABC, abstractmethod
 import numpy as np
 
 EVENT_NONE, EVENT_DIVIDE, EVENT_NECROSIS, EVENT_REMOVE = 0, 1, 2, 3
+EVENT_APOPTOSIS, EVENT_DORMANCY_ENTRY, EVENT_DORMANCY_EXIT, EVENT_SENESCENCE = 4, 5, 6, 7
 EVENT_NAMES = {EVENT_DIVIDE: "divisions", EVENT_NECROSIS: "necrosis_onsets",
-               EVENT_REMOVE: "removals"}
-"""Event code → name of its per-step counter in the time series."""
+               EVENT_REMOVE: "removals", EVENT_APOPTOSIS: "apoptosis_onsets",
+               EVENT_DORMANCY_ENTRY: "dormancy_entries", EVENT_DORMANCY_EXIT: "dormancy_exits",
+               EVENT_SENESCENCE: "senescence_onsets"}
+"""Event code → name of its per-step counter in the time series. The model acts on DIVIDE
+(place a daughter) and REMOVE (free row and site); the others are phase transitions the
+program has already applied, reported so that every transition is counted per step."""
 
 
 class Phenotype(ABC):

@@ -8,11 +8,11 @@ Rules (parameters and sources in ``[cycle]``, see ``abm params``):
 - **Hypoxic arrest.** Below ``arrest_mmHg`` progress stops and the cell is quiescent; it
   resumes when O2 returns.
 - **Contact inhibition.** A cell ready to divide with no free site nearby is quiescent and
-  retries at rate ``1/retry_min``.
+  retries at rate ``1/cells.retry_min``.
 - **Energy and necrosis.** ``ATP = min(1, oxphos_atp·O2/(Kox + O2) + glycolytic_atp)``; the
-  reserve ``E ∈ [0, 1]`` follows ``dE/dt = (ATP − atp_demand)/energy_time_h``; ``E = 0`` is
-  necrosis. Necrotic cells take up no O2 and their debris frees the site after
-  ``necrotic_clearance_h``.
+  reserve ``E ∈ [0, 1]`` follows ``dE/dt = (ATP − atp_demand)/cells.energy_time_h``; ``E = 0``
+  is necrosis. Necrotic cells take up no O2 and their debris frees the site after
+  ``cells.necrotic_clearance_h``.
 """
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ import numpy as np
 
 from .._numba import jit
 from ..cells import NECROTIC, PROLIFERATING, QUIESCENT
-from ..config.schema import CycleSection
+from ..config.schema import CellsSection, CycleSection
 from ..rng import (STREAM_CYCLE_TIME, STREAM_INITIAL_PROGRESS, STREAM_RETRY, normal,
                    uniform)
 from .base import EVENT_DIVIDE, EVENT_NECROSIS, EVENT_NONE, EVENT_REMOVE, Phenotype
@@ -35,13 +35,13 @@ class PlaceholderCycle(Phenotype):
 
     state_names = ("progress", "cycle_time_h", "energy", "necrotic_min", "contact_inhibited")
 
-    def __init__(self, params: CycleSection, seed: int):
+    def __init__(self, p: CycleSection, cells: CellsSection, seed: int):
         self.seed = int(seed)
-        self.sigma = math.sqrt(math.log1p(params.cycle_time_cv ** 2))
-        p = params
+        self.sigma = math.sqrt(math.log1p(p.cycle_time_cv ** 2))
         self._params = np.array([p.o2_half_mmHg, p.arrest_mmHg, p.oxphos_atp, p.atp_o2_half_mmHg,
-                                 p.glycolytic_atp, p.atp_demand, p.energy_time_h,
-                                 p.necrotic_clearance_h * 60.0, p.retry_min], dtype=np.float64)
+                                 p.glycolytic_atp, p.atp_demand, cells.energy_time_h,
+                                 cells.necrotic_clearance_h * 60.0, cells.retry_min],
+                                dtype=np.float64)
         self.cycle_time_h = p.cycle_time_h
 
     def initialize(self, table, rows, step):

@@ -1,0 +1,39 @@
+"""Upgrade configs stored in older run files to the current schema.
+
+Every resolved config written since version 2 starts with ``config_version``; a stored config
+without it is version 1. Scenario files that users write are never migrated silently: a key
+that moved gets an error that says where it went (:data:`MOVED_KEYS`).
+"""
+from __future__ import annotations
+
+from ..errors import ConfigError
+
+CONFIG_VERSION = 2
+"""Version of the config schema written by :func:`abm.config.to_toml`."""
+
+MOVED_KEYS = {
+    # version 2: keys shared by every cell program moved from [cycle] to [cells]
+    "cycle.division_radius": "cells.division_radius",
+    "cycle.retry_min": "cells.retry_min",
+    "cycle.energy_time_h": "cells.energy_time_h",
+    "cycle.necrotic_clearance_h": "cells.necrotic_clearance_h",
+}
+
+
+def migrate_stored(data: dict) -> dict:
+    """Bring a stored config mapping (from a run file) to :data:`CONFIG_VERSION`."""
+    data = {k: dict(v) if isinstance(v, dict) else v for k, v in data.items()}
+    version = data.pop("config_version", 1)
+    if version == 1:
+        for old, new in MOVED_KEYS.items():
+            old_section, key = old.split(".")
+            if key in data.get(old_section, {}):
+                new_section = new.split(".")[0]
+                data.setdefault(new_section, {})[key] = data[old_section].pop(key)
+        # Version 1 had only the placeholder cycle.
+        data.setdefault("cells", {}).setdefault("program", "placeholder")
+        version = 2
+    if version != CONFIG_VERSION:
+        raise ConfigError(f"config_version = {version!r}: this abm reads versions 1 to "
+                          f"{CONFIG_VERSION}; the file was written by a newer abm")
+    return data

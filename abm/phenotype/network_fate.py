@@ -1,0 +1,229 @@
+"""The fate layer: the intracellular network decides each tumour cell's cycle and fate.
+
+Every step the batched integrator advances every viable cell's network (inputs: local O2,
+growth factor, glucose, SASP) by ``dt``; then one kernel applies the rules of network.md §2
+("Fate layer"), with parameters in ``[fate]`` and ``[cells]``:
+
+- **Commitment → division.** E2F (``EF``) above ``commit_ef`` commits the cell; S/G2/M then
+  lasts a normal draw (``sg2m_mean_h`` ± ``sg2m_sd_h``, truncated at a quarter of the mean),
+  after which the cell divides. Both sisters get the post-mitotic reset (RP → RB,
+  EF × 0.05, CE × 0.05) and lognormal noise ``exp(σ·z)`` on every species.
+- **Dormancy (G0, reversible).** E2F off for more than ``dormant_after_h`` with mTORC1 below
+  ``mtor_threshold``. A dormant cell whose E2F turns on exits and commits; its depth (time
+  arrested, and the Rb pool the network accumulates) grows while it stays.
+- **Senescence (irreversible).** Arrested with mTORC1 ≥ ``mtor_threshold`` continuously for
+  more than ``senescent_after_h`` (geroconversion). Senescent cells never divide.
+- **Apoptosis.** AMPK > ``apoptosis_ampk`` with mTORC1 < ``apoptosis_mtor`` and p21 >
+  ``apoptosis_p21`` sustained for ``apoptosis_after_h``; removed after
+  ``cells.apoptosis_duration_h``.
+- **Necrosis (energy-based).** The network's ATP (network.md §2) drains an energy reserve
+  ``E`` when below ``atp_demand``: ``dE/dt = (ATP − demand)/cells.energy_time_h``; ``E = 0``
+  is necrosis; debris clears after ``cells.necrotic_clearance_h``.
+- **Contact inhibition.** A cell that finishes S/G2/M with no free site within
+  ``cells.division_radius`` waits, quiescent, and retries at rate ``1/cells.retry_min``.
+
+Phases: G1 and S/G2/M cells are ``proliferating`` (the ``sg2m_h`` column > 0 marks S/G2/M),
+contact-inhibited ones ``quiescent``.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+import intracellular
+from intracellular.models.dormancy import atp, post_mitotic_reset
+
+from .._numba import jit
+from ..cells import APOPTOTIC, DORMANT, NECROTIC, PROLIFERATING, QUIESCENT, SENESCENT
+from ..config import Config
+from ..errors import ConfigError
+from ..rng import STREAM_INHERIT, STREAM_INITIAL_PROGRESS, STREAM_RETRY, STREAM_SG2M, normal, uniform
+from .base import (EVENT_APOPTOSIS, EVENT_DIVIDE, EVENT_DORMANCY_ENTRY, EVENT_DORMANCY_EXIT,
+                   EVENT_NECROSIS, EVENT_NONE, EVENT_REMOVE, EVENT_SENESCENCE, Phenotype)
+
+FATE_COLUMNS = ("step_h", "sg2m_h", "arrested_h", "gero_h", "stress_h", "energy", "dead_h",
+                "contact_inhibited")
+"""State columns after the species: integrator step memory (h), remaining S/G2/M (h), time
+with E2F off (h), time arrested with active mTORC1 (h), time under energy stress (h), energy
+reserve (0–1), time since death (h), waiting to divide (0/1)."""
+STEP_H, SG2M_H, ARRESTED_H, GERO_H, STRESS_H, ENERGY, DEAD_H, BLOCKED = range(8)
+INPUTS = ("O2", "GF", "glc", "SASP")
+FOUNDER_SG2M_FRACTION = 0.4
+"""Founders start in S/G2/M with this probability (≈ 10 h of a ~16 h cycle at normoxia; design
+choice so the seeded tumour is not synchronised)."""
+
+
+class NetworkFate(Phenotype):
+    """Cells driven by an intracellular network (see module docstring)."""
+
+    def __init__(self, config: Config, seed: int):
+        ic, fate, cells = config.intracellular, config.fate, config.cells
+        self.seed = int(seed)
+        self.network = intracellular.get_network(ic.network)
+        net = self.network
+        if net.input_names != INPUTS:
+            raise ConfigError(f"intracellular.network = {ic.network!r}: the fate layer needs inputs "
+                              f"{INPUTS}, the network has {net.input_names}")
+        try:
+            self.params = net.parameter_vector(ic.preset, ic.params)
+        except ValueError as exc:
+            raise ConfigError(f"intracellular.preset = {ic.preset!r} / intracellular.params = "
+                              f"{ic.params!r}: {exc}") from None
+        self.integrator = intracellular.BatchIntegrator(net, rtol=ic.rtol, atol=ic.atol)
+        self.n_species = net.n_species
+        self.state_names = tuple(net.species) + FATE_COLUMNS
+        self.y0 = net.state_vector()
+        self.species_index = np.array([net.index(s) for s in ("EF", "mTORC1", "AMPK", "p21")])
+        self.inputs = np.array([0.0, ic.growth_factor, ic.glucose, 0.0])
+        self.rules = np.array([
+            fate.commit_ef, fate.sg2m_mean_h, fate.sg2m_sd_h, fate.dormant_after_h,
+            fate.senescent_after_h, fate.mtor_threshold, fate.apoptosis_ampk, fate.apoptosis_mtor,
+            fate.apoptosis_p21, fate.apoptosis_after_h, fate.atp_demand, cells.energy_time_h,
+            cells.necrotic_clearance_h, cells.apoptosis_duration_h, cells.retry_min / 60.0,
+            fate.inherit_noise], dtype=np.float64)
+        self._u = np.zeros((0, len(INPUTS)))
+
+    def set_input(self, name: str, value: float) -> None:
+        """Set an input that every cell sees (GF, glc, SASP; O2 always comes from the field)."""
+        if name not in INPUTS[1:]:
+            raise ValueError(f"input {name!r}: settable inputs are {INPUTS[1:]}")
+        self.inputs[INPUTS.index(name)] = float(value)
+        self._u = np.zeros((0, len(INPUTS)))
+
+    def _inputs(self, table) -> np.ndarray:
+        """Per-row inputs [capacity, 4]: local O2, then the configured GF, glucose, SASP."""
+        if self._u.shape[0] != table.capacity:
+            self._u = np.tile(self.inputs, (table.capacity, 1))
+        self._u[:, 0] = table.oxygen
+        return self._u
+
+    def initialize(self, table, rows, step):
+        _init_founders(rows, table.id, table.phase, table.state, self.y0, self.rules,
+                       self.seed, step)
+
+    def advance(self, table, step, dt_min, events):
+        hwm = table.hwm
+        dt_h = dt_min / 60.0
+        u = self._inputs(table)
+        phase = table.phase[:hwm]
+        active = table.alive[:hwm] & (phase != NECROTIC) & (phase != APOPTOTIC)
+        n = self.n_species
+        self.integrator.advance(table.state[:hwm, :n], u[:hwm], self.params, dt_h, active,
+                                table.state[:hwm, n + STEP_H])
+        _apply_fate(hwm, table.alive, table.id, table.phase, table.state, u, self.params,
+                    events, self.species_index, n, self.rules, self.seed, step, dt_h)
+
+    def on_division(self, table, mothers, daughters, step):
+        _reset_sisters(mothers, daughters, table.id, table.phase, table.state, self.n_species,
+                       self.rules, self.seed, step)
+
+    def on_contact_inhibited(self, table, rows, step):
+        n = self.n_species
+        table.state[rows, n + BLOCKED] = 1.0
+        table.phase[rows] = QUIESCENT
+
+
+@jit
+def _draw_sg2m(rules, seed, step, cell_id):
+    mean, sd = rules[1], rules[2]
+    return max(0.25 * mean, mean + sd * normal(seed, step, cell_id, STREAM_SG2M))
+
+
+@jit
+def _init_founders(rows, ids, phase, state, y0, rules, seed, step):
+    n = y0.shape[0]
+    noise = rules[15]
+    for r in rows:
+        for j in range(n):
+            state[r, j] = y0[j] * np.exp(noise * normal(seed, step, ids[r], STREAM_INHERIT + j))
+        for k in range(8):
+            state[r, n + k] = 0.0
+        state[r, n + ENERGY] = 1.0
+        if uniform(seed, step, ids[r], STREAM_INITIAL_PROGRESS) < FOUNDER_SG2M_FRACTION:
+            state[r, n + SG2M_H] = _draw_sg2m(rules, seed, step, ids[r]) * uniform(
+                seed, step, ids[r], STREAM_SG2M + 1)
+        phase[r] = PROLIFERATING
+
+
+@jit
+def _apply_fate(hwm, alive, ids, phase, state, u, p, events, idx, n, rules, seed, step, dt_h):
+    """The fate rules for every live row (module docstring); writes phase and events."""
+    commit_ef, dormant_after, senescent_after, mtor_thr = rules[0], rules[3], rules[4], rules[5]
+    apo_ampk, apo_mtor, apo_p21, apo_after = rules[6], rules[7], rules[8], rules[9]
+    demand, tau_e, necrotic_clear, apoptotic_clear = rules[10], rules[11], rules[12], rules[13]
+    p_retry = 1.0 - np.exp(-dt_h / rules[14])
+    i_ef, i_mtor, i_ampk, i_p21 = idx[0], idx[1], idx[2], idx[3]
+    for r in range(hwm):
+        events[r] = EVENT_NONE
+        if not alive[r]:
+            continue
+        s = state[r]
+        ph = phase[r]
+        if ph == NECROTIC or ph == APOPTOTIC:
+            s[n + DEAD_H] += dt_h
+            if s[n + DEAD_H] >= (necrotic_clear if ph == NECROTIC else apoptotic_clear):
+                events[r] = EVENT_REMOVE
+            continue
+        energy = s[n + ENERGY] + dt_h * (atp(s[:n], p, u[r]) - demand) / tau_e
+        s[n + ENERGY] = min(1.0, max(0.0, energy))
+        if s[n + ENERGY] <= 0.0:
+            phase[r] = NECROTIC
+            s[n + DEAD_H] = 0.0
+            events[r] = EVENT_NECROSIS
+            continue
+        ef, mtor = s[i_ef], s[i_mtor]
+        if s[i_ampk] > apo_ampk and mtor < apo_mtor and s[i_p21] > apo_p21:
+            s[n + STRESS_H] += dt_h
+        else:
+            s[n + STRESS_H] = 0.0
+        if s[n + STRESS_H] > apo_after:
+            phase[r] = APOPTOTIC
+            s[n + DEAD_H] = 0.0
+            events[r] = EVENT_APOPTOSIS
+            continue
+        if ph == SENESCENT:
+            continue
+        if s[n + BLOCKED] > 0.0:
+            phase[r] = QUIESCENT
+            if uniform(seed, step, ids[r], STREAM_RETRY) < p_retry:
+                events[r] = EVENT_DIVIDE
+            continue
+        if s[n + SG2M_H] > 0.0:
+            s[n + SG2M_H] -= dt_h
+            if s[n + SG2M_H] <= 0.0:
+                events[r] = EVENT_DIVIDE
+            continue
+        if ef > commit_ef:
+            s[n + SG2M_H] = _draw_sg2m(rules, seed, step, ids[r])
+            s[n + ARRESTED_H] = 0.0
+            s[n + GERO_H] = 0.0
+            if ph == DORMANT:
+                events[r] = EVENT_DORMANCY_EXIT
+            phase[r] = PROLIFERATING
+            continue
+        s[n + ARRESTED_H] += dt_h
+        s[n + GERO_H] = s[n + GERO_H] + dt_h if mtor >= mtor_thr else 0.0
+        if s[n + GERO_H] > senescent_after:
+            phase[r] = SENESCENT
+            events[r] = EVENT_SENESCENCE
+        elif ph == DORMANT:
+            continue
+        elif s[n + ARRESTED_H] > dormant_after and mtor < mtor_thr:
+            phase[r] = DORMANT
+            events[r] = EVENT_DORMANCY_ENTRY
+        else:
+            phase[r] = PROLIFERATING
+
+
+@jit
+def _reset_sisters(mothers, daughters, ids, phase, state, n, rules, seed, step):
+    """Post-mitotic reset of both sisters plus lognormal noise; cycle timers restart."""
+    noise = rules[15]
+    reset = np.empty(n)
+    for i in range(mothers.shape[0]):
+        post_mitotic_reset(state[mothers[i], :n], reset)
+        for r in (mothers[i], daughters[i]):
+            for j in range(n):
+                state[r, j] = reset[j] * np.exp(noise * normal(seed, step, ids[r], STREAM_INHERIT + j))
+            for k in (SG2M_H, ARRESTED_H, GERO_H, STRESS_H, DEAD_H, BLOCKED):
+                state[r, n + k] = 0.0
+            phase[r] = PROLIFERATING

@@ -1,0 +1,244 @@
+"""Every registered network (compiled twin, Jacobian, trajectory vs Radau, name errors) and the
+batched Rosenbrock integrator (batch = single cell, order, masks, views, failures, stiffness,
+step-size memory)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.integrate import solve_ivp
+
+import intracellular as ic
+from intracellular import BatchIntegrator, IntegrationError, simulate
+
+
+def _network(name):
+    """The network, or a skip while a helper has not written its module yet."""
+    try:
+        return ic.get_network(name)
+    except ModuleNotFoundError as exc:  # pragma: no cover - only while networks are being written
+        pytest.skip(f"network module missing: {exc}")
+
+
+@pytest.fixture(params=ic.networks())
+def net(request):
+    return _network(request.param)
+
+
+def _random_states(net, rng, k):
+    """``k`` random positive states near the published one (×0.7–1.1; 0.01–0.5 where it is 0)
+    and inputs around the defaults (×0.2–2; 0–1 where the default is 0)."""
+    y0 = net.state_vector()
+    y = np.where(y0 > 0, y0 * rng.uniform(0.7, 1.1, (k, y0.size)), rng.uniform(0.01, 0.5, (k, y0.size)))
+    u0 = net.input_vector()
+    u = np.where(u0 > 0, u0 * rng.uniform(0.2, 2.0, (k, u0.size)), rng.uniform(0.0, 1.0, (k, u0.size)))
+    return y, u
+
+
+def test_compiled_rhs_equals_reference(net):
+    """rtol 1e-12, with an absolute floor of 1e-12·max|f| for components that cancel to ~0."""
+    rng = np.random.default_rng(1)
+    y, u = _random_states(net, rng, 20)
+    p = net.parameter_vector()
+    reference = net.rhs_reference(y, p, u)  # batched call: rows are cells
+    assert reference.shape == y.shape
+    out = np.empty(net.n_species)
+    for row in range(len(y)):
+        net.rhs(y[row], p, u[row], out)
+        np.testing.assert_allclose(out, reference[row], rtol=1e-12,
+                                   atol=1e-12 * np.abs(reference[row]).max())
+
+
+def test_jacobian_equals_central_difference(net):
+    """Central differences with δ = 1e-6·max(|y_j|, 1): truncation error δ²·|f'''|/6 ≲ 1e-12 ×
+    third derivatives (≤ ~1e6 for the smallest Michaelis constants here) and round-off
+    ε·|f|/δ ≈ 2e-10·|f|; both stay below 1e-6·(1 + max|J|)."""
+    rng = np.random.default_rng(2)
+    y, u = _random_states(net, rng, 10)
+    p = net.parameter_vector()
+    n = net.n_species
+    J = np.empty((n, n))
+    fp, fm = np.empty(n), np.empty(n)
+    for row in range(len(y)):
+        net.jac(y[row], p, u[row], J)
+        fd = np.empty((n, n))
+        for j in range(n):
+            delta = 1e-6 * max(abs(y[row, j]), 1.0)
+            yp, ym = y[row].copy(), y[row].copy()
+            yp[j] += delta
+            ym[j] -= delta
+            net.rhs(yp, p, u[row], fp)
+            net.rhs(ym, p, u[row], fm)
+            fd[:, j] = (fp - fm) / (2 * delta)
+        np.testing.assert_allclose(J, fd, rtol=0, atol=1e-6 * (1 + np.abs(J).max()))
+
+
+def test_trajectory_matches_radau(net):
+    """120 h from the published state with default inputs; relative error with a floor:
+    |a − b| ≤ 1e-4·max(|b|, 1e-3·max_t |b|) per species (the floor keeps species that pass
+    near 0 from demanding absolute accuracy beyond the tolerances)."""
+    hours = 120.0
+    times, traj = simulate(net, hours, n_points=121)
+    p, u = net.parameter_vector(), net.input_vector()
+    ref = solve_ivp(lambda t, y: net.rhs_reference(y, p, u), (0.0, hours), net.state_vector(),
+                    method="Radau", rtol=1e-8, atol=1e-10, t_eval=times)
+    assert ref.success
+    for j, species in enumerate(net.species):
+        b = ref.y[j]
+        floor = np.maximum(np.abs(b), 1e-3 * np.abs(b).max())
+        np.testing.assert_array_less(np.abs(traj[species] - b), 1e-4 * floor + 1e-300, err_msg=species)
+
+
+def test_unknown_names_suggest(net):
+    name = net.parameter_names[0]
+    with pytest.raises(ValueError, match="did you mean"):
+        simulate(net, 1.0, params={name + "_": 1.0})
+    with pytest.raises(ValueError, match="did you mean"):
+        simulate(net, 1.0, inputs={net.input_names[0] + "_": 1.0})
+    with pytest.raises(ValueError, match="did you mean"):
+        simulate(net, 1.0, y0={net.species[0] + "_": 1.0})
+    with pytest.raises(ValueError, match="did you mean"):
+        ic.get_network(net.name + "_")
+
+
+# ----------------------------------------------------------------------------------------
+# The integrator, on the stiff Yao switch.
+
+YAO = "yao2008"
+RTOL, ATOL = 1e-8, 1e-10  # simulate()'s defaults: batch and single-cell runs must agree bitwise
+
+
+@pytest.fixture(scope="module")
+def yao():
+    return ic.get_network(YAO)
+
+
+def _cells(yao, n=6, seed=3):
+    """``n`` cells with different serum levels and initial states (all rows differ)."""
+    rng = np.random.default_rng(seed)
+    S = rng.uniform(0.3, 2.0, n)
+    y = np.tile(yao.state_vector(), (n, 1)) + rng.uniform(0.0, 0.2, (n, yao.n_species))
+    return S, y
+
+
+def _advance_like_simulate(yao, y, u, p, hours, n_points):
+    integrator = BatchIntegrator(yao, rtol=RTOL, atol=ATOL)
+    h = np.zeros(len(y))
+    times = np.linspace(0.0, hours, n_points)
+    for dt in np.diff(times):
+        integrator.advance(y, u, p, dt, h=h)
+    return y
+
+
+def test_batch_equals_single_cell_runs(yao):
+    S, y = _cells(yao)
+    _advance_like_simulate(yao, y_batch := y.copy(), S[:, None], yao.parameter_vector(), 30.0, 31)
+    for row in range(len(S)):
+        _, single = simulate(yao, 30.0, inputs={"S": S[row]}, n_points=31,
+                             y0=dict(zip(yao.species, y[row])))
+        np.testing.assert_array_equal(y_batch[row], [single[s][-1] for s in yao.species])
+
+
+def test_row_order_and_per_row_parameters_do_not_matter(yao):
+    S, y = _cells(yao)
+    rng = np.random.default_rng(4)
+    p = np.tile(yao.parameter_vector(), (len(S), 1))
+    p[:, yao.parameter_names.index("kRE")] *= rng.uniform(0.5, 2.0, len(S))
+    forward = _advance_like_simulate(yao, y.copy(), S[:, None], p, 20.0, 21)
+    order = rng.permutation(len(S))
+    shuffled = _advance_like_simulate(yao, y[order].copy(), S[order, None], p[order], 20.0, 21)
+    np.testing.assert_array_equal(shuffled, forward[order])
+    for row in range(len(S)):  # per-row p equals a shared p for that row alone
+        one = slice(row, row + 1)
+        alone = _advance_like_simulate(yao, y[one].copy(), S[one, None], p[row], 20.0, 21)
+        np.testing.assert_array_equal(alone[0], forward[row])
+
+
+def test_active_mask_and_column_view(yao):
+    S, y = _cells(yao)
+    table = np.full((len(S), yao.n_species + 3), -7.0)  # a wider cell table: y is its first columns
+    table[:, :yao.n_species] = y
+    view = table[:, :yao.n_species]
+    active = np.array([True, False, True, True, False, True])
+    h = np.full(len(S), 0.05)
+    BatchIntegrator(yao, rtol=RTOL, atol=ATOL).advance(view, S[:, None], yao.parameter_vector(), 5.0,
+                                                       active=active, h=h)
+    np.testing.assert_array_equal(table[~active, :yao.n_species], y[~active])
+    np.testing.assert_array_equal(h[~active], 0.05)
+    assert (table[:, yao.n_species:] == -7.0).all()
+    contiguous = y[active].copy()
+    BatchIntegrator(yao, rtol=RTOL, atol=ATOL).advance(
+        contiguous, S[active, None], yao.parameter_vector(), 5.0, h=np.full(active.sum(), 0.05))
+    np.testing.assert_array_equal(table[active, :yao.n_species], contiguous)
+
+
+def test_nan_state_raises_naming_row_and_species(yao):
+    S, y = _cells(yao)
+    y[3, yao.index("EF")] = np.nan
+    with pytest.raises(IntegrationError, match="row 3, species 'EF'") as info:
+        BatchIntegrator(yao).advance(y, S[:, None], yao.parameter_vector(), 0.1)
+    assert (info.value.network, info.value.row, info.value.species) == (YAO, 3, "EF")
+    assert np.isnan(info.value.value)
+
+
+def test_negative_blow_up_raises(yao):
+    """A wrong-signed synthesis rate drives CycE negative: caught, not integrated on."""
+    S, y = _cells(yao)
+    p = np.tile(yao.parameter_vector(), (len(S), 1))
+    p[2, yao.parameter_names.index("kCE")] = -50.0
+    with pytest.raises(IntegrationError, match="row 2, species 'CE'.*negative"):
+        BatchIntegrator(yao).advance(y, S[:, None], p, 1.0)
+
+
+def test_overflow_raises(yao):
+    """Exponential growth at 2000 h⁻¹ overflows within a 1 h step: step size underflow."""
+    with pytest.raises(IntegrationError, match="row 0, species 'MC'.*underflow"):
+        simulate(yao, 1.0, params={"dMC": -2000.0}, n_points=2)
+
+
+def _rk4(f, y, dt, steps):
+    for _ in range(steps):
+        k1 = f(y)
+        k2 = f(y + dt / 2 * k1)
+        k3 = f(y + dt / 2 * k2)
+        k4 = f(y + dt * k3)
+        y = y + dt / 6 * (k1 + 2 * k2 + 2 * k3 + k4)
+    return y
+
+
+def test_stiff_step_where_explicit_rk4_blows_up(yao):
+    """0.1 h steps over 60 h (E2F switches on at ~20 h; then kRE·EF ~ 200 h⁻¹ on Rb)."""
+    p, u = yao.parameter_vector(), yao.input_vector()
+    with np.errstate(all="ignore"):
+        explicit = _rk4(lambda y: yao.rhs_reference(y, p, u), yao.state_vector(), 0.1, 600)
+    assert not (np.isfinite(explicit).all() and np.abs(explicit).max() < 1e3)
+
+    y = yao.state_vector()[None, :]
+    integrator, h = BatchIntegrator(yao), np.zeros(1)
+    work = sum(sum(integrator.advance(y, u[None, :], p, 0.1, h=h)) for _ in range(600))
+    ref = solve_ivp(lambda t, y: yao.rhs_reference(y, p, u), (0.0, 60.0), yao.state_vector(),
+                    method="Radau", rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(y[0], ref.y[:, -1], rtol=1e-3, atol=1e-6)
+    assert work < 3 * 600  # about one Rosenbrock step per 0.1 h once past the switch
+
+
+def test_step_size_memory_saves_work(yao):
+    S, y = _cells(yao, n=50)
+    p = yao.parameter_vector()
+    integrator, h = BatchIntegrator(yao), np.zeros(len(S))
+    for _ in range(50):
+        integrator.advance(y, S[:, None], p, 0.1, h=h)
+    remembered = sum(integrator.advance(y.copy(), S[:, None], p, 0.1, h=h.copy()))
+    fresh = sum(integrator.advance(y.copy(), S[:, None], p, 0.1))
+    assert remembered < 0.8 * fresh
+
+
+def test_bad_shapes_raise(yao):
+    integrator = BatchIntegrator(yao)
+    y = np.tile(yao.state_vector(), (3, 1))
+    u = np.ones((3, 1))
+    with pytest.raises(ValueError, match="p must have shape"):
+        integrator.advance(y, u, np.ones(3), 0.1)
+    with pytest.raises(ValueError, match="u has shape"):
+        integrator.advance(y, np.ones((2, 1)), yao.parameter_vector(), 0.1)
+    with pytest.raises(TypeError, match="y must be"):
+        integrator.advance(y.astype(np.float32), u, yao.parameter_vector(), 0.1)
