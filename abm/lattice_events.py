@@ -107,6 +107,18 @@ def place_daughters(mothers, occupancy, vessels, off_x, off_y, shell_start, seed
 
 
 @jit
+def has_free_site(x, y, occupancy, vessels, off_x, off_y):
+    """Whether any site within the placement disc of site ``(x, y)`` is free (not a vessel)."""
+    ny, nx = occupancy.shape
+    for k in range(off_x.shape[0]):
+        yy = y + off_y[k]
+        xx = x + off_x[k]
+        if 0 <= yy < ny and 0 <= xx < nx and occupancy[yy, xx] < 0 and not vessels[yy, xx]:
+            return True
+    return False
+
+
+@jit
 def remove_cells(rows, alive, xs, ys, occupancy, free, counters):
     """Free the rows and sites of ``rows`` (in order, so row reuse is deterministic)."""
     for r in rows:

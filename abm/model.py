@@ -90,6 +90,7 @@ class TumorModel(mesa.Model):
         gather(self.cells.hwm, self.cells.alive, self.cells.x, self.cells.y, self.oxygen,
                self.cells.oxygen)
 
+        self.phenotype.bind_lattice(self.occupancy, self.vessels, self._shells)
         self.agents_mirror = AgentMirror(self) if config.run.thin_agents else None
         if self.agents_mirror is not None:
             self.agents_mirror.add(self.cells.live_rows())

@@ -1,8 +1,9 @@
 """Hypoxia switch: G0/G1 fraction of a culture after a switch from 38 mmHg to lower O2.
 
-For each preset (``default``, ``hypoxia_sensitive``) and each O2 level, a culture of 1,000
-cells is pre-cultured 24 h at 38 mmHg (so that it is asynchronous), switched to the level and
-followed for ``--hours``. Writes ``outputs/hypoxia_switch.h5`` (one group per preset and level,
+For each preset (``default``, ``hypoxia_sensitive``) and each O2 level (38 mmHg is the
+normoxic control), a culture of 1,000 cells is pre-cultured 96 h at 38 mmHg — founders start
+from one post-mitotic state, and it takes that long for cycle-time noise to damp the
+synchrony — then switched to the level and followed for ``--hours``. Writes ``outputs/hypoxia_switch.h5`` (one group per preset and level,
 one dataset per recorded column, the resolved config in the root attributes) and
 ``outputs/hypoxia_switch.png``.
 
@@ -29,12 +30,13 @@ from abm.culture import run_culture
 
 HERE = Path(__file__).resolve().parent
 PRESETS = ("default", "hypoxia_sensitive")
-PRE_CULTURE_H = 24.0
+PRE_CULTURE_H = 96.0
 SCHMALTZ = (0.608, 0.804)  # G0/G1 before and after 48 h hypoxia, REF fibroblasts
 
 
 def run(levels, hours, out: Path, seed: int | None = None) -> dict:
     """Run every (preset, level) culture; returns {(preset, level): DataFrame}."""
+    levels = sorted(set(levels) | {38.0}, reverse=True)
     base = load_config(HERE / "hypoxia_switch.toml", seed=seed)
     results = {}
     for preset in PRESETS:
@@ -42,7 +44,7 @@ def run(levels, hours, out: Path, seed: int | None = None) -> dict:
             base, intracellular=dataclasses.replace(base.intracellular, preset=preset))
         for level in levels:
             schedule = [(0.0, 38.0), (PRE_CULTURE_H, level)]
-            frame = run_culture(config, schedule, PRE_CULTURE_H + hours, n_cells=1000, max_cells=4000)
+            frame = run_culture(config, schedule, PRE_CULTURE_H + hours, n_cells=1000, max_cells=3000)
             frame["hours_after_switch"] = frame["time_h"] - PRE_CULTURE_H
             results[(preset, level)] = frame
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -65,13 +67,14 @@ def figure(results: dict, path: Path) -> Path:
     fig = Figure(figsize=(10, 4), layout="constrained")
     axes = fig.subplots(1, 2, sharey=True)
     levels = sorted({level for _, level in results}, reverse=True)
-    colors = dict(zip(levels, ["#E69F00", "#56B4E9", "#009E73", "#0072B2", "#D55E00", "#CC79A7"]))
+    colors = dict(zip(levels, ["0.3", "#E69F00", "#56B4E9", "#009E73", "#0072B2", "#D55E00", "#CC79A7"]))
     for ax, preset in zip(axes, PRESETS):
         for level in levels:
             frame = results[(preset, level)]
             ax.plot(frame["hours_after_switch"], frame["g0g1_fraction"], color=colors[level],
                     label=f"{level:g} mmHg ({level / 7.6:.2g}% O$_2$)")
         ax.axvline(0, color="0.5", lw=0.8, ls=":")
+        ax.set_xlim(-24, None)
         ax.set_title(f"preset: {preset}")
         ax.set_xlabel("time after the switch (h)")
         ax.set_ylim(0, 1)

@@ -147,7 +147,9 @@ class CellsSection:
                                         "(off-lattice tools push neighbours aside); 5 sites ≈ 84 µm "
                                         "gives a proliferating rim ~100–200 µm (targets.md)")
     retry_min: float = param(60.0, unit="min", low=0.0, low_inclusive=False,
-                             doc="a contact-inhibited cell retries division at this mean interval",
+                             doc="placeholder program: a contact-inhibited cell retries division at "
+                                 "this mean interval (the network program looks for space at each "
+                                 "commitment)",
                              source="design choice: saves a neighbour search per blocked cell per step")
     energy_time_h: float = param(6.0, unit="h", low=0.0, low_inclusive=False,
                                  doc="τ of the energy reserve E ∈ [0, 1], dE/dt = (ATP − demand)/τ; "
@@ -257,9 +259,11 @@ class FateSection:
     apoptosis_p21: float = param(0.4, low=0.0, doc="... and p21 above this", source="network.md §2")
     apoptosis_after_h: float = param(48.0, unit="h", low=0.0,
                                      doc="... sustained this long", source="network.md §2")
-    atp_demand: float = param(0.55, low=0.0, high=1.0, low_inclusive=False,
+    atp_demand: float = param(0.6, low=0.0, high=1.0, low_inclusive=False,
                               doc="ATP (network.md §2 formula) below which the energy reserve drains; "
-                                  "with glucose 1 the network's ATP falls below 0.55 only under ~0.1 mmHg",
+                                  "with glucose 1 the network's ATP falls below 0.6 only under "
+                                  "~0.17 mmHg, and glycolysis alone (0.5) empties the reserve in "
+                                  "energy_time_h/(0.6 − 0.5) = 60 h of anoxia",
                               source="design choice: necrosis only where energy fails (network.md §2), "
                                      "not at PhysiCell's O2-only 5 mmHg")
     inherit_noise: float = param(0.05, low=0.0, high=1.0,

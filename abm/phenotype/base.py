@@ -15,6 +15,10 @@ Per step the model calls, in this order (all arrays are the table's, rows < ``ta
 3. ``on_division(table, mothers, daughters, step)``: post-mitotic reset of both cells
    (the daughter row starts as a copy of the mother's);
 4. ``on_contact_inhibited(table, rows, step)``: mothers that found no free site.
+
+A program that checks for space itself (contact inhibition in G1) gets the lattice once through
+``bind_lattice(occupancy, vessels, shells)``; without it (a well-mixed culture) there is always
+space.
 """
 from __future__ import annotations
 
@@ -54,3 +58,6 @@ class Phenotype(ABC):
     @abstractmethod
     def on_contact_inhibited(self, table, rows: np.ndarray, step: int) -> None:
         """Cells that were ready to divide but found no free site."""
+
+    def bind_lattice(self, occupancy: np.ndarray, vessels: np.ndarray, shells: tuple) -> None:
+        """Give the program read access to the lattice (arrays are updated in place by the model)."""

@@ -19,11 +19,20 @@ growth factor, glucose, SASP) by ``dt``; then one kernel applies the rules of ne
 - **Necrosis (energy-based).** The network's ATP (network.md §2) drains an energy reserve
   ``E`` when below ``atp_demand``: ``dE/dt = (ATP − demand)/cells.energy_time_h``; ``E = 0``
   is necrosis; debris clears after ``cells.necrotic_clearance_h``.
-- **Contact inhibition.** A cell that finishes S/G2/M with no free site within
-  ``cells.division_radius`` waits, quiescent, and retries at rate ``1/cells.retry_min``.
+- **Contact inhibition (in G1).** A cell whose E2F turns on commits only if a free site
+  exists within ``cells.division_radius``. Otherwise it does not pass the restriction point:
+  its E2F module gets the post-mitotic reset (E2F low again, as in contact-inhibited G0/G1
+  cells) and it is ``quiescent`` until a later commitment finds space. Crowding deactivates
+  mTOR and suppresses geroconversion (Leontieva & Blagosklonny 2010 Aging 2:924), so
+  contact-inhibited cells accumulate no geroconversion time. A crowded cell that turns hypoxic
+  keeps E2F off with low mTORC1 and becomes dormant; a crowded normoxic one stays quiescent.
+  (Letting a blocked cell keep E2F on would lock it on through the Yao switch's hysteresis,
+  and no crowded core could ever go dormant.) A cell whose space was taken during S/G2/M
+  aborts the division the same way, without a daughter.
 
 Phases: G1 and S/G2/M cells are ``proliferating`` (the ``sg2m_h`` column > 0 marks S/G2/M),
-contact-inhibited ones ``quiescent``.
+contact-inhibited G1 cells ``quiescent``. Without a bound lattice (a well-mixed culture)
+there is always space.
 """
 from __future__ import annotations
 
@@ -36,7 +45,8 @@ from .._numba import jit
 from ..cells import APOPTOTIC, DORMANT, NECROTIC, PROLIFERATING, QUIESCENT, SENESCENT
 from ..config import Config
 from ..errors import ConfigError
-from ..rng import STREAM_INHERIT, STREAM_INITIAL_PROGRESS, STREAM_RETRY, STREAM_SG2M, normal, uniform
+from ..lattice_events import has_free_site
+from ..rng import STREAM_INHERIT, STREAM_INITIAL_PROGRESS, STREAM_SG2M, normal, uniform
 from .base import (EVENT_APOPTOSIS, EVENT_DIVIDE, EVENT_DORMANCY_ENTRY, EVENT_DORMANCY_EXIT,
                    EVENT_NECROSIS, EVENT_NONE, EVENT_REMOVE, EVENT_SENESCENCE, Phenotype)
 
@@ -46,6 +56,8 @@ FATE_COLUMNS = ("step_h", "sg2m_h", "arrested_h", "gero_h", "stress_h", "energy"
 with E2F off (h), time arrested with active mTORC1 (h), time under energy stress (h), energy
 reserve (0–1), time since death (h), waiting to divide (0/1)."""
 STEP_H, SG2M_H, ARRESTED_H, GERO_H, STRESS_H, ENERGY, DEAD_H, BLOCKED = range(8)
+_NO_LATTICE = (np.full((1, 1), -1, dtype=np.int32), np.zeros((1, 1), dtype=np.bool_),
+               np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
 INPUTS = ("O2", "GF", "glc", "SASP")
 FOUNDER_SG2M_FRACTION = 0.4
 """Founders start in S/G2/M with this probability (≈ 10 h of a ~16 h cycle at normoxia; design
@@ -78,9 +90,14 @@ class NetworkFate(Phenotype):
             fate.commit_ef, fate.sg2m_mean_h, fate.sg2m_sd_h, fate.dormant_after_h,
             fate.senescent_after_h, fate.mtor_threshold, fate.apoptosis_ampk, fate.apoptosis_mtor,
             fate.apoptosis_p21, fate.apoptosis_after_h, fate.atp_demand, cells.energy_time_h,
-            cells.necrotic_clearance_h, cells.apoptosis_duration_h, cells.retry_min / 60.0,
-            fate.inherit_noise], dtype=np.float64)
+            cells.necrotic_clearance_h, cells.apoptosis_duration_h, fate.inherit_noise],
+            dtype=np.float64)
         self._u = np.zeros((0, len(INPUTS)))
+        self._lattice = _NO_LATTICE
+
+    def bind_lattice(self, occupancy, vessels, shells):
+        off_x, off_y, _ = shells
+        self._lattice = (occupancy, vessels, off_x, off_y)
 
     def set_input(self, name: str, value: float) -> None:
         """Set an input that every cell sees (GF, glc, SASP; O2 always comes from the field)."""
@@ -110,16 +127,16 @@ class NetworkFate(Phenotype):
         self.integrator.advance(table.state[:hwm, :n], u[:hwm], self.params, dt_h, active,
                                 table.state[:hwm, n + STEP_H])
         _apply_fate(hwm, table.alive, table.id, table.phase, table.state, u, self.params,
-                    events, self.species_index, n, self.rules, self.seed, step, dt_h)
+                    events, self.species_index, n, self.rules, self.seed, step, dt_h,
+                    table.x, table.y, *self._lattice)
 
     def on_division(self, table, mothers, daughters, step):
         _reset_sisters(mothers, daughters, table.id, table.phase, table.state, self.n_species,
                        self.rules, self.seed, step)
 
     def on_contact_inhibited(self, table, rows, step):
-        n = self.n_species
-        table.state[rows, n + BLOCKED] = 1.0
-        table.phase[rows] = QUIESCENT
+        _abort_division(rows, table.id, table.phase, table.state, self.n_species, self.rules,
+                        self.seed, step)
 
 
 @jit
@@ -131,7 +148,7 @@ def _draw_sg2m(rules, seed, step, cell_id):
 @jit
 def _init_founders(rows, ids, phase, state, y0, rules, seed, step):
     n = y0.shape[0]
-    noise = rules[15]
+    noise = rules[14]
     for r in rows:
         for j in range(n):
             state[r, j] = y0[j] * np.exp(noise * normal(seed, step, ids[r], STREAM_INHERIT + j))
@@ -145,12 +162,15 @@ def _init_founders(rows, ids, phase, state, y0, rules, seed, step):
 
 
 @jit
-def _apply_fate(hwm, alive, ids, phase, state, u, p, events, idx, n, rules, seed, step, dt_h):
-    """The fate rules for every live row (module docstring); writes phase and events."""
+def _apply_fate(hwm, alive, ids, phase, state, u, p, events, idx, n, rules, seed, step, dt_h,
+                xs, ys, occupancy, vessels, off_x, off_y):
+    """The fate rules for every live row (module docstring); writes phase and events.
+
+    ``off_x``/``off_y`` are the placement offsets; empty means no lattice (always space)."""
+    use_lattice = off_x.shape[0] > 0
     commit_ef, dormant_after, senescent_after, mtor_thr = rules[0], rules[3], rules[4], rules[5]
     apo_ampk, apo_mtor, apo_p21, apo_after = rules[6], rules[7], rules[8], rules[9]
     demand, tau_e, necrotic_clear, apoptotic_clear = rules[10], rules[11], rules[12], rules[13]
-    p_retry = 1.0 - np.exp(-dt_h / rules[14])
     i_ef, i_mtor, i_ampk, i_p21 = idx[0], idx[1], idx[2], idx[3]
     for r in range(hwm):
         events[r] = EVENT_NONE
@@ -182,17 +202,20 @@ def _apply_fate(hwm, alive, ids, phase, state, u, p, events, idx, n, rules, seed
             continue
         if ph == SENESCENT:
             continue
-        if s[n + BLOCKED] > 0.0:
-            phase[r] = QUIESCENT
-            if uniform(seed, step, ids[r], STREAM_RETRY) < p_retry:
-                events[r] = EVENT_DIVIDE
-            continue
         if s[n + SG2M_H] > 0.0:
             s[n + SG2M_H] -= dt_h
             if s[n + SG2M_H] <= 0.0:
                 events[r] = EVENT_DIVIDE
             continue
         if ef > commit_ef:
+            if use_lattice and not has_free_site(xs[r], ys[r], occupancy, vessels, off_x, off_y):
+                post_mitotic_reset(s[:n], s[:n])
+                s[n + BLOCKED] = 1.0
+                s[n + GERO_H] = 0.0
+                if ph != DORMANT:
+                    phase[r] = QUIESCENT
+                continue
+            s[n + BLOCKED] = 0.0
             s[n + SG2M_H] = _draw_sg2m(rules, seed, step, ids[r])
             s[n + ARRESTED_H] = 0.0
             s[n + GERO_H] = 0.0
@@ -200,8 +223,9 @@ def _apply_fate(hwm, alive, ids, phase, state, u, p, events, idx, n, rules, seed
                 events[r] = EVENT_DORMANCY_EXIT
             phase[r] = PROLIFERATING
             continue
+        blocked = s[n + BLOCKED] > 0.0
         s[n + ARRESTED_H] += dt_h
-        s[n + GERO_H] = s[n + GERO_H] + dt_h if mtor >= mtor_thr else 0.0
+        s[n + GERO_H] = s[n + GERO_H] + dt_h if (mtor >= mtor_thr and not blocked) else 0.0
         if s[n + GERO_H] > senescent_after:
             phase[r] = SENESCENT
             events[r] = EVENT_SENESCENCE
@@ -211,19 +235,35 @@ def _apply_fate(hwm, alive, ids, phase, state, u, p, events, idx, n, rules, seed
             phase[r] = DORMANT
             events[r] = EVENT_DORMANCY_ENTRY
         else:
-            phase[r] = PROLIFERATING
+            phase[r] = QUIESCENT if blocked else PROLIFERATING
+
+
+@jit
+def _restart_g1(r, reset, ids, state, n, noise, seed, step):
+    """Row r starts G1 from the post-mitotic state ``reset`` with lognormal noise."""
+    for j in range(n):
+        state[r, j] = reset[j] * np.exp(noise * normal(seed, step, ids[r], STREAM_INHERIT + j))
+    for k in (SG2M_H, ARRESTED_H, GERO_H, STRESS_H, DEAD_H, BLOCKED):
+        state[r, n + k] = 0.0
 
 
 @jit
 def _reset_sisters(mothers, daughters, ids, phase, state, n, rules, seed, step):
     """Post-mitotic reset of both sisters plus lognormal noise; cycle timers restart."""
-    noise = rules[15]
     reset = np.empty(n)
     for i in range(mothers.shape[0]):
         post_mitotic_reset(state[mothers[i], :n], reset)
         for r in (mothers[i], daughters[i]):
-            for j in range(n):
-                state[r, j] = reset[j] * np.exp(noise * normal(seed, step, ids[r], STREAM_INHERIT + j))
-            for k in (SG2M_H, ARRESTED_H, GERO_H, STRESS_H, DEAD_H, BLOCKED):
-                state[r, n + k] = 0.0
+            _restart_g1(r, reset, ids, state, n, rules[14], seed, step)
             phase[r] = PROLIFERATING
+
+
+@jit
+def _abort_division(rows, ids, phase, state, n, rules, seed, step):
+    """No site for the daughter: back to G1 without dividing, contact-inhibited."""
+    reset = np.empty(n)
+    for r in rows:
+        post_mitotic_reset(state[r, :n], reset)
+        _restart_g1(r, reset, ids, state, n, rules[14], seed, step)
+        state[r, n + BLOCKED] = 1.0
+        phase[r] = QUIESCENT
