@@ -31,6 +31,7 @@ whose filled pattern is denser than :data:`_MAX_DENSITY`, and with ``sparse=Fals
 from __future__ import annotations
 
 import functools
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Mapping
 
 import numba
@@ -600,11 +601,14 @@ class BatchIntegrator:
     step budget per row and call of :meth:`advance`. ``sparse``: factor W with the network's
     sparse LU plan (default; steps it cannot take fall back to the dense pivoted LU); False
     uses the dense LU for every step (the reference the sparse path is tested against).
+    ``threads``: rows are split over this many threads (default ``NUMBA_NUM_THREADS``, so
+    ``NUMBA_NUM_THREADS=1`` keeps single-core HPC jobs serial); results do not depend on it.
     """
 
     def __init__(self, network: str | Network, rtol: float = 1e-4, atol: float = 1e-7,
-                 max_steps: int = 100_000, sparse: bool = True):
+                 max_steps: int = 100_000, sparse: bool = True, threads: int | None = None):
         self.network = get_network(network)
+        self.threads = numba.config.NUMBA_NUM_THREADS if threads is None else max(1, int(threads))
         if not (rtol > 0 and atol > 0 and max_steps > 0):
             raise ValueError(f"need rtol > 0, atol > 0, max_steps > 0; got {rtol}, {atol}, {max_steps}")
         self.rtol, self.atol, self.max_steps = float(rtol), float(atol), int(max_steps)
@@ -622,7 +626,9 @@ class BatchIntegrator:
           the step to try next; 0 picks one. Pass the same array every call to save work.
 
         Returns the total accepted and rejected steps. Raises :class:`IntegrationError` at the
-        first failing row; rows before it are advanced, that row and the rest are untouched.
+        first failing row; rows before it are advanced, that row and the rest of its chunk are
+        untouched. With ``threads`` > 1, batches of at least ``PARALLEL_MIN_ROWS`` rows are split
+        into that many contiguous chunks advanced concurrently.
         """
         net = self.network
         N = self._check(y, 2, (None, net.n_species), "y", writable=True)[0]
@@ -639,10 +645,25 @@ class BatchIntegrator:
         self._check(h, 1, (N,), "h", writable=True)
         if not dt > 0:
             raise ValueError(f"dt must be > 0 hours; got {dt}")
-        steps, rejected, code, row, k, value = _kernel()(
-            net.rhs, net.jac, self._plan, y, u, p, float(dt), active, h, self.rtol, self.atol, self.max_steps)
-        if code != _OK:
-            raise IntegrationError(net.name, int(row), net.species[k], float(value), _REASONS[code])
+        bounds = _chunks(N, self.threads)
+
+        def run(a: int, b: int):
+            return _kernel()(net.rhs, net.jac, self._plan, y[a:b], u[a:b],
+                             p if p.shape[0] == 1 else p[a:b], float(dt), active[a:b], h[a:b],
+                             self.rtol, self.atol, self.max_steps)
+
+        if len(bounds) == 1:
+            results = [run(*bounds[0])]
+        else:
+            # Rows are independent and each is computed exactly as in the serial kernel (which
+            # releases the GIL), so any chunking gives bitwise the same states.
+            results = list(_pool(len(bounds)).map(lambda ab: run(*ab), bounds))
+        steps = rejected = 0
+        for (a, _), (s, r, code, row, k, value) in zip(bounds, results):
+            steps, rejected = steps + s, rejected + r
+            if code != _OK:
+                raise IntegrationError(net.name, a + int(row), net.species[k], float(value),
+                                       _REASONS[code])
         return int(steps), int(rejected)
 
     @staticmethod
@@ -654,6 +675,23 @@ class BatchIntegrator:
         if writable and not a.flags.writeable:
             raise ValueError(f"{name} is updated in place and must be writable")
         return a.shape
+
+
+PARALLEL_MIN_ROWS = 2048
+"""Below this many rows a batch runs in one call: thread hand-off would cost more than it saves."""
+
+
+def _chunks(n_rows: int, threads: int) -> list[tuple[int, int]]:
+    """Contiguous [a, b) row ranges, one per thread (one range for small batches)."""
+    k = max(1, min(threads, n_rows // PARALLEL_MIN_ROWS))
+    edges = np.linspace(0, n_rows, k + 1).astype(int)
+    return list(zip(edges[:-1].tolist(), edges[1:].tolist()))
+
+
+@functools.cache
+def _pool(threads: int) -> ThreadPoolExecutor:
+    """A process-wide pool (threads stay idle between steps)."""
+    return ThreadPoolExecutor(max_workers=threads, thread_name_prefix="intracellular")
 
 
 def simulate(name_or_network: str | Network, hours: float,

@@ -298,3 +298,25 @@ def test_jacobian_outside_the_plan_falls_back_to_dense_lu(net):
         crippled.advance(a, u, p, 0.1)
         BatchIntegrator(net, sparse=False).advance(b, u, p, 0.1)
     np.testing.assert_array_equal(a, b)
+
+
+def test_threaded_chunks_give_bitwise_the_serial_result():
+    """Rows are split over threads only above PARALLEL_MIN_ROWS; the states must not change."""
+    from intracellular.integrate import PARALLEL_MIN_ROWS
+
+    net = ic.get_network("dormancy")
+    n = 2 * PARALLEL_MIN_ROWS + 17
+    rng = np.random.default_rng(5)
+    y0 = np.tile(net.state_vector(), (n, 1)) * rng.uniform(0.8, 1.2, (n, net.n_species))
+    u = np.tile(net.input_vector(), (n, 1))
+    u[:, 0] = rng.uniform(0.0, 38.0, n)
+    p = net.parameter_vector()
+    results = []
+    for threads in (1, 2, 3):
+        y, h = y0.copy(), np.zeros(n)
+        integrator = ic.BatchIntegrator(net, threads=threads)
+        for _ in range(3):
+            integrator.advance(y, u, p, 0.1, h=h)
+        results.append((y, h))
+    for y, h in results[1:]:
+        assert np.array_equal(y, results[0][0]) and np.array_equal(h, results[0][1])
