@@ -26,6 +26,7 @@ import time
 import tracemalloc
 from pathlib import Path
 
+import numba
 import numpy as np
 
 from abm import TumorModel, load_config
@@ -37,12 +38,12 @@ PHYSICELL_US_PER_VOXEL_MIN = 3.0
 PHYSICELL_1MM2_DAY_S = 41.0
 
 
-def build(n_sites: int, n_cells: int, extra=()):
+def build(n_sites: int, n_cells: int, program: str, extra=()):
     dx = 16.8
     radius = math.sqrt(n_cells / math.pi) * dx * 1.02  # vessels take ~1-2% of the disc
     config = load_config(None, overrides=[
         f"grid.nx={n_sites}", f"grid.ny={n_sites}", f"tumor.radius_um={radius!r}",
-        "run.thin_agents=false", "output.figure=false", *extra])
+        "run.thin_agents=false", "output.figure=false", f"cells.program={program}", *extra])
     return TumorModel(config)
 
 
@@ -53,8 +54,8 @@ def table_bytes(model) -> int:
     return sum(a.nbytes for a in arrays)
 
 
-def bench_case(n_sites: int, n_cells: int, steps: int) -> dict:
-    model = build(n_sites, n_cells)
+def bench_case(n_sites: int, n_cells: int, steps: int, program: str) -> dict:
+    model = build(n_sites, n_cells, program)
     model.run_steps(2)  # JIT warm-up and first solver steps
     with tempfile.TemporaryDirectory() as tmp:
         recorder = RunRecorder.create(model, Path(tmp) / "bench.h5")
@@ -88,11 +89,11 @@ def bench_case(n_sites: int, n_cells: int, steps: int) -> dict:
     }
 
 
-def bench_physicell_case() -> float:
+def bench_physicell_case(program: str) -> float:
     """1 mm² (60 × 60 sites of 16.8 µm) with ~1,000 cells, one simulated day, thin agents on."""
-    model = build(60, 1000, extra=["run.thin_agents=true"])
+    model = build(60, 1000, program, extra=["run.thin_agents=true"])
     model.run_steps(2)
-    model = build(60, 1000, extra=["run.thin_agents=true"])
+    model = build(60, 1000, program, extra=["run.thin_agents=true"])
     t0 = time.perf_counter()
     model.run_steps(240)
     return time.perf_counter() - t0
@@ -103,9 +104,12 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=10)
     parser.add_argument("--cases", default="250:10000,1000:10000,1000:100000,2000:100000",
                         help="comma-separated lattice_side:cells")
+    parser.add_argument("--program", default="network", choices=("network", "placeholder"),
+                        help="cell program (cells.program)")
     args = parser.parse_args()
+    print(f"cell program: {args.program}, NUMBA_NUM_THREADS={numba.config.NUMBA_NUM_THREADS}")
     cases = [tuple(int(v) for v in c.split(":")) for c in args.cases.split(",")]
-    rows = [bench_case(n, c, args.steps) for n, c in cases]
+    rows = [bench_case(n, c, args.steps, args.program) for n, c in cases]
 
     print(f"{'lattice':>8} {'cells':>8} | {'field':>8} {'cells':>8} {'events':>8} {'output':>8} "
           f"{'total':>8} ms/step | {'Mcell-st/s':>10} {'Mvox/s':>7} | {'µs/cell/min':>11} "
@@ -125,7 +129,7 @@ def main() -> None:
           f"{PHYSICELL_US_PER_VOXEL_MIN / field:,.0f}× faster at best")
     print("HDF5 frame write (fields + cell table): " +
           ", ".join(f"{r['lattice']}/{r['cells']}: {r['frame_s'] * 1e3:.0f} ms" for r in rows))
-    seconds = bench_physicell_case()
+    seconds = bench_physicell_case(args.program)
     print(f"1 mm², ~1,000 cells, 1 day (240 steps, thin agents on): {seconds:.2f} s "
           f"(PhysiCell ~{PHYSICELL_1MM2_DAY_S:g} s → {PHYSICELL_1MM2_DAY_S / seconds:,.0f}× faster)")
 
