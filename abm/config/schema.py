@@ -218,8 +218,8 @@ class IntracellularSection:
                          source="issue #3")
     rtol: float = param(1e-4, low=1e-12, high=1e-1,
                         doc="relative tolerance of the batched Rosenbrock integrator",
-                        source="design choice: trajectories within 1e-3 of Radau at rtol 1e-8 "
-                               "(see benchmarks/bench_intracellular.py)")
+                        source="design choice: one 6-min step of the dormancy network lands within "
+                               "2.5e-5 of Radau at rtol 1e-8 (benchmarks/bench_intracellular.py)")
     atol: float = param(1e-7, low=1e-14, high=1e-1,
                         doc="absolute tolerance of the integrator (species are O(0.01–10))",
                         source="design choice")
