@@ -63,3 +63,18 @@ def test_crowded_normoxic_cells_are_quiescent_not_senescent(tmp_path):
     assert counts["n_senescent"] == 0 and counts["n_dormant"] == 0
     assert counts["n_quiescent"] > 0.5 * counts["n_tumor"]
     assert model.cells.oxygen[model.cells.live_rows()].min() > 20.0
+
+
+def test_anoxia_kills_by_energy_failure_after_dormancy(config):
+    """At 0 mmHg glycolysis alone gives ATP = 0.5 (HIF high) against a demand of 0.6, so the
+    reserve empties in energy_time_h / (0.6 − 0.5) = 60 h: cells go dormant first (24 h), then
+    necrotic around 60 h, and the debris clears after necrotic_clearance_h."""
+    cells, fate = config.cells, config.fate
+    onset_h = round(cells.energy_time_h / (fate.atp_demand - 0.5), 6)
+    assert onset_h == pytest.approx(60.0)
+    frame = run_culture(config, [(0.0, 0.0)], onset_h + cells.necrotic_clearance_h + 12.0,
+                        n_cells=300, max_cells=100_000).set_index("time_h")
+    assert frame.loc[48.0, "dormant_fraction"] > 0.9 and frame.loc[48.0, "necrotic_fraction"] == 0
+    assert frame.loc[onset_h - 3.0, "necrotic_fraction"] == 0
+    assert frame.loc[onset_h + 6.0, "necrotic_fraction"] > 0.9
+    assert frame["n_viable"].iloc[-1] == 0 and frame["removals"].iloc[-1] >= 300
