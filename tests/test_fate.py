@@ -78,3 +78,15 @@ def test_anoxia_kills_by_energy_failure_after_dormancy(config):
     assert frame.loc[onset_h - 3.0, "necrotic_fraction"] == 0
     assert frame.loc[onset_h + 6.0, "necrotic_fraction"] > 0.9
     assert frame["n_viable"].iloc[-1] == 0 and frame["removals"].iloc[-1] >= 300
+
+
+def test_integration_failure_names_the_cell_and_species(tiny_config):
+    """A blow-up inside the network is reported as a NumericalError with cell id, site and species."""
+    from abm.errors import NumericalError
+
+    model = TumorModel(tiny_config())
+    row = model.cells.live_rows()[3]
+    ef = model.phenotype.network.index("EF")
+    model.cells.state[row, ef] = np.nan
+    with pytest.raises(NumericalError, match=rf"cell id {model.cells.id[row]} at site .*EF = nan"):
+        model.step()

@@ -44,7 +44,7 @@ from intracellular.models.dormancy import atp, post_mitotic_reset
 from .._numba import jit
 from ..cells import APOPTOTIC, DORMANT, NECROTIC, PROLIFERATING, QUIESCENT, SENESCENT
 from ..config import Config
-from ..errors import ConfigError
+from ..errors import ConfigError, NumericalError
 from ..lattice_events import has_free_site
 from ..rng import STREAM_INHERIT, STREAM_INITIAL_PROGRESS, STREAM_SG2M, normal, uniform
 from .base import (EVENT_APOPTOSIS, EVENT_DIVIDE, EVENT_DORMANCY_ENTRY, EVENT_DORMANCY_EXIT,
@@ -124,8 +124,15 @@ class NetworkFate(Phenotype):
         phase = table.phase[:hwm]
         active = table.alive[:hwm] & (phase != NECROTIC) & (phase != APOPTOTIC)
         n = self.n_species
-        self.integrator.advance(table.state[:hwm, :n], u[:hwm], self.params, dt_h, active,
-                                table.state[:hwm, n + STEP_H])
+        try:
+            self.integrator.advance(table.state[:hwm, :n], u[:hwm], self.params, dt_h, active,
+                                    table.state[:hwm, n + STEP_H])
+        except intracellular.IntegrationError as exc:
+            r = exc.row
+            raise NumericalError(
+                f"intracellular network {exc.network!r}, step {step}: cell id {table.id[r]} at "
+                f"site (x={table.x[r]}, y={table.y[r]}), O2 {table.oxygen[r]:.4g} mmHg: "
+                f"{exc.species} = {exc.value!r}: {exc.reason}") from exc
         _apply_fate(hwm, table.alive, table.id, table.phase, table.state, u, self.params,
                     events, self.species_index, n, self.rules, self.seed, step, dt_h,
                     table.x, table.y, *self._lattice)
