@@ -113,8 +113,8 @@ class CellTable:
         """New cells that copy ``rows`` (children of them, new ids); returns the new rows.
 
         For programs without a lattice (the well-mixed culture); on the lattice, births go
-        through ``lattice_events.place_daughters``, which also picks the site. Free rows are
-        reused in the same order as there (last freed first).
+        through the ``lattice_events.place_daughters`` kernel, which also picks the site (and
+        must pop free rows the same way: last freed first).
         """
         rows = np.asarray(rows, dtype=np.int64)
         n = len(rows)
@@ -136,7 +136,8 @@ class CellTable:
         return new
 
     def release(self, rows: np.ndarray) -> None:
-        """Free ``rows`` (no lattice; on the lattice use ``lattice_events.remove_cells``)."""
+        """Free ``rows`` (in order; on the lattice ``lattice_events.remove_cells`` also frees
+        their sites)."""
         rows = np.asarray(rows, dtype=np.int64)
         nfree = int(self.counters[_COUNTER_NFREE])
         self.alive[rows] = False

@@ -118,14 +118,11 @@ def has_free_site(x, y, occupancy, vessels, off_x, off_y):
     return False
 
 
-@jit
-def remove_cells(rows, alive, xs, ys, occupancy, free, counters):
-    """Free the rows and sites of ``rows`` (in order, so row reuse is deterministic)."""
-    for r in rows:
-        alive[r] = False
-        occupancy[ys[r], xs[r]] = -1
-        free[counters[_COUNTER_NFREE]] = r
-        counters[_COUNTER_NFREE] += 1
+def remove_cells(table, occupancy: np.ndarray, rows: np.ndarray) -> None:
+    """Free the sites and then the rows of ``rows`` (in order, so row reuse is deterministic)."""
+    rows = np.asarray(rows, dtype=np.int64)
+    occupancy[table.y[rows], table.x[rows]] = -1
+    table.release(rows)
 
 
 @jit

@@ -193,8 +193,7 @@ class TumorModel(mesa.Model):
         if len(removed):
             if self.agents_mirror is not None:
                 self.agents_mirror.remove(removed)
-            remove_cells(removed, cells.alive, cells.x, cells.y, self.occupancy, cells.free,
-                         cells.counters)
+            remove_cells(cells, self.occupancy, removed)
 
         mothers = np.flatnonzero(events == EVENT_DIVIDE)
         n_blocked = 0
@@ -204,8 +203,8 @@ class TumorModel(mesa.Model):
             daughters = np.empty(len(mothers), dtype=np.int64)
             blocked = np.empty(len(mothers), dtype=np.int64)
             n_placed, n_blocked = place_daughters(
-                mothers, self.occupancy, self.vessels, *self._shells, self.seed, step, self.time_min + self.dt_min,
-                cells.alive, cells.id, cells.parent_id, cells.x, cells.y, cells.kind,
+                mothers, self.occupancy, self.vessels, *self._shells, self.seed, step,
+                self.time_min + self.dt_min, cells.alive, cells.id, cells.parent_id, cells.x, cells.y, cells.kind,
                 cells.phase, cells.birth_min, cells.oxygen, cells.state, cells.free,
                 cells.counters, daughters, blocked)
             blocked = blocked[:n_blocked]

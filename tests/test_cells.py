@@ -33,8 +33,7 @@ def test_table_rows_free_list_and_snapshot():
     assert list(rows) == list(range(10)) and table.count == 10 and table.next_id == 10
     occupancy = np.full((4, 12), -1, dtype=np.int32)
     occupancy[0, :10] = rows
-    remove_cells(np.array([3, 7]), table.alive, table.x, table.y, occupancy, table.free,
-                 table.counters)
+    remove_cells(table, occupancy, np.array([3, 7]))
     assert table.count == 8 and occupancy[0, 3] == -1 and list(table.live_rows()) == [0, 1, 2, 4, 5, 6, 8, 9]
     table.ensure_capacity(100)
     assert table.capacity >= 10 + 100 - 2 and table.count == 8
@@ -65,7 +64,7 @@ def test_daughter_goes_to_the_nearest_free_site_reusing_free_rows():
     ys = np.array([4, 4, 4, 3, 5, 0], dtype=np.int32)
     rows = table.add(xs, ys, phase=0, birth_min=0.0)
     occupancy[ys, xs] = rows
-    remove_cells(np.array([5]), table.alive, table.x, table.y, occupancy, table.free, table.counters)
+    remove_cells(table, occupancy, np.array([5]))
     table.state[0, 0] = 0.75
     daughters, blocked = _divide(table, occupancy, vessels, [0])
     d = daughters[0]
@@ -87,8 +86,7 @@ def test_no_free_site_within_radius_is_contact_inhibition():
     occupancy_with_hole = occupancy.copy()
     # A vessel site is never used even when it is the only "free" one.
     vessels[1, 1] = True
-    remove_cells(np.array([occupancy[1, 1]]), table.alive, table.x, table.y, occupancy_with_hole,
-                 table.free, table.counters)
+    remove_cells(table, occupancy_with_hole, np.array([occupancy[1, 1]]))
     daughters, blocked = _divide(table, occupancy_with_hole, vessels, [centre], radius=3.0)
     assert len(daughters) == 0 and list(blocked) == [centre]
 
