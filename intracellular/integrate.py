@@ -19,14 +19,10 @@ the cache on the dispatchers' per-process UUIDs and misses as well.) The indirec
 nothing measurable (same speed as the per-network specialisation). All work is serial and
 deterministic (no ``prange``).
 
-Sparse LU (as KPP does by code generation, here interpreted): the Jacobians are sparse
-(dormancy: 54 of 196 entries), so :class:`BatchIntegrator` probes each network's structural
-pattern once (:func:`_structural_pattern`), orders it to limit fill and compiles a static
-elimination plan without pivoting (:func:`_sparse_plan`), passed to the kernel as one int64
-array of operation lists. Every Jacobian is checked against the pattern, and a step whose J
-leaves it, or whose LU meets a zero pivot or a multiplier above :data:`_MAX_MULTIPLIER`, is
-factored by the dense LU with partial pivoting instead (also used for every step of a network
-whose filled pattern is denser than :data:`_MAX_DENSITY`, and with ``sparse=False``).
+Sparse LU: W is factored without pivoting by straight-line code generated for the
+network's sparsity pattern (:mod:`intracellular.sparse_lu`), passed to the kernel as two more
+function values. A Jacobian outside the pattern, a zero pivot or a large multiplier sends the
+step to the dense LU with partial pivoting (also used for every step with ``sparse=False``).
 """
 from __future__ import annotations
 
@@ -41,21 +37,20 @@ from numba import types
 from ._numba import OPTIONS, jit
 from .network import Network
 from .registry import get_network
+from .sparse_lu import lu_for
 
 _VECTOR, _MATRIX = types.float64[::1], types.float64[:, ::1]
 RHS_TYPE = types.FunctionType(types.void(_VECTOR, _VECTOR, _VECTOR, _VECTOR))
 """Type of a network's compiled ``rhs(y, p, u, out)`` (1-D contiguous float64 arrays)."""
 JAC_TYPE = types.FunctionType(types.void(_VECTOR, _VECTOR, _VECTOR, _MATRIX))
 """Type of a network's compiled ``jac(y, p, u, J)`` (``J`` a 2-D C-contiguous float64 array)."""
-_PLAN_FIELDS = ("src", "diag", "factor", "multipliers", "solve", "off")
-"""The index arrays of a sparse LU plan (:func:`_sparse_plan`), packed into one int64 array:
-``plan[f]`` (f = 0..5) is where field f starts, ``plan[6]`` where the last one ends, then the
-fields. One flat array rather than a tuple of arrays: the helpers receive it without
-reference-counting six arrays per call. An empty plan (``plan[6] == 7``, no fields)
-selects the dense pivoted LU."""
-_P_SRC, _P_DIAG, _P_FACTOR, _P_MULTIPLIERS, _P_SOLVE, _P_OFF = range(len(_PLAN_FIELDS))
+FACTOR_TYPE = types.FunctionType(types.boolean(_VECTOR, types.float64, _VECTOR))
+"""Type of a generated sparse ``factor(J, c, a) -> ok`` (:class:`~intracellular.sparse_lu.SparseLU`)."""
+SOLVE_TYPE = types.FunctionType(types.void(_VECTOR, _VECTOR))
+"""Type of a generated sparse ``solve(a, b)``."""
 _KERNEL_SIGNATURE = types.Tuple((types.int64,) * 5 + (types.float64,))(
-    RHS_TYPE, JAC_TYPE, types.int64[::1], types.float64[:, :], types.float64[:, :], _MATRIX,
+    RHS_TYPE, JAC_TYPE, FACTOR_TYPE, SOLVE_TYPE, types.int64[::1], types.int64,
+    types.float64[:, :], types.float64[:, :], _MATRIX,
     types.float64, types.boolean[:], types.float64[:], types.float64, types.float64, types.int64)
 
 _inline = numba.njit(inline="always", **OPTIONS)
@@ -91,18 +86,6 @@ error, which the RMS error test bounds by √n·(atol + rtol·|y|) per component
 units for n ≤ 16); allowing 100 units leaves room for ~25 such errors in a row before a false
 alarm, while a real blow-up (wrong-signed rate, absurd parameter) grows geometrically and
 crosses the bound within a step or two."""
-
-# Sparse LU (see _sparse_plan).
-_PATTERN_SAMPLES = 64
-"""Random states at which the Jacobian's structural pattern is probed (analytic ``jac`` and
-one-sided differences of ``rhs``)."""
-_MAX_DENSITY = 0.8
-"""A network whose filled LU pattern covers more than this fraction of W uses the dense LU."""
-_MAX_MULTIPLIER = 1e6
-"""The sparse LU does not pivot; a multiplier larger than this (or a zero pivot) hands the
-step to the dense LU with partial pivoting. On the shipped networks, along trajectories and
-for γh from 5e-4 to 50 h, multipliers stay below ~3e3 and the solutions agree with the
-pivoted LU to rounding (≤ 1e-10 relative, at condition numbers up to ~5e5)."""
 
 # Failure codes returned by the kernel.
 _OK, _NOT_FINITE, _NEGATIVE, _UNDERFLOW, _MAX_STEPS = 0, 1, 2, 3, 4
@@ -212,73 +195,9 @@ def _culprit(y, trial, worst):
 
 
 @_inline
-def _sparse_factor(plan, J, c, a):
-    """W = I + c·J into ``a`` (its filled sparsity pattern, :func:`_sparse_plan`) and its LU
-    without pivoting, in place, in the plan's fill-reducing elimination order; False if a
-    pivot is zero (or not finite) or a multiplier of L exceeds :data:`_MAX_MULTIPLIER` (the
-    caller then falls back to the dense pivoted LU).
-
-    Crout form (W = L̃·Ũ, Ũ unit upper), row by row in the elimination order, each entry a
-    dot product (see :func:`_sparse_plan`). One flat list of operations (e, s, x, y, next,
-    pivot) on an accumulator: acc ← acc − a[x]·a[y] (x, y the slot holding 0 for an entry
-    with no terms); where an entry ends (next ≥ 0), a[e] ← acc·a[s] (s: 1/U[i, i] for Ũ, the
-    slot holding 1 otherwise), 1/a[e] into slot ``pivot`` for a diagonal entry, and acc ←
-    a[next]. The sums stay in a register, and the branches follow a fixed pattern the
-    predictor learns (loops over rows of a few entries each would mispredict their exits).
-    ``multipliers`` pairs each entry of L̃ with its column's 1/pivot.
-    """
-    src = plan[plan[_P_SRC]:plan[_P_SRC + 1]]  # views: plain indices below
-    diag = plan[plan[_P_DIAG]:plan[_P_DIAG + 1]]
-    ops = plan[plan[_P_FACTOR]:plan[_P_FACTOR + 1]]
-    for e in range(src.shape[0]):
-        a[e] = c * J[src[e]]
-    for t in range(diag.shape[0]):
-        a[diag[t]] += 1.0
-    acc = a[ops[0]]
-    for q in range(0, ops.shape[0], 6):
-        acc -= a[ops[q + 2]] * a[ops[q + 3]]
-        if ops[q + 4] >= 0:
-            value = acc * a[ops[q + 1]]
-            a[ops[q]] = value
-            if ops[q + 5] >= 0:
-                if not abs(value) > 0.0:  # also catches NaN
-                    return False
-                a[ops[q + 5]] = 1.0 / value
-            acc = a[ops[q + 4]]
-    multipliers = plan[plan[_P_MULTIPLIERS]:plan[_P_MULTIPLIERS + 1]]
-    bounded = True
-    for q in range(0, multipliers.shape[0], 2):  # no branch: the check is almost never met
-        bounded &= abs(a[multipliers[q]] * a[multipliers[q + 1]]) <= _MAX_MULTIPLIER  # NaN: False
-    return bounded
-
-
-@_inline
-def _sparse_solve(plan, a, b):
-    """Solve ``W·x = b`` in place with the factors of :func:`_sparse_factor` (``b`` in the
-    network's species order): forward (L̃) then backward (Ũ) substitution in the elimination
-    order.
-
-    One flat list of operations (i, s, x, j, next) on an accumulator: acc ← acc − a[x]·b[j]
-    (x the slot holding 0 for a row with nothing to subtract), and where row i ends (next ≥
-    0), b[i] ← acc·a[s] (s: 1/pivot in the forward sweep, the slot holding 1 in the backward
-    one) and acc ← b[next] (the next row's right-hand side). The sums stay in a register, and
-    the branch follows a fixed pattern the predictor learns (loops over rows of a few entries
-    each mispredict their exits: ~30 % slower).
-    """
-    ops = plan[plan[_P_SOLVE]:plan[_P_SOLVE + 1]]  # a view: plain indices below
-    acc = b[ops[0]]
-    for q in range(0, ops.shape[0], 5):
-        acc -= a[ops[q + 2]] * b[ops[q + 3]]
-        if ops[q + 4] >= 0:
-            b[ops[q]] = acc * a[ops[q + 1]]
-            acc = b[ops[q + 4]]
-
-
-@_inline
-def _in_pattern(plan, J):
-    """Whether the Jacobian (``J``: flat view) is zero outside the plan's filled pattern (False
-    also for NaN there)."""
-    off = plan[plan[_P_OFF]:plan[_P_OFF + 1]]  # a view: plain indices below, no wraparound
+def _in_pattern(off, J):
+    """Whether the Jacobian (``J``: flat view) is zero where ``off`` marks entries outside the
+    sparse LU's filled pattern (False also for NaN there)."""
     outside = 0
     for q in range(J.shape[0]):  # a branch-free OR over all entries: vectorised
         outside |= (J[q] != 0.0) & (off[q] != 0)
@@ -286,11 +205,11 @@ def _in_pattern(plan, J):
 
 
 @_inline
-def _factor(sparse, plan, J, Jf, c, a, W, piv):
-    """Factor W = I + c·J: sparse (``a``) when ``sparse`` and the sparse LU passes its checks,
+def _factor(sparse, factor, J, Jf, c, a, W, piv):
+    """Factor W = I + c·J: sparse (``a``) when ``sparse`` and the sparse ``factor`` passes its checks,
     else dense with partial pivoting (``W``, ``piv``). ``Jf`` is a flat view of ``J``. Returns
     (ok, sparse used)."""
-    if sparse and _sparse_factor(plan, Jf, c, a):
+    if sparse and factor(Jf, c, a):
         return True, True
     n = J.shape[0]
     for i in range(n):  # W stored transposed, for _lu_factor
@@ -301,22 +220,23 @@ def _factor(sparse, plan, J, Jf, c, a, W, piv):
 
 
 @_inline
-def _solve(sparse, plan, a, W, piv, b):
+def _solve(sparse, solve, a, W, piv, b):
     if sparse:
-        _sparse_solve(plan, a, b)
+        solve(a, b)
     else:
         _lu_solve(W, piv, b)
 
 
 @_inline
-def _advance_row(rhs, jac, plan, y, p, u, dt, h, rtol, atol, max_steps, f0, fs, ys, K, J, Jf,
+def _advance_row(rhs, jac, factor, solve, off, y, p, u, dt, h, rtol, atol, max_steps, f0, fs, ys, K, J, Jf,
                  W, piv, a):
     """Advance one state ``y`` [n] in place by ``dt`` hours with RODAS3 and step-size control.
 
-    ``h`` is the first step to try (≤ 0: choose one). ``plan``: the network's sparse LU plan
-    (:func:`_sparse_plan`; the empty plan: dense LU for every step). ``f0``, ``fs``, ``ys``
+    ``h`` is the first step to try (≤ 0: choose one). ``factor``, ``solve``, ``off``: the
+    network's sparse LU (:class:`~intracellular.sparse_lu.SparseLU`; its dense-only stub
+    makes every step take the dense LU). ``f0``, ``fs``, ``ys``
     [n], ``K`` [4, n], ``J``, ``W`` [n, n] (``Jf`` a flat view of ``J``), ``piv`` [n] and
-    ``a`` [nnz + 2 + n, holding 1 and 0 in slots nnz and nnz + 1] are scratch. Returns
+    ``a`` [the LU's ``slots``] are scratch. Returns
     ``(steps, rejected, h_next, code, species, value)``: accepted and rejected step counts,
     the step to try next time, and on failure (code ≠ 0) the offending (or worst-error)
     species and its value. A rejected step keeps f0 and J and refactors only W.
@@ -325,14 +245,13 @@ def _advance_row(rhs, jac, plan, y, p, u, dt, h, rtol, atol, max_steps, f0, fs, 
     skipping only the zero coefficients, whose terms add ±0).
     """
     n = y.shape[0]
-    has_plan = plan.shape[0] > len(_PLAN_FIELDS) + 1
     if h <= 0.0:
         h = _initial_step(rhs, y, p, u, f0, dt, rtol, atol)
     steps = 0
     rejected = 0
     t = 0.0
     fresh = False  # f0 and J are evaluated at the current y
-    sparse = False  # J fits the sparse plan
+    sparse = False  # J fits the sparse LU's pattern
     after_reject = False
     worst = 0
     K0, K1, K2, K3 = K[0], K[1], K[2], K[3]
@@ -348,30 +267,30 @@ def _advance_row(rhs, jac, plan, y, p, u, dt, h, rtol, atol, max_steps, f0, fs, 
             rhs(y, p, u, f0)
             jac(y, p, u, J)
             fresh = True
-            sparse = has_plan and _in_pattern(plan, Jf)
+            sparse = _in_pattern(off, Jf)
         err = np.inf
         gh = _GAMMA * hs
-        ok, sp = _factor(sparse, plan, J, Jf, -gh, a, W, piv)
+        ok, sp = _factor(sparse, factor, J, Jf, -gh, a, W, piv)
         if ok:
             for k in range(n):
                 K0[k] = gh * f0[k]
-            _solve(sp, plan, a, W, piv, K0)
+            _solve(sp, solve, a, W, piv, K0)
             for k in range(n):  # stage 2: f at the same point as stage 1
                 K1[k] = gh * f0[k] + g * _C[1, 0] * K0[k]
-            _solve(sp, plan, a, W, piv, K1)
+            _solve(sp, solve, a, W, piv, K1)
             for k in range(n):
                 ys[k] = y[k] + _A[2, 0] * K0[k]
             rhs(ys, p, u, fs)
             for k in range(n):
                 K2[k] = gh * fs[k] + g * _C[2, 0] * K0[k] + g * _C[2, 1] * K1[k]
-            _solve(sp, plan, a, W, piv, K2)
+            _solve(sp, solve, a, W, piv, K2)
             for k in range(n):
                 ys[k] = y[k] + _A[3, 0] * K0[k] + _A[3, 2] * K2[k]
             rhs(ys, p, u, fs)
             for k in range(n):
                 K3[k] = (gh * fs[k] + g * _C[3, 0] * K0[k] + g * _C[3, 1] * K1[k]
                          + c4 * K2[k])
-            _solve(sp, plan, a, W, piv, K3)
+            _solve(sp, solve, a, W, piv, K3)
             # candidate y_new into ys (M = 2, 0, 1, 1); err = RMS of the tolerance-weighted
             # error estimate E·K = K3
             total = 0.0
@@ -415,7 +334,8 @@ def _advance_row(rhs, jac, plan, y, p, u, dt, h, rtol, atol, max_steps, f0, fs, 
     return steps, rejected, h, _OK, 0, 0.0
 
 
-def _advance_rows(rhs, jac, plan, y, u, p, dt, active, h, rtol, atol, max_steps):
+def _advance_rows(rhs, jac, factor, solve, off, slots, y, u, p, dt, active, h, rtol, atol,
+                  max_steps):
     """Advance every active row of ``y`` [N, n] by ``dt`` (see :meth:`BatchIntegrator.advance`).
 
     ``p`` is [1, n_params] (shared) or [N, n_params]. Stops at the first failing row. Returns
@@ -433,10 +353,7 @@ def _advance_rows(rhs, jac, plan, y, u, p, dt, active, h, rtol, atol, max_steps)
     Jf = J.reshape(n * n)  # flat view
     W = np.empty((n, n))
     piv = np.empty(n, dtype=np.int64)
-    nnz = plan[_P_SRC + 1] - plan[_P_SRC]
-    a = np.empty(nnz + 2 + n)  # the filled pattern, then 1, 0 and the 1/pivot slots
-    a[nnz] = 1.0
-    a[nnz + 1] = 0.0
+    a = np.empty(slots)
     steps = 0
     rejected = 0
     for i in range(N):
@@ -449,9 +366,9 @@ def _advance_rows(rhs, jac, plan, y, u, p, dt, active, h, rtol, atol, max_steps)
                 return steps, rejected, _NOT_FINITE, i, k, yi[k]
         ui[:] = u[i]
         pi = p[0] if shared else p[i]
-        s, r, h_next, code, k, value = _advance_row(rhs, jac, plan, yi, pi, ui, dt, h[i], rtol,
-                                                    atol, max_steps, f0, fs, ys, K, J, Jf, W, piv,
-                                                    a)
+        s, r, h_next, code, k, value = _advance_row(rhs, jac, factor, solve, off, yi, pi, ui,
+                                                    dt, h[i], rtol, atol, max_steps, f0, fs, ys,
+                                                    K, J, Jf, W, piv, a)
         steps += s
         rejected += r
         if code != _OK:
@@ -459,131 +376,6 @@ def _advance_rows(rhs, jac, plan, y, u, p, dt, active, h, rtol, atol, max_steps)
         y[i] = yi
         h[i] = h_next
     return steps, rejected, _OK, -1, 0, 0.0
-
-
-def _structural_pattern(net: Network, samples: int = _PATTERN_SAMPLES, seed: int = 0) -> np.ndarray:
-    """Boolean [n, n]: where ∂f_i/∂y_j can be non-zero (plus the diagonal), the union over
-    random positive states, inputs (some set to 0) and parameters (defaults × 0.5–2) of the
-    non-zeros of ``jac`` and of the entries that a change of y_j moves in ``rhs``. The kernel
-    checks every Jacobian against it (:func:`_in_pattern`), so a missed entry costs speed, not
-    accuracy."""
-    n = net.n_species
-    rng = np.random.default_rng(seed)
-    p0, u0 = net.parameter_vector(), net.input_vector()
-    J, f, fd = np.empty((n, n)), np.empty(n), np.empty(n)
-    mask = np.eye(n, dtype=bool)
-    for _ in range(samples):
-        y = 10.0 ** rng.uniform(-3.0, 1.0, n)
-        u = np.where(u0 != 0, u0 * 10.0 ** rng.uniform(-2.0, 1.0, u0.size),
-                     10.0 ** rng.uniform(-3.0, 1.0, u0.size))
-        u[rng.random(u0.size) < 0.2] = 0.0
-        p = np.where(p0 != 0, p0 * rng.uniform(0.5, 2.0, p0.size), rng.uniform(0.1, 1.0, p0.size))
-        try:
-            net.jac(y, p, u, J)
-            net.rhs(y, p, u, f)
-            mask |= J != 0.0  # NaN counts
-            for j in range(n):
-                yd = y.copy()
-                yd[j] *= 1.0 + 1e-3
-                net.rhs(yd, p, u, fd)
-                mask[:, j] |= fd != f
-        except ZeroDivisionError:
-            continue
-    return mask
-
-
-def _sparse_plan(pattern: np.ndarray) -> np.ndarray:
-    """Static elimination plan for LU without pivoting of W = I − γhJ with J's ``pattern``.
-
-    The order is greedy Markowitz on the diagonal (eliminate next the row/column pair with the
-    fewest (r − 1)(c − 1) updates, ties by index); symbolic elimination adds the fill. ``a``
-    holds the filled pattern row by row in that order (L entries, columns in elimination
-    order; diagonal; U entries), then the constants 1 and 0, then 1/pivot per row. Fields, in
-    :data:`_PLAN_FIELDS` order (see :func:`_sparse_factor`, :func:`_sparse_solve`): ``src``
-    (flat index in J of each entry), ``diag`` (position of each pivot), ``factor`` and
-    ``solve`` (operation lists), ``multipliers`` (each L̃ entry and its 1/pivot slot) and
-    ``off`` (1 where J's flat entry is outside the filled pattern, else 0). The dense plan when the filled
-    pattern is denser than :data:`_MAX_DENSITY`.
-    """
-    n = pattern.shape[0]
-    filled = pattern | np.eye(n, dtype=bool)
-    left, order = list(range(n)), []
-    while left:
-        k = min(left, key=lambda k: ((filled[k, left].sum() - 1) * (filled[left, k].sum() - 1), k))
-        order.append(k)
-        left.remove(k)
-        rows = [i for i in left if filled[i, k]]
-        for j in (j for j in left if filled[k, j]):
-            filled[rows, j] = True
-    if filled.sum() > _MAX_DENSITY * n * n:
-        return _DENSE_PLAN
-    position, lower, upper = {}, [], []
-    for t, i in enumerate(order):
-        lower.append([j for j in order[:t] if filled[i, j]])
-        upper.append([j for j in order[t + 1:] if filled[i, j]])
-        for j in lower[t] + [i] + upper[t]:
-            position[i, j] = len(position)
-    nnz = len(position)
-    one, zero, inv = nnz, nnz + 1, nnz + 2  # slots of a after the entries
-    src = [i * n + j for (i, j) in position]  # dicts keep insertion order
-    diag = [position[i, i] for i in order]
-    step = {k: t for t, k in enumerate(order)}
-    # Crout form W = L̃·Ũ (L̃ = L·diag(U) lower, Ũ unit upper), entry by entry as dot products:
-    # L̃[i, k] = W[i, k] − Σ L̃[i, m]·Ũ[m, k] and Ũ[i, j] = (W[i, j] − Σ L̃[i, m]·Ũ[m, j])/U[i, i]
-    # (m eliminated before both). Markowitz orders leave most entries in L; the Crout form
-    # scales only the few in U, and entries of L̃ without terms need no operation at all.
-    groups = []  # (entry, scale slot, terms, pivot slot)
-    for (i, j), e in position.items():  # in the order of a
-        t, tj = step[i], step[j]
-        terms = [(position[i, m], position[m, j]) for m in order[:min(t, tj)]
-                 if filled[i, m] and filled[m, j]]
-        if tj < t and terms:
-            groups.append((e, one, terms, -1))
-        elif tj == t:
-            groups.append((e, one, terms or [(zero, zero)], inv + t))
-        elif tj > t:
-            groups.append((e, inv + t, terms or [(zero, zero)], -1))
-    factor = []
-    for g, (e, scale, terms, pivot) in enumerate(groups):
-        following = groups[g + 1][0] if g + 1 < len(groups) else 0
-        for m, (x, y) in enumerate(terms):
-            last = m == len(terms) - 1
-            factor += [e, scale, x, y, following if last else -1, pivot if last else -1]
-    multipliers = [x for t, i in enumerate(order) for k in lower[t]
-                   for x in (position[i, k], inv + step[k])]  # L = L̃·(1/pivot)
-    solve = []  # rows as (target, scale slot, [(x, j), ...])
-    for t, i in enumerate(order):  # forward: L̃·z = b, z_i = (b_i − Σ L̃[i, k]·z_k)/U[i, i]
-        solve.append((i, inv + t, [(position[i, k], k) for k in lower[t]] or [(zero, i)]))
-    for t in range(n - 1, -1, -1):  # backward: Ũ·x = z; rows without entries are done
-        i = order[t]
-        if upper[t]:
-            solve.append((i, one, [(position[i, j], j) for j in upper[t]]))
-    ops = []
-    for r, (i, scale, terms) in enumerate(solve):
-        following = solve[r + 1][0] if r + 1 < len(solve) else 0
-        for m, (x, j) in enumerate(terms):
-            # the row ends: store it, start the next one from b[next]; -1: carry on
-            ops += [i, scale, x, j, following if m == len(terms) - 1 else -1]
-    off = (~filled).ravel()
-    return _pack(src, diag, factor, multipliers, ops, off)
-
-
-def _pack(*fields) -> np.ndarray:
-    """One int64 array: the start of each field (and the end of the last), then the fields."""
-    sizes = [len(f) for f in fields]
-    starts = len(fields) + 1 + np.concatenate([[0], np.cumsum(sizes)])
-    return np.concatenate([starts] + [np.asarray(f, dtype=np.int64) for f in fields]).astype(np.int64)
-
-
-_DENSE_PLAN = _pack(*([],) * len(_PLAN_FIELDS))
-_PLANS: dict[int, tuple[Network, np.ndarray]] = {}
-
-
-def _plan_for(net: Network) -> np.ndarray:
-    """The sparse LU plan of ``net``, computed once per network object."""
-    if id(net) not in _PLANS or _PLANS[id(net)][0] is not net:
-        _PLANS[id(net)] = (net, _sparse_plan(_structural_pattern(net)))
-    return _PLANS[id(net)][1]
 
 
 @functools.cache
@@ -599,7 +391,7 @@ class BatchIntegrator:
     ``rtol``/``atol``: the local error per step is kept below atol + rtol·|y| per species in
     the RMS norm (species are dimensionless activities of order 0.01–10). ``max_steps``: the
     step budget per row and call of :meth:`advance`. ``sparse``: factor W with the network's
-    sparse LU plan (default; steps it cannot take fall back to the dense pivoted LU); False
+    generated sparse LU (default; steps it cannot take fall back to the dense pivoted LU); False
     uses the dense LU for every step (the reference the sparse path is tested against).
     ``threads``: rows are split over this many threads (default ``NUMBA_NUM_THREADS``, so
     ``NUMBA_NUM_THREADS=1`` keeps single-core HPC jobs serial); results do not depend on it.
@@ -612,7 +404,7 @@ class BatchIntegrator:
         if not (rtol > 0 and atol > 0 and max_steps > 0):
             raise ValueError(f"need rtol > 0, atol > 0, max_steps > 0; got {rtol}, {atol}, {max_steps}")
         self.rtol, self.atol, self.max_steps = float(rtol), float(atol), int(max_steps)
-        self._plan = _plan_for(self.network) if sparse else _DENSE_PLAN
+        self._lu = lu_for(self.network, sparse)
 
     def advance(self, y: np.ndarray, u: np.ndarray, p: np.ndarray, dt: float,
                 active: np.ndarray | None = None, h: np.ndarray | None = None) -> tuple[int, int]:
@@ -648,7 +440,8 @@ class BatchIntegrator:
         bounds = _chunks(N, self.threads)
 
         def run(a: int, b: int):
-            return _kernel()(net.rhs, net.jac, self._plan, y[a:b], u[a:b],
+            lu = self._lu
+            return _kernel()(net.rhs, net.jac, lu.factor, lu.solve, lu.off, lu.slots, y[a:b], u[a:b],
                              p if p.shape[0] == 1 else p[a:b], float(dt), active[a:b], h[a:b],
                              self.rtol, self.atol, self.max_steps)
 

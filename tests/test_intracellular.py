@@ -264,8 +264,8 @@ def _sparse_vs_dense(net, integrator_kwargs, hours=6.0, dt=0.1, cells=8, seed=7)
 @pytest.mark.parametrize("tolerances", [{}, {"rtol": 1e-8, "atol": 1e-10}])
 def test_sparse_lu_agrees_with_dense_lu(net, tolerances):
     """Same steps, LU in another order without pivoting: the states differ by rounding only."""
-    from intracellular.integrate import _DENSE_PLAN, _plan_for
-    assert len(_plan_for(net)) > len(_DENSE_PLAN)  # every shipped network takes the sparse path
+    from intracellular.sparse_lu import lu_for
+    assert lu_for(net).slots > 0  # every shipped network takes the sparse path
     sparse, dense = _sparse_vs_dense(net, tolerances)
     np.testing.assert_allclose(sparse, dense, rtol=1e-12, atol=1e-12 * np.abs(dense).max())
 
@@ -273,7 +273,7 @@ def test_sparse_lu_agrees_with_dense_lu(net, tolerances):
 def test_jacobian_outside_the_plan_falls_back_to_dense_lu(net):
     """A plan built from a pattern missing an entry: every Jacobian fails the pattern check,
     so every step takes the dense LU and the result equals sparse=False bitwise."""
-    from intracellular.integrate import _P_OFF, _sparse_plan, _structural_pattern
+    from intracellular.sparse_lu import compile_lu, structural_pattern
     n = net.n_species
     rng = np.random.default_rng(8)
     y, u = _random_states(net, rng, 4)
@@ -284,15 +284,15 @@ def test_jacobian_outside_the_plan_falls_back_to_dense_lu(net):
         net.jac(y[row], p, u[row], J)
         nonzero &= J != 0.0
     for i, j in zip(*np.nonzero(nonzero & ~np.eye(n, dtype=bool))):
-        pattern = _structural_pattern(net)
+        pattern = structural_pattern(net)
         pattern[i, j] = False
-        plan = _sparse_plan(pattern)
-        if plan[plan[_P_OFF] + i * n + j]:  # not filled in by the elimination
+        lu = compile_lu(pattern, n, f"{net.name} without ({i}, {j})")
+        if lu.off[i * n + j]:  # not filled in by the elimination
             break
     else:
         pytest.skip("every entry is fill of the others")
     crippled = BatchIntegrator(net)
-    crippled._plan = plan
+    crippled._lu = lu
     a, b = y.copy(), y.copy()
     for _ in range(10):
         crippled.advance(a, u, p, 0.1)

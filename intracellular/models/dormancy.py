@@ -252,7 +252,9 @@ def rhs(y, p, u, out):
 
     e = 1.0 - min(1.0, aOX * O2 / (Kox + O2) + aGLY * glc * (fGLY0 + (1.0 - fGLY0) * HIF))
     e4 = e * e * e * e
-    out[0] = kH * (1.0 / (1.0 + (O2 / KH) ** nH) - HIF)
+    r = O2 / KH
+    # the default nH = 3 as products: a general power costs a third of this function
+    out[0] = kH * (1.0 / (1.0 + (r * r * r if nH == 3.0 else r**nH)) - HIF)
     out[1] = kA * e4 / (KAe**4 + e4) * (1.0 - A) - (kAd + kAM * M) * A
     out[2] = kMa * GF * (1.0 - M) - (kMd + kMA * A + kMH * HIF) * M
     out[3] = kEa * GF / (KGF + GF) * (1.0 - E) - (kEd + kEP * P) * E
@@ -262,8 +264,8 @@ def rhs(y, p, u, out):
 
     SM = Smax * E
     SD = Smax * E * M * (1.0 - hD * HIF)
-    CDa = CD / (1.0 + (p21 + p27) / KID)
-    CEa = CE / (1.0 + (p21 + p27) / KI)
+    CDa = CD * KID / (KID + p21 + p27)  # = CD/(1 + (p21 + p27)/KID), one division
+    CEa = CE * KI / (KI + p21 + p27)
     myc = MC / (KMC + MC)
     e2f = EF / (KEF + EF)
     release = kRBPP * CDa * RE / (KD + RE) + kRBPP * CEa * RE / (KE + RE)
@@ -303,8 +305,9 @@ def jac(y, p, u, J):
         de_dH = 0.0
     e4 = e * e * e * e
     K4 = KAe**4
-    g = e4 / (K4 + e4)
-    dg_de = 4.0 * e * e * e * K4 / ((K4 + e4) * (K4 + e4))
+    rA = 1.0 / (K4 + e4)
+    g = e4 * rA
+    dg_de = 4.0 * e * e * e * K4 * rA * rA
 
     J[iH, iH] = -kH
     J[iA, iH] = kA * dg_de * de_dH * (1.0 - A)
@@ -326,48 +329,60 @@ def jac(y, p, u, J):
 
     # Drives of the Yao core.
     SM = Smax * E
-    J[iMC, iE] = kM * KS * Smax / ((KS + SM) * (KS + SM))
+    rSM = 1.0 / (KS + SM)
+    J[iMC, iE] = kM * KS * Smax * rSM * rSM
     J[iMC, iMC] = -dMC
     hyp = 1.0 - hD * HIF
     SD = Smax * E * M * hyp
-    dCDsyn = kCDS * KS / ((KS + SD) * (KS + SD))       # d[kCDS·SD/(KS+SD)]/dSD
+    rSD = 1.0 / (KS + SD)
+    dCDsyn = kCDS * KS * rSD * rSD                     # d[kCDS·SD/(KS+SD)]/dSD
     J[iCD, iH] = dCDsyn * Smax * E * M * (-hD)
     J[iCD, iM] = dCDsyn * Smax * E * hyp
     J[iCD, iE] = dCDsyn * Smax * M * hyp
 
     # CKI-inhibited kinases: CDa = CD/(1 + I/KID), CEa = CE/(1 + I/KI), I = p21 + p27.
+    # Each denominator is inverted once (r…): divisions dominate the cost of this function.
     I = p21 + p27
-    qD = 1.0 / (1.0 + I / KID)
-    qE = 1.0 / (1.0 + I / KI)
+    rD = 1.0 / (KID + I)
+    rE = 1.0 / (KI + I)
+    qD = KID * rD
+    qE = KI * rE
     CDa = CD * qD
     CEa = CE * qE
-    dCDa_dI = -CD * qD * qD / KID
-    dCEa_dI = -CE * qE * qE / KI
+    dCDa_dI = -CDa * rD
+    dCEa_dI = -CEa * rE
 
-    # Michaelis–Menten factors and their slopes.
-    mD_RE = RE / (KD + RE)
-    mE_RE = RE / (KE + RE)
-    mD_RB = RB / (KD + RB)
-    mE_RB = RB / (KE + RB)
-    myc = MC / (KMC + MC)
-    dmyc = KMC / ((KMC + MC) * (KMC + MC))
-    e2f = EF / (KEF + EF)
-    de2f = KEF / ((KEF + EF) * (KEF + EF))
+    # Michaelis–Menten factors x/(K + x) and their slopes K/(K + x)².
+    rD_RE = 1.0 / (KD + RE)
+    rE_RE = 1.0 / (KE + RE)
+    rD_RB = 1.0 / (KD + RB)
+    rE_RB = 1.0 / (KE + RB)
+    rMC = 1.0 / (KMC + MC)
+    rEF = 1.0 / (KEF + EF)
+    mD_RE = RE * rD_RE
+    mE_RE = RE * rE_RE
+    mD_RB = RB * rD_RB
+    mE_RB = RB * rE_RB
+    myc = MC * rMC
+    dmyc = KMC * rMC * rMC
+    e2f = EF * rEF
+    de2f = KEF * rEF * rEF
 
     # release = kRBPP·CDa·mD_RE + kRBPP·CEa·mE_RE  (RE → RP + EF)
     rel_CD = kRBPP * qD * mD_RE
     rel_CE = kRBPP * qE * mE_RE
     rel_I = kRBPP * (dCDa_dI * mD_RE + dCEa_dI * mE_RE)
-    rel_RE = kRBPP * (CDa * KD / ((KD + RE) * (KD + RE)) + CEa * KE / ((KE + RE) * (KE + RE)))
+    rel_RE = kRBPP * (CDa * KD * rD_RE * rD_RE + CEa * KE * rE_RE * rE_RE)
     # phos = kRBP·CDa·mD_RB + kRBP2·CEa·mE_RB  (RB → RP)
     ph_CD = kRBP * qD * mD_RB
     ph_CE = kRBP2 * qE * mE_RB
     ph_I = kRBP * dCDa_dI * mD_RB + kRBP2 * dCEa_dI * mE_RB
-    ph_RB = kRBP * CDa * KD / ((KD + RB) * (KD + RB)) + kRBP2 * CEa * KE / ((KE + RB) * (KE + RB))
+    ph_RB = kRBP * CDa * KD * rD_RB * rD_RB + kRBP2 * CEa * KE * rE_RB * rE_RB
     # bind = kRE·RB·EF;  dephos = kRBUP·RP/(Kp + RP)
     bd_RB = kRE * EF
     bd_EF = kRE * RB
-    dp_RP = kRBUP * Kp / ((Kp + RP) * (Kp + RP))
+    rP = 1.0 / (Kp + RP)
+    dp_RP = kRBUP * Kp * rP * rP
 
     # EF
     J[iEF, iMC] = (kEF * e2f + kb) * dmyc
