@@ -68,6 +68,7 @@ def run_culture(config: Config, schedule: Sequence[tuple[float, float]], hours: 
         if step == n_steps:
             break
         table.oxygen[: table.hwm] = o2_at(schedule, t_h)
+        table.glucose[: table.hwm] = config.glucose.level  # well mixed: the medium's level
         program.advance(table, step, dt_min, events)
         hits = events[: table.hwm]
         counts = np.bincount(hits, minlength=max(EVENT_NAMES) + 1)

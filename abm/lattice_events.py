@@ -127,15 +127,16 @@ def remove_cells(table, occupancy: np.ndarray, rows: np.ndarray) -> None:
 
 @jit
 def scatter_uptake(hwm, alive, phase, xs, ys, site_rate, sink):
-    """Sink map (min⁻¹) of viable tumour cells: ``sink[y, x] += site_rate`` per cell.
+    """Sink map (min⁻¹) of the live cells: ``sink[y, x] += site_rate[phase]`` per cell.
 
     Accumulating into a separate array makes the coupling independent of visiting order
-    (HAL's delta buffer); necrotic debris takes up nothing.
+    (HAL's delta buffer). ``site_rate`` [n_phases] is 0 for phases that take up nothing
+    (necrotic debris).
     """
     sink[:, :] = 0.0
     for r in range(hwm):
-        if alive[r] and phase[r] != NECROTIC:
-            sink[ys[r], xs[r]] += site_rate
+        if alive[r]:
+            sink[ys[r], xs[r]] += site_rate[phase[r]]
 
 
 @jit

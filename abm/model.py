@@ -6,9 +6,9 @@ created on events; all per-cell work runs in numba kernels over the cell table.
 
 One step (``dt_min``), in the order of DESIGN.md:
 
-1. scatter viable cells' O2 uptake onto a sink map;
-2. advance the oxygen field by one backward-Euler step (multigrid);
-3. gather local O2 at every cell;
+1. scatter viable cells' O2 and glucose uptake onto sink maps;
+2. advance each field by one backward-Euler step (multigrid);
+3. gather local O2 and glucose at every cell (:mod:`abm.solutes`);
 4–5. the phenotype program advances every cell and emits events;
 6. apply events: remove cleared debris, place daughters (or report contact inhibition),
    sync thin agents;
@@ -28,10 +28,10 @@ import numpy as np
 from .agents import AgentMirror
 from .cells import PHASES, CellTable
 from .config import Config, load_config
-from .fields import FieldSolver
-from .lattice_events import (count_by_phase, division_order, gather, place_daughters,
-                             placement_shells, remove_cells, scatter_uptake)
+from .lattice_events import (count_by_phase, division_order, place_daughters, placement_shells,
+                             remove_cells)
 from .phenotype import EVENT_DIVIDE, EVENT_NAMES, EVENT_REMOVE, make_phenotype
+from .solutes import make_solutes
 from .tissue import place_vessels, tumor_sites
 
 TIMING_PHASES = ("field", "cells", "events", "output")
@@ -50,7 +50,9 @@ class TumorModel(mesa.Model):
         cells: the :class:`abm.cells.CellTable` of tumour cells.
         occupancy: int32 ``[ny, nx]`` row of the cell at each site, -1 if empty.
         vessels: bool ``[ny, nx]`` vessel sites (O2 sources, never occupied).
-        oxygen: float64 ``[ny, nx]`` O2 field (mmHg).
+        solutes: name → :class:`abm.solutes.Solute` (``oxygen``, and ``glucose`` when
+            ``glucose.field``); ``oxygen`` / ``glucose`` are their fields ``[ny, nx]``
+            (mmHg; fraction of plasma, None without the field).
         time_min: simulated time (min); ``step_index`` the number of steps taken.
         counts: the latest model-level reporters (also in ``datacollector``).
         timings: accumulated wall time (s) per step phase, keys :data:`TIMING_PHASES`.
@@ -64,31 +66,25 @@ class TumorModel(mesa.Model):
         super().__init__(rng=self.seed)
         self.config = config
         self.dt_min = config.run.dt_min
-        g, ox = config.grid, config.oxygen
+        g = config.grid
         self.shape = (g.ny, g.nx)
         self.dx_um = g.dx_um
         self.phenotype = make_phenotype(config, self.seed)
         self.observers: list = []
         self.timings = dict.fromkeys(TIMING_PHASES, 0.0)
-        # A site's first-order uptake (min⁻¹) is the cell's rate scaled by the fraction of the
-        # voxel (dx³: the lattice is a slab one site thick) that the cell's volume fills.
-        self.site_uptake_per_min = ox.uptake_per_min * ox.cell_volume_um3 / g.dx_um ** 3
-        self.sink = np.zeros(self.shape)
         self._shells = placement_shells(config.cells.division_radius)
 
         if _checkpoint is None:
             self._build_initial()
         else:
             self._restore(_checkpoint)
-        self.solver = FieldSolver(self.shape, g.dx_um, ox.diffusivity_um2_per_min,
-                                  ox.decay_per_min, self.vessels, ox.vessel_mmHg,
-                                  rtol=ox.rtol, max_cycles=ox.max_cycles, name="oxygen")
-        self.solver_cycles = 0
-        if _checkpoint is None and ox.initial == "steady":
-            self._scatter()
-            self.solver_cycles = self.solver.advance(self.oxygen, self.sink, np.inf).cycles
-        gather(self.cells.hwm, self.cells.alive, self.cells.x, self.cells.y, self.oxygen,
-               self.cells.oxygen)
+        self.solutes = make_solutes(config, self.vessels, self.oxygen, self.glucose)
+        self.cells.glucose[:] = config.glucose.level  # the level without a field
+        for name, solute in self.solutes.items():
+            if _checkpoint is None and getattr(config, name).initial == "steady":
+                solute.update(self.cells, np.inf)
+            else:
+                solute.gather(self.cells)
 
         self.phenotype.bind_lattice(self.occupancy, self.vessels, self._shells)
         self.agents_mirror = AgentMirror(self) if config.run.thin_agents else None
@@ -118,6 +114,7 @@ class TumorModel(mesa.Model):
         self.occupancy[ys, xs] = rows
         self.phenotype.initialize(self.cells, rows, 0)
         self.oxygen = np.full(self.shape, cfg.oxygen.vessel_mmHg)
+        self.glucose = np.full(self.shape, cfg.glucose.vessel_level) if cfg.glucose.field else None
 
     def _restore(self, snap: dict) -> None:
         self.step_index = int(snap["model.step_index"])
@@ -125,6 +122,8 @@ class TumorModel(mesa.Model):
         self.vessels = np.asarray(snap["tissue.vessels"], dtype=np.bool_)
         self.occupancy = np.asarray(snap["tissue.occupancy"], dtype=np.int32).copy()
         self.oxygen = np.asarray(snap["fields.oxygen"], dtype=np.float64).copy()
+        self.glucose = (np.asarray(snap["fields.glucose"], dtype=np.float64).copy()
+                        if self.config.glucose.field else None)
         self.cells = CellTable.from_snapshot(snap)
         self.rng.bit_generator.state = json.loads(_as_str(snap["model.rng_state"]))
 
@@ -143,6 +142,8 @@ class TumorModel(mesa.Model):
             "tissue.occupancy": self.occupancy,
             "fields.oxygen": self.oxygen,
         })
+        if self.glucose is not None:
+            snap["fields.glucose"] = self.glucose
         return snap
 
     # ------------------------------------------------------------------ one step
@@ -150,9 +151,8 @@ class TumorModel(mesa.Model):
         """Advance the tissue by ``dt_min`` (see the module docstring for the order)."""
         cells, dt = self.cells, self.dt_min
         t0 = time.perf_counter()
-        self._scatter()
-        self.solver_cycles = self.solver.advance(self.oxygen, self.sink, dt).cycles
-        gather(cells.hwm, cells.alive, cells.x, cells.y, self.oxygen, cells.oxygen)
+        for solute in self.solutes.values():
+            solute.update(cells, dt)
         t1 = time.perf_counter()
 
         if self._events.shape[0] < cells.capacity:
@@ -178,10 +178,6 @@ class TumorModel(mesa.Model):
         """Take ``n`` steps."""
         for _ in range(int(n)):
             self.step()
-
-    def _scatter(self) -> None:
-        c = self.cells
-        scatter_uptake(c.hwm, c.alive, c.phase, c.x, c.y, self.site_uptake_per_min, self.sink)
 
     def _apply_events(self, events: np.ndarray) -> None:
         cells, step = self.cells, self.step_index
@@ -210,6 +206,7 @@ class TumorModel(mesa.Model):
             blocked = blocked[:n_blocked]
             placed_mothers = mothers[~np.isin(mothers, blocked)]
             daughters = daughters[:n_placed]
+            cells.glucose[daughters] = cells.glucose[placed_mothers]
             self.phenotype.on_division(cells, placed_mothers, daughters, step)
             self.phenotype.on_contact_inhibited(cells, blocked, step)
             if self.agents_mirror is not None:
@@ -222,8 +219,10 @@ class TumorModel(mesa.Model):
     def reporter_names() -> list[str]:
         """Names of the model-level reporters (DataCollector columns and HDF5 time series)."""
         return (["n_tumor", "n_viable"] + [f"n_{p}" for p in PHASES]
-                + ["n_hypoxic", "hypoxic_fraction", "o2_mean_tissue", "o2_mean_viable"]
-                + list(EVENT_NAMES.values()) + ["contact_inhibited", "solver_cycles"])
+                + ["n_hypoxic", "hypoxic_fraction", "o2_mean_tissue", "o2_mean_viable",
+                   "glucose_mean_viable"]
+                + list(EVENT_NAMES.values())
+                + ["contact_inhibited", "solver_cycles", "glucose_solver_cycles"])
 
     def _update_counts(self) -> None:
         c, pc = self.cells, self._phase_counts
@@ -239,9 +238,12 @@ class TumorModel(mesa.Model):
             "hypoxic_fraction": float(pc[len(PHASES)]) / n_viable if n_viable else 0.0,
             "o2_mean_tissue": float(self.oxygen.mean()),
             "o2_mean_viable": float(c.oxygen[: c.hwm][viable].mean()) if n_viable else 0.0,
+            "glucose_mean_viable": float(c.glucose[: c.hwm][viable].mean()) if n_viable else 0.0,
         })
         counts.update(self._event_counts)
-        counts["solver_cycles"] = self.solver_cycles
+        counts["solver_cycles"] = self.solutes["oxygen"].cycles
+        counts["glucose_solver_cycles"] = (self.solutes["glucose"].cycles
+                                           if "glucose" in self.solutes else 0)
         self.counts = counts
 
 

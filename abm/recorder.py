@@ -12,7 +12,6 @@ from .cells import KINDS, PHASES
 from .config import to_toml
 from .io import RunWriter
 
-FIELD_UNITS = {"oxygen": "mmHg"}
 
 
 def cell_columns(model) -> dict[str, tuple]:
@@ -25,6 +24,7 @@ def cell_columns(model) -> dict[str, tuple]:
         "kind": (np.int8, "", KINDS),
         "phase": (np.int8, "", PHASES),
         "oxygen": (np.float32, "mmHg", None),
+        "glucose": (np.float32, "× plasma", None),
         "birth_min": (np.float64, "min", None),
     }
     for name in model.phenotype.state_names:
@@ -50,7 +50,8 @@ class RunRecorder:
         writer = RunWriter(
             path, config_toml=to_toml(cfg), seed=model.seed, scenario=cfg.name,
             x_um=(np.arange(nx) + 0.5) * model.dx_um, y_um=(np.arange(ny) + 0.5) * model.dx_um,
-            field_units=FIELD_UNITS, cell_columns=cell_columns(model),
+            field_units={name: solute.units for name, solute in model.solutes.items()},
+            cell_columns=cell_columns(model),
             timeseries_columns={name: np.float64 for name in model.reporter_names()},
             attrs={"dt_min": model.dt_min, "dx_um": model.dx_um,
                    "phenotype": type(model.phenotype).__name__},
@@ -83,11 +84,13 @@ class RunRecorder:
             "x": ((c.x[rows] + 0.5) * model.dx_um).astype(np.float32),
             "y": ((c.y[rows] + 0.5) * model.dx_um).astype(np.float32),
             "kind": c.kind[rows], "phase": c.phase[rows],
-            "oxygen": c.oxygen[rows].astype(np.float32), "birth_min": c.birth_min[rows],
+            "oxygen": c.oxygen[rows].astype(np.float32),
+            "glucose": c.glucose[rows].astype(np.float32), "birth_min": c.birth_min[rows],
         }
         for j, name in enumerate(model.phenotype.state_names):
             cells[name] = c.state[rows, j].astype(np.float32)
-        self.writer.write_frame(model.time_min, {"oxygen": model.oxygen}, cells)
+        fields = {name: solute.values for name, solute in model.solutes.items()}
+        self.writer.write_frame(model.time_min, fields, cells)
         self.last_frame_step = model.step_index
 
     def finish(self, model) -> None:

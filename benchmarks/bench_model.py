@@ -85,7 +85,7 @@ def bench_case(n_sites: int, n_cells: int, steps: int, program: str) -> dict:
         "table_bytes_per_cell": table_bytes(model) / n,
         "peak_alloc_per_cell": peak / n,
         "frame_s": frame_s,
-        "cycles": model.solver_cycles,
+        "cycles": model.solutes["oxygen"].cycles,
     }
 
 

@@ -45,7 +45,7 @@ MAX_MULTIPLIER = 1e6
 step to the dense LU with partial pivoting. On the shipped networks, along trajectories and
 for γh from 5e-4 to 50 h, multipliers stay below ~3e3 and the solutions agree with the
 pivoted LU to rounding (≤ 1e-10 relative, at condition numbers up to ~5e5)."""
-SOURCE_VERSION = 1
+SOURCE_VERSION = 2
 """Bumped whenever :func:`lu_source` changes what it writes (it is part of the hashed text)."""
 
 
@@ -176,9 +176,11 @@ def lu_source(pattern: np.ndarray | None, label: str = "") -> str:
             factor += [f"    if not abs(a[{e}]) > 0.0:  # zero or NaN pivot",
                        "        return False",
                        f"    a[{inverse[i]}] = 1.0 / a[{e}]"]
-    bounds = [f"abs(a[{slot[i, k]}] * a[{inverse[k]}]) <= {MAX_MULTIPLIER!r}"
-              for t, i in enumerate(order) for k in lower[t]]  # L = L̃·(1/pivot); NaN: False
-    factor.append(f"    return {' and '.join(bounds) if bounds else 'True'}")
+    # L = L̃·(1/pivot): every multiplier bounded (NaN: False); one expression without
+    # branches (``and`` would make a block per term, which compiles slowly)
+    bounds = [f"(abs(a[{slot[i, k]}] * a[{inverse[k]}]) <= {MAX_MULTIPLIER!r})"
+              for t, i in enumerate(order) for k in lower[t]]
+    factor.append(f"    return {' & '.join(bounds) if bounds else 'True'}")
 
     solve = ["", "@jit", "def solve(a, b):"]
     solve += [f"    b{i} = b[{i}]" for i in range(n)]

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import h5py
+import numpy as np
 import pytest
 
 from abm import load_run
@@ -32,6 +33,15 @@ def test_quickstart_writes_a_run_and_a_figure(tmp_path):
         assert series["n_tumor"].iloc[-1] >= 10_000  # issue #2: ≥ 10,000 cells in 10–14 days
         assert series["hypoxic_fraction"].iloc[-1] > 0.3
         assert series["n_dormant"].iloc[-1] > 0 and series["n_proliferating"].iloc[-1] > 0
+        # targets.md: proliferating rim → dormant hypoxic layer → necrosis where energy fails
+        # (glucose and O2 both low), in that order from the edge inwards.
+        assert series["n_necrotic"].iloc[-1] > 0
+        cells = run.cells()
+        assert cells["glucose"].min() < 0.7 and "glucose" in run.field_names
+        r = np.hypot(cells["x"] - cells["x"].mean(), cells["y"] - cells["y"].mean())
+        radius = {p: r[cells["phase"] == p].median()
+                  for p in ("proliferating", "dormant", "necrotic")}
+        assert radius["proliferating"] > radius["dormant"] > radius["necrotic"], radius
 
 
 def test_hypoxia_switch_writes_cultures_and_a_figure(tmp_path):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ..errors import ConfigError
 
-CONFIG_VERSION = 2
+CONFIG_VERSION = 3
 """Version of the config schema written by :func:`abm.config.to_toml`."""
 
 MOVED_KEYS = {
@@ -17,6 +17,8 @@ MOVED_KEYS = {
     "cycle.retry_min": "cells.retry_min",
     "cycle.energy_time_h": "cells.energy_time_h",
     "cycle.necrotic_clearance_h": "cells.necrotic_clearance_h",
+    # version 3: glucose became a field with its own section
+    "intracellular.glucose": "glucose.level",
 }
 
 
@@ -28,11 +30,18 @@ def migrate_stored(data: dict) -> dict:
         for old, new in MOVED_KEYS.items():
             old_section, key = old.split(".")
             if key in data.get(old_section, {}):
-                new_section = new.split(".")[0]
-                data.setdefault(new_section, {})[key] = data[old_section].pop(key)
+                new_section, new_key = new.split(".")
+                data.setdefault(new_section, {})[new_key] = data[old_section].pop(key)
         # Version 1 had only the placeholder cycle.
         data.setdefault("cells", {}).setdefault("program", "placeholder")
         version = 2
+    if version == 2:
+        # Runs before version 3 saw one uniform glucose level (no field).
+        glucose = data.setdefault("glucose", {})
+        if "glucose" in data.get("intracellular", {}):
+            glucose["level"] = data["intracellular"].pop("glucose")
+        glucose["field"] = False
+        version = 3
     if version != CONFIG_VERSION:
         raise ConfigError(f"config_version = {version!r}: this abm reads versions 1 to "
                           f"{CONFIG_VERSION}; the file was written by a newer abm")

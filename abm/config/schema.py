@@ -132,6 +132,54 @@ class OxygenSection:
 
 
 @dataclass(frozen=True)
+class GlucoseSection:
+    """Glucose, the second vessel-supplied field (normalised to the plasma level: 1 ≈ 5.5 mM):
+    D∇²G − (k_cells + λ)G = ∂G/∂t, vessels fixed at vessel_level. With O2 it sets the network's
+    ATP, so energy (and the cell) fails where both run out: the necrotic centre."""
+
+    field: bool = param(True, doc="solve the glucose field; false: every cell sees `level`",
+                        source="design choice: necrosis only where energy fails (targets.md) "
+                               "needs glucose to run out in the core, as in spheroids")
+    level: float = param(1.0, low=0.0, high=1.0,
+                         doc="glucose (fraction of plasma) every cell sees when field = false, "
+                             "and in well-mixed cultures",
+                         source="network.md §2 (glc default 1)")
+    diffusivity_um2_per_min: float = param(6600.0, unit="µm²/min", low=0.0, low_inclusive=False,
+                                           doc="glucose diffusion coefficient in tumour tissue",
+                                           source="Casciari et al. 1988 Cancer Res 48:3905: "
+                                                  "1.1e-6 cm²/s in EMT6/Ro spheroids")
+    decay_per_min: float = param(0.0, unit="min⁻¹", low=0.0,
+                                 doc="background consumption by the host tissue",
+                                 source="design choice: host consumption is small next to a "
+                                        "tumour's; raise it for a metabolically active host")
+    vessel_level: float = param(1.0, low=0.0, low_inclusive=False,
+                                doc="glucose at vessel sites (fraction of plasma)",
+                                source="normalisation: 1 = plasma level (≈ 5.5 mM)")
+    uptake_per_min: float = param(0.09, unit="min⁻¹", low=0.0,
+                                  doc="first-order uptake by a viable tumour cell, per cell volume "
+                                      "(oxygen.cell_volume_um3), at the plasma level",
+                                  source="≈ 2e-17 mol/cell/s at 5.5 mM (EMT6/Ro order of magnitude, "
+                                         "Casciari et al. 1992 J Cell Physiol 151:386) / (5.5 mM × "
+                                         "2494 µm³); weak source: calibrate per cell line")
+    dormant_uptake_factor: float = param(0.2, low=0.0, high=1.0,
+                                         doc="uptake of a dormant cell relative to a cycling one",
+                                         source="targets.md: long-term hypoxia lowers glucose "
+                                                "uptake by ~80 % in dormant tumour cells")
+    initial: str = param("steady", choices=("steady", "vessel"),
+                         doc="initial field: the steady state with the seeded tumour, or "
+                             "vessel_level everywhere",
+                         source="design choice")
+    rtol: float = param(1e-4, low=1e-14, high=1e-2,
+                        doc="solver tolerance: max residual / vessel_level",
+                        source="design choice: 1e-4 of plasma (≈ 0.5 µM) is far below any "
+                               "threshold; the quickstart at 1e-6 differs by < 1 % in every "
+                               "phase count and costs 60 % more field time")
+    max_cycles: int = param(60, low=1, high=10000,
+                            doc="multigrid V-cycles allowed per step before a NumericalError",
+                            source="design choice")
+
+
+@dataclass(frozen=True)
 class CellsSection:
     """What every cell program shares: which program runs, placement, energy reserve, clearance."""
 
@@ -226,9 +274,6 @@ class IntracellularSection:
     growth_factor: float = param(1.0, low=0.0, high=1.0,
                                  doc="mitogen/niche input GF seen by every cell",
                                  source="network.md §2 (GF 1 in the design targets)")
-    glucose: float = param(1.0, low=0.0, high=1.0,
-                           doc="glucose input glc seen by every cell (not yet a field)",
-                           source="network.md §2 (glc default 1)")
 
 
 @dataclass(frozen=True)
@@ -301,6 +346,7 @@ class Config:
     vessels: VesselSection = field(default_factory=VesselSection)
     tumor: TumorSection = field(default_factory=TumorSection)
     oxygen: OxygenSection = field(default_factory=OxygenSection)
+    glucose: GlucoseSection = field(default_factory=GlucoseSection)
     cells: CellsSection = field(default_factory=CellsSection)
     cycle: CycleSection = field(default_factory=CycleSection)
     intracellular: IntracellularSection = field(default_factory=IntracellularSection)
@@ -317,6 +363,7 @@ SECTIONS: dict[str, type] = {
     "vessels": VesselSection,
     "tumor": TumorSection,
     "oxygen": OxygenSection,
+    "glucose": GlucoseSection,
     "cells": CellsSection,
     "cycle": CycleSection,
     "intracellular": IntracellularSection,

@@ -59,6 +59,7 @@ STEP_H, SG2M_H, ARRESTED_H, GERO_H, STRESS_H, ENERGY, DEAD_H, BLOCKED = range(8)
 _NO_LATTICE = (np.full((1, 1), -1, dtype=np.int32), np.zeros((1, 1), dtype=np.bool_),
                np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
 INPUTS = ("O2", "GF", "glc", "SASP")
+SETTABLE_INPUTS = ("GF", "SASP")
 FOUNDER_SG2M_FRACTION = 0.4
 """Founders start in S/G2/M with this probability (≈ 10 h of a ~16 h cycle at normoxia; design
 choice so the seeded tumour is not synchronised)."""
@@ -85,7 +86,7 @@ class NetworkFate(Phenotype):
         self.state_names = tuple(net.species) + FATE_COLUMNS
         self.y0 = net.state_vector()
         self.species_index = np.array([net.index(s) for s in ("EF", "mTORC1", "AMPK", "p21")])
-        self.inputs = np.array([0.0, ic.growth_factor, ic.glucose, 0.0])
+        self.inputs = np.array([0.0, ic.growth_factor, 1.0, 0.0])
         self.rules = np.array([
             fate.commit_ef, fate.sg2m_mean_h, fate.sg2m_sd_h, fate.dormant_after_h,
             fate.senescent_after_h, fate.mtor_threshold, fate.apoptosis_ampk, fate.apoptosis_mtor,
@@ -100,17 +101,19 @@ class NetworkFate(Phenotype):
         self._lattice = (occupancy, vessels, off_x, off_y)
 
     def set_input(self, name: str, value: float) -> None:
-        """Set an input that every cell sees (GF, glc, SASP; O2 always comes from the field)."""
-        if name not in INPUTS[1:]:
-            raise ValueError(f"input {name!r}: settable inputs are {INPUTS[1:]}")
+        """Set an input that every cell sees (GF, SASP; O2 and glucose come from the cell
+        table: the fields, or glucose.level without a glucose field)."""
+        if name not in SETTABLE_INPUTS:
+            raise ValueError(f"input {name!r}: settable inputs are {SETTABLE_INPUTS}")
         self.inputs[INPUTS.index(name)] = float(value)
         self._u = np.zeros((0, len(INPUTS)))
 
     def _inputs(self, table) -> np.ndarray:
-        """Per-row inputs [capacity, 4]: local O2, then the configured GF, glucose, SASP."""
+        """Per-row inputs [capacity, 4]: local O2 and glucose, the configured GF and SASP."""
         if self._u.shape[0] != table.capacity:
             self._u = np.tile(self.inputs, (table.capacity, 1))
         self._u[:, 0] = table.oxygen
+        self._u[:, 2] = table.glucose
         return self._u
 
     def initialize(self, table, rows, step):
