@@ -33,3 +33,13 @@ def test_legacy_run_files_read_completely(path):
             # Version-1 configs predate [cells]: the migration restores what actually ran.
             assert config.cells.program == "placeholder"
             assert config.cells.division_radius == run.config["cycle"]["division_radius"]
+            assert not config.glucose.field  # and there was no glucose field
+
+
+@pytest.mark.parametrize("path", RESOURCES, ids=lambda p: p.name)
+def test_legacy_run_files_get_a_summary_figure(path, tmp_path):
+    """Files without a glucose field get the panels they have data for."""
+    from abm.viz import summary_figure
+
+    out = summary_figure(path, tmp_path / "summary.png")
+    assert out.stat().st_size > 20_000
