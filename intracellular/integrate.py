@@ -53,11 +53,6 @@ _KERNEL_SIGNATURE = types.Tuple((types.int64,) * 5 + (types.float64,))(
     types.float64[:, :], types.float64[:, :], _MATRIX,
     types.float64, types.boolean[:], types.float64[:], types.float64, types.float64, types.int64)
 
-_inline = numba.njit(inline="always", **OPTIONS)
-"""The per-row step loop and its small helpers, inlined in numba IR into the kernel: as calls
-they would reference-count their array arguments at every call, which costs more than the
-sparse LU's work."""
-
 # RODAS3 tableau in the W-form used below (W = I − γhJ, stage i solves
 # W·K_i = γh·f(y + Σ_j A[i,j]·K_j) + γ·Σ_j C[i,j]·K_j; y_new = y + Σ M_i·K_i;
 # error estimate Σ E_i·K_i = y_new − (embedded order-2 solution), with E = (0, 0, 0, 1): K_4).
@@ -194,187 +189,178 @@ def _culprit(y, trial, worst):
     return k, y[k]
 
 
-@_inline
-def _in_pattern(off, J):
-    """Whether the Jacobian (``J``: flat view) is zero where ``off`` marks entries outside the
-    sparse LU's filled pattern (False also for NaN there)."""
-    outside = 0
-    for q in range(J.shape[0]):  # a branch-free OR over all entries: vectorised
-        outside |= (J[q] != 0.0) & (off[q] != 0)
-    return outside == 0
-
-
-@_inline
-def _factor(sparse, factor, J, Jf, c, a, W, piv):
-    """Factor W = I + c·J: sparse (``a``) when ``sparse`` and the sparse ``factor`` passes its checks,
-    else dense with partial pivoting (``W``, ``piv``). ``Jf`` is a flat view of ``J``. Returns
-    (ok, sparse used)."""
-    if sparse and factor(Jf, c, a):
-        return True, True
+@jit
+def _dense_factor(J, c, W, piv):
+    """W = I + c·J, stored transposed in ``W``, and its LU with partial pivoting
+    (:func:`_lu_factor`); False if W is singular."""
     n = J.shape[0]
-    for i in range(n):  # W stored transposed, for _lu_factor
+    for i in range(n):
         for j in range(n):
             W[j, i] = c * J[i, j]
         W[i, i] += 1.0
-    return _lu_factor(W, piv), False
-
-
-@_inline
-def _solve(sparse, solve, a, W, piv, b):
-    if sparse:
-        solve(a, b)
-    else:
-        _lu_solve(W, piv, b)
-
-
-@_inline
-def _advance_row(rhs, jac, factor, solve, off, y, p, u, dt, h, rtol, atol, max_steps, f0, fs, ys, K, J, Jf,
-                 W, piv, a):
-    """Advance one state ``y`` [n] in place by ``dt`` hours with RODAS3 and step-size control.
-
-    ``h`` is the first step to try (≤ 0: choose one). ``factor``, ``solve``, ``off``: the
-    network's sparse LU (:class:`~intracellular.sparse_lu.SparseLU`; its dense-only stub
-    makes every step take the dense LU). ``f0``, ``fs``, ``ys``
-    [n], ``K`` [4, n], ``J``, ``W`` [n, n] (``Jf`` a flat view of ``J``), ``piv`` [n] and
-    ``a`` [the LU's ``slots``] are scratch. Returns
-    ``(steps, rejected, h_next, code, species, value)``: accepted and rejected step counts,
-    the step to try next time, and on failure (code ≠ 0) the offending (or worst-error)
-    species and its value. A rejected step keeps f0 and J and refactors only W.
-
-    The stages are the tableau above written out (the same operations in the same order,
-    skipping only the zero coefficients, whose terms add ±0).
-    """
-    n = y.shape[0]
-    if h <= 0.0:
-        h = _initial_step(rhs, y, p, u, f0, dt, rtol, atol)
-    steps = 0
-    rejected = 0
-    t = 0.0
-    fresh = False  # f0 and J are evaluated at the current y
-    sparse = False  # J fits the sparse LU's pattern
-    after_reject = False
-    worst = 0
-    K0, K1, K2, K3 = K[0], K[1], K[2], K[3]
-    g = _GAMMA
-    c4 = _GAMMA * _C[3, 2]
-    while t < dt:
-        if steps + rejected >= max_steps:
-            k, value = _culprit(y, ys, worst)
-            return steps, rejected, h, _MAX_STEPS, k, value
-        truncated = t + h >= dt
-        hs = dt - t if truncated else h
-        if not fresh:
-            rhs(y, p, u, f0)
-            jac(y, p, u, J)
-            fresh = True
-            sparse = _in_pattern(off, Jf)
-        err = np.inf
-        gh = _GAMMA * hs
-        ok, sp = _factor(sparse, factor, J, Jf, -gh, a, W, piv)
-        if ok:
-            for k in range(n):
-                K0[k] = gh * f0[k]
-            _solve(sp, solve, a, W, piv, K0)
-            for k in range(n):  # stage 2: f at the same point as stage 1
-                K1[k] = gh * f0[k] + g * _C[1, 0] * K0[k]
-            _solve(sp, solve, a, W, piv, K1)
-            for k in range(n):
-                ys[k] = y[k] + _A[2, 0] * K0[k]
-            rhs(ys, p, u, fs)
-            for k in range(n):
-                K2[k] = gh * fs[k] + g * _C[2, 0] * K0[k] + g * _C[2, 1] * K1[k]
-            _solve(sp, solve, a, W, piv, K2)
-            for k in range(n):
-                ys[k] = y[k] + _A[3, 0] * K0[k] + _A[3, 2] * K2[k]
-            rhs(ys, p, u, fs)
-            for k in range(n):
-                K3[k] = (gh * fs[k] + g * _C[3, 0] * K0[k] + g * _C[3, 1] * K1[k]
-                         + c4 * K2[k])
-            _solve(sp, solve, a, W, piv, K3)
-            # candidate y_new into ys (M = 2, 0, 1, 1); err = RMS of the tolerance-weighted
-            # error estimate E·K = K3
-            total = 0.0
-            big = -1.0
-            for k in range(n):
-                ynew = y[k] + _M[0] * K0[k] + _M[2] * K2[k] + _M[3] * K3[k]
-                ys[k] = ynew
-                w = abs(K3[k]) / (atol + rtol * max(abs(y[k]), abs(ynew)))
-                if ynew - ynew != 0.0:  # inf/NaN stage: no estimate (0·K would give NaN)
-                    w = np.nan
-                if not w <= big:  # also catches NaN
-                    big = w
-                    worst = k
-                total += w * w
-            err = np.sqrt(total / n)
-        else:
-            ys[:] = np.nan  # singular W: no trial state
-        if err <= 1.0:
-            for k in range(n):
-                if ys[k] < -_NEGATIVE_FACTOR * (atol + rtol * abs(y[k])):
-                    return steps, rejected, h, _NEGATIVE, k, ys[k]
-            y[:] = ys
-            steps += 1
-            fresh = False
-            t = dt if truncated else t + hs
-            fac = _FAC_MAX if err == 0.0 else min(_FAC_MAX, _SAFETY / np.cbrt(err))
-            if after_reject:
-                fac = min(fac, 1.0)
-            after_reject = False
-            # a step cut short to land on dt says nothing against the longer step planned
-            h = max(hs * fac, h) if truncated else hs * fac
-        else:
-            rejected += 1
-            after_reject = True
-            # err is inf/NaN when W was singular or the trial state overflowed: shrink hard
-            fac = _SAFETY / np.cbrt(err) if err < np.inf else _FAC_MIN
-            h = hs * max(_FAC_MIN, fac)
-            if h < _H_MIN_REL * dt:
-                k, value = _culprit(y, ys, worst)
-                return steps, rejected, h, _UNDERFLOW, k, value
-    return steps, rejected, h, _OK, 0, 0.0
+    return _lu_factor(W, piv)
 
 
 def _advance_rows(rhs, jac, factor, solve, off, slots, y, u, p, dt, active, h, rtol, atol,
                   max_steps):
-    """Advance every active row of ``y`` [N, n] by ``dt`` (see :meth:`BatchIntegrator.advance`).
+    """Advance every active row of ``y`` [N, n] by ``dt`` hours in place with RODAS3 and
+    step-size control (see :meth:`BatchIntegrator.advance`).
 
-    ``p`` is [1, n_params] (shared) or [N, n_params]. Stops at the first failing row. Returns
-    ``(steps, rejected, code, row, species, value)``.
+    ``rhs``, ``jac``: the network's compiled functions; ``factor``, ``solve``, ``off``,
+    ``slots``: its sparse LU (:class:`~intracellular.sparse_lu.SparseLU`; the dense-only stub
+    makes every step take the dense LU). ``p`` is [1, n_params] (shared) or [N, n_params];
+    ``h`` [N] holds the step to try first per row (≤ 0: choose one) and receives the step to
+    try next time. A rejected step keeps f0 and J and refactors only W. Stops at the first
+    failing row. Returns ``(steps, rejected, code, row, species, value)``: accepted and
+    rejected step counts and, on failure (code ≠ 0), the row and the offending (or
+    worst-error) species and its value.
+
+    The stages are the tableau above written out (the same operations in the same order,
+    skipping only the zero coefficients, whose terms add ±0). The step loop sits inside the
+    row loop rather than in a helper: a helper (inlined or not) binds its ~15 array arguments
+    anew for every row, and each binding costs an atomic reference-count increment and
+    decrement (measured: ~15 % of the time of a settled cell-step).
     """
     N, n = y.shape
     shared = p.shape[0] == 1
-    yi = np.empty(n)
+    yi = np.empty(n)  # contiguous copies: one compiled rhs/jac whatever the layout of y, u, p
     ui = np.empty(u.shape[1])
+    pi = p[0] if shared else np.empty(p.shape[1])
     f0 = np.empty(n)
     fs = np.empty(n)
     ys = np.empty(n)
     K = np.empty((_STAGES, n))
+    K0, K1, K2, K3 = K[0], K[1], K[2], K[3]
     J = np.empty((n, n))
     Jf = J.reshape(n * n)  # flat view
     W = np.empty((n, n))
     piv = np.empty(n, dtype=np.int64)
     a = np.empty(slots)
+    g = _GAMMA
+    c4 = _GAMMA * _C[3, 2]
     steps = 0
     rejected = 0
     for i in range(N):
         if not active[i]:
             continue
-        # contiguous copies: one compiled rhs/jac whatever the layout of y and u
         for k in range(n):
             yi[k] = y[i, k]
             if not np.isfinite(yi[k]):
                 return steps, rejected, _NOT_FINITE, i, k, yi[k]
-        ui[:] = u[i]
-        pi = p[0] if shared else p[i]
-        s, r, h_next, code, k, value = _advance_row(rhs, jac, factor, solve, off, yi, pi, ui,
-                                                    dt, h[i], rtol, atol, max_steps, f0, fs, ys,
-                                                    K, J, Jf, W, piv, a)
-        steps += s
-        rejected += r
-        if code != _OK:
-            return steps, rejected, code, i, k, value
-        y[i] = yi
-        h[i] = h_next
+        for k in range(ui.shape[0]):
+            ui[k] = u[i, k]
+        if not shared:
+            for k in range(pi.shape[0]):
+                pi[k] = p[i, k]
+        hi = h[i]
+        if hi <= 0.0:
+            hi = _initial_step(rhs, yi, pi, ui, f0, dt, rtol, atol)
+        row_steps = 0  # attempts on this row, against max_steps
+        t = 0.0
+        fresh = False  # f0 and J are evaluated at the current yi
+        sparse = False  # J fits the sparse LU's pattern
+        after_reject = False
+        worst = 0
+        while t < dt:
+            if row_steps >= max_steps:
+                k, value = _culprit(yi, ys, worst)
+                return steps, rejected, _MAX_STEPS, i, k, value
+            row_steps += 1
+            truncated = t + hi >= dt
+            hs = dt - t if truncated else hi
+            if not fresh:
+                rhs(yi, pi, ui, f0)
+                jac(yi, pi, ui, J)
+                fresh = True
+                # J is zero outside the sparse LU's filled pattern (False also for NaN
+                # there): a branch-free OR over all entries, vectorised
+                outside = 0
+                for q in range(Jf.shape[0]):
+                    outside |= (Jf[q] != 0.0) & (off[q] != 0)
+                sparse = outside == 0
+            err = np.inf
+            gh = _GAMMA * hs
+            # W = I − γh·J: the sparse LU when J fits it and its checks pass, else the dense
+            # pivoted LU (a cold path, called as a function)
+            sp = sparse and factor(Jf, -gh, a)
+            ok = sp or _dense_factor(J, -gh, W, piv)
+            if ok:
+                for k in range(n):
+                    K0[k] = gh * f0[k]
+                if sp:
+                    solve(a, K0)
+                else:
+                    _lu_solve(W, piv, K0)
+                for k in range(n):  # stage 2: f at the same point as stage 1
+                    K1[k] = gh * f0[k] + g * _C[1, 0] * K0[k]
+                if sp:
+                    solve(a, K1)
+                else:
+                    _lu_solve(W, piv, K1)
+                for k in range(n):
+                    ys[k] = yi[k] + _A[2, 0] * K0[k]
+                rhs(ys, pi, ui, fs)
+                for k in range(n):
+                    K2[k] = gh * fs[k] + g * _C[2, 0] * K0[k] + g * _C[2, 1] * K1[k]
+                if sp:
+                    solve(a, K2)
+                else:
+                    _lu_solve(W, piv, K2)
+                for k in range(n):
+                    ys[k] = yi[k] + _A[3, 0] * K0[k] + _A[3, 2] * K2[k]
+                rhs(ys, pi, ui, fs)
+                for k in range(n):
+                    K3[k] = (gh * fs[k] + g * _C[3, 0] * K0[k] + g * _C[3, 1] * K1[k]
+                             + c4 * K2[k])
+                if sp:
+                    solve(a, K3)
+                else:
+                    _lu_solve(W, piv, K3)
+                # candidate y_new into ys (M = 2, 0, 1, 1); err = RMS of the
+                # tolerance-weighted error estimate E·K = K3
+                total = 0.0
+                big = -1.0
+                for k in range(n):
+                    ynew = yi[k] + _M[0] * K0[k] + _M[2] * K2[k] + _M[3] * K3[k]
+                    ys[k] = ynew
+                    w = abs(K3[k]) / (atol + rtol * max(abs(yi[k]), abs(ynew)))
+                    if ynew - ynew != 0.0:  # inf/NaN stage: no estimate (0·K gives NaN)
+                        w = np.nan
+                    if not w <= big:  # also catches NaN
+                        big = w
+                        worst = k
+                    total += w * w
+                err = np.sqrt(total / n)
+            else:
+                for k in range(n):
+                    ys[k] = np.nan  # singular W: no trial state
+            if err <= 1.0:
+                for k in range(n):
+                    if ys[k] < -_NEGATIVE_FACTOR * (atol + rtol * abs(yi[k])):
+                        return steps, rejected, _NEGATIVE, i, k, ys[k]
+                for k in range(n):
+                    yi[k] = ys[k]
+                steps += 1
+                fresh = False
+                t = dt if truncated else t + hs
+                fac = _FAC_MAX if err == 0.0 else min(_FAC_MAX, _SAFETY / np.cbrt(err))
+                if after_reject:
+                    fac = min(fac, 1.0)
+                after_reject = False
+                # a step cut short to land on dt says nothing against the longer step planned
+                hi = max(hs * fac, hi) if truncated else hs * fac
+            else:
+                rejected += 1
+                after_reject = True
+                # err is inf/NaN when W was singular or the trial state overflowed: shrink hard
+                fac = _SAFETY / np.cbrt(err) if err < np.inf else _FAC_MIN
+                hi = hs * max(_FAC_MIN, fac)
+                if hi < _H_MIN_REL * dt:
+                    k, value = _culprit(yi, ys, worst)
+                    return steps, rejected, _UNDERFLOW, i, k, value
+        for k in range(n):
+            y[i, k] = yi[k]
+        h[i] = hi
     return steps, rejected, _OK, -1, 0, 0.0
 
 
