@@ -37,13 +37,16 @@ def test_default_cycle_is_unaffected_at_1_percent_o2(g0g1):
 
 
 def test_hypoxia_sensitive_preset_raises_g0g1_under_hypoxia(g0g1):
-    """Schmaltz et al. 1998 (REF fibroblasts, 60.8% → 80.4% G0/G1 after 48 h, O2 not stated):
-    the sensitive preset's G0/G1 rises under hypoxia, more at lower O2, and more than the
-    default's. Measured (600-cell cultures, seed 3): sensitive 0.514 → 0.575 at 1% (+0.061) and
-    0.627 at 0.2% (+0.113); default +0.028 and +0.058. The REF rise of +0.20 is not reached at
-    these levels; only near 0.1% O2, where cells arrest outright."""
-    rise_1 = g0g1[("hypoxia_sensitive", 7.6)] - g0g1[("hypoxia_sensitive", 38.0)]
-    rise_02 = g0g1[("hypoxia_sensitive", 1.52)] - g0g1[("hypoxia_sensitive", 38.0)]
-    assert rise_1 > 0.02
-    assert rise_02 > rise_1 + 0.02
+    """Schmaltz et al. 1998 (REF fibroblasts, 60.8% → 80.4% G0/G1 after 48 h, O2 not stated; we
+    evaluate at 1% O2): the sensitive preset is calibrated to it. Measured (600-cell cultures,
+    seed 3): 0.582 at 38 mmHg → 0.799 at 1% (+0.217) and 1.000 at 0.2% (all cells dormant);
+    default +0.028 and +0.058. Tolerances: each level within 0.05 of Schmaltz's, the rise at 1%
+    at least 0.15 (theirs +0.196), and more at 0.2% than at 1%."""
+    normoxic = g0g1[("hypoxia_sensitive", 38.0)]
+    rise_1 = g0g1[("hypoxia_sensitive", 7.6)] - normoxic
+    rise_02 = g0g1[("hypoxia_sensitive", 1.52)] - normoxic
+    assert abs(normoxic - 0.608) <= 0.05, normoxic
+    assert abs(g0g1[("hypoxia_sensitive", 7.6)] - 0.804) <= 0.05, g0g1[("hypoxia_sensitive", 7.6)]
+    assert rise_1 >= 0.15, rise_1
+    assert rise_02 > rise_1 + 0.02, (rise_1, rise_02)
     assert rise_1 > g0g1[("default", 7.6)] - g0g1[("default", 38.0)] + 0.02
