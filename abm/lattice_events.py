@@ -60,7 +60,9 @@ def place_daughters(mothers, occupancy, vessels, off_x, off_y, shell_start, seed
         mothers, which are ``mothers`` minus the blocked ones, in order.
     """
     ny, nx = occupancy.shape
-    max_shell = int(np.max(np.diff(shell_start)))
+    max_shell = 0  # loops, not np.max(np.diff(…)): those cost seconds of first compile
+    for k in range(shell_start.shape[0] - 1):
+        max_shell = max(max_shell, shell_start[k + 1] - shell_start[k])
     cand_y = np.empty(max_shell, dtype=np.int64)
     cand_x = np.empty(max_shell, dtype=np.int64)
     n_placed = 0
@@ -99,7 +101,8 @@ def place_daughters(mothers, occupancy, vessels, off_x, off_y, shell_start, seed
         phase[d] = phase[m]
         birth_min[d] = time_min
         oxygen[d] = oxygen[m]
-        state[d, :] = state[m, :]
+        for j in range(state.shape[1]):  # a slice copy would compile its shape-error path
+            state[d, j] = state[m, j]
         occupancy[cand_y[pick], cand_x[pick]] = d
         daughters_out[n_placed] = d
         n_placed += 1
