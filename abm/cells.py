@@ -27,8 +27,8 @@ class CellTable:
 
     Columns (length ``capacity``): ``alive`` bool, ``id`` / ``parent_id`` int64, ``x`` / ``y``
     int32 lattice site, ``kind`` / ``phase`` int8 codes, ``birth_min`` float64 (min),
-    ``oxygen`` float64 local O2 (mmHg) and ``glucose`` float64 local glucose (× plasma level),
-    both gathered each step, and ``state`` float64
+    ``oxygen`` float64 local O2 (mmHg), ``glucose`` float64 local glucose (× plasma level) and
+    ``sasp`` float64 local SASP (network units), gathered each step, and ``state`` float64
     ``[capacity, n_state]`` owned by the phenotype program (its column names are the
     program's ``state_names``).
 
@@ -38,7 +38,8 @@ class CellTable:
 
     _COLUMNS = {"alive": np.bool_, "id": np.int64, "parent_id": np.int64, "x": np.int32,
                 "y": np.int32, "kind": np.int8, "phase": np.int8, "birth_min": np.float64,
-                "oxygen": np.float64, "glucose": np.float64}
+                "oxygen": np.float64, "glucose": np.float64,
+                "sasp": np.float64}
 
     def __init__(self, capacity: int, n_state: int):
         capacity = max(int(capacity), 16)
@@ -161,7 +162,7 @@ class CellTable:
         table = cls(capacity=max(2 * state.shape[0], 16), n_state=state.shape[1])
         hwm = state.shape[0]
         for name in cls._COLUMNS:
-            if f"cells.{name}" in snap:  # glucose: not in checkpoints before config version 3
+            if f"cells.{name}" in snap:  # glucose, sasp: not in older checkpoints
                 getattr(table, name)[:hwm] = snap[f"cells.{name}"]
         table.state[:hwm] = state
         free = snap["cells.free"]

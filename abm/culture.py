@@ -50,7 +50,6 @@ def run_culture(config: Config, schedule: Sequence[tuple[float, float]], hours: 
                           "(only the network program has an S/G2/M stage)")
     seed = config.run.seed if seed is None else int(seed)
     program = make_phenotype(config, seed)
-    program.set_input("SASP", sasp)
     sg2m_col = program.n_species + program.state_names[program.n_species:].index("sg2m_h")
     table = CellTable(capacity=2 * max_cells + 16, n_state=len(program.state_names))
     zeros = np.zeros(n_cells, dtype=np.int32)
@@ -69,6 +68,7 @@ def run_culture(config: Config, schedule: Sequence[tuple[float, float]], hours: 
             break
         table.oxygen[: table.hwm] = o2_at(schedule, t_h)
         table.glucose[: table.hwm] = config.glucose.level  # well mixed: the medium's level
+        table.sasp[: table.hwm] = sasp
         program.advance(table, step, dt_min, events)
         hits = events[: table.hwm]
         counts = np.bincount(hits, minlength=max(EVENT_NAMES) + 1)

@@ -129,17 +129,18 @@ def remove_cells(table, occupancy: np.ndarray, rows: np.ndarray) -> None:
 
 
 @jit
-def scatter_uptake(hwm, alive, phase, xs, ys, site_rate, sink):
-    """Sink map (min⁻¹) of the live cells: ``sink[y, x] += site_rate[phase]`` per cell.
+def scatter_by_phase(hwm, alive, phase, xs, ys, site_rate, out):
+    """Rate map of the live cells: ``out[y, x] += site_rate[phase]`` per cell (``out`` is
+    zeroed first). Used for uptake (min⁻¹) and secretion (concentration/min).
 
     Accumulating into a separate array makes the coupling independent of visiting order
-    (HAL's delta buffer). ``site_rate`` [n_phases] is 0 for phases that take up nothing
-    (necrotic debris).
+    (HAL's delta buffer). ``site_rate`` [n_phases] is 0 for phases that do not take part
+    (necrotic debris takes up nothing; only senescent cells secrete SASP).
     """
-    sink[:, :] = 0.0
+    out[:, :] = 0.0
     for r in range(hwm):
         if alive[r]:
-            sink[ys[r], xs[r]] += site_rate[phase[r]]
+            out[ys[r], xs[r]] += site_rate[phase[r]]
 
 
 @jit

@@ -6,9 +6,10 @@ created on events; all per-cell work runs in numba kernels over the cell table.
 
 One step (``dt_min``), in the order of DESIGN.md:
 
-1. scatter viable cells' O2 and glucose uptake onto sink maps;
+1. scatter viable cells' O2 and glucose uptake, and senescent cells' SASP secretion, onto
+   rate maps;
 2. advance each field by one backward-Euler step (multigrid);
-3. gather local O2 and glucose at every cell (:mod:`abm.solutes`);
+3. gather local O2, glucose and SASP at every cell (:mod:`abm.solutes`);
 4–5. the phenotype program advances every cell and emits events;
 6. apply events: remove cleared debris, place daughters (or report contact inhibition),
    sync thin agents;
@@ -50,9 +51,10 @@ class TumorModel(mesa.Model):
         cells: the :class:`abm.cells.CellTable` of tumour cells.
         occupancy: int32 ``[ny, nx]`` row of the cell at each site, -1 if empty.
         vessels: bool ``[ny, nx]`` vessel sites (O2 sources, never occupied).
-        solutes: name → :class:`abm.solutes.Solute` (``oxygen``, and ``glucose`` when
-            ``glucose.field``); ``oxygen`` / ``glucose`` are their fields ``[ny, nx]``
-            (mmHg; fraction of plasma, None without the field).
+        fields: name → float64 ``[ny, nx]`` field: ``oxygen`` (mmHg), and ``glucose``
+            (fraction of plasma) and ``sasp`` (network units) when their ``field`` key is on.
+        solutes: name → :class:`abm.solutes.Solute`, the coupling of each field to the cells.
+        oxygen, glucose: shortcuts to ``fields`` (glucose None without its field).
         time_min: simulated time (min); ``step_index`` the number of steps taken.
         counts: the latest model-level reporters (also in ``datacollector``).
         timings: accumulated wall time (s) per step phase, keys :data:`TIMING_PHASES`.
@@ -78,8 +80,9 @@ class TumorModel(mesa.Model):
             self._build_initial()
         else:
             self._restore(_checkpoint)
-        self.solutes = make_solutes(config, self.vessels, self.oxygen, self.glucose)
-        self.cells.glucose[:] = config.glucose.level  # the level without a field
+        self.solutes = make_solutes(config, self.vessels, self.fields)
+        self.cells.glucose[:] = config.glucose.level  # the levels without a field
+        self.cells.sasp[:] = 0.0
         for name, solute in self.solutes.items():
             if _checkpoint is None and getattr(config, name).initial == "steady":
                 solute.update(self.cells, np.inf)
@@ -113,17 +116,20 @@ class TumorModel(mesa.Model):
         rows = self.cells.add(xs, ys, phase=PHASES["proliferating"], birth_min=0.0)
         self.occupancy[ys, xs] = rows
         self.phenotype.initialize(self.cells, rows, 0)
-        self.oxygen = np.full(self.shape, cfg.oxygen.vessel_mmHg)
-        self.glucose = np.full(self.shape, cfg.glucose.vessel_level) if cfg.glucose.field else None
+        self.fields = {"oxygen": np.full(self.shape, cfg.oxygen.vessel_mmHg)}
+        if cfg.glucose.field:
+            self.fields["glucose"] = np.full(self.shape, cfg.glucose.vessel_level)
+        if cfg.sasp.field:
+            self.fields["sasp"] = np.zeros(self.shape)  # vessels drain it: 0 there
 
     def _restore(self, snap: dict) -> None:
         self.step_index = int(snap["model.step_index"])
         self.time_min = self.step_index * self.dt_min
         self.vessels = np.asarray(snap["tissue.vessels"], dtype=np.bool_)
         self.occupancy = np.asarray(snap["tissue.occupancy"], dtype=np.int32).copy()
-        self.oxygen = np.asarray(snap["fields.oxygen"], dtype=np.float64).copy()
-        self.glucose = (np.asarray(snap["fields.glucose"], dtype=np.float64).copy()
-                        if self.config.glucose.field else None)
+        cfg = self.config
+        names = ["oxygen"] + [n for n in ("glucose", "sasp") if getattr(cfg, n).field]
+        self.fields = {n: np.asarray(snap[f"fields.{n}"], dtype=np.float64).copy() for n in names}
         self.cells = CellTable.from_snapshot(snap)
         self.rng.bit_generator.state = json.loads(_as_str(snap["model.rng_state"]))
 
@@ -140,11 +146,17 @@ class TumorModel(mesa.Model):
             "model.rng_state": json.dumps(self.rng.bit_generator.state),
             "tissue.vessels": self.vessels,
             "tissue.occupancy": self.occupancy,
-            "fields.oxygen": self.oxygen,
         })
-        if self.glucose is not None:
-            snap["fields.glucose"] = self.glucose
+        snap.update({f"fields.{name}": values for name, values in self.fields.items()})
         return snap
+
+    @property
+    def oxygen(self) -> np.ndarray:
+        return self.fields["oxygen"]
+
+    @property
+    def glucose(self) -> np.ndarray | None:
+        return self.fields.get("glucose")
 
     # ------------------------------------------------------------------ one step
     def step(self) -> None:
@@ -207,6 +219,7 @@ class TumorModel(mesa.Model):
             placed_mothers = mothers[~np.isin(mothers, blocked)]
             daughters = daughters[:n_placed]
             cells.glucose[daughters] = cells.glucose[placed_mothers]
+            cells.sasp[daughters] = cells.sasp[placed_mothers]
             self.phenotype.on_division(cells, placed_mothers, daughters, step)
             self.phenotype.on_contact_inhibited(cells, blocked, step)
             if self.agents_mirror is not None:
@@ -220,7 +233,7 @@ class TumorModel(mesa.Model):
         """Names of the model-level reporters (DataCollector columns and HDF5 time series)."""
         return (["n_tumor", "n_viable"] + [f"n_{p}" for p in PHASES]
                 + ["n_hypoxic", "hypoxic_fraction", "o2_mean_tissue", "o2_mean_viable",
-                   "glucose_mean_viable"]
+                   "glucose_mean_viable", "sasp_mean_viable", "sasp_max"]
                 + list(EVENT_NAMES.values())
                 + ["contact_inhibited", "solver_cycles", "glucose_solver_cycles"])
 
@@ -239,6 +252,8 @@ class TumorModel(mesa.Model):
             "o2_mean_tissue": float(self.oxygen.mean()),
             "o2_mean_viable": float(c.oxygen[: c.hwm][viable].mean()) if n_viable else 0.0,
             "glucose_mean_viable": float(c.glucose[: c.hwm][viable].mean()) if n_viable else 0.0,
+            "sasp_mean_viable": float(c.sasp[: c.hwm][viable].mean()) if n_viable else 0.0,
+            "sasp_max": float(self.fields["sasp"].max()) if "sasp" in self.fields else 0.0,
         })
         counts.update(self._event_counts)
         counts["solver_cycles"] = self.solutes["oxygen"].cycles

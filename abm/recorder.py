@@ -25,6 +25,7 @@ def cell_columns(model) -> dict[str, tuple]:
         "phase": (np.int8, "", PHASES),
         "oxygen": (np.float32, "mmHg", None),
         "glucose": (np.float32, "× plasma", None),
+        "sasp": (np.float32, "network units", None),
         "birth_min": (np.float64, "min", None),
     }
     for name in model.phenotype.state_names:
@@ -85,7 +86,8 @@ class RunRecorder:
             "y": ((c.y[rows] + 0.5) * model.dx_um).astype(np.float32),
             "kind": c.kind[rows], "phase": c.phase[rows],
             "oxygen": c.oxygen[rows].astype(np.float32),
-            "glucose": c.glucose[rows].astype(np.float32), "birth_min": c.birth_min[rows],
+            "glucose": c.glucose[rows].astype(np.float32),
+            "sasp": c.sasp[rows].astype(np.float32), "birth_min": c.birth_min[rows],
         }
         for j, name in enumerate(model.phenotype.state_names):
             cells[name] = c.state[rows, j].astype(np.float32)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ..errors import ConfigError
 
-CONFIG_VERSION = 3
+CONFIG_VERSION = 4
 """Version of the config schema written by :func:`abm.config.to_toml`."""
 
 MOVED_KEYS = {
@@ -42,6 +42,10 @@ def migrate_stored(data: dict) -> dict:
             glucose["level"] = data["intracellular"].pop("glucose")
         glucose["field"] = False
         version = 3
+    if version == 3:
+        # Runs before version 4 had no SASP field (senescent cells secreted nothing).
+        data.setdefault("sasp", {})["field"] = False
+        version = 4
     if version != CONFIG_VERSION:
         raise ConfigError(f"config_version = {version!r}: this abm reads versions 1 to "
                           f"{CONFIG_VERSION}; the file was written by a newer abm")

@@ -180,6 +180,43 @@ class GlucoseSection:
 
 
 @dataclass(frozen=True)
+class SaspSection:
+    """SASP, a field secreted by senescent cells (network units: the network's SASP input,
+    where 1 arrests a normoxic cell with active mTORC1, G1 ≈ 56 h, network.md §2):
+    D∇²S − (k_cells + λ)S + secretion = ∂S/∂t; vessels drain it (S = 0 there). Every cell's
+    local value is its network's SASP input (secondary senescence, through p21 and p38)."""
+
+    field: bool = param(True, doc="solve the SASP field; false: no SASP reaches any cell",
+                        source="fields.md: secretion by senescent cells only")
+    diffusivity_um2_per_min: float = param(1000.0, unit="µm²/min", low=0.0, low_inclusive=False,
+                                           doc="SASP (cytokine) diffusion coefficient",
+                                           source="fields.md: PhysiCell's generic cytokine")
+    decay_per_min: float = param(0.016, unit="min⁻¹", low=0.0,
+                                 doc="decay (t½ ≈ 43 min)",
+                                 source="fields.md: PhysiCell's generic cytokine")
+    uptake_per_min: float = param(0.1, unit="min⁻¹", low=0.0,
+                                  doc="first-order uptake by a viable cell, per cell volume",
+                                  source="fields.md: 0.1–1 min⁻¹ by neighbouring cells (low end)")
+    secretion_per_min: float = param(10.0, unit="network units/min", low=0.0,
+                                     doc="secretion by a senescent cell, per cell volume (a site "
+                                         "gets secretion × cell volume / dx³)",
+                                     source="design choice (normalisation, fields.md: 'a "
+                                            "parameter'): an isolated senescent cell holds its "
+                                            "own site near SASP 1 and its neighbours below it, "
+                                            "so only a focus arrests the tissue around it")
+    initial: str = param("steady", choices=("steady", "vessel"),
+                         doc="initial field: the steady state with the seeded tumour, or 0 "
+                             "everywhere (the vessels' value)",
+                         source="design choice")
+    rtol: float = param(1e-4, low=1e-14, high=1e-2,
+                        doc="solver tolerance: max residual / max SASP",
+                        source="design choice (as glucose.rtol)")
+    max_cycles: int = param(60, low=1, high=10000,
+                            doc="multigrid V-cycles allowed per step before a NumericalError",
+                            source="design choice")
+
+
+@dataclass(frozen=True)
 class CellsSection:
     """What every cell program shares: which program runs, placement, energy reserve, clearance."""
 
@@ -347,6 +384,7 @@ class Config:
     tumor: TumorSection = field(default_factory=TumorSection)
     oxygen: OxygenSection = field(default_factory=OxygenSection)
     glucose: GlucoseSection = field(default_factory=GlucoseSection)
+    sasp: SaspSection = field(default_factory=SaspSection)
     cells: CellsSection = field(default_factory=CellsSection)
     cycle: CycleSection = field(default_factory=CycleSection)
     intracellular: IntracellularSection = field(default_factory=IntracellularSection)
@@ -364,6 +402,7 @@ SECTIONS: dict[str, type] = {
     "tumor": TumorSection,
     "oxygen": OxygenSection,
     "glucose": GlucoseSection,
+    "sasp": SaspSection,
     "cells": CellsSection,
     "cycle": CycleSection,
     "intracellular": IntracellularSection,

@@ -59,7 +59,7 @@ STEP_H, SG2M_H, ARRESTED_H, GERO_H, STRESS_H, ENERGY, DEAD_H, BLOCKED = range(8)
 _NO_LATTICE = (np.full((1, 1), -1, dtype=np.int32), np.zeros((1, 1), dtype=np.bool_),
                np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
 INPUTS = ("O2", "GF", "glc", "SASP")
-SETTABLE_INPUTS = ("GF", "SASP")
+SETTABLE_INPUTS = ("GF",)
 FOUNDER_SG2M_FRACTION = 0.4
 """Founders start in S/G2/M with this probability (≈ 10 h of a ~16 h cycle at normoxia; design
 choice so the seeded tumour is not synchronised)."""
@@ -101,19 +101,20 @@ class NetworkFate(Phenotype):
         self._lattice = (occupancy, vessels, off_x, off_y)
 
     def set_input(self, name: str, value: float) -> None:
-        """Set an input that every cell sees (GF, SASP; O2 and glucose come from the cell
-        table: the fields, or glucose.level without a glucose field)."""
+        """Set an input that every cell sees (GF; O2, glucose and SASP come from the cell
+        table: the fields, or their uniform levels without a field)."""
         if name not in SETTABLE_INPUTS:
             raise ValueError(f"input {name!r}: settable inputs are {SETTABLE_INPUTS}")
         self.inputs[INPUTS.index(name)] = float(value)
         self._u = np.zeros((0, len(INPUTS)))
 
     def _inputs(self, table) -> np.ndarray:
-        """Per-row inputs [capacity, 4]: local O2 and glucose, the configured GF and SASP."""
+        """Per-row inputs [capacity, 4]: local O2, glucose and SASP, and the configured GF."""
         if self._u.shape[0] != table.capacity:
             self._u = np.tile(self.inputs, (table.capacity, 1))
         self._u[:, 0] = table.oxygen
         self._u[:, 2] = table.glucose
+        self._u[:, 3] = table.sasp
         return self._u
 
     def initialize(self, table, rows, step):

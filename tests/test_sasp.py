@@ -1,0 +1,86 @@
+"""The SASP field: secretion by senescent cells only, the analytic point-source profile, the
+normalisation of the default secretion, and the field as every cell's network input."""
+import numpy as np
+import pytest
+from scipy.special import k0
+
+from abm.cells import PHASES
+from abm.config import load_config
+from abm.model import TumorModel
+
+from .helpers import TINY
+
+
+@pytest.fixture
+def one_senescent_cell(tmp_path):
+    """A 151² tissue without vessels and one tumour cell at its centre, made senescent, with
+    the SASP field at steady state."""
+    def make(*overrides, n=151, neighbours=False):
+        mask = np.zeros((n, n), dtype=np.uint8)
+        mask[n // 2, n // 2] = 1
+        if neighbours:
+            mask[n // 2, n // 2 + 1: n // 2 + 4] = 1
+        np.save(tmp_path / "cells.npy", mask)
+        model = TumorModel(load_config(None, overrides=TINY + [
+            f"grid.nx={n}", f"grid.ny={n}", "vessels.pattern=none", "tumor.seed_pattern=mask",
+            f"tumor.mask_file={str(tmp_path / 'cells.npy')!r}", "glucose.field=false",
+            *overrides]))
+        cells = model.cells
+        centre = cells.live_rows()[(cells.x[cells.live_rows()] == n // 2)][0]
+        cells.phase[centre] = PHASES["senescent"]
+        model.solutes["sasp"].update(cells, np.inf)
+        return model, centre
+    return make
+
+
+def test_a_point_source_matches_the_2d_k0_profile(one_senescent_cell):
+    """fields.md #6: D∇²S = λS with production Q = q·dx² at one site → S = Q/(2πD)·K0(r/L),
+    L = √(D/λ) (no uptake by the cell, so the source is exactly q)."""
+    model, _ = one_senescent_cell("sasp.uptake_per_min=0.0")
+    cfg, n = model.config, model.shape[0]
+    sp, dx = cfg.sasp, cfg.grid.dx_um
+    L = np.sqrt(sp.diffusivity_um2_per_min / sp.decay_per_min)
+    q = sp.secretion_per_min * cfg.oxygen.cell_volume_um3 / dx ** 3
+    j = np.arange(2, 21)
+    exact = q * dx ** 2 / (2 * np.pi * sp.diffusivity_um2_per_min) * k0(j * dx / L)
+    S = model.fields["sasp"][n // 2, n // 2 + j]
+    # measured: 1.2 % at 2 sites and 0.6 % at 3 (the 5-point stencil next to the point
+    # source), ≤ 0.2 % from 5 sites on
+    np.testing.assert_allclose(S, exact, rtol=0.015)
+    np.testing.assert_allclose(S[3:], exact[3:], rtol=0.003)
+
+
+def test_default_secretion_puts_an_isolated_cell_near_sasp_1(one_senescent_cell):
+    """The documented normalisation of sasp.secretion_per_min."""
+    model, _ = one_senescent_cell()
+    n = model.shape[0]
+    S = model.fields["sasp"]
+    assert 0.8 < S[n // 2, n // 2] < 1.2
+    assert S[n // 2, n // 2 + 1] < 0.8 * S[n // 2, n // 2]
+    model.step()
+    assert model.counts["sasp_max"] == pytest.approx(S.max(), rel=0.05)
+
+
+def test_only_senescent_cells_secrete_and_the_field_is_each_cells_sasp_input(one_senescent_cell):
+    model, centre = one_senescent_cell(neighbours=True)
+    cells, sasp = model.cells, model.solutes["sasp"]
+    rows = cells.live_rows()
+    source = sasp.source[cells.y[rows], cells.x[rows]]
+    assert np.count_nonzero(source) == 1 and source[rows == centre][0] > 0
+    local = model.fields["sasp"][cells.y[rows], cells.x[rows]]
+    np.testing.assert_array_equal(cells.sasp[rows], local)
+    inputs = model.phenotype._inputs(cells)
+    np.testing.assert_array_equal(inputs[rows, 3], local)  # column 3 is the network's SASP
+    assert local[rows != centre].min() > 0.3  # the neighbours feel it
+
+
+def test_without_the_field_no_sasp_reaches_the_cells(one_senescent_cell):
+    model = TumorModel(load_config(None, overrides=TINY + ["sasp.field=false"]))
+    assert "sasp" not in model.fields and "sasp" not in model.solutes
+    assert not model.cells.sasp[model.cells.live_rows()].any()
+
+
+def test_stored_version_3_configs_had_no_sasp_field():
+    from abm.config.migrate import migrate_stored
+
+    assert migrate_stored({"config_version": 3})["sasp"] == {"field": False}
