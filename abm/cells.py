@@ -15,6 +15,13 @@ PHASES = {"proliferating": 0, "quiescent": 1, "dormant": 2, "senescent": 3,
 """Phase codes stored in ``CellTable.phase`` and in the HDF5 ``cells/phase`` enum."""
 PROLIFERATING, QUIESCENT, DORMANT, SENESCENT, APOPTOTIC, NECROTIC = range(6)
 
+SENESCENCE_ROUTES = {"none": 0, "geroconversion": 1, "paracrine": 2}
+"""Route codes stored in ``CellTable.route`` (why a senescent cell senesced; HDF5 enum):
+geroconversion = its own arrest with active mTORC1; paracrine = an arrest imposed by the
+SASP of others (its SASP input at conversion ≥ ``fate.paracrine_sasp``). Therapy-induced and
+metabolic routes arrive with issue 4's therapies."""
+NO_ROUTE, GEROCONVERSION, PARACRINE = range(3)
+
 KINDS = {"tumor": 0}
 """Kind codes of the HDF5 ``cells/kind`` enum (immune cells join in later issues)."""
 TUMOR = 0
@@ -28,7 +35,8 @@ class CellTable:
     Columns (length ``capacity``): ``alive`` bool, ``id`` / ``parent_id`` int64, ``x`` / ``y``
     int32 lattice site, ``kind`` / ``phase`` int8 codes, ``birth_min`` float64 (min),
     ``oxygen`` float64 local O2 (mmHg), ``glucose`` float64 local glucose (× plasma level) and
-    ``sasp`` float64 local SASP (network units), gathered each step, and ``state`` float64
+    ``sasp`` float64 local SASP (network units), gathered each step, ``route`` int8 senescence
+    route (:data:`SENESCENCE_ROUTES`, 0 unless senescent), and ``state`` float64
     ``[capacity, n_state]`` owned by the phenotype program (its column names are the
     program's ``state_names``).
 
@@ -39,7 +47,7 @@ class CellTable:
     _COLUMNS = {"alive": np.bool_, "id": np.int64, "parent_id": np.int64, "x": np.int32,
                 "y": np.int32, "kind": np.int8, "phase": np.int8, "birth_min": np.float64,
                 "oxygen": np.float64, "glucose": np.float64,
-                "sasp": np.float64}
+                "sasp": np.float64, "route": np.int8}
 
     def __init__(self, capacity: int, n_state: int):
         capacity = max(int(capacity), 16)
@@ -162,7 +170,7 @@ class CellTable:
         table = cls(capacity=max(2 * state.shape[0], 16), n_state=state.shape[1])
         hwm = state.shape[0]
         for name in cls._COLUMNS:
-            if f"cells.{name}" in snap:  # glucose, sasp: not in older checkpoints
+            if f"cells.{name}" in snap:  # glucose, sasp, route: not in older checkpoints
                 getattr(table, name)[:hwm] = snap[f"cells.{name}"]
         table.state[:hwm] = state
         free = snap["cells.free"]

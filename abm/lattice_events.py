@@ -144,6 +144,16 @@ def scatter_by_phase(hwm, alive, phase, xs, ys, site_rate, out):
 
 
 @jit
+def scatter_by_phase_and_route(hwm, alive, phase, route, xs, ys, site_rate, out):
+    """Like :func:`scatter_by_phase` with ``site_rate`` [n_phases, n_routes] indexed by each
+    cell's phase and senescence route (secretion that depends on how a cell senesced)."""
+    out[:, :] = 0.0
+    for r in range(hwm):
+        if alive[r]:
+            out[ys[r], xs[r]] += site_rate[phase[r], route[r]]
+
+
+@jit
 def gather(hwm, alive, xs, ys, field, out):
     """``out[r] = field[y_r, x_r]`` for live rows (local concentration at each cell)."""
     for r in range(hwm):

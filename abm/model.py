@@ -27,7 +27,7 @@ import mesa
 import numpy as np
 
 from .agents import AgentMirror
-from .cells import PHASES, CellTable
+from .cells import PARACRINE, PHASES, CellTable
 from .config import Config, load_config
 from .lattice_events import (count_by_phase, division_order, place_daughters, placement_shells,
                              remove_cells)
@@ -220,6 +220,7 @@ class TumorModel(mesa.Model):
             daughters = daughters[:n_placed]
             cells.glucose[daughters] = cells.glucose[placed_mothers]
             cells.sasp[daughters] = cells.sasp[placed_mothers]
+            cells.route[daughters] = 0  # a reused row may hold a dead cell's route
             self.phenotype.on_division(cells, placed_mothers, daughters, step)
             self.phenotype.on_contact_inhibited(cells, blocked, step)
             if self.agents_mirror is not None:
@@ -233,7 +234,8 @@ class TumorModel(mesa.Model):
         """Names of the model-level reporters (DataCollector columns and HDF5 time series)."""
         return (["n_tumor", "n_viable"] + [f"n_{p}" for p in PHASES]
                 + ["n_hypoxic", "hypoxic_fraction", "o2_mean_tissue", "o2_mean_viable",
-                   "glucose_mean_viable", "sasp_mean_viable", "sasp_max"]
+                   "glucose_mean_viable", "sasp_mean_viable", "sasp_max",
+                   "n_senescent_paracrine"]
                 + list(EVENT_NAMES.values())
                 + ["contact_inhibited", "solver_cycles", "glucose_solver_cycles"])
 
@@ -254,6 +256,8 @@ class TumorModel(mesa.Model):
             "glucose_mean_viable": float(c.glucose[: c.hwm][viable].mean()) if n_viable else 0.0,
             "sasp_mean_viable": float(c.sasp[: c.hwm][viable].mean()) if n_viable else 0.0,
             "sasp_max": float(self.fields["sasp"].max()) if "sasp" in self.fields else 0.0,
+            "n_senescent_paracrine": int(np.count_nonzero(
+                c.alive[: c.hwm] & (c.route[: c.hwm] == PARACRINE))),
         })
         counts.update(self._event_counts)
         counts["solver_cycles"] = self.solutes["oxygen"].cycles

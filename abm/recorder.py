@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .cells import KINDS, PHASES
+from .cells import KINDS, PHASES, SENESCENCE_ROUTES
 from .config import to_toml
 from .io import RunWriter
 
@@ -26,6 +26,7 @@ def cell_columns(model) -> dict[str, tuple]:
         "oxygen": (np.float32, "mmHg", None),
         "glucose": (np.float32, "× plasma", None),
         "sasp": (np.float32, "network units", None),
+        "route": (np.int8, "", SENESCENCE_ROUTES),
         "birth_min": (np.float64, "min", None),
     }
     for name in model.phenotype.state_names:
@@ -87,7 +88,8 @@ class RunRecorder:
             "kind": c.kind[rows], "phase": c.phase[rows],
             "oxygen": c.oxygen[rows].astype(np.float32),
             "glucose": c.glucose[rows].astype(np.float32),
-            "sasp": c.sasp[rows].astype(np.float32), "birth_min": c.birth_min[rows],
+            "sasp": c.sasp[rows].astype(np.float32), "route": c.route[rows],
+            "birth_min": c.birth_min[rows],
         }
         for j, name in enumerate(model.phenotype.state_names):
             cells[name] = c.state[rows, j].astype(np.float32)

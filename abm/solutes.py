@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .cells import PHASES
+from .cells import PHASES, SENESCENCE_ROUTES
 from .config import Config
 from .fields import FieldSolver
-from .lattice_events import gather, scatter_by_phase
+from .lattice_events import gather, scatter_by_phase, scatter_by_phase_and_route
 
 
 class Solute:
@@ -28,8 +28,9 @@ class Solute:
         values: float64 ``[ny, nx]`` field.
         site_rate: float64 ``[len(PHASES)]`` uptake rate (min⁻¹) of a site holding a cell in
             each phase.
-        site_secretion: float64 ``[len(PHASES)]`` production (units/min) of a site holding a
-            cell in each phase, or None (nothing secretes).
+        site_secretion: float64 ``[len(PHASES), len(SENESCENCE_ROUTES)]`` production
+            (units/min) of a site holding a cell in each phase and senescence route, or None
+            (nothing secretes).
         solver: the :class:`abm.fields.FieldSolver`; ``cycles`` the V-cycles of the last solve.
     """
 
@@ -54,8 +55,8 @@ class Solute:
         scatter_by_phase(cells.hwm, cells.alive, cells.phase, cells.x, cells.y, self.site_rate,
                          self.sink)
         if self.source is not None:
-            scatter_by_phase(cells.hwm, cells.alive, cells.phase, cells.x, cells.y,
-                             self.site_secretion, self.source)
+            scatter_by_phase_and_route(cells.hwm, cells.alive, cells.phase, cells.route,
+                                       cells.x, cells.y, self.site_secretion, self.source)
         self.cycles = self.solver.advance(self.values, self.sink, dt_min, self.source).cycles
         self.gather(cells)
 
@@ -77,11 +78,13 @@ def site_rates(config: Config, per_cell_rate: float, dormant_factor: float = 1.0
     return rates
 
 
-def senescent_secretion(config: Config, per_cell_rate: float) -> np.ndarray:
-    """Per-phase site production (units/min): ``per_cell_rate`` × cell volume / dx³ for
-    senescent cells, 0 for every other phase."""
-    rates = np.zeros(len(PHASES))
-    rates[PHASES["senescent"]] = _per_site(config, per_cell_rate)
+def senescent_secretion(config: Config, per_cell_rate: float, paracrine_factor: float
+                        ) -> np.ndarray:
+    """Site production (units/min) [phase, route]: ``per_cell_rate`` × cell volume / dx³ for
+    senescent cells (× ``paracrine_factor`` for the paracrine route), 0 for other phases."""
+    rates = np.zeros((len(PHASES), len(SENESCENCE_ROUTES)))
+    rates[PHASES["senescent"], :] = _per_site(config, per_cell_rate)
+    rates[PHASES["senescent"], SENESCENCE_ROUTES["paracrine"]] *= paracrine_factor
     return rates
 
 
@@ -100,5 +103,6 @@ def make_solutes(config: Config, vessels: np.ndarray, fields: dict[str, np.ndarr
     if sasp.field:
         solutes["sasp"] = Solute("sasp", "network units", fields["sasp"], vessels, dx, sasp, 0.0,
                                  site_rates(config, sasp.uptake_per_min),
-                                 senescent_secretion(config, sasp.secretion_per_min))
+                                 senescent_secretion(config, sasp.secretion_per_min,
+                                                     sasp.paracrine_secretion_factor))
     return solutes

@@ -204,6 +204,17 @@ class SaspSection:
                                             "parameter'): an isolated senescent cell holds its "
                                             "own site near SASP 1 and its neighbours below it, "
                                             "so only a focus arrests the tissue around it")
+    paracrine_secretion_factor: float = param(0.02, low=0.0, high=1.0,
+                                              doc="secretion of a paracrine (secondary) "
+                                                  "senescent cell relative to a primary one",
+                                              source="design choice: a front of cells "
+                                                     "secreting q (site rate) holds S ≈ "
+                                                     "q/(2(λ + k)) at its edge; the network "
+                                                     "senesces above S ≈ 1.0–1.25 (culture, 144 h), "
+                                                     "so q/(2(λ + k)) must stay below ~1 or "
+                                                     "secondary senescence percolates through a "
+                                                     "growing tissue: 0.02 × 10 = 0.2 (per cell) "
+                                                     "gives 0.77 with the defaults")
     initial: str = param("steady", choices=("steady", "vessel"),
                          doc="initial field: the steady state with the seeded tumour, or 0 "
                              "everywhere (the vessels' value)",
@@ -348,6 +359,13 @@ class FateSection:
                                   "energy_time_h/(0.6 − 0.5) = 60 h of anoxia",
                               source="design choice: necrosis only where energy fails (network.md §2), "
                                      "not at PhysiCell's O2-only 5 mmHg")
+    paracrine_sasp: float = param(1.0, unit="network units", low=0.0,
+                                  doc="a cell that senesces with its SASP input at or above this "
+                                      "is recorded as paracrine (secondary) senescence",
+                                  source="measured: normoxic cultures at constant SASP 1.0 show "
+                                         "0 % senescence at 144 h, at 1.25 86 % (the network's "
+                                         "threshold; network.md §2: SASP 1 arrests with active "
+                                         "mTORC1)")
     inherit_noise: float = param(0.05, low=0.0, high=1.0,
                                  doc="daughters' species are multiplied by exp(σ·z), σ = this, after the "
                                      "post-mitotic reset (desynchronises sisters)",

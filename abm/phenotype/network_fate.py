@@ -42,7 +42,8 @@ import intracellular
 from intracellular.models.dormancy import atp, post_mitotic_reset
 
 from .._numba import jit
-from ..cells import APOPTOTIC, DORMANT, NECROTIC, PROLIFERATING, QUIESCENT, SENESCENT
+from ..cells import (APOPTOTIC, DORMANT, GEROCONVERSION, NECROTIC, PARACRINE, PROLIFERATING,
+                     QUIESCENT, SENESCENT)
 from ..config import Config
 from ..errors import ConfigError, NumericalError
 from ..lattice_events import has_free_site
@@ -91,7 +92,8 @@ class NetworkFate(Phenotype):
             fate.commit_ef, fate.sg2m_mean_h, fate.sg2m_sd_h, fate.dormant_after_h,
             fate.senescent_after_h, fate.mtor_threshold, fate.apoptosis_ampk, fate.apoptosis_mtor,
             fate.apoptosis_p21, fate.apoptosis_after_h, fate.atp_demand, cells.energy_time_h,
-            cells.necrotic_clearance_h, cells.apoptosis_duration_h, fate.inherit_noise],
+            cells.necrotic_clearance_h, cells.apoptosis_duration_h, fate.inherit_noise,
+            fate.paracrine_sasp],
             dtype=np.float64)
         self._u = np.zeros((0, len(INPUTS)))
         self._lattice = _NO_LATTICE
@@ -137,7 +139,8 @@ class NetworkFate(Phenotype):
                 f"intracellular network {exc.network!r}, step {step}: cell id {table.id[r]} at "
                 f"site (x={table.x[r]}, y={table.y[r]}), O2 {table.oxygen[r]:.4g} mmHg: "
                 f"{exc.species} = {exc.value!r}: {exc.reason}") from exc
-        _apply_fate(hwm, table.alive, table.id, table.phase, table.state, u, self.params,
+        _apply_fate(hwm, table.alive, table.id, table.phase, table.route, table.state, u,
+                    self.params,
                     events, self.species_index, n, self.rules, self.seed, step, dt_h,
                     table.x, table.y, *self._lattice)
 
@@ -173,9 +176,10 @@ def _init_founders(rows, ids, phase, state, y0, rules, seed, step):
 
 
 @jit
-def _apply_fate(hwm, alive, ids, phase, state, u, p, events, idx, n, rules, seed, step, dt_h,
-                xs, ys, occupancy, vessels, off_x, off_y):
-    """The fate rules for every live row (module docstring); writes phase and events.
+def _apply_fate(hwm, alive, ids, phase, route, state, u, p, events, idx, n, rules, seed, step,
+                dt_h, xs, ys, occupancy, vessels, off_x, off_y):
+    """The fate rules for every live row (module docstring); writes phase, events and, at
+    senescence, the route (paracrine when the SASP input u[r, 3] ≥ rules[15]).
 
     ``off_x``/``off_y`` are the placement offsets; empty means no lattice (always space)."""
     use_lattice = off_x.shape[0] > 0
@@ -239,6 +243,7 @@ def _apply_fate(hwm, alive, ids, phase, state, u, p, events, idx, n, rules, seed
         s[n + GERO_H] = s[n + GERO_H] + dt_h if (mtor >= mtor_thr and not blocked) else 0.0
         if s[n + GERO_H] > senescent_after:
             phase[r] = SENESCENT
+            route[r] = PARACRINE if u[r, 3] >= rules[15] else GEROCONVERSION
             events[r] = EVENT_SENESCENCE
         elif ph == DORMANT:
             continue
