@@ -15,41 +15,38 @@ PHASES = {"proliferating": 0, "quiescent": 1, "dormant": 2, "senescent": 3,
 """Phase codes stored in ``CellTable.phase`` and in the HDF5 ``cells/phase`` enum."""
 PROLIFERATING, QUIESCENT, DORMANT, SENESCENT, APOPTOTIC, NECROTIC = range(6)
 
-SENESCENCE_ROUTES = {"none": 0, "geroconversion": 1, "paracrine": 2}
+SENESCENCE_ROUTES = {"none": 0, "geroconversion": 1, "paracrine": 2, "therapy": 3,
+                     "metabolic": 4}
 """Route codes stored in ``CellTable.route`` (why a senescent cell senesced; HDF5 enum):
 geroconversion = its own arrest with active mTORC1; paracrine = an arrest imposed by the
-SASP of others (its SASP input at conversion ≥ ``fate.paracrine_sasp``). Therapy-induced and
-metabolic routes arrive with issue 4's therapies."""
-NO_ROUTE, GEROCONVERSION, PARACRINE = range(3)
+SASP of others (its SASP input at conversion ≥ ``fate.paracrine_sasp``); therapy = an arrest
+imposed by DNA damage (its damage at conversion ≥ ``fate.therapy_damage``); metabolic = an
+energy-stress arrest (AMPK high, HIF low: mitochondrial dysfunction, not hypoxia). The route
+sets the SASP composition (``abm.solutes``)."""
+NO_ROUTE, GEROCONVERSION, PARACRINE, THERAPY, METABOLIC = range(5)
 
-KINDS = {"tumor": 0}
-"""Kind codes of the HDF5 ``cells/kind`` enum (immune cells join in later issues)."""
-TUMOR = 0
+KINDS = {"tumor": 0, "cd8": 1, "nk": 2}
+"""Kind codes of the HDF5 ``cells/kind`` enum: tumour cells, CD8 T cells, NK cells."""
+TUMOR, CD8, NK = range(3)
 
 _COUNTER_HWM, _COUNTER_NFREE, _COUNTER_NEXT_ID = range(3)
 
 
-class CellTable:
-    """Columns of per-cell data; row ``r`` is one cell while ``alive[r]``.
+class RowTable:
+    """Columns of per-agent data with stable rows and a free list (shared by the tumour-cell
+    table and the immune-cell table).
 
-    Columns (length ``capacity``): ``alive`` bool, ``id`` / ``parent_id`` int64, ``x`` / ``y``
-    int32 lattice site, ``kind`` / ``phase`` int8 codes, ``birth_min`` float64 (min),
-    ``oxygen`` float64 local O2 (mmHg), ``glucose`` float64 local glucose (× plasma level) and
-    ``sasp`` float64 local SASP (network units), gathered each step, ``route`` int8 senescence
-    route (:data:`SENESCENCE_ROUTES`, 0 unless senescent), and ``state`` float64
-    ``[capacity, n_state]`` owned by the phenotype program (its column names are the
-    program's ``state_names``).
-
-    ``counters`` int64[3] holds the high-water mark, the free-list length and the next id; it is
-    an array so that kernels can update it in place.
+    Subclasses name their 1-D columns in ``_COLUMNS`` (name → dtype) and the key prefix of
+    their checkpoint entries in ``_PREFIX``. Every table has ``alive`` and ``id`` columns,
+    ``state`` float64 ``[capacity, n_state]``, the free list ``free`` and ``counters`` int64[3]:
+    the high-water mark, the free-list length and the next id (an array so that kernels can
+    update it in place).
     """
 
-    _COLUMNS = {"alive": np.bool_, "id": np.int64, "parent_id": np.int64, "x": np.int32,
-                "y": np.int32, "kind": np.int8, "phase": np.int8, "birth_min": np.float64,
-                "oxygen": np.float64, "glucose": np.float64,
-                "sasp": np.float64, "route": np.int8}
+    _COLUMNS: dict[str, type] = {"alive": np.bool_, "id": np.int64}
+    _PREFIX = "rows"
 
-    def __init__(self, capacity: int, n_state: int):
+    def __init__(self, capacity: int, n_state: int = 0):
         capacity = max(int(capacity), 16)
         for name, dtype in self._COLUMNS.items():
             setattr(self, name, np.zeros(capacity, dtype=dtype))
@@ -69,20 +66,20 @@ class CellTable:
 
     @property
     def next_id(self) -> int:
-        """The id the next new cell will get."""
+        """The id the next new row will get."""
         return int(self.counters[_COUNTER_NEXT_ID])
 
     @property
     def count(self) -> int:
-        """Number of live cells."""
+        """Number of live rows."""
         return self.hwm - int(self.counters[_COUNTER_NFREE])
 
     def live_rows(self) -> np.ndarray:
-        """Rows of live cells, ascending."""
+        """Rows that are alive, ascending."""
         return np.flatnonzero(self.alive[: self.hwm])
 
     def ensure_capacity(self, extra: int) -> None:
-        """Grow the arrays (doubling) so that ``extra`` more cells fit without reallocating.
+        """Grow the arrays (doubling) so that ``extra`` more rows fit without reallocating.
 
         Kernels receive the arrays as arguments, so growing between steps is safe.
         """
@@ -98,6 +95,63 @@ class CellTable:
             new = np.zeros((new_cap,) + old.shape[1:], dtype=old.dtype)
             new[: old.shape[0]] = old
             setattr(self, name, new)
+
+    def release(self, rows: np.ndarray) -> None:
+        """Free ``rows`` (in order; on the lattice ``lattice_events.remove_cells`` also frees
+        their sites)."""
+        rows = np.asarray(rows, dtype=np.int64)
+        nfree = int(self.counters[_COUNTER_NFREE])
+        self.alive[rows] = False
+        self.free[nfree:nfree + len(rows)] = rows
+        self.counters[_COUNTER_NFREE] += len(rows)
+
+    def snapshot(self) -> dict[str, np.ndarray]:
+        """Every array up to the high-water mark, for checkpoints."""
+        hwm, nfree, pre = self.hwm, int(self.counters[_COUNTER_NFREE]), self._PREFIX
+        snap = {f"{pre}.{name}": getattr(self, name)[:hwm].copy() for name in self._COLUMNS}
+        snap[f"{pre}.state"] = self.state[:hwm].copy()
+        snap[f"{pre}.free"] = self.free[:nfree].copy()
+        snap[f"{pre}.counters"] = self.counters.copy()
+        return snap
+
+    @classmethod
+    def from_snapshot(cls, snap: dict[str, np.ndarray]):
+        """Rebuild a table saved by :meth:`snapshot` (same rows, free list and ids); columns
+        missing from an older checkpoint stay 0."""
+        pre = cls._PREFIX
+        state = snap[f"{pre}.state"]
+        table = cls(capacity=max(2 * state.shape[0], 16), n_state=state.shape[1])
+        hwm = state.shape[0]
+        for name in cls._COLUMNS:
+            if f"{pre}.{name}" in snap:
+                getattr(table, name)[:hwm] = snap[f"{pre}.{name}"]
+        table.state[:hwm] = state
+        free = snap[f"{pre}.free"]
+        table.free[: len(free)] = free
+        table.counters[:] = snap[f"{pre}.counters"]
+        return table
+
+
+class CellTable(RowTable):
+    """The tumour cells; row ``r`` is one cell while ``alive[r]``.
+
+    Columns (length ``capacity``): ``alive`` bool, ``id`` / ``parent_id`` int64, ``x`` / ``y``
+    int32 lattice site, ``kind`` / ``phase`` int8 codes, ``birth_min`` float64 (min),
+    ``oxygen`` float64 local O2 (mmHg), ``glucose`` float64 local glucose (× plasma level) and
+    ``sasp`` float64 local inflammatory SASP (network units), gathered each step, ``route``
+    int8 senescence route (:data:`SENESCENCE_ROUTES`, 0 unless senescent), the paracrine and
+    therapy state ``sasp_metabolic`` (local metabolic SASP, network units), ``pdl1`` (PD-L1,
+    0–1), ``stemness`` (0–1) and ``dna_damage`` (network units), and ``state`` float64
+    ``[capacity, n_state]`` owned by the phenotype program (its column names are the
+    program's ``state_names``).
+    """
+
+    _COLUMNS = {"alive": np.bool_, "id": np.int64, "parent_id": np.int64, "x": np.int32,
+                "y": np.int32, "kind": np.int8, "phase": np.int8, "birth_min": np.float64,
+                "oxygen": np.float64, "glucose": np.float64,
+                "sasp": np.float64, "route": np.int8, "sasp_metabolic": np.float64,
+                "pdl1": np.float64, "stemness": np.float64, "dna_damage": np.float64}
+    _PREFIX = "cells"
 
     def add(self, xs: np.ndarray, ys: np.ndarray, *, phase: int, birth_min: float,
             kind: int = TUMOR) -> np.ndarray:
@@ -144,36 +198,3 @@ class CellTable:
         self.counters[_COUNTER_NEXT_ID] += n
         self.birth_min[new] = birth_min
         return new
-
-    def release(self, rows: np.ndarray) -> None:
-        """Free ``rows`` (in order; on the lattice ``lattice_events.remove_cells`` also frees
-        their sites)."""
-        rows = np.asarray(rows, dtype=np.int64)
-        nfree = int(self.counters[_COUNTER_NFREE])
-        self.alive[rows] = False
-        self.free[nfree:nfree + len(rows)] = rows
-        self.counters[_COUNTER_NFREE] += len(rows)
-
-    def snapshot(self) -> dict[str, np.ndarray]:
-        """Every array up to the high-water mark, for checkpoints."""
-        hwm, nfree = self.hwm, int(self.counters[_COUNTER_NFREE])
-        snap = {f"cells.{name}": getattr(self, name)[:hwm].copy() for name in self._COLUMNS}
-        snap["cells.state"] = self.state[:hwm].copy()
-        snap["cells.free"] = self.free[:nfree].copy()
-        snap["cells.counters"] = self.counters.copy()
-        return snap
-
-    @classmethod
-    def from_snapshot(cls, snap: dict[str, np.ndarray]) -> "CellTable":
-        """Rebuild a table saved by :meth:`snapshot` (same rows, free list and ids)."""
-        state = snap["cells.state"]
-        table = cls(capacity=max(2 * state.shape[0], 16), n_state=state.shape[1])
-        hwm = state.shape[0]
-        for name in cls._COLUMNS:
-            if f"cells.{name}" in snap:  # glucose, sasp, route: not in older checkpoints
-                getattr(table, name)[:hwm] = snap[f"cells.{name}"]
-        table.state[:hwm] = state
-        free = snap["cells.free"]
-        table.free[: len(free)] = free
-        table.counters[:] = snap["cells.counters"]
-        return table
