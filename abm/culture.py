@@ -18,7 +18,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from .cells import PHASES, CellTable
+from .cells import NO_ROUTE, PHASES, SENESCENCE_ROUTES, CellTable
 from .config import Config
 from .errors import ConfigError
 from .phenotype import EVENT_DIVIDE, EVENT_NAMES, EVENT_REMOVE, make_phenotype
@@ -38,12 +38,15 @@ def o2_at(schedule: Sequence[tuple[float, float]], t_h: float) -> float:
 
 def run_culture(config: Config, schedule: Sequence[tuple[float, float]], hours: float, *,
                 n_cells: int = 1000, max_cells: int = 8000, record_every_h: float = 1.0,
-                sasp: float = 0.0, seed: int | None = None) -> pd.DataFrame:
+                sasp: float = 0.0, dna_damage: float = 0.0, seed: int | None = None
+                ) -> pd.DataFrame:
     """Simulate a culture for ``hours`` under the O2 ``schedule``; one row per record time.
 
     Columns: ``time_h``, ``o2_mmHg``, ``n_viable``, ``g0g1_fraction`` and ``sg2m_fraction``
-    (of viable cells), ``<phase>_fraction`` for every phase (of all cells present), and the
-    cumulative event counts (``divisions``, ``dormancy_entries``, ...).
+    (of viable cells), ``<phase>_fraction`` for every phase (of all cells present),
+    ``senescent_<route>`` counts for every senescence route, and the cumulative event counts
+    (``divisions``, ``dormancy_entries``, ...). ``sasp`` and ``dna_damage`` are the constant
+    SASP and DNA-damage inputs of every cell (network units).
     """
     if config.cells.program != "network":
         raise ConfigError(f"cells.program = {config.cells.program!r}: a culture needs 'network' "
@@ -69,6 +72,7 @@ def run_culture(config: Config, schedule: Sequence[tuple[float, float]], hours: 
         table.oxygen[: table.hwm] = o2_at(schedule, t_h)
         table.glucose[: table.hwm] = config.glucose.level  # well mixed: the medium's level
         table.sasp[: table.hwm] = sasp
+        table.dna_damage[: table.hwm] = dna_damage
         program.advance(table, step, dt_min, events)
         hits = events[: table.hwm]
         counts = np.bincount(hits, minlength=max(EVENT_NAMES) + 1)
@@ -103,5 +107,9 @@ def _record(table: CellTable, t_h: float, o2: float, sg2m_col: int, totals: dict
     phases = table.phase[live]
     for name, code in PHASES.items():
         row[f"{name}_fraction"] = float(np.mean(phases == code)) if len(live) else 0.0
+    senescent = table.route[live][phases == PHASES["senescent"]]
+    for name, code in SENESCENCE_ROUTES.items():
+        if code != NO_ROUTE:
+            row[f"senescent_{name}"] = int(np.count_nonzero(senescent == code))
     row.update(totals)
     return row

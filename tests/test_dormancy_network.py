@@ -78,21 +78,22 @@ def g1_length(y, inputs=None, preset=None, hours=200.0):
 def test_contract():
     assert NET.species == ("HIF", "AMPK", "mTORC1", "ERK", "p38", "p21", "p27",
                            "MC", "EF", "CD", "CE", "RB", "RE", "RP")
-    assert NET.input_names == ("O2", "GF", "glc", "SASP")
-    np.testing.assert_array_equal(NET.input_vector(), [38.0, 1.0, 1.0, 0.0])
+    assert NET.input_names == ("O2", "GF", "glc", "SASP", "DNA", "mito")
+    np.testing.assert_array_equal(NET.input_vector(), [38.0, 1.0, 1.0, 0.0, 0.0, 0.0])
     for par in NET.parameters:
         assert par.unit and par.source, par
     # The kernels unpack p positionally: the upstream block, then Yao's 25 in Yao's order.
-    assert NET.parameter_names[:39] == (
+    assert NET.parameter_names[:41] == (
         "KH", "nH", "kH", "Kox", "aOX", "aGLY", "fGLY0", "kA", "KAe", "kAd", "kAM", "kMa", "kMd",
         "kMA", "kMH", "kEa", "KGF", "kEd", "kEP", "kPa", "kPd", "bP", "sH", "sS", "k21", "d21",
-        "b21", "a21A", "a21P", "a21S", "c1", "c2", "B", "c27H", "KID", "KI", "Smax", "hD", "fRB0")
+        "b21", "a21A", "a21P", "a21S", "a21D", "a21M", "c1", "c2", "B", "c27H", "KID", "KI",
+        "Smax", "hD", "fRB0")
     # The Yao core reuses the published values unchanged (network.md §1a).
     yao = dict(KS=0.5, KMC=0.15, KEF=0.15, KD=0.92, KE=0.92, Kp=0.01, kM=1.0, kCDS=0.45,
                kEF=0.4, kb=0.003, kCE=0.35, kCD=0.03, kRB=0.18, kRBPP=18, kRBP=18, kRBP2=18,
                kRE=180, kRBUP=3.6, dMC=0.7, dEF=0.25, dCE=1.5, dCD=1.5, dRB=0.06, dRP=0.06,
                dRE=0.03)
-    assert NET.parameter_names[39:] == tuple(yao)
+    assert NET.parameter_names[41:] == tuple(yao)
     values = dict(zip(NET.parameter_names, NET.parameter_vector()))
     for name, value in yao.items():
         assert values[name] == value, name
@@ -111,7 +112,8 @@ def test_atp_matches_reference():
     p = NET.parameter_vector()
     y = rng.uniform(0.0, 1.0, (200, NET.n_species))
     u = np.column_stack([rng.choice([-0.01, 0.0, 0.1, 0.76, 1.5, 7.6, 38.0, 100.0], 200),
-                         rng.uniform(0, 1, 200), rng.uniform(0, 1, 200), rng.uniform(0, 2, 200)])
+                         rng.uniform(0, 1, 200), rng.uniform(0, 1, 200), rng.uniform(0, 2, 200),
+                         rng.uniform(0, 2, 200), rng.uniform(0, 1, 200)])
     reference = dormancy.atp_reference(y, p, u)
     assert reference.shape == (200,)
     compiled = np.array([dormancy.atp(y[i], p, u[i]) for i in range(200)])
@@ -120,7 +122,10 @@ def test_atp_matches_reference():
     assert (reference == 1.0).any() and (reference < 0.9).any()
     # No O2, no glucose: no ATP. 38 mmHg without HIF: 0.7·38/39 + 0.5·0.6; with full HIF the
     # supply exceeds demand and is capped at 1.
-    assert dormancy.atp(np.zeros(14), p, np.array([0.0, 1.0, 0.0, 0.0])) == 0.0
+    assert dormancy.atp(np.zeros(14), p, np.array([0.0, 1.0, 0.0, 0.0, 0.0, 0.0])) == 0.0
+    # Mitochondrial dysfunction m removes that share of respiration: 0.7·(1 − m)·38/39 + 0.3.
+    sick = NET.input_vector({"mito": 0.5})
+    assert dormancy.atp(np.zeros(14), p, sick) == pytest.approx(0.35 * 38 / 39 + 0.3)
     assert dormancy.atp(np.zeros(14), p, NET.input_vector()) == pytest.approx(0.7 * 38 / 39 + 0.3)
     assert dormancy.atp(np.ones(14), p, NET.input_vector()) == 1.0
 

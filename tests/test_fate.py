@@ -47,6 +47,33 @@ def test_sasp_arrest_with_active_mtor_becomes_senescence(config):
     assert at.loc[144.0, "dormant_fraction"] < 0.1
 
 
+def test_dna_damage_arrest_becomes_therapy_induced_senescence(config):
+    """DNA damage 2 (p53 → p21, mTORC1 stays active) arrests normoxic cells; after 72 h they
+    senesce, recorded as therapy-induced (damage ≥ fate.therapy_damage)."""
+    frame = run_culture(config, [(0.0, 38.0)], 144.0, n_cells=300, max_cells=100_000,
+                        dna_damage=2.0)
+    end = frame.iloc[-1]
+    assert end["senescent_fraction"] > 0.5
+    assert end["senescent_therapy"] > 0
+    assert end["senescent_geroconversion"] == end["senescent_paracrine"] == 0
+    assert end["senescent_metabolic"] == 0
+
+
+def test_mitochondrial_dysfunction_gives_metabolic_senescence(config):
+    """Mitochondrial dysfunction 0.5 at normoxia: AMPK–p53 arrest with low mTORC1 (so no
+    geroconversion) → dormant first, then senescent by the metabolic route (Wiley et al.
+    2016); healthy mitochondria (the default) give none."""
+    from dataclasses import replace
+    sick = replace(config, intracellular=replace(config.intracellular, mito_dysfunction=0.5))
+    frame = run_culture(sick, [(0.0, 38.0)], 144.0, n_cells=300, max_cells=100_000)
+    at = frame.set_index("time_h")
+    assert at.loc[48.0, "dormant_fraction"] > 0.5
+    assert at.loc[144.0, "senescent_fraction"] > 0.5
+    assert at.loc[144.0, "senescent_metabolic"] > 0
+    routes = at.loc[144.0, [f"senescent_{r}" for r in ("geroconversion", "paracrine", "therapy")]]
+    assert routes.sum() == 0
+
+
 def test_crowded_normoxic_cells_are_quiescent_not_senescent(tmp_path):
     """A packed normoxic tumour: the core is contact-inhibited (quiescent) and, since crowding
     suppresses geroconversion, does not senesce over 5 days."""

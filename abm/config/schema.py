@@ -322,6 +322,15 @@ class IntracellularSection:
     growth_factor: float = param(1.0, low=0.0, high=1.0,
                                  doc="mitogen/niche input GF seen by every cell",
                                  source="network.md §2 (GF 1 in the design targets)")
+    mito_dysfunction: float = param(0.0, low=0.0, high=1.0,
+                                    doc="mitochondrial dysfunction input (lost share of "
+                                        "respiration) seen by every cell; 0.45–0.55 arrests "
+                                        "normoxic cells through AMPK–p53 → metabolic "
+                                        "senescence; above ~0.56 glycolysis alone cannot meet "
+                                        "fate.atp_demand and cells die of energy failure",
+                                    source="design choice: healthy mitochondria by default; "
+                                           "MiDAS (Wiley et al. 2016 Cell Metab 23:303) is an "
+                                           "experimental condition (e.g. mtDNA depletion)")
 
 
 @dataclass(frozen=True)
@@ -366,6 +375,23 @@ class FateSection:
                                          "0 % senescence at 144 h, at 1.25 86 % (the network's "
                                          "threshold; network.md §2: SASP 1 arrests with active "
                                          "mTORC1)")
+    therapy_damage: float = param(0.5, unit="network units", low=0.0,
+                                  doc="a cell that senesces with DNA damage at or above this is "
+                                      "recorded as therapy-induced senescence",
+                                  source="design choice: DNA damage 0.5 alone delays G1 (~13 h) "
+                                         "but does not arrest; at and above it the damage is "
+                                         "the main p21 drive (network a21D)")
+    metabolic_ampk: float = param(0.6, low=0.0, high=1.0,
+                                  doc="metabolic senescence: arrested with AMPK at or above this ...",
+                                  source="design choice: mitochondrial dysfunction ≥ 0.5 holds "
+                                         "AMPK at 0.69–0.77 in normoxia (the network's energy "
+                                         "stress); healthy normoxic cells stay < 0.01")
+    metabolic_hif: float = param(0.5, low=0.0, high=1.0,
+                                 doc="... and HIF below this (the stress is not hypoxic) for "
+                                     "senescent_after_h",
+                                 source="design choice: hypoxic energy stress keeps cells "
+                                        "reversibly quiescent (Leontieva et al. 2012); HIF 0.5 "
+                                        "at O2 = KH = 11 mmHg")
     inherit_noise: float = param(0.05, low=0.0, high=1.0,
                                  doc="daughters' species are multiplied by exp(σ·z), σ = this, after the "
                                      "post-mitotic reset (desynchronises sisters)",

@@ -12,7 +12,12 @@ growth factor, glucose, SASP) by ``dt``; then one kernel applies the rules of ne
   ``mtor_threshold``. A dormant cell whose E2F turns on exits and commits; its depth (time
   arrested, and the Rb pool the network accumulates) grows while it stays.
 - **Senescence (irreversible).** Arrested with mTORC1 ≥ ``mtor_threshold`` continuously for
-  more than ``senescent_after_h`` (geroconversion). Senescent cells never divide.
+  more than ``senescent_after_h`` (geroconversion). The route is recorded: ``therapy`` when
+  the cell's DNA damage is ≥ ``therapy_damage`` at conversion, else ``paracrine`` when its
+  SASP input is ≥ ``paracrine_sasp``, else ``geroconversion``. **Metabolic route:** arrested
+  (or dormant) with AMPK ≥ ``metabolic_ampk`` and HIF < ``metabolic_hif`` (energy stress that
+  hypoxia does not explain: mitochondrial dysfunction, AMPK–p53; Wiley et al. 2016) for
+  more than ``senescent_after_h``. Senescent cells never divide.
 - **Apoptosis.** AMPK > ``apoptosis_ampk`` with mTORC1 < ``apoptosis_mtor`` and p21 >
   ``apoptosis_p21`` sustained for ``apoptosis_after_h``; removed after
   ``cells.apoptosis_duration_h``.
@@ -42,8 +47,8 @@ import intracellular
 from intracellular.models.dormancy import atp, post_mitotic_reset
 
 from .._numba import jit
-from ..cells import (APOPTOTIC, DORMANT, GEROCONVERSION, NECROTIC, PARACRINE, PROLIFERATING,
-                     QUIESCENT, SENESCENT)
+from ..cells import (APOPTOTIC, DORMANT, GEROCONVERSION, METABOLIC, NECROTIC, PARACRINE,
+                     PROLIFERATING, QUIESCENT, SENESCENT, THERAPY)
 from ..config import Config
 from ..errors import ConfigError, NumericalError
 from ..lattice_events import has_free_site
@@ -52,15 +57,16 @@ from .base import (EVENT_APOPTOSIS, EVENT_DIVIDE, EVENT_DORMANCY_ENTRY, EVENT_DO
                    EVENT_NECROSIS, EVENT_NONE, EVENT_REMOVE, EVENT_SENESCENCE, Phenotype)
 
 FATE_COLUMNS = ("step_h", "sg2m_h", "arrested_h", "gero_h", "stress_h", "energy", "dead_h",
-                "contact_inhibited")
+                "contact_inhibited", "metabolic_h")
 """State columns after the species: integrator step memory (h), remaining S/G2/M (h), time
 with E2F off (h), time arrested with active mTORC1 (h), time under energy stress (h), energy
-reserve (0–1), time since death (h), waiting to divide (0/1)."""
-STEP_H, SG2M_H, ARRESTED_H, GERO_H, STRESS_H, ENERGY, DEAD_H, BLOCKED = range(8)
+reserve (0–1), time since death (h), waiting to divide (0/1), time arrested under normoxic
+energy stress (h)."""
+STEP_H, SG2M_H, ARRESTED_H, GERO_H, STRESS_H, ENERGY, DEAD_H, BLOCKED, METABOLIC_H = range(9)
 _NO_LATTICE = (np.full((1, 1), -1, dtype=np.int32), np.zeros((1, 1), dtype=np.bool_),
                np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
-INPUTS = ("O2", "GF", "glc", "SASP")
-SETTABLE_INPUTS = ("GF",)
+INPUTS = ("O2", "GF", "glc", "SASP", "DNA", "mito")
+SETTABLE_INPUTS = ("GF", "mito")
 FOUNDER_SG2M_FRACTION = 0.4
 """Founders start in S/G2/M with this probability (≈ 10 h of a ~16 h cycle at normoxia; design
 choice so the seeded tumour is not synchronised)."""
@@ -86,14 +92,15 @@ class NetworkFate(Phenotype):
         self.n_species = net.n_species
         self.state_names = tuple(net.species) + FATE_COLUMNS
         self.y0 = net.state_vector()
-        self.species_index = np.array([net.index(s) for s in ("EF", "mTORC1", "AMPK", "p21")])
-        self.inputs = np.array([0.0, ic.growth_factor, 1.0, 0.0])
+        self.species_index = np.array([net.index(s)
+                                       for s in ("EF", "mTORC1", "AMPK", "p21", "HIF")])
+        self.inputs = np.array([0.0, ic.growth_factor, 1.0, 0.0, 0.0, ic.mito_dysfunction])
         self.rules = np.array([
             fate.commit_ef, fate.sg2m_mean_h, fate.sg2m_sd_h, fate.dormant_after_h,
             fate.senescent_after_h, fate.mtor_threshold, fate.apoptosis_ampk, fate.apoptosis_mtor,
             fate.apoptosis_p21, fate.apoptosis_after_h, fate.atp_demand, cells.energy_time_h,
             cells.necrotic_clearance_h, cells.apoptosis_duration_h, fate.inherit_noise,
-            fate.paracrine_sasp],
+            fate.paracrine_sasp, fate.therapy_damage, fate.metabolic_ampk, fate.metabolic_hif],
             dtype=np.float64)
         self._u = np.zeros((0, len(INPUTS)))
         self._lattice = _NO_LATTICE
@@ -103,20 +110,22 @@ class NetworkFate(Phenotype):
         self._lattice = (occupancy, vessels, off_x, off_y)
 
     def set_input(self, name: str, value: float) -> None:
-        """Set an input that every cell sees (GF; O2, glucose and SASP come from the cell
-        table: the fields, or their uniform levels without a field)."""
+        """Set an input that every cell sees (GF, mito; O2, glucose, SASP and DNA damage come
+        from the cell table: the fields, or their uniform levels without a field)."""
         if name not in SETTABLE_INPUTS:
             raise ValueError(f"input {name!r}: settable inputs are {SETTABLE_INPUTS}")
         self.inputs[INPUTS.index(name)] = float(value)
         self._u = np.zeros((0, len(INPUTS)))
 
     def _inputs(self, table) -> np.ndarray:
-        """Per-row inputs [capacity, 4]: local O2, glucose and SASP, and the configured GF."""
+        """Per-row inputs [capacity, 6]: local O2, glucose, SASP and DNA damage, and the
+        configured GF and mitochondrial dysfunction."""
         if self._u.shape[0] != table.capacity:
             self._u = np.tile(self.inputs, (table.capacity, 1))
         self._u[:, 0] = table.oxygen
         self._u[:, 2] = table.glucose
         self._u[:, 3] = table.sasp
+        self._u[:, 4] = table.dna_damage
         return self._u
 
     def initialize(self, table, rows, step):
@@ -166,7 +175,7 @@ def _init_founders(rows, ids, phase, state, y0, rules, seed, step):
     for r in rows:
         for j in range(n):
             state[r, j] = y0[j] * np.exp(noise * normal(seed, step, ids[r], STREAM_INHERIT + j))
-        for k in range(8):
+        for k in range(len(FATE_COLUMNS)):
             state[r, n + k] = 0.0
         state[r, n + ENERGY] = 1.0
         if uniform(seed, step, ids[r], STREAM_INITIAL_PROGRESS) < FOUNDER_SG2M_FRACTION:
@@ -179,14 +188,16 @@ def _init_founders(rows, ids, phase, state, y0, rules, seed, step):
 def _apply_fate(hwm, alive, ids, phase, route, state, u, p, events, idx, n, rules, seed, step,
                 dt_h, xs, ys, occupancy, vessels, off_x, off_y):
     """The fate rules for every live row (module docstring); writes phase, events and, at
-    senescence, the route (paracrine when the SASP input u[r, 3] ≥ rules[15]).
+    senescence, the route (therapy when the DNA-damage input u[r, 4] ≥ rules[16], else
+    paracrine when the SASP input u[r, 3] ≥ rules[15]; metabolic by its own rule).
 
     ``off_x``/``off_y`` are the placement offsets; empty means no lattice (always space)."""
     use_lattice = off_x.shape[0] > 0
     commit_ef, dormant_after, senescent_after, mtor_thr = rules[0], rules[3], rules[4], rules[5]
     apo_ampk, apo_mtor, apo_p21, apo_after = rules[6], rules[7], rules[8], rules[9]
     demand, tau_e, necrotic_clear, apoptotic_clear = rules[10], rules[11], rules[12], rules[13]
-    i_ef, i_mtor, i_ampk, i_p21 = idx[0], idx[1], idx[2], idx[3]
+    i_ef, i_mtor, i_ampk, i_p21, i_hif = idx[0], idx[1], idx[2], idx[3], idx[4]
+    metabolic_ampk, metabolic_hif = rules[17], rules[18]
     for r in range(hwm):
         events[r] = EVENT_NONE
         if not alive[r]:
@@ -241,9 +252,18 @@ def _apply_fate(hwm, alive, ids, phase, route, state, u, p, events, idx, n, rule
         blocked = s[n + BLOCKED] > 0.0
         s[n + ARRESTED_H] += dt_h
         s[n + GERO_H] = s[n + GERO_H] + dt_h if (mtor >= mtor_thr and not blocked) else 0.0
-        if s[n + GERO_H] > senescent_after:
+        metabolic = s[i_ampk] >= metabolic_ampk and s[i_hif] < metabolic_hif
+        s[n + METABOLIC_H] = s[n + METABOLIC_H] + dt_h if metabolic else 0.0
+        if s[n + GERO_H] > senescent_after or s[n + METABOLIC_H] > senescent_after:
             phase[r] = SENESCENT
-            route[r] = PARACRINE if u[r, 3] >= rules[15] else GEROCONVERSION
+            if s[n + METABOLIC_H] > senescent_after:
+                route[r] = METABOLIC
+            elif u[r, 4] >= rules[16]:
+                route[r] = THERAPY
+            elif u[r, 3] >= rules[15]:
+                route[r] = PARACRINE
+            else:
+                route[r] = GEROCONVERSION
             events[r] = EVENT_SENESCENCE
         elif ph == DORMANT:
             continue
@@ -259,7 +279,7 @@ def _restart_g1(r, reset, ids, state, n, noise, seed, step):
     """Row r starts G1 from the post-mitotic state ``reset`` with lognormal noise."""
     for j in range(n):
         state[r, j] = reset[j] * np.exp(noise * normal(seed, step, ids[r], STREAM_INHERIT + j))
-    for k in (SG2M_H, ARRESTED_H, GERO_H, STRESS_H, DEAD_H, BLOCKED):
+    for k in (SG2M_H, ARRESTED_H, GERO_H, STRESS_H, DEAD_H, BLOCKED, METABOLIC_H):
         state[r, n + k] = 0.0
 
 

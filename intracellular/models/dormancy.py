@@ -4,11 +4,15 @@ The Yao et al. 2008 bistable Rb–E2F switch (network.md §1a, parameters unchan
 decision core. Its serum input S is replaced by drives from small upstream modules that read
 the cell's environment:
 
-- inputs ``u`` = (O2 [mmHg], GF [0–1 mitogen/niche], glc [0–1 glucose], SASP [normalised]);
+- inputs ``u`` = (O2 [mmHg], GF [0–1 mitogen/niche], glc [0–1 glucose], SASP [normalised],
+  DNA [DNA damage, normalised], mito [0–1 mitochondrial dysfunction]);
 - HIF follows O2 (half-maximal at KH = 11 mmHg); ATP comes from oxidative phosphorylation
-  (O2) plus HIF-boosted glycolysis (glc); the energy deficit e = 1 − ATP activates AMPK;
+  (O2, scaled by the working share of mitochondria 1 − mito) plus HIF-boosted glycolysis (glc);
+  the energy deficit e = 1 − ATP activates AMPK;
 - mTORC1 needs GF and is inhibited by AMPK and HIF; ERK needs GF and is inhibited by p38;
-  p38 follows HIF·e and SASP; p21 follows AMPK, p38 and SASP; p27 accumulates unless O2 lets
+  p38 follows HIF·e and SASP; p21 follows AMPK (more so with mitochondrial dysfunction: the
+  AMPK–p53 arm of metabolic senescence), p38, SASP and DNA damage (the p53 arm of the
+  DNA-damage response: therapy-induced senescence); p27 accumulates unless O2 lets
   it be degraded (Alarcón et al. 2004 form);
 - Myc synthesis is driven by Smax·ERK and cyclin D synthesis by Smax·ERK·mTORC1·(1 − hD·HIF);
   p21 + p27 inhibit the cyclin D and E kinases in every Rb phosphorylation term; Rb synthesis
@@ -22,9 +26,9 @@ Module contents besides ``NETWORK`` (see ``intracellular.network`` for ``rhs_ref
 ``rhs`` and ``jac``):
 
 - ``atp(y, p, u) -> float``: compiled, ONE cell (1-D ``y``, ``p``, ``u``): the ATP supply
-  ``min(1, aOX·O2/(Kox + O2) + aGLY·glc·(fGLY0 + (1 − fGLY0)·HIF))`` (dimensionless, 1 = demand
+  ``min(1, aOX·(1 − mito)·O2/(Kox + O2) + aGLY·glc·(fGLY0 + (1 − fGLY0)·HIF))`` (dimensionless, 1 = demand
   met), which the fate layer uses for energy-based necrosis. ``atp_reference`` is its NumPy
-  twin over ``y`` of shape (..., 14) and ``u`` of shape (..., 4), returning shape (...).
+  twin over ``y`` of shape (..., 14) and ``u`` of shape (..., 6), returning shape (...).
 - ``post_mitotic_reset(y, out)``: compiled, ONE cell: writes into ``out`` (shape (14,); may be
   ``y`` itself) the state of a daughter cell right after division (network.md fate table):
   phospho-Rb is dephosphorylated (RB += RP, RP = 0), E2F and cyclin E drop to 5 % (EF × 0.05,
@@ -108,6 +112,13 @@ PARAMETERS = (
     Parameter("a21A", 1.0, _DIMLESS, _design("p21 drive by AMPK (via p53)")),
     Parameter("a21P", 0.5, _DIMLESS, _design("p21 drive by p38")),
     Parameter("a21S", 1.0, _DIMLESS, _design("p21 drive per unit SASP (senescence reinforcement)")),
+    Parameter("a21D", 1.0, _DIMLESS,
+              _design("p21 drive per unit DNA damage (p53 → p21; network.md §2 optional DNA-damage "
+                      "arm): damage 1 acts like SASP 1, an arrest with active mTORC1")),
+    Parameter("a21M", 3.0, _DIMLESS,
+              _design("AMPK → p53 → p21 gain per unit mitochondrial dysfunction (MiDAS: Wiley et "
+                      "al. 2016 Cell Metab 23:303, AMPK–p53 dependent): mito 0.5 arrests a "
+                      "normoxic cell with low mTORC1; mito 0 leaves the calibration unchanged")),
     # p27: synthesis (HIF-raised) and O2-dependent degradation (Alarcón et al. 2004 form).
     Parameter("c1", 0.18, _H, _design("p27 synthesis; p27 ≈ 0.3 at 38 mmHg")),
     Parameter("c2", 0.6, _H, _ALARCON + ": 0.01 min⁻¹ × 60 min/h"),
@@ -130,6 +141,10 @@ INPUTS = (
     Input("GF", 1.0, _DIMLESS, "mitogen / niche signal, 0–1"),
     Input("glc", 1.0, _DIMLESS, "glucose availability, 0–1"),
     Input("SASP", 0.0, _DIMLESS, "local SASP signal, normalised (1 = strong paracrine senescence)"),
+    Input("DNA", 0.0, _DIMLESS, "DNA damage, normalised (1 arrests like SASP 1, through p53 → p21)"),
+    Input("mito", 0.0, _DIMLESS, "mitochondrial dysfunction, 0–1: the lost share of respiration "
+                                 "(non-canonical metabolic senescence: AMPK–p53, Wiley et al. "
+                                 "2016 Cell Metab 23:303)"),
 )
 
 # Default initial state: the post-mitotic daughter of a cell cycling at 38 mmHg, GF 1, glc 1,
@@ -158,16 +173,16 @@ y0 = np.array([
 
 def rhs_reference(y, p, u):
     """dy/dt (h⁻¹), shape (..., 14), for states ``y`` (..., 14), parameters ``p`` (n_params,)
-    and inputs ``u`` (..., 4)."""
+    and inputs ``u`` (..., 6)."""
     (KH, nH, kH, Kox, aOX, aGLY, fGLY0, kA, KAe, kAd, kAM, kMa, kMd, kMA, kMH,
-     kEa, KGF, kEd, kEP, kPa, kPd, bP, sH, sS, k21, d21, b21, a21A, a21P, a21S,
+     kEa, KGF, kEd, kEP, kPa, kPd, bP, sH, sS, k21, d21, b21, a21A, a21P, a21S, a21D, a21M,
      c1, c2, B, c27H, KID, KI, Smax, hD, fRB0,
      KS, KMC, KEF, KD, KE, Kp, kM, kCDS, kEF, kb, kCE, kCD, kRB, kRBPP, kRBP, kRBP2, kRE,
      kRBUP, dMC, dEF, dCE, dCD, dRB, dRP, dRE) = p
     y = np.asarray(y, dtype=np.float64)
     u = np.asarray(u, dtype=np.float64)
     HIF, A, M, E, P, p21, p27, MC, EF, CD, CE, RB, RE, RP = np.moveaxis(y, -1, 0)
-    O2, GF, glc, SASP = np.moveaxis(u, -1, 0)
+    O2, GF, glc, SASP, DNA, mito = np.moveaxis(u, -1, 0)
     O2 = np.maximum(O2, 0.0)
 
     # Upstream signalling.
@@ -178,7 +193,7 @@ def rhs_reference(y, p, u):
     dM = kMa * GF * (1.0 - M) - (kMd + kMA * A + kMH * HIF) * M
     dE = kEa * GF / (KGF + GF) * (1.0 - E) - (kEd + kEP * P) * E
     dP = kPa * (bP + sH * HIF * e + sS * SASP) * (1.0 - P) - kPd * P
-    dp21 = k21 * (b21 + a21A * A + a21P * P + a21S * SASP) - d21 * p21
+    dp21 = k21 * (b21 + a21A * (1.0 + a21M * mito) * A + a21P * P + a21S * SASP + a21D * DNA) - d21 * p21
     dp27 = c1 * (1.0 + c27H * HIF) - c2 * O2 / (B + O2) * p27
 
     # Drives of the Yao core (Yao's S/(KS+S) becomes SM/(KS+SM) for Myc, SD/(KS+SD) for CycD),
@@ -207,20 +222,21 @@ def rhs_reference(y, p, u):
 
 def atp_reference(y, p, u):
     """ATP supply (dimensionless, ≤ 1), shape (...), for ``y`` (..., 14), ``p`` (n_params,) and
-    ``u`` (..., 4)."""
+    ``u`` (..., 6)."""
     Kox, aOX, aGLY, fGLY0 = p[3], p[4], p[5], p[6]
     HIF = np.asarray(y, dtype=np.float64)[..., 0]
     u = np.asarray(u, dtype=np.float64)
     O2 = np.maximum(u[..., 0], 0.0)
-    glc = u[..., 2]
-    return np.minimum(1.0, aOX * O2 / (Kox + O2) + aGLY * glc * (fGLY0 + (1.0 - fGLY0) * HIF))
+    glc, mito = u[..., 2], u[..., 5]
+    return np.minimum(1.0, aOX * (1.0 - mito) * O2 / (Kox + O2)
+                      + aGLY * glc * (fGLY0 + (1.0 - fGLY0) * HIF))
 
 
 @jit
 def atp(y, p, u):
-    """ATP supply (dimensionless, ≤ 1) of ONE cell: ``y`` (14,), ``p`` (n_params,), ``u`` (4,)."""
+    """ATP supply (dimensionless, ≤ 1) of ONE cell: ``y`` (14,), ``p`` (n_params,), ``u`` (6,)."""
     O2 = max(u[0], 0.0)
-    supply = p[4] * O2 / (p[3] + O2) + p[5] * u[2] * (p[6] + (1.0 - p[6]) * y[0])
+    supply = p[4] * (1.0 - u[5]) * O2 / (p[3] + O2) + p[5] * u[2] * (p[6] + (1.0 - p[6]) * y[0])
     return min(1.0, supply)
 
 
@@ -239,18 +255,19 @@ def post_mitotic_reset(y, out):
 
 @jit
 def rhs(y, p, u, out):
-    """dy/dt (h⁻¹) of ONE cell into ``out`` (14,); ``y`` (14,), ``p`` (n_params,), ``u`` (4,)."""
+    """dy/dt (h⁻¹) of ONE cell into ``out`` (14,); ``y`` (14,), ``p`` (n_params,), ``u`` (6,)."""
     (KH, nH, kH, Kox, aOX, aGLY, fGLY0, kA, KAe, kAd, kAM, kMa, kMd, kMA, kMH,
-     kEa, KGF, kEd, kEP, kPa, kPd, bP, sH, sS, k21, d21, b21, a21A, a21P, a21S,
+     kEa, KGF, kEd, kEP, kPa, kPd, bP, sH, sS, k21, d21, b21, a21A, a21P, a21S, a21D, a21M,
      c1, c2, B, c27H, KID, KI, Smax, hD, fRB0,
      KS, KMC, KEF, KD, KE, Kp, kM, kCDS, kEF, kb, kCE, kCD, kRB, kRBPP, kRBP, kRBP2, kRE,
      kRBUP, dMC, dEF, dCE, dCD, dRB, dRP, dRE) = p
     HIF, A, M, E, P, p21, p27 = y[0], y[1], y[2], y[3], y[4], y[5], y[6]
     MC, EF, CD, CE, RB, RE, RP = y[7], y[8], y[9], y[10], y[11], y[12], y[13]
     O2 = max(u[0], 0.0)
-    GF, glc, SASP = u[1], u[2], u[3]
+    GF, glc, SASP, DNA, mito = u[1], u[2], u[3], u[4], u[5]
+    ox = aOX * (1.0 - mito)
 
-    e = 1.0 - min(1.0, aOX * O2 / (Kox + O2) + aGLY * glc * (fGLY0 + (1.0 - fGLY0) * HIF))
+    e = 1.0 - min(1.0, ox * O2 / (Kox + O2) + aGLY * glc * (fGLY0 + (1.0 - fGLY0) * HIF))
     e4 = e * e * e * e
     r = O2 / KH
     # the default nH = 3 as products: a general power costs a third of this function
@@ -259,7 +276,7 @@ def rhs(y, p, u, out):
     out[2] = kMa * GF * (1.0 - M) - (kMd + kMA * A + kMH * HIF) * M
     out[3] = kEa * GF / (KGF + GF) * (1.0 - E) - (kEd + kEP * P) * E
     out[4] = kPa * (bP + sH * HIF * e + sS * SASP) * (1.0 - P) - kPd * P
-    out[5] = k21 * (b21 + a21A * A + a21P * P + a21S * SASP) - d21 * p21
+    out[5] = k21 * (b21 + a21A * (1.0 + a21M * mito) * A + a21P * P + a21S * SASP + a21D * DNA) - d21 * p21
     out[6] = c1 * (1.0 + c27H * HIF) - c2 * O2 / (B + O2) * p27
 
     SM = Smax * E
@@ -285,18 +302,18 @@ def rhs(y, p, u, out):
 def jac(y, p, u, J):
     """Analytic Jacobian J[i, j] = ∂f_i/∂y_j (h⁻¹) of ONE cell into ``J`` (14, 14)."""
     (KH, nH, kH, Kox, aOX, aGLY, fGLY0, kA, KAe, kAd, kAM, kMa, kMd, kMA, kMH,
-     kEa, KGF, kEd, kEP, kPa, kPd, bP, sH, sS, k21, d21, b21, a21A, a21P, a21S,
+     kEa, KGF, kEd, kEP, kPa, kPd, bP, sH, sS, k21, d21, b21, a21A, a21P, a21S, a21D, a21M,
      c1, c2, B, c27H, KID, KI, Smax, hD, fRB0,
      KS, KMC, KEF, KD, KE, Kp, kM, kCDS, kEF, kb, kCE, kCD, kRB, kRBPP, kRBP, kRBP2, kRE,
      kRBUP, dMC, dEF, dCE, dCD, dRB, dRP, dRE) = p
     HIF, A, M, E, P, p21, p27 = y[0], y[1], y[2], y[3], y[4], y[5], y[6]
     MC, EF, CD, CE, RB, RE, RP = y[7], y[8], y[9], y[10], y[11], y[12], y[13]
     O2 = max(u[0], 0.0)
-    GF, glc, SASP = u[1], u[2], u[3]
+    GF, glc, SASP, ox = u[1], u[2], u[3], aOX * (1.0 - u[5])
     J[:, :] = 0.0
 
     # Energy deficit e(HIF); its slope is 0 where ATP is capped at 1.
-    supply = aOX * O2 / (Kox + O2) + aGLY * glc * (fGLY0 + (1.0 - fGLY0) * HIF)
+    supply = ox * O2 / (Kox + O2) + aGLY * glc * (fGLY0 + (1.0 - fGLY0) * HIF)
     if supply < 1.0:
         e = 1.0 - supply
         de_dH = -aGLY * glc * (1.0 - fGLY0)
@@ -321,7 +338,7 @@ def jac(y, p, u, J):
     drive_P = bP + sH * HIF * e + sS * SASP
     J[iP, iH] = kPa * sH * (e + HIF * de_dH) * (1.0 - P)
     J[iP, iP] = -kPa * drive_P - kPd
-    J[i21, iA] = k21 * a21A
+    J[i21, iA] = k21 * a21A * (1.0 + a21M * u[5])
     J[i21, iP] = k21 * a21P
     J[i21, i21] = -d21
     J[i27, iH] = c1 * c27H
