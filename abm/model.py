@@ -27,13 +27,18 @@ import mesa
 import numpy as np
 
 from .agents import AgentMirror
-from .cells import PARACRINE, PHASES, CellTable
+from .cells import PHASES, SENESCENCE_ROUTES, CellTable
 from .config import Config, load_config
 from .lattice_events import (count_by_phase, division_order, place_daughters, placement_shells,
                              remove_cells)
 from .phenotype import EVENT_DIVIDE, EVENT_NAMES, EVENT_REMOVE, make_phenotype
-from .solutes import make_solutes
+from .cell_state import cell_state_params, update_cell_state
+from .solutes import SECRETED_FIELDS, make_solutes
 from .tissue import place_vessels, tumor_sites
+
+INHERITED_COLUMNS = ("glucose", "sasp", "sasp_metabolic", "pdl1", "stemness", "dna_damage")
+"""Cell-table columns a daughter copies from its mother (the place_daughters kernel copies
+position-independent core columns; the local fields are re-gathered next step anyway)."""
 
 TIMING_PHASES = ("field", "cells", "events", "output")
 """Phases of a step whose wall time is accumulated in ``model.timings`` (s)."""
@@ -83,6 +88,8 @@ class TumorModel(mesa.Model):
         self.solutes = make_solutes(config, self.vessels, self.fields)
         self.cells.glucose[:] = config.glucose.level  # the levels without a field
         self.cells.sasp[:] = 0.0
+        self.cells.sasp_metabolic[:] = 0.0
+        self._cell_state_params = cell_state_params(config.cell_state)
         for name, solute in self.solutes.items():
             if _checkpoint is None and getattr(config, name).initial == "steady":
                 solute.update(self.cells, np.inf)
@@ -119,8 +126,9 @@ class TumorModel(mesa.Model):
         self.fields = {"oxygen": np.full(self.shape, cfg.oxygen.vessel_mmHg)}
         if cfg.glucose.field:
             self.fields["glucose"] = np.full(self.shape, cfg.glucose.vessel_level)
-        if cfg.sasp.field:
-            self.fields["sasp"] = np.zeros(self.shape)  # vessels drain it: 0 there
+        for name in SECRETED_FIELDS:
+            if getattr(cfg, name).field:
+                self.fields[name] = np.zeros(self.shape)  # vessels drain it: 0 there
 
     def _restore(self, snap: dict) -> None:
         self.step_index = int(snap["model.step_index"])
@@ -128,7 +136,7 @@ class TumorModel(mesa.Model):
         self.vessels = np.asarray(snap["tissue.vessels"], dtype=np.bool_)
         self.occupancy = np.asarray(snap["tissue.occupancy"], dtype=np.int32).copy()
         cfg = self.config
-        names = ["oxygen"] + [n for n in ("glucose", "sasp") if getattr(cfg, n).field]
+        names = ["oxygen"] + [n for n in ("glucose",) + SECRETED_FIELDS if getattr(cfg, n).field]
         self.fields = {n: np.asarray(snap[f"fields.{n}"], dtype=np.float64).copy() for n in names}
         self.cells = CellTable.from_snapshot(snap)
         self.rng.bit_generator.state = json.loads(_as_str(snap["model.rng_state"]))
@@ -165,6 +173,9 @@ class TumorModel(mesa.Model):
         t0 = time.perf_counter()
         for solute in self.solutes.values():
             solute.update(cells, dt)
+        update_cell_state(cells.hwm, cells.alive, cells.phase, cells.oxygen, cells.sasp,
+                          cells.sasp_metabolic, cells.pdl1, cells.stemness, cells.dna_damage,
+                          self._cell_state_params, 0.0, dt / 60.0)
         t1 = time.perf_counter()
 
         if self._events.shape[0] < cells.capacity:
@@ -218,8 +229,9 @@ class TumorModel(mesa.Model):
             blocked = blocked[:n_blocked]
             placed_mothers = mothers[~np.isin(mothers, blocked)]
             daughters = daughters[:n_placed]
-            cells.glucose[daughters] = cells.glucose[placed_mothers]
-            cells.sasp[daughters] = cells.sasp[placed_mothers]
+            for column in INHERITED_COLUMNS:
+                values = getattr(cells, column)
+                values[daughters] = values[placed_mothers]
             cells.route[daughters] = 0  # a reused row may hold a dead cell's route
             self.phenotype.on_division(cells, placed_mothers, daughters, step)
             self.phenotype.on_contact_inhibited(cells, blocked, step)
@@ -235,7 +247,9 @@ class TumorModel(mesa.Model):
         return (["n_tumor", "n_viable"] + [f"n_{p}" for p in PHASES]
                 + ["n_hypoxic", "hypoxic_fraction", "o2_mean_tissue", "o2_mean_viable",
                    "glucose_mean_viable", "sasp_mean_viable", "sasp_max",
-                   "n_senescent_paracrine"]
+                   "sasp_metabolic_mean_viable", "chemokine_max", "pdl1_mean_viable",
+                   "stemness_mean_viable", "dna_damage_mean_viable"]
+                + [f"n_senescent_{route}" for route in SENESCENCE_ROUTES if route != "none"]
                 + list(EVENT_NAMES.values())
                 + ["contact_inhibited", "solver_cycles", "glucose_solver_cycles"])
 
@@ -253,12 +267,18 @@ class TumorModel(mesa.Model):
             "hypoxic_fraction": float(pc[len(PHASES)]) / n_viable if n_viable else 0.0,
             "o2_mean_tissue": float(self.oxygen.mean()),
             "o2_mean_viable": float(c.oxygen[: c.hwm][viable].mean()) if n_viable else 0.0,
-            "glucose_mean_viable": float(c.glucose[: c.hwm][viable].mean()) if n_viable else 0.0,
-            "sasp_mean_viable": float(c.sasp[: c.hwm][viable].mean()) if n_viable else 0.0,
             "sasp_max": float(self.fields["sasp"].max()) if "sasp" in self.fields else 0.0,
-            "n_senescent_paracrine": int(np.count_nonzero(
-                c.alive[: c.hwm] & (c.route[: c.hwm] == PARACRINE))),
+            "chemokine_max": (float(self.fields["chemokine"].max())
+                              if "chemokine" in self.fields else 0.0),
         })
+        for column in ("glucose", "sasp", "sasp_metabolic", "pdl1", "stemness", "dna_damage"):
+            values = getattr(c, column)[: c.hwm][viable]
+            counts[f"{column}_mean_viable"] = float(values.mean()) if n_viable else 0.0
+        senescent_routes = c.route[: c.hwm][c.alive[: c.hwm] & (c.phase[: c.hwm] == PHASES["senescent"])]
+        route_counts = np.bincount(senescent_routes, minlength=len(SENESCENCE_ROUTES))
+        for route, code in SENESCENCE_ROUTES.items():
+            if route != "none":
+                counts[f"n_senescent_{route}"] = int(route_counts[code])
         counts.update(self._event_counts)
         counts["solver_cycles"] = self.solutes["oxygen"].cycles
         counts["glucose_solver_cycles"] = (self.solutes["glucose"].cycles

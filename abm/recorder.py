@@ -14,6 +14,11 @@ from .io import RunWriter
 
 
 
+FLOAT32_COLUMNS = ("oxygen", "glucose", "sasp", "sasp_metabolic", "pdl1", "stemness",
+                   "dna_damage")
+"""Float cell-table columns stored as float32 in every frame."""
+
+
 def cell_columns(model) -> dict[str, tuple]:
     """Columns of the HDF5 cell table: name → (dtype, units, enum or None)."""
     columns = {
@@ -27,6 +32,10 @@ def cell_columns(model) -> dict[str, tuple]:
         "glucose": (np.float32, "× plasma", None),
         "sasp": (np.float32, "network units", None),
         "route": (np.int8, "", SENESCENCE_ROUTES),
+        "sasp_metabolic": (np.float32, "network units", None),
+        "pdl1": (np.float32, "relative", None),
+        "stemness": (np.float32, "0–1", None),
+        "dna_damage": (np.float32, "network units", None),
         "birth_min": (np.float64, "min", None),
     }
     for name in model.phenotype.state_names:
@@ -86,11 +95,10 @@ class RunRecorder:
             "x": ((c.x[rows] + 0.5) * model.dx_um).astype(np.float32),
             "y": ((c.y[rows] + 0.5) * model.dx_um).astype(np.float32),
             "kind": c.kind[rows], "phase": c.phase[rows],
-            "oxygen": c.oxygen[rows].astype(np.float32),
-            "glucose": c.glucose[rows].astype(np.float32),
-            "sasp": c.sasp[rows].astype(np.float32), "route": c.route[rows],
-            "birth_min": c.birth_min[rows],
+            "route": c.route[rows], "birth_min": c.birth_min[rows],
         }
+        for name in FLOAT32_COLUMNS:
+            cells[name] = getattr(c, name)[rows].astype(np.float32)
         for j, name in enumerate(model.phenotype.state_names):
             cells[name] = c.state[rows, j].astype(np.float32)
         fields = {name: solute.values for name, solute in model.solutes.items()}

@@ -121,7 +121,7 @@ def test_paracrine_senescent_cells_secrete_the_configured_fraction(one_senescent
     cells.route[centre] = SENESCENCE_ROUTES["paracrine"]
     sasp.update(cells, model.dt_min)
     paracrine = sasp.source[cells.y[centre], cells.x[centre]]
-    assert paracrine == pytest.approx(model.config.sasp.paracrine_secretion_factor * primary)
+    assert paracrine == pytest.approx(model.config.sasp.route_secretion["paracrine"] * primary)
 
 
 @pytest.mark.slow

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ..errors import ConfigError
 
-CONFIG_VERSION = 4
+CONFIG_VERSION = 5
 """Version of the config schema written by :func:`abm.config.to_toml`."""
 
 MOVED_KEYS = {
@@ -19,7 +19,11 @@ MOVED_KEYS = {
     "cycle.necrotic_clearance_h": "cells.necrotic_clearance_h",
     # version 3: glucose became a field with its own section
     "intracellular.glucose": "glucose.level",
+    # version 5: SASP composition by senescence route
+    "sasp.paracrine_secretion_factor": "sasp.route_secretion.paracrine",
 }
+_VERSION_2_MOVES = ("cycle.division_radius", "cycle.retry_min", "cycle.energy_time_h",
+                    "cycle.necrotic_clearance_h")
 
 
 def migrate_stored(data: dict) -> dict:
@@ -27,7 +31,8 @@ def migrate_stored(data: dict) -> dict:
     data = {k: dict(v) if isinstance(v, dict) else v for k, v in data.items()}
     version = data.pop("config_version", 1)
     if version == 1:
-        for old, new in MOVED_KEYS.items():
+        for old in _VERSION_2_MOVES:
+            new = MOVED_KEYS[old]
             old_section, key = old.split(".")
             if key in data.get(old_section, {}):
                 new_section, new_key = new.split(".")
@@ -46,6 +51,16 @@ def migrate_stored(data: dict) -> dict:
         # Runs before version 4 had no SASP field (senescent cells secreted nothing).
         data.setdefault("sasp", {})["field"] = False
         version = 4
+    if version == 4:
+        # Runs before version 5 had one SASP field with a paracrine factor, no metabolic SASP,
+        # no chemokine (and therefore no immune cells).
+        sasp = data.setdefault("sasp", {})
+        if "paracrine_secretion_factor" in sasp:
+            sasp["route_secretion"] = {"geroconversion": 1.0, "therapy": 1.0, "metabolic": 1.0,
+                                       "paracrine": sasp.pop("paracrine_secretion_factor")}
+        data.setdefault("sasp_metabolic", {})["field"] = False
+        data.setdefault("chemokine", {})["field"] = False
+        version = 5
     if version != CONFIG_VERSION:
         raise ConfigError(f"config_version = {version!r}: this abm reads versions 1 to "
                           f"{CONFIG_VERSION}; the file was written by a newer abm")

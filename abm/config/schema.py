@@ -179,52 +179,102 @@ class GlucoseSection:
                             source="design choice")
 
 
-@dataclass(frozen=True)
-class SaspSection:
-    """SASP, a field secreted by senescent cells (network units: the network's SASP input,
-    where 1 arrests a normoxic cell with active mTORC1, G1 ≈ 56 h, network.md §2):
-    D∇²S − (k_cells + λ)S + secretion = ∂S/∂t; vessels drain it (S = 0 there). Every cell's
-    local value is its network's SASP input (secondary senescence, through p21 and p38)."""
+_CYTOKINE = "fields.md: PhysiCell's generic cytokine"
 
-    field: bool = param(True, doc="solve the SASP field; false: no SASP reaches any cell",
-                        source="fields.md: secretion by senescent cells only")
+
+@dataclass(frozen=True)
+class SecretedFieldSection:
+    """What every secreted field shares (SASP, metabolic SASP, chemokine): senescent cells
+    secrete it with a composition set by their senescence route, viable cells take it up,
+    vessels drain it (0 there), and it decays:
+    D∇²S − (k_cells + λ)S + secretion = ∂S/∂t."""
+
+    field: bool = param(True, doc="solve this field; false: no cell secretes or sees it",
+                        source="fields.md: secretion by senescent cells")
     diffusivity_um2_per_min: float = param(1000.0, unit="µm²/min", low=0.0, low_inclusive=False,
-                                           doc="SASP (cytokine) diffusion coefficient",
-                                           source="fields.md: PhysiCell's generic cytokine")
-    decay_per_min: float = param(0.016, unit="min⁻¹", low=0.0,
-                                 doc="decay (t½ ≈ 43 min)",
-                                 source="fields.md: PhysiCell's generic cytokine")
+                                           doc="diffusion coefficient", source=_CYTOKINE)
+    decay_per_min: float = param(0.016, unit="min⁻¹", low=0.0, doc="decay (t½ ≈ 43 min)",
+                                 source=_CYTOKINE)
     uptake_per_min: float = param(0.1, unit="min⁻¹", low=0.0,
                                   doc="first-order uptake by a viable cell, per cell volume",
                                   source="fields.md: 0.1–1 min⁻¹ by neighbouring cells (low end)")
-    secretion_per_min: float = param(10.0, unit="network units/min", low=0.0,
-                                     doc="secretion by a senescent cell, per cell volume (a site "
-                                         "gets secretion × cell volume / dx³)",
+    secretion_per_min: float = param(10.0, unit="field units/min", low=0.0,
+                                     doc="secretion by a senescent cell of a fully secreting "
+                                         "route, per cell volume (a site gets secretion × "
+                                         "cell volume / dx³ × the route's factor)",
                                      source="design choice (normalisation, fields.md: 'a "
-                                            "parameter'): an isolated senescent cell holds its "
-                                            "own site near SASP 1 and its neighbours below it, "
-                                            "so only a focus arrests the tissue around it")
-    paracrine_secretion_factor: float = param(0.02, low=0.0, high=1.0,
-                                              doc="secretion of a paracrine (secondary) "
-                                                  "senescent cell relative to a primary one",
-                                              source="design choice: a front of cells "
-                                                     "secreting q (site rate) holds S ≈ "
-                                                     "q/(2(λ + k)) at its edge; the network "
-                                                     "senesces above S ≈ 1.0–1.25 (culture, 144 h), "
-                                                     "so q/(2(λ + k)) must stay below ~1 or "
-                                                     "secondary senescence percolates through a "
-                                                     "growing tissue: 0.02 × 10 = 0.2 (per cell) "
-                                                     "gives 0.77 with the defaults")
+                                            "parameter'): an isolated fully secreting cell holds "
+                                            "its own site near 1 field unit and its neighbours "
+                                            "below it")
+    route_secretion: dict = param({"geroconversion": 1.0, "paracrine": 0.02, "therapy": 1.0,
+                                   "metabolic": 0.1},
+                                  doc="secretion factor of a senescent cell by senescence route "
+                                      "(names: geroconversion, paracrine, therapy, metabolic)",
+                                  source="see each field's section doc")
     initial: str = param("steady", choices=("steady", "vessel"),
                          doc="initial field: the steady state with the seeded tumour, or 0 "
                              "everywhere (the vessels' value)",
                          source="design choice")
     rtol: float = param(1e-4, low=1e-14, high=1e-2,
-                        doc="solver tolerance: max residual / max SASP",
+                        doc="solver tolerance: max residual / max value",
                         source="design choice (as glucose.rtol)")
     max_cycles: int = param(60, low=1, high=10000,
                             doc="multigrid V-cycles allowed per step before a NumericalError",
                             source="design choice")
+
+
+@dataclass(frozen=True)
+class SaspSection(SecretedFieldSection):
+    """Inflammatory SASP (IL-6/IL-8/IL-1-like; network units: the network's SASP input, where 1
+    arrests a normoxic cell with active mTORC1, G1 ≈ 56 h, network.md §2). Every cell's local
+    value is its network's SASP input (secondary senescence through p21 and p38) and raises its
+    PD-L1 and stemness ([cell_state]).
+
+    Route composition (``route_secretion``): full for geroconversion and for DNA-damage
+    (therapy-induced) senescence, whose persistent damage signalling drives IL-6/IL-8 (Rodier
+    et al. 2009 Nat Cell Biol 11:973); 0.1 for metabolic senescence, whose SASP lacks the
+    IL-1-dependent inflammatory arm (Wiley et al. 2016 Cell Metab 23:303); 0.02 for paracrine
+    senescence: a front of cells secreting q (site rate) holds S ≈ q/(2(λ + k)) at its edge,
+    the network senesces above S ≈ 1.0–1.25 (culture, 144 h), so q/(2(λ + k)) must stay below
+    ~1 or secondary senescence percolates through a growing tissue: 0.02 × 10 = 0.2 per cell
+    gives 0.77 with the defaults (tests/test_sasp.py)."""
+
+
+@dataclass(frozen=True)
+class SaspMetabolicSection(SecretedFieldSection):
+    """Non-inflammatory (metabolic) SASP (network units, normalised as the inflammatory one):
+    dominant for metabolic (mitochondrial-dysfunction) senescence, weak (0.2) for the
+    classical routes (the senescence review's two SASP programmes; Wiley et al. 2016). It
+    does not arrest neighbours; it raises their stemness ([cell_state])."""
+
+    route_secretion: dict = param({"geroconversion": 0.2, "paracrine": 0.004, "therapy": 0.2,
+                                   "metabolic": 1.0},
+                                  doc="secretion factor by senescence route",
+                                  source="design choice after Wiley et al. 2016 Cell Metab "
+                                         "23:303 (MiDAS: a distinct, IL-1-independent SASP); "
+                                         "paracrine cells secrete 0.02 × the classical share, "
+                                         "as for the inflammatory SASP")
+
+
+@dataclass(frozen=True)
+class ChemokineSection(SecretedFieldSection):
+    """A chemokine (CCL2/CXCL9/10-like, normalised units) that recruits immune cells from the
+    vessels and steers them up its gradient. Senescent cells secrete it with the inflammatory
+    SASP (CCL2 in the SASP recruits the immune cells that clear senescent cells: Kang et al.
+    2011 Nature 479:547); viable tumour cells secrete a little (``tumor_secretion_factor``) so
+    that a tumour without senescence is still found."""
+
+    route_secretion: dict = param({"geroconversion": 1.0, "paracrine": 0.02, "therapy": 1.0,
+                                   "metabolic": 0.1},
+                                  doc="secretion factor by senescence route",
+                                  source="design choice: follows the inflammatory SASP "
+                                         "(CCL2 is one of its components, Kang et al. 2011)")
+    tumor_secretion_factor: float = param(0.02, low=0.0, high=1.0,
+                                          doc="secretion of a viable non-senescent tumour cell "
+                                              "relative to a fully secreting senescent cell",
+                                          source="design choice: a packed tumour of N cells "
+                                                 "outshines one senescent cell when N ≳ 50 "
+                                                 "(tumour-derived CXCL9/10 recruit T cells)")
 
 
 @dataclass(frozen=True)
@@ -399,6 +449,59 @@ class FateSection:
 
 
 @dataclass(frozen=True)
+class CellStateSection:
+    """Per-cell state driven by the environment besides the network: PD-L1, stemness and DNA
+    damage (columns ``pdl1``, ``stemness``, ``dna_damage``), each a linear ODE integrated
+    exactly over a step with the inputs held:
+
+    - PD-L1: dP/dt = (b + aH·h + aS·S)·ln2/t½ − P·ln2/t½, h = 1/(1 + (O2/11 mmHg)³) the
+      hypoxia drive (the network's HIF steady state), S the inflammatory SASP;
+    - stemness: dσ/dt = ks·(S + S_m)·(1 − σ) − σ·ln2/t½, S_m the metabolic SASP; it lowers the
+      cell's growth-factor input by ``stemness_gf_reduction``·σ (slower cycling) and its
+      chemotherapy death hazard by ``stemness_chemo_tolerance``·σ;
+    - DNA damage: dD/dt = chemo damage rate (cycling cells) − D·ln2/t½ (repair); the network's
+      DNA input (p53 → p21)."""
+
+    pdl1_basal: float = param(0.1, low=0.0, doc="PD-L1 of a normoxic cell without SASP "
+                              "(relative units; 1 ≈ a fully induced cell)",
+                              source="design choice: constitutive PD-L1 is low in most lines")
+    pdl1_hypoxia: float = param(0.5, low=0.0, doc="PD-L1 added by full hypoxia (h = 1)",
+                                source="Barsoum et al. 2014 Cancer Res 74:665 (HIF-1α raises "
+                                       "PD-L1; strength a design choice)")
+    pdl1_sasp: float = param(0.5, low=0.0, doc="PD-L1 added per unit inflammatory SASP",
+                             source="senescence review (SASP raises PD-L1); strength a design "
+                                    "choice")
+    pdl1_half_life_h: float = param(6.0, unit="h", low=0.0, low_inclusive=False,
+                                    doc="PD-L1 turnover half-life",
+                                    source="design choice: PD-L1 protein half-life is hours "
+                                           "(CSN5-stabilised; Lim et al. 2016 Cancer Cell 30:925)")
+    stemness_rate_per_h: float = param(0.01, unit="h⁻¹", low=0.0,
+                                       doc="stemness gain per unit SASP (inflammatory + metabolic)",
+                                       source="design choice: days of SASP exposure induce "
+                                              "stemness (Ritschka et al. 2017 Genes Dev 31:172; "
+                                              "Milanovic et al. 2018 Nature 553:96)")
+    stemness_half_life_h: float = param(72.0, unit="h", low=0.0, low_inclusive=False,
+                                        doc="stemness decay half-life without SASP",
+                                        source="design choice: transient SASP exposure gives "
+                                               "reversible stemness (Ritschka et al. 2017)")
+    stemness_gf_reduction: float = param(0.5, low=0.0, high=1.0,
+                                         doc="fraction of the growth-factor input lost at "
+                                             "stemness 1 (stem-like cells cycle slower)",
+                                         source="design choice")
+    stemness_chemo_tolerance: float = param(0.8, low=0.0, high=1.0,
+                                            doc="fraction of the chemotherapy death hazard "
+                                                "removed at stemness 1",
+                                            source="design choice: senescence-associated "
+                                                   "stemness confers chemoresistance "
+                                                   "(Milanovic et al. 2018)")
+    dna_repair_half_life_h: float = param(24.0, unit="h", low=0.0, low_inclusive=False,
+                                          doc="DNA-damage repair half-life",
+                                          source="design choice: γH2AX foci after genotoxic "
+                                                 "doses resolve over ~1 day; persistent foci "
+                                                 "mark senescence (Rodier et al. 2009)")
+
+
+@dataclass(frozen=True)
 class OutputSection:
     """What is written and how often."""
 
@@ -429,6 +532,9 @@ class Config:
     oxygen: OxygenSection = field(default_factory=OxygenSection)
     glucose: GlucoseSection = field(default_factory=GlucoseSection)
     sasp: SaspSection = field(default_factory=SaspSection)
+    sasp_metabolic: SaspMetabolicSection = field(default_factory=SaspMetabolicSection)
+    chemokine: ChemokineSection = field(default_factory=ChemokineSection)
+    cell_state: CellStateSection = field(default_factory=CellStateSection)
     cells: CellsSection = field(default_factory=CellsSection)
     cycle: CycleSection = field(default_factory=CycleSection)
     intracellular: IntracellularSection = field(default_factory=IntracellularSection)
@@ -447,6 +553,9 @@ SECTIONS: dict[str, type] = {
     "oxygen": OxygenSection,
     "glucose": GlucoseSection,
     "sasp": SaspSection,
+    "sasp_metabolic": SaspMetabolicSection,
+    "chemokine": ChemokineSection,
+    "cell_state": CellStateSection,
     "cells": CellsSection,
     "cycle": CycleSection,
     "intracellular": IntracellularSection,
