@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy.special import k0
 
-from abm.cells import PHASES
+from abm.cells import PHASES, SENESCENCE_ROUTES
 from abm.config import load_config
 from abm.model import TumorModel
 
@@ -112,18 +112,6 @@ def test_senescence_under_external_sasp_is_recorded_as_paracrine():
     assert config.fate.paracrine_sasp <= 3.0
 
 
-def test_paracrine_senescent_cells_secrete_the_configured_fraction(one_senescent_cell):
-    from abm.cells import SENESCENCE_ROUTES
-
-    model, centre = one_senescent_cell()
-    sasp, cells = model.solutes["sasp"], model.cells
-    primary = sasp.source[cells.y[centre], cells.x[centre]]
-    cells.route[centre] = SENESCENCE_ROUTES["paracrine"]
-    sasp.update(cells, model.dt_min)
-    paracrine = sasp.source[cells.y[centre], cells.x[centre]]
-    assert paracrine == pytest.approx(model.config.sasp.route_secretion["paracrine"] * primary)
-
-
 @pytest.mark.slow
 def test_a_senescent_focus_stays_local(tmp_path):
     """24 primary senescent cells at the centre of a sparsely seeded, growing, normoxic 2 mm
@@ -150,3 +138,41 @@ def test_a_senescent_focus_stays_local(tmp_path):
     r = np.hypot(cells.x[paracrine] - c0, cells.y[paracrine] - c0) * model.dx_um
     assert len(paracrine) > 0 and r.max() < 150.0, (len(paracrine), r.max())
     assert cells.count > 10_000 and model.counts["n_senescent"] < 0.01 * cells.count
+
+
+@pytest.mark.parametrize("route", ["geroconversion", "therapy", "metabolic", "paracrine"])
+def test_the_route_sets_the_sasp_composition(one_senescent_cell, route):
+    """Each secreted field's source at a senescent cell is its secretion × the route's
+    factor from the config (inflammatory SASP high for the classical and DNA-damage routes,
+    metabolic SASP dominant for the metabolic route)."""
+    model, centre = one_senescent_cell()
+    cells, cfg = model.cells, model.config
+    cells.route[centre] = SENESCENCE_ROUTES[route]
+    site = cells.y[centre], cells.x[centre]
+    per_site = cfg.oxygen.cell_volume_um3 / cfg.grid.dx_um ** 3
+    for name in ("sasp", "sasp_metabolic", "chemokine"):
+        model.solutes[name].update(cells, np.inf)
+        section = getattr(cfg, name)
+        expected = section.secretion_per_min * per_site * section.route_secretion[route]
+        assert model.solutes[name].source[site] == pytest.approx(expected, rel=1e-12)
+    inflammatory = model.solutes["sasp"].source[site]
+    metabolic = model.solutes["sasp_metabolic"].source[site]
+    assert (metabolic > 5 * inflammatory) == (route == "metabolic")
+
+
+def test_viable_tumour_cells_secrete_a_little_chemokine(one_senescent_cell):
+    model, centre = one_senescent_cell(neighbours=True)
+    cells = model.cells
+    chemokine = model.solutes["chemokine"]
+    chemokine.update(cells, np.inf)
+    viable = [r for r in cells.live_rows() if r != centre][0]
+    ratio = chemokine.source[cells.y[viable], cells.x[viable]] / chemokine.source[
+        cells.y[centre], cells.x[centre]]
+    assert ratio == pytest.approx(model.config.chemokine.tumor_secretion_factor)
+    assert model.solutes["sasp"].source[cells.y[viable], cells.x[viable]] == 0.0
+
+
+def test_an_unknown_route_in_a_secretion_table_is_rejected():
+    from abm.errors import ConfigError
+    with pytest.raises(ConfigError, match=r"sasp_metabolic.route_secretion.*'mitotic'.*metabolic"):
+        TumorModel(load_config(None, overrides=TINY + ["sasp_metabolic.route_secretion={mitotic=1.0}"]))

@@ -103,6 +103,7 @@ class NetworkFate(Phenotype):
             fate.paracrine_sasp, fate.therapy_damage, fate.metabolic_ampk, fate.metabolic_hif],
             dtype=np.float64)
         self._u = np.zeros((0, len(INPUTS)))
+        self._stem_gf_reduction = config.cell_state.stemness_gf_reduction
         self._lattice = _NO_LATTICE
 
     def bind_lattice(self, occupancy, vessels, shells):
@@ -118,14 +119,17 @@ class NetworkFate(Phenotype):
         self._u = np.zeros((0, len(INPUTS)))
 
     def _inputs(self, table) -> np.ndarray:
-        """Per-row inputs [capacity, 6]: local O2, glucose, SASP and DNA damage, and the
-        configured GF and mitochondrial dysfunction."""
+        """Per-row inputs [capacity, 6]: local O2, glucose, SASP and DNA damage, the
+        configured GF lowered by the cell's stemness (stem-like cells cycle slower), and the
+        configured mitochondrial dysfunction."""
         if self._u.shape[0] != table.capacity:
             self._u = np.tile(self.inputs, (table.capacity, 1))
         self._u[:, 0] = table.oxygen
         self._u[:, 2] = table.glucose
         self._u[:, 3] = table.sasp
         self._u[:, 4] = table.dna_damage
+        np.multiply(self.inputs[1], 1.0 - self._stem_gf_reduction * table.stemness,
+                    out=self._u[:, 1])
         return self._u
 
     def initialize(self, table, rows, step):
