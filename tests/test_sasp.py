@@ -176,3 +176,59 @@ def test_an_unknown_route_in_a_secretion_table_is_rejected():
     from abm.errors import ConfigError
     with pytest.raises(ConfigError, match=r"sasp_metabolic.route_secretion.*'mitotic'.*metabolic"):
         TumorModel(load_config(None, overrides=TINY + ["sasp_metabolic.route_secretion={mitotic=1.0}"]))
+
+
+def _stripe_focus_margin(tmp_path, D, half_width=30, outside=80, height=8):
+    """A stripe of senescent cells (half-width ``half_width`` sites, spanning the tissue's
+    height) in a tissue full of cells, SASP diffusivity ``D``, no vessels: a 1D problem. Returns
+    the measured and the exact distance (µm) from the stripe's edge to where the steady SASP
+    falls to the paracrine-senescence threshold, and L (µm)."""
+    from scipy.optimize import brentq
+
+    nx = 2 * (half_width + outside)
+    np.save(tmp_path / "cells.npy", np.ones((height, nx), dtype=np.uint8))
+    model = TumorModel(load_config(None, overrides=TINY + [
+        f"grid.nx={nx}", f"grid.ny={height}", "vessels.pattern=none", "tumor.seed_pattern=mask",
+        f"tumor.mask_file={str(tmp_path / 'cells.npy')!r}", "glucose.field=false",
+        f"sasp.diffusivity_um2_per_min={D}", "sasp.secretion_per_min=1.0"]))
+    cells, cfg = model.cells, model.config
+    rows = cells.live_rows()
+    centre = nx // 2  # sites centre-1-half_width+1 .. : 2·half_width sites about x = nx/2
+    cells.phase[rows[np.abs(cells.x[rows] + 0.5 - centre) < half_width]] = PHASES["senescent"]
+    model.solutes["sasp"].update(cells, np.inf)
+
+    dx, per_site = cfg.grid.dx_um, cfg.oxygen.cell_volume_um3 / cfg.grid.dx_um ** 3
+    sink = cfg.sasp.decay_per_min + cfg.sasp.uptake_per_min * per_site
+    L = np.sqrt(D / sink)
+    s_in = cfg.sasp.secretion_per_min * per_site / sink
+    a, b = half_width * dx, outside * dx
+    # Exact 1D solution, x from the stripe's centre, no flux at 0 and at a + b:
+    # S = s_in(1 − A·cosh(x/L)) inside, B·cosh((a + b − x)/L) outside; S and S' continuous at a.
+    ca, sa, cb, sb = np.cosh(a / L), np.sinh(a / L), np.cosh(b / L), np.sinh(b / L)
+    A = sb / (sa * cb + ca * sb)
+    B = s_in * A * sa / sb
+
+    threshold = cfg.fate.paracrine_sasp
+    exact = brentq(lambda x: B * np.cosh((a + b - x) / L) - threshold, a, a + b) - a
+    profile = model.fields["sasp"][height // 2, centre:]          # sites at x = (j + 0.5)·dx
+    x_sites = (np.arange(profile.size) + 0.5) * dx
+    j = np.flatnonzero(profile < threshold)[0]                     # first site below it
+    crossing = np.interp(threshold, profile[j - 1: j + 1][::-1], x_sites[j - 1: j + 1][::-1])
+    return crossing - a, exact, L
+
+
+def test_the_affected_margin_scales_with_the_sasp_length(tmp_path):
+    """Outside a wide stripe of senescent cells the steady SASP decays as exp(−x/L),
+    L = √(D/(λ + k)), from the level its edge holds, which does not depend on D (fields.md #1
+    with a source); so the margin where it stays above the paracrine-senescence threshold
+    (fate.paracrine_sasp: the SASP input that senesces a normoxic cell) is a fixed multiple
+    of L: ×4 in D, ×2 in the margin. Both margins match the exact 1D solution."""
+    margins = {}
+    for D in (1000.0, 4000.0):
+        measured, exact, L = _stripe_focus_margin(tmp_path, D)
+        # measured: 0.3 % (D 1000) and 0.01 % (D 4000) from the exact margin; ratio 1.98
+        assert measured == pytest.approx(exact, rel=0.01)
+        margins[D] = measured, L
+    (m1, L1), (m4, L4) = margins[1000.0], margins[4000.0]
+    assert L4 / L1 == pytest.approx(2.0)
+    assert m4 / m1 == pytest.approx(2.0, rel=0.02)
