@@ -5,23 +5,32 @@ never go stale and nothing hot touches them. They are created and removed on eve
 (birth, removal), which costs ~7 µs per event (notes/mesa.md §2.1), and can be switched off
 with ``run.thin_agents = false`` for large headless runs. With them on, the usual Mesa idioms
 work, e.g. ``model.agents_by_type[TumorCell].select(lambda a: a.phase == "quiescent")``.
+
+Immune cells get the same treatment: an :class:`ImmuneCell` is a view on a row of
+``model.immune.table`` (the :class:`abm.immune.ImmuneLayer`), kept by an
+``AgentMirror(model, ImmuneCell)``.
 """
 from __future__ import annotations
 
 import mesa
 import numpy as np
 
-from .cells import PHASES
+from .cells import KINDS, PHASES
 
 _PHASE_NAMES = {code: name for name, code in PHASES.items()}
+_KIND_NAMES = {code: name for name, code in KINDS.items()}
 
 
-class TumorCell(mesa.Agent):
-    """A tumour cell: a view on row ``row`` of ``model.cells``."""
+class _RowAgent(mesa.Agent):
+    """A thin agent that stores only its table row."""
 
     def __init__(self, model, row: int):
         super().__init__(model)
         self.row = int(row)
+
+
+class TumorCell(_RowAgent):
+    """A tumour cell: a view on row ``row`` of ``model.cells``."""
 
     @property
     def cell_id(self) -> int:
@@ -55,11 +64,53 @@ class TumorCell(mesa.Agent):
         return {n: float(v) for n, v in zip(names, self.model.cells.state[self.row])}
 
 
-class AgentMirror:
-    """Keeps one :class:`TumorCell` per live row, updated on events only."""
+class ImmuneCell(_RowAgent):
+    """A CD8 T or NK cell: a view on row ``row`` of ``model.immune.table``
+    (:class:`abm.immune.ImmuneTable`)."""
 
-    def __init__(self, model):
+    @property
+    def _table(self):
+        return self.model.immune.table
+
+    @property
+    def cell_id(self) -> int:
+        """The immune cell's own monotonic id (the one in kill events)."""
+        return int(self._table.id[self.row])
+
+    @property
+    def kind(self) -> str:
+        """Kind name (``"cd8"`` or ``"nk"``, keys of ``abm.cells.KINDS``)."""
+        return _KIND_NAMES[int(self._table.kind[self.row])]
+
+    @property
+    def site(self) -> tuple[int, int]:
+        """Lattice site ``(x, y)``."""
+        return int(self._table.x[self.row]), int(self._table.y[self.row])
+
+    @property
+    def kills(self) -> int:
+        """Tumour cells this cell has killed."""
+        return int(self._table.kills[self.row])
+
+    @property
+    def engaged(self) -> bool:
+        """Whether it is attached to a target now."""
+        return bool(self._table.target[self.row] >= 0)
+
+
+class AgentMirror:
+    """Keeps one thin agent per live row of a table, updated on events only.
+
+    Args:
+        model: the model the agents belong to.
+        agent_class: the agent type, built as ``agent_class(model, row)``: :class:`TumorCell`
+            (rows of ``model.cells``, the default) or :class:`ImmuneCell` (rows of
+            ``model.immune.table``).
+    """
+
+    def __init__(self, model, agent_class: type = TumorCell):
         self.model = model
+        self.agent_class = agent_class
         self.by_row = np.empty(0, dtype=object)
 
     def add(self, rows: np.ndarray) -> None:
@@ -72,7 +123,7 @@ class AgentMirror:
             grown[: self.by_row.shape[0]] = self.by_row
             self.by_row = grown
         for r in rows.tolist():
-            self.by_row[r] = TumorCell(self.model, r)
+            self.by_row[r] = self.agent_class(self.model, r)
 
     def remove(self, rows: np.ndarray) -> None:
         """Deregister the agents of freed rows (before the rows are reused)."""

@@ -10,12 +10,20 @@ One step (``dt_min``), in the order of DESIGN.md:
    rate maps;
 2. advance each field by one backward-Euler step (multigrid);
 3. gather local O2, glucose and SASP at every cell (:mod:`abm.solutes`);
+3b. advance each cell's PD-L1, stemness and DNA damage (:mod:`abm.cell_state`; chemotherapy
+   damages cycling cells);
 4–5. the phenotype program advances every cell and emits events;
 6. apply events: remove cleared debris, place daughters (or report contact inhibition),
    sync thin agents;
-10. record counts (DataCollector) and notify observers (the HDF5 recorder).
+7. immune cells (:mod:`abm.immune`): enter from vessels, walk up the chemokine, kill;
+9. drug deaths (chemotherapy, senolytic); the killed cells die (apoptotic for the network
+   program, removed at once otherwise);
+10. record counts (DataCollector) and notify observers (the HDF5 recorder), which also store
+   this step's event rows (:attr:`TumorModel.step_events`).
 
-Steps 7–9 (immune agents, blood, therapy) arrive with later issues.
+The drugs' effects over the step (:class:`abm.therapy.TherapySchedule`) are evaluated first
+and act in 1 (senomorphic: less secretion), 3b, 7 (anti-PD-L1) and 9. Step 8 (blood) arrives
+with issue 5.
 """
 from __future__ import annotations
 
@@ -26,21 +34,33 @@ import time
 import mesa
 import numpy as np
 
-from .agents import AgentMirror
-from .cells import PHASES, SENESCENCE_ROUTES, CellTable
+from .agents import AgentMirror, ImmuneCell
+from .cells import CD8, NK, PHASES, SENESCENCE_ROUTES, CellTable
 from .config import Config, load_config
 from .lattice_events import (count_by_phase, division_order, place_daughters, placement_shells,
                              remove_cells)
 from .phenotype import EVENT_DIVIDE, EVENT_NAMES, EVENT_REMOVE, make_phenotype
-from .cell_state import cell_state_params, update_cell_state
+from .cell_state import cell_state_params, drug_deaths, update_cell_state
+from .errors import ConfigError
+from .immune import KILL_EVENT_COLUMNS, ImmuneLayer, params_from_mapping
+from .rng import STREAM_IMMUNE_INITIAL, uniform_array
 from .solutes import SECRETED_FIELDS, make_solutes
+from .therapy import DrugEffects, TherapySchedule
 from .tissue import place_vessels, tumor_sites
 
 INHERITED_COLUMNS = ("glucose", "sasp", "sasp_metabolic", "pdl1", "stemness", "dna_damage")
 """Cell-table columns a daughter copies from its mother (the place_daughters kernel copies
 position-independent core columns; the local fields are re-gathered next step anyway)."""
 
-TIMING_PHASES = ("field", "cells", "events", "output")
+KILL_COUNTERS = ("immune_kills_cd8", "immune_kills_nk", "chemo_deaths", "senolytic_deaths")
+"""Per-step counts of cells killed from outside (time-series reporters)."""
+IMMUNE_COUNTERS = ("n_cd8", "n_nk", "n_engaged", "n_exhausted")
+"""Immune-cell counts after each step (time-series reporters; 0 without immune cells)."""
+DRUG_REPORTERS = ("chemo_kill_per_h", "chemo_damage_per_h", "senolytic_kill_per_h",
+                  "sasp_secretion_scale", "pdl1_blockade")
+"""The drugs' effects during each step (:class:`abm.therapy.DrugEffects`)."""
+
+TIMING_PHASES = ("field", "cells", "events", "immune", "therapy", "output")
 """Phases of a step whose wall time is accumulated in ``model.timings`` (s)."""
 
 
@@ -97,9 +117,18 @@ class TumorModel(mesa.Model):
                 solute.gather(self.cells)
 
         self.phenotype.bind_lattice(self.occupancy, self.vessels, self._shells)
+        self.therapy = TherapySchedule.from_config(config)
+        self.effects = DrugEffects()
+        self.immune = self._make_immune(_checkpoint)
         self.agents_mirror = AgentMirror(self) if config.run.thin_agents else None
+        self.immune_mirror = (AgentMirror(self, ImmuneCell)
+                              if config.run.thin_agents and self.immune is not None else None)
         if self.agents_mirror is not None:
             self.agents_mirror.add(self.cells.live_rows())
+        if self.immune_mirror is not None:
+            self.immune_mirror.add(self.immune.table.live_rows())
+        self.step_events: dict[str, dict[str, np.ndarray]] = {}
+        self._kill_counts = dict.fromkeys(KILL_COUNTERS, 0)
         self._events = np.zeros(self.cells.capacity, dtype=np.int8)
         self._phase_counts = np.zeros(len(PHASES) + 1, dtype=np.int64)
         self._event_counts = dict.fromkeys(EVENT_NAMES.values(), 0)
@@ -141,6 +170,34 @@ class TumorModel(mesa.Model):
         self.cells = CellTable.from_snapshot(snap)
         self.rng.bit_generator.state = json.loads(_as_str(snap["model.rng_state"]))
 
+    def _make_immune(self, snap: dict | None) -> ImmuneLayer | None:
+        """The immune layer when ``immune.enabled`` (restored from ``snap`` when resuming)."""
+        im = self.config.immune
+        if not im.enabled:
+            return None
+        if not self.config.chemokine.field:
+            raise ConfigError("immune.enabled = true needs chemokine.field = true (immune cells "
+                              "enter and navigate by the chemokine)")
+        try:
+            params, recognition = params_from_mapping({"cd8": im.cd8, "nk": im.nk})
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
+        if snap is not None:
+            return ImmuneLayer.from_snapshot(snap, self.dx_um, self.vessels, params, recognition,
+                                             self.seed)
+        layer = ImmuneLayer(self.shape, self.dx_um, self.vessels, params, recognition, self.seed)
+        area_mm2 = self.shape[0] * self.shape[1] * (self.dx_um / 1000.0) ** 2
+        free = np.flatnonzero(~self.vessels.ravel())
+        draws = uniform_array(self.seed, 0, free.astype(np.int64), STREAM_IMMUNE_INITIAL)
+        order = free[np.argsort(draws, kind="stable")]  # a seeded random order of free sites
+        start = 0
+        for kind, density in ((CD8, im.initial_cd8_per_mm2), (NK, im.initial_nk_per_mm2)):
+            n = min(round(density * area_mm2), len(order) - start)
+            sites = order[start:start + n]
+            layer.place(kind, sites % self.shape[1], sites // self.shape[1], 0.0)
+            start += n
+        return layer
+
     @classmethod
     def from_checkpoint(cls, config: Config, seed: int, snapshot: dict) -> "TumorModel":
         """Rebuild a model from :meth:`snapshot` output; stepping it continues the run exactly."""
@@ -156,6 +213,8 @@ class TumorModel(mesa.Model):
             "tissue.occupancy": self.occupancy,
         })
         snap.update({f"fields.{name}": values for name, values in self.fields.items()})
+        if self.immune is not None:
+            snap.update(self.immune.snapshot())
         return snap
 
     @property
@@ -171,11 +230,17 @@ class TumorModel(mesa.Model):
         """Advance the tissue by ``dt_min`` (see the module docstring for the order)."""
         cells, dt = self.cells, self.dt_min
         t0 = time.perf_counter()
+        self.step_events = {}
+        effects = self.effects = self.therapy.step_effects(self.time_min, self.time_min + dt)
+        self._log_doses()
+        for name in SECRETED_FIELDS:
+            if name in self.solutes:
+                self.solutes[name].secretion_scale = effects.sasp_secretion_scale
         for solute in self.solutes.values():
             solute.update(cells, dt)
         update_cell_state(cells.hwm, cells.alive, cells.phase, cells.oxygen, cells.sasp,
                           cells.sasp_metabolic, cells.pdl1, cells.stemness, cells.dna_damage,
-                          self._cell_state_params, 0.0, dt / 60.0)
+                          self._cell_state_params, effects.chemo_damage_per_h, dt / 60.0)
         t1 = time.perf_counter()
 
         if self._events.shape[0] < cells.capacity:
@@ -185,22 +250,88 @@ class TumorModel(mesa.Model):
         t2 = time.perf_counter()
 
         self._apply_events(events[: cells.hwm])
+        t3 = time.perf_counter()
+        self._step_immune()
+        t4 = time.perf_counter()
+        self._drug_deaths()
         self.step_index += 1
         self.time_min = self.step_index * dt
-        t3 = time.perf_counter()
+        t5 = time.perf_counter()
 
         self._update_counts()
         self.datacollector.collect(self)
         for observer in self.observers:
             observer.on_step(self)
-        t4 = time.perf_counter()
-        for name, seconds in zip(TIMING_PHASES, (t1 - t0, t2 - t1, t3 - t2, t4 - t3)):
+        t6 = time.perf_counter()
+        for name, seconds in zip(TIMING_PHASES, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4,
+                                                 t6 - t5)):
             self.timings[name] += seconds
 
     def run_steps(self, n: int) -> None:
         """Take ``n`` steps."""
         for _ in range(int(n)):
             self.step()
+
+    def _log_doses(self) -> None:
+        """Doses given during this step, as event rows (a dose at t = 0 goes to step 0)."""
+        start = -np.inf if self.step_index == 0 else self.time_min
+        doses = self.therapy.events_between(start, self.time_min + self.dt_min)
+        if doses:
+            times, drugs, amounts = zip(*doses)
+            self.step_events["doses"] = {"time_min": np.array(times),
+                                         "drug": np.array(drugs, dtype=str),
+                                         "dose": np.array(amounts)}
+
+    def _step_immune(self) -> None:
+        """Step 7: immune cells enter, move and kill; their targets die."""
+        if self.immune is None:
+            return
+        c = self.cells
+        result = self.immune.step(self.step_index, self.dt_min, self.time_min,
+                                  self.fields["chemokine"], self.occupancy, c.alive, c.phase,
+                                  c.id, c.pdl1, self.effects.pdl1_blockade)
+        if self.immune_mirror is not None:
+            self.immune_mirror.add(result.entered_rows)
+            self.immune_mirror.remove(result.exited_rows)
+        kinds = result.kill_events["immune_kind"]
+        self._kill_counts["immune_kills_cd8"] = int(np.count_nonzero(kinds == CD8))
+        self._kill_counts["immune_kills_nk"] = int(np.count_nonzero(kinds == NK))
+        if len(kinds):
+            self.step_events["immune_kills"] = result.kill_events
+        self._kill(result.killed_rows)
+
+    def _drug_deaths(self) -> None:
+        """Step 9: chemotherapy and senolytic deaths (counter-based draws per cell)."""
+        e, c = self.effects, self.cells
+        if e.chemo_kill_per_h <= 0.0 and e.senolytic_kill_per_h <= 0.0:
+            self._kill_counts["chemo_deaths"] = self._kill_counts["senolytic_deaths"] = 0
+            return
+        out = np.empty(c.hwm, dtype=np.int64)
+        n = drug_deaths(c.hwm, c.alive, c.id, c.phase, c.stemness, e.chemo_kill_per_h,
+                        self.config.cell_state.stemness_chemo_tolerance,
+                        e.senolytic_kill_per_h, self.seed, self.step_index, self.dt_min / 60.0,
+                        out)
+        rows = out[:n]
+        senescent = c.phase[rows] == PHASES["senescent"]
+        self._kill_counts["chemo_deaths"] = int(np.count_nonzero(~senescent))
+        self._kill_counts["senolytic_deaths"] = int(np.count_nonzero(senescent))
+        if n:
+            self.step_events["drug_deaths"] = {
+                "time_min": np.full(n, self.time_min + self.dt_min), "cell_id": c.id[rows],
+                "phase": c.phase[rows],
+                "drug": np.where(senescent, "senolytic", "chemo").astype(str)}
+        self._kill(rows)
+
+    def _kill(self, rows: np.ndarray) -> None:
+        """Cells killed from outside (immune lysis, drugs): the phenotype program makes them
+        die; rows it hands back are removed now."""
+        if not len(rows):
+            return
+        remove = self.phenotype.kill(self.cells, rows, self.step_index)
+        if len(remove):
+            if self.agents_mirror is not None:
+                self.agents_mirror.remove(remove)
+            remove_cells(self.cells, self.occupancy, remove)
 
     def _apply_events(self, events: np.ndarray) -> None:
         cells, step = self.cells, self.step_index
@@ -251,7 +382,8 @@ class TumorModel(mesa.Model):
                    "stemness_mean_viable", "dna_damage_mean_viable"]
                 + [f"n_senescent_{route}" for route in SENESCENCE_ROUTES if route != "none"]
                 + list(EVENT_NAMES.values())
-                + ["contact_inhibited", "solver_cycles", "glucose_solver_cycles"])
+                + ["contact_inhibited", "solver_cycles", "glucose_solver_cycles"]
+                + list(KILL_COUNTERS) + list(IMMUNE_COUNTERS) + list(DRUG_REPORTERS))
 
     def _update_counts(self) -> None:
         c, pc = self.cells, self._phase_counts
@@ -283,6 +415,10 @@ class TumorModel(mesa.Model):
         counts["solver_cycles"] = self.solutes["oxygen"].cycles
         counts["glucose_solver_cycles"] = (self.solutes["glucose"].cycles
                                            if "glucose" in self.solutes else 0)
+        counts.update(self._kill_counts)
+        counts.update(self.immune.counts() if self.immune is not None
+                      else dict.fromkeys(IMMUNE_COUNTERS, 0))
+        counts.update({name: getattr(self.effects, name) for name in DRUG_REPORTERS})
         self.counts = counts
 
 

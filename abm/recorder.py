@@ -43,6 +43,18 @@ def cell_columns(model) -> dict[str, tuple]:
     return columns
 
 
+def immune_frame(model) -> dict[str, np.ndarray]:
+    """The live immune cells at this frame, as rows of the ``events/immune_cells`` table
+    (``time_min`` the frame time; x, y in µm; ``target_id`` -1 when free)."""
+    t = model.immune.table
+    rows = t.live_rows()
+    return {"time_min": np.full(len(rows), model.time_min), "id": t.id[rows],
+            "kind": t.kind[rows],
+            "x": ((t.x[rows] + 0.5) * model.dx_um).astype(np.float32),
+            "y": ((t.y[rows] + 0.5) * model.dx_um).astype(np.float32),
+            "kills": t.kills[rows], "target_id": np.where(t.target[rows] >= 0, t.target_id[rows], -1)}
+
+
 class RunRecorder:
     """Writes ``model`` to ``writer``: every step's counts, a frame every ``frame_every``
     steps, a checkpoint every ``checkpoint_every`` steps (both counted from step 0)."""
@@ -81,6 +93,8 @@ class RunRecorder:
     def on_step(self, model) -> None:
         """Record the state after a step (or the initial state at step 0)."""
         self.writer.append_timeseries(model.time_min, model.counts)
+        for table, columns in model.step_events.items():
+            self.writer.append_events(table, columns)
         if model.step_index % self.frame_every == 0:
             self.write_frame(model)
         if model.step_index % self.checkpoint_every == 0:
@@ -102,6 +116,8 @@ class RunRecorder:
         for j, name in enumerate(model.phenotype.state_names):
             cells[name] = c.state[rows, j].astype(np.float32)
         fields = {name: solute.values for name, solute in model.solutes.items()}
+        if model.immune is not None:
+            self.writer.append_events("immune_cells", immune_frame(model))
         self.writer.write_frame(model.time_min, fields, cells)
         self.last_frame_step = model.step_index
 

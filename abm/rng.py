@@ -22,6 +22,17 @@ STREAM_SG2M = 7  # and 8
 STREAM_INHERIT = 100  # + species index
 STREAM_CHEMO_KILL = 300
 STREAM_SENOLYTIC_KILL = 301
+STREAM_IMMUNE_INITIAL = 302
+STREAM_IMMUNE_RECRUIT = 200  # + kind index × substream (abm.immune): entry at a vessel
+STREAM_IMMUNE_ENTRY_SITE = 201  # + kind index × substream: which free neighbour of the vessel
+STREAM_IMMUNE_HEADING = 202  # initial heading of a new immune cell
+STREAM_IMMUNE_MOVES = 203  # Bernoulli for the fractional move of a step
+STREAM_IMMUNE_PERSIST = 204  # + move index × substream: keep the heading or turn
+STREAM_IMMUNE_TURN = 205  # + move index × substream: the new heading
+STREAM_IMMUNE_ATTACH = 206
+STREAM_IMMUNE_TARGET = 207
+STREAM_IMMUNE_KILL = 208
+STREAM_IMMUNE_EXIT = 209
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)

@@ -18,6 +18,7 @@ from ..errors import ConfigError
 from .migrate import CONFIG_VERSION, MOVED_KEYS, migrate_stored
 from .params import info_of
 from .schema import SECTIONS, Config
+from ..therapy import TherapyEntry, daily_times_h, parse_clock
 
 _TOP_LEVEL_KEYS = ("name", "config_version")
 
@@ -66,6 +67,10 @@ def config_from_dict(data: dict, *, name: str = "scenario", base_dir: str | os.P
     errors: list[str] = []
     for dotted, value in _parse_overrides(overrides, errors):
         section, _, key = dotted.partition(".")
+        if section == "therapy":
+            errors.append(f"override {dotted!r}: [[therapy]] entries cannot be set with --set; "
+                          "write them in the scenario file")
+            continue
         if not key or section not in SECTIONS:
             errors.append(_unknown(dotted, [f"{s}.{f.name}" for s, cls in SECTIONS.items()
                                             for f in dataclasses.fields(cls)], "override"))
@@ -82,17 +87,20 @@ def config_from_dict(data: dict, *, name: str = "scenario", base_dir: str | os.P
         errors.append(f"name = {name!r}: must be a non-empty string")
         name = "scenario"
 
+    therapy = _build_therapy(data.pop("therapy", []), errors)
     sections = {}
     for section, values in data.items():
         if section not in SECTIONS:
-            errors.append(_unknown(section, list(SECTIONS) + list(_TOP_LEVEL_KEYS), "section"))
+            errors.append(_unknown(section, list(SECTIONS) + ["therapy"] + list(_TOP_LEVEL_KEYS),
+                                   "section"))
         elif not isinstance(values, dict):
             errors.append(f"[{section}] must be a table of keys, got {values!r}")
         else:
-            sections[section] = _build_section(section, values, errors)
+            sections[section] = SECTIONS[section](**_check_keys(SECTIONS[section], section,
+                                                                values, errors))
     if errors:
         raise ConfigError(_report(errors))
-    config = Config(name=name, base_dir=str(Path(base_dir).resolve()),
+    config = Config(name=name, base_dir=str(Path(base_dir).resolve()), therapy=therapy,
                     **{s: sections.get(s, cls()) for s, cls in SECTIONS.items()})
     config = _resolve_paths(config)
     _check_consistency(config, errors)
@@ -109,20 +117,41 @@ def to_toml(config: Config) -> str:
         obj = getattr(config, section)
         for f in dataclasses.fields(obj):
             lines.append(f"{f.name} = {_toml_value(getattr(obj, f.name))}")
+    for entry in config.therapy:
+        lines.append("\n[[therapy]]")
+        lines.extend(f"{key} = {_toml_value(value)}" for key, value in _entry_items(entry))
     return "\n".join(lines) + "\n"
+
+
+def _entry_items(entry: TherapyEntry):
+    """The keys of a [[therapy]] entry worth writing: the daily keys only with daily_at, at_h
+    only when it holds doses (the loader rejects first_day/n_days without daily_at)."""
+    for f in dataclasses.fields(entry):
+        value = getattr(entry, f.name)
+        if f.name == "at_h" and not value:
+            continue
+        if f.name in ("daily_at", "first_day", "n_days") and not entry.daily_at:
+            continue
+        yield f.name, value
 
 
 def describe_params() -> str:
     """Every key with default, unit, allowed values and source, as a plain-text table."""
     out = []
-    for section, cls in SECTIONS.items():
-        out.append(f"[{section}]  {cls.__doc__.splitlines()[0]}")
+    tables = [(f"[{section}]", cls) for section, cls in SECTIONS.items()]
+    for header, cls in tables + [("[[therapy]]", TherapyEntry)]:
+        out.append(f"{header}  {cls.__doc__.splitlines()[0]}")
         for f in dataclasses.fields(cls):
             info = info_of(f)
             unit = f" {info.unit}" if info.unit else ""
             allowed = "" if f.type in ("str", "bool", "dict") and info.choices is None else f"; {info.allowed()}"
-            default = f.default_factory() if f.default is dataclasses.MISSING else f.default
-            out.append(f"  {f.name} = {_toml_value(default)}{unit}{allowed}")
+            if f.default is not dataclasses.MISSING:
+                default = _toml_value(f.default)
+            elif f.default_factory is not dataclasses.MISSING:
+                default = _toml_value(f.default_factory())
+            else:
+                default = "(required)"
+            out.append(f"  {f.name} = {default}{unit}{allowed}")
             out.append(f"      {info.doc}")
             out.append(f"      source: {info.source}")
         out.append("")
@@ -156,18 +185,24 @@ def _unknown(key: str, known: list[str], what: str) -> str:
     return f"unknown {what} {key!r}{hint}"
 
 
-def _build_section(section: str, values: dict, errors: list[str]):
-    cls = SECTIONS[section]
+def _check_keys(cls, prefix: str, values: dict, errors: list[str]) -> dict:
+    """The valid ``values`` of a section (or [[therapy]] entry) dataclass ``cls`` as keyword
+    arguments; every unknown key or bad value goes to ``errors`` as ``prefix.key = value: ...``."""
     fields = {f.name: f for f in dataclasses.fields(cls)}
     hints = typing.get_type_hints(cls)
     kwargs = {}
     for key, value in values.items():
-        dotted = f"{section}.{key}"
+        dotted = f"{prefix}.{key}"
         if dotted in MOVED_KEYS:
             errors.append(f"{dotted} has moved: write it as {MOVED_KEYS[dotted]}")
             continue
         if key not in fields:
-            errors.append(_unknown(dotted, [f"{section}.{k}" for k in fields], "key"))
+            errors.append(_unknown(dotted, [f"{prefix}.{k}" for k in fields], "key"))
+            continue
+        if hints[key] is tuple:  # a list of numbers, each checked against the key's range
+            value = _check_list(dotted, value, info_of(fields[key]), errors)
+            if value is not None:
+                kwargs[key] = value
             continue
         problem = _check_value(value, hints[key], info_of(fields[key]))
         if problem:
@@ -178,7 +213,55 @@ def _build_section(section: str, values: dict, errors: list[str]):
             elif hints[key] is dict:
                 value = {k: float(v) for k, v in value.items()}
             kwargs[key] = value
-    return cls(**kwargs)
+    return kwargs
+
+
+def _check_list(dotted: str, value: Any, info, errors: list[str]) -> tuple | None:
+    """``value`` as a tuple of floats, or None after adding its problems to ``errors``."""
+    unit = f" ({info.unit})" if info.unit else ""
+    if not isinstance(value, list):
+        errors.append(f"{dotted} = {value!r}: must be a list of numbers{unit}, e.g. [72.0, 96.0]")
+        return None
+    problems = [(j, item, _check_value(item, float, info)) for j, item in enumerate(value)]
+    for j, item, problem in problems:
+        if problem:
+            errors.append(f"{dotted}[{j}] = {item!r}: {problem}")
+    return None if any(p for _, _, p in problems) else tuple(float(v) for v in value)
+
+
+def _build_therapy(raw: Any, errors: list[str]) -> tuple:
+    """The [[therapy]] entries as :class:`TherapyEntry` objects (checks that need the run's
+    length and clock are in :func:`_check_therapy_times`)."""
+    if not isinstance(raw, list):
+        errors.append(f"therapy = {raw!r}: must be an array of tables, written [[therapy]] "
+                      "(one per drug schedule)")
+        return ()
+    entries = []
+    for i, values in enumerate(raw):
+        key = f"therapy[{i}]"
+        if not isinstance(values, dict):
+            errors.append(f"{key} = {values!r}: must be a table (a [[therapy]] entry)")
+            continue
+        n_errors = len(errors)
+        kwargs = _check_keys(TherapyEntry, key, values, errors)
+        if "drug" not in values:
+            drug = next(f for f in dataclasses.fields(TherapyEntry) if f.name == "drug")
+            errors.append(f"{key}.drug: missing; must be {info_of(drug).allowed()}")
+        if not values.get("at_h") and "daily_at" not in values:
+            errors.append(f"{key}: needs at_h (dose times, h from the start of the run) or "
+                          "daily_at (a daily clock time 'HH:MM'), or both")
+        if "daily_at" not in values:
+            errors.extend(f"{key}.{k} = {values[k]!r}: only with daily_at (a daily clock time "
+                          "'HH:MM')" for k in ("first_day", "n_days") if k in values)
+        elif "daily_at" in kwargs:  # a string (_check_keys reported anything else)
+            try:
+                parse_clock(kwargs["daily_at"])
+            except ValueError:
+                errors.append(f"{key}.daily_at = {kwargs['daily_at']!r}: must be a clock time "
+                              "'HH:MM' from 00:00 to 23:59")
+        if len(errors) == n_errors:
+            entries.append(TherapyEntry(**kwargs))
+    return tuple(entries)
 
 
 def _check_value(value: Any, expected: type, info) -> str | None:
@@ -278,9 +361,35 @@ def _check_consistency(c: Config, errors: list[str]) -> None:
     if cyc.arrest_mmHg >= c.oxygen.vessel_mmHg:
         errors.append(f"cycle.arrest_mmHg = {cyc.arrest_mmHg!r}: must be below oxygen.vessel_mmHg = "
                       f"{c.oxygen.vessel_mmHg!r}, or no cell could ever cycle")
+    if c.run.start_clock_h >= 24.0:
+        errors.append(f"run.start_clock_h = {c.run.start_clock_h!r}: must be a value in [0, 24) "
+                      "(h since midnight; write midnight as 0)")
+    _check_therapy_times(c, errors)
+
+
+def _check_therapy_times(c: Config, errors: list[str]) -> None:
+    """Every dose must fall within the run: t < run.days·24 h."""
+    end_h = c.run.days * 24.0
+    length = f"the run ends at {end_h:g} h (run.days = {c.run.days!r})"
+    for i, entry in enumerate(c.therapy):
+        for j, t in enumerate(entry.at_h):
+            if t >= end_h:
+                errors.append(f"therapy[{i}].at_h[{j}] = {t!r}: after the end of the run; "
+                              f"{length}, so doses must be at < {end_h:g} h")
+        late = [(k, t) for k, t in enumerate(daily_times_h(entry, c.run.start_clock_h))
+                if t >= end_h]
+        if late:
+            k, t = late[0]
+            fix = f"n_days can be at most {k}" if k else "lower first_day"
+            errors.append(f"therapy[{i}].daily_at = {entry.daily_at!r} (first_day = "
+                          f"{entry.first_day}, n_days = {entry.n_days}): daily dose {k + 1} of "
+                          f"{entry.n_days} at t = {t:g} h is after the end of the run; "
+                          f"{length}, so {fix}")
 
 
 def _toml_value(value: Any) -> str:
+    if isinstance(value, (tuple, list)):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
     if isinstance(value, dict):
         items = ", ".join(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items())
         return f"{{ {items} }}" if items else "{}"

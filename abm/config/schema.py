@@ -31,6 +31,12 @@ class RunSection:
     thin_agents: bool = param(True, doc="materialise a thin Mesa agent per tumour cell "
                               "(created/removed on events only); switch off for large headless runs",
                               source="design choice (notes/mesa.md §4.3: ~7 µs per birth/death)")
+    start_clock_h: float = param(0.0, unit="h", low=0.0, high=24.0,
+                                 doc="clock time at t = 0, h since midnight in [0, 24) (24 is "
+                                     "rejected: write 0); [[therapy]] daily_at doses follow "
+                                     "this clock",
+                                 source="design choice: a run starts at midnight unless the "
+                                        "scenario says otherwise")
 
 
 @dataclass(frozen=True)
@@ -502,6 +508,34 @@ class CellStateSection:
 
 
 @dataclass(frozen=True)
+class ImmuneSection:
+    """CD8 T cells and NK cells (abm/immune.py): they enter next to vessels at a rate set by
+    the local chemokine, walk up its gradient with persistence, attach to tumour cells in
+    reach, kill with a hazard lowered by the target's PD-L1 (CD8 far more than NK) and by low
+    recognition (dormant cells), stop killing after ``max_kills`` (exhaustion) and leave after
+    a lifetime. Every parameter, its unit and its source: ``abm params`` (section
+    "immune.cd8 / immune.nk")."""
+
+    enabled: bool = param(False, doc="simulate immune cells (needs chemokine.field)",
+                          source="design choice: the tumour-only scenarios of issues 2–3 stay "
+                                 "as they were")
+    cd8: dict = param({}, doc="CD8 T-cell parameter overrides, a table name = value (names: "
+                              "abm params, immune.cd8)",
+                      source="abm/immune.py default_params (PhysiCell cancer_immune; Kather "
+                             "et al. 2018)")
+    nk: dict = param({}, doc="NK-cell parameter overrides, a table name = value (names: abm "
+                             "params, immune.nk)",
+                     source="abm/immune.py default_params (PhysiCell; Vanherberghen et al. "
+                            "2013; Krizhanovsky et al. 2008)")
+    initial_cd8_per_mm2: float = param(0.0, unit="mm⁻²", low=0.0,
+                                       doc="CD8 T cells placed at random free sites at t = 0",
+                                       source="design choice: none; they arrive by recruitment")
+    initial_nk_per_mm2: float = param(0.0, unit="mm⁻²", low=0.0,
+                                      doc="NK cells placed at random free sites at t = 0",
+                                      source="design choice: none; they arrive by recruitment")
+
+
+@dataclass(frozen=True)
 class OutputSection:
     """What is written and how often."""
 
@@ -520,6 +554,92 @@ class OutputSection:
                          source="design choice")
 
 
+_ONE_COMPARTMENT = ("; one compartment: the minutes-long distribution phase is left out, the "
+                    "terminal phase kept")
+_EC50_AT_PEAK = ("design choice: the reference dose's peak is the EC50, so one reference dose "
+                 "gives half the maximal effect at its peak and the dose response is steepest "
+                 "around the reference dose")
+
+
+def _half_life(default: float, drug: str, source: str):
+    return param(default, unit="h", low=0.0, low_inclusive=False,
+                 doc=f"{drug} elimination half-life", source=source)
+
+
+def _ec50(drug: str, default: float = 1.0, source: str = _EC50_AT_PEAK):
+    return param(default, unit="reference doses", low=0.0, low_inclusive=False,
+                 doc=f"{drug} concentration of half-maximal effect", source=source)
+
+
+@dataclass(frozen=True)
+class DrugsSection:
+    """Drugs given by [[therapy]] (abm/therapy.py): one-compartment bolus kinetics and an Emax
+    effect. A dose is in reference-dose units (1 = the clinical dose of the drug each default
+    represents), so a dose d at t_d adds C = d·2^(−(t − t_d)/t½) for t ≥ t_d; the effect is
+    Emax·C/(EC50 + C), Emax being the drug's effect sizes below (kill_per_h, damage_per_h,
+    max_inhibition, max_blockade)."""
+
+    chemo_half_life_h: float = _half_life(30.0, "chemotherapy (doxorubicin)",
+                                          "doxorubicin terminal plasma t½ 20–48 h (US label "
+                                          "§12.3); mean 32.6 h in Wihlm et al. 1997 Bull Cancer "
+                                          "84:603" + _ONE_COMPARTMENT)
+    chemo_ec50: float = _ec50("chemotherapy")
+    chemo_kill_per_h: float = param(0.02, unit="h⁻¹", low=0.0,
+                                    doc="maximal death hazard of cycling (proliferating: G1 "
+                                        "and S/G2/M) cells; dormant, quiescent and senescent "
+                                        "cells are spared",
+                                    source="design choice: ∫C/(EC50 + C)dt of one reference dose "
+                                           "is t½·log2(1 + 1/EC50) = 30 h, so a cell that keeps "
+                                           "cycling dies with probability 1 − e^(−0.6) ≈ 45 % "
+                                           "per dose (less than one log kill per cycle)")
+    chemo_damage_per_h: float = param(0.1, unit="network units/h", low=0.0,
+                                      doc="maximal DNA-damage accrual rate of cycling cells "
+                                          "(cell_state.dna_repair_half_life_h repairs it)",
+                                      source="design choice: one reference dose lifts a cycling "
+                                             "cell's damage to 0.88 at 46 h, above "
+                                             "fate.therapy_damage = 0.5 from 13 to 110 h, so "
+                                             "chemotherapy can induce senescence, as doxorubicin "
+                                             "does in tumour cells (Chang et al. 1999 Cancer Res "
+                                             "59:3761)")
+    senolytic_half_life_h: float = _half_life(16.0, "senolytic (navitoclax, ABT-263, a "
+                                                    "BCL-2/BCL-xL inhibitor)",
+                                              "navitoclax t½ ≈ 15–17 h (Wilson et al. 2010 "
+                                              "Lancet Oncol 11:1149)")
+    senolytic_ec50: float = _ec50("senolytic")
+    senolytic_kill_per_h: float = param(0.04, unit="h⁻¹", low=0.0,
+                                        doc="maximal death hazard of senescent cells",
+                                        source="design choice: one reference dose kills 47 % of "
+                                               "senescent cells (1 − e^(−0.04·16)), five daily "
+                                               "doses 92 %, as daily oral ABT-263 courses deplete "
+                                               "senescent cells in mice (Chang et al. 2016 Nat "
+                                               "Med 22:78)")
+    senomorphic_half_life_h: float = _half_life(3.0, "senomorphic (ruxolitinib, a JAK1/2 "
+                                                     "inhibitor)",
+                                                "ruxolitinib t½ ≈ 3 h (Jakafi US label §12.3)"
+                                                + _ONE_COMPARTMENT)
+    senomorphic_ec50: float = _ec50("senomorphic")
+    senomorphic_max_inhibition: float = param(0.8, low=0.0, high=1.0,
+                                              doc="maximal fraction of SASP secretion "
+                                                  "suppressed (every secreted field)",
+                                              source="design choice: JAK inhibitors suppress "
+                                                     "most of the SASP of senescent cells (Xu et "
+                                                     "al. 2015 PNAS 112:E6301), not the part "
+                                                     "signalled outside JAK/STAT")
+    anti_pdl1_half_life_h: float = _half_life(648.0, "anti-PD-L1 antibody (atezolizumab)",
+                                              "atezolizumab terminal t½ 27 d (Tecentriq US "
+                                              "label §12.3)")
+    anti_pdl1_ec50: float = _ec50("anti-PD-L1", 0.01,
+                                  "design choice: 1200 mg in the 3.28 L central volume (label) "
+                                  "peaks near 370 µg/mL; PD-L1 saturates above ~0.5 µg/mL (Deng "
+                                  "et al. 2016 MAbs 8:593), 0.0014 reference doses; 0.01 allows "
+                                  "for tumour penetration (interstitial/plasma ≥ 0.3, same paper)")
+    anti_pdl1_max_blockade: float = param(0.9, low=0.0, high=1.0,
+                                          doc="maximal fraction of the PD-L1 brake on T/NK "
+                                              "cells removed",
+                                          source="design choice: atezolizumab spares PD-L2/PD-1 "
+                                                 "(Tecentriq label §12.1), so some brake stays")
+
+
 @dataclass(frozen=True)
 class Config:
     """A fully resolved scenario."""
@@ -535,11 +655,15 @@ class Config:
     sasp_metabolic: SaspMetabolicSection = field(default_factory=SaspMetabolicSection)
     chemokine: ChemokineSection = field(default_factory=ChemokineSection)
     cell_state: CellStateSection = field(default_factory=CellStateSection)
+    immune: ImmuneSection = field(default_factory=ImmuneSection)
     cells: CellsSection = field(default_factory=CellsSection)
     cycle: CycleSection = field(default_factory=CycleSection)
     intracellular: IntracellularSection = field(default_factory=IntracellularSection)
     fate: FateSection = field(default_factory=FateSection)
     output: OutputSection = field(default_factory=OutputSection)
+    drugs: DrugsSection = field(default_factory=DrugsSection)
+    therapy: tuple = ()
+    """The [[therapy]] entries (:class:`abm.therapy.TherapyEntry`) in file order; () = none."""
     base_dir: str = field(default=".", compare=False)
     """Directory that relative mask paths were resolved against (the scenario file's folder);
     not part of the resolved config, whose paths are absolute."""
@@ -556,10 +680,12 @@ SECTIONS: dict[str, type] = {
     "sasp_metabolic": SaspMetabolicSection,
     "chemokine": ChemokineSection,
     "cell_state": CellStateSection,
+    "immune": ImmuneSection,
     "cells": CellsSection,
     "cycle": CycleSection,
     "intracellular": IntracellularSection,
     "fate": FateSection,
     "output": OutputSection,
+    "drugs": DrugsSection,
 }
 """Section name → dataclass, in the order they are documented and written."""

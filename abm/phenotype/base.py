@@ -59,5 +59,11 @@ class Phenotype(ABC):
     def on_contact_inhibited(self, table, rows: np.ndarray, step: int) -> None:
         """Cells that were ready to divide but found no free site."""
 
+    def kill(self, table, rows: np.ndarray, step: int) -> np.ndarray:
+        """Cells ``rows`` were killed from outside (immune lysis, a drug). Returns the rows the
+        model must remove at once; this default (a program without an apoptotic phase)
+        removes them all."""
+        return np.asarray(rows, dtype=np.int64)
+
     def bind_lattice(self, occupancy: np.ndarray, vessels: np.ndarray, shells: tuple) -> None:
         """Give the program read access to the lattice (arrays are updated in place by the model)."""

@@ -157,6 +157,13 @@ class NetworkFate(Phenotype):
                     events, self.species_index, n, self.rules, self.seed, step, dt_h,
                     table.x, table.y, *self._lattice)
 
+    def kill(self, table, rows, step):
+        """Killed cells become apoptotic (removed after ``cells.apoptosis_duration_h``, like
+        the network's own apoptosis); nothing is removed at once."""
+        table.phase[rows] = APOPTOTIC
+        table.state[rows, self.n_species + DEAD_H] = 0.0
+        return np.zeros(0, dtype=np.int64)
+
     def on_division(self, table, mothers, daughters, step):
         _reset_sisters(mothers, daughters, table.id, table.phase, table.state, self.n_species,
                        self.rules, self.seed, step)
