@@ -20,9 +20,11 @@ import pandas as pd
 
 from .cells import NO_ROUTE, PHASES, SENESCENCE_ROUTES, CellTable
 from .config import Config
+from .cell_state import cell_state_params, drug_deaths, update_cell_state
 from .errors import ConfigError
 from .phenotype import EVENT_DIVIDE, EVENT_NAMES, EVENT_REMOVE, make_phenotype
 from .rng import STREAM_DIVISION_SITE, uniform_array
+from .therapy import TherapySchedule
 
 VIABLE_PHASES = ("proliferating", "quiescent", "dormant", "senescent")
 
@@ -45,8 +47,11 @@ def run_culture(config: Config, schedule: Sequence[tuple[float, float]], hours: 
     Columns: ``time_h``, ``o2_mmHg``, ``n_viable``, ``g0g1_fraction`` and ``sg2m_fraction``
     (of viable cells), ``<phase>_fraction`` for every phase (of all cells present),
     ``senescent_<route>`` counts for every senescence route, and the cumulative event counts
-    (``divisions``, ``dormancy_entries``, ...). ``sasp`` and ``dna_damage`` are the constant
-    SASP and DNA-damage inputs of every cell (network units).
+    (``divisions``, ``dormancy_entries``, ...), and ``drug_deaths`` (cumulative). ``sasp``
+    is the constant SASP input of every cell (network units); ``dna_damage`` a constant
+    DNA-damage input, or, when 0 (the default), each cell's damage follows the drugs of
+    ``config.therapy`` (chemotherapy damages cycling cells; :mod:`abm.cell_state`), which also
+    kill cells as in the tissue (a drug-response assay).
     """
     if config.cells.program != "network":
         raise ConfigError(f"cells.program = {config.cells.program!r}: a culture needs 'network' "
@@ -63,6 +68,10 @@ def run_culture(config: Config, schedule: Sequence[tuple[float, float]], hours: 
     record_every = max(1, round(record_every_h * 60 / dt_min))
     n_steps = round(hours * 60 / dt_min)
     rows = []
+    therapy = TherapySchedule.from_config(config)
+    state_params = cell_state_params(config.cell_state)
+    killed = np.empty(table.capacity, dtype=np.int64)
+    totals["drug_deaths"] = 0
     for step in range(n_steps + 1):
         t_h = step * dt_min / 60
         if step % record_every == 0:
@@ -72,13 +81,27 @@ def run_culture(config: Config, schedule: Sequence[tuple[float, float]], hours: 
         table.oxygen[: table.hwm] = o2_at(schedule, t_h)
         table.glucose[: table.hwm] = config.glucose.level  # well mixed: the medium's level
         table.sasp[: table.hwm] = sasp
-        table.dna_damage[: table.hwm] = dna_damage
+        effects = therapy.step_effects(step * dt_min, (step + 1) * dt_min)
+        if dna_damage > 0.0:
+            table.dna_damage[: table.hwm] = dna_damage
+        else:
+            update_cell_state(table.hwm, table.alive, table.phase, table.oxygen, table.sasp,
+                              table.sasp_metabolic, table.pdl1, table.stemness,
+                              table.dna_damage, state_params, effects.chemo_damage_per_h,
+                              dt_min / 60)
         program.advance(table, step, dt_min, events)
         hits = events[: table.hwm]
         counts = np.bincount(hits, minlength=max(EVENT_NAMES) + 1)
         for code, name in EVENT_NAMES.items():
             totals[name] += int(counts[code])
         table.release(np.flatnonzero(hits == EVENT_REMOVE))
+        if killed.shape[0] < table.capacity:
+            killed = np.empty(table.capacity, dtype=np.int64)
+        n_killed = drug_deaths(table.hwm, table.alive, table.id, table.phase, table.stemness,
+                               effects.chemo_kill_per_h, config.cell_state.stemness_chemo_tolerance,
+                               effects.senolytic_kill_per_h, seed, step, dt_min / 60, killed)
+        table.release(program.kill(table, killed[:n_killed], step))
+        totals["drug_deaths"] += n_killed
         mothers = np.flatnonzero(hits == EVENT_DIVIDE)
         if len(mothers):
             daughters = table.append_copies(mothers, birth_min=(step + 1) * dt_min)

@@ -155,7 +155,22 @@ def describe_params() -> str:
             out.append(f"      {info.doc}")
             out.append(f"      source: {info.source}")
         out.append("")
+    out.extend(_describe_immune())
     return "\n".join(out)
+
+
+def _describe_immune() -> list[str]:
+    """The keys of the immune.cd8 / immune.nk tables (defaults live in abm/immune.py)."""
+    from ..immune import PARAMETER_DOCS  # the immune module imports the config package
+
+    out = []
+    for kind, entries in PARAMETER_DOCS.items():
+        out.append(f"[immune.{kind}]  entries of the immune.{kind} table (name = value)")
+        for name, (value, unit, source) in entries.items():
+            out.append(f"  {name} = {value:g} {unit}")
+            out.append(f"      source: {source}")
+        out.append("")
+    return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -365,6 +380,26 @@ def _check_consistency(c: Config, errors: list[str]) -> None:
         errors.append(f"run.start_clock_h = {c.run.start_clock_h!r}: must be a value in [0, 24) "
                       "(h since midnight; write midnight as 0)")
     _check_therapy_times(c, errors)
+    _check_secretion_and_immune(c, errors)
+
+
+def _check_secretion_and_immune(c: Config, errors: list[str]) -> None:
+    """Route names of the secreted fields' tables and the immune parameter tables."""
+    from ..immune import params_from_mapping  # the immune module imports the config package
+    from ..solutes import SECRETED_FIELDS, route_factors
+
+    for key in SECRETED_FIELDS:
+        try:
+            route_factors(getattr(c, key), key)
+        except ConfigError as exc:
+            errors.append(str(exc))
+    if c.immune.enabled and not c.chemokine.field:
+        errors.append("immune.enabled = true needs chemokine.field = true (immune cells enter "
+                      "and navigate by the chemokine)")
+    try:
+        params_from_mapping({"cd8": c.immune.cd8, "nk": c.immune.nk})
+    except ValueError as exc:
+        errors.append(str(exc))
 
 
 def _check_therapy_times(c: Config, errors: list[str]) -> None:

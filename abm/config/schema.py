@@ -584,14 +584,16 @@ class DrugsSection:
                                           "§12.3); mean 32.6 h in Wihlm et al. 1997 Bull Cancer "
                                           "84:603" + _ONE_COMPARTMENT)
     chemo_ec50: float = _ec50("chemotherapy")
-    chemo_kill_per_h: float = param(0.02, unit="h⁻¹", low=0.0,
+    chemo_kill_per_h: float = param(0.08, unit="h⁻¹", low=0.0,
                                     doc="maximal death hazard of cycling (proliferating: G1 "
                                         "and S/G2/M) cells; dormant, quiescent and senescent "
                                         "cells are spared",
-                                    source="design choice: ∫C/(EC50 + C)dt of one reference dose "
-                                           "is t½·log2(1 + 1/EC50) = 30 h, so a cell that keeps "
-                                           "cycling dies with probability 1 − e^(−0.6) ≈ 45 % "
-                                           "per dose (less than one log kill per cycle)")
+                                    source="design choice within the log-kill model (a dose "
+                                           "kills a constant fraction of cycling cells: Skipper "
+                                           "et al. 1964 Cancer Chemother Rep 35:1): ∫C/(EC50 + "
+                                           "C)dt of one reference dose is t½·log2(1 + 1/EC50) = "
+                                           "30 h, so a cell that keeps cycling dies with "
+                                           "probability 1 − e^(−2.4) ≈ 91 % per dose (one log)")
     chemo_damage_per_h: float = param(0.1, unit="network units/h", low=0.0,
                                       doc="maximal DNA-damage accrual rate of cycling cells "
                                           "(cell_state.dna_repair_half_life_h repairs it)",
