@@ -8,9 +8,11 @@ and no Euler error (:data:`abm.config.schema.CellStateSection` states the equati
 sources of the rates).
 
 Drugs (:mod:`abm.therapy` gives their effect each step) act here too: chemotherapy damages
-the DNA of cycling (proliferating) cells and kills them with a hazard lowered by stemness;
-a senolytic kills senescent cells. Dormant, quiescent and senescent cells are spared by
-chemotherapy (it needs DNA replication and mitosis).
+the DNA of proliferating cells and kills cells in S/G2/M (the phenotype program says which
+cells are there) with a hazard lowered by stemness; a senolytic kills senescent cells.
+Dormant, quiescent and senescent cells are spared by chemotherapy (it needs DNA replication
+and mitosis), and so are proliferating cells held in G1 by p21 (the damaged cells that may
+senesce).
 """
 from __future__ import annotations
 
@@ -60,7 +62,9 @@ def update_cell_state(hwm, alive, phase, oxygen, sasp, sasp_metabolic, pdl1, ste
             continue
         ratio = max(oxygen[r], 0.0) / HIF_HALF_MMHG
         hypoxia = 1.0 / (1.0 + ratio * ratio * ratio)
-        drive = params[P_PDL1_BASAL] + params[P_PDL1_HYPOXIA] * hypoxia + params[P_PDL1_SASP] * sasp[r]
+        s = max(sasp[r], 0.0)
+        drive = (params[P_PDL1_BASAL] + params[P_PDL1_HYPOXIA] * hypoxia
+                 + params[P_PDL1_SASP] * s / (1.0 + s))
         pdl1[r] = _relax(pdl1[r], drive * k_pdl1, k_pdl1, decay_pdl1)
         gain = params[P_STEM_GAIN] * (max(sasp[r], 0.0) + max(sasp_metabolic[r], 0.0))
         rate = gain + k_stem
@@ -70,9 +74,9 @@ def update_cell_state(hwm, alive, phase, oxygen, sasp, sasp_metabolic, pdl1, ste
 
 
 @jit
-def drug_deaths(hwm, alive, ids, phase, stemness, chemo_kill_per_h, chemo_tolerance,
+def drug_deaths(hwm, alive, ids, phase, in_cycle, stemness, chemo_kill_per_h, chemo_tolerance,
                 senolytic_kill_per_h, seed, step, dt_h, out):
-    """Rows killed this step by chemotherapy (proliferating cells, hazard
+    """Rows killed this step by chemotherapy (cells with ``in_cycle[r]``, i.e. in S/G2/M, hazard
     ``chemo_kill_per_h``·(1 − ``chemo_tolerance``·stemness)) or a senolytic (senescent cells,
     hazard ``senolytic_kill_per_h``), ascending, into ``out``; returns how many. Draws are
     counter-based on (seed, step, cell id)."""
@@ -82,7 +86,7 @@ def drug_deaths(hwm, alive, ids, phase, stemness, chemo_kill_per_h, chemo_tolera
     for r in range(hwm):
         if not alive[r]:
             continue
-        if phase[r] == PROLIFERATING and chemo_kill_per_h > 0.0:
+        if in_cycle[r] and chemo_kill_per_h > 0.0:
             hazard = chemo_kill_per_h * (1.0 - chemo_tolerance * stemness[r])
             stream = STREAM_CHEMO_KILL
         elif phase[r] == SENESCENT and senolytic_kill_per_h > 0.0:

@@ -97,7 +97,8 @@ def run_culture(config: Config, schedule: Sequence[tuple[float, float]], hours: 
         table.release(np.flatnonzero(hits == EVENT_REMOVE))
         if killed.shape[0] < table.capacity:
             killed = np.empty(table.capacity, dtype=np.int64)
-        n_killed = drug_deaths(table.hwm, table.alive, table.id, table.phase, table.stemness,
+        n_killed = drug_deaths(table.hwm, table.alive, table.id, table.phase,
+                               program.in_cycle(table), table.stemness,
                                effects.chemo_kill_per_h, config.cell_state.stemness_chemo_tolerance,
                                effects.senolytic_kill_per_h, seed, step, dt_min / 60, killed)
         table.release(program.kill(table, killed[:n_killed], step))

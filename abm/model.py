@@ -307,7 +307,8 @@ class TumorModel(mesa.Model):
             self._kill_counts["chemo_deaths"] = self._kill_counts["senolytic_deaths"] = 0
             return
         out = np.empty(c.hwm, dtype=np.int64)
-        n = drug_deaths(c.hwm, c.alive, c.id, c.phase, c.stemness, e.chemo_kill_per_h,
+        n = drug_deaths(c.hwm, c.alive, c.id, c.phase, self.phenotype.in_cycle(c), c.stemness,
+                        e.chemo_kill_per_h,
                         self.config.cell_state.stemness_chemo_tolerance,
                         e.senolytic_kill_per_h, self.seed, self.step_index, self.dt_min / 60.0,
                         out)

@@ -34,7 +34,8 @@ def _reference(o2, sasp, sasp_m, damage_per_h, hours):
 
     def rhs(t, y):
         pdl1, stem, dna = y
-        return [(s.pdl1_basal + s.pdl1_hypoxia * h + s.pdl1_sasp * sasp - pdl1) * ln2 / s.pdl1_half_life_h,
+        return [(s.pdl1_basal + s.pdl1_hypoxia * h + s.pdl1_sasp * sasp / (1 + sasp) - pdl1)
+                * ln2 / s.pdl1_half_life_h,
                 s.stemness_rate_per_h * (sasp + sasp_m) * (1 - stem) - stem * ln2 / s.stemness_half_life_h,
                 damage_per_h - dna * ln2 / s.dna_repair_half_life_h]
     return solve_ivp(rhs, (0, hours), [0.0, 0.0, 0.0], method="Radau", rtol=1e-10, atol=1e-12).y[:, -1]
@@ -59,7 +60,7 @@ def test_hypoxia_and_sasp_raise_pdl1_to_their_steady_states():
     h38 = 1 / (1 + (38 / HIF_HALF_MMHG) ** 3)
     assert normoxic["pdl1"][0] == pytest.approx(s.pdl1_basal + s.pdl1_hypoxia * h38, rel=1e-5)
     assert hypoxic["pdl1"][0] == pytest.approx(s.pdl1_basal + s.pdl1_hypoxia, rel=1e-5)
-    assert inflamed["pdl1"][0] == pytest.approx(normoxic["pdl1"][0] + s.pdl1_sasp, rel=1e-5)
+    assert inflamed["pdl1"][0] == pytest.approx(normoxic["pdl1"][0] + s.pdl1_sasp / 2, rel=1e-5)
 
 
 def test_only_cycling_cells_take_chemotherapy_dna_damage():
@@ -74,7 +75,8 @@ def _kill_fraction(phase, chemo, senolytic, stemness=0.0, n=20000, dt_h=0.5, tol
     c = _cells(n, phase=phase)
     c["stemness"][:] = stemness
     out = np.empty(n, np.int64)
-    killed = drug_deaths(n, c["alive"], np.arange(n, dtype=np.int64), c["phase"], c["stemness"],
+    in_cycle = c["phase"] == PHASES["proliferating"]
+    killed = drug_deaths(n, c["alive"], np.arange(n, dtype=np.int64), c["phase"], in_cycle, c["stemness"],
                          chemo, tolerance, senolytic, 11, 3, dt_h, out)
     assert np.all(np.diff(out[:killed]) > 0)
     return killed / n

@@ -460,8 +460,9 @@ class CellStateSection:
     damage (columns ``pdl1``, ``stemness``, ``dna_damage``), each a linear ODE integrated
     exactly over a step with the inputs held:
 
-    - PD-L1: dP/dt = (b + aH·h + aS·S)·ln2/t½ − P·ln2/t½, h = 1/(1 + (O2/11 mmHg)³) the
-      hypoxia drive (the network's HIF steady state), S the inflammatory SASP;
+    - PD-L1: dP/dt = (b + aH·h + aS·S/(1 + S))·ln2/t½ − P·ln2/t½, h = 1/(1 + (O2/11 mmHg)³)
+      the hypoxia drive (the network's HIF steady state), S the inflammatory SASP (its effect
+      saturates: PD-L1 stays within 0–(b + aH + aS) however dense the senescent focus);
     - stemness: dσ/dt = ks·(S + S_m)·(1 − σ) − σ·ln2/t½, S_m the metabolic SASP; it lowers the
       cell's growth-factor input by ``stemness_gf_reduction``·σ (slower cycling) and its
       chemotherapy death hazard by ``stemness_chemo_tolerance``·σ;
@@ -474,7 +475,8 @@ class CellStateSection:
     pdl1_hypoxia: float = param(0.5, low=0.0, doc="PD-L1 added by full hypoxia (h = 1)",
                                 source="Barsoum et al. 2014 Cancer Res 74:665 (HIF-1α raises "
                                        "PD-L1; strength a design choice)")
-    pdl1_sasp: float = param(0.5, low=0.0, doc="PD-L1 added per unit inflammatory SASP",
+    pdl1_sasp: float = param(0.5, low=0.0, doc="PD-L1 added by saturating inflammatory SASP "
+                             "(half of it at SASP 1)",
                              source="senescence review (SASP raises PD-L1); strength a design "
                                     "choice")
     pdl1_half_life_h: float = param(6.0, unit="h", low=0.0, low_inclusive=False,
@@ -584,25 +586,25 @@ class DrugsSection:
                                           "§12.3); mean 32.6 h in Wihlm et al. 1997 Bull Cancer "
                                           "84:603" + _ONE_COMPARTMENT)
     chemo_ec50: float = _ec50("chemotherapy")
-    chemo_kill_per_h: float = param(0.08, unit="h⁻¹", low=0.0,
-                                    doc="maximal death hazard of cycling (proliferating: G1 "
-                                        "and S/G2/M) cells; dormant, quiescent and senescent "
-                                        "cells are spared",
-                                    source="design choice within the log-kill model (a dose "
-                                           "kills a constant fraction of cycling cells: Skipper "
-                                           "et al. 1964 Cancer Chemother Rep 35:1): ∫C/(EC50 + "
-                                           "C)dt of one reference dose is t½·log2(1 + 1/EC50) = "
-                                           "30 h, so a cell that keeps cycling dies with "
-                                           "probability 1 − e^(−2.4) ≈ 91 % per dose (one log)")
-    chemo_damage_per_h: float = param(0.1, unit="network units/h", low=0.0,
-                                      doc="maximal DNA-damage accrual rate of cycling cells "
-                                          "(cell_state.dna_repair_half_life_h repairs it)",
-                                      source="design choice: one reference dose lifts a cycling "
-                                             "cell's damage to 0.88 at 46 h, above "
-                                             "fate.therapy_damage = 0.5 from 13 to 110 h, so "
-                                             "chemotherapy can induce senescence, as doxorubicin "
-                                             "does in tumour cells (Chang et al. 1999 Cancer Res "
-                                             "59:3761)")
+    chemo_kill_per_h: float = param(0.3, unit="h⁻¹", low=0.0,
+                                    doc="maximal death hazard of cells in S/G2/M (cycle-specific "
+                                        "killing); G1, dormant, quiescent and senescent cells "
+                                        "are spared",
+                                    source="design choice: at a reference dose's peak effect "
+                                           "(0.5) a cell passing a 10-h S/G2/M dies with "
+                                           "probability 1 − e^(−1.5) ≈ 78 %, about one log of "
+                                           "the cycling compartment per dose (log-kill model: "
+                                           "Skipper et al. 1964 Cancer Chemother Rep 35:1)")
+    chemo_damage_per_h: float = param(0.4, unit="network units/h", low=0.0,
+                                      doc="maximal DNA-damage accrual rate of proliferating "
+                                          "cells (cell_state.dna_repair_half_life_h repairs it)",
+                                      source="design choice: one reference dose lifts a G1 "
+                                             "cell's damage to 3.5 at 46 h and holds it ≥ 2 (a "
+                                             "p21 arrest with active mTORC1) from 13 to 110 h, "
+                                             "longer than the 72 h of geroconversion, so "
+                                             "survivors of a dose senesce, as doxorubicin-"
+                                             "treated tumour cells do (Chang et al. 1999 Cancer "
+                                             "Res 59:3761)")
     senolytic_half_life_h: float = _half_life(16.0, "senolytic (navitoclax, ABT-263, a "
                                                     "BCL-2/BCL-xL inhibitor)",
                                               "navitoclax t½ ≈ 15–17 h (Wilson et al. 2010 "

@@ -26,6 +26,8 @@ from abc import ABC, abstractmethod
 
 import numpy as np
 
+from ..cells import PROLIFERATING
+
 EVENT_NONE, EVENT_DIVIDE, EVENT_NECROSIS, EVENT_REMOVE = 0, 1, 2, 3
 EVENT_APOPTOSIS, EVENT_DORMANCY_ENTRY, EVENT_DORMANCY_EXIT, EVENT_SENESCENCE = 4, 5, 6, 7
 EVENT_NAMES = {EVENT_DIVIDE: "divisions", EVENT_NECROSIS: "necrosis_onsets",
@@ -58,6 +60,11 @@ class Phenotype(ABC):
     @abstractmethod
     def on_contact_inhibited(self, table, rows: np.ndarray, step: int) -> None:
         """Cells that were ready to divide but found no free site."""
+
+    def in_cycle(self, table) -> np.ndarray:
+        """bool ``[hwm]``: cells past the restriction point (S/G2/M), the targets of
+        cycle-specific chemotherapy; this default: every proliferating cell."""
+        return table.phase[: table.hwm] == PROLIFERATING
 
     def kill(self, table, rows: np.ndarray, step: int) -> np.ndarray:
         """Cells ``rows`` were killed from outside (immune lysis, a drug). Returns the rows the

@@ -157,6 +157,11 @@ class NetworkFate(Phenotype):
                     events, self.species_index, n, self.rules, self.seed, step, dt_h,
                     table.x, table.y, *self._lattice)
 
+    def in_cycle(self, table):
+        """Cells in S/G2/M (committed: the remaining S/G2/M time is > 0)."""
+        hwm = table.hwm
+        return (table.phase[:hwm] == PROLIFERATING) & (table.state[:hwm, self.n_species + SG2M_H] > 0.0)
+
     def kill(self, table, rows, step):
         """Killed cells become apoptotic (removed after ``cells.apoptosis_duration_h``, like
         the network's own apoptosis); nothing is removed at once."""
