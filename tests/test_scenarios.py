@@ -52,3 +52,43 @@ def test_hypoxia_switch_writes_cultures_and_a_figure(tmp_path):
         assert set(f) == {"default", "hypoxia_sensitive"}
         assert {"38mmHg", "7.6mmHg"} <= set(f["default"])
         assert f["default/7.6mmHg/g0g1_fraction"].shape[0] > 100
+
+
+def test_senescence_sasp_arms(tmp_path):
+    """One chemotherapy dose on day 3 makes a therapy-induced senescent population by day 7;
+    a senolytic course clears most of it and its SASP; a senomorphic course lowers the SASP
+    without killing a senescent cell."""
+    out = tmp_path / "senescence_sasp.h5"
+    _run(["scenarios/senescence_sasp.py", "--out", str(out)], tmp_path)
+    assert out.with_suffix(".png").stat().st_size > 100_000
+    series = {}
+    for arm in ("chemo", "senolytic", "senomorphic"):
+        with load_run(tmp_path / f"senescence_sasp_{arm}.h5") as run:
+            series[arm] = run.timeseries.set_index(run.timeseries.index / 1440.0)
+    chemo, senolytic, senomorphic = series["chemo"], series["senolytic"], series["senomorphic"]
+    day7 = chemo.index.get_indexer([7.0], method="nearest")[0]
+    assert chemo["n_senescent_therapy"].iloc[day7] > 300
+    assert chemo["sasp_mean_viable"].iloc[day7] > 1.0  # above the paracrine threshold
+    assert senolytic["n_senescent"].iloc[-1] < 0.2 * chemo["n_senescent"].iloc[-1]
+    assert senolytic["sasp_mean_viable"].iloc[-1] < 0.2 * chemo["sasp_mean_viable"].iloc[-1]
+    assert senomorphic["senolytic_deaths"].sum() == 0
+    course = (chemo.index > 7.5) & (chemo.index < 12.0)
+    assert (senomorphic["sasp_mean_viable"][course].mean()
+            < 0.85 * chemo["sasp_mean_viable"][course].mean())
+
+
+def test_immune_pdl1_arms(tmp_path):
+    """Immune cells infiltrate the hypoxic tumour and kill; dormant cells are killed less per
+    capita than proliferating ones; anti-PD-L1 raises the kill hazard of engaged cells."""
+    out = tmp_path / "immune_pdl1.h5"
+    result = _run(["scenarios/immune_pdl1.py", "--out", str(out)], tmp_path)
+    assert "kills per CD8 per day" in result.stdout
+    assert out.with_suffix(".png").stat().st_size > 100_000
+    from abm.analysis import kill_statistics
+    stats = {arm: kill_statistics(tmp_path / f"immune_pdl1_{arm}.h5", since_min=2880.0)
+             for arm in ("untreated", "anti_pdl1")}
+    untreated, treated = stats["untreated"], stats["anti_pdl1"]
+    assert untreated["kills_cd8"] > 1000
+    rates = untreated["per_capita_per_day"]
+    assert rates["dormant"] < 0.2 * rates["proliferating"]
+    assert treated["hazard_per_engaged_min"] > 1.1 * untreated["hazard_per_engaged_min"]
