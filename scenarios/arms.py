@@ -4,6 +4,7 @@ comparisons of senescence_sasp.py and immune_pdl1.py). Each arm writes its own r
 so every arm can be re-plotted, resumed and inspected like any run."""
 from __future__ import annotations
 
+import argparse
 import dataclasses
 from pathlib import Path
 
@@ -42,6 +43,21 @@ def run_arms(configs: dict, out: Path) -> dict[str, Path]:
         paths[name] = run_scenario(config, path, progress=None)
         print(f"wrote {paths[name]}")
     return paths
+
+
+def run_from_command_line(description: str, scenario: Path, arms: dict[str, list[dict]],
+                          default_out: Path) -> tuple[dict[str, Path], Path]:
+    """The scripts' shared command line (``--days``, ``--seed``, ``--out``): run every arm;
+    returns arm → run file, and the ``--out`` path (figures go next to it as .png)."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--days", type=float, help="override run.days")
+    parser.add_argument("--seed", type=int, help="override run.seed")
+    parser.add_argument("--out", type=Path, default=default_out,
+                        help="base path: arms go to <stem>_<arm>.h5, the figure to <stem>.png")
+    args = parser.parse_args()
+    configs = arm_configs(scenario, arms, seed=args.seed, days=args.days)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    return run_arms(configs, args.out), args.out
 
 
 def series(path: Path) -> "object":

@@ -11,7 +11,6 @@ cells at the end), and prints the kill statistics read back from the run files
 """
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +20,7 @@ from abm.analysis import kill_statistics
 from abm.cells import CD8, NK
 from abm.io import load_run
 from abm.viz.style import add_scale_bar, nice_length
-from arms import arm_configs, run_arms, series
+from arms import run_from_command_line, series
 
 HERE = Path(__file__).resolve().parent
 ARMS = {"untreated": [], "anti_pdl1": [{"drug": "anti_pdl1", "at_h": [48.0]}]}
@@ -106,16 +105,10 @@ def report(stats: dict[str, dict]) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--days", type=float)
-    parser.add_argument("--seed", type=int)
-    parser.add_argument("--out", type=Path, default=Path("outputs/immune_pdl1.h5"))
-    args = parser.parse_args()
-    configs = arm_configs(HERE / "immune_pdl1.toml", ARMS, seed=args.seed, days=args.days)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    paths = run_arms(configs, args.out)
+    paths, out = run_from_command_line(__doc__.splitlines()[0], HERE / "immune_pdl1.toml", ARMS,
+                                       Path("outputs/immune_pdl1.h5"))
     stats = {arm: kill_statistics(path, since_min=48 * 60.0) for arm, path in paths.items()}
-    print(f"wrote {figure(paths, stats, args.out.with_suffix('.png'))}")
+    print(f"wrote {figure(paths, stats, out.with_suffix('.png'))}")
     print("kill statistics from day 2 (the dose) on:")
     report(stats)
 

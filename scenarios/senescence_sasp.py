@@ -15,14 +15,13 @@ numbers the figure shows.
 """
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 import numpy as np
 from matplotlib.figure import Figure
 
 from abm.viz.style import add_scale_bar, nice_length
-from arms import arm_configs, last_field, run_arms, series
+from arms import last_field, run_from_command_line, series
 
 HERE = Path(__file__).resolve().parent
 COURSE_DAYS = {"first_day": 7, "n_days": 5}
@@ -90,15 +89,9 @@ def summary(paths: dict[str, Path]) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--days", type=float)
-    parser.add_argument("--seed", type=int)
-    parser.add_argument("--out", type=Path, default=Path("outputs/senescence_sasp.h5"))
-    args = parser.parse_args()
-    configs = arm_configs(HERE / "senescence_sasp.toml", ARMS, seed=args.seed, days=args.days)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    paths = run_arms(configs, args.out)
-    print(f"wrote {figure(paths, args.out.with_suffix('.png'))}")
+    paths, out = run_from_command_line(__doc__.splitlines()[0], HERE / "senescence_sasp.toml",
+                                       ARMS, Path("outputs/senescence_sasp.h5"))
+    print(f"wrote {figure(paths, out.with_suffix('.png'))}")
     summary(paths)
 
 
