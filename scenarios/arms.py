@@ -18,8 +18,9 @@ from abm.io import load_run
 
 def arm_configs(scenario: Path, arms: dict[str, list[dict]], seed: int | None = None,
                 days: float | None = None) -> dict:
-    """arm name → resolved Config: the scenario plus the arm's extra ``[[therapy]]`` entries
-    (validated like a scenario file: bad schedules are rejected before anything runs)."""
+    """arm name → resolved Config: the scenario plus the arm's extra ``[[therapy]]`` entries,
+    or (``None``) the scenario without any therapy; validated like a scenario file, so a bad
+    schedule is rejected before anything runs."""
     import tomllib
 
     base = load_config(scenario, seed=seed)
@@ -29,7 +30,7 @@ def arm_configs(scenario: Path, arms: dict[str, list[dict]], seed: int | None = 
     configs = {}
     for name, extra in arms.items():
         arm = dict(data)
-        arm["therapy"] = list(data.get("therapy", [])) + list(extra)
+        arm["therapy"] = [] if extra is None else list(data.get("therapy", [])) + list(extra)
         arm["name"] = f"{base.name}_{name}"
         configs[name] = config_from_dict(arm, name=arm["name"], base_dir=Path(scenario).parent)
     return configs

@@ -1,7 +1,8 @@
 """Therapy-induced senescence and its paracrine spread, with and without a senolytic.
 
-Three arms of ``senescence_sasp.toml`` (one chemotherapy dose on day 3 in every arm):
+Four arms of ``senescence_sasp.toml`` (one chemotherapy dose on day 3 in all but the first):
 
+- ``untreated``: no therapy (the control of the chemotherapy);
 - ``chemo``: chemotherapy alone;
 - ``senolytic``: plus a senolytic (navitoclax-like) daily at 09:00 on days 7–11;
 - ``senomorphic``: plus a senomorphic (ruxolitinib-like) twice daily on days 7–11.
@@ -26,12 +27,13 @@ from arms import last_field, run_from_command_line, series
 HERE = Path(__file__).resolve().parent
 COURSE_DAYS = {"first_day": 7, "n_days": 5}
 ARMS = {
+    "untreated": None,
     "chemo": [],
     "senolytic": [{"drug": "senolytic", "daily_at": "09:00", **COURSE_DAYS}],
     "senomorphic": [{"drug": "senomorphic", "daily_at": "09:00", **COURSE_DAYS},
                     {"drug": "senomorphic", "daily_at": "21:00", **COURSE_DAYS}],
 }
-COLORS = {"chemo": "#000000", "senolytic": "#0072B2", "senomorphic": "#E69F00"}
+COLORS = {"untreated": "#999999", "chemo": "#000000", "senolytic": "#0072B2", "senomorphic": "#E69F00"}
 ROUTES = {"therapy": "-", "paracrine": "--", "geroconversion": ":", "metabolic": "-."}
 
 
@@ -51,14 +53,14 @@ def figure(paths: dict[str, Path], out: Path) -> Path:
         ax_state.plot(days, ts["pdl1_mean_viable"], color=color, label=f"{arm}: PD-L1")
         ax_state.plot(days, ts["stemness_mean_viable"], color=color, ls="--",
                       label=f"{arm}: stemness")
-        ax_pop.plot(days, ts["n_viable"], color=color, label=f"{arm}: viable")
-        ax_pop.plot(days, ts["n_dormant"], color=color, ls=":", label=f"{arm}: dormant")
+        ax_pop.plot(days, ts["n_dormant"] / ts["n_viable"], color=color, label=arm)
     ax_sen.set(title="(a) senescent cells by route", xlabel="time (d)", ylabel="cells")
     ax_sasp.set(title="(b) inflammatory SASP at viable cells", xlabel="time (d)",
                 ylabel="mean SASP (network units)")
     ax_state.set(title="(c) PD-L1 and stemness of viable cells", xlabel="time (d)",
                  ylabel="mean (relative, 0–1)")
-    ax_pop.set(title="(d) viable and dormant cells", xlabel="time (d)", ylabel="cells")
+    ax_pop.set(title="(d) dormant share of viable cells", xlabel="time (d)",
+               ylabel="dormant / viable")
     for ax in (ax_sen, ax_sasp, ax_state, ax_pop):
         ax.axvspan(3.0, 3.1, color="#CC79A7", alpha=0.6, lw=0)
         ax.axvspan(COURSE_DAYS["first_day"], COURSE_DAYS["first_day"] + COURSE_DAYS["n_days"],
@@ -80,9 +82,12 @@ def figure(paths: dict[str, Path], out: Path) -> Path:
 
 def summary(paths: dict[str, Path]) -> None:
     for arm, path in paths.items():
-        end = series(path).iloc[-1]
+        ts = series(path)
+        end = ts.iloc[-1]
+        day9 = ts.iloc[ts.index.get_indexer([9 * 1440.0], method="nearest")[0]]
         routes = ", ".join(f"{r} {int(end[f'n_senescent_{r}'])}" for r in ROUTES)
-        print(f"{arm:>11}: viable {int(end['n_viable'])}, dormant {int(end['n_dormant'])}, "
+        print(f"{arm:>11}: day 9 dormant share {day9['n_dormant'] / day9['n_viable']:.2f}; end: "
+              f"viable {int(end['n_viable'])}, dormant {int(end['n_dormant'])}, "
               f"senescent {int(end['n_senescent'])} ({routes}); SASP at viable cells "
               f"{end['sasp_mean_viable']:.2f}, PD-L1 {end['pdl1_mean_viable']:.2f}, "
               f"stemness {end['stemness_mean_viable']:.2f}")

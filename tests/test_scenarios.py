@@ -55,20 +55,27 @@ def test_hypoxia_switch_writes_cultures_and_a_figure(tmp_path):
 
 
 def test_senescence_sasp_arms(tmp_path):
-    """One chemotherapy dose on day 3 makes a therapy-induced senescent population by day 7;
-    a senolytic course clears most of it and its SASP; a senomorphic course lowers the SASP
-    without killing a senescent cell."""
+    """One chemotherapy dose on day 3 makes a therapy-induced senescent population by day 7
+    and, after a transient dip (the shrinking tumour reoxygenates and wakes dormant cells,
+    days 4–6), raises the dormant share of viable cells above the untreated tumour's (days
+    8–11: the damaged, SASP-arrested survivors with low mTORC1 go dormant); a senolytic course clears most senescent cells and their SASP;
+    a senomorphic course lowers the SASP without killing a senescent cell."""
     out = tmp_path / "senescence_sasp.h5"
     _run(["scenarios/senescence_sasp.py", "--out", str(out)], tmp_path)
     assert out.with_suffix(".png").stat().st_size > 100_000
     series = {}
-    for arm in ("chemo", "senolytic", "senomorphic"):
+    for arm in ("untreated", "chemo", "senolytic", "senomorphic"):
         with load_run(tmp_path / f"senescence_sasp_{arm}.h5") as run:
             series[arm] = run.timeseries.set_index(run.timeseries.index / 1440.0)
     chemo, senolytic, senomorphic = series["chemo"], series["senolytic"], series["senomorphic"]
     day7 = chemo.index.get_indexer([7.0], method="nearest")[0]
     assert chemo["n_senescent_therapy"].iloc[day7] > 300
     assert chemo["sasp_mean_viable"].iloc[day7] > 1.0  # above the paracrine threshold
+    untreated = series["untreated"]
+    window = (chemo.index > 8.0) & (chemo.index < 11.0)
+    share = [(s["n_dormant"] / s["n_viable"])[window].mean() for s in (untreated, chemo)]
+    assert share[1] > share[0] + 0.1, share  # measured 0.50 vs 0.24
+    assert untreated["n_senescent"].iloc[-1] < 0.1 * chemo["n_senescent"].iloc[-1]
     assert senolytic["n_senescent"].iloc[-1] < 0.2 * chemo["n_senescent"].iloc[-1]
     assert senolytic["sasp_mean_viable"].iloc[-1] < 0.2 * chemo["sasp_mean_viable"].iloc[-1]
     assert senomorphic["senolytic_deaths"].sum() == 0
