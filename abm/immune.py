@@ -66,12 +66,12 @@ from .rng import (STREAM_IMMUNE_ATTACH, STREAM_IMMUNE_ENTRY_SITE, STREAM_IMMUNE_
 # ---------------------------------------------------------------------------- parameters
 (P_SPEED_UM_PER_MIN, P_PERSISTENCE_MIN, P_CHEMOTAXIS, P_ATTACH_PER_MIN, P_KILL_PER_MIN,
  P_DETACH_MIN, P_MAX_KILLS, P_LIFETIME_MIN, P_PDL1_BRAKE, P_PDL1_K, P_RECRUIT_PER_MIN,
- P_RECRUIT_K) = range(12)
-N_PARAMS = 12
+ P_RECRUIT_K, P_PD1_EXHAUSTION_MIN) = range(13)
+N_PARAMS = 13
 
 PARAM_NAMES = ("speed_um_per_min", "persistence_min", "chemotaxis", "attach_per_min",
                "kill_per_min", "detach_min", "max_kills", "lifetime_min", "pdl1_brake",
-               "pdl1_k", "recruit_per_min", "recruit_k")
+               "pdl1_k", "recruit_per_min", "recruit_k", "pd1_exhaustion_min")
 """Names of the ``P_*`` columns, in index order (the config keys of each kind)."""
 
 KIND_NAMES = ("cd8", "nk")
@@ -139,6 +139,14 @@ def default_params() -> tuple[np.ndarray, np.ndarray, dict]:
                     "well-infiltrated tumours (Galon et al. 2006 Science 313:1960)"),
             (0.0003, "design choice: NK cells are scarce in solid-tumour infiltrates, about a "
                      "tenth of CD8 (Halama et al. 2011 Clin Cancer Res 17:678)")),
+        "pd1_exhaustion_min": (
+            (30.0, "design choice after Barber et al. 2006 Nature 439:682 and Wherry 2011 Nat "
+                   "Immunol 12:492 (PD-1 signalling drives CD8 exhaustion; PD-1/PD-L1 blockade "
+                   "restores it): 30 min of full PD-1 signalling (engaged with targets of "
+                   "PD-L1 ≫ pdl1_k, no blockade) exhaust a cell, ~3 engagements with hypoxic "
+                   "targets (PD-L1 ≈ 0.5), fewer than the 5 kills of max_kills"),
+            (1e9, "design choice: NK cells are not exhausted through PD-1 here (few express "
+                  "it: Hsu et al. 2018 J Clin Invest 128:4654); max_kills still caps them")),
         "recruit_k": (
             (0.1, "design choice: half-maximal entry at 0.1 chemokine units next to the vessel "
                   "(1 unit ≈ an isolated fully secreting senescent cell's own site, [chemokine])"),
@@ -181,7 +189,7 @@ _UNITS = {"speed_um_per_min": "µm/min", "persistence_min": "min", "chemotaxis":
           "attach_per_min": "min⁻¹", "kill_per_min": "min⁻¹", "detach_min": "min",
           "max_kills": "kills", "lifetime_min": "min", "pdl1_brake": "-",
           "pdl1_k": "PD-L1 units (0–1)", "recruit_per_min": "min⁻¹ per vessel site",
-          "recruit_k": "chemokine units"}
+          "recruit_k": "chemokine units", "pd1_exhaustion_min": "min"}
 
 _CHEMOTAXIS_DEFAULT = 21.0
 _CHEMOTAXIS_SOURCE = (
@@ -224,7 +232,7 @@ def check_params(params: np.ndarray, recognition: np.ndarray) -> None:
 
 
 _UPPER = {"pdl1_brake": 1.0}
-_INFINITE_OK = ("detach_min", "max_kills", "lifetime_min")  # inf: never detach / no cap / never leave
+_INFINITE_OK = ("detach_min", "max_kills", "lifetime_min", "pd1_exhaustion_min")  # inf: never
 
 
 def _check_value(key: str, value: float, upper: float, positive: bool = False) -> None:
@@ -248,13 +256,14 @@ class ImmuneTable(RowTable):
     ``target_id`` int64 that target's cell id (rows are reused, ids are not: a mismatch means
     the target is gone); ``engaged_min`` float64 time engaged with the current target (min);
     ``kills`` int32; ``age_min`` float64 time since entry (min); ``birth_min`` float64 entry
-    time (min). No ``state`` columns.
+    time (min); ``pd1_min`` float64 accumulated PD-1 signalling (min of full signal: engaged
+    time × (1 − blockade)·PD-L1/(P_PDL1_K + PD-L1) of the target). No ``state`` columns.
     """
 
     _COLUMNS = {"alive": np.bool_, "id": np.int64, "kind": np.int8, "x": np.int32,
                 "y": np.int32, "heading": np.int8, "target": np.int64, "target_id": np.int64,
                 "engaged_min": np.float64, "kills": np.int32, "age_min": np.float64,
-                "birth_min": np.float64}
+                "birth_min": np.float64, "pd1_min": np.float64}
     _PREFIX = "immune"
 
     def __init__(self, capacity: int = 16, n_state: int = 0):
@@ -276,7 +285,7 @@ class ImmuneTable(RowTable):
         self.heading[rows] = 0
         self.target[rows], self.target_id[rows] = -1, -1
         self.engaged_min[rows], self.kills[rows], self.age_min[rows] = 0.0, 0, 0.0
-        self.birth_min[rows] = birth_min
+        self.birth_min[rows], self.pd1_min[rows] = birth_min, 0.0
         return rows
 
 
@@ -450,7 +459,8 @@ def _entry_site(x, y, occupancy, vessels, u):
 @jit
 def recruit(seed, step, dt_min, time_min, vessel_sites_x, vessel_sites_y, chemokine, params,
             alive, ids, kind, xs, ys, heading, target, target_id, engaged_min, kills,
-            age_min, birth_min, free, immune_occupancy, vessels, counters, rows_out, n_max):
+            age_min, birth_min, pd1_min, free, immune_occupancy, vessels, counters, rows_out,
+            n_max):
     """Entry of new immune cells next to vessels.
 
     For each vessel site (in the given order) and each kind (CD8 then NK), one cell enters
@@ -499,6 +509,7 @@ def recruit(seed, step, dt_min, time_min, vessel_sites_x, vessel_sites_y, chemok
             kills[r] = 0
             age_min[r] = 0.0
             birth_min[r] = time_min
+            pd1_min[r] = 0.0
             immune_occupancy[y, x] = r
             rows_out[n_new] = r
             n_new += 1
@@ -525,6 +536,14 @@ def kill_rate(params, recognition, k, phase, pdl1, blockade):
     if p > 0.0:
         brake = params[k, P_PDL1_BRAKE] * (1.0 - blockade) * p / (params[k, P_PDL1_K] + p)
     return params[k, P_KILL_PER_MIN] * recognition[k, phase] * (1.0 - brake)
+
+
+@jit
+def pd1_signal(params, k, pdl1, blockade):
+    """PD-1 signalling (0–1) of kind index ``k`` engaged with a target of PD-L1 ``pdl1``:
+    (1 − blockade)·pdl1/(P_PDL1_K + pdl1), the occupancy behind the kill brake."""
+    p = max(pdl1, 0.0)
+    return (1.0 - blockade) * p / (params[k, P_PDL1_K] + p)
 
 
 @jit
@@ -561,7 +580,7 @@ def _pick_target(x, y, k, u, recognition, tumour_occupancy, tumour_alive, tumour
 
 @jit
 def engage_and_kill(seed, step, dt_min, params, recognition, blockade, hwm, alive, ids, kind,
-                    xs, ys, target, target_id, engaged_min, kills, tumour_occupancy,
+                    xs, ys, target, target_id, engaged_min, kills, pd1_min, tumour_occupancy,
                     tumour_alive, tumour_phase, tumour_id, tumour_pdl1, killed,
                     ev_immune_id, ev_kind, ev_target_row, ev_target_id, ev_phase, ev_pdl1):
     """Attachment, killing and detachment, for every live immune cell in row order.
@@ -578,8 +597,11 @@ def engage_and_kill(seed, step, dt_min, params, recognition, blockade, hwm, aliv
       to an eligible tumour cell (alive, not apoptotic/necrotic, not killed this step,
       recognition > 0) on its own site or the 8 neighbours, chosen uniformly. Several immune
       cells may engage one target (as in PhysiCell).
-    - Exhaustion: a cell with kills ≥ P_MAX_KILLS never attaches again (it still moves and
-      ages out): Kather et al. 2018's killing capacity.
+    - Exhaustion: a cell with kills ≥ P_MAX_KILLS (Kather et al. 2018's killing capacity) or
+      with accumulated PD-1 signalling ``pd1_min`` ≥ P_PD1_EXHAUSTION_MIN never attaches
+      again (it still moves and ages out). While engaged, ``pd1_min`` grows by
+      dt·:func:`pd1_signal` of the target, so PD-L1-high targets exhaust T cells early and
+      anti-PD-L1 (``blockade``) spares them.
 
     Args:
         blockade: 0–1, the anti-PD-L1 effect this step (1 removes the PD-L1 brake).
@@ -604,6 +626,7 @@ def engage_and_kill(seed, step, dt_min, params, recognition, blockade, hwm, aliv
                 target_id[r] = -1
                 continue
             engaged_min[r] += dt_min
+            pd1_min[r] += dt_min * pd1_signal(params, k, tumour_pdl1[t], blockade)
             rate = kill_rate(params, recognition, k, tumour_phase[t], tumour_pdl1[t], blockade)
             if uniform(seed, step, ids[r], STREAM_IMMUNE_KILL) < 1.0 - np.exp(-rate * dt_min):
                 ev_immune_id[n_events] = ids[r]
@@ -620,7 +643,7 @@ def engage_and_kill(seed, step, dt_min, params, recognition, blockade, hwm, aliv
             elif engaged_min[r] >= params[k, P_DETACH_MIN] * (1.0 - 1e-12):
                 target[r] = -1
                 target_id[r] = -1
-        elif kills[r] < params[k, P_MAX_KILLS]:
+        elif kills[r] < params[k, P_MAX_KILLS] and pd1_min[r] < params[k, P_PD1_EXHAUSTION_MIN]:
             p_attach = 1.0 - np.exp(-params[k, P_ATTACH_PER_MIN] * dt_min)
             if uniform(seed, step, ids[r], STREAM_IMMUNE_ATTACH) >= p_attach:
                 continue
@@ -806,15 +829,18 @@ class ImmuneLayer:
         return StepResult(killed_rows, events, entered, exited, **self.counts())
 
     def counts(self) -> dict[str, int]:
-        """Live CD8 and NK cells, engaged cells, and exhausted cells (kills ≥ P_MAX_KILLS)."""
+        """Live CD8 and NK cells, engaged cells, and exhausted cells (kills ≥ P_MAX_KILLS or
+        PD-1 signalling ≥ P_PD1_EXHAUSTION_MIN)."""
         t = self.table
         h = t.hwm
         alive, kind = t.alive[:h], t.kind[:h]
-        cap = self.params[np.clip(kind.astype(np.int64) - 1, 0, 1), P_MAX_KILLS]
+        row = np.clip(kind.astype(np.int64) - 1, 0, 1)
+        exhausted = ((t.kills[:h] >= self.params[row, P_MAX_KILLS])
+                     | (t.pd1_min[:h] >= self.params[row, P_PD1_EXHAUSTION_MIN]))
         return {"n_cd8": int(np.count_nonzero(alive & (kind == CD8))),
                 "n_nk": int(np.count_nonzero(alive & (kind == NK))),
                 "n_engaged": int(np.count_nonzero(alive & (t.target[:h] >= 0))),
-                "n_exhausted": int(np.count_nonzero(alive & (t.kills[:h] >= cap)))}
+                "n_exhausted": int(np.count_nonzero(alive & exhausted))}
 
     def _recruit(self, step_index, dt_min, t_end, chem) -> np.ndarray:
         n_max = 2 * len(self.vessel_x)  # at most one cell per kind and vessel site
@@ -825,7 +851,8 @@ class ImmuneLayer:
         rows = np.empty(n_max, dtype=np.int64)
         n = recruit(self.seed, step_index, dt_min, t_end, self.vessel_x, self.vessel_y, chem,
                     self.params, t.alive, t.id, t.kind, t.x, t.y, t.heading, t.target,
-                    t.target_id, t.engaged_min, t.kills, t.age_min, t.birth_min, t.free,
+                    t.target_id, t.engaged_min, t.kills, t.age_min, t.birth_min, t.pd1_min,
+                    t.free,
                     self.occupancy, self.vessels, t.counters, rows, n_max)
         return rows[:n]
 
@@ -838,7 +865,8 @@ class ImmuneLayer:
               np.empty(n_max, np.int64), np.empty(n_max, np.int8), np.empty(n_max, np.float64))
         n = engage_and_kill(self.seed, step_index, dt_min, self.params, self.recognition,
                             float(blockade), t.hwm, t.alive, t.id, t.kind, t.x, t.y, t.target,
-                            t.target_id, t.engaged_min, t.kills, tumour_occupancy, tumour_alive,
+                            t.target_id, t.engaged_min, t.kills, t.pd1_min, tumour_occupancy,
+                            tumour_alive,
                             tumour_phase, tumour_id, tumour_pdl1, killed, *ev)
         immune_id, kind, _, target_id, phase, pdl1 = (a[:n].copy() for a in ev)
         events = {"time_min": np.full(n, t_end), "immune_id": immune_id, "immune_kind": kind,

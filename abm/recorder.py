@@ -45,14 +45,16 @@ def cell_columns(model) -> dict[str, tuple]:
 
 def immune_frame(model) -> dict[str, np.ndarray]:
     """The live immune cells at this frame, as rows of the ``events/immune_cells`` table
-    (``time_min`` the frame time; x, y in µm; ``target_id`` -1 when free)."""
+    (``time_min`` the frame time; x, y in µm; ``pd1_min`` accumulated PD-1 signalling, min;
+    ``target_id`` -1 when free)."""
     t = model.immune.table
     rows = t.live_rows()
     return {"time_min": np.full(len(rows), model.time_min), "id": t.id[rows],
             "kind": t.kind[rows],
             "x": ((t.x[rows] + 0.5) * model.dx_um).astype(np.float32),
             "y": ((t.y[rows] + 0.5) * model.dx_um).astype(np.float32),
-            "kills": t.kills[rows], "target_id": np.where(t.target[rows] >= 0, t.target_id[rows], -1)}
+            "kills": t.kills[rows], "pd1_min": t.pd1_min[rows],
+            "target_id": np.where(t.target[rows] >= 0, t.target_id[rows], -1)}
 
 
 class RunRecorder:

@@ -227,6 +227,29 @@ def test_pdl1_lowers_killing_blockade_restores_it_and_dormancy_hides():
     assert fractions["dormant"] < fractions["plain"] - 6 * se
 
 
+@pytest.mark.parametrize("pdl1, blockade, exhausted", [(1.0, 0.0, True), (1.0, 0.9, False),
+                                                      (0.1, 0.0, False)])
+def test_pd1_signalling_accumulates_and_exhausts(pdl1, blockade, exhausted):
+    """An engaged T cell that cannot kill (kill 0) accumulates PD-1 signalling
+    engaged-minutes × (1 − blockade)·p/(K + p); after its 60-min engagement it attaches again
+    only while that is below pd1_exhaustion_min (30 min by default)."""
+    params, rec = _params(speed_um_per_min=0.0, attach_per_min=1e9, kill_per_min=0.0,
+                          detach_min=60.0, lifetime_min=np.inf)
+    shape = (9, 9)
+    layer = ImmuneLayer(shape, 16.8, np.zeros(shape, dtype=bool), params, rec, seed=3)
+    layer.place(CD8, [4], [4])
+    tumour = Tumour(shape, [4], [4], pdl1=pdl1)
+    for k in range(11):  # attach in step 0, engaged through steps 1..10 (60 min), detach
+        tumour.step(layer, k, 6.0, blockade=blockade)
+    i = PARAM_NAMES.index
+    signal = (1 - blockade) * pdl1 / (params[0, i("pdl1_k")] + pdl1)
+    assert layer.table.pd1_min[0] == pytest.approx(60.0 * signal, rel=1e-12)
+    assert (60.0 * signal >= params[0, i("pd1_exhaustion_min")]) == exhausted
+    result = tumour.step(layer, 11, 6.0, blockade=blockade)
+    assert result.n_engaged == (0 if exhausted else 1)
+    assert result.n_exhausted == (1 if exhausted else 0)
+
+
 def test_no_cell_kills_more_than_its_capacity():
     shape = (40, 40)
     ys, xs = np.divmod(np.arange(shape[0] * shape[1]), shape[1])

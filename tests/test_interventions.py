@@ -142,19 +142,21 @@ TARGET_RICH = HYPOXIC_TISSUE.replace("days = 2.0", "days = 0.5").replace(
     "radius_um = 500.0", "radius_um = 520.0")
 
 
-def _kill_hazard(tmp_path, pdl1, blockade_dose=0.0, seed=0):
-    """Kill hazard while engaged (min⁻¹) from the run file of a tissue packed with tumour
-    cells of fixed PD-L1 ``pdl1`` and 60 CD8 T cells that never leave, never tire and do not
-    recruit more (so every engagement is a fresh target)."""
+def _kill_hazard(tmp_path, pdl1, blockade_dose=0.0, seed=0, exhaustion_min=1e9):
+    """Kill statistics from the run file of a tissue packed with tumour cells of fixed PD-L1
+    ``pdl1`` and ~22 CD8 T cells that never leave and do not recruit more; they never tire
+    unless ``exhaustion_min`` (their PD-1 exhaustion threshold) is finite."""
     therapy = [{"drug": "anti_pdl1", "at_h": [0.0], "dose": blockade_dose}] if blockade_dose else []
     cfg = _config(TARGET_RICH, therapy, chemokine={"field": True},
                   immune={"enabled": True, "initial_cd8_per_mm2": 50.0,
-                          "cd8": {"recruit_per_min": 0.0, "max_kills": 1e9, "lifetime_min": 1e9},
+                          "cd8": {"recruit_per_min": 0.0, "max_kills": 1e9, "lifetime_min": 1e9,
+                                  "pd1_exhaustion_min": exhaustion_min},
                           "nk": {"recruit_per_min": 0.0}},
                   cell_state={"pdl1_basal": pdl1, "pdl1_hypoxia": 0.0, "pdl1_sasp": 0.0,
                               "pdl1_half_life_h": 0.001},
                   run={"seed": seed})
-    path = run_scenario(cfg, tmp_path / f"kill_{pdl1}_{blockade_dose}_{seed}.h5", progress=False)
+    path = run_scenario(cfg, tmp_path / f"kill_{pdl1}_{blockade_dose}_{seed}_{exhaustion_min}.h5",
+                        progress=False)
     return kill_statistics(path, since_min=60.0), cfg
 
 
@@ -184,3 +186,21 @@ def test_kill_statistics_follow_the_pdl1_dose_response(tmp_path):
         assert stats["kills_cd8"] > 300
     assert results[(1.0, 0.0)]["kills_per_cd8_day"] < 0.75 * results[(0.0, 0.0)]["kills_per_cd8_day"]
     assert results[(1.0, 1.0)]["kills_per_cd8_day"] > 1.2 * results[(1.0, 0.0)]["kills_per_cd8_day"]
+
+
+def test_pd1_signalling_exhausts_t_cells_and_anti_pdl1_spares_them(tmp_path):
+    """With the default PD-1 exhaustion threshold (30 min of full signalling), T cells facing
+    PD-L1-high targets stop after a few engagements: far fewer kills per T cell than against
+    PD-L1-free targets; anti-PD-L1 (blockade ≈ 0.9) brings most of them back."""
+    default = load_config(None).immune
+    from abm.immune import P_PD1_EXHAUSTION_MIN, params_from_mapping
+    threshold = params_from_mapping({})[0][0, P_PD1_EXHAUSTION_MIN]
+    kills = {}
+    for pdl1, dose in ((0.0, 0.0), (1.0, 0.0), (1.0, 1.0)):
+        stats, _ = _kill_hazard(tmp_path, pdl1, dose, exhaustion_min=threshold)
+        kills[(pdl1, dose)] = stats["kills_cd8"]
+    assert default.cd8 == {}  # the threshold above is the shipped default
+    # PD-L1 1.0: signal 1/(0.5 + 1) = 0.67 per engaged minute → exhausted after ~45 min
+    # engaged, i.e. ~2 engagements; PD-L1 0: never
+    assert kills[(1.0, 0.0)] < 0.3 * kills[(0.0, 0.0)]
+    assert kills[(1.0, 1.0)] > 3 * kills[(1.0, 0.0)]
