@@ -91,7 +91,7 @@ def _map(ax, fig, path: Path) -> None:
     ax.set(title="(e) PD-L1 and immune cells at the end (untreated)", xlabel="x (mm)",
            ylabel="y (mm)", facecolor="#EDEDED")
     ax.legend(fontsize=6, loc="upper right")
-    add_scale_bar(ax, nice_length(extent[1]))
+    add_scale_bar(ax, nice_length(extent[1]), color="black")
     fig.colorbar(shown, ax=ax, label="PD-L1 (relative)", shrink=0.8)
 
 
