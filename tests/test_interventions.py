@@ -93,7 +93,7 @@ def _senescent_tissue(therapy=()):
     rows = c.live_rows()[::3]
     c.phase[rows] = PHASES["senescent"]
     c.route[rows] = 3  # therapy-induced
-    for name in ("sasp", "sasp_metabolic", "chemokine"):
+    for name in ("sasp", "sasp_metabolic"):
         model.solutes[name].update(c, np.inf)
     return model
 

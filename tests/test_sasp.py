@@ -62,7 +62,7 @@ def test_default_secretion_puts_an_isolated_cell_near_sasp_1(one_senescent_cell)
 
 
 def test_only_senescent_cells_secrete_and_the_field_is_each_cells_sasp_input(one_senescent_cell):
-    model, centre = one_senescent_cell(neighbours=True)
+    model, centre = one_senescent_cell("chemokine.field=true", neighbours=True)
     cells, sasp = model.cells, model.solutes["sasp"]
     rows = cells.live_rows()
     source = sasp.source[cells.y[rows], cells.x[rows]]
@@ -145,7 +145,7 @@ def test_the_route_sets_the_sasp_composition(one_senescent_cell, route):
     """Each secreted field's source at a senescent cell is its secretion × the route's
     factor from the config (inflammatory SASP high for the classical and DNA-damage routes,
     metabolic SASP dominant for the metabolic route)."""
-    model, centre = one_senescent_cell()
+    model, centre = one_senescent_cell("chemokine.field=true")
     cells, cfg = model.cells, model.config
     cells.route[centre] = SENESCENCE_ROUTES[route]
     site = cells.y[centre], cells.x[centre]
@@ -161,7 +161,7 @@ def test_the_route_sets_the_sasp_composition(one_senescent_cell, route):
 
 
 def test_viable_tumour_cells_secrete_a_little_chemokine(one_senescent_cell):
-    model, centre = one_senescent_cell(neighbours=True)
+    model, centre = one_senescent_cell("chemokine.field=true", neighbours=True)
     cells = model.cells
     chemokine = model.solutes["chemokine"]
     chemokine.update(cells, np.inf)

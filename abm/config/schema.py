@@ -270,6 +270,10 @@ class ChemokineSection(SecretedFieldSection):
     2011 Nature 479:547); viable tumour cells secrete a little (``tumor_secretion_factor``) so
     that a tumour without senescence is still found."""
 
+    field: bool = param(False, doc="solve the chemokine field (immune cells need it; off by "
+                                   "default because nothing else reads it)",
+                        source="design choice: saves a multigrid solve per step in runs "
+                               "without immune cells")
     route_secretion: dict = param({"geroconversion": 1.0, "paracrine": 0.02, "therapy": 1.0,
                                    "metabolic": 0.1},
                                   doc="secretion factor by senescence route",
