@@ -13,6 +13,7 @@ import numpy as np
 from abm import load_config, run_scenario
 from abm.config import to_toml
 from abm.config.loader import config_from_dict
+from abm.errors import ConfigError
 from abm.io import load_run
 
 
@@ -56,7 +57,10 @@ def run_from_command_line(description: str, scenario: Path, arms: dict[str, list
     parser.add_argument("--out", type=Path, default=default_out,
                         help="base path: arms go to <stem>_<arm>.h5, the figure to <stem>.png")
     args = parser.parse_args()
-    configs = arm_configs(scenario, arms, seed=args.seed, days=args.days)
+    try:
+        configs = arm_configs(scenario, arms, seed=args.seed, days=args.days)
+    except ConfigError as exc:  # a bad --days for the schedule: say so, no traceback
+        parser.error(str(exc))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     return run_arms(configs, args.out), args.out
 
