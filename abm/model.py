@@ -106,9 +106,8 @@ class TumorModel(mesa.Model):
         else:
             self._restore(_checkpoint)
         self.solutes = make_solutes(config, self.vessels, self.fields)
-        self.cells.glucose[:] = config.glucose.level  # the levels without a field
-        self.cells.sasp[:] = 0.0
-        self.cells.sasp_metabolic[:] = 0.0
+        if _checkpoint is None or "cells.glucose" not in _checkpoint:
+            self.cells.glucose[:] = config.glucose.level  # the level without a field
         self._cell_state_params = cell_state_params(config.cell_state)
         for name, solute in self.solutes.items():
             if _checkpoint is None and getattr(config, name).initial == "steady":

@@ -74,9 +74,26 @@ def test_thread_count_does_not_change_the_run(tmp_path):
     assert_same_run(*runs)
 
 
-def test_resume_after_an_interruption_equals_an_uninterrupted_run(tiny_config, tmp_path, monkeypatch):
-    config = tiny_config("run.days=1.0")
+WITH_IMMUNE_AND_DRUGS = ("chemokine.field=true", "immune.enabled=true",
+                         "immune.initial_cd8_per_mm2=100.0", "immune.initial_nk_per_mm2=50.0")
+
+
+@pytest.mark.parametrize("extra", [(), WITH_IMMUNE_AND_DRUGS], ids=["tumour", "immune+drugs"])
+def test_resume_after_an_interruption_equals_an_uninterrupted_run(tiny_config, tmp_path,
+                                                                  monkeypatch, extra):
+    import dataclasses
+
+    from abm.therapy import TherapyEntry
+
+    config = tiny_config("run.days=1.0", *extra)
+    if extra:  # doses before and after the checkpoint the resume starts from (step 120 = 12 h)
+        config = dataclasses.replace(config, therapy=(
+            TherapyEntry(drug="chemo", at_h=(2.0,)), TherapyEntry(drug="anti_pdl1", at_h=(0.0,)),
+            TherapyEntry(drug="senomorphic", at_h=(13.0,))))
     full = run_scenario(config, tmp_path / "full.h5", progress=False)
+    if extra:
+        with load_run(full) as run:
+            assert {"immune_kills", "drug_deaths", "doses", "immune_cells"} <= set(run.event_tables)
 
     class Interrupt(Exception):
         pass
