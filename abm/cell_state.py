@@ -1,7 +1,7 @@
-"""Per-cell state driven by the environment and drugs besides the network: PD-L1, stemness and
-DNA damage, and the deaths that drugs cause.
+"""Per-cell state driven by the environment and drugs besides the network: PD-L1, stemness,
+DNA damage and EMT, and the deaths that drugs cause.
 
-The three columns (``CellTable.pdl1``, ``stemness``, ``dna_damage``) follow linear ODEs with
+The four columns (``CellTable.pdl1``, ``stemness``, ``dna_damage``, ``emt``) follow linear ODEs with
 their inputs held over a step, so each step applies the exact solution
 ``X ← X∞ + (X − X∞)·exp(−b·dt)`` of ``dX/dt = a − b·X`` (``X∞ = a/b``): no step-size limit
 and no Euler error (:data:`abm.config.schema.CellStateSection` states the equations and the
@@ -28,7 +28,7 @@ state (dormancy network KH = 11 mmHg, nH = 3), so PD-L1 follows HIF-1α also for
 without a network."""
 
 (P_PDL1_BASAL, P_PDL1_HYPOXIA, P_PDL1_SASP, P_PDL1_RATE, P_STEM_GAIN, P_STEM_RATE,
- P_REPAIR_RATE) = range(7)
+ P_REPAIR_RATE, P_EMT_GAIN, P_EMT_RATE) = range(9)
 
 
 def cell_state_params(section) -> np.ndarray:
@@ -36,7 +36,8 @@ def cell_state_params(section) -> np.ndarray:
     ln2 = np.log(2.0)
     return np.array([section.pdl1_basal, section.pdl1_hypoxia, section.pdl1_sasp,
                      ln2 / section.pdl1_half_life_h, section.stemness_rate_per_h,
-                     ln2 / section.stemness_half_life_h, ln2 / section.dna_repair_half_life_h])
+                     ln2 / section.stemness_half_life_h, ln2 / section.dna_repair_half_life_h,
+                     section.emt_rate_per_h, ln2 / section.emt_half_life_h])
 
 
 @jit
@@ -48,8 +49,8 @@ def _relax(x, a, b, decay):
 
 @jit
 def update_cell_state(hwm, alive, phase, oxygen, sasp, sasp_metabolic, pdl1, stemness,
-                      dna_damage, params, damage_per_h, dt_h):
-    """Advance PD-L1, stemness and DNA damage of every live cell by ``dt_h`` (h).
+                      dna_damage, emt, params, damage_per_h, dt_h):
+    """Advance PD-L1, stemness, DNA damage and EMT of every live cell by ``dt_h`` (h).
 
     ``sasp`` / ``sasp_metabolic``: the local fields (network units); ``damage_per_h``: the
     chemotherapy DNA-damage rate (network units/h) this step, applied to proliferating
@@ -71,6 +72,9 @@ def update_cell_state(hwm, alive, phase, oxygen, sasp, sasp_metabolic, pdl1, ste
         stemness[r] = _relax(stemness[r], gain, rate, np.exp(-rate * dt_h))
         damage = damage_per_h if phase[r] == PROLIFERATING else 0.0
         dna_damage[r] = _relax(dna_damage[r], damage, k_repair, decay_repair)
+        gain = params[P_EMT_GAIN] * hypoxia
+        rate = gain + params[P_EMT_RATE]
+        emt[r] = _relax(emt[r], gain, rate, np.exp(-rate * dt_h))
 
 
 @jit

@@ -141,7 +141,7 @@ class CellTable(RowTable):
     ``sasp`` float64 local inflammatory SASP (network units), gathered each step, ``route``
     int8 senescence route (:data:`SENESCENCE_ROUTES`, 0 unless senescent), the paracrine and
     therapy state ``sasp_metabolic`` (local metabolic SASP, network units), ``pdl1`` (PD-L1,
-    0–1), ``stemness`` (0–1) and ``dna_damage`` (network units), and ``state`` float64
+    0–1), ``stemness`` (0–1), ``dna_damage`` (network units) and ``emt`` (0–1), and ``state`` float64
     ``[capacity, n_state]`` owned by the phenotype program (its column names are the
     program's ``state_names``).
     """
@@ -150,7 +150,8 @@ class CellTable(RowTable):
                 "y": np.int32, "kind": np.int8, "phase": np.int8, "birth_min": np.float64,
                 "oxygen": np.float64, "glucose": np.float64,
                 "sasp": np.float64, "route": np.int8, "sasp_metabolic": np.float64,
-                "pdl1": np.float64, "stemness": np.float64, "dna_damage": np.float64}
+                "pdl1": np.float64, "stemness": np.float64, "dna_damage": np.float64,
+                "emt": np.float64}
     _PREFIX = "cells"
 
     def add(self, xs: np.ndarray, ys: np.ndarray, *, phase: int, birth_min: float,

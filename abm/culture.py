@@ -87,7 +87,8 @@ def run_culture(config: Config, schedule: Sequence[tuple[float, float]], hours: 
         else:
             update_cell_state(table.hwm, table.alive, table.phase, table.oxygen, table.sasp,
                               table.sasp_metabolic, table.pdl1, table.stemness,
-                              table.dna_damage, state_params, effects.chemo_damage_per_h,
+                              table.dna_damage, table.emt, state_params,
+                              effects.chemo_damage_per_h,
                               dt_min / 60)
         program.advance(table, step, dt_min, events)
         hits = events[: table.hwm]

@@ -48,7 +48,8 @@ from .solutes import SECRETED_FIELDS, make_solutes
 from .therapy import DrugEffects, TherapySchedule
 from .tissue import place_vessels, tumor_sites
 
-INHERITED_COLUMNS = ("glucose", "sasp", "sasp_metabolic", "pdl1", "stemness", "dna_damage")
+INHERITED_COLUMNS = ("glucose", "sasp", "sasp_metabolic", "pdl1", "stemness", "dna_damage",
+                     "emt")
 """Cell-table columns a daughter copies from its mother (the place_daughters kernel copies
 position-independent core columns; the local fields are re-gathered next step anyway)."""
 
@@ -239,7 +240,8 @@ class TumorModel(mesa.Model):
             solute.update(cells, dt)
         update_cell_state(cells.hwm, cells.alive, cells.phase, cells.oxygen, cells.sasp,
                           cells.sasp_metabolic, cells.pdl1, cells.stemness, cells.dna_damage,
-                          self._cell_state_params, effects.chemo_damage_per_h, dt / 60.0)
+                          cells.emt, self._cell_state_params, effects.chemo_damage_per_h,
+                          dt / 60.0)
         t1 = time.perf_counter()
 
         if self._events.shape[0] < cells.capacity:
@@ -379,7 +381,7 @@ class TumorModel(mesa.Model):
                 + ["n_hypoxic", "hypoxic_fraction", "o2_mean_tissue", "o2_mean_viable",
                    "glucose_mean_viable", "sasp_mean_viable", "sasp_max",
                    "sasp_metabolic_mean_viable", "chemokine_max", "pdl1_mean_viable",
-                   "stemness_mean_viable", "dna_damage_mean_viable"]
+                   "stemness_mean_viable", "dna_damage_mean_viable", "emt_mean_viable"]
                 + [f"n_senescent_{route}" for route in SENESCENCE_ROUTES if route != "none"]
                 + list(EVENT_NAMES.values())
                 + ["contact_inhibited", "solver_cycles", "glucose_solver_cycles"]
@@ -403,7 +405,8 @@ class TumorModel(mesa.Model):
             "chemokine_max": (float(self.fields["chemokine"].max())
                               if "chemokine" in self.fields else 0.0),
         })
-        for column in ("glucose", "sasp", "sasp_metabolic", "pdl1", "stemness", "dna_damage"):
+        for column in ("glucose", "sasp", "sasp_metabolic", "pdl1", "stemness", "dna_damage",
+                       "emt"):
             values = getattr(c, column)[: c.hwm][viable]
             counts[f"{column}_mean_viable"] = float(values.mean()) if n_viable else 0.0
         senescent_routes = c.route[: c.hwm][c.alive[: c.hwm] & (c.phase[: c.hwm] == PHASES["senescent"])]

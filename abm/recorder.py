@@ -15,7 +15,7 @@ from .io import RunWriter
 
 
 FLOAT32_COLUMNS = ("oxygen", "glucose", "sasp", "sasp_metabolic", "pdl1", "stemness",
-                   "dna_damage")
+                   "dna_damage", "emt")
 """Float cell-table columns stored as float32 in every frame."""
 
 
@@ -36,6 +36,7 @@ def cell_columns(model) -> dict[str, tuple]:
         "pdl1": (np.float32, "relative", None),
         "stemness": (np.float32, "0–1", None),
         "dna_damage": (np.float32, "network units", None),
+        "emt": (np.float32, "0–1", None),
         "birth_min": (np.float64, "min", None),
     }
     for name in model.phenotype.state_names:

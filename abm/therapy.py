@@ -96,6 +96,18 @@ class AntiPdl1(Drug):
     """Maximal fraction of the PD-L1 brake on immune killing removed (0–1)."""
 
 
+@dataclass(frozen=True)
+class Digoxin(Drug):
+    max_dissociation_per_h: float
+    """Maximal hazard that a circulating CTC cluster dissociates into single cells, h⁻¹."""
+
+
+@dataclass(frozen=True)
+class PlateletInhibitor(Drug):
+    max_inhibition: float
+    """Maximal fraction of platelet cloaking of CTCs prevented (0–1)."""
+
+
 _DRUG_KINDS = {
     "chemo": (Chemo, "cycling tumour cells (S/G2/M and proliferating G1): death and DNA "
                      "damage; dormant, quiescent and senescent cells spared",
@@ -105,6 +117,10 @@ _DRUG_KINDS = {
                     "ruxolitinib (JAK1/2 inhibitor)"),
     "anti_pdl1": (AntiPdl1, "PD-L1 brake on T and NK cell killing: blockade",
                   "atezolizumab (anti-PD-L1 IgG1)"),
+    "digoxin": (Digoxin, "CTC clusters in the blood: dissociation (Na⁺/K⁺-ATPase inhibition)",
+                "digoxin"),
+    "platelet_inhibitor": (PlateletInhibitor, "platelet cloaking of CTCs: inhibition",
+                           "aspirin (irreversible COX-1 inhibition of platelets)"),
 }
 DRUG_NAMES: tuple[str, ...] = tuple(_DRUG_KINDS)
 """The drugs a ``[[therapy]]`` entry can name."""
@@ -196,6 +212,10 @@ class DrugEffects:
     """Factor on the secretion of every secreted field (1 − senomorphic inhibition)."""
     pdl1_blockade: float = 0.0
     """Fraction of the PD-L1 brake on immune killing removed."""
+    cluster_dissociation_per_h: float = 0.0
+    """Hazard that a circulating CTC cluster dissociates (digoxin), h⁻¹."""
+    platelet_inhibition: float = 0.0
+    """Fraction of platelet cloaking of CTCs prevented (0–1)."""
 
 
 class TherapySchedule:
@@ -290,7 +310,11 @@ class TherapySchedule:
             chemo_damage_per_h=d["chemo"].damage_per_h * chemo,
             senolytic_kill_per_h=d["senolytic"].kill_per_h * seno,
             sasp_secretion_scale=1.0 - d["senomorphic"].max_inhibition * e.get("senomorphic", 0.0),
-            pdl1_blockade=d["anti_pdl1"].max_blockade * e.get("anti_pdl1", 0.0))
+            pdl1_blockade=d["anti_pdl1"].max_blockade * e.get("anti_pdl1", 0.0),
+            cluster_dissociation_per_h=(d["digoxin"].max_dissociation_per_h
+                                        * e.get("digoxin", 0.0)),
+            platelet_inhibition=(d["platelet_inhibitor"].max_inhibition
+                                 * e.get("platelet_inhibitor", 0.0)))
 
     def events_between(self, t0_min: float, t1_min: float) -> list[tuple[float, str, float]]:
         """The doses given in (t0, t1] as (time_min, drug, dose), by time (then drug order).

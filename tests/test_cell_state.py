@@ -15,7 +15,7 @@ def _cells(n, phase="proliferating", oxygen=38.0, sasp=0.0, sasp_metabolic=0.0):
     return dict(alive=np.ones(n, bool), phase=np.full(n, PHASES[phase], np.int8),
                 oxygen=np.full(n, oxygen), sasp=np.full(n, sasp),
                 sasp_metabolic=np.full(n, sasp_metabolic), pdl1=np.zeros(n),
-                stemness=np.zeros(n), dna_damage=np.zeros(n))
+                stemness=np.zeros(n), dna_damage=np.zeros(n), emt=np.zeros(n))
 
 
 def _advance(c, hours, dt_h, damage_per_h=0.0):
@@ -23,7 +23,7 @@ def _advance(c, hours, dt_h, damage_per_h=0.0):
     for _ in range(round(hours / dt_h)):
         update_cell_state(len(c["alive"]), c["alive"], c["phase"], c["oxygen"], c["sasp"],
                           c["sasp_metabolic"], c["pdl1"], c["stemness"], c["dna_damage"],
-                          params, damage_per_h, dt_h)
+                          c["emt"], params, damage_per_h, dt_h)
 
 
 def _reference(o2, sasp, sasp_m, damage_per_h, hours):
@@ -33,12 +33,14 @@ def _reference(o2, sasp, sasp_m, damage_per_h, hours):
     h = 1.0 / (1.0 + (o2 / HIF_HALF_MMHG) ** 3)
 
     def rhs(t, y):
-        pdl1, stem, dna = y
+        pdl1, stem, dna, emt = y
         return [(s.pdl1_basal + s.pdl1_hypoxia * h + s.pdl1_sasp * sasp / (1 + sasp) - pdl1)
                 * ln2 / s.pdl1_half_life_h,
                 s.stemness_rate_per_h * (sasp + sasp_m) * (1 - stem) - stem * ln2 / s.stemness_half_life_h,
-                damage_per_h - dna * ln2 / s.dna_repair_half_life_h]
-    return solve_ivp(rhs, (0, hours), [0.0, 0.0, 0.0], method="Radau", rtol=1e-10, atol=1e-12).y[:, -1]
+                damage_per_h - dna * ln2 / s.dna_repair_half_life_h,
+                s.emt_rate_per_h * h * (1 - emt) - emt * ln2 / s.emt_half_life_h]
+    return solve_ivp(rhs, (0, hours), [0.0, 0.0, 0.0, 0.0], method="Radau", rtol=1e-10,
+                     atol=1e-12).y[:, -1]
 
 
 @pytest.mark.parametrize("o2, sasp, sasp_m, damage", [(38.0, 0.0, 0.0, 0.0), (0.5, 1.2, 0.3, 0.1),
@@ -48,7 +50,7 @@ def test_state_matches_an_ode_solve_whatever_the_step(o2, sasp, sasp_m, damage):
     for dt_h in (0.1, 6.0):
         c = _cells(1, oxygen=o2, sasp=sasp, sasp_metabolic=sasp_m)
         _advance(c, 48.0, dt_h, damage)
-        got = [c["pdl1"][0], c["stemness"][0], c["dna_damage"][0]]
+        got = [c["pdl1"][0], c["stemness"][0], c["dna_damage"][0], c["emt"][0]]
         np.testing.assert_allclose(got, expected, rtol=1e-7, atol=1e-12)
 
 

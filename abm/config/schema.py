@@ -470,6 +470,8 @@ class CellStateSection:
     - stemness: dσ/dt = ks·(S + S_m)·(1 − σ) − σ·ln2/t½, S_m the metabolic SASP; it lowers the
       cell's growth-factor input by ``stemness_gf_reduction``·σ (slower cycling) and its
       chemotherapy death hazard by ``stemness_chemo_tolerance``·σ;
+    - EMT (0–1): dE/dt = k·h·(1 − E) − E·ln2/t½: hypoxia drives it; it raises shedding and
+      the anoikis resistance of shed cells ([shedding], abm/blood.py);
     - DNA damage: dD/dt = chemo damage rate (cycling cells) − D·ln2/t½ (repair); the network's
       DNA input (p53 → p21)."""
 
@@ -506,6 +508,13 @@ class CellStateSection:
                                             source="design choice: senescence-associated "
                                                    "stemness confers chemoresistance "
                                                    "(Milanovic et al. 2018)")
+    emt_rate_per_h: float = param(0.02, unit="h⁻¹", low=0.0,
+                                  doc="EMT gain at full hypoxia (dE/dt = k·h·(1 − E) − E·ln2/t½)",
+                                  source="design choice: HIF-1α induces EMT through Twist/Snail "
+                                         "over days (Yang et al. 2008 Nat Cell Biol 10:295)")
+    emt_half_life_h: float = param(48.0, unit="h", low=0.0, low_inclusive=False,
+                                   doc="EMT reversal half-life after reoxygenation",
+                                   source="design choice: EMT is reversible over days (MET)")
     dna_repair_half_life_h: float = param(24.0, unit="h", low=0.0, low_inclusive=False,
                                           doc="DNA-damage repair half-life",
                                           source="design choice: γH2AX foci after genotoxic "
@@ -539,6 +548,131 @@ class ImmuneSection:
     initial_nk_per_mm2: float = param(0.0, unit="mm⁻²", low=0.0,
                                       doc="NK cells placed at random free sites at t = 0",
                                       source="design choice: none; they arrive by recruitment")
+
+
+@dataclass(frozen=True)
+class CircadianSection:
+    """The host's circadian clock (abm/circadian.py): rest/active phases of the body's clock,
+    hormone profiles as von Mises bumps of clock time, the shedding factor they make, and
+    perturbations (jet lag, constant light or darkness). Defaults: a human-like sleeper."""
+
+    rest_onset_h: float = param(23.0, unit="h", low=0.0, high=24.0,
+                                doc="clock time at which the rest phase starts (mice: ~7, lights "
+                                    "on)", source="design choice: a 23:00–07:00 sleeper, as the "
+                                                  "04:00 (asleep) vs 10:00 (awake) patient draws "
+                                                  "of Diamantopoulou et al. 2022 Nature 607:156")
+    rest_duration_h: float = param(8.0, unit="h", low=1.0, high=23.0,
+                                   doc="length of the rest phase (mice: ~12)",
+                                   source="design choice: human sleep ~8 h")
+    melatonin_kappa: float = param(1.4, low=0.0, doc="melatonin bump concentration (peak at "
+                                   "mid-rest; half-maximal ±4 h from it)",
+                                   source="Arendt 2005 J Biol Rhythms 20:291: melatonin high "
+                                          "through the night, peak 02:00–04:00")
+    glucocorticoid_delay_h: float = param(0.5, unit="h", low=-12.0, high=12.0,
+                                          doc="glucocorticoid peak after the end of rest",
+                                          source="Debono et al. 2009 JCEM 94:1548 (cortisol "
+                                                 "peaks ~30–45 min after waking)")
+    glucocorticoid_kappa: float = param(2.0, low=0.0, doc="glucocorticoid bump concentration",
+                                        source="design choice: a morning peak falling to a "
+                                               "nadir by the evening (Debono et al. 2009)")
+    sex_hormone_delay_h: float = param(0.0, unit="h", low=-12.0, high=12.0,
+                                       doc="sex-hormone (testosterone) peak after the end of "
+                                           "rest", source="Brambilla et al. 2009 JCEM 94:907 "
+                                                          "(testosterone peaks in the early "
+                                                          "morning)")
+    sex_hormone_kappa: float = param(1.0, low=0.0, doc="sex-hormone bump concentration",
+                                     source="design choice: a shallow diurnal rhythm")
+    melatonin_weight: float = param(1.2, low=0.0,
+                                    doc="log-shedding raised by melatonin 1",
+                                    source="calibrated: with the glucocorticoid and sex-hormone "
+                                           "weights, blood draws at 04:00 vs 10:00 hold 3–4.5× "
+                                           "the CTCs (78.3 % at 04:00, ratio 3.6: "
+                                           "Diamantopoulou et al. 2022; tests/test_ctc.py)")
+    glucocorticoid_weight: float = param(1.0, low=0.0,
+                                         doc="log-shedding lowered by glucocorticoid 1",
+                                         source="Diamantopoulou et al. 2022 (glucocorticoids "
+                                                "suppress rest-phase CTC generation); size "
+                                                "calibrated as melatonin_weight")
+    sex_hormone_weight: float = param(0.5, low=0.0,
+                                      doc="log-shedding lowered by sex hormone 1",
+                                      source="Diamantopoulou et al. 2022 (testosterone shapes "
+                                             "the rhythm); size a design choice")
+    light: str = param("normal", choices=("normal", "constant_dark", "constant_light"),
+                       doc="light regime: normal entrainment, or free-running in constant "
+                           "darkness / light (light also suppresses melatonin)",
+                       source="design choice")
+    free_running_period_h: float = param(24.2, unit="h", low=20.0, high=28.0,
+                                         doc="period of the body's clock without entrainment",
+                                         source="Czeisler et al. 1999 Science 284:2177 (human "
+                                                "intrinsic period 24.18 h)")
+    constant_light_melatonin: float = param(0.1, low=0.0, high=1.0,
+                                            doc="melatonin amplitude under constant light",
+                                            source="Lewy et al. 1980 Science 210:1267 (light "
+                                                   "suppresses melatonin); 0.1 a design choice")
+    jet_lag_at_h: float = param(-1.0, unit="h", low=-1.0,
+                                doc="time of a jet-lag shift (h from the start; -1: none)",
+                                source="design choice")
+    jet_lag_shift_h: float = param(0.0, unit="h", low=-12.0, high=12.0,
+                                   doc="the shift of local time (+: flying east)",
+                                   source="design choice")
+    reentrain_h_per_day: float = param(1.0, unit="h/d", low=0.0, low_inclusive=False,
+                                       doc="re-entrainment speed of the body's clock",
+                                       source="Aschoff et al. 1975 Chronobiologia 2:23 (about "
+                                              "1 h per day after a flight)")
+
+
+@dataclass(frozen=True)
+class SheddingSection:
+    """Intravasation of tumour cells next to vessels as single CTCs or clusters
+    (abm/shedding.py): a tumour cell on a Moore neighbour of a vessel site sheds with hazard
+    rate × (the circadian shedding factor if proliferating, else quiescent_factor) × (1 +
+    emt_gain·EMT); a shed event is a cluster with probability cluster_probability, which takes
+    the cell's tumour neighbours with it (clusters leave together, Aceto et al. 2014)."""
+
+    enabled: bool = param(False, doc="simulate shedding and the blood ([blood])",
+                          source="design choice: the earlier scenarios stay as they were")
+    rate_per_h: float = param(0.002, unit="h⁻¹", low=0.0,
+                              doc="mean shedding hazard of a proliferating perivascular cell",
+                              source="design choice from Butler & Gullino 1975 Cancer Res "
+                                     "35:512 (3–4×10⁶ cells shed per g of tumour per day, ~0.4 % "
+                                     "of its cells; with ~10–20 % of cells next to a vessel, "
+                                     "~0.02–0.04 per perivascular cell per day)")
+    quiescent_factor: float = param(0.2, low=0.0,
+                                    doc="shedding hazard of a non-proliferating viable cell "
+                                        "relative to the mean of a proliferating one (no "
+                                        "circadian modulation)",
+                                    source="design choice: rest-phase CTCs are the "
+                                           "proliferative ones (mitotic genes high; "
+                                           "Diamantopoulou et al. 2022), so the rhythm acts on "
+                                           "proliferating cells")
+    emt_gain: float = param(1.0, low=0.0, doc="relative increase of the hazard at EMT 1",
+                            source="design choice: EMT promotes intravasation (Yang et al. 2008 "
+                                   "Nat Cell Biol 10:295, HIF-1α → Twist)")
+    cluster_probability: float = param(0.04, low=0.0, high=1.0,
+                                       doc="probability that a shed event is a cluster",
+                                       source="Aceto et al. 2014 Cell 158:1110 (clusters are a "
+                                              "few % of CTC events in patients)")
+    cluster_extra_mean: float = param(2.0, low=0.0,
+                                      doc="mean of (cluster size − 2), geometric: sizes 2, 3, "
+                                          "4, … with mean 4",
+                                      source="Aceto et al. 2014 (clusters of 2–50 cells, most "
+                                             "of 2–10); geometric a design choice")
+
+
+@dataclass(frozen=True)
+class BloodSection:
+    """The blood compartment (abm/blood.py): every shed unit circulates with its own step
+    until it seeds, dies or arrests; parameters with sources: ``abm params`` ("blood")."""
+
+    substeps: int = param(6, low=1, high=1000,
+                          doc="blood steps per tissue step (6 = 1-min blood steps)",
+                          source="design choice: CTCs are cleared within tens of minutes "
+                                 "(Aceto et al. 2014); tests/test_blood.py halves the step")
+    nk_killing: bool = param(True, doc="NK cells lyse CTCs in the blood",
+                             source="Nieswandt et al. 1999 Cancer Res 59:1295")
+    params: dict = param({}, doc="blood parameter overrides, a table name = value (names: abm "
+                                 "params, blood)",
+                         source="abm/blood.py default_params")
 
 
 @dataclass(frozen=True)
@@ -646,6 +780,27 @@ class DrugsSection:
                                               "cells removed",
                                           source="design choice: atezolizumab spares PD-L2/PD-1 "
                                                  "(Tecentriq label §12.1), so some brake stays")
+    digoxin_half_life_h: float = _half_life(40.0, "digoxin",
+                                            "digoxin elimination t½ 36–48 h with normal renal "
+                                            "function (Lanoxin US label §12.3)")
+    digoxin_ec50: float = _ec50("digoxin")
+    digoxin_max_dissociation_per_h: float = param(
+        2.0, unit="h⁻¹", low=0.0,
+        doc="maximal hazard that a circulating CTC cluster dissociates into single cells",
+        source="design choice after Gkountela et al. 2019 Cell 176:98 (Na⁺/K⁺-ATPase "
+               "inhibitors dissociate CTC clusters; digoxin in patients: Kurzeder et al. 2025 "
+               "Nat Med): at a reference dose's peak (effect 0.5) a cluster dissociates within "
+               "~1 h, about the time clusters spend in the blood")
+    platelet_inhibitor_half_life_h: float = _half_life(
+        120.0, "platelet inhibitor (aspirin)",
+        "aspirin acetylates platelet COX-1 irreversibly: the effect decays with platelet "
+        "turnover (~10 % of platelets renewed per day), not with aspirin's 20-min plasma t½; "
+        "5 d is a design choice within that turnover (Patrono et al. 2005 NEJM 353:2373)")
+    platelet_inhibitor_ec50: float = _ec50("platelet inhibitor")
+    platelet_inhibitor_max_inhibition: float = param(
+        0.9, low=0.0, high=1.0, doc="maximal fraction of platelet cloaking of CTCs prevented",
+        source="design choice: antiplatelet therapy or platelet depletion removes most of the "
+               "platelet shield in mice (Nieswandt et al. 1999 Cancer Res 59:1295)")
 
 
 @dataclass(frozen=True)
@@ -664,6 +819,9 @@ class Config:
     chemokine: ChemokineSection = field(default_factory=ChemokineSection)
     cell_state: CellStateSection = field(default_factory=CellStateSection)
     immune: ImmuneSection = field(default_factory=ImmuneSection)
+    circadian: CircadianSection = field(default_factory=CircadianSection)
+    shedding: SheddingSection = field(default_factory=SheddingSection)
+    blood: BloodSection = field(default_factory=BloodSection)
     cells: CellsSection = field(default_factory=CellsSection)
     cycle: CycleSection = field(default_factory=CycleSection)
     intracellular: IntracellularSection = field(default_factory=IntracellularSection)
@@ -689,6 +847,9 @@ SECTIONS: dict[str, type] = {
     "chemokine": ChemokineSection,
     "cell_state": CellStateSection,
     "immune": ImmuneSection,
+    "circadian": CircadianSection,
+    "shedding": SheddingSection,
+    "blood": BloodSection,
     "cells": CellsSection,
     "cycle": CycleSection,
     "intracellular": IntracellularSection,
