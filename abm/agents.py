@@ -98,6 +98,40 @@ class ImmuneCell(_RowAgent):
         return bool(self._table.target[self.row] >= 0)
 
 
+class CTCUnit(_RowAgent):
+    """A circulating tumour cell or cluster: a view on row ``row`` of ``model.blood.table``
+    (:class:`abm.blood.CTCTable`), one agent per unit (a cluster is one agent)."""
+
+    @property
+    def _table(self):
+        return self.model.blood.table
+
+    @property
+    def unit_id(self) -> int:
+        """The unit's id (``events/ctc/id``)."""
+        return int(self._table.id[self.row])
+
+    @property
+    def size(self) -> int:
+        """Living member cells."""
+        return int(self._table.size[self.row])
+
+    @property
+    def members(self) -> np.ndarray:
+        """Tumour-cell ids of the cells that left the tissue in this unit."""
+        return self.model.ctc_members[self.unit_id]
+
+    @property
+    def platelets(self) -> float:
+        """Platelet coverage (0–1)."""
+        return float(self._table.platelets[self.row])
+
+    @property
+    def neutrophils(self) -> int:
+        """Escorting neutrophils."""
+        return int(self._table.neutrophils[self.row])
+
+
 class AgentMirror:
     """Keeps one thin agent per live row of a table, updated on events only.
 

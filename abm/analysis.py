@@ -2,7 +2,9 @@
 
 :func:`kill_statistics` turns the ``events/immune_kills`` table and the time series into the
 numbers immunologists quote: kills per T cell per day, the kill hazard while engaged, and the
-per-capita kill rate of tumour cells by phase.
+per-capita kill rate of tumour cells by phase. :func:`blood_draws` samples the circulating
+CTCs at a clock time every day, as a blood draw would; :func:`seeding_by_unit` summarises
+the ``events/ctc`` table.
 """
 from __future__ import annotations
 
@@ -12,6 +14,8 @@ import numpy as np
 import pandas as pd
 
 from .cells import CD8, NK, PHASES
+from .circadian import CircadianClock
+from .config import config_from_toml
 from .io import load_run
 
 
@@ -75,3 +79,30 @@ def _step_hazard(count: int, exposure_min: float, dt: np.ndarray) -> float:
 
 def _ratio(count: int, exposure: float) -> float:
     return count / exposure if exposure > 0 else float("nan")
+
+
+BLOOD_COUNTS = ("n_ctc_cells", "n_ctc_units", "n_ctc_clusters")
+"""Time-series columns a blood draw reads: circulating CTC cells, units (singles + clusters),
+clusters."""
+
+
+def blood_draws(path: str | Path, clock_h: float) -> pd.DataFrame:
+    """The circulating CTCs at the room's clock time ``clock_h`` (h) on every day of run
+    ``path``: one row per day with the step closest to that clock time (``time_min``, the
+    clock time read, and the :data:`BLOOD_COUNTS`). Draws fall after the step's shedding and
+    circulation, as a draw at the end of that interval would."""
+    with load_run(path) as run:
+        series = run.timeseries
+        config = config_from_toml(run.config_toml)
+    t = series.index.to_numpy()
+    clock = CircadianClock(config.circadian, config.run.start_clock_h).external_clock_h(t)
+    distance = np.abs((clock - clock_h + 12.0) % 24.0 - 12.0)
+    day = np.floor((t / 60.0 + config.run.start_clock_h - clock_h + 12.0) / 24.0).astype(int)
+    rows = []
+    for d in np.unique(day):
+        in_day = np.flatnonzero(day == d)
+        best = in_day[np.argmin(distance[in_day])]
+        if distance[best] <= np.median(np.diff(t)) / 60.0:  # the draw time lies in the run
+            rows.append({"day": int(d), "time_min": float(t[best]), "clock_h": float(clock[best]),
+                         **{name: float(series[name].iloc[best]) for name in BLOOD_COUNTS}})
+    return pd.DataFrame(rows)

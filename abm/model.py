@@ -16,14 +16,18 @@ One step (``dt_min``), in the order of DESIGN.md:
 6. apply events: remove cleared debris, place daughters (or report contact inhibition),
    sync thin agents;
 7. immune cells (:mod:`abm.immune`): enter from vessels, walk up the chemokine, kill;
+8. blood (:mod:`abm.shedding`, :mod:`abm.blood`): perivascular tumour cells shed as single
+   CTCs or clusters at a rate set by the circadian clock (:mod:`abm.circadian`); the shed
+   units circulate (platelets, neutrophils, NK cells, shear, arrest) until they seed a
+   metastasis or die;
 9. drug deaths (chemotherapy, senolytic); the killed cells die (apoptotic for the network
    program, removed at once otherwise);
 10. record counts (DataCollector) and notify observers (the HDF5 recorder), which also store
    this step's event rows (:attr:`TumorModel.step_events`).
 
 The drugs' effects over the step (:class:`abm.therapy.TherapySchedule`) are evaluated first
-and act in 1 (senomorphic: less secretion), 3b, 7 (anti-PD-L1) and 9. Step 8 (blood) arrives
-with issue 5.
+and act in 1 (senomorphic: less secretion), 3b, 7 (anti-PD-L1), 8 (digoxin, platelet
+inhibitor) and 9.
 """
 from __future__ import annotations
 
@@ -34,16 +38,19 @@ import time
 import mesa
 import numpy as np
 
-from .agents import AgentMirror, ImmuneCell
+from .agents import AgentMirror, CTCUnit, ImmuneCell
 from .cells import CD8, NK, PHASES, SENESCENCE_ROUTES, CellTable
 from .config import Config, load_config
 from .lattice_events import (count_by_phase, division_order, place_daughters, placement_shells,
                              remove_cells)
 from .phenotype import EVENT_DIVIDE, EVENT_NAMES, EVENT_REMOVE, make_phenotype
+from .blood import CTC_FATES, Circulation, blood_params
 from .cell_state import cell_state_params, drug_deaths, update_cell_state
+from .circadian import CircadianClock
 from .errors import ConfigError
 from .immune import KILL_EVENT_COLUMNS, ImmuneLayer, params_from_mapping
 from .rng import STREAM_IMMUNE_INITIAL, uniform_array
+from .shedding import perivascular_sites, shed, shedding_params
 from .solutes import SECRETED_FIELDS, make_solutes
 from .therapy import DrugEffects, TherapySchedule
 from .tissue import place_vessels, tumor_sites
@@ -61,7 +68,14 @@ DRUG_REPORTERS = ("chemo_kill_per_h", "chemo_damage_per_h", "senolytic_kill_per_
                   "sasp_secretion_scale", "pdl1_blockade")
 """The drugs' effects during each step (:class:`abm.therapy.DrugEffects`)."""
 
-TIMING_PHASES = ("field", "cells", "events", "immune", "therapy", "output")
+BLOOD_REPORTERS = ("ctc_shed_units", "ctc_shed_cells", "ctc_shed_clusters", "n_ctc_units",
+                   "n_ctc_cells", "n_ctc_clusters", "ctc_seeded", "ctc_killed_nk", "ctc_died")
+"""CTC counts per step: shed this step, circulating after it, and fates reached in it."""
+CLOCK_REPORTERS = ("clock_h", "body_clock_h", "melatonin", "glucocorticoid", "sex_hormone",
+                   "shedding_factor")
+"""The room's and the body's clock time (h) and the hormones at the end of each step."""
+
+TIMING_PHASES = ("field", "cells", "events", "immune", "blood", "therapy", "output")
 """Phases of a step whose wall time is accumulated in ``model.timings`` (s)."""
 
 
@@ -120,6 +134,10 @@ class TumorModel(mesa.Model):
         self.therapy = TherapySchedule.from_config(config)
         self.effects = DrugEffects()
         self.immune = self._make_immune(_checkpoint)
+        self.circadian = CircadianClock(config.circadian, config.run.start_clock_h)
+        self.blood = self._make_blood(_checkpoint)
+        self.ctc_members = _members_from_snapshot(_checkpoint)
+        self._blood_counts = dict.fromkeys(BLOOD_REPORTERS, 0)
         self.agents_mirror = AgentMirror(self) if config.run.thin_agents else None
         self.immune_mirror = (AgentMirror(self, ImmuneCell)
                               if config.run.thin_agents and self.immune is not None else None)
@@ -127,6 +145,8 @@ class TumorModel(mesa.Model):
             self.agents_mirror.add(self.cells.live_rows())
         if self.immune_mirror is not None:
             self.immune_mirror.add(self.immune.table.live_rows())
+        self.ctc_mirror = (AgentMirror(self, CTCUnit)
+                           if config.run.thin_agents and self.blood is not None else None)
         self.step_events: dict[str, dict[str, np.ndarray]] = {}
         self._kill_counts = dict.fromkeys(KILL_COUNTERS, 0)
         self._events = np.zeros(self.cells.capacity, dtype=np.int8)
@@ -198,6 +218,20 @@ class TumorModel(mesa.Model):
             start += n
         return layer
 
+    def _make_blood(self, snap: dict | None) -> Circulation | None:
+        """The blood compartment when ``shedding.enabled`` (restored when resuming)."""
+        if not self.config.shedding.enabled:
+            return None
+        try:
+            params = blood_params(self.config.blood.params)
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
+        self._shed_params = shedding_params(self.config.shedding)
+        self.perivascular = perivascular_sites(self.vessels)
+        if snap is not None and "ctc.counters" in snap:
+            return Circulation.from_snapshot(snap, params, self.seed)
+        return Circulation(params, self.seed)
+
     @classmethod
     def from_checkpoint(cls, config: Config, seed: int, snapshot: dict) -> "TumorModel":
         """Rebuild a model from :meth:`snapshot` output; stepping it continues the run exactly."""
@@ -215,6 +249,13 @@ class TumorModel(mesa.Model):
         snap.update({f"fields.{name}": values for name, values in self.fields.items()})
         if self.immune is not None:
             snap.update(self.immune.snapshot())
+        if self.blood is not None:
+            snap.update(self.blood.snapshot())
+            units = list(self.ctc_members)
+            snap["ctc_members.unit"] = np.repeat(np.array(units, dtype=np.int64),
+                                                 [len(self.ctc_members[u]) for u in units])
+            snap["ctc_members.cell"] = np.concatenate(
+                [self.ctc_members[u] for u in units] + [np.zeros(0, np.int64)])
         return snap
 
     @property
@@ -254,18 +295,20 @@ class TumorModel(mesa.Model):
         t3 = time.perf_counter()
         self._step_immune()
         t4 = time.perf_counter()
+        self._step_blood()
+        t5 = time.perf_counter()
         self._drug_deaths()
         self.step_index += 1
         self.time_min = self.step_index * dt
-        t5 = time.perf_counter()
+        t6 = time.perf_counter()
 
         self._update_counts()
         self.datacollector.collect(self)
         for observer in self.observers:
             observer.on_step(self)
-        t6 = time.perf_counter()
+        t7 = time.perf_counter()
         for name, seconds in zip(TIMING_PHASES, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4,
-                                                 t6 - t5)):
+                                                 t6 - t5, t7 - t6)):
             self.timings[name] += seconds
 
     def run_steps(self, n: int) -> None:
@@ -300,6 +343,73 @@ class TumorModel(mesa.Model):
         if len(kinds):
             self.step_events["immune_kills"] = result.kill_events
         self._kill(result.killed_rows)
+
+    def _step_blood(self) -> None:
+        """Step 8: shedding into the blood, then one circulation step of every unit."""
+        if self.blood is None:
+            return
+        c, dt, t = self.cells, self.dt_min, self.time_min
+        n_max = c.hwm
+        members, start = np.empty(n_max, np.int64), np.empty(n_max + 1, np.int64)
+        competence, anoikis = np.empty(n_max), np.empty(n_max)
+        n = shed(self.seed, self.step_index, dt / 60.0,
+                 float(self.circadian.shedding_factor(t + dt / 2)), self._shed_params, c.hwm,
+                 c.alive, c.id, c.phase, c.x, c.y, c.emt, self.occupancy, self.perivascular,
+                 np.zeros(n_max, np.uint8), members, start, competence, anoikis)
+        rows, sizes = members[:start[n]], np.diff(start[:n + 1])
+        self._blood_counts.update(ctc_shed_units=n, ctc_shed_cells=len(rows),
+                                  ctc_shed_clusters=int(np.count_nonzero(sizes >= 2)))
+        if n:
+            cell_ids = c.id[rows].copy()
+            gc = float(self.circadian.hormones(t)["glucocorticoid"])
+            loss = self.config.shedding.glucocorticoid_competence_loss * gc
+            units = self.blood.add_units(sizes, t, float(self.circadian.internal_clock_h(t)),
+                                         competence[:n] * (1.0 - loss), anoikis[:n])
+            unit_ids = self.blood.table.id[units]
+            for i, unit in enumerate(unit_ids.tolist()):
+                self.ctc_members[unit] = cell_ids[start[i]:start[i + 1]]
+            self.step_events["ctc_members"] = {"unit_id": np.repeat(unit_ids, sizes),
+                                               "cell_id": cell_ids}
+            if self.agents_mirror is not None:
+                self.agents_mirror.remove(rows)
+            remove_cells(c, self.occupancy, rows)
+            if self.ctc_mirror is not None:
+                self.ctc_mirror.add(units)
+        e = self.effects
+        result = self.blood.step(self.step_index, dt, t, self.config.blood.nk_killing,
+                                 e.platelet_inhibition, e.digoxin_effect,
+                                 self.config.blood.substeps)
+        self._split_members(result.new_rows)
+        if self.ctc_mirror is not None:
+            self.ctc_mirror.add(result.new_rows)
+            self.ctc_mirror.remove(result.ended_rows)
+        ended = result.ended
+        for unit in ended["id"].tolist():
+            self.ctc_members.pop(unit, None)
+        if len(result.ended_rows):
+            fates = {code: name for name, code in CTC_FATES.items()}
+            fate = np.array([fates[int(f)] for f in ended["fate"]], dtype=str)
+            self.step_events["ctc"] = {
+                **{k: v for k, v in ended.items() if k != "fate"}, "fate": fate,
+                "time": ended["shed_min"],
+                "survived": (fate == "seeded") | (fate == "arrested_failed"),
+                "seeded": fate == "seeded"}
+        counts = result.counts
+        self._blood_counts.update(n_ctc_units=counts["n_units"], n_ctc_cells=counts["n_cells"],
+                                  n_ctc_clusters=counts["n_clusters"],
+                                  ctc_seeded=counts["n_seeded"],
+                                  ctc_killed_nk=counts["n_killed_nk"], ctc_died=counts["n_died"])
+
+    def _split_members(self, new_rows: np.ndarray) -> None:
+        """Singles from a dissociated cluster take its members in turn."""
+        table = self.blood.table
+        handed: dict[int, int] = {}
+        for row in new_rows.tolist():
+            parent = int(table.parent_id[row])
+            k = handed.get(parent, 0)
+            cluster = self.ctc_members.get(parent, np.zeros(0, np.int64))
+            self.ctc_members[int(table.id[row])] = cluster[k:k + 1]
+            handed[parent] = k + 1
 
     def _drug_deaths(self) -> None:
         """Step 9: chemotherapy and senolytic deaths (counter-based draws per cell)."""
@@ -385,7 +495,8 @@ class TumorModel(mesa.Model):
                 + [f"n_senescent_{route}" for route in SENESCENCE_ROUTES if route != "none"]
                 + list(EVENT_NAMES.values())
                 + ["contact_inhibited", "solver_cycles", "glucose_solver_cycles"]
-                + list(KILL_COUNTERS) + list(IMMUNE_COUNTERS) + list(DRUG_REPORTERS))
+                + list(KILL_COUNTERS) + list(IMMUNE_COUNTERS) + list(DRUG_REPORTERS)
+                + list(BLOOD_REPORTERS) + list(CLOCK_REPORTERS))
 
     def _update_counts(self) -> None:
         c, pc = self.cells, self._phase_counts
@@ -422,7 +533,22 @@ class TumorModel(mesa.Model):
         counts.update(self.immune.counts() if self.immune is not None
                       else dict.fromkeys(IMMUNE_COUNTERS, 0))
         counts.update({name: getattr(self.effects, name) for name in DRUG_REPORTERS})
+        counts.update(self._blood_counts)
+        clock = self.circadian
+        counts.update({"clock_h": float(clock.external_clock_h(self.time_min)),
+                       "body_clock_h": float(clock.internal_clock_h(self.time_min)),
+                       "shedding_factor": float(clock.shedding_factor(self.time_min)),
+                       **{k: float(v) for k, v in clock.hormones(self.time_min).items()}})
         self.counts = counts
+
+
+def _members_from_snapshot(snap: dict | None) -> dict[int, np.ndarray]:
+    """Unit id → member cell ids of the circulating CTC units (empty for a new run)."""
+    if snap is None or "ctc_members.unit" not in snap:
+        return {}
+    units = np.asarray(snap["ctc_members.unit"])
+    cells = np.asarray(snap["ctc_members.cell"])
+    return {int(u): cells[units == u] for u in np.unique(units)}
 
 
 def _read_count(model: TumorModel, name: str):

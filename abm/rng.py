@@ -85,3 +85,8 @@ def uniform_array(seed, step, cell_ids, stream):
     for i in range(cell_ids.shape[0]):
         out[i] = uniform(seed, step, cell_ids[i], stream)
     return out
+
+# Blood compartment (abm.blood), each + substep index × 2**32 + event index × 2**12:
+STREAM_CTC_WAIT = 400  # waiting time to the next proposed event of a circulating unit
+STREAM_CTC_EVENT = 401  # which event (or a rejected NK proposal) it is
+STREAM_CTC_SEED = 402  # whether an arrested unit grows out (a metastatic seed)

@@ -98,8 +98,8 @@ class AntiPdl1(Drug):
 
 @dataclass(frozen=True)
 class Digoxin(Drug):
-    max_dissociation_per_h: float
-    """Maximal hazard that a circulating CTC cluster dissociates into single cells, h⁻¹."""
+    """Dissociates CTC clusters in the blood; the maximal hazard is a blood parameter
+    (``abm.blood``, ``digoxin_dissociation_per_min``), scaled by C/(EC50 + C)."""
 
 
 @dataclass(frozen=True)
@@ -212,8 +212,8 @@ class DrugEffects:
     """Factor on the secretion of every secreted field (1 − senomorphic inhibition)."""
     pdl1_blockade: float = 0.0
     """Fraction of the PD-L1 brake on immune killing removed."""
-    cluster_dissociation_per_h: float = 0.0
-    """Hazard that a circulating CTC cluster dissociates (digoxin), h⁻¹."""
+    digoxin_effect: float = 0.0
+    """Digoxin's effect C/(EC50 + C) (0–1), which scales the blood's dissociation hazard."""
     platelet_inhibition: float = 0.0
     """Fraction of platelet cloaking of CTCs prevented (0–1)."""
 
@@ -311,8 +311,7 @@ class TherapySchedule:
             senolytic_kill_per_h=d["senolytic"].kill_per_h * seno,
             sasp_secretion_scale=1.0 - d["senomorphic"].max_inhibition * e.get("senomorphic", 0.0),
             pdl1_blockade=d["anti_pdl1"].max_blockade * e.get("anti_pdl1", 0.0),
-            cluster_dissociation_per_h=(d["digoxin"].max_dissociation_per_h
-                                        * e.get("digoxin", 0.0)),
+            digoxin_effect=e.get("digoxin", 0.0),
             platelet_inhibition=(d["platelet_inhibitor"].max_inhibition
                                  * e.get("platelet_inhibitor", 0.0)))
 

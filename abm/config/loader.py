@@ -155,17 +155,21 @@ def describe_params() -> str:
             out.append(f"      {info.doc}")
             out.append(f"      source: {info.source}")
         out.append("")
-    out.extend(_describe_immune())
+    out.extend(_describe_tables())
     return "\n".join(out)
 
 
-def _describe_immune() -> list[str]:
-    """The keys of the immune.cd8 / immune.nk tables (defaults live in abm/immune.py)."""
-    from ..immune import PARAMETER_DOCS  # the immune module imports the config package
+def _describe_tables() -> list[str]:
+    """The keys of the immune.cd8 / immune.nk and blood.params tables (their defaults live in
+    abm/immune.py and abm/blood.py, which import the config package)."""
+    from ..blood import PARAMETER_DOCS as BLOOD_DOCS
+    from ..immune import PARAMETER_DOCS as IMMUNE_DOCS
 
+    tables = {f"immune.{kind}": entries for kind, entries in IMMUNE_DOCS.items()}
+    tables["blood.params"] = BLOOD_DOCS
     out = []
-    for kind, entries in PARAMETER_DOCS.items():
-        out.append(f"[immune.{kind}]  entries of the immune.{kind} table (name = value)")
+    for table, entries in tables.items():
+        out.append(f"[{table}]  entries of the {table} table (name = value)")
         for name, (value, unit, source) in entries.items():
             out.append(f"  {name} = {value:g} {unit}")
             out.append(f"      source: {source}")
@@ -396,10 +400,13 @@ def _check_secretion_and_immune(c: Config, errors: list[str]) -> None:
     if c.immune.enabled and not c.chemokine.field:
         errors.append("immune.enabled = true needs chemokine.field = true (immune cells enter "
                       "and navigate by the chemokine)")
-    try:
-        params_from_mapping({"cd8": c.immune.cd8, "nk": c.immune.nk})
-    except ValueError as exc:
-        errors.append(str(exc))
+    from ..blood import blood_params
+    for check in (lambda: params_from_mapping({"cd8": c.immune.cd8, "nk": c.immune.nk}),
+                  lambda: blood_params(c.blood.params)):
+        try:
+            check()
+        except ValueError as exc:
+            errors.append(str(exc))
 
 
 def _check_therapy_times(c: Config, errors: list[str]) -> None:

@@ -648,6 +648,14 @@ class SheddingSection:
     emt_gain: float = param(1.0, low=0.0, doc="relative increase of the hazard at EMT 1",
                             source="design choice: EMT promotes intravasation (Yang et al. 2008 "
                                    "Nat Cell Biol 10:295, HIF-1α → Twist)")
+    glucocorticoid_competence_loss: float = param(
+        0.8, low=0.0, high=1.0,
+        doc="share of a shed unit's competence (its proliferating share) lost at glucocorticoid "
+            "level 1 at shedding: active-phase CTCs leave with their mitotic programme "
+            "suppressed",
+        source="design choice after Diamantopoulou et al. 2022 Nature 607:156 (rest-phase CTCs "
+               "are mitotic-gene-high and metastasise; active-phase CTCs barely do; "
+               "glucocorticoids and testosterone suppress the rest-phase programme)")
     cluster_probability: float = param(0.04, low=0.0, high=1.0,
                                        doc="probability that a shed event is a cluster",
                                        source="Aceto et al. 2014 Cell 158:1110 (clusters are a "
@@ -784,13 +792,6 @@ class DrugsSection:
                                             "digoxin elimination t½ 36–48 h with normal renal "
                                             "function (Lanoxin US label §12.3)")
     digoxin_ec50: float = _ec50("digoxin")
-    digoxin_max_dissociation_per_h: float = param(
-        2.0, unit="h⁻¹", low=0.0,
-        doc="maximal hazard that a circulating CTC cluster dissociates into single cells",
-        source="design choice after Gkountela et al. 2019 Cell 176:98 (Na⁺/K⁺-ATPase "
-               "inhibitors dissociate CTC clusters; digoxin in patients: Kurzeder et al. 2025 "
-               "Nat Med): at a reference dose's peak (effect 0.5) a cluster dissociates within "
-               "~1 h, about the time clusters spend in the blood")
     platelet_inhibitor_half_life_h: float = _half_life(
         120.0, "platelet inhibitor (aspirin)",
         "aspirin acetylates platelet COX-1 irreversibly: the effect decays with platelet "
