@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .blood import CTC_FATES, blood_params, outgrowth_probability, seeding_efficiency
 from .cells import CD8, NK, PHASES
 from .circadian import CircadianClock
 from .config import config_from_toml
@@ -106,3 +107,56 @@ def blood_draws(path: str | Path, clock_h: float) -> pd.DataFrame:
             rows.append({"day": int(d), "time_min": float(t[best]), "clock_h": float(clock[best]),
                          **{name: float(series[name].iloc[best]) for name in BLOOD_COUNTS}})
     return pd.DataFrame(rows)
+
+
+def seeding_by_unit(path: str | Path) -> dict:
+    """Metastatic seeding of the units shed in run ``path`` (``events/ctc``; units still in
+    the blood at the end are not counted).
+
+    Returns :func:`abm.blood.seeding_efficiency` (seeds per shed single and cluster, their
+    ratio, seeds per shed cell; a cluster's dissociated singles count towards it) plus
+    ``n_units`` and ``n_clusters`` shed, ``per_unit_rest`` / ``per_unit_active``: seeds per
+    unit shed in the body's rest / active phase, and ``cluster_fraction_circulating``: the
+    time-averaged share of circulating units that are clusters; and ``expected_*``: the same
+    rates from each arrested unit's outgrowth probability instead of its drawn outcome (the
+    same expectation with much less noise; ``expected_ratio`` clusters / singles).
+    """
+    with load_run(path) as run:
+        ctc = run.events("ctc") if "ctc" in run.event_tables else None
+        series = run.timeseries
+        config = config_from_toml(run.config_toml)
+    units = series["n_ctc_units"].to_numpy()
+    fraction = float(series["n_ctc_clusters"].to_numpy().sum() / max(units.sum(), 1))
+    if ctc is None or not len(ctc):
+        return {"n_units": 0, "n_clusters": 0, "cluster_fraction_circulating": fraction}
+    fate = np.array([CTC_FATES[f] for f in ctc["fate"]], dtype=np.int8)
+    records = {"parent_id": ctc["parent_id"].to_numpy(), "size_shed": ctc["size_shed"].to_numpy(),
+               "fate": fate}
+    out = seeding_efficiency(records)
+    shed = records["parent_id"] == -1
+    c = config.circadian
+    rest = np.mod(ctc["shed_clock_h"].to_numpy() - c.rest_onset_h, 24.0) < c.rest_duration_h
+    seeded = fate == CTC_FATES["seeded"]
+    # Expected seeds: each arrested unit's outgrowth probability (far less noise than the
+    # seeds drawn from it; same expectation).
+    params = blood_params(config.blood.params)
+    arrested = np.flatnonzero((fate == CTC_FATES["seeded"]) | (fate == CTC_FATES["arrested_failed"]))
+    expected = np.zeros(len(fate))
+    for i in arrested:
+        expected[i] = outgrowth_probability(params, int(ctc["size"].iloc[i]),
+                                            float(ctc["competence"].iloc[i]),
+                                            int(ctc["neutrophils"].iloc[i]))
+    cluster = records["size_shed"] >= 2
+    n_single, n_cluster = int(np.count_nonzero(shed & ~cluster)), int(np.count_nonzero(shed & cluster))
+    n_rest, n_active = int(np.count_nonzero(shed & rest)), int(np.count_nonzero(shed & ~rest))
+    out.update(n_units=int(shed.sum()), n_clusters=n_cluster,
+               per_unit_rest=_ratio(int(np.count_nonzero(seeded & rest)), n_rest),
+               per_unit_active=_ratio(int(np.count_nonzero(seeded & ~rest)), n_active),
+               expected_per_single=_ratio(expected[~cluster].sum(), n_single),
+               expected_per_cluster=_ratio(expected[cluster].sum(), n_cluster),
+               expected_per_cell=_ratio(expected.sum(), int(records["size_shed"][shed].sum())),
+               expected_per_unit_rest=_ratio(expected[rest].sum(), n_rest),
+               expected_per_unit_active=_ratio(expected[~rest].sum(), n_active),
+               cluster_fraction_circulating=fraction)
+    out["expected_ratio"] = _ratio(out["expected_per_cluster"], out["expected_per_single"])
+    return out

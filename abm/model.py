@@ -361,8 +361,8 @@ class TumorModel(mesa.Model):
                                   ctc_shed_clusters=int(np.count_nonzero(sizes >= 2)))
         if n:
             cell_ids = c.id[rows].copy()
-            gc = float(self.circadian.hormones(t)["glucocorticoid"])
-            loss = self.config.shedding.glucocorticoid_competence_loss * gc
+            melatonin = float(self.circadian.hormones(t)["melatonin"])
+            loss = self.config.shedding.active_competence_loss * (1.0 - melatonin)
             units = self.blood.add_units(sizes, t, float(self.circadian.internal_clock_h(t)),
                                          competence[:n] * (1.0 - loss), anoikis[:n])
             unit_ids = self.blood.table.id[units]

@@ -14,8 +14,9 @@ Aceto et al. 2014). A cluster can be smaller than drawn if fewer neighbours are 
 
 Each unit carries to the blood its ``competence`` — the share of its cells that were
 proliferating (rest-phase CTCs are the mitotic-gene-high ones that metastasise:
-Diamantopoulou et al. 2022), which the model lowers by the glucocorticoid level at shedding
-(``glucocorticoid_competence_loss``) — and its ``anoikis_resistance``, the members' mean EMT.
+Diamantopoulou et al. 2022), which the model lowers when the unit leaves with melatonin low,
+in the active phase (``active_competence_loss``) — and its ``anoikis_resistance``, the
+members' mean EMT.
 Draws are counter-based on (seed, step, cell id), so the result does not depend on the
 order of anything but the rows (which a resumed run restores).
 """

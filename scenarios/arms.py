@@ -19,9 +19,10 @@ from abm.io import load_run
 
 def arm_configs(scenario: Path, arms: dict[str, list[dict]], seed: int | None = None,
                 days: float | None = None) -> dict:
-    """arm name → resolved Config: the scenario plus the arm's extra ``[[therapy]]`` entries,
-    or (``None``) the scenario without any therapy; validated like a scenario file, so a bad
-    schedule is rejected before anything runs."""
+    """arm name → resolved Config. An arm is a list of extra ``[[therapy]]`` entries, or
+    ``None`` (the scenario without any therapy), or a dict with ``therapy`` (such a list or
+    None) and ``set`` (``{"section.key": value}`` changes); validated like a scenario file,
+    so a bad arm is rejected before anything runs."""
     import tomllib
 
     base = load_config(scenario, seed=seed)
@@ -30,8 +31,13 @@ def arm_configs(scenario: Path, arms: dict[str, list[dict]], seed: int | None = 
     data = tomllib.loads(to_toml(base))
     configs = {}
     for name, extra in arms.items():
-        arm = dict(data)
-        arm["therapy"] = [] if extra is None else list(data.get("therapy", [])) + list(extra)
+        changes = extra if isinstance(extra, dict) else {"therapy": extra}
+        arm = {k: dict(v) if isinstance(v, dict) else v for k, v in data.items()}
+        added = changes.get("therapy")
+        arm["therapy"] = [] if added is None else list(data.get("therapy", [])) + list(added)
+        for dotted, value in changes.get("set", {}).items():
+            section, key = dotted.split(".")
+            arm[section][key] = value
         arm["name"] = f"{base.name}_{name}"
         configs[name] = config_from_dict(arm, name=arm["name"], base_dir=Path(scenario).parent)
     return configs

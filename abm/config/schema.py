@@ -648,14 +648,13 @@ class SheddingSection:
     emt_gain: float = param(1.0, low=0.0, doc="relative increase of the hazard at EMT 1",
                             source="design choice: EMT promotes intravasation (Yang et al. 2008 "
                                    "Nat Cell Biol 10:295, HIF-1α → Twist)")
-    glucocorticoid_competence_loss: float = param(
+    active_competence_loss: float = param(
         0.8, low=0.0, high=1.0,
-        doc="share of a shed unit's competence (its proliferating share) lost at glucocorticoid "
-            "level 1 at shedding: active-phase CTCs leave with their mitotic programme "
-            "suppressed",
+        doc="share of a shed unit's competence (its proliferating share) lost when shed at "
+            "melatonin 0 (competence × (1 − loss·(1 − melatonin))): active-phase CTCs leave "
+            "with their mitotic programme off",
         source="design choice after Diamantopoulou et al. 2022 Nature 607:156 (rest-phase CTCs "
-               "are mitotic-gene-high and metastasise; active-phase CTCs barely do; "
-               "glucocorticoids and testosterone suppress the rest-phase programme)")
+               "are mitotic-gene-high and metastasise; active-phase CTCs barely do)")
     cluster_probability: float = param(0.04, low=0.0, high=1.0,
                                        doc="probability that a shed event is a cluster",
                                        source="Aceto et al. 2014 Cell 158:1110 (clusters are a "
