@@ -4,8 +4,8 @@ Arms of ``ctc_circadian.toml`` (a 23:00–07:00 sleeper; blood draws at 04:00 as
 awake, as in Diamantopoulou et al. 2022):
 
 - ``control``;
-- ``jet_lag``: local time jumps 6 h ahead (a flight east) at the start of day 2; the body
-  re-entrains at 1 h per day;
+- ``jet_lag``: local time jumps 6 h back (a flight west) at the start of day 1; the body
+  re-entrains at 1 h per day, so the room's 04:00 falls in the body's active phase for days;
 - ``platelet_inhibitor``: aspirin-like, daily at 08:00 from day 0; and the same without NK
   killing in the blood (``control_no_nk``, ``platelet_inhibitor_no_nk``): platelets shield
   CTCs from NK cells, so inhibiting them matters only when NK cells kill (Nieswandt 1999);
@@ -34,7 +34,7 @@ NO_NK = {"blood.nk_killing": False}
 ARMS = {
     "control": {"therapy": []},
     "jet_lag": {"therapy": [], "set": {"circadian.jet_lag_at_h": 24.0,
-                                       "circadian.jet_lag_shift_h": 6.0}},
+                                       "circadian.jet_lag_shift_h": -6.0}},
     "platelet_inhibitor": {"therapy": [{"drug": "platelet_inhibitor", **DAILY}]},
     "digoxin": {"therapy": [{"drug": "digoxin", **DAILY}]},
     "control_no_nk": {"therapy": [], "set": NO_NK},
@@ -98,7 +98,7 @@ def figure(paths: dict[str, Path], out: Path) -> Path:
         d = blood_draws(paths[arm], 4.0)
         ax_jet.plot(d["day"], d["n_ctc_cells"], "o-", color=COLORS[arm], label=arm)
     ax_jet.axvline(1.0, color="0.5", ls=":")
-    ax_jet.set(title="(d) 04:00 draws: a 6-h jet lag on day 1", xlabel="day",
+    ax_jet.set(title="(d) 04:00 draws: a 6-h flight west on day 1", xlabel="day",
                ylabel="CTC cells")
     ax_jet.legend(fontsize=7)
 
