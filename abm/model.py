@@ -147,6 +147,8 @@ class TumorModel(mesa.Model):
             self.immune_mirror.add(self.immune.table.live_rows())
         self.ctc_mirror = (AgentMirror(self, CTCUnit)
                            if config.run.thin_agents and self.blood is not None else None)
+        if self.ctc_mirror is not None:
+            self.ctc_mirror.add(self.blood.table.live_rows())
         self.step_events: dict[str, dict[str, np.ndarray]] = {}
         self._kill_counts = dict.fromkeys(KILL_COUNTERS, 0)
         self._events = np.zeros(self.cells.capacity, dtype=np.int8)

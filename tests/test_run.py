@@ -76,9 +76,15 @@ def test_thread_count_does_not_change_the_run(tmp_path):
 
 WITH_IMMUNE_AND_DRUGS = ("chemokine.field=true", "immune.enabled=true",
                          "immune.initial_cd8_per_mm2=100.0", "immune.initial_nk_per_mm2=50.0")
+WITH_SHEDDING = ("shedding.enabled=true", "shedding.rate_per_h=5.0",
+                 "shedding.cluster_probability=0.3", "circadian.jet_lag_at_h=6.0",
+                 "circadian.jet_lag_shift_h=5.0")
+"""Shedding 2,500× the default with many clusters and a jet lag before the checkpoint, so that
+units are in the blood (and one clock is shifted) when the run is cut and resumed."""
 
 
-@pytest.mark.parametrize("extra", [(), WITH_IMMUNE_AND_DRUGS], ids=["tumour", "immune+drugs"])
+@pytest.mark.parametrize("extra", [(), WITH_IMMUNE_AND_DRUGS, WITH_SHEDDING],
+                         ids=["tumour", "immune+drugs", "shedding"])
 def test_resume_after_an_interruption_equals_an_uninterrupted_run(tiny_config, tmp_path,
                                                                   monkeypatch, extra):
     import dataclasses
@@ -86,14 +92,23 @@ def test_resume_after_an_interruption_equals_an_uninterrupted_run(tiny_config, t
     from abm.therapy import TherapyEntry
 
     config = tiny_config("run.days=1.0", *extra)
-    if extra:  # doses before and after the checkpoint the resume starts from (step 120 = 12 h)
+    if extra == WITH_IMMUNE_AND_DRUGS:  # doses before and after the checkpoint (step 120 = 12 h)
         config = dataclasses.replace(config, therapy=(
             TherapyEntry(drug="chemo", at_h=(2.0,)), TherapyEntry(drug="anti_pdl1", at_h=(0.0,)),
             TherapyEntry(drug="senomorphic", at_h=(13.0,))))
+    if extra == WITH_SHEDDING:
+        config = dataclasses.replace(config, therapy=(
+            TherapyEntry(drug="digoxin", at_h=(3.0,)),
+            TherapyEntry(drug="platelet_inhibitor", at_h=(14.0,))))
     full = run_scenario(config, tmp_path / "full.h5", progress=False)
-    if extra:
-        with load_run(full) as run:
-            assert {"immune_kills", "drug_deaths", "doses", "immune_cells"} <= set(run.event_tables)
+    with load_run(full) as run:
+        tables = set(run.event_tables)
+        if extra == WITH_IMMUNE_AND_DRUGS:
+            assert {"immune_kills", "drug_deaths", "doses", "immune_cells"} <= tables
+        if extra == WITH_SHEDDING:
+            assert {"ctc", "ctc_members"} <= tables
+            series = run.timeseries
+            assert series["n_ctc_units"].iloc[120:137].min() > 0  # in the blood at the cut
 
     class Interrupt(Exception):
         pass
