@@ -11,8 +11,12 @@ decision is a counter-based draw keyed by (seed, step, unit id, stream + substep
 
 Rules of one unit (hazards in min⁻¹; ``n`` living member cells, ``c`` platelet coverage)
 ---------------------------------------------------------------------------------------
-- platelet cloaking: dc/dt = k_plt·(1 − inhibition)·(1 − c), so over a time τ
-  c → 1 − (1 − c)·exp(−k_plt·(1 − inhibition)·τ) (deterministic, exact);
+- platelet cloaking towards the coverage the platelets can reach, c_max = 1 − inhibition:
+  dc/dt = k_plt·(c_max − c) while c < c_max, so over a time τ
+  c → c_max − (c_max − c)·exp(−k_plt·τ) (deterministic, exact). Inhibited platelets do not
+  coat (aspirin blocks their activation; Palumbo et al. 2005), so the drug lowers the cloak
+  a unit ends up with, not only its speed; a cloak formed before a dose stays (coverage
+  never falls, which keeps the NK hazard non-increasing for the thinning below);
 - digoxin dissociation of a cluster (n ≥ 2): h_dig·digoxin_effect. The cluster ends (fate
   ``dissociated``) and its n living cells go on as n singles (new rows, ``parent_id`` = the
   cluster's id, same shedding time, clock phase, competence, anoikis resistance, coverage,
@@ -95,8 +99,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._numba import jit
-from .cells import _COUNTER_NEXT_ID, RowTable
-from .immune import _claim_row, _claim_rows
+from .cells import _COUNTER_NEXT_ID, RowTable, _claim_row
 from .rng import STREAM_CTC_EVENT, STREAM_CTC_SEED, STREAM_CTC_WAIT, uniform
 
 CTC_FATES = {"circulating": 0, "seeded": 1, "killed_nk": 2, "died": 3, "arrested_failed": 4,
@@ -262,12 +265,7 @@ class CTCTable(RowTable):
                 np.asarray(shed_clock_h, dtype=np.float64),
                 np.asarray(competence, np.float64), np.asarray(anoikis_resistance, np.float64)))
         _check_units(size, shed_min, shed_clock_h, competence, anoikis_resistance)
-        n = len(size)
-        self.ensure_capacity(n)
-        rows = _claim_rows(self.free, self.counters, n)
-        self.alive[rows] = True
-        self.id[rows] = np.arange(self.next_id, self.next_id + n)
-        self.counters[_COUNTER_NEXT_ID] += n
+        rows = self.claim(len(size))
         self.parent_id[rows] = -1
         self.size[rows] = size
         self.size_shed[rows] = size
@@ -310,9 +308,12 @@ def outgrowth_probability(params, size, competence, neutrophils):
 
 
 @jit
-def _cover(c, k_cloak, tau):
-    """Platelet coverage after ``tau`` min of cloaking at rate ``k_cloak`` from ``c``."""
-    return 1.0 - (1.0 - c) * np.exp(-k_cloak * tau)
+def _cover(c, k_cloak, c_max, tau):
+    """Platelet coverage after ``tau`` min of cloaking at rate ``k_cloak`` from ``c``
+    towards ``c_max`` (unchanged if already at or above it)."""
+    if c >= c_max:
+        return c
+    return c_max - (c_max - c) * np.exp(-k_cloak * tau)
 
 
 @jit
@@ -328,7 +329,8 @@ def _advance_unit(seed, step, r, t, k, n_sub, dt, params, nk_on, inhibition, dig
     """
     uid = ids[r]
     h = dt / n_sub
-    k_cloak = params[P_CLOAK_PER_MIN] * (1.0 - inhibition)
+    k_cloak = params[P_CLOAK_PER_MIN]
+    c_max = 1.0 - inhibition
     k_nk = params[P_NK_KILL_PER_MIN] if nk_on else 0.0
     shield = params[P_PLATELET_SHIELD]
     max_escorts = params[P_MAX_ESCORTS]
@@ -360,7 +362,7 @@ def _advance_unit(seed, step, r, t, k, n_sub, dt, params, nk_on, inhibition, dig
             if t + tau >= t_end:
                 break
             t += tau
-            c = _cover(c, k_cloak, tau)
+            c = _cover(c, k_cloak, c_max, tau)
             v = uniform(seed, step, uid, _key(STREAM_CTC_EVENT, k, j)) * total
             j += 1
             if v < rate_dig:
@@ -382,7 +384,7 @@ def _advance_unit(seed, step, r, t, k, n_sub, dt, params, nk_on, inhibition, dig
                 end = SEEDED if u_seed < p else ARRESTED_FAILED
         if end >= 0:
             break
-        c = _cover(c, k_cloak, t_end - t)
+        c = _cover(c, k_cloak, c_max, t_end - t)
         t = t_end
         k += 1
     platelets[r] = c
@@ -552,8 +554,8 @@ class Circulation:
 
         Args:
             step_index: the model's step (keys the draws). nk_on: NK killing in the blood.
-            platelet_inhibition: 0–1, the antiplatelet effect (slows cloaking by that
-                fraction). digoxin_effect: 0–1, scales the dissociation hazard.
+            platelet_inhibition: 0–1, the antiplatelet effect (the share of a full cloak
+                the platelets cannot form). digoxin_effect: 0–1, scales the dissociation hazard.
         """
         for key, value in (("platelet_inhibition", platelet_inhibition),
                            ("digoxin_effect", digoxin_effect)):

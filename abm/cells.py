@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._numba import jit
+
 PHASES = {"proliferating": 0, "quiescent": 1, "dormant": 2, "senescent": 3,
           "apoptotic": 4, "necrotic": 5}
 """Phase codes stored in ``CellTable.phase`` and in the HDF5 ``cells/phase`` enum."""
@@ -95,6 +97,17 @@ class RowTable:
             new = np.zeros((new_cap,) + old.shape[1:], dtype=old.dtype)
             new[: old.shape[0]] = old
             setattr(self, name, new)
+
+    def claim(self, n: int) -> np.ndarray:
+        """``n`` new live rows with fresh ids (free rows last-freed-first, then the
+        high-water mark, growing the arrays if needed); their other columns are the
+        caller's to set."""
+        self.ensure_capacity(n)
+        rows = _claim_rows(self.free, self.counters, n)
+        self.alive[rows] = True
+        self.id[rows] = np.arange(self.next_id, self.next_id + n)
+        self.counters[_COUNTER_NEXT_ID] += n
+        return rows
 
     def release(self, rows: np.ndarray) -> None:
         """Free ``rows`` (in order; on the lattice ``lattice_events.remove_cells`` also frees
@@ -199,3 +212,23 @@ class CellTable(RowTable):
         self.counters[_COUNTER_NEXT_ID] += n
         self.birth_min[new] = birth_min
         return new
+
+
+@jit
+def _claim_row(free, counters):
+    """A row for a new cell: the last freed row if any, else the high-water mark."""
+    if counters[_COUNTER_NFREE] > 0:
+        counters[_COUNTER_NFREE] -= 1
+        return free[counters[_COUNTER_NFREE]]
+    row = counters[_COUNTER_HWM]
+    counters[_COUNTER_HWM] += 1
+    return row
+
+
+@jit
+def _claim_rows(free, counters, n):
+    """``n`` rows claimed one by one as :func:`_claim_row` does (the table has room)."""
+    rows = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        rows[i] = _claim_row(free, counters)
+    return rows

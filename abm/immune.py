@@ -56,8 +56,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ._numba import jit
-from .cells import (_COUNTER_HWM, _COUNTER_NEXT_ID, _COUNTER_NFREE, APOPTOTIC, CD8, KINDS,
-                    NECROTIC, NK, PHASES, RowTable)
+from .cells import (_COUNTER_NEXT_ID, _COUNTER_NFREE, APOPTOTIC, CD8, KINDS,
+                    NECROTIC, NK, PHASES, RowTable, _claim_row)
 from .rng import (STREAM_IMMUNE_ATTACH, STREAM_IMMUNE_ENTRY_SITE, STREAM_IMMUNE_EXIT,
                   STREAM_IMMUNE_HEADING, STREAM_IMMUNE_KILL, STREAM_IMMUNE_MOVES,
                   STREAM_IMMUNE_PERSIST, STREAM_IMMUNE_RECRUIT, STREAM_IMMUNE_TARGET,
@@ -275,12 +275,7 @@ class ImmuneTable(RowTable):
         ``CellTable.append_copies`` do), then the high-water mark grows. Headings start at 0
         (:meth:`ImmuneLayer.place` draws them); the occupancy is the caller's."""
         xs = np.asarray(xs, dtype=np.int32)
-        n = len(xs)
-        self.ensure_capacity(n)
-        rows = _claim_rows(self.free, self.counters, n)
-        self.alive[rows] = True
-        self.id[rows] = np.arange(self.next_id, self.next_id + n)
-        self.counters[_COUNTER_NEXT_ID] += n
+        rows = self.claim(len(xs))
         self.kind[rows], self.x[rows], self.y[rows] = kind, xs, ys
         self.heading[rows] = 0
         self.target[rows], self.target_id[rows] = -1, -1
@@ -415,26 +410,6 @@ def perivascular_chemokine(x, y, chemokine, vessels):
             total += max(chemokine[yy, xx], 0.0)
             n += 1
     return total / n if n > 0 else 0.0
-
-
-@jit
-def _claim_row(free, counters):
-    """A row for a new cell: the last freed row if any, else the high-water mark."""
-    if counters[_COUNTER_NFREE] > 0:
-        counters[_COUNTER_NFREE] -= 1
-        return free[counters[_COUNTER_NFREE]]
-    row = counters[_COUNTER_HWM]
-    counters[_COUNTER_HWM] += 1
-    return row
-
-
-@jit
-def _claim_rows(free, counters, n):
-    """``n`` rows claimed one by one as :func:`_claim_row` does (the table has room)."""
-    rows = np.empty(n, dtype=np.int64)
-    for i in range(n):
-        rows[i] = _claim_row(free, counters)
-    return rows
 
 
 @jit

@@ -48,7 +48,7 @@ from .blood import CTC_FATES, Circulation, blood_params
 from .cell_state import cell_state_params, drug_deaths, update_cell_state
 from .circadian import CircadianClock
 from .errors import ConfigError
-from .immune import KILL_EVENT_COLUMNS, ImmuneLayer, params_from_mapping
+from .immune import ImmuneLayer, params_from_mapping
 from .rng import STREAM_IMMUNE_INITIAL, uniform_array
 from .shedding import perivascular_sites, shed, shedding_params
 from .solutes import SECRETED_FIELDS, make_solutes

@@ -70,7 +70,7 @@ def figure(paths: dict[str, Path], out: Path) -> Path:
     ax_clock.axvspan(23, 24, color="0.9", lw=0)
     ax_clock.plot(hours, shed, "o-", color="#CC79A7", label="shed (cells/h)")
     ax_clock.plot(hours, circ, "s-", color="#000000", label="circulating (cells)")
-    ax_clock.set(title="(a) shedding and circulating CTCs by clock time (control)",
+    ax_clock.set(title="(a) CTCs by clock time (control)",
                  xlabel="clock time (h; grey: rest)", ylabel="cells", xlim=(0, 24))
     ax_clock.legend(fontsize=7)
 
@@ -91,8 +91,9 @@ def figure(paths: dict[str, Path], out: Path) -> Path:
             "active phase": c["expected_per_unit_active"]}
     ax_seed.bar(list(bars), list(bars.values()), color=["#56B4E9", "#0072B2", "#000000", "#999999"])
     ax_seed.set_yscale("log")
-    ax_seed.set(title=f"(c) seeding per shed unit: clusters {c['expected_ratio']:.0f}× singles",
+    ax_seed.set(title=f"(c) seeds per unit: clusters {c['expected_ratio']:.0f}× singles",
                 ylabel="expected seeds per shed unit (control)")
+    ax_seed.tick_params(axis="x", labelsize=7)
 
     for arm in ("control", "jet_lag"):
         d = blood_draws(paths[arm], 4.0)

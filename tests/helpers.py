@@ -1,8 +1,12 @@
-"""Helpers shared by tests that compare run files."""
+"""Helpers shared by tests: configs from TOML text, and comparing run files."""
 from __future__ import annotations
+
+import tomllib
 
 import h5py
 import numpy as np
+
+from abm.config import config_from_dict
 
 TINY = [
     "grid.nx=48", "grid.ny=40", "run.days=0.5", "vessels.pattern=array",
@@ -36,3 +40,14 @@ def assert_same_run(path_a, path_b) -> None:
         assert keys == set(fb.attrs) - VOLATILE_ATTRS
         for key in keys:
             assert np.array_equal(fa.attrs[key], fb.attrs[key]), f"attribute {key} differs"
+
+
+def config_from_text(text: str, therapy=(), **sections):
+    """A config from the TOML ``text`` with ``sections`` (``name={key: value}``) updated and
+    ``therapy`` (``[[therapy]]`` tables as dicts) set."""
+    data = tomllib.loads(text)
+    for section, values in sections.items():
+        data.setdefault(section, {}).update(values)
+    if therapy:
+        data["therapy"] = list(therapy)
+    return config_from_dict(data)

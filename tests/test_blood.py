@@ -11,7 +11,7 @@ import pytest
 
 from abm.blood import (ARRESTED_FAILED, CIRCULATING, CTC_FATES, DIED, DISSOCIATED,
                        EVENT_COLUMNS, KILLED_NK, P_ANOIKIS_PROTECTION, P_ARREST_PER_MIN,
-                       P_ARREST_SIZE_EXPONENT, P_CLUSTER_PROTECTION,
+                       P_ARREST_SIZE_EXPONENT, P_CLOAK_PER_MIN, P_CLUSTER_PROTECTION,
                        P_DIGOXIN_DISSOCIATION_PER_MIN, P_NK_KILL_PER_MIN, P_PLATELET_SHIELD,
                        P_SHEAR_DEATH_PER_MIN, PARAM_NAMES, PARAMETER_DOCS, SEEDED,
                        Circulation, blood_params, default_params, seeding_efficiency)
@@ -78,9 +78,10 @@ def _fraction(ev, fate, mask=None):
 
 
 # ---------------------------------------------------------------------------- singles
-@pytest.mark.parametrize("coverage", [0.0, 1.0])
+@pytest.mark.parametrize("coverage", [0.0, 0.3, 1.0])
 def test_singles_follow_the_competing_hazards_closed_form(coverage):
-    """Coverage held at 0 (no cloaking) or 1 (instant cloaking): a single's arrest, NK
+    """Coverage held at 0 (no cloaking), 1 (instant cloaking) or 0.3 (instant cloaking with
+    a platelet inhibition of 0.7, which caps the cloak at 1 − 0.7): a single's arrest, NK
     lysis and shear/anoikis death are competing exponential hazards a, k(1 − s·c) and
     d(1 − p·AR), so P(each fate) = its hazard / H and the time in blood is Exp(H).
     Escorts attach at r up to the cap, independently: P(≥ j escorts at the end) = ρ^j,
@@ -90,7 +91,9 @@ def test_singles_follow_the_competing_hazards_closed_form(coverage):
                           neutrophil_attach_per_min=r, max_escorts=cap, neutrophil_gain=gain,
                           outgrowth=q)
     n = 40_000
-    ev, *_ = _run(params, [np.ones(n, dtype=np.int64)], competence=comp, resistance=ar)
+    inhibition = 1.0 - coverage if coverage else 0.0
+    ev, *_ = _run(params, [np.ones(n, dtype=np.int64)], competence=comp, resistance=ar,
+                  inhibition=inhibition)
     assert len(ev["fate"]) == n and np.all(ev["parent_id"] == -1)
     a = params[P_ARREST_PER_MIN]
     nk = params[P_NK_KILL_PER_MIN] * (1 - params[P_PLATELET_SHIELD] * coverage)
@@ -112,6 +115,20 @@ def test_singles_follow_the_competing_hazards_closed_form(coverage):
     assert np.allclose(ev["platelets"], coverage)
     assert np.all(ev["size"][(ev["fate"] == KILLED_NK) | (ev["fate"] == DIED)] == 0)
     assert np.all(ev["size"][(ev["fate"] == SEEDED) | (ev["fate"] == ARRESTED_FAILED)] == 1)
+
+
+def test_a_cloak_formed_before_a_platelet_inhibitor_dose_stays():
+    """Inhibited platelets no longer coat, but the cloak a unit already has stays: coverage
+    after one minute is 1 − exp(−k) and does not fall when the inhibition starts."""
+    params = blood_params(arrest_per_min=0.0, shear_death_per_min=0.0, nk_kill_per_min=0.0,
+                          neutrophil_attach_per_min=0.0)
+    circ = Circulation(params, 1)
+    circ.add_units(np.ones(10, dtype=np.int64), 0.0, 0.0, 1.0, 0.0)
+    circ.step(0, 1.0, 0.0, True, 0.0, 0.0, 1)
+    before = circ.table.platelets[circ.table.live_rows()].copy()
+    assert np.allclose(before, 1.0 - np.exp(-params[P_CLOAK_PER_MIN]))
+    circ.step(1, 6.0, 1.0, True, 0.9, 0.0, 1)
+    assert np.array_equal(circ.table.platelets[circ.table.live_rows()], before)
 
 
 # ---------------------------------------------------------------------------- clusters

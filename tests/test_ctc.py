@@ -1,15 +1,14 @@
 """Circadian CTC shedding in the model, read back from run files: blood draws at 04:00 vs
 10:00, jet lag, rest- vs active-phase seeding and clusters vs singles (the blood's own rules
 are tested against closed forms in test_blood.py)."""
-import tomllib
-
 import numpy as np
 import pytest
 
 from abm import run_scenario
 from abm.analysis import seeding_by_unit
-from abm.config import config_from_dict
 from abm.io import load_run
+
+from .helpers import config_from_text
 
 SHEDDING_TISSUE = """
 [run]
@@ -37,10 +36,7 @@ sleeper (the default clock)."""
 
 
 def _run(path, **sections):
-    data = tomllib.loads(SHEDDING_TISSUE)
-    for section, values in sections.items():
-        data.setdefault(section, {}).update(values)
-    return run_scenario(config_from_dict(data), path, progress=False)
+    return run_scenario(config_from_text(SHEDDING_TISSUE, **sections), path, progress=False)
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,6 @@
 """Drugs and immune killing in the model: what each therapy does to which cells, and the
 killing statistics read back from the HDF5 event tables (abm.analysis.kill_statistics)."""
 import dataclasses
-import tomllib
 
 import numpy as np
 import pytest
@@ -9,9 +8,10 @@ import pytest
 from abm import TumorModel, load_config, run_scenario
 from abm.analysis import kill_statistics
 from abm.cells import PHASES
-from abm.config import config_from_dict
 from abm.culture import run_culture
 from abm.therapy import TherapyEntry
+
+from .helpers import config_from_text
 
 HYPOXIC_TISSUE = """
 [run]
@@ -34,21 +34,12 @@ checkpoint_every_min = 1440.0
 """A 1.1 mm tissue whose tumour has a proliferating rim and dormant hypoxic pockets by 24 h."""
 
 
-def _config(text, therapy=(), **sections):
-    data = tomllib.loads(text)
-    for section, values in sections.items():
-        data.setdefault(section, {}).update(values)
-    if therapy:
-        data["therapy"] = list(therapy)
-    return config_from_dict(data)
-
-
 def test_chemotherapy_kills_cycling_cells_and_spares_dormant_ones():
     """Tissue dosed at 24 h: of the cells present at the dose, those in S/G2/M die of it far
     more often than dormant ones over the next 12 h; no cell dies of it while dormant (the
     few dormant-at-dose cells that die had woken up: the rim's losses reoxygenate the
     tissue)."""
-    model = TumorModel(_config(HYPOXIC_TISSUE, [{"drug": "chemo", "at_h": [24.0]}]))
+    model = TumorModel(config_from_text(HYPOXIC_TISSUE, [{"drug": "chemo", "at_h": [24.0]}]))
     model.run_steps(240)
     c = model.cells
     live = c.live_rows()
@@ -88,7 +79,7 @@ def test_a_dose_stops_a_normoxic_culture():
 def _senescent_tissue(therapy=()):
     """The hypoxic tissue with every third tumour cell made senescent (therapy route) at t = 0,
     its SASP fields at steady state."""
-    model = TumorModel(_config(HYPOXIC_TISSUE, therapy))
+    model = TumorModel(config_from_text(HYPOXIC_TISSUE, therapy))
     c = model.cells
     rows = c.live_rows()[::3]
     c.phase[rows] = PHASES["senescent"]
@@ -147,7 +138,7 @@ def _kill_hazard(tmp_path, pdl1, blockade_dose=0.0, seed=0, exhaustion_min=1e9):
     ``pdl1`` and ~22 CD8 T cells that never leave and do not recruit more; they never tire
     unless ``exhaustion_min`` (their PD-1 exhaustion threshold) is finite."""
     therapy = [{"drug": "anti_pdl1", "at_h": [0.0], "dose": blockade_dose}] if blockade_dose else []
-    cfg = _config(TARGET_RICH, therapy, chemokine={"field": True},
+    cfg = config_from_text(TARGET_RICH, therapy, chemokine={"field": True},
                   immune={"enabled": True, "initial_cd8_per_mm2": 50.0,
                           "cd8": {"recruit_per_min": 0.0, "max_kills": 1e9, "lifetime_min": 1e9,
                                   "pd1_exhaustion_min": exhaustion_min},

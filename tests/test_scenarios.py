@@ -99,3 +99,40 @@ def test_immune_pdl1_arms(tmp_path):
     rates = untreated["per_capita_per_day"]
     assert rates["dormant"] < 0.2 * rates["proliferating"]
     assert treated["hazard_per_engaged_min"] > 1.1 * untreated["hazard_per_engaged_min"]
+
+
+def test_ctc_circadian_arms(tmp_path):
+    """The blood therapies and the jet lag act in the model as the blood's rules say
+    (test_blood.py checks the rules themselves): a 6-h flight west lowers the 04:00 draws; a
+    platelet inhibitor lowers seeding per shed cell with NK killing on and changes no fate
+    with it off; digoxin lowers the share of circulating units that are clusters and the
+    seeding per shed cluster."""
+    out = tmp_path / "ctc_circadian.h5"
+    result = _run(["scenarios/ctc_circadian.py", "--out", str(out)], tmp_path)
+    assert "expected seeds per single" in result.stdout
+    assert out.with_suffix(".png").stat().st_size > 100_000
+    from abm.analysis import blood_draws, seeding_by_unit
+    path = {arm: tmp_path / f"ctc_circadian_{arm}.h5"
+            for arm in ("control", "jet_lag", "platelet_inhibitor", "digoxin", "control_no_nk",
+                        "platelet_inhibitor_no_nk")}
+
+    def draws_at_4(arm):
+        d = blood_draws(path[arm], 4.0)
+        return d[d["day"].between(1, 3)]["n_ctc_cells"].mean()
+
+    assert draws_at_4("jet_lag") < 0.6 * draws_at_4("control")
+    stats = {arm: seeding_by_unit(p) for arm, p in path.items()}
+    control = stats["control"]
+    assert control["n_units"] > 1000
+    # singles, which circulate longest, lose most (6-day run: 0.58× per single, 0.77× per cell)
+    inhibited = stats["platelet_inhibitor"]
+    assert inhibited["expected_per_single"] < 0.75 * control["expected_per_single"]
+    assert inhibited["expected_per_cell"] < 0.9 * control["expected_per_cell"]
+    # without NK killing the cloak protects from nothing: the same fates, unit for unit
+    with load_run(path["control_no_nk"]) as a, load_run(path["platelet_inhibitor_no_nk"]) as b:
+        ctc_a, ctc_b = a.events("ctc"), b.events("ctc")
+    assert ctc_a.drop(columns="platelets").equals(ctc_b.drop(columns="platelets"))
+    assert ctc_b["platelets"].mean() < 0.5 * ctc_a["platelets"].mean()
+    digoxin = stats["digoxin"]
+    assert digoxin["cluster_fraction_circulating"] < 0.6 * control["cluster_fraction_circulating"]
+    assert digoxin["expected_per_cluster"] < 0.9 * control["expected_per_cluster"]
