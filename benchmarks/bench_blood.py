@@ -5,7 +5,8 @@
    steady (units live ~40 min, so ~6.6 tissue steps' worth of shedding circulates), then
    ``--steps`` 6-min steps timed. Printed: circulating units, µs per step, ns per unit per
    step, and the cost of 12 substeps against 6 (the default): the event-driven kernel draws
-   one extra number per substep boundary only, so halving the blood step costs little.
+   one waiting time per unit per substep plus the draws of its events, so its cost grows
+   with the substeps while the statistics do not change.
 2. ``model``: ``scenarios/ctc_circadian.toml`` (100×100 sites, a vascularised tumour of ~5k
    cells, shedding 25× the default) with shedding on and off; ms per step by phase
    (``model.timings``) over ``--model-steps`` steps after a warm-up; the ratio on/off.

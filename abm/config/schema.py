@@ -673,8 +673,13 @@ class BloodSection:
 
     substeps: int = param(6, low=1, high=1000,
                           doc="blood steps per tissue step (6 = 1-min blood steps)",
-                          source="design choice: CTCs are cleared within tens of minutes "
-                                 "(Aceto et al. 2014); tests/test_blood.py halves the step")
+                          source="design choice: the circulation is exact in continuous "
+                                 "time for any blood step (abm/blood.py), so the step changes "
+                                 "which random numbers are drawn, not the statistics "
+                                 "(tests/test_blood.py halves it); 1-min steps match CTC "
+                                 "lifetimes of minutes (Aceto et al. 2014). Each substep costs "
+                                 "one draw per unit: 12 instead of 6 is ×1.6 blood time "
+                                 "(benchmarks/bench_blood.py)")
     nk_killing: bool = param(True, doc="NK cells lyse CTCs in the blood",
                              source="Nieswandt et al. 1999 Cancer Res 59:1295")
     params: dict = param({}, doc="blood parameter overrides, a table name = value (names: abm "
