@@ -111,7 +111,7 @@ def blood_draws(path: str | Path, clock_h: float) -> pd.DataFrame:
 
 def seeding_by_unit(path: str | Path) -> dict:
     """Metastatic seeding of the units shed in run ``path`` (``events/ctc``; units still in
-    the blood at the end are not counted).
+    the blood at the end, fate ``circulating``, are not counted).
 
     Returns :func:`abm.blood.seeding_efficiency` (seeds per shed single and cluster, their
     ratio, seeds per shed cell; a cluster's dissociated singles count towards it) plus
@@ -127,6 +127,8 @@ def seeding_by_unit(path: str | Path) -> dict:
         config = config_from_toml(run.config_toml)
     units = series["n_ctc_units"].to_numpy()
     fraction = float(series["n_ctc_clusters"].to_numpy().sum() / max(units.sum(), 1))
+    if ctc is not None:
+        ctc = ctc[ctc["fate"] != "circulating"].reset_index(drop=True)
     if ctc is None or not len(ctc):
         return {"n_units": 0, "n_clusters": 0, "cluster_fraction_circulating": fraction}
     fate = np.array([CTC_FATES[f] for f in ctc["fate"]], dtype=np.int8)

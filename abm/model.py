@@ -44,7 +44,7 @@ from .config import Config, load_config
 from .lattice_events import (count_by_phase, division_order, place_daughters, placement_shells,
                              remove_cells)
 from .phenotype import EVENT_DIVIDE, EVENT_NAMES, EVENT_REMOVE, make_phenotype
-from .blood import CTC_FATES, Circulation, blood_params
+from .blood import CTC_FATES, EVENT_COLUMNS, Circulation, blood_params
 from .cell_state import cell_state_params, drug_deaths, update_cell_state
 from .circadian import CircadianClock
 from .errors import ConfigError
@@ -389,18 +389,24 @@ class TumorModel(mesa.Model):
         for unit in ended["id"].tolist():
             self.ctc_members.pop(unit, None)
         if len(result.ended_rows):
-            fates = {code: name for name, code in CTC_FATES.items()}
-            fate = np.array([fates[int(f)] for f in ended["fate"]], dtype=str)
-            self.step_events["ctc"] = {
-                **{k: v for k, v in ended.items() if k != "fate"}, "fate": fate,
-                "time": ended["shed_min"],
-                "survived": (fate == "seeded") | (fate == "arrested_failed"),
-                "seeded": fate == "seeded"}
+            self.step_events["ctc"] = _ctc_event_columns(ended)
         counts = result.counts
         self._blood_counts.update(n_ctc_units=counts["n_units"], n_ctc_cells=counts["n_cells"],
                                   n_ctc_clusters=counts["n_clusters"],
                                   ctc_seeded=counts["n_seeded"],
                                   ctc_killed_nk=counts["n_killed_nk"], ctc_died=counts["n_died"])
+
+    def circulating_ctc_events(self) -> dict[str, np.ndarray] | None:
+        """``events/ctc`` rows (fate ``circulating``, ``end_min`` NaN) for the units still in
+        the blood, written when a run ends so that the table holds one row per shed unit;
+        None without shedding or with none circulating."""
+        if self.blood is None:
+            return None
+        t = self.blood.table
+        rows = np.flatnonzero(t.alive[:t.hwm] & (t.fate[:t.hwm] == CTC_FATES["circulating"]))
+        if not len(rows):
+            return None
+        return _ctc_event_columns({c: getattr(t, c)[rows].copy() for c in EVENT_COLUMNS})
 
     def _split_members(self, new_rows: np.ndarray) -> None:
         """Singles from a dissociated cluster take its members in turn."""
@@ -542,6 +548,18 @@ class TumorModel(mesa.Model):
                        "shedding_factor": float(clock.shedding_factor(self.time_min)),
                        **{k: float(v) for k, v in clock.hormones(self.time_min).items()}})
         self.counts = counts
+
+
+def _ctc_event_columns(units: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Rows of ``events/ctc`` for ``units`` (columns of :data:`abm.blood.EVENT_COLUMNS`):
+    the fate as its name, ``time`` = the shedding time (min), ``survived`` = arrested alive
+    (seeded or failed to grow out), ``seeded``."""
+    names = {code: name for name, code in CTC_FATES.items()}
+    fate = np.array([names[int(f)] for f in units["fate"]], dtype=str)
+    return {**{k: v for k, v in units.items() if k != "fate"}, "fate": fate,
+            "time": units["shed_min"],
+            "survived": (fate == "seeded") | (fate == "arrested_failed"),
+            "seeded": fate == "seeded"}
 
 
 def _members_from_snapshot(snap: dict | None) -> dict[int, np.ndarray]:

@@ -125,7 +125,11 @@ class RunRecorder:
         self.last_frame_step = model.step_index
 
     def finish(self, model) -> None:
-        """Write a last frame if the run did not end on one, and close the file as complete."""
+        """Write a last frame if the run did not end on one and the CTC units still in the
+        blood (fate ``circulating``), and close the file as complete."""
         if self.last_frame_step != model.step_index:
             self.write_frame(model)
+        circulating = model.circulating_ctc_events()
+        if circulating is not None:
+            self.writer.append_events("ctc", circulating)
         self.writer.close(complete=True)

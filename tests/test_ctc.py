@@ -85,9 +85,17 @@ def test_rest_phase_units_and_clusters_seed_more(runs):
     with load_run(runs["control"]) as run:
         ctc = run.events("ctc")
         members = run.events("ctc_members")
-    assert set(ctc["fate"]) <= {"seeded", "killed_nk", "died", "arrested_failed", "dissociated"}
+    assert set(ctc["fate"]) == {"seeded", "killed_nk", "died", "arrested_failed",
+                                "circulating"}  # no digoxin: no "dissociated"
     assert np.all(ctc["seeded"] == (ctc["fate"] == "seeded"))
-    # every shed unit's members were recorded, one row per cell
+    # one row per shed unit: every shed unit's members were recorded, one row per cell, and
+    # every unit has exactly one row, including those still in the blood at the end
     shed = ctc[ctc["parent_id"] == -1]
+    assert shed["id"].is_unique
     counts = members.groupby("unit_id").size()
+    assert sorted(counts.index) == sorted(shed["id"])
     assert np.all(counts.loc[shed["id"]].to_numpy() == shed["size_shed"].to_numpy())
+    with load_run(runs["control"]) as run:
+        in_blood_at_end = run.timeseries["n_ctc_units"].iloc[-1]
+    circulating = ctc[ctc["fate"] == "circulating"]
+    assert len(circulating) == in_blood_at_end and circulating["end_min"].isna().all()
