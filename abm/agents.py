@@ -98,7 +98,7 @@ class ImmuneCell(_RowAgent):
         return bool(self._table.target[self.row] >= 0)
 
 
-class CTCUnit(_RowAgent):
+class CTC(_RowAgent):
     """A circulating tumour cell or cluster: a view on row ``row`` of ``model.blood.table``
     (:class:`abm.blood.CTCTable`), one agent per unit (a cluster is one agent)."""
 

@@ -38,7 +38,7 @@ import time
 import mesa
 import numpy as np
 
-from .agents import AgentMirror, CTCUnit, ImmuneCell
+from .agents import AgentMirror, CTC, ImmuneCell
 from .cells import CD8, NK, PHASES, SENESCENCE_ROUTES, CellTable
 from .config import Config, load_config
 from .lattice_events import (count_by_phase, division_order, place_daughters, placement_shells,
@@ -145,7 +145,7 @@ class TumorModel(mesa.Model):
             self.agents_mirror.add(self.cells.live_rows())
         if self.immune_mirror is not None:
             self.immune_mirror.add(self.immune.table.live_rows())
-        self.ctc_mirror = (AgentMirror(self, CTCUnit)
+        self.ctc_mirror = (AgentMirror(self, CTC)
                            if config.run.thin_agents and self.blood is not None else None)
         if self.ctc_mirror is not None:
             self.ctc_mirror.add(self.blood.table.live_rows())

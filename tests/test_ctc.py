@@ -99,3 +99,27 @@ def test_rest_phase_units_and_clusters_seed_more(runs):
         in_blood_at_end = run.timeseries["n_ctc_units"].iloc[-1]
     circulating = ctc[ctc["fate"] == "circulating"]
     assert len(circulating) == in_blood_at_end and circulating["end_min"].isna().all()
+
+
+def test_each_unit_in_the_blood_is_one_mesa_agent():
+    """Thin agents: one CTC agent per circulating unit (a cluster is one agent with its size
+    and member cells), and none of the shed cells is still a TumorCell agent."""
+    from abm import TumorModel
+    from abm.agents import CTC, TumorCell
+
+    model = TumorModel(config_from_text(SHEDDING_TISSUE, run={"thin_agents": True},
+                                        shedding={"rate_per_h": 0.5,
+                                                  "cluster_probability": 0.3}))
+    shed_ids: set[int] = set()
+    for _ in range(30):
+        model.step()
+        agents = list(model.agents_by_type.get(CTC, []))
+        assert len(agents) == model.counts["n_ctc_units"]
+        assert sum(a.size for a in agents) == model.counts["n_ctc_cells"]
+        table = model.blood.table
+        for agent in agents:  # members: the cells that left the tissue (some may have died)
+            assert len(agent.members) == table.size_shed[agent.row] >= agent.size
+            shed_ids.update(agent.members.tolist())
+    assert any(a.size >= 2 for a in agents) and len(shed_ids) > 50
+    tumour_ids = {int(model.cells.id[a.row]) for a in model.agents_by_type[TumorCell]}
+    assert not shed_ids & tumour_ids
