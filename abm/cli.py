@@ -1,4 +1,4 @@
-"""Command line: ``abm run|resume|info|params`` (also ``python -m abm``)."""
+"""Command line: ``abm run|resume|info|params|plot|movie`` (also ``python -m abm``)."""
 from __future__ import annotations
 
 import argparse
@@ -58,6 +58,29 @@ def _parser() -> argparse.ArgumentParser:
 
     params = sub.add_parser("params", help="every config key with default, unit and source")
     params.set_defaults(handler=_params)
+
+    plot = sub.add_parser("plot", help="figures of a run file (png, pdf or svg)",
+                          formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    plot.add_argument("run_file")
+    plot.add_argument("-o", "--out", required=True, help="figure file: .png, .pdf or .svg")
+    plot.add_argument("--kind", dest="kinds", action="append", metavar="KIND",
+                      help="figure kind (repeatable): tissue, populations, radial, sasp, "
+                           "immune, ctc; default: every kind the run has data for")
+    plot.add_argument("--frame", type=int, default=-1,
+                      help="frame of the maps and profiles (negative: from the end)")
+    plot.add_argument("--dpi", type=int, default=200, help="resolution of a .png")
+    plot.set_defaults(handler=_plot)
+
+    movie = sub.add_parser("movie", help="a movie of a run file (MP4 with ffmpeg, else GIF)",
+                           formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    movie.add_argument("run_file")
+    movie.add_argument("-o", "--out", required=True, help="movie file: .mp4 or .gif")
+    movie.add_argument("--fields", nargs="+", default=["phases", "oxygen"], metavar="PANEL",
+                       help="panels side by side: phases and/or field names of the run")
+    movie.add_argument("--fps", type=float, default=10.0, help="frames per second")
+    movie.add_argument("--dpi", type=int, default=100, help="pixels per inch of the frames")
+    movie.add_argument("--no-progress", action="store_true", help="never show a progress bar")
+    movie.set_defaults(handler=_movie)
     return parser
 
 
@@ -89,6 +112,30 @@ def _info(args) -> int:
 
     with load_run(args.run_file) as run:
         print(run.summary())
+    return 0
+
+
+def _plot(args) -> int:
+    from .viz.figures import check_plot_request, plot
+
+    try:
+        check_plot_request(args.out, args.kinds)
+        print(plot(args.run_file, args.out, kinds=args.kinds, frame=args.frame, dpi=args.dpi))
+    except (ValueError, IndexError) as exc:
+        print(f"abm plot: error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _movie(args) -> int:
+    from .viz.movie import render_movie
+
+    try:
+        print(render_movie(args.run_file, args.out, fields=tuple(args.fields), fps=args.fps,
+                           dpi=args.dpi, progress=_progress(args)))
+    except ValueError as exc:
+        print(f"abm movie: error: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -25,8 +25,10 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
+from abm import load_run
 from abm.analysis import blood_draws, seeding_by_unit
-from arms import run_from_command_line, series
+from abm.viz.figures import draw_ctc
+from arms import run_from_command_line
 
 HERE = Path(__file__).resolve().parent
 DAILY = {"daily_at": "08:00", "first_day": 0, "n_days": 6}
@@ -59,20 +61,9 @@ def draw_means(path: Path, since_day: int = 1) -> dict[float, float]:
 def figure(paths: dict[str, Path], out: Path) -> Path:
     fig = Figure(figsize=(13, 8), layout="constrained")
     (ax_clock, ax_draw, ax_seed), (ax_jet, ax_ther, ax_comp) = fig.subplots(2, 3)
-    ts = series(paths["control"])
-    hour = np.floor(ts["clock_h"].to_numpy()).astype(int)
-    per_hour = np.bincount(hour, minlength=24)
-    steps_per_h = 60.0 / np.median(np.diff(ts.index.to_numpy()))
-    shed = np.bincount(hour, ts["ctc_shed_cells"].to_numpy(), 24) / per_hour * steps_per_h
-    circ = np.bincount(hour, ts["n_ctc_cells"].to_numpy(), 24) / per_hour
-    hours = np.arange(24) + 0.5
-    ax_clock.axvspan(0, 7, color="0.9", lw=0)
-    ax_clock.axvspan(23, 24, color="0.9", lw=0)
-    ax_clock.plot(hours, shed, "o-", color="#CC79A7", label="shed (cells/h)")
-    ax_clock.plot(hours, circ, "s-", color="#000000", label="circulating (cells)")
-    ax_clock.set(title="(a) CTCs by clock time (control)",
-                 xlabel="clock time (h; grey: rest)", ylabel="cells", xlim=(0, 24))
-    ax_clock.legend(fontsize=7)
+    with load_run(paths["control"]) as run:
+        draw_ctc(ax_clock, run)
+    ax_clock.set_title("(a) CTCs by clock time (control)")
 
     names = list(paths)
     draws = {arm: draw_means(path) for arm, path in paths.items()}
