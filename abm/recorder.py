@@ -81,7 +81,10 @@ class RunRecorder:
             timeseries_columns={name: np.float64 for name in model.reporter_names()},
             attrs={"dt_min": model.dt_min, "dx_um": model.dx_um,
                    "phenotype": type(model.phenotype).__name__},
-            compression=cfg.output.compression, overwrite=overwrite)
+            compression=cfg.output.compression, overwrite=overwrite,
+            # The vessel sites (O2/glucose sources, never occupied) as fields/vessels [y, x]:
+            # static, so written once here (readers: Run.vessels).
+            static_fields={"vessels": (model.vessels, "")})
         recorder = cls.for_model(writer, model)
         recorder.on_step(model)
         return recorder

@@ -26,12 +26,15 @@ CELL_COLUMNS = {
 }
 SERIES = {"n_tumor": np.int64, "mean_oxygen": np.float64}
 CONFIG = 'scenario = "test"\n[grid]\nnx = 50\nny = 40\n'
+VESSELS = (np.add.outer(np.arange(NY), np.arange(NX)) % 7 == 0)
+"""A static map written with every test file (as the recorder writes ``fields/vessels``)."""
 
 
 def make_writer(path, **kw) -> RunWriter:
     args = dict(
         config_toml=CONFIG, seed=7, scenario="test", x_um=np.arange(NX) * 20.0 + 10, y_um=np.arange(NY) * 20.0 + 10,
         field_units={"oxygen": "mmHg", "sasp": "nM"}, cell_columns=CELL_COLUMNS, timeseries_columns=SERIES,
+        static_fields={"vessels": (VESSELS, "")},
     )
     return RunWriter(path, **(args | kw))
 
@@ -67,6 +70,7 @@ def check_frames(path, k: int) -> int:
         assert f.attrs["schema_version"] == 1
     with load_run(path) as run:
         assert run.n_frames >= k
+        np.testing.assert_array_equal(run.vessels, VESSELS)
         everything = run.cells()
         _ = run.timeseries, [run.events(t) for t in run.event_tables]
         for f in range(k):
@@ -94,6 +98,11 @@ def test_round_trip(tmp_path):
         assert run.attrs["units"]["fields"] == {"oxygen": "mmHg", "sasp": "nM"}
         np.testing.assert_array_equal(run.frame_times, [0, 10, 20, 30])
         assert run.field_names == ["oxygen", "sasp"] and run.field("oxygen").shape == (4, NY, NX)
+        assert run.static_field_names == ["vessels"] and run.attrs["units"]["static_fields"] == {"vessels": ""}
+        np.testing.assert_array_equal(run.vessels, VESSELS)
+        assert run.vessels.dtype == bool and "vessels: 286 sites (stored)" in run.summary()
+        with pytest.raises(KeyError, match="no field 'vessels'"):
+            run.field("vessels")  # a static map, not a [frame, y, x] field
         np.testing.assert_array_equal(run.x_um, np.arange(NX) * 20.0 + 10)
         one = run.cells(-1)
         assert list(one["phase"].cat.categories) == list(PHASES) and one["phase"].iloc[2] == "senescent"
@@ -120,10 +129,15 @@ def test_fields_are_netcdf_dimension_scales(tmp_path):
         assert [dim[0].name for dim in oxygen.dims] == ["/fields/time", "/fields/y", "/fields/x"]
         assert oxygen.chunks == (1, NY, NX) and oxygen.compression == "gzip" and oxygen.shuffle
         assert oxygen.maxshape == (None, NY, NX) and f["cells/id"].chunks == (CHUNK_BYTES // 8,)
+        vessels = f["fields/vessels"]
+        assert [dim[0].name for dim in vessels.dims] == ["/fields/y", "/fields/x"]
+        assert vessels.dtype == np.uint8 and vessels.shape == (NY, NX) and vessels.compression == "gzip"
+        assert list(vessels.attrs["flag_values"]) == [0, 1]
     xr = pytest.importorskip("xarray")
     pytest.importorskip("h5netcdf")
     with xr.open_dataset(path, engine="h5netcdf", group="fields") as ds:
-        assert ds["oxygen"].dims == ("time", "y", "x")
+        assert ds["oxygen"].dims == ("time", "y", "x") and ds["vessels"].dims == ("y", "x")
+        np.testing.assert_array_equal(ds["vessels"].values, VESSELS)
 
 
 def test_checkpoint_round_trip_types(tmp_path):
@@ -151,6 +165,41 @@ def test_existing_file_and_bad_attributes(tmp_path):
     with pytest.raises(TypeError, match="checkpoint entry"):
         with make_writer(bad) as w:
             w.write_checkpoint(0.0, {"ok": 1, "bad": [1, 2]})
+
+
+@pytest.mark.parametrize("static, error, message", [
+    ({"vessels": (np.zeros((NX, NY), bool), "")}, ValueError, "static field 'vessels' has shape"),
+    ({"oxygen": (VESSELS, "")}, ValueError, "clashes with the time-dependent field"),
+    ({"x": (VESSELS, "")}, ValueError, "static field name 'x' is not allowed"),
+    ({"vessels": VESSELS}, TypeError, r"spec must be \(\[y, x\] array, units\)"),
+    ({"vessels": (VESSELS, None)}, TypeError, "units must be a str"),
+    ({"vessels": (VESSELS.astype(str), "")}, TypeError, "is not numeric"),
+])
+def test_bad_static_field_raises_before_the_file_exists(tmp_path, static, error, message):
+    path = tmp_path / "run.h5"
+    with pytest.raises(error, match=message):
+        make_writer(path, static_fields=static)
+    assert not path.exists()
+
+
+def test_static_fields_are_optional_and_not_frames(tmp_path):
+    """A writer without static maps (as before fields/vessels) and one with a float map."""
+    plain, extra = tmp_path / "plain.h5", tmp_path / "extra.h5"
+    with make_writer(plain, static_fields=None) as w:
+        step(w, 0)
+    depth = np.linspace(0, 1, NY * NX, dtype=np.float32).reshape(NY, NX)
+    with make_writer(extra, static_fields={"vessels": (VESSELS, ""), "depth": (depth, "mm")}) as w:
+        step(w, 0)
+        step(w, 1)
+    with load_run(plain) as run:
+        assert run.static_field_names == [] and "static_fields" not in run.attrs["units"]
+        assert run.vessels is None  # no map and no [oxygen] vessel_mmHg in this config to fall back on
+    with load_run(extra) as run:
+        assert run.field_names == ["oxygen", "sasp"] and sorted(run.static_field_names) == ["depth", "vessels"]
+        assert run.n_frames == 2
+    with h5py.File(extra, "r") as f:
+        np.testing.assert_array_equal(f["fields/depth"][()], depth)
+        assert f["fields/depth"].attrs["units"] == "mm" and "flag_values" not in f["fields/depth"].attrs
 
 
 @pytest.mark.parametrize("change, message", [
@@ -214,6 +263,7 @@ def test_resume_equals_uninterrupted_run(tmp_path):
         w.close(complete=path is straight)
     writer, state = RunWriter.resume(stopped)
     assert state["step"] == 5 and load_run(stopped).n_frames == 6
+    np.testing.assert_array_equal(load_run(stopped).vessels, VESSELS)  # static maps survive the cut
     with writer:
         for f in range(state["step"] + 1, n):
             step(writer, f)

@@ -19,10 +19,45 @@ from abm.io.schema import (
 
 # Dataset names inside the groups that are axes, not data.
 FIELD_AXES = ("time", "x", "y")
+# Besides the axes, fields/ holds two kinds of datasets, told apart by their rank:
+# time-dependent fields [frame, y, x] (growable, one chunk per frame) and static maps [y, x]
+# written once when the file is created (e.g. ``vessels``). Static maps were added to version-1
+# files without a version change (see abm.io.schema): readers that list fields by rank never
+# mistake one for a field, and older files simply have none.
+FRAME_FIELD_NDIM, STATIC_FIELD_NDIM = 3, 2
 CELL_AXES = ("time", "offsets")
 SERIES_AXES = ("time",)
 
 LENGTH_UNITS, TIME_UNITS = "µm", "min"
+
+
+def is_frame_field(name: str, dset: h5py.Dataset) -> bool:
+    """True for a time-dependent field ``fields/name`` [frame, y, x] (not an axis or a static map)."""
+    return name not in FIELD_AXES and isinstance(dset, h5py.Dataset) and dset.ndim == FRAME_FIELD_NDIM
+
+
+def is_static_field(name: str, dset: h5py.Dataset) -> bool:
+    """True for a static map ``fields/name`` [y, x] written once at creation (e.g. ``vessels``)."""
+    return name not in FIELD_AXES and isinstance(dset, h5py.Dataset) and dset.ndim == STATIC_FIELD_NDIM
+
+
+def check_static_fields(static_fields, shape: tuple[int, int], field_units) -> dict[str, tuple[np.ndarray, str]]:
+    """Raise ValueError/TypeError on a bad static-map spec {name: ([y, x] array, units)}; return
+    it with the arrays as numpy arrays (bool maps become uint8 0/1: netCDF has no bool)."""
+    checked = {}
+    for name, spec in (static_fields or {}).items():
+        check_name("static field", name, FIELD_AXES)
+        if name in field_units:
+            raise ValueError(f"static field {name!r} clashes with the time-dependent field of that name")
+        if not (isinstance(spec, tuple) and len(spec) == 2):
+            raise TypeError(f"static field {name!r}: spec must be ([y, x] array, units), got {type(spec).__name__}")
+        values, units = np.asarray(spec[0]), spec[1]
+        _check_units(f"static field {name!r}", units)
+        if values.shape != shape:
+            raise ValueError(f"static field {name!r} has shape {values.shape}, expected (ny, nx) = {shape}")
+        _check_numeric(f"static field {name!r}", values.dtype)
+        checked[name] = (values.astype(np.uint8) if values.dtype.kind == "b" else values, units)
+    return checked
 
 
 def check_specs(x_um, y_um, field_units, cell_columns, timeseries_columns) -> tuple[np.ndarray, np.ndarray]:
@@ -65,8 +100,13 @@ def _check_units(what: str, units) -> None:
         raise TypeError(f"{what}: units must be a str, got {units!r}")
 
 
-def root_attrs(*, config_toml, seed, scenario, field_units, cell_columns, compression, extra) -> dict:
-    """Return the root attributes of a new run; raise TypeError on any that cannot be stored."""
+def root_attrs(*, config_toml, seed, scenario, field_units, cell_columns, compression, extra,
+               static_fields=None) -> dict:
+    """Return the root attributes of a new run; raise TypeError on any that cannot be stored.
+
+    ``units`` (JSON) maps ``length``, ``time``, ``fields`` {name: units}, ``cells`` {column:
+    units} and, when the run has static maps, ``static_fields`` {name: units}.
+    """
     if not isinstance(config_toml, str):
         raise TypeError(f"config_toml must be the resolved config as TOML text, got {type(config_toml).__name__}")
     units = {
@@ -75,6 +115,8 @@ def root_attrs(*, config_toml, seed, scenario, field_units, cell_columns, compre
         "fields": dict(field_units),
         "cells": {name: spec[1] for name, spec in cell_columns.items()},
     }
+    if static_fields:
+        units["static_fields"] = {name: spec[1] for name, spec in static_fields.items()}
     attrs = {
         "schema": SCHEMA,
         "schema_version": SCHEMA_VERSION,
@@ -95,8 +137,13 @@ def root_attrs(*, config_toml, seed, scenario, field_units, cell_columns, compre
 
 
 def create_skeleton(h5file: h5py.File, attrs: dict, x_um, y_um, field_units, cell_columns,
-                    timeseries_columns, compression: int) -> None:
-    """Write ``attrs`` and the empty groups/datasets of a run into the new ``h5file``."""
+                    timeseries_columns, compression: int, static_fields=None) -> None:
+    """Write ``attrs``, the static maps and the empty groups/datasets of a run into the new ``h5file``.
+
+    ``static_fields``: {name: ([y, x] array, units)} as returned by :func:`check_static_fields`;
+    each becomes ``fields/name`` (gzip, one chunk, y and x dimension scales attached), written
+    here once and never touched again (so resume and kill -9 safety are unaffected).
+    """
     h5file.attrs.update(attrs)
     fields = h5file.create_group(FIELDS)
     # Dimension scales make fields/ a netCDF4 group: xarray (engine h5netcdf) reads it.
@@ -115,6 +162,17 @@ def create_skeleton(h5file: h5py.File, attrs: dict, x_um, y_um, field_units, cel
         )
         dset.attrs["units"] = units
         for dim, scale in enumerate((time, y, x)):
+            dset.dims[dim].attach_scale(scale)
+    for name, (values, units) in (static_fields or {}).items():
+        dset = fields.create_dataset(
+            name, data=values, chunks=shape, compression="gzip", compression_opts=max(1, compression),
+            shuffle=values.dtype.itemsize > 1,
+        )
+        dset.attrs["units"] = units
+        if values.dtype == np.uint8 and values.max(initial=0) <= 1:
+            dset.attrs["flag_values"] = np.array([0, 1], np.uint8)  # CF: a 0/1 mask
+            dset.attrs["flag_meanings"] = "false true"
+        for dim, scale in enumerate((y, x)):
             dset.dims[dim].attach_scale(scale)
 
     cells = h5file.create_group(CELLS)

@@ -1,12 +1,48 @@
 """Lazy reader of run files: ``load_run(path)`` returns a :class:`Run`.
 
-Opening reads only attributes; fields, cells and events are read when asked for. A run
-that is still being written can be opened between frames; it shows the frames that were
-flushed when it was opened (open it again to see newer ones).
+Opening reads only attributes; fields, cells and events are read when asked for, and only
+the frames asked for. Every run file this project has written is read (schema version 1 in
+all its contents: with or without glucose and secreted fields, event tables, network-state
+cell columns or ``fields/vessels``; tests/test_reader.py keeps one of each).
+
+Example::
+
+    from abm import load_run
+
+    with load_run("outputs/quickstart.h5") as run:
+        print(run.summary())                    # what the file holds (also: abm info FILE)
+        f = run.frame_at(24 * 60)               # index of the frame nearest t = 1 day
+        oxygen = run.field("oxygen", f)         # float32 [y, x], mmHg (run.attrs["units"])
+        x_um, y_um = run.x_um, run.y_um         # site centres of axes 1 and 0 (µm)
+        vessels = run.vessels                   # bool [y, x]
+        cells = run.cells(f)                    # DataFrame, index cell_id, x/y in µm
+        history = run.cells()                   # all frames, index (frame, cell_id)
+        n_tumor = run.timeseries["n_tumor"]     # one row per model step, index time (min)
+        kills = run.events("immune_kills") if "immune_kills" in run.event_tables else None
+        # With xarray installed (the ``xarray`` extra): a lazy labelled array
+        da = run.field_array("oxygen")          # dims (time, y, x), coords in min and µm
+        day1 = da.sel(time=1440, method="nearest").values   # reads that one frame
+
+Units: times are in min and lengths in µm; each field's and cell column's units are in
+``run.attrs["units"]`` (``["fields"][name]``, ``["cells"][column]``).
+
+Reading a run that is still being written (``status == "running"``) works: the writer never
+takes a file lock and flushes after each frame. The Run shows the frames that were complete
+when it was opened (``n_frames`` is fixed then); open it again to see newer ones. Without
+SWMR, HDF5 does not isolate a reader from a writer: a read that overlaps the writer's flush
+can see half-written metadata and fail. A Run of a running file therefore retries a failed read
+on a freshly opened handle (up to ``READ_RETRIES`` times, keeping its frame count). Two
+consequences: reads through the raw h5py dataset that ``field(name)`` returns are not retried,
+and a retry closes the old handle, so such a dataset obtained earlier stops working (get it
+again). HDF5 shares the state of all open handles of one file in a process, so keep one Run of
+a live file open at a time (close it before e.g. ``abm.viz.summary_figure(path, ...)`` opens
+its own), or a fresh handle cannot see past what the older one saw.
 """
 from __future__ import annotations
 
+import functools
 import json
+import time
 import tomllib
 from functools import cached_property
 from pathlib import Path
@@ -16,8 +52,24 @@ import numpy as np
 import pandas as pd
 
 from abm.io.checkpoint import checkpoint_counts, find_checkpoint
-from abm.io.layout import CELL_AXES, FIELD_AXES
-from abm.io.schema import CELLS, EVENTS, FIELDS, TIMESERIES, NoCheckpointError, current_layout, from_attr, open_h5
+from abm.io.layout import CELL_AXES, LENGTH_UNITS, TIME_UNITS, is_frame_field, is_static_field
+from abm.io.schema import (
+    CELLS, EVENTS, FIELDS, STATUS_COMPLETE, TIMESERIES, NoCheckpointError, current_layout, from_attr, open_h5,
+)
+
+READ_RETRIES = 6
+"""Retries of a read of a running file that failed (total wait up to ~1.3 s)."""
+
+FIELD_LONG_NAMES = {
+    "oxygen": "oxygen partial pressure",
+    "glucose": "glucose concentration",
+    "sasp": "inflammatory SASP",
+    "sasp_metabolic": "metabolic SASP",
+    "chemokine": "chemokine",
+    "vessels": "vessel sites",
+}
+"""``long_name`` of the fields this project writes (others: the dataset's own ``long_name``
+attribute, else the name with spaces)."""
 
 
 def load_run(path: str | Path) -> Run:
@@ -25,20 +77,72 @@ def load_run(path: str | Path) -> Run:
     return Run(path)
 
 
+class _NotInFile(KeyError):
+    """A name the caller asked for is not in the file (never retried)."""
+
+
+def _retrying(method):
+    """Run ``method`` through :meth:`Run._retry` (reads of a running file survive the writer)."""
+    @functools.wraps(method)
+    def read(self, *args, **kwargs):
+        return self._retry(lambda: method(self, *args, **kwargs))
+    return read
+
+
 class Run:
-    """A run file opened for reading; use as a context manager or call :meth:`close`."""
+    """A run file opened for reading; use as a context manager or call :meth:`close`.
+
+    Arrays and data sets handed out lazily (``field(name)``, ``field_array(name)``) read from
+    this Run's open file: read what you need before closing it.
+    """
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
         self._file = open_h5(self.path, "r")
         try:
             self._root = current_layout(self._file)
+            self._live = from_attr(self._root.attrs.get("status")) != STATUS_COMPLETE
+            _ = self.n_frames, self.field_names  # fixed now, as the file is at opening
         except BaseException:
-            self._file.close()
+            self.close()
             raise
 
     def close(self) -> None:
+        """Close the file (lazy data sets and lazy DataArrays of this Run stop working)."""
         self._file.close()
+
+    def _retry(self, read):
+        """Return ``read()``; for a running file, reopen and retry after an HDF5 read error.
+
+        The writer may be flushing while we read: metadata read then can be half-written
+        (KeyError/OSError from h5py), or point past the end of file that this handle saw when
+        it was opened (OSError "addr overflow"). A fresh handle sees the flushed state. Frames
+        below ``n_frames`` are never rewritten, so the retried read returns the same data.
+        """
+        if not self._live:
+            return read()
+        for attempt in range(READ_RETRIES + 1):
+            try:
+                return read()
+            except _NotInFile:
+                raise
+            except (OSError, KeyError, RuntimeError):
+                if attempt == READ_RETRIES or not self._file.id.valid:
+                    raise
+            time.sleep(0.02 * 2 ** attempt)
+            self._reopen()
+
+    def _reopen(self) -> None:
+        """Replace the file handle by a fresh one. The old one is closed first: HDF5 shares one
+        state (metadata cache, end of file) between the open handles of a file in a process,
+        so a new handle opened beside it would see what the old one saw."""
+        self._file.close()
+        self._file = open_h5(self.path, "r")
+        try:
+            self._root = current_layout(self._file)
+        except BaseException:
+            self._file.close()
+            raise
 
     def __enter__(self) -> Run:
         return self
@@ -51,64 +155,208 @@ class Run:
 
     # ------------------------------------------------------------------ metadata
     @cached_property
+    @_retrying
     def attrs(self) -> dict:
-        """Root attributes as plain Python values (``units`` decoded from JSON)."""
+        """Root attributes as plain Python values (``units`` decoded from JSON).
+
+        Always present: ``schema``, ``schema_version``, ``package_version``, ``created_utc``,
+        ``seed``, ``scenario``, ``config_toml``, ``units``, ``status``, ``compression``; runs of
+        the model add ``dt_min``, ``dx_um`` and ``phenotype``. ``units`` is a dict: ``length``
+        ("µm"), ``time`` ("min"), ``fields`` {field: units}, ``cells`` {column: units} and,
+        in files with static maps, ``static_fields`` {name: units}.
+        """
         attrs = {name: from_attr(value) for name, value in self._root.attrs.items()}
         attrs["units"] = json.loads(attrs["units"])
         return attrs
 
-    seed = property(lambda self: self.attrs["seed"], doc="The run's seed (int).")
-    scenario = property(lambda self: self.attrs["scenario"], doc="Scenario name.")
-    status = property(lambda self: self.attrs["status"], doc="'running' (or killed) or 'complete'.")
-    schema_version = property(lambda self: self.attrs["schema_version"], doc="Schema version of the file.")
-    config_toml = property(lambda self: self.attrs["config_toml"], doc="The fully resolved config (TOML text).")
+    @property
+    def seed(self) -> int:
+        """The run's seed."""
+        return self.attrs["seed"]
+
+    @property
+    def scenario(self) -> str:
+        """The scenario name (the config's ``name``)."""
+        return self.attrs["scenario"]
+
+    @property
+    def status(self) -> str:
+        """``"complete"``, or ``"running"`` for a run still being written, killed or interrupted."""
+        return self.attrs["status"]
+
+    @property
+    def schema_version(self) -> int:
+        """Schema version of the file (this package writes :data:`abm.io.SCHEMA_VERSION`)."""
+        return self.attrs["schema_version"]
+
+    @property
+    def config_toml(self) -> str:
+        """The fully resolved config the run was made with, as TOML text (as that version of
+        abm wrote it: ``abm.config.config_from_toml`` migrates an old one to a Config)."""
+        return self.attrs["config_toml"]
 
     @cached_property
     def config(self) -> dict:
-        """The resolved config as a dict."""
+        """The resolved config as a nested dict of plain values (sections → keys), as stored."""
         return tomllib.loads(self.config_toml)
 
-    # ------------------------------------------------------------------ fields
+    # ------------------------------------------------------------------ frames and axes
     @cached_property
+    @_retrying
     def n_frames(self) -> int:
-        """Number of complete frames (a kill mid-frame can leave one longer dataset; it is ignored)."""
+        """Number of complete frames when the file was opened (a kill mid-frame can leave
+        one dataset a frame longer: that frame is ignored)."""
         fields, cells = self._root[FIELDS], self._root[CELLS]
         lengths = [len(fields["time"]), len(cells["time"]), len(cells["offsets"]) - 1]
         lengths += [fields[name].shape[0] for name in self.field_names]
         return min(lengths)
 
     @property
+    @_retrying
     def frame_times(self) -> np.ndarray:
-        """Frame times (min), shape (n_frames,)."""
+        """Frame times (min since the start of the run), float64, shape (n_frames,)."""
         return self._root[FIELDS]["time"][: self.n_frames]
 
-    x_um = property(lambda self: self._root[FIELDS]["x"][:], doc="Cell-centre x positions (µm), shape (nx,).")
-    y_um = property(lambda self: self._root[FIELDS]["y"][:], doc="Cell-centre y positions (µm), shape (ny,).")
+    def frame_at(self, time_min: float) -> int:
+        """Index of the frame nearest ``time_min`` (min; the earlier one on a tie).
+
+        Raises ValueError if the run has no frame yet or ``time_min`` is not finite.
+        """
+        time_min = float(time_min)
+        if not np.isfinite(time_min):
+            raise ValueError(f"time_min must be finite, got {time_min!r}")
+        times = self.frame_times
+        if not len(times):
+            raise ValueError(f"{self.path.name} has no frame yet")
+        return int(np.argmin(np.abs(times - time_min)))  # argmin: first of equal distances
+
+    @property
+    @_retrying
+    def x_um(self) -> np.ndarray:
+        """Site-centre x positions (µm), float64, shape (nx,): the coordinate of field axis 1."""
+        return self._root[FIELDS]["x"][:]
+
+    @property
+    @_retrying
+    def y_um(self) -> np.ndarray:
+        """Site-centre y positions (µm), float64, shape (ny,): the coordinate of field axis 0."""
+        return self._root[FIELDS]["y"][:]
+
+    # ------------------------------------------------------------------ fields
+    @cached_property
+    @_retrying
+    def field_names(self) -> list[str]:
+        """Names of the time-dependent fields ([frame, y, x] datasets, e.g. ``oxygen``,
+        ``glucose``), in file order. Static maps such as ``vessels`` are not fields."""
+        return [name for name, dset in self._root[FIELDS].items() if is_frame_field(name, dset)]
 
     @cached_property
-    def field_names(self) -> list[str]:
-        return [name for name in self._root[FIELDS] if name not in FIELD_AXES]
+    @_retrying
+    def static_field_names(self) -> list[str]:
+        """Names of the static [y, x] maps written when the run was created (``["vessels"]``
+        in files since the vessel map was stored, ``[]`` in older ones)."""
+        return [name for name, dset in self._root[FIELDS].items() if is_static_field(name, dset)]
 
     def field(self, name: str, frame: int | None = None):
-        """Field ``name``: frame ``frame`` as a [y, x] float32 array, or (frame=None) the lazy
-        h5py dataset [frame, y, x] to slice (only the slices asked for are read)."""
-        if name not in self.field_names:
-            raise KeyError(f"no field {name!r} in {self.path.name}; fields: {self.field_names}")
-        dset = self._root[FIELDS][name]
-        return dset if frame is None else dset[self._frame_index(frame)]
+        """Field ``name`` as stored: no coordinates, no copy until read.
 
-    def _frame_index(self, frame: int) -> int:
-        """``frame`` as a non-negative index (negative counts from the end); IndexError if out of range."""
+        ``frame`` an int (negative counts from the end): that frame as a float32 numpy array
+        of shape (ny, nx), indexed [y, x]. ``frame=None``: the lazy h5py dataset of shape
+        (frames, ny, nx) to slice (only the slices asked for are read; its first ``n_frames``
+        frames are complete, a killed run may have one more). Units:
+        ``run.attrs["units"]["fields"][name]``; coordinates: :attr:`frame_times`,
+        :attr:`y_um`, :attr:`x_um` (or use :meth:`field_array`). Of a running file, the
+        dataset stays valid until this Run retries a read (see the module docstring):
+        slice it soon, or prefer ``field(name, frame)``/``field_array(name)``, which retry.
+        """
+        if frame is None:
+            return self._retry(lambda: self._field_dataset(name))
+        f = self.frame_index(frame)
+        return self._retry(lambda: self._field_dataset(name)[f])
+
+    def field_array(self, name: str, frame: int | None = None):
+        """Field ``name`` with its coordinates, as an ``xarray.DataArray`` when xarray is installed.
+
+        ``frame=None``: dims ``("time", "y", "x")``, shape (n_frames, ny, nx), **lazy**: nothing
+        of the field is read until values are asked for (``.values``, ``.load()``, plotting),
+        and then only the frames selected (``da.isel(time=-1)``, ``da.sel(time=1440,
+        method="nearest")``). The lazy array reads through this Run's file: load what you
+        need before :meth:`close`. ``frame`` an int: that frame, dims ``("y", "x")``, read
+        now, with a scalar ``time`` coordinate.
+
+        Coordinates: ``time`` (min), ``y`` and ``x`` (µm, site centres). Attributes: ``units``
+        (from the file's ``units`` attribute) and ``long_name``. dtype float32.
+
+        Without xarray: the same as :meth:`field` (a numpy [y, x] array for one frame, the lazy
+        h5py dataset [frame, y, x] for all); the coordinates are :attr:`frame_times`,
+        :attr:`y_um` and :attr:`x_um`, the units ``run.attrs["units"]["fields"][name]``.
+        """
+        dset = self._retry(lambda: self._field_dataset(name))
+        xr = _xarray()
+        if xr is None:
+            return self.field(name, frame)
+        long_name = self._retry(lambda: _long_name(name, self._field_dataset(name)))
+        attrs = {"units": self.attrs["units"].get("fields", {}).get(name, ""), "long_name": long_name}
+        coords = {"y": ("y", self.y_um, {"units": LENGTH_UNITS, "long_name": "y (site centre)"}),
+                  "x": ("x", self.x_um, {"units": LENGTH_UNITS, "long_name": "x (site centre)"})}
+        time_attrs = {"units": TIME_UNITS, "long_name": "time since the start of the run"}
+        if frame is not None:
+            f = self.frame_index(frame)
+            coords["time"] = ((), self.frame_times[f], time_attrs)
+            return xr.DataArray(self.field(name, f), dims=("y", "x"), coords=coords, name=name, attrs=attrs)
+        coords["time"] = ("time", self.frame_times, time_attrs)
+        data = xr.Variable(("time", "y", "x"), _lazy_frames(self, name, dset), attrs=attrs)
+        return xr.DataArray(data, coords=coords, name=name)
+
+    def _field_dataset(self, name: str) -> h5py.Dataset:
+        if name not in self.field_names:
+            raise _NotInFile(f"no field {name!r} in {self.path.name}; fields: {self.field_names}")
+        return self._root[FIELDS][name]
+
+    def frame_index(self, frame: int) -> int:
+        """``frame`` (an int; negative counts from the end) as an index in ``0 … n_frames - 1``;
+        IndexError if out of range."""
         n = self.n_frames
         if not -n <= frame < n:
             raise IndexError(f"frame {frame} out of range: {self.path.name} has {n} frames")
         return frame % n
 
-    # ------------------------------------------------------------------ cells
-    def cells(self, frame: int | None = None) -> pd.DataFrame:
-        """Cells of one frame (index ``cell_id``) or of all frames (index ``(frame, cell_id)``).
+    @cached_property
+    @_retrying
+    def _vessels(self) -> np.ndarray | None:
+        fields = self._root[FIELDS]
+        if "vessels" in self.static_field_names:
+            return fields["vessels"][()] != 0
+        # Older files: the vessel sites are the oxygen solver's Dirichlet sites, held at exactly
+        # oxygen.vessel_mmHg (every other site is lower).
+        level = self.config.get("oxygen", {}).get("vessel_mmHg")
+        if level is None or "oxygen" not in self.field_names or self.n_frames == 0:
+            return None
+        return fields["oxygen"][0] >= np.float32(level)
 
-        Enum columns (``kind``, ``phase``, …) come back as pandas Categoricals of their names.
+    @property
+    def vessels(self) -> np.ndarray | None:
+        """The vessel sites, bool, shape (ny, nx), indexed [y, x] (True: a vessel).
+
+        Read from ``fields/vessels`` (written when the run was created); files from before that
+        map was stored get the sites at the blood O2 level, ``oxygen`` frame 0 ≥
+        ``config["oxygen"]["vessel_mmHg"]`` (the solver holds exactly that value there and less
+        everywhere else). None if a file has neither (no frame yet). A new array each call.
+        """
+        vessels = self._vessels
+        return None if vessels is None else vessels.copy()
+
+    # ------------------------------------------------------------------ cells
+    @_retrying
+    def cells(self, frame: int | None = None) -> pd.DataFrame:
+        """The live cells of one frame or of all frames, one row per cell.
+
+        ``frame`` an int (negative counts from the end): index ``cell_id`` (int64, unique in
+        the frame). ``frame=None``: all frames, MultiIndex ``(frame, cell_id)`` (frame the
+        0-based frame index; ``run.frame_times[frame]`` is its time). Columns: :attr:`cell_columns`
+        less ``id``: ``x``, ``y`` (µm, site centres), ``kind``, ``phase``, ``oxygen`` (mmHg), …
+        (units: ``run.attrs["units"]["cells"]``). Enum columns (``kind``, ``phase``, ``route``)
+        come back as pandas Categoricals of their names.
         """
         group = self._root[CELLS]
         offsets = group["offsets"][: self.n_frames + 1]
@@ -116,7 +364,7 @@ class Run:
             rows = slice(0, int(offsets[-1]))
             frames = np.repeat(np.arange(self.n_frames), np.diff(offsets))
         else:
-            f = self._frame_index(frame)
+            f = self.frame_index(frame)
             rows = slice(int(offsets[f]), int(offsets[f + 1]))
         data = {name: _decode_enum(dset, dset[rows]) for name, dset in group.items() if name not in CELL_AXES}
         ids = data.pop("id")
@@ -127,40 +375,47 @@ class Run:
         return pd.DataFrame(data, index=index)
 
     @property
+    @_retrying
     def cell_columns(self) -> list[str]:
+        """Names of the stored cell columns, ``id`` included (file order; older files have fewer)."""
         return [name for name in self._root[CELLS] if name not in CELL_AXES]
 
+    @_retrying
     def cell_counts(self) -> np.ndarray:
-        """Number of cells in each frame, shape (n_frames,)."""
+        """Number of cells in each frame, int64, shape (n_frames,)."""
         return np.diff(self._root[CELLS]["offsets"][: self.n_frames + 1])
 
     # ------------------------------------------------------------------ time series, events
     @property
+    @_retrying
     def timeseries(self) -> pd.DataFrame:
-        """One row per model step, indexed by ``time`` (min), one column per reporter."""
+        """One row per model step (step 0 included), indexed by ``time`` (min), one column
+        per reporter (``n_tumor``, ``hypoxic_fraction``, …; which ones depends on the run)."""
         group = self._root[TIMESERIES]
         n = min(len(dset) for dset in group.values())
         data = {name: dset[:n] for name, dset in group.items() if name != "time"}
         return pd.DataFrame(data, index=pd.Index(group["time"][:n], name="time"))
 
     @property
+    @_retrying
     def event_tables(self) -> list[str]:
-        return list(self._root[EVENTS])
+        """Names of the event tables in the file (``[]`` if the run had no events): e.g.
+        ``immune_kills``, ``drug_deaths``, ``doses``, ``immune_cells``, ``ctc``, ``ctc_members``.
+        A table exists once its first row was written."""
+        return list(self._root[EVENTS]) if EVENTS in self._root else []
 
     def events(self, table: str) -> pd.DataFrame:
-        """Event table ``table`` (e.g. ``ctc``, ``deaths``), one row per event."""
-        if table not in self._root[EVENTS]:
-            raise KeyError(f"no event table {table!r} in {self.path.name}; tables: {self.event_tables}")
-        group = self._root[EVENTS][table]
-        n = min(len(dset) for dset in group.values())
-        return pd.DataFrame({
-            name: dset.asstr()[:n] if h5py.check_string_dtype(dset.dtype) else dset[:n]
-            for name, dset in group.items()
-        })
+        """Event table ``table``, one row per event (RangeIndex), one column per stored column
+        (times in min, positions in µm; strings as str)."""
+        if table not in self.event_tables:
+            raise _NotInFile(f"no event table {table!r} in {self.path.name}; tables: {self.event_tables}")
+        return self._retry(lambda: _read_table(self._root[EVENTS][table]))
 
     @property
+    @_retrying
     def checkpoint_time(self) -> float | None:
-        """Time (min) of the last checkpoint, or None if the run has none."""
+        """Time (min) of the last complete checkpoint (where ``abm resume`` restarts), or None
+        if the run has none."""
         try:
             return checkpoint_counts(find_checkpoint(self._root))["time_min"]
         except NoCheckpointError:
@@ -173,6 +428,15 @@ class Run:
         return summarize(self)
 
 
+def _read_table(group: h5py.Group) -> pd.DataFrame:
+    """An event table's columns (strings as str), cut to the shortest column."""
+    n = min(len(dset) for dset in group.values())
+    return pd.DataFrame({
+        name: dset.asstr()[:n] if h5py.check_string_dtype(dset.dtype) else dset[:n]
+        for name, dset in group.items()
+    })
+
+
 def _decode_enum(dset: h5py.Dataset, codes: np.ndarray):
     """Codes of an enum column as a Categorical of names (unknown codes -> NaN); others as they are."""
     if "enum" not in dset.attrs:
@@ -182,3 +446,66 @@ def _decode_enum(dset: h5py.Dataset, codes: np.ndarray):
     known = np.array([enum[n] for n in names])
     position = np.searchsorted(known, codes).clip(0, len(known) - 1)
     return pd.Categorical.from_codes(np.where(known[position] == codes, position, -1), categories=names)
+
+
+def _long_name(name: str, dset: h5py.Dataset) -> str:
+    stored = dset.attrs.get("long_name")
+    if stored is not None:
+        return from_attr(stored)
+    return FIELD_LONG_NAMES.get(name, name.replace("_", " "))
+
+
+def _xarray():
+    """The xarray module, or None when it is not installed."""
+    try:
+        import xarray
+    except ImportError:
+        return None
+    return xarray
+
+
+def _lazy_frames(run: Run, name: str, dset: h5py.Dataset):
+    """The first ``run.n_frames`` frames of field ``name`` as a lazily indexed xarray array."""
+    from xarray.core import indexing
+
+    return indexing.LazilyIndexedArray(_frames_backend_class()(run, name, dset))
+
+
+@functools.cache
+def _frames_backend_class():
+    """An xarray BackendArray over an h5py field dataset (defined on first use: xarray is optional)."""
+    from xarray.backends import BackendArray
+    from xarray.core import indexing
+
+    class FieldFrames(BackendArray):
+        """Frames 0..n_frames-1 of a run's [frame, y, x] field; each access reads only its
+        selection, through the Run (so it shares the Run's file and its retries)."""
+
+        def __init__(self, run: Run, name: str, dset: h5py.Dataset):
+            self.run, self.name = run, name
+            self.shape = (run.n_frames, *dset.shape[1:])
+            self.dtype = dset.dtype
+
+        def __getitem__(self, key):
+            # h5py reads basic slices and one increasing index list per selection.
+            return indexing.explicit_indexing_adapter(
+                key, self.shape, indexing.IndexingSupport.OUTER_1VECTOR, self._read)
+
+        def _read(self, key: tuple) -> np.ndarray:
+            if not self.run._file.id.valid:
+                raise ValueError(f"the run file of field {self.name!r} is closed: load the "
+                                 "values (.load(), .values) before closing the Run")
+            key = tuple(_within(k, n) for k, n in zip(key, self.shape))
+            return self.run._retry(lambda: self.run._field_dataset(self.name)[key])
+
+    return FieldFrames
+
+
+def _within(k, n: int):
+    """Index ``k`` of an axis of length ``n`` made explicit: the dataset's time axis can be one
+    frame longer than ``n`` (kill mid-frame), so ``:`` and ``-1`` must not reach past ``n``."""
+    if isinstance(k, slice):
+        return slice(*k.indices(n))
+    if isinstance(k, (int, np.integer)):
+        return k + n if k < 0 else k
+    return np.where(np.asarray(k) < 0, np.asarray(k) + n, k)

@@ -15,6 +15,19 @@ import numpy as np
 
 SCHEMA = "tumor-abm-run"
 SCHEMA_VERSION = 1
+"""The layout version this package writes.
+
+Bump it only for a change that an existing reader would misread or fail on: a group or
+dataset renamed, moved or removed, a changed dtype, shape, unit or meaning of something
+that exists. Additive changes keep the version, because readers look up what they need by
+name and tolerate what they do not know: new fields, cell columns, reporters and event
+tables (all added to version-1 files over time), and the static map ``fields/vessels``
+[y, x] (its rank tells it apart from the [frame, y, x] fields; files without it fall back to
+the oxygen field, see ``Run.vessels``). Readers must therefore not assume that a version-1
+file has any field but ``oxygen``, any cell column but ``id``, ``x``, ``y``, ``kind``,
+``phase``, ``oxygen``, any event table, or ``fields/vessels``; tests/test_reader.py reads
+files written by old commits to keep this true.
+"""
 
 FIELDS, CELLS, TIMESERIES, EVENTS = "fields", "cells", "timeseries", "events"
 CHECKPOINT = "checkpoint"

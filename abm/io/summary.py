@@ -23,6 +23,13 @@ def summarize(run: Run) -> str:
     for name in run.field_names:
         dset = run.field(name)
         lines.append(f"  field {name}: {list(dset.shape)} {dset.dtype} [{units['fields'].get(name, '?')}]")
+    vessels = run.vessels
+    if vessels is not None:
+        source = "stored" if "vessels" in run.static_field_names else "oxygen frame 0 at the vessel level"
+        lines.append(f"  vessels: {int(vessels.sum())} sites ({source})")
+    for name in run.static_field_names:
+        if name != "vessels":
+            lines.append(f"  static map {name} [{units.get('static_fields', {}).get(name, '?')}]")
     counts = run.cell_counts()
     if len(counts):
         lines.append(f"  cells: {counts[0]} in the first frame, {counts[-1]} in the last ({counts.sum()} rows)")

@@ -36,27 +36,32 @@ class RunWriter:
 
     Times are in min, lengths in µm. Fields are 2-D arrays [y, x] of shape
     ``(len(y_um), len(x_um))``; cells are 1-D columns of equal length (one row per cell).
+    ``static_fields`` {name: ([y, x] array, units)} are maps that do not change during the run
+    (the recorder stores ``vessels``): written once with the new file as ``fields/name``
+    (bool maps as uint8 0/1), not part of any frame.
     """
 
     def __init__(self, path, *, config_toml: str, seed: int, scenario: str,
                  x_um: np.ndarray, y_um: np.ndarray, field_units: dict[str, str],
                  cell_columns: dict[str, tuple[np.dtype, str, dict | None]],
                  timeseries_columns: dict[str, np.dtype], attrs: dict | None = None,
-                 compression: int = 4, overwrite: bool = False):
+                 compression: int = 4, overwrite: bool = False,
+                 static_fields: dict[str, tuple[np.ndarray, str]] | None = None):
         path = Path(path)
         if path.exists() and not overwrite:
             raise FileExistsError(f"{path} exists; pass overwrite=True (or --out another file) to replace it")
         if not (isinstance(compression, int) and 0 <= compression <= 9):
             raise ValueError(f"compression must be a gzip level 0..9, got {compression!r}")
         x_um, y_um = layout.check_specs(x_um, y_um, field_units, cell_columns, timeseries_columns)
+        static_fields = layout.check_static_fields(static_fields, (len(y_um), len(x_um)), field_units)
         root_attrs = layout.root_attrs(
             config_toml=config_toml, seed=seed, scenario=scenario, field_units=field_units,
-            cell_columns=cell_columns, compression=compression, extra=attrs,
+            cell_columns=cell_columns, compression=compression, extra=attrs, static_fields=static_fields,
         )
         h5file = open_h5(path, "w")
         try:
             layout.create_skeleton(h5file, root_attrs, x_um, y_um, field_units, cell_columns,
-                                   timeseries_columns, compression)
+                                   timeseries_columns, compression, static_fields)
             h5file.flush()
         except BaseException:
             h5file.close()
@@ -70,7 +75,7 @@ class RunWriter:
         self._compression = int(h5file.attrs["compression"])
         fields, cells, series = h5file[FIELDS], h5file[CELLS], h5file[TIMESERIES]
         self._shape = (len(fields["y"]), len(fields["x"]))
-        self._fields = [n for n in fields if n not in layout.FIELD_AXES]
+        self._fields = [n for n, d in fields.items() if layout.is_frame_field(n, d)]  # not static maps
         self._cell_dtypes = {n: d.dtype for n, d in cells.items() if n not in layout.CELL_AXES}
         self._series = {n: d.dtype for n, d in series.items() if n not in layout.SERIES_AXES}
         self._event_dtypes = {t: {c: d.dtype for c, d in g.items()} for t, g in h5file[EVENTS].items()}
@@ -223,7 +228,7 @@ def _truncate_run(h5file: h5py.File, counts: dict) -> None:
     """Cut every growable dataset to the lengths recorded with a checkpoint."""
     n_frames = counts["n_frames"]
     for name, dset in h5file[FIELDS].items():
-        if name not in ("x", "y"):
+        if name == "time" or layout.is_frame_field(name, dset):  # static maps [y, x] stay whole
             truncate(dset, n_frames)
     cells = h5file[CELLS]
     truncate(cells["offsets"], n_frames + 1)

@@ -50,12 +50,10 @@ O2_LINE = "#009E73"  # Okabe–Ito bluish green: no phase uses it
 
 # ---------------------------------------------------------------------------- helpers
 def map_vessels(run) -> np.ndarray:
-    """The vessel sites ``[y, x]`` (bool): the file's map, else the sites held at the blood
-    O2 level (every other site is lower)."""
-    stored = getattr(run, "vessels", None)
-    if stored is not None:
-        return np.asarray(stored, dtype=bool)
-    return np.asarray(run.field("oxygen", 0)) >= np.float32(run.config["oxygen"]["vessel_mmHg"])
+    """The vessel sites ``[y, x]`` (bool; :attr:`abm.io.Run.vessels`, none if the file
+    cannot tell)."""
+    vessels = run.vessels
+    return np.zeros((len(run.y_um), len(run.x_um)), bool) if vessels is None else vessels
 
 
 def _frame_label(run, frame: int) -> str:
@@ -316,7 +314,7 @@ def plot(run_path: str | Path, out_path: str | Path, kinds: Sequence[str] | None
     check_plot_request(out_path, kinds)
     out_path = Path(out_path)
     with load_run(run_path) as run:
-        frame = run._frame_index(frame)
+        frame = run.frame_index(frame)
         have = drawable_kinds(run)
         kinds = list(kinds) if kinds else available_kinds(run)
         missing = [k for k in kinds if k not in have]

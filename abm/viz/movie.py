@@ -232,7 +232,7 @@ class _MovieFigure:
 
     def _phase_panel(self, ax, x_um, y_um):
         """The phase map on ``ax``: its image and its per-frame update."""
-        vessels = _vessels(self.run)
+        vessels = self.run.vessels
         # Opaque RGBA float32, reused: given RGB, matplotlib would stack on an alpha channel
         # in float64 every frame (a third of the panel's drawing time at 1000² sites).
         rgba = np.ones((len(y_um), len(x_um), 4), np.float32)
@@ -274,19 +274,6 @@ def _empty_figure(extent, n_panels: int, dpi: float) -> Figure:
 def _phase_handles() -> list[Patch]:
     return ([Patch(color=PHASE_COLORS[name], label=name) for name in PHASES]
             + [Patch(color=VESSEL_COLOR, label="vessel")])
-
-
-def _vessels(run) -> np.ndarray | None:
-    """Vessel sites, bool [y, x]: the run's own mask if the reader offers one, else the sites
-    at the vessel O2 level in frame 0 (vessels are the only sites held at it); None if the
-    run has neither."""
-    stored = getattr(run, "vessels", None)
-    if stored is not None:
-        return np.asarray(stored, dtype=bool)
-    level = run.config.get("oxygen", {}).get("vessel_mmHg")
-    if level is None or "oxygen" not in run.field_names:
-        return None
-    return np.asarray(run.field("oxygen", 0)) >= np.float32(level)
 
 
 def _colour_max(run, name: str, frames: list[int]) -> float:

@@ -22,7 +22,7 @@ def summary_figure(run_path: str | Path, out_path: str | Path, frame: int = -1) 
     """
     out_path = Path(out_path)
     with load_run(run_path) as run:
-        frame = run._frame_index(frame)
+        frame = run.frame_index(frame)
         maps = 3 if "glucose" in run.field_names else 2
         fig = Figure(figsize=(4.6 * maps + 4.8, 4.4), layout="constrained")
         axes = list(fig.subplots(1, maps + 1, width_ratios=[1] * maps + [1.25]))
