@@ -1,4 +1,4 @@
-"""Command line: ``abm run|resume|info|params|plot|movie`` (also ``python -m abm``)."""
+"""Command line: ``abm run|resume|info|params|plot|movie|sweep|run-design`` (also ``python -m abm``)."""
 from __future__ import annotations
 
 import argparse
@@ -81,6 +81,26 @@ def _parser() -> argparse.ArgumentParser:
     movie.add_argument("--dpi", type=int, default=100, help="pixels per inch of the frames")
     movie.add_argument("--no-progress", action="store_true", help="never show a progress bar")
     movie.set_defaults(handler=_movie)
+
+    sweep = sub.add_parser("sweep", help="run a parameter study (STUDY.toml)",
+                           formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    sweep.add_argument("study", help="study file (see scenarios/study_dormancy.toml)")
+    sweep.add_argument("--workers", type=int, default=2, help="local worker processes")
+    engine = sweep.add_mutually_exclusive_group()
+    engine.add_argument("--dask", metavar="SCHEDULER_ADDRESS",
+                        help="run on an existing Dask cluster (e.g. tcp://host:8786)")
+    engine.add_argument("--dask-cluster", action="store_true",
+                        help="start a dask-jobqueue cluster from the study's [cluster] section")
+    engine.add_argument("--emit-slurm", action="store_true",
+                        help="write a SLURM job-array script instead of running")
+    sweep.add_argument("--retry-failed", action="store_true", help="run failed runs again")
+    sweep.add_argument("--no-progress", action="store_true", help="never show a progress bar")
+    sweep.set_defaults(handler=_sweep)
+
+    design = sub.add_parser("run-design", help="run one run of a study (a SLURM array task)")
+    design.add_argument("study")
+    design.add_argument("--index", type=int, required=True, help="the run's index")
+    design.set_defaults(handler=_run_design)
     return parser
 
 
@@ -137,6 +157,48 @@ def _movie(args) -> int:
         print(f"abm movie: error: {exc}", file=sys.stderr)
         return 2
     return 0
+
+
+def _sweep(args) -> int:
+    from .study import load_study_spec
+    from .study.engines import dask_executor, emit_slurm
+    from .study.runner import run_study
+    from .study.sensitivity_report import report_sensitivity
+
+    spec = load_study_spec(args.study)
+    if args.emit_slurm:
+        path = emit_slurm(spec)
+        print(f"wrote {path}: sbatch {path}; then `abm sweep {args.study}` collects the summary")
+        return 0
+    if args.workers < 1:
+        raise ConfigError(f"--workers = {args.workers}: must be ≥ 1")
+    progress = _progress(args)
+    if args.dask or args.dask_cluster:
+        with dask_executor(args.dask, spec) as executor:
+            summary = run_study(spec, executor, retry_failed=args.retry_failed, progress=progress)
+    else:
+        summary = run_study(spec, workers=args.workers, retry_failed=args.retry_failed,
+                            progress=progress)
+    counts = summary["status"].value_counts().to_dict()
+    print(f"{spec.name}: {counts.get('done', 0)} done, {counts.get('failed', 0)} failed of "
+          f"{len(summary)} runs; summary in {spec.out_dir / 'summary.csv'}")
+    for path in report_sensitivity(spec, summary):
+        print(f"wrote {path}")
+    return 0 if counts.get("failed", 0) == 0 else 3
+
+
+def _run_design(args) -> int:
+    from .study import load_study_spec
+    from .study.design import run_table
+    from .study.runner import run_one
+
+    spec = load_study_spec(args.study)
+    table = run_table(spec)
+    if args.index not in table.index:
+        raise ConfigError(f"--index = {args.index}: the study has runs 0 … {len(table) - 1}")
+    row = run_one(spec, args.index, table.loc[args.index].to_dict())
+    print(f"run {args.index}: {row['status']} {row.get('error', '')}".rstrip())
+    return 0 if row["status"] == "done" else 3
 
 
 def _params(args) -> int:

@@ -1,0 +1,102 @@
+"""Where a study runs, besides local processes (:func:`abm.study.runner.local_executor`):
+a Dask cluster (an existing scheduler, or a dask-jobqueue SLURM/PBS cluster from the study's
+``[cluster]`` section), and SLURM job arrays (a script whose task ``i`` runs
+``abm run-design STUDY.toml --index i``). Dask is an optional extra:
+``pip install "tumor-abm[dask]"``."""
+from __future__ import annotations
+
+import shlex
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+
+from .design import run_table
+from .runner import SINGLE_THREAD_ENV
+from .spec import StudySpec
+
+
+def _distributed():
+    try:
+        import distributed
+    except ImportError:
+        raise ImportError('Dask engines need dask.distributed: pip install "tumor-abm[dask]"'
+                          ) from None
+    return distributed
+
+
+@contextmanager
+def dask_executor(address: str | None = None, spec: StudySpec | None = None):
+    """A ``concurrent.futures.Executor`` on a Dask cluster: the scheduler at ``address``,
+    or (address None) a dask-jobqueue cluster built from ``spec.cluster`` (``kind`` slurm or
+    pbs, ``jobs``, ``cores``, ``memory``, ``walltime``, ``queue``, ``processes``), whose
+    workers run with one thread each."""
+    distributed = _distributed()
+    cluster = None
+    if address is None:
+        cluster = jobqueue_cluster(spec)
+        address = cluster
+    client = distributed.Client(address)
+    try:
+        yield client.get_executor(pure=False)
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def jobqueue_cluster(spec: StudySpec):
+    """The dask-jobqueue cluster of ``spec.cluster``, scaled to ``jobs`` jobs."""
+    if not spec or not spec.cluster:
+        raise ValueError("--dask-cluster needs a [cluster] section in the study file "
+                         "(kind, jobs, cores, memory, walltime)")
+    try:
+        import dask_jobqueue
+    except ImportError:
+        raise ImportError('a [cluster] needs dask-jobqueue: pip install "tumor-abm[dask]"'
+                          ) from None
+    c = dict(spec.cluster)
+    kind = c.pop("kind", "slurm")
+    jobs = int(c.pop("jobs", 1))
+    if not c.get("queue"):
+        c.pop("queue", None)
+    env = [f"export {k}={v}" for k, v in SINGLE_THREAD_ENV.items()]
+    cls = dask_jobqueue.SLURMCluster if kind == "slurm" else dask_jobqueue.PBSCluster
+    cluster = cls(job_script_prologue=env, **c)
+    cluster.scale(jobs=jobs)
+    return cluster
+
+
+def slurm_script(spec: StudySpec, python: str | None = None) -> str:
+    """An sbatch job-array script for the study: one array task per run, each running
+    ``abm run-design STUDY.toml --index $SLURM_ARRAY_TASK_ID`` with one thread.
+    ``[slurm]`` keys: ``time``, ``memory``, ``partition``, ``account``, ``max_parallel``."""
+    n = len(run_table(spec))
+    s = spec.slurm
+    limit = f"%{s['max_parallel']}" if s.get("max_parallel") else ""
+    logs = spec.out_dir / "logs"
+    lines = ["#!/bin/bash",
+             f"#SBATCH --job-name={spec.name}",
+             f"#SBATCH --array=0-{n - 1}{limit}",
+             "#SBATCH --ntasks=1",
+             "#SBATCH --cpus-per-task=1",
+             f"#SBATCH --time={s.get('time', '02:00:00')}",
+             f"#SBATCH --mem={s.get('memory', '4G')}",
+             f"#SBATCH --output={logs}/run_%a.out"]
+    for key in ("partition", "account"):
+        if s.get(key):
+            lines.append(f"#SBATCH --{key}={s[key]}")
+    lines += ["", "# one thread per run: runs are the parallelism",
+              *(f"export {k}={v}" for k, v in SINGLE_THREAD_ENV.items()), "",
+              f"{shlex.quote(python or sys.executable)} -m abm run-design "
+              f"{shlex.quote(str(spec.path))} --index \"$SLURM_ARRAY_TASK_ID\"", ""]
+    return "\n".join(lines)
+
+
+def emit_slurm(spec: StudySpec) -> Path:
+    """Write :func:`slurm_script` to ``<study dir>/slurm_array.sh`` (and the logs folder);
+    after the array finishes, ``abm sweep STUDY.toml`` only collects the summary."""
+    (spec.out_dir / "logs").mkdir(parents=True, exist_ok=True)
+    path = spec.out_dir / "slurm_array.sh"
+    path.write_text(slurm_script(spec))
+    path.chmod(0o755)
+    return path

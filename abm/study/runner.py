@@ -1,0 +1,211 @@
+"""Running a study: one function per run (:func:`run_one`), and one driver written against
+``concurrent.futures.Executor`` (:func:`run_study`), so local processes, a Dask cluster and
+SLURM array tasks all run the same code and give the same rows.
+
+The study directory holds ``design.csv`` (the runs), ``runs/run_XXXX.h5`` (each run file,
+written as ``run_XXXX.h5.part`` and renamed when complete), ``runs/run_XXXX.json`` (the
+run's row: status, error, metrics; written atomically), and ``summary.csv`` /
+``summary.h5`` (all rows, :func:`write_summary`). A run whose JSON says ``done`` is never
+run again; ``failed`` ones only with ``retry_failed``; anything else (no JSON, or
+``running`` left by a killed sweep) runs.
+"""
+from __future__ import annotations
+
+import json
+import os
+import time
+import traceback
+from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from multiprocessing import get_context
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pandas as pd
+from tqdm import tqdm
+
+from .design import run_table
+from .metrics import evaluate, import_metrics_module
+from .spec import StudySpec, override_strings
+
+DONE, FAILED, RUNNING = "done", "failed", "running"
+SINGLE_THREAD_ENV = {"NUMBA_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
+                     "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+"""Thread variables of worker processes: one run per core, not one run over all cores."""
+
+
+def run_path(spec: StudySpec, index: int, suffix: str = ".h5") -> Path:
+    return spec.out_dir / "runs" / f"run_{index:04d}{suffix}"
+
+
+def _write_json(path: Path, row: dict) -> None:
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(row, default=_plain))
+    os.replace(tmp, path)  # atomic: a reader sees the old row or the new one
+
+
+def _plain(value):
+    return value.item() if hasattr(value, "item") else str(value)
+
+
+def read_row(spec: StudySpec, index: int) -> dict | None:
+    """The stored row of run ``index`` (None if it never started)."""
+    path = run_path(spec, index, ".json")
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def run_one(spec: StudySpec, index: int, design: dict) -> dict:
+    """Run ``index`` of the study with the parameters and seed of ``design`` (its row of
+    :func:`abm.study.design.run_table`) to ``runs/run_XXXX.h5``, evaluate the metrics and
+    store the row. Never raises for a failed run: the row says ``failed`` with the error."""
+    from .. import load_config, load_run, run_scenario
+
+    path = run_path(spec, index)
+    part = run_path(spec, index, ".h5.part")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    params = {p.key: design[p.key] for p in spec.parameters}
+    row = {"run": index, "point": int(design["point"]), "replicate": int(design["replicate"]),
+           "seed": int(design["seed"]), **params, "status": RUNNING, "error": ""}
+    _write_json(run_path(spec, index, ".json"), row)
+    start = time.perf_counter()
+    try:
+        import_metrics_module(spec.metrics_module)
+        config = load_config(spec.scenario, seed=row["seed"], overrides=[
+            *spec.overrides, *override_strings(params), "output.figure=false"])
+        run_scenario(config, part, progress=False)
+        os.replace(part, path)
+        with load_run(path) as run:
+            metrics = evaluate(run, spec.metrics)
+        row.update(status=DONE, **metrics)
+    except Exception as exc:  # noqa: BLE001 - a failed run is a result, not a crash
+        part.unlink(missing_ok=True)
+        row.update(status=FAILED, error=f"{type(exc).__name__}: {exc}",
+                   traceback=traceback.format_exc(limit=6))
+        row.update({m: None for m in spec.metrics})
+    row["seconds"] = round(time.perf_counter() - start, 3)
+    _write_json(run_path(spec, index, ".json"), row)
+    return row
+
+
+def pending(spec: StudySpec, retry_failed: bool = False) -> list[int]:
+    """Indices of the runs still to do."""
+    todo = []
+    for index in run_table(spec).index:
+        row = read_row(spec, int(index))
+        status = row["status"] if row else None
+        if status != DONE and (status != FAILED or retry_failed):
+            todo.append(int(index))
+    return todo
+
+
+def local_executor(workers: int) -> ProcessPoolExecutor:
+    """``workers`` spawned processes with one thread each (numba kernels come from the
+    on-disk cache, so a worker pays the import, not a compilation)."""
+    saved = {k: os.environ.get(k) for k in SINGLE_THREAD_ENV}
+    os.environ.update(SINGLE_THREAD_ENV)  # inherited by the spawned workers
+    try:
+        executor = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"))
+        executor.submit(int, 0).result()  # start the workers while the variables are set
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    return executor
+
+
+def run_study(spec: StudySpec, executor: Executor | None = None, *, workers: int = 2,
+              retry_failed: bool = False, progress: bool | None = None) -> pd.DataFrame:
+    """Run every pending run of ``spec`` on ``executor`` (default: :func:`local_executor`
+    with ``workers`` processes), then write and return the summary (:func:`write_summary`).
+
+    A run that raises is recorded as failed and the study goes on. If a local worker
+    process dies, the runs it may have been running are recorded as failed ("worker died";
+    ``retry_failed`` runs them again) and the rest continue on a fresh pool.
+    """
+    spec.out_dir.mkdir(parents=True, exist_ok=True)
+    design = run_table(spec)
+    design.to_csv(spec.out_dir / "design.csv")
+    todo = pending(spec, retry_failed)
+    own = executor is None
+    counts = {DONE: 0, FAILED: 0}
+    with tqdm(total=len(todo), unit="run", desc=spec.name,
+              disable=None if progress is None else not progress) as bar:
+        while todo:
+            pool = local_executor(workers) if own else executor
+            futures = {pool.submit(run_one, spec, i, design.loc[i].to_dict()): i for i in todo}
+            broken = False
+            try:
+                for future in as_completed(futures):
+                    index = futures[future]
+                    try:
+                        status = future.result()["status"]
+                    except BrokenProcessPool:
+                        broken = True
+                        continue
+                    except Exception as exc:  # noqa: BLE001 - e.g. a Dask worker lost
+                        status = _record_failure(spec, index, design, exc)
+                    counts[status] += 1
+                    bar.update(1)
+                    bar.set_postfix(done=counts[DONE], failed=counts[FAILED])
+            finally:
+                if own:
+                    pool.shutdown(wait=not broken, cancel_futures=True)
+            if not broken:
+                break
+            # the pool died: runs that had started were in the dead worker's hands
+            for index in todo:
+                row = read_row(spec, index)
+                if row and row["status"] == RUNNING:
+                    counts[_record_failure(spec, index, design,
+                                           RuntimeError("worker process died"))] += 1
+                    bar.update(1)
+            todo = pending(spec, retry_failed=False)  # those not yet started
+    return write_summary(spec)
+
+
+def _record_failure(spec: StudySpec, index: int, design: pd.DataFrame, exc: BaseException) -> str:
+    row = {"run": index, **{k: _plain(v) for k, v in design.loc[index].to_dict().items()},
+           "status": FAILED, "error": f"{type(exc).__name__}: {exc}"}
+    row.update({m: None for m in spec.metrics})
+    _write_json(run_path(spec, index, ".json"), row)
+    return FAILED
+
+
+def summary_table(spec: StudySpec) -> pd.DataFrame:
+    """All runs' rows (index ``run``): ``point``, ``replicate``, ``seed``, the parameters,
+    ``status`` (done, failed, running or pending), ``error``, ``seconds`` and the metrics."""
+    design = run_table(spec)
+    rows = []
+    for index, values in design.iterrows():
+        row = read_row(spec, int(index)) or {"status": "pending", "error": ""}
+        rows.append({**values.to_dict(), "status": row["status"], "error": row.get("error", ""),
+                     "seconds": row.get("seconds", np.nan),
+                     **{m: row.get(m) if row.get(m) is not None else np.nan
+                        for m in spec.metrics}})
+    table = pd.DataFrame(rows, index=design.index)
+    for m in spec.metrics:
+        table[m] = table[m].astype(np.float64)
+    return table
+
+
+def write_summary(spec: StudySpec) -> pd.DataFrame:
+    """Write ``summary.csv`` and ``summary.h5`` (one dataset per column under ``summary/``,
+    strings as UTF-8, with the study file's text as an attribute) and return the table."""
+    table = summary_table(spec)
+    table.to_csv(spec.out_dir / "summary.csv")
+    tmp = spec.out_dir / "summary.h5.tmp"
+    with h5py.File(tmp, "w") as f:
+        group = f.create_group("summary")
+        group.create_dataset("run", data=table.index.to_numpy())
+        for column in table.columns:
+            values = table[column].to_numpy()
+            if values.dtype == object:
+                values = np.array([str(v) for v in values], dtype=h5py.string_dtype())
+            group.create_dataset(column, data=values)
+        f.attrs["study_toml"] = spec.path.read_text()
+        f.attrs["columns"] = json.dumps(["run", *table.columns])
+    os.replace(tmp, spec.out_dir / "summary.h5")
+    return table
