@@ -26,10 +26,6 @@ from abm.study.runner import read_row, run_one, run_study
 from .helpers import TINY
 
 ROOT = Path(__file__).resolve().parents[1]
-TINY_OVERRIDES = [o if "=" not in o or not o.split("=", 1)[1][0].isalpha()
-                  or o.split("=", 1)[1] in ("true", "false") else
-                  f'{o.split("=", 1)[0]}="{o.split("=", 1)[1]}"' for o in TINY]
-"""The 48×40-site, 12-hour tissue of tests/helpers.py as study overrides (strings quoted)."""
 COMPARED = ["point", "replicate", "seed", "oxygen.vessel_mmHg", "intracellular.preset",
             "status", "n_tumor", "dormant_fraction", "hypoxic_fraction", "n_proliferating"]
 """Summary columns that must agree between engines (all but the wall time)."""
@@ -37,7 +33,7 @@ COMPARED = ["point", "replicate", "seed", "oxygen.vessel_mmHg", "intracellular.p
 
 def write_study(tmp: Path, name="tiny", design='method = "lhs"\nn = 3', extra_study="",
                 parameters=None) -> Path:
-    overrides = ", ".join(f"'{o}'" for o in TINY_OVERRIDES)
+    overrides = ", ".join(f"'{o}'" for o in TINY)  # as --set: "vessels.pattern=array" works
     parameters = parameters or ('"oxygen.vessel_mmHg" = { range = [12.0, 38.0] }\n'
                                 '"intracellular.preset" = { values = ["default", '
                                 '"hypoxia_sensitive"] }')
@@ -234,3 +230,19 @@ def test_run_one_records_a_bad_override_as_failed(tmp_path):
     row = run_one(spec, 0, design)
     assert row["status"] == "failed" and "oxygen.vessel_mmHg = -1.0" in row["error"]
     assert not (spec.out_dir / "runs" / "run_0000.h5").exists()
+
+
+def test_a_morris_sweep_writes_its_indices_and_plots(tmp_path):
+    """`abm sweep` of a Morris design: the summary, the effects plot and the SALib indices
+    of every metric for every parameter (CSV, HDF5, plot); the indices themselves are
+    checked against known answers in test_sensitivity.py."""
+    path = write_study(tmp_path, "m", 'method = "morris"\nn = 2', parameters=(
+        '"oxygen.vessel_mmHg" = { range = [12.0, 38.0] }\n'
+        '"vessels.array_spacing_um" = { range = [150.0, 250.0] }'))
+    assert main(["sweep", str(path), "--workers", "2", "--no-progress"]) == 0
+    out = tmp_path / "m"
+    table = pd.read_csv(out / "sensitivity_morris.csv")
+    assert len(table) == 4 * 2 and {"mu_star", "sigma", "mu_star_conf"} <= set(table.columns)
+    assert set(table["parameter"]) == {"oxygen.vessel_mmHg", "vessels.array_spacing_um"}
+    for name in ("effects.png", "sensitivity_morris.png", "sensitivity_morris.h5", "summary.h5"):
+        assert (out / name).stat().st_size > 1000, name

@@ -1,5 +1,5 @@
-"""After a Sobol or Morris study: the sensitivity indices of every metric, written (CSV and
-HDF5) and plotted next to the summary (other designs have none)."""
+"""What a finished study draws and writes next to its summary: the effects plot, and after a
+Sobol or Morris design the sensitivity indices of every metric (CSV, HDF5 and a plot)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -10,15 +10,22 @@ from .spec import StudySpec
 
 
 def report_sensitivity(spec: StudySpec, summary: pd.DataFrame) -> list[Path]:
-    """Write ``sensitivity_<method>.csv/.h5/.png`` in the study directory for a Sobol or
-    Morris design whose runs all finished; returns the paths written (none otherwise)."""
+    """Write the effects plot (``effects.png``: every metric against every parameter) and,
+    for a Sobol or Morris design whose runs all finished, ``sensitivity_<method>.csv/.h5/
+    .png`` in the study directory; returns the paths written."""
+    from .plots import plot_effects
+
+    written = [plot_effects(spec, summary, spec.out_dir / "effects.png")]
     if spec.method not in ("sobol", "morris") or not (summary["status"] == "done").all():
-        return []
+        return written
     from .sensitivity import plot_sensitivity, sensitivity_table, write_sensitivity
 
+    from .design import design_points
+
+    options = {"num_levels": spec.levels} if spec.method == "morris" else {}
     table = sensitivity_table(summary, spec.problem, list(spec.metrics), spec.method,
-                              seed=spec.seed)
-    written = list(write_sensitivity(table, spec.out_dir, spec.method))
+                              n_points=len(design_points(spec)), seed=spec.seed, **options)
+    written += write_sensitivity(table, spec.out_dir, spec.method)
     written.append(plot_sensitivity(table, spec.out_dir / f"sensitivity_{spec.method}.png",
                                     spec.method))
     return written
