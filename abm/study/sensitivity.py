@@ -448,6 +448,17 @@ def _salib(module: str):
 
 # --------------------------------------------------------------------------- analyses
 
+def _prepare(summary: pd.DataFrame, problem: dict, metric: str, n_points: int | None):
+    """Checked ``(problem, factors, D, n_points)`` shared by both analyses (``n_points``
+    inferred from the summary when None)."""
+    _check_summary(summary)
+    problem = _check_problem(problem)
+    _check_metric(summary, metric, problem["names"])
+    factors, _ = _factors(problem)
+    n_points = _infer_n_points(summary) if n_points is None else n_points
+    return problem, factors, len(factors), _check_positive_int("n_points", n_points)
+
+
 def sobol_indices(summary: pd.DataFrame, problem: Mapping, metric: str, *,
                   n_points: int | None = None, calc_second_order: bool = False,
                   num_resamples: int = 1000, conf_level: float = 0.95, seed=None,
@@ -487,13 +498,7 @@ def sobol_indices(summary: pd.DataFrame, problem: Mapping, metric: str, *,
         for each factor pair ``j < k`` (a separate frame, not ``attrs``: a DataFrame held in
         ``attrs`` makes ``pandas.concat`` raise).
     """
-    _check_summary(summary)
-    problem = _check_problem(problem)
-    _check_metric(summary, metric, problem["names"])
-    factors, _ = _factors(problem)
-    D = len(factors)
-    n_points = _infer_n_points(summary) if n_points is None else n_points
-    n_points = _check_positive_int("n_points", n_points)
+    problem, factors, D, n_points = _prepare(summary, problem, metric, n_points)
     step = 2 * D + 2 if calc_second_order else D + 2
     if n_points % step:
         raise ValueError(
@@ -554,13 +559,7 @@ def morris_indices(summary: pd.DataFrame, problem: Mapping, metric: str, *,
         for a group of several parameters) and ``mu_star_conf`` (half-width of the
         ``conf_level`` bootstrap interval of ``mu_star``). Units: metric units.
     """
-    _check_summary(summary)
-    problem = _check_problem(problem)
-    _check_metric(summary, metric, problem["names"])
-    factors, _ = _factors(problem)
-    D = len(factors)
-    n_points = _infer_n_points(summary) if n_points is None else n_points
-    n_points = _check_positive_int("n_points", n_points)
+    problem, factors, D, n_points = _prepare(summary, problem, metric, n_points)
     if n_points % (D + 1):
         raise ValueError(
             f"n_points = {n_points} is not a Morris design size for D = {D} factors: need a "
