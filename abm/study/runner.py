@@ -122,8 +122,9 @@ def run_study(spec: StudySpec, executor: Executor | None = None, *, workers: int
     with ``workers`` processes), then write and return the summary (:func:`write_summary`).
 
     A run that raises is recorded as failed and the study goes on. If a local worker
-    process dies, the runs it may have been running are recorded as failed ("worker died";
-    ``retry_failed`` runs them again) and the rest continue on a fresh pool.
+    process dies, the runs that were in flight are run again one at a time in a pool of
+    their own, so that only the run that kills its worker is recorded as failed ("worker
+    process died"; ``retry_failed`` runs it again), and the rest continue on a fresh pool.
     """
     spec.out_dir.mkdir(parents=True, exist_ok=True)
     design = run_table(spec)
@@ -155,15 +156,27 @@ def run_study(spec: StudySpec, executor: Executor | None = None, *, workers: int
                     pool.shutdown(wait=not broken, cancel_futures=True)
             if not broken:
                 break
-            # the pool died: runs that had started were in the dead worker's hands
+            # The pool died with several runs in flight: run each of them alone, so that only
+            # the run that kills its worker is recorded as failed.
             for index in todo:
                 row = read_row(spec, index)
                 if row and row["status"] == RUNNING:
-                    counts[_record_failure(spec, index, design,
-                                           RuntimeError("worker process died"))] += 1
+                    counts[_run_alone(spec, index, design)] += 1
                     bar.update(1)
+                    bar.set_postfix(done=counts[DONE], failed=counts[FAILED])
             todo = pending(spec, retry_failed=False)  # those not yet started
     return write_summary(spec)
+
+
+def _run_alone(spec: StudySpec, index: int, design: pd.DataFrame) -> str:
+    """Run ``index`` in a pool of its own; a run whose worker dies again is failed."""
+    pool = local_executor(1)
+    try:
+        return pool.submit(run_one, spec, index, design.loc[index].to_dict()).result()["status"]
+    except BrokenProcessPool:
+        return _record_failure(spec, index, design, RuntimeError("worker process died"))
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 def _record_failure(spec: StudySpec, index: int, design: pd.DataFrame, exc: BaseException) -> str:
