@@ -2,9 +2,9 @@
 ``concurrent.futures.Executor`` (:func:`run_study`), so local processes, a Dask cluster and
 SLURM array tasks all run the same code and give the same rows.
 
-The study directory holds ``design.csv`` (the runs), ``runs/run_XXXX.h5`` (each run file,
-written as ``run_XXXX.h5.part`` and renamed when complete), ``runs/run_XXXX.json`` (the
-run's row: status, error, metrics; written atomically), and ``summary.csv`` /
+The study directory holds ``design.csv`` (the runs), ``runs/run_NNNN.h5`` (NNNN: the run
+index, 4 digits; each run file, written as ``run_NNNN.h5.part`` and renamed when complete),
+``runs/run_NNNN.json`` (the run's row: status, error, metrics; written atomically), and ``summary.csv`` /
 ``summary.h5`` (all rows, :func:`write_summary`). A run whose JSON says ``done`` is never
 run again; ``failed`` ones only with ``retry_failed``; anything else (no JSON, or
 ``running`` left by a killed sweep) runs.
@@ -57,7 +57,7 @@ def read_row(spec: StudySpec, index: int) -> dict | None:
 
 def run_one(spec: StudySpec, index: int, design: dict) -> dict:
     """Run ``index`` of the study with the parameters and seed of ``design`` (its row of
-    :func:`abm.study.design.run_table`) to ``runs/run_XXXX.h5``, evaluate the metrics and
+    :func:`abm.study.design.run_table`) to ``runs/run_NNNN.h5``, evaluate the metrics and
     store the row. Never raises for a failed run: the row says ``failed`` with the error."""
     from .. import load_config, load_run, run_scenario
 
