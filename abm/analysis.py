@@ -144,10 +144,10 @@ def seeding_by_unit(path: str | Path) -> dict:
     params = blood_params(config.blood.params)
     arrested = np.flatnonzero((fate == CTC_FATES["seeded"]) | (fate == CTC_FATES["arrested_failed"]))
     expected = np.zeros(len(fate))
-    for i in arrested:
-        expected[i] = outgrowth_probability(params, int(ctc["size"].iloc[i]),
-                                            float(ctc["competence"].iloc[i]),
-                                            int(ctc["neutrophils"].iloc[i]))
+    size, competence, escorts = (ctc[c].to_numpy() for c in ("size", "competence", "neutrophils"))
+    for i in arrested:  # the blood's own (scalar, compiled) rule, once per arrested unit
+        expected[i] = outgrowth_probability(params, int(size[i]), float(competence[i]),
+                                            int(escorts[i]))
     cluster = records["size_shed"] >= 2
     n_single, n_cluster = int(np.count_nonzero(shed & ~cluster)), int(np.count_nonzero(shed & cluster))
     n_rest, n_active = int(np.count_nonzero(shed & rest)), int(np.count_nonzero(shed & ~rest))

@@ -98,6 +98,7 @@ class Run:
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
+        self._series: pd.DataFrame | None = None  # the time series of a complete run, once read
         self._file = open_h5(self.path, "r")
         try:
             self._root = current_layout(self._file)
@@ -387,14 +388,29 @@ class Run:
 
     # ------------------------------------------------------------------ time series, events
     @property
-    @_retrying
     def timeseries(self) -> pd.DataFrame:
         """One row per model step (step 0 included), indexed by ``time`` (min), one column
-        per reporter (``n_tumor``, ``hypoxic_fraction``, …; which ones depends on the run)."""
+        per reporter (``n_tumor``, ``hypoxic_fraction``, …; which ones depends on the run).
+        A complete run's table is read once and a copy handed out on every access (metrics
+        and figures read it many times); a running one is read again each time."""
+        if self._live:
+            return self._read_timeseries()
+        if self._series is None:
+            self._series = self._read_timeseries()
+        return self._series.copy()
+
+    @_retrying
+    def _read_timeseries(self) -> pd.DataFrame:
         group = self._root[TIMESERIES]
         n = min(len(dset) for dset in group.values())
         data = {name: dset[:n] for name, dset in group.items() if name != "time"}
         return pd.DataFrame(data, index=pd.Index(group["time"][:n], name="time"))
+
+    @property
+    @_retrying
+    def timeseries_columns(self) -> list[str]:
+        """Names of the time-series columns (reporters), without reading them."""
+        return [name for name in self._root[TIMESERIES] if name != "time"]
 
     @property
     @_retrying

@@ -279,7 +279,7 @@ def drawable_kinds(run) -> list[str]:
         kinds.append("sasp")
     if "immune_cells" in run.event_tables:
         kinds.append("immune")
-    if {"ctc_shed_cells", "clock_h"} <= set(run.timeseries.columns):
+    if {"ctc_shed_cells", "clock_h"} <= set(run.timeseries_columns):
         kinds.append("ctc")
     return kinds
 
