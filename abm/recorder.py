@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from .blood import EVENT_COLUMNS as CTC_UNIT_COLUMNS
 from .cells import KINDS, PHASES, SENESCENCE_ROUTES
 from .config import to_toml
+from .immune import KILL_EVENT_COLUMNS
 from .io import RunWriter
 
 
@@ -17,6 +19,23 @@ from .io import RunWriter
 FLOAT32_COLUMNS = ("oxygen", "glucose", "sasp", "sasp_metabolic", "pdl1", "stemness",
                    "dna_damage", "emt")
 """Float cell-table columns stored as float32 in every frame."""
+
+
+IMMUNE_FRAME_COLUMNS = ("time_min", "id", "kind", "x", "y", "kills", "pd1_min", "target_id")
+"""Columns of ``events/immune_cells`` (:func:`immune_frame`)."""
+
+EVENT_TABLES = {
+    "immune_kills": KILL_EVENT_COLUMNS,
+    "immune_cells": IMMUNE_FRAME_COLUMNS,
+    "drug_deaths": ("time_min", "cell_id", "phase", "drug"),
+    "doses": ("time_min", "drug", "dose"),
+    "ctc": tuple(c for c in CTC_UNIT_COLUMNS if c != "fate") + ("fate", "time", "survived", "seeded"),
+    "ctc_members": ("unit_id", "cell_id"),
+}
+"""The event tables a run can have and their columns (README "Output"). Stored with every run
+(root attribute ``event_columns``): the writer refuses rows of a declared table with other
+columns, and ``Run.events(table)`` of a declared table without rows is an empty frame with
+these columns."""
 
 
 def cell_columns(model) -> dict[str, tuple]:
@@ -50,12 +69,11 @@ def immune_frame(model) -> dict[str, np.ndarray]:
     ``target_id`` -1 when free)."""
     t = model.immune.table
     rows = t.live_rows()
-    return {"time_min": np.full(len(rows), model.time_min), "id": t.id[rows],
-            "kind": t.kind[rows],
-            "x": ((t.x[rows] + 0.5) * model.dx_um).astype(np.float32),
-            "y": ((t.y[rows] + 0.5) * model.dx_um).astype(np.float32),
-            "kills": t.kills[rows], "pd1_min": t.pd1_min[rows],
-            "target_id": np.where(t.target[rows] >= 0, t.target_id[rows], -1)}
+    values = (np.full(len(rows), model.time_min), t.id[rows], t.kind[rows],
+              ((t.x[rows] + 0.5) * model.dx_um).astype(np.float32),
+              ((t.y[rows] + 0.5) * model.dx_um).astype(np.float32),
+              t.kills[rows], t.pd1_min[rows], np.where(t.target[rows] >= 0, t.target_id[rows], -1))
+    return dict(zip(IMMUNE_FRAME_COLUMNS, values, strict=True))
 
 
 class RunRecorder:
@@ -81,6 +99,7 @@ class RunRecorder:
             timeseries_columns={name: np.float64 for name in model.reporter_names()},
             attrs={"dt_min": model.dt_min, "dx_um": model.dx_um,
                    "phenotype": type(model.phenotype).__name__},
+            event_columns=EVENT_TABLES,
             compression=cfg.output.compression, overwrite=overwrite,
             # The vessel sites (O2/glucose sources, never occupied) as fields/vessels [y, x]:
             # static, so written once here (readers: Run.vessels).

@@ -7,7 +7,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from .config import Config, config_from_toml
-from .io import RunWriter, load_run
+from .io import RunWriter
 from .model import TumorModel
 from .recorder import RunRecorder
 
@@ -40,15 +40,18 @@ def run_scenario(config: Config, out: str | Path | None = None, *,
 
 
 def resume_run(path: str | Path, *, progress: bool | None = None) -> Path:
-    """Continue a run (killed or complete) from its last checkpoint to its configured end.
+    """Continue an interrupted run from its last checkpoint to its configured end.
 
-    The datasets of the finished file equal those of an uninterrupted run.
+    The datasets of the finished file equal those of an uninterrupted run. A run killed
+    while its file was being assembled is only assembled. A complete run is refused.
     """
     path = Path(path)
-    with load_run(path) as run:
-        config, seed = config_from_toml(run.config_toml), run.seed
     writer, state = RunWriter.resume(path)
+    if writer.finished:
+        writer.close(complete=True)
+        return path
     try:
+        config, seed = config_from_toml(writer.attrs["config_toml"]), writer.attrs["seed"]
         model = TumorModel.from_checkpoint(config, seed, state)
         recorder = RunRecorder.for_model(writer, model)
         recorder.last_frame_step = model.step_index

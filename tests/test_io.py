@@ -13,7 +13,8 @@ import h5py
 import numpy as np
 import pytest
 
-from abm.io import NoCheckpointError, RunWriter, SchemaError, load_run, read_checkpoint
+from abm.io import NoCheckpointError, RunFileError, RunWriter, SchemaError, load_run, read_checkpoint
+from abm.io.parts import committed_segments, parts_dir
 from abm.io.schema import CHUNK_BYTES
 
 NY, NX = 40, 50
@@ -65,9 +66,12 @@ def state_at(f: int) -> dict:
 
 
 def check_frames(path, k: int) -> int:
-    """Assert the file opens (plain h5py and load_run) and frames 0..k-1 hold the right data; return n_frames."""
-    with h5py.File(path, "r") as f:
-        assert f.attrs["schema_version"] == 1
+    """Assert the run opens (its files with plain h5py, the run with load_run) and frames
+    0..k-1 hold the right data; return n_frames."""
+    parts = parts_dir(path)
+    for file in [path] if path.exists() else [parts / "head.h5", *committed_segments(parts)]:
+        with h5py.File(file, "r") as f:
+            assert f.attrs.get("schema_version", 1) == 1
     with load_run(path) as run:
         assert run.n_frames >= k
         np.testing.assert_array_equal(run.vessels, VESSELS)
@@ -278,11 +282,24 @@ def test_resume_equals_uninterrupted_run(tmp_path):
 
 def test_resume_without_checkpoint_raises(tmp_path):
     path = tmp_path / "run.h5"
-    with make_writer(path) as w:
-        step(w, 0)
+    w = make_writer(path)
+    step(w, 0)
+    w.close(complete=False)
     with pytest.raises(NoCheckpointError, match="no checkpoint"):
         RunWriter.resume(path)
-    load_run(path).close()  # the failed resume left the file readable
+    with load_run(path) as run:  # the failed resume left the run as it was
+        assert run.status == "interrupted" and run.n_frames == 1
+
+
+def test_resume_of_a_complete_run_is_refused(tmp_path):
+    path = tmp_path / "run.h5"
+    with make_writer(path) as w:
+        step(w, 0)
+        w.write_checkpoint(0.0, state_at(0))
+    before = path.read_bytes()
+    with pytest.raises(RunFileError, match="complete run: nothing to resume"):
+        RunWriter.resume(path)
+    assert path.read_bytes() == before
 
 
 # ---------------------------------------------------------------------- other processes
@@ -340,7 +357,8 @@ def test_read_while_writing(tmp_path):
             check_frames(path, f + 1)
         # Readers that hold the file open (plain h5py with default locking, or load_run) do not
         # stop the writer. (One process cannot mix the two: HDF5 refuses differing lock flags.)
-        for f, opener in ((3, lambda: h5py.File(path, "r")), (4, lambda: load_run(path))):
+        head = parts_dir(path) / "head.h5"
+        for f, opener in ((3, lambda: h5py.File(head, "r")), (4, lambda: load_run(path))):
             with opener():
                 proc.stdin.write("go\n")
                 proc.stdin.flush()

@@ -4,17 +4,28 @@ The state is a (nested) dict of named numpy arrays and scalars (bool, int, float
 bytes, None). Each entry is one dataset with an attribute ``kind`` that says how to give
 it back, so that a read returns values equal to and of the same type as those written.
 Next to the state, the group records how many frames, time-series rows and event rows
-existed when it was taken; resuming truncates the run to those lengths.
+(and, in a run's ``.parts`` directory, how many segments) existed when it was taken; resuming
+drops what came after. A run keeps its checkpoint in its own file (``.parts/checkpoint.h5``,
+replaced atomically); the finished run file holds the last one as the group ``checkpoint``.
+The state's SHA-256 is stored beside it and checked on every read.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
 import h5py
 import numpy as np
 
-from abm.io.schema import CHECKPOINT, CHECKPOINT_NEXT, NoCheckpointError, check_name, current_layout, open_h5
+from abm.io.parts import CHECKPOINT_FILE, parts_dir, write_atomic
+from abm.io.schema import (
+    CHECKPOINT, CHECKPOINT_NEXT, NoCheckpointError, RunFileError, check_name, create_part, current_layout, from_attr,
+    open_h5,
+)
+
+STATE_DIGEST = "state_sha256"
+"""Checkpoint attribute: SHA-256 of the whole state (:func:`state_digest`), checked on reading."""
 
 # Arrays at least this big are gzip-compressed; smaller ones are not worth a filter.
 _COMPRESS_BYTES = 1 << 16
@@ -72,47 +83,106 @@ def _write_tree(group: h5py.Group, encoded: dict, compression: int) -> None:
             _write_tree(group.create_group(name), item, compression)
             continue
         kind, data = item
-        big = kind == "array" and data.nbytes >= _COMPRESS_BYTES and compression
-        filters = dict(compression="gzip", compression_opts=compression, shuffle=True) if big else {}
+        # Arrays carry fletcher32 (it needs chunks); the state digest covers the scalars too.
+        filters = {}
+        if kind == "array" and data.size:
+            filters = dict(chunks=True, fletcher32=True)
+            if data.nbytes >= _COMPRESS_BYTES and compression:
+                filters.update(compression="gzip", compression_opts=compression, shuffle=True)
         group.create_dataset(name, data=data, **filters).attrs["kind"] = kind
 
 
+def _digest_tree(hasher, encoded: dict, prefix: str = "") -> None:
+    """Feed the encoded state (names, kinds, dtypes, shapes and bytes) to ``hasher``."""
+    for name in sorted(encoded):
+        item = encoded[name]
+        if isinstance(item, dict):
+            _digest_tree(hasher, item, f"{prefix}{name}/")
+            continue
+        kind, data = item
+        if kind == "none":
+            data = b""
+        raw = np.asarray(data.encode() if isinstance(data, str) else data)
+        hasher.update(f"{prefix}{name}|{kind}|{raw.dtype.str}|{raw.shape}|".encode())
+        hasher.update(raw.tobytes())
+
+
+def state_digest(encoded: dict) -> str:
+    """SHA-256 (hex) of an encoded state tree (see :func:`_encode_tree`)."""
+    hasher = hashlib.sha256()
+    _digest_tree(hasher, encoded)
+    return hasher.hexdigest()
+
+
+def _stored_tree(group: h5py.Group) -> dict:
+    """The encoded tree as stored in ``group`` (kind, raw data), for the digest."""
+    out = {}
+    for name, obj in group.items():
+        if isinstance(obj, h5py.Group):
+            out[name] = _stored_tree(obj)
+        elif obj.attrs["kind"] == "str":
+            out[name] = ("str", _text(obj[()]))
+        elif obj.attrs["kind"] == "none":
+            out[name] = ("none", None)
+        elif obj.attrs["kind"] == "int" and obj.dtype.kind in "OS":
+            out[name] = ("int", _text(obj[()]))
+        else:
+            out[name] = (obj.attrs["kind"], obj[()])
+    return out
+
+
 def read_state(group: h5py.Group) -> dict:
-    """Return the dict stored by :func:`write_state`."""
+    """Return the dict stored by :func:`write_checkpoint_file` (checked against its digest
+    when the checkpoint has one; RunFileError if it does not match)."""
+    stored = group.parent.attrs.get(STATE_DIGEST) if group.parent is not None else None
+    try:
+        if stored is not None and from_attr(stored) != state_digest(_stored_tree(group)):
+            raise RunFileError(f"{group.file.filename}: damaged checkpoint: its state does not match "
+                               "its checksum (a bit changed after it was written)")
+        return _read_tree(group)
+    except OSError as err:  # a chunk whose fletcher32 fails
+        raise RunFileError(f"{group.file.filename}: damaged checkpoint ({err})") from None
+
+
+def _read_tree(group: h5py.Group) -> dict:
     return {
-        name: read_state(obj) if isinstance(obj, h5py.Group) else _DECODE[obj.attrs["kind"]](obj)
+        name: _read_tree(obj) if isinstance(obj, h5py.Group) else _DECODE[obj.attrs["kind"]](obj)
         for name, obj in group.items()
     }
 
 
-def save_checkpoint(root: h5py.Group, state: dict, counts: dict, compression: int, flush) -> None:
-    """Replace the checkpoint of ``root`` by ``state`` with ``counts`` (attributes), kill-safely.
+def write_checkpoint_file(path: Path, state: dict, counts: dict, compression: int) -> None:
+    """Write ``state`` with ``counts`` (attributes) as the checkpoint file ``path``, atomically.
 
-    The new checkpoint is written in full under CHECKPOINT_NEXT and flushed before the old
-    one is removed, so a kill at any point leaves at least one complete checkpoint.
-    ``counts`` holds ``time_min``, ``n_frames``, ``n_timeseries`` and ``event_rows``
-    ({table: rows}).
+    ``counts``: ``time_min``, ``n_frames``, ``n_timeseries``, ``event_rows`` ({table: rows}),
+    ``n_segments`` (the segments the state follows) and ``config_sha256``. The old file stays
+    until the new one is complete (abm.io.parts.write_atomic). Raises TypeError naming an
+    entry that cannot be stored, before anything is written.
     """
     encoded = _encode_tree(state, path="")
-    if CHECKPOINT_NEXT in root:  # left by a kill while checkpointing; CHECKPOINT is intact
-        del root[CHECKPOINT_NEXT]
-    group = root.create_group(CHECKPOINT_NEXT)
-    _write_tree(group.create_group("state"), encoded, compression)
+
+    def write(tmp: Path) -> None:
+        with create_part(tmp) as h5file:
+            group = h5file.create_group(CHECKPOINT)
+            _write_tree(group.create_group("state"), encoded, compression)
+            set_counts(group, counts)
+            group.attrs[STATE_DIGEST] = state_digest(encoded)
+
+    write_atomic(path, write)
+
+
+def set_counts(group: h5py.Group, counts: dict) -> None:
+    """Store ``counts`` as attributes of checkpoint ``group`` (dicts as JSON)."""
     for key, value in counts.items():
         group.attrs[key] = json.dumps(value) if isinstance(value, dict) else value
-    group.attrs["complete"] = True
-    flush()
-    if CHECKPOINT in root:
-        del root[CHECKPOINT]
-    root.move(CHECKPOINT_NEXT, CHECKPOINT)
-    flush()
 
 
 def find_checkpoint(root: h5py.Group) -> h5py.Group:
     """Return the last complete checkpoint group of ``root`` or raise NoCheckpointError."""
     if CHECKPOINT in root:
         return root[CHECKPOINT]
-    # A kill between removing the old checkpoint and renaming the new one leaves only this.
+    # Files of the earlier store: a kill between removing the old checkpoint and renaming the
+    # new one left only this.
     if CHECKPOINT_NEXT in root and root[CHECKPOINT_NEXT].attrs.get("complete", False):
         return root[CHECKPOINT_NEXT]
     raise NoCheckpointError(
@@ -122,16 +192,28 @@ def find_checkpoint(root: h5py.Group) -> h5py.Group:
 
 
 def checkpoint_counts(group: h5py.Group) -> dict:
-    """Return the lengths recorded with checkpoint ``group``: n_frames, n_timeseries, event_rows."""
-    return {
+    """Return the lengths recorded with checkpoint ``group``: n_frames, n_timeseries, event_rows
+    (and ``n_segments``, ``config_sha256`` where the checkpoint has them)."""
+    counts = {
         "time_min": float(group.attrs["time_min"]),
         "n_frames": int(group.attrs["n_frames"]),
         "n_timeseries": int(group.attrs["n_timeseries"]),
         "event_rows": json.loads(group.attrs["event_rows"]),
     }
+    if "n_segments" in group.attrs:
+        counts["n_segments"] = int(group.attrs["n_segments"])
+    if "config_sha256" in group.attrs:
+        counts["config_sha256"] = from_attr(group.attrs["config_sha256"])
+    return counts
 
 
 def read_checkpoint(path: str | Path) -> dict:
-    """Return the model state of the last checkpoint of the run file at ``path``."""
+    """Return the model state of the last checkpoint of the run at ``path`` (a run file, or
+    a run still in its ``.parts`` directory)."""
+    path = Path(path)
+    checkpoint_file = parts_dir(path) / CHECKPOINT_FILE
+    if not path.exists() and checkpoint_file.exists():
+        path = checkpoint_file
     with open_h5(path, "r") as h5file:
-        return read_state(find_checkpoint(current_layout(h5file))["state"])
+        root = h5file if path == checkpoint_file else current_layout(h5file)
+        return read_state(find_checkpoint(root)["state"])

@@ -12,7 +12,7 @@ import h5py
 import numpy as np
 
 import abm
-from abm.io.columns import append_rows, create_column
+from abm.io.columns import append_rows, create_column, create_field
 from abm.io.schema import (
     CELLS, EVENTS, FIELDS, SCHEMA, SCHEMA_VERSION, STATUS_RUNNING, TIMESERIES, check_name, to_attr,
 )
@@ -101,8 +101,10 @@ def _check_units(what: str, units) -> None:
 
 
 def root_attrs(*, config_toml, seed, scenario, field_units, cell_columns, compression, extra,
-               static_fields=None) -> dict:
+               static_fields=None, event_columns=None) -> dict:
     """Return the root attributes of a new run; raise TypeError on any that cannot be stored.
+
+    ``event_columns`` {table: column names}, when given, is stored as JSON (``event_columns``).
 
     ``units`` (JSON) maps ``length``, ``time``, ``fields`` {name: units}, ``cells`` {column:
     units} and, when the run has static maps, ``static_fields`` {name: units}.
@@ -129,6 +131,12 @@ def root_attrs(*, config_toml, seed, scenario, field_units, cell_columns, compre
         "status": STATUS_RUNNING,
         "compression": int(compression),
     }
+    if event_columns:
+        for table, columns in event_columns.items():
+            check_name("event table", table)
+            for name in columns:
+                check_name(f"event table {table!r} column", name)
+        attrs["event_columns"] = json.dumps({t: list(c) for t, c in event_columns.items()})
     clash = set(attrs) & set(extra or {})
     if clash:
         raise ValueError(f"attrs may not set the reserved root attributes {sorted(clash)}")
@@ -136,18 +144,26 @@ def root_attrs(*, config_toml, seed, scenario, field_units, cell_columns, compre
     return attrs
 
 
+def event_columns(attrs) -> dict[str, list[str]]:
+    """The declared event tables {table: column names} of a run's root ``attrs`` ({} if none)."""
+    text = attrs.get("event_columns")
+    return json.loads(text) if text else {}
+
+
 def create_skeleton(h5file: h5py.File, attrs: dict, x_um, y_um, field_units, cell_columns,
                     timeseries_columns, compression: int, static_fields=None) -> None:
     """Write ``attrs``, the static maps and the empty groups/datasets of a run into the new ``h5file``.
 
     ``static_fields``: {name: ([y, x] array, units)} as returned by :func:`check_static_fields`;
-    each becomes ``fields/name`` (gzip, one chunk, y and x dimension scales attached), written
-    here once and never touched again (so resume and kill -9 safety are unaffected).
+    each becomes ``fields/name`` (gzip, one chunk, y and x dimension scales attached).
+    ``cell_columns`` {name: (dtype, units, enum or None)}, ``timeseries_columns`` {name: dtype}.
+    Every dataset is checksummed (fletcher32); fields and columns are gzip-compressed at level
+    ``compression`` (0: not compressed).
     """
     h5file.attrs.update(attrs)
     fields = h5file.create_group(FIELDS)
     # Dimension scales make fields/ a netCDF4 group: xarray (engine h5netcdf) reads it.
-    time = _axis(fields, "time", TIME_UNITS)
+    time = _axis(fields, "time", TIME_UNITS, compression)
     time.make_scale("time")
     x = fields.create_dataset("x", data=x_um)
     y = fields.create_dataset("y", data=y_um)
@@ -156,17 +172,14 @@ def create_skeleton(h5file: h5py.File, attrs: dict, x_um, y_um, field_units, cel
         axis.make_scale(name)
     shape = (len(y_um), len(x_um))
     for name, units in field_units.items():
-        dset = fields.create_dataset(
-            name, shape=(0, *shape), maxshape=(None, *shape), dtype=np.float32, chunks=(1, *shape),
-            **(dict(compression="gzip", compression_opts=compression, shuffle=True) if compression else {}),
-        )
+        dset = create_field(fields, name, shape, compression=compression)
         dset.attrs["units"] = units
         for dim, scale in enumerate((time, y, x)):
             dset.dims[dim].attach_scale(scale)
     for name, (values, units) in (static_fields or {}).items():
         dset = fields.create_dataset(
             name, data=values, chunks=shape, compression="gzip", compression_opts=max(1, compression),
-            shuffle=values.dtype.itemsize > 1,
+            shuffle=values.dtype.itemsize > 1, fletcher32=True,
         )
         dset.attrs["units"] = units
         if values.dtype == np.uint8 and values.max(initial=0) <= 1:
@@ -176,23 +189,45 @@ def create_skeleton(h5file: h5py.File, attrs: dict, x_um, y_um, field_units, cel
             dset.dims[dim].attach_scale(scale)
 
     cells = h5file.create_group(CELLS)
-    _axis(cells, "time", TIME_UNITS)
-    append_rows(create_column(cells, "offsets", np.int64), np.zeros(1, np.int64))
+    _axis(cells, "time", TIME_UNITS, compression)
+    append_rows(create_column(cells, "offsets", np.int64, compression=compression), np.zeros(1, np.int64))
     for name, (dtype, units, enum) in cell_columns.items():
-        dset = create_column(cells, name, dtype)
+        dset = create_column(cells, name, dtype, compression=compression)
         dset.attrs["units"] = units
         if enum is not None:
             dset.attrs["enum"] = json.dumps(enum)
 
     series = h5file.create_group(TIMESERIES)
-    _axis(series, "time", TIME_UNITS)
+    _axis(series, "time", TIME_UNITS, compression)
     for name, dtype in timeseries_columns.items():
-        create_column(series, name, dtype)
+        create_column(series, name, dtype, compression=compression)
     h5file.create_group(EVENTS)
 
 
-def _axis(group: h5py.Group, name: str, units: str) -> h5py.Dataset:
+def specs_of(h5file: h5py.File) -> dict:
+    """The arguments of :func:`create_skeleton` read back from a run file made by it (the
+    ``head.h5`` of a run): ``x_um``, ``y_um``, ``field_units``, ``cell_columns``,
+    ``timeseries_columns``, ``compression``, ``static_fields``."""
+    fields, cells, series = h5file[FIELDS], h5file[CELLS], h5file[TIMESERIES]
+    units = json.loads(h5file.attrs["units"])
+    cell_columns = {}
+    for name, dset in cells.items():
+        if name not in CELL_AXES:
+            enum = json.loads(dset.attrs["enum"]) if "enum" in dset.attrs else None
+            cell_columns[name] = (dset.dtype, units["cells"].get(name, ""), enum)
+    return {
+        "x_um": fields["x"][()], "y_um": fields["y"][()],
+        "field_units": {n: units["fields"].get(n, "") for n, d in fields.items() if is_frame_field(n, d)},
+        "cell_columns": cell_columns,
+        "timeseries_columns": {n: d.dtype for n, d in series.items() if n not in SERIES_AXES},
+        "compression": int(h5file.attrs["compression"]),
+        "static_fields": {n: (d[()], units.get("static_fields", {}).get(n, ""))
+                          for n, d in fields.items() if is_static_field(n, d)},
+    }
+
+
+def _axis(group: h5py.Group, name: str, units: str, compression: int) -> h5py.Dataset:
     """A growable float64 time axis with ``units``."""
-    dset = create_column(group, name, np.float64)
+    dset = create_column(group, name, np.float64, compression=compression)
     dset.attrs["units"] = units
     return dset

@@ -26,23 +26,18 @@ Example::
 Units: times are in min and lengths in µm; each field's and cell column's units are in
 ``run.attrs["units"]`` (``["fields"][name]``, ``["cells"][column]``).
 
-Reading a run that is still being written (``status == "running"``) works: the writer never
-takes a file lock and flushes after each frame. The Run shows the frames that were complete
-when it was opened (``n_frames`` is fixed then); open it again to see newer ones. Without
-SWMR, HDF5 does not isolate a reader from a writer: a read that overlaps the writer's flush
-can see half-written metadata and fail. A Run of a running file therefore retries a failed read
-on a freshly opened handle (up to ``READ_RETRIES`` times, keeping its frame count). Two
-consequences: reads through the raw h5py dataset that ``field(name)`` returns are not retried,
-and a retry closes the old handle, so such a dataset obtained earlier stops working (get it
-again). HDF5 shares the state of all open handles of one file in a process, so keep one Run of
-a live file open at a time (close it before e.g. ``abm.viz.summary_figure(path, ...)`` opens
-its own), or a fresh handle cannot see past what the older one saw.
+Reading a run that is still being written, or was interrupted, works: until a run is complete
+it lives in ``RUN.h5.parts/`` (abm.io.parts), whose committed segments never change. A Run of
+it reads them once into an in-memory view laid out like the finished file, so it shows the
+frames committed when it was opened (``status`` ``running``, or ``interrupted`` when no
+writer is alive any more): open it again to see newer ones. Everything the store writes is
+checksummed: damaged data raises RunFileError naming the file and the object, never silently
+wrong values.
 """
 from __future__ import annotations
 
 import functools
 import json
-import time
 import tomllib
 from functools import cached_property
 from pathlib import Path
@@ -51,14 +46,15 @@ import h5py
 import numpy as np
 import pandas as pd
 
+from abm.io.assemble import assemble_in_memory
 from abm.io.checkpoint import checkpoint_counts, find_checkpoint
-from abm.io.layout import CELL_AXES, LENGTH_UNITS, TIME_UNITS, is_frame_field, is_static_field
+from abm.io.layout import CELL_AXES, LENGTH_UNITS, TIME_UNITS, event_columns, is_frame_field, is_static_field
+from abm.io.parts import parts_dir, writer_alive
 from abm.io.schema import (
-    CELLS, EVENTS, FIELDS, STATUS_COMPLETE, TIMESERIES, NoCheckpointError, current_layout, from_attr, open_h5,
+    CELLS, EVENTS, FIELDS, STATUS_INTERRUPTED, STATUS_RUNNING, TIMESERIES, NoCheckpointError, RunFileError,
+    SchemaError, check_metadata, current_layout, from_attr, open_h5,
 )
 
-READ_RETRIES = 6
-"""Retries of a read of a running file that failed (total wait up to ~1.3 s)."""
 
 FIELD_LONG_NAMES = {
     "oxygen": "oxygen partial pressure",
@@ -73,37 +69,72 @@ attribute, else the name with spaces)."""
 
 
 def load_run(path: str | Path) -> Run:
-    """Open the run file at ``path`` for reading (raises SchemaError for unknown versions)."""
+    """Open the run at ``path`` for reading (complete, running or interrupted); raises
+    FileNotFoundError, SchemaError (not a run, unknown version) or RunFileError (damaged)."""
     return Run(path)
 
 
+def _open_run(path: Path) -> h5py.File:
+    """The finished file at ``path``, or the in-memory view of its ``.parts`` directory."""
+    try:
+        return _open_once(path)
+    except (RunFileError, OSError):
+        if not path.is_file():
+            raise
+        # The writer assembled the file and removed the parts while we read them.
+        return _open_once(path)
+
+
+def _open_once(path: Path) -> h5py.File:
+    if path.is_dir():
+        raise RunFileError(f"{path} is a directory, not a run file")
+    if path.exists():
+        try:
+            return open_h5(path, "r")
+        except OSError as err:
+            raise SchemaError(f"{path}: not a readable HDF5 run file ({err})") from None
+    parts = parts_dir(path)
+    if not parts.is_dir():
+        raise FileNotFoundError(f"{path}: no such run (neither the file nor {parts.name} exists)")
+    return assemble_in_memory(parts, STATUS_RUNNING if writer_alive(parts) else STATUS_INTERRUPTED)
+
+
 class _NotInFile(KeyError):
-    """A name the caller asked for is not in the file (never retried)."""
+    """A name the caller asked for is not in the file."""
 
 
-def _retrying(method):
-    """Run ``method`` through :meth:`Run._retry` (reads of a running file survive the writer)."""
+def _reading(method):
+    """Report a failed HDF5 read (a checksum that does not match, a damaged object) as
+    RunFileError naming the run, instead of h5py's OSError."""
     @functools.wraps(method)
     def read(self, *args, **kwargs):
-        return self._retry(lambda: method(self, *args, **kwargs))
+        try:
+            return method(self, *args, **kwargs)
+        except _NotInFile:
+            raise
+        except (OSError, KeyError, RuntimeError) as err:
+            raise RunFileError(f"{self.path}: damaged run file: {method.__name__} failed ({err})") from None
     return read
 
 
 class Run:
-    """A run file opened for reading; use as a context manager or call :meth:`close`.
+    """A run opened for reading; use as a context manager or call :meth:`close`.
 
-    Arrays and data sets handed out lazily (``field(name)``, ``field_array(name)``) read from
-    this Run's open file: read what you need before closing it.
+    ``path`` is the run file; a run that is not complete yet is read from its ``.parts``
+    directory (see the module docstring). Arrays and data sets handed out lazily
+    (``field(name)``, ``field_array(name)``) read from this Run's open file: read what you
+    need before closing it. Raises FileNotFoundError if there is no such run, SchemaError for
+    a file that is not a run of a known version, RunFileError for a damaged one.
     """
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
-        self._series: pd.DataFrame | None = None  # the time series of a complete run, once read
-        self._file = open_h5(self.path, "r")
+        self._series: pd.DataFrame | None = None  # the time series, once read
+        self._file = _open_run(self.path)
         try:
             self._root = current_layout(self._file)
-            self._live = from_attr(self._root.attrs.get("status")) != STATUS_COMPLETE
-            _ = self.n_frames, self.field_names  # fixed now, as the file is at opening
+            check_metadata(self._file)
+            _ = self.attrs, self.n_frames, self.field_names  # fixed now, as the run is at opening
         except BaseException:
             self.close()
             raise
@@ -111,39 +142,6 @@ class Run:
     def close(self) -> None:
         """Close the file (lazy data sets and lazy DataArrays of this Run stop working)."""
         self._file.close()
-
-    def _retry(self, read):
-        """Return ``read()``; for a running file, reopen and retry after an HDF5 read error.
-
-        The writer may be flushing while we read: metadata read then can be half-written
-        (KeyError/OSError from h5py), or point past the end of file that this handle saw when
-        it was opened (OSError "addr overflow"). A fresh handle sees the flushed state. Frames
-        below ``n_frames`` are never rewritten, so the retried read returns the same data.
-        """
-        if not self._live:
-            return read()
-        for attempt in range(READ_RETRIES + 1):
-            try:
-                return read()
-            except _NotInFile:
-                raise
-            except (OSError, KeyError, RuntimeError):
-                if attempt == READ_RETRIES or not self._file.id.valid:
-                    raise
-            time.sleep(0.02 * 2 ** attempt)
-            self._reopen()
-
-    def _reopen(self) -> None:
-        """Replace the file handle by a fresh one. The old one is closed first: HDF5 shares one
-        state (metadata cache, end of file) between the open handles of a file in a process,
-        so a new handle opened beside it would see what the old one saw."""
-        self._file.close()
-        self._file = open_h5(self.path, "r")
-        try:
-            self._root = current_layout(self._file)
-        except BaseException:
-            self._file.close()
-            raise
 
     def __enter__(self) -> Run:
         return self
@@ -156,7 +154,7 @@ class Run:
 
     # ------------------------------------------------------------------ metadata
     @cached_property
-    @_retrying
+    @_reading
     def attrs(self) -> dict:
         """Root attributes as plain Python values (``units`` decoded from JSON).
 
@@ -182,7 +180,8 @@ class Run:
 
     @property
     def status(self) -> str:
-        """``"complete"``, or ``"running"`` for a run still being written, killed or interrupted."""
+        """``"complete"``; ``"running"`` while a writer is committing it; ``"interrupted"`` for a
+        run whose writer is gone before the end (``abm resume`` continues it)."""
         return self.attrs["status"]
 
     @property
@@ -203,17 +202,17 @@ class Run:
 
     # ------------------------------------------------------------------ frames and axes
     @cached_property
-    @_retrying
+    @_reading
     def n_frames(self) -> int:
-        """Number of complete frames when the file was opened (a kill mid-frame can leave
-        one dataset a frame longer: that frame is ignored)."""
+        """Number of complete frames when the run was opened (in files of the earlier store,
+        a kill mid-frame could leave one dataset a frame longer: that frame is ignored)."""
         fields, cells = self._root[FIELDS], self._root[CELLS]
         lengths = [len(fields["time"]), len(cells["time"]), len(cells["offsets"]) - 1]
         lengths += [fields[name].shape[0] for name in self.field_names]
         return min(lengths)
 
     @property
-    @_retrying
+    @_reading
     def frame_times(self) -> np.ndarray:
         """Frame times (min since the start of the run), float64, shape (n_frames,)."""
         return self._root[FIELDS]["time"][: self.n_frames]
@@ -232,27 +231,27 @@ class Run:
         return int(np.argmin(np.abs(times - time_min)))  # argmin: first of equal distances
 
     @property
-    @_retrying
+    @_reading
     def x_um(self) -> np.ndarray:
         """Site-centre x positions (µm), float64, shape (nx,): the coordinate of field axis 1."""
         return self._root[FIELDS]["x"][:]
 
     @property
-    @_retrying
+    @_reading
     def y_um(self) -> np.ndarray:
         """Site-centre y positions (µm), float64, shape (ny,): the coordinate of field axis 0."""
         return self._root[FIELDS]["y"][:]
 
     # ------------------------------------------------------------------ fields
     @cached_property
-    @_retrying
+    @_reading
     def field_names(self) -> list[str]:
         """Names of the time-dependent fields ([frame, y, x] datasets, e.g. ``oxygen``,
         ``glucose``), in file order. Static maps such as ``vessels`` are not fields."""
         return [name for name, dset in self._root[FIELDS].items() if is_frame_field(name, dset)]
 
     @cached_property
-    @_retrying
+    @_reading
     def static_field_names(self) -> list[str]:
         """Names of the static [y, x] maps written when the run was created (``["vessels"]``
         in files since the vessel map was stored, ``[]`` in older ones)."""
@@ -264,16 +263,19 @@ class Run:
         ``frame`` an int (negative counts from the end): that frame as a float32 numpy array
         of shape (ny, nx), indexed [y, x]. ``frame=None``: the lazy h5py dataset of shape
         (frames, ny, nx) to slice (only the slices asked for are read; its first ``n_frames``
-        frames are complete, a killed run may have one more). Units:
-        ``run.attrs["units"]["fields"][name]``; coordinates: :attr:`frame_times`,
-        :attr:`y_um`, :attr:`x_um` (or use :meth:`field_array`). Of a running file, the
-        dataset stays valid until this Run retries a read (see the module docstring):
-        slice it soon, or prefer ``field(name, frame)``/``field_array(name)``, which retry.
+        frames are complete; in files of the earlier store a killed run may have one more).
+        Units: ``run.attrs["units"]["fields"][name]``; coordinates: :attr:`frame_times`,
+        :attr:`y_um`, :attr:`x_um` (or use :meth:`field_array`). Reads through the raw
+        dataset raise h5py's OSError on damaged data; ``field(name, frame)`` and
+        :meth:`field_array` raise RunFileError.
         """
         if frame is None:
-            return self._retry(lambda: self._field_dataset(name))
-        f = self.frame_index(frame)
-        return self._retry(lambda: self._field_dataset(name)[f])
+            return self._field_dataset(name)
+        return self._read_frame(name, self.frame_index(frame))
+
+    @_reading
+    def _read_frame(self, name: str, frame: int) -> np.ndarray:
+        return self._field_dataset(name)[frame]
 
     def field_array(self, name: str, frame: int | None = None):
         """Field ``name`` with its coordinates, as an ``xarray.DataArray`` when xarray is installed.
@@ -292,11 +294,11 @@ class Run:
         h5py dataset [frame, y, x] for all); the coordinates are :attr:`frame_times`,
         :attr:`y_um` and :attr:`x_um`, the units ``run.attrs["units"]["fields"][name]``.
         """
-        dset = self._retry(lambda: self._field_dataset(name))
+        dset = self._field_dataset(name)
         xr = _xarray()
         if xr is None:
             return self.field(name, frame)
-        long_name = self._retry(lambda: _long_name(name, self._field_dataset(name)))
+        long_name = _long_name(name, dset)
         attrs = {"units": self.attrs["units"].get("fields", {}).get(name, ""), "long_name": long_name}
         coords = {"y": ("y", self.y_um, {"units": LENGTH_UNITS, "long_name": "y (site centre)"}),
                   "x": ("x", self.x_um, {"units": LENGTH_UNITS, "long_name": "x (site centre)"})}
@@ -323,7 +325,7 @@ class Run:
         return frame % n
 
     @cached_property
-    @_retrying
+    @_reading
     def _vessels(self) -> np.ndarray | None:
         fields = self._root[FIELDS]
         if "vessels" in self.static_field_names:
@@ -348,7 +350,7 @@ class Run:
         return None if vessels is None else vessels.copy()
 
     # ------------------------------------------------------------------ cells
-    @_retrying
+    @_reading
     def cells(self, frame: int | None = None) -> pd.DataFrame:
         """The live cells of one frame or of all frames, one row per cell.
 
@@ -376,12 +378,12 @@ class Run:
         return pd.DataFrame(data, index=index)
 
     @property
-    @_retrying
+    @_reading
     def cell_columns(self) -> list[str]:
         """Names of the stored cell columns, ``id`` included (file order; older files have fewer)."""
         return [name for name in self._root[CELLS] if name not in CELL_AXES]
 
-    @_retrying
+    @_reading
     def cell_counts(self) -> np.ndarray:
         """Number of cells in each frame, int64, shape (n_frames,)."""
         return np.diff(self._root[CELLS]["offsets"][: self.n_frames + 1])
@@ -391,15 +393,13 @@ class Run:
     def timeseries(self) -> pd.DataFrame:
         """One row per model step (step 0 included), indexed by ``time`` (min), one column
         per reporter (``n_tumor``, ``hypoxic_fraction``, …; which ones depends on the run).
-        A complete run's table is read once and a copy handed out on every access (metrics
-        and figures read it many times); a running one is read again each time."""
-        if self._live:
-            return self._read_timeseries()
+        Read once and a copy handed out on every access (metrics and figures read it many
+        times)."""
         if self._series is None:
             self._series = self._read_timeseries()
         return self._series.copy()
 
-    @_retrying
+    @_reading
     def _read_timeseries(self) -> pd.DataFrame:
         group = self._root[TIMESERIES]
         n = min(len(dset) for dset in group.values())
@@ -407,13 +407,13 @@ class Run:
         return pd.DataFrame(data, index=pd.Index(group["time"][:n], name="time"))
 
     @property
-    @_retrying
+    @_reading
     def timeseries_columns(self) -> list[str]:
         """Names of the time-series columns (reporters), without reading them."""
         return [name for name in self._root[TIMESERIES] if name != "time"]
 
     @property
-    @_retrying
+    @_reading
     def event_tables(self) -> list[str]:
         """Names of the event tables in the file (``[]`` if the run had no events): e.g.
         ``immune_kills``, ``drug_deaths``, ``doses``, ``immune_cells``, ``ctc``, ``ctc_members``.
@@ -422,13 +422,25 @@ class Run:
 
     def events(self, table: str) -> pd.DataFrame:
         """Event table ``table``, one row per event (RangeIndex), one column per stored column
-        (times in min, positions in µm; strings as str)."""
+        (times in min, positions in µm; strings as str), in the declared order where the run
+        declares its tables (else the file's). A table the run declares but never
+        wrote a row to (e.g. ``ctc`` of a run without shedding) is an empty frame with its
+        columns; an unknown name raises KeyError."""
+        declared = event_columns(self.attrs)
         if table not in self.event_tables:
-            raise _NotInFile(f"no event table {table!r} in {self.path.name}; tables: {self.event_tables}")
-        return self._retry(lambda: _read_table(self._root[EVENTS][table]))
+            if table in declared:
+                return pd.DataFrame({name: pd.Series(dtype=object) for name in declared[table]})
+            raise _NotInFile(f"no event table {table!r} in {self.path.name}; tables: "
+                             f"{sorted(set(self.event_tables) | set(declared))}")
+        frame = self._read_table(table)
+        return frame[declared[table]] if table in declared else frame
+
+    @_reading
+    def _read_table(self, table: str) -> pd.DataFrame:
+        return _read_table(self._root[EVENTS][table])
 
     @property
-    @_retrying
+    @_reading
     def checkpoint_time(self) -> float | None:
         """Time (min) of the last complete checkpoint (where ``abm resume`` restarts), or None
         if the run has none."""
@@ -495,7 +507,7 @@ def _frames_backend_class():
 
     class FieldFrames(BackendArray):
         """Frames 0..n_frames-1 of a run's [frame, y, x] field; each access reads only its
-        selection, through the Run (so it shares the Run's file and its retries)."""
+        selection, through the Run (so it shares the Run's file and its checks)."""
 
         def __init__(self, run: Run, name: str, dset: h5py.Dataset):
             self.run, self.name = run, name
@@ -512,7 +524,7 @@ def _frames_backend_class():
                 raise ValueError(f"the run file of field {self.name!r} is closed: load the "
                                  "values (.load(), .values) before closing the Run")
             key = tuple(_within(k, n) for k, n in zip(key, self.shape))
-            return self.run._retry(lambda: self.run._field_dataset(self.name)[key])
+            return self.run._read_frame(self.name, key)
 
     return FieldFrames
 

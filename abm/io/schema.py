@@ -6,6 +6,7 @@ can read a file. Readers of older layouts plug in through :func:`register_conver
 """
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -31,11 +32,20 @@ files written by old commits to keep this true.
 
 FIELDS, CELLS, TIMESERIES, EVENTS = "fields", "cells", "timeseries", "events"
 CHECKPOINT = "checkpoint"
-# A new checkpoint is written here in full, then renamed to CHECKPOINT, so a kill while
-# checkpointing leaves either the old or the new one complete.
+# Files written before the store of abm.io.parts kept a second checkpoint group here while
+# replacing the first; readers of those files still look for it.
 CHECKPOINT_NEXT = "checkpoint_next"
 
 STATUS_RUNNING, STATUS_COMPLETE = "running", "complete"
+STATUS_INTERRUPTED = "interrupted"
+"""A run whose writer is gone (killed, or stopped by an error) before it finished: its
+committed frames are readable and ``abm resume`` continues it. Never stored: a reader tells
+it from ``running`` by the writer's lock (abm.io.parts)."""
+
+METADATA_DIGEST = "metadata_sha256"
+"""Root attribute: SHA-256 of every other root attribute (:func:`metadata_digest`), so that a
+damaged attribute (a flipped bit in ``config_toml`` or ``seed``) is detected on opening.
+Datasets carry HDF5's fletcher32 checksum per chunk instead. Older files have neither."""
 
 # Bytes per chunk of the 1-D tables (cells, time series, events): a frame of 100k cells spans
 # ~25 chunks per column (writes stay fast), while a small run's file stays small (HDF5
@@ -51,15 +61,30 @@ class NoCheckpointError(LookupError):
     """A run was asked to resume but holds no complete checkpoint."""
 
 
+class RunFileError(ValueError):
+    """A run file (or its ``.parts`` directory) cannot be read or continued: missing, not
+    HDF5, damaged (a checksum does not match), locked by a live writer, or in a state that
+    the asked operation does not apply to. The message names the file and what is wrong."""
+
+
 def open_h5(path: str | Path, mode: str) -> h5py.File:
     """Open ``path`` without HDF5 file locks.
 
-    The writer keeps its file open for the whole run; with locks, a reader would be refused
-    while the run is alive (and a writer reopening on resume would be refused while a
-    reader looks). Consistency comes instead from the writer only touching the file inside
-    ``write_frame``/``write_checkpoint``/``close`` and flushing before they return.
+    Every file of a run is written once, under a temporary name, and renamed into place
+    complete (abm.io.parts): a file a reader can see is never written again, so HDF5's locks
+    would only refuse readers for nothing (e.g. on file systems without lock support). The
+    one lock a run needs, "is a writer alive", is the ``.parts/lock`` file's.
     """
     return h5py.File(path, mode, locking=False)
+
+
+def create_part(path: str | Path) -> h5py.File:
+    """Create one of a run's internal files (a segment, the checkpoint) in the compact
+    HDF5 1.10 format: a small segment takes a quarter of the bytes it takes in the oldest
+    format. (The finished run file keeps the oldest format, which every HDF5 reads.) The
+    file is complete before anyone can see it (abm.io.parts.write_atomic), so the newer
+    format's "open for writing" flag never reaches a reader."""
+    return h5py.File(path, "w", locking=False, libver="v110")
 
 
 def to_attr(name: str, value):
@@ -86,6 +111,36 @@ def to_attr(name: str, value):
         f"attribute {name!r}: cannot store a value of type {type(value).__name__} "
         "(allowed: str, bool, int, float, numpy scalar, numeric or str array/list, JSON-able dict)"
     )
+
+
+class StorageError(RuntimeError):
+    """The disk refused a write of a run (full, quota, read-only, I/O error). What was
+    committed before is intact; the message says how to continue."""
+
+
+def metadata_digest(attrs) -> str:
+    """SHA-256 (hex) of the root attributes ``attrs`` (a mapping), without METADATA_DIGEST.
+
+    Values are hashed in a canonical text form (sorted names, numpy values as Python
+    values), so the digest does not depend on attribute order or numpy scalar types.
+    """
+    canonical = []
+    for name in sorted(attrs):
+        if name == METADATA_DIGEST:
+            continue
+        value = attrs[name]
+        value = value.tolist() if isinstance(value, np.ndarray) else from_attr(value)
+        canonical.append([name, value])
+    text = json.dumps(canonical, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def check_metadata(h5file: h5py.File) -> None:
+    """Raise RunFileError if the root attributes of ``h5file`` do not match their digest."""
+    stored = h5file.attrs.get(METADATA_DIGEST)
+    if stored is not None and from_attr(stored) != metadata_digest(h5file.attrs):
+        raise RunFileError(f"{h5file.filename}: damaged: the root attributes do not match their "
+                           "checksum (a bit of the file changed after it was written)")
 
 
 def from_attr(value):

@@ -8,14 +8,20 @@ if TYPE_CHECKING:
 
 
 def summarize(run: Run) -> str:
-    """Describe ``run``: identity, frames and times, fields, cells, time series, events, checkpoint."""
+    """Describe ``run``: identity and status, the config in brief, frames and times, fields,
+    cells, populations (the last time-series row), events, checkpoint."""
     a, units = run.attrs, run.attrs["units"]
     lines = [
         f"{run.path}",
         f"  scenario {run.scenario!r}, seed {run.seed}, status {run.status}",
         f"  schema {a['schema']} v{run.schema_version}, written by abm {a['package_version']} at {a['created_utc']}",
+        *config_lines(run.config),
     ]
     times = run.frame_times
+    if run.status != "complete":
+        last = f"frame {run.n_frames - 1} at t = {times[-1]:g} {units['time']}" if len(times) else "no frame yet"
+        verb = "being written" if run.status == "running" else f"interrupted; `abm resume {run.path}` continues it"
+        lines.append(f"  {verb}: last committed {last}")
     span = f", t = {times[0]:g} … {times[-1]:g} {units['time']}" if len(times) else ""
     x, y = run.x_um, run.y_um
     lines.append(f"  frames: {run.n_frames}{span}")
@@ -45,3 +51,23 @@ def summarize(run: Run) -> str:
     checkpoint = run.checkpoint_time
     lines.append(f"  checkpoint: {'none' if checkpoint is None else f't = {checkpoint:g} ' + units['time']}")
     return "\n".join(lines)
+
+
+def config_lines(config: dict) -> list[str]:
+    """The stored config in brief: extent and time (``run``, ``grid``, ``output``), the
+    switched-on modules (a section's ``enabled`` or ``field`` set true) and the therapy."""
+    run, grid, output = (config.get(k, {}) for k in ("run", "grid", "output"))
+    lines = []
+    if grid and run:
+        lines.append(
+            f"  config: grid {grid.get('ny', '?')} × {grid.get('nx', '?')} sites of {grid.get('dx_um', '?')} µm, "
+            f"{run.get('days', '?')} days in steps of {run.get('dt_min', '?')} min; frames every "
+            f"{output.get('frame_every_min', '?')} min, checkpoints every {output.get('checkpoint_every_min', '?')} min")
+    on = [f"{name}.{key}" if key != "enabled" else name
+          for name, section in config.items() if isinstance(section, dict)
+          for key in ("enabled", "field") if section.get(key) is True]
+    therapy = config.get("therapy") or []
+    drugs = sorted({str(item.get("drug", "?")) for item in therapy if isinstance(item, dict)})
+    lines.append(f"  modules on: {', '.join(on) or 'none'}; therapy: {', '.join(drugs) or 'none'} "
+                 "(full config: abm info --config)")
+    return lines

@@ -1,44 +1,50 @@
-"""RunWriter: append frames, time series, events and checkpoints to one run file.
+"""RunWriter: commit frames, time series, events and checkpoints of one run.
 
-Crash safety (kill -9 at any moment leaves a file that opens and holds every frame whose
-``write_frame`` returned) rests on three habits, chosen after kill tests (see
-tests/test_io.py::test_kill_stress):
-
-* the file stays open with the default (oldest) file format, whose superblock has no
-  "open for writing" flags, so a killed run opens with plain ``h5py.File(path)``
-  (SWMR or ``libver="latest"`` files refuse that until ``h5clear`` is run);
-* the file is touched only inside ``write_frame``/``write_checkpoint``/``close``: time
-  series and events are buffered in memory between frames, so a kill between frames
-  always finds the file as the last flush left it;
-* each of those calls validates everything first, writes data before the time axes and
-  offsets that make a frame visible, and flushes before returning;
-* bytes of earlier frames are never rewritten: each field frame is its own (gzip) chunk and
-  the 1-D columns are uncompressed, so appends only add bytes (see abm.io.columns).
+Nothing written is ever rewritten (see abm.io.parts for the layout and docs/storage.md for
+the argument): the run lives in ``RUN.h5.parts/`` as a head, one immutable segment file per
+commit and a checkpoint file, each made complete under a temporary name and renamed into
+place. ``write_frame`` returns once its segment is renamed and fsync'd: from then on a kill
+-9, a crash or a full disk cannot take the frame away. ``close()`` assembles ``RUN.h5`` (a
+single plain HDF5 file, written once and renamed) and removes the directory. Time series
+and events are buffered in memory and committed with the next frame, checkpoint or close.
 """
 from __future__ import annotations
 
+import errno
+import hashlib
+import logging
 from pathlib import Path
 
 import h5py
 import numpy as np
 
 from abm.io import layout
-from abm.io.checkpoint import checkpoint_counts, find_checkpoint, read_state, save_checkpoint
-from abm.io.columns import append_rows, create_column, truncate
-from abm.io.schema import (
-    CELLS, CHECKPOINT, CHECKPOINT_NEXT, EVENTS, FIELDS, SCHEMA_VERSION, STATUS_COMPLETE,
-    STATUS_RUNNING, TIMESERIES, SchemaError, check_name, current_layout, from_attr, open_h5,
+from abm.io.assemble import assemble, read_head, segment_infos
+from abm.io.checkpoint import CHECKPOINT_FILE, checkpoint_counts, find_checkpoint, read_state, write_checkpoint_file
+from abm.io.parts import (
+    HEAD, TMP_SUFFIX, WriterLock, parts_dir, remove_parts, remove_tmp_files, segment_path, write_atomic,
+    writer_alive,
 )
+from abm.io.schema import (
+    METADATA_DIGEST, SCHEMA_VERSION, STATUS_COMPLETE, NoCheckpointError, RunFileError, SchemaError,
+    StorageError, check_name, from_attr, metadata_digest, open_h5,
+)
+from abm.io.segment import write_segment
+
+log = logging.getLogger("abm")
 
 
 class RunWriter:
-    """Writer of one run file (layout: see DESIGN.md "Output" and abm.io.layout).
+    """Writer of one run (layout: DESIGN.md "Output", abm.io.layout, abm.io.parts).
 
     Times are in min, lengths in µm. Fields are 2-D arrays [y, x] of shape
     ``(len(y_um), len(x_um))``; cells are 1-D columns of equal length (one row per cell).
     ``static_fields`` {name: ([y, x] array, units)} are maps that do not change during the run
-    (the recorder stores ``vessels``): written once with the new file as ``fields/name``
-    (bool maps as uint8 0/1), not part of any frame.
+    (the recorder stores ``vessels``): written once as ``fields/name`` (bool maps as uint8
+    0/1), not part of any frame. ``event_columns`` {table: column names} declares event
+    tables: rows of a declared table must have exactly its columns, and a reader shows a
+    declared table without rows as empty. Everything is checked before anything is created; an
+    existing run (``path`` or its ``.parts``) is replaced only with ``overwrite=True``.
     """
 
     def __init__(self, path, *, config_toml: str, seed: int, scenario: str,
@@ -46,10 +52,10 @@ class RunWriter:
                  cell_columns: dict[str, tuple[np.dtype, str, dict | None]],
                  timeseries_columns: dict[str, np.dtype], attrs: dict | None = None,
                  compression: int = 4, overwrite: bool = False,
-                 static_fields: dict[str, tuple[np.ndarray, str]] | None = None):
+                 static_fields: dict[str, tuple[np.ndarray, str]] | None = None,
+                 event_columns: dict[str, tuple[str, ...]] | None = None):
         path = Path(path)
-        if path.exists() and not overwrite:
-            raise FileExistsError(f"{path} exists; pass overwrite=True (or --out another file) to replace it")
+        parts = parts_dir(path)
         if not (isinstance(compression, int) and 0 <= compression <= 9):
             raise ValueError(f"compression must be a gzip level 0..9, got {compression!r}")
         x_um, y_um = layout.check_specs(x_um, y_um, field_units, cell_columns, timeseries_columns)
@@ -57,38 +63,75 @@ class RunWriter:
         root_attrs = layout.root_attrs(
             config_toml=config_toml, seed=seed, scenario=scenario, field_units=field_units,
             cell_columns=cell_columns, compression=compression, extra=attrs, static_fields=static_fields,
+            event_columns=event_columns,
         )
-        h5file = open_h5(path, "w")
+        if path.is_dir():
+            raise FileExistsError(f"{path} is a directory, not a run file")
+        if (path.exists() or parts.exists()) and not overwrite:
+            existing = path if path.exists() else parts
+            raise FileExistsError(f"{existing} exists; pass overwrite=True (abm run --overwrite) "
+                                  "or choose another file to keep it")
+        if parts.exists() and writer_alive(parts):
+            raise RunFileError(f"{parts}: the run is being written by another process; stop it first")
+        path.unlink(missing_ok=True)
+        _tmp_of(path).unlink(missing_ok=True)
+        remove_parts(parts)
+        parts.mkdir()
+        lock = WriterLock(parts)
         try:
-            layout.create_skeleton(h5file, root_attrs, x_um, y_um, field_units, cell_columns,
-                                   timeseries_columns, compression, static_fields)
-            h5file.flush()
-        except BaseException:
-            h5file.close()
-            path.unlink()
-            raise
-        self._bind(h5file)
+            def write_head(tmp: Path) -> None:
+                with open_h5(tmp, "w") as head:
+                    layout.create_skeleton(head, root_attrs, x_um, y_um, field_units, cell_columns,
+                                           timeseries_columns, compression, static_fields)
+                    head.attrs[METADATA_DIGEST] = metadata_digest(head.attrs)
 
-    def _bind(self, h5file: h5py.File) -> None:
-        """Take over the open ``h5file`` and learn the columns from it (new or resumed run)."""
-        self._file = h5file
-        self._compression = int(h5file.attrs["compression"])
-        fields, cells, series = h5file[FIELDS], h5file[CELLS], h5file[TIMESERIES]
-        self._shape = (len(fields["y"]), len(fields["x"]))
-        self._fields = [n for n, d in fields.items() if layout.is_frame_field(n, d)]  # not static maps
-        self._cell_dtypes = {n: d.dtype for n, d in cells.items() if n not in layout.CELL_AXES}
-        self._series = {n: d.dtype for n, d in series.items() if n not in layout.SERIES_AXES}
-        self._event_dtypes = {t: {c: d.dtype for c, d in g.items()} for t, g in h5file[EVENTS].items()}
+            write_atomic(parts / HEAD, write_head)
+        except BaseException as err:
+            lock.release()
+            remove_parts(parts)
+            raise _storage_error(err, path, "creating the run") from err
+        self._bind(path, lock, root_attrs, infos=[])
+
+    def _bind(self, path: Path, lock: WriterLock, attrs: dict, infos) -> None:
+        """Take over the run at ``path`` (new, or resumed after the segments ``infos``)."""
+        self._path, self._parts, self._lock = path, parts_dir(path), lock
+        self.attrs = {name: from_attr(value) for name, value in attrs.items()}
+        self._config_sha256 = hashlib.sha256(self.attrs["config_toml"].encode()).hexdigest()
+        specs = read_head(self._parts)[1]
+        self._compression = specs["compression"]
+        self._shape = (len(specs["y_um"]), len(specs["x_um"]))
+        self._fields = list(specs["field_units"])
+        self._cell_dtypes = {n: spec[0] for n, spec in specs["cell_columns"].items()}
+        self._series = dict(specs["timeseries_columns"])
+        self._declared = layout.event_columns(self.attrs)
+        self._event_dtypes: dict[str, dict[str, np.dtype]] = {}
+        self._event_rows: dict[str, int] = {}
+        for info in infos:
+            for table, columns in info.events.items():
+                self._event_dtypes[table] = {n: _buffer_dtype(d) for n, d in columns.items()}
+                self._event_rows[table] = self._event_rows.get(table, 0) + info.event_rows[table]
+        self._n_segments = len(infos)
+        self._n_frames = sum(i.n_frames for i in infos)
+        self._n_timeseries = sum(i.series_rows for i in infos)
+        self._finished = bool(infos) and infos[-1].final
         self._series_rows: list[tuple[float, dict]] = []
         self._event_buffer: dict[str, list[dict[str, np.ndarray]]] = {}
+        self._open = True
 
     @property
     def path(self) -> Path:
-        return Path(self._file.filename)
+        """The run file (it exists once the run is complete; until then, its ``.parts``)."""
+        return self._path
+
+    @property
+    def finished(self) -> bool:
+        """True when every step is committed and only the assembly of the file is left
+        (a run killed while it was being assembled): :meth:`close` completes it."""
+        return self._finished
 
     # ------------------------------------------------------------------ buffered appends
     def append_timeseries(self, time_min: float, values: dict[str, float | int]) -> None:
-        """Buffer one time-series row (one per model step); written by the next frame/checkpoint/close."""
+        """Buffer one time-series row (one per model step); committed by the next frame/checkpoint/close."""
         _check_keys("time-series row", values, self._series)
         row = {n: _cast(f"time-series column {n!r}", np.asarray(v), self._series[n]) for n, v in values.items()}
         self._series_rows.append((float(time_min), row))
@@ -103,6 +146,8 @@ class RunWriter:
         lengths = {name: a.shape for name, a in arrays.items()}
         if not arrays or any(a.ndim != 1 for a in arrays.values()) or len(set(lengths.values())) != 1:
             raise ValueError(f"event table {table!r}: columns must be 1-D and of equal length, got shapes {lengths}")
+        if table in self._declared and set(arrays) != set(self._declared[table]):
+            _check_keys(f"event table {table!r} (declared)", arrays, self._declared[table])
         known = self._event_dtypes.get(table)
         if known is None and not len(next(iter(arrays.values()))):
             return  # empty rows cannot fix the dtypes of a new table (np.array([]) is float)
@@ -114,11 +159,12 @@ class RunWriter:
 
     # ------------------------------------------------------------------ durable writes
     def write_frame(self, time_min: float, fields: dict[str, np.ndarray], cells: dict[str, np.ndarray]) -> None:
-        """Append one frame, write buffered rows, and flush; the frame survives a kill once this returns.
+        """Commit one frame with the buffered rows; the frame survives a kill once this returns.
 
         ``fields``: {name: [y, x] array}, exactly the field names of the run.
         ``cells``: {column: 1-D array}, exactly the cell columns, all of one length.
-        Raises ValueError naming the offending field/column before anything is written.
+        Raises ValueError naming the offending field/column before anything is written, and
+        StorageError (nothing of this frame kept) if the disk refuses it.
         """
         _check_keys("fields", fields, self._fields)
         _check_keys("cells", cells, self._cell_dtypes)
@@ -132,43 +178,49 @@ class RunWriter:
         lengths = {n: c.shape for n, c in columns.items()}
         if any(c.ndim != 1 for c in columns.values()) or len(set(lengths.values())) != 1:
             raise ValueError(f"cell columns must be 1-D and of equal length, got shapes {lengths}")
-
-        self._write_buffers()
-        group = self._file[FIELDS]
-        for name, grid in grids.items():
-            append_rows(group[name], grid[np.newaxis])
-        cell_group = self._file[CELLS]
-        for name, column in columns.items():
-            append_rows(cell_group[name], column)
-        # Time axes and offsets last: a reader counts frames by them.
-        offsets = cell_group["offsets"]
-        append_rows(offsets, [offsets[-1] + len(columns["id"])])
-        append_rows(cell_group["time"], [float(time_min)])
-        append_rows(group["time"], [float(time_min)])
-        self._file.flush()
+        self._commit(frame=(float(time_min), grids, columns))
 
     def write_checkpoint(self, time_min: float, state: dict[str, object]) -> None:
-        """Write buffered rows, then replace the checkpoint by ``state``; durable on return.
+        """Commit the buffered rows, then replace the checkpoint by ``state``; durable on return.
 
         ``state``: (nested) dict of numpy arrays and bool/int/float/str/bytes/None; returned
         equal by :meth:`resume` and :func:`abm.io.read_checkpoint`.
         """
-        self._write_buffers()
+        self._commit()
         counts = {
-            "time_min": float(time_min),
-            "n_frames": len(self._file[FIELDS]["time"]),
-            "n_timeseries": len(self._file[TIMESERIES]["time"]),
-            "event_rows": {t: len(next(iter(g.values()))) for t, g in self._file[EVENTS].items()},
+            "time_min": float(time_min), "n_frames": self._n_frames, "n_timeseries": self._n_timeseries,
+            "event_rows": dict(self._event_rows), "n_segments": self._n_segments,
+            "config_sha256": self._config_sha256,
         }
-        save_checkpoint(self._file, state, counts, self._compression, self._file.flush)
+        try:
+            write_checkpoint_file(self._parts / CHECKPOINT_FILE, state, counts, self._compression)
+        except OSError as err:
+            raise _storage_error(err, self._path, f"writing the checkpoint at t = {time_min:g} min") from err
 
     def close(self, complete: bool = True) -> None:
-        """Write buffered rows, mark the run complete (or still running) and close the file."""
-        if not self._file:
+        """Commit the buffered rows and release the run; ``complete``: also mark its end and
+        assemble ``RUN.h5`` (then the ``.parts`` directory is removed).
+
+        Closing an incomplete run never raises for the disk: what cannot be committed is
+        logged and left to ``abm resume``, which redoes everything after the checkpoint.
+        """
+        if not self._open:
             return
-        self._write_buffers()
-        self._file.attrs["status"] = STATUS_COMPLETE if complete else STATUS_RUNNING
-        self._file.close()
+        try:
+            if complete:
+                if not self._finished:
+                    self._commit(final=True)
+                self._assemble()
+            else:
+                try:
+                    self._commit()
+                except StorageError as err:
+                    log.warning("%s", err)
+        finally:
+            self._open = False
+            self._lock.release()
+        if complete:
+            remove_parts(self._parts)
 
     def __enter__(self) -> RunWriter:
         return self
@@ -176,76 +228,146 @@ class RunWriter:
     def __exit__(self, exc_type, exc, tb) -> None:
         self.close(complete=exc_type is None)
 
-    def _write_buffers(self) -> None:
-        """Append the buffered time-series rows and event rows to the file."""
+    def _commit(self, frame: tuple[float, dict, dict] | None = None, final: bool = False) -> None:
+        """Write the buffered rows (and ``frame``) as the next segment, if there is anything."""
+        series = None
         if self._series_rows:
-            group = self._file[TIMESERIES]
-            append_rows(group["time"], np.array([t for t, _ in self._series_rows]))
-            for name in self._series:
-                append_rows(group[name], np.array([row[name] for _, row in self._series_rows]))
-            self._series_rows = []
-        for table, chunks in self._event_buffer.items():
-            group = self._file[EVENTS].require_group(table)
-            for name, dtype in self._event_dtypes[table].items():
-                dset = group[name] if name in group else create_column(group, name, dtype)
-                append_rows(dset, np.concatenate([c[name] for c in chunks]))
-        self._event_buffer = {}
+            series = (np.array([t for t, _ in self._series_rows]),
+                      {n: np.array([row[n] for _, row in self._series_rows]) for n in self._series})
+        events = {table: {n: np.concatenate([c[n] for c in chunks]) for n in self._event_dtypes[table]}
+                  for table, chunks in self._event_buffer.items()}
+        events = {table: columns for table, columns in events.items() if len(next(iter(columns.values())))}
+        if frame is None and series is None and not events and not final:
+            return
+        index = self._n_segments + 1
+        try:
+            write_segment(segment_path(self._parts, index), index=index, final=final,
+                          compression=self._compression, frame=frame, series=series, events=events)
+        except OSError as err:
+            what = f"committing frame {self._n_frames}" if frame is not None else "committing buffered rows"
+            raise _storage_error(err, self._path, what) from err
+        self._n_segments = index
+        self._n_frames += frame is not None
+        self._n_timeseries += 0 if series is None else len(series[0])
+        for table, columns in events.items():
+            self._event_rows[table] = self._event_rows.get(table, 0) + len(next(iter(columns.values())))
+        self._series_rows, self._event_buffer = [], {}
+        self._finished = final
+
+    def _assemble(self) -> None:
+        """Write ``RUN.h5`` from the parts, atomically."""
+        def write(tmp: Path) -> None:
+            with open_h5(tmp, "w") as h5file:
+                assemble(self._parts, h5file, status=STATUS_COMPLETE, with_state=True)
+
+        try:
+            write_atomic(self._path, write)
+        except OSError as err:
+            raise _storage_error(err, self._path, "assembling the finished run file") from err
 
     # ------------------------------------------------------------------ restart
     @classmethod
-    def resume(cls, path) -> tuple[RunWriter, dict]:
-        """Reopen the run at ``path`` (complete or killed) to continue from its last checkpoint.
+    def resume(cls, path) -> tuple[RunWriter, dict | None]:
+        """Take over the interrupted run at ``path`` to continue it from its last checkpoint.
 
-        Frames, time-series rows and event rows written after the checkpoint are cut off, so
-        that writing them again gives the same datasets as an uninterrupted run. Returns the
-        writer and the checkpoint state. Raises NoCheckpointError if there is none.
+        Segments committed after the checkpoint are removed (last first), so that writing them
+        again gives the same datasets as an uninterrupted run. Returns the writer and the
+        checkpoint state; the state is None when the run was killed while its file was being
+        assembled (``writer.finished``: :meth:`close` completes it). Raises RunFileError for a
+        complete, live, damaged or edited run and NoCheckpointError if there is no checkpoint;
+        then nothing was changed.
         """
-        h5file = open_h5(path, "r+")
+        path = Path(path)
+        parts = parts_dir(path)
+        if path.exists():
+            if parts.exists() and not writer_alive(parts):
+                remove_parts(parts)  # left by a kill after the file was renamed into place
+            raise RunFileError(f"{path} is a complete run: nothing to resume "
+                               "(abm run --overwrite starts it again)")
+        if not parts.is_dir():
+            raise FileNotFoundError(f"{path}: no such run (neither the file nor {parts.name} exists)")
+        lock = WriterLock(parts)
         try:
-            current_layout(h5file)
-            version = from_attr(h5file.attrs["schema_version"])
-            if version != SCHEMA_VERSION:
-                raise SchemaError(f"{path}: cannot append to a schema_version {version} file (this abm writes {SCHEMA_VERSION})")
-            checkpoint = find_checkpoint(h5file)
-            if checkpoint.name != "/" + CHECKPOINT:
-                h5file.move(CHECKPOINT_NEXT, CHECKPOINT)
-            elif CHECKPOINT_NEXT in h5file:  # partial one from a kill while checkpointing
-                del h5file[CHECKPOINT_NEXT]
-            checkpoint = h5file[CHECKPOINT]
-            counts, state = checkpoint_counts(checkpoint), read_state(checkpoint["state"])
-            _truncate_run(h5file, counts)
-            h5file.attrs["status"] = STATUS_RUNNING
-            h5file.flush()
+            writer, state = cls._take_over(path, parts, lock)
         except BaseException:
-            h5file.close()
+            lock.release()
             raise
+        return writer, state
+
+    @classmethod
+    def _take_over(cls, path: Path, parts: Path, lock: WriterLock) -> tuple[RunWriter, dict | None]:
+        attrs, _ = read_head(parts)
+        version = from_attr(attrs["schema_version"])
+        if version != SCHEMA_VERSION:
+            raise SchemaError(f"{path}: cannot append to a schema_version {version} run (this abm writes {SCHEMA_VERSION})")
+        remove_tmp_files(parts)
+        _tmp_of(path).unlink(missing_ok=True)
+        infos = segment_infos(parts)
+        config_sha256 = hashlib.sha256(from_attr(attrs["config_toml"]).encode()).hexdigest()
+        state = None
+        if not (infos and infos[-1].final):
+            counts, state = _read_checkpoint_file(parts)
+            if counts.get("config_sha256") != config_sha256:
+                raise RunFileError(f"{path}: the stored config differs from the one the checkpoint was "
+                                   "taken with (edited after the run started?); refusing to resume")
+            n = counts["n_segments"]
+            if n > len(infos):
+                raise RunFileError(f"{parts}: the checkpoint follows {n} segments but only {len(infos)} "
+                                   "are readable in order; the run is damaged")
+            kept = infos[:n]
+            _check_counts(parts, kept, counts)
+            for info in reversed(infos[n:]):  # last first: a kill here leaves no gap
+                info.path.unlink()
+            infos = kept
         writer = cls.__new__(cls)
-        writer._bind(h5file)
+        writer._bind(path, lock, attrs, infos)
         return writer, state
 
 
-def _truncate_run(h5file: h5py.File, counts: dict) -> None:
-    """Cut every growable dataset to the lengths recorded with a checkpoint."""
-    n_frames = counts["n_frames"]
-    for name, dset in h5file[FIELDS].items():
-        if name == "time" or layout.is_frame_field(name, dset):  # static maps [y, x] stay whole
-            truncate(dset, n_frames)
-    cells = h5file[CELLS]
-    truncate(cells["offsets"], n_frames + 1)
-    truncate(cells["time"], n_frames)
-    n_rows = int(cells["offsets"][n_frames])
-    for name, dset in cells.items():
-        if name not in layout.CELL_AXES:
-            truncate(dset, n_rows)
-    for dset in h5file[TIMESERIES].values():
-        truncate(dset, counts["n_timeseries"])
-    events = h5file[EVENTS]
-    for table in list(events):
-        if table not in counts["event_rows"]:  # created after the checkpoint
-            del events[table]
-            continue
-        for dset in events[table].values():
-            truncate(dset, counts["event_rows"][table])
+def _read_checkpoint_file(parts: Path) -> tuple[dict, dict]:
+    """(counts, state) of ``parts/checkpoint.h5``; NoCheckpointError if there is none."""
+    path = parts / CHECKPOINT_FILE
+    if not path.exists():
+        raise NoCheckpointError(f"{parts}: no checkpoint to resume from "
+                                "(the run wrote none before it stopped; start it again instead)")
+    try:
+        with open_h5(path, "r") as h5file:
+            group = find_checkpoint(h5file)
+            return checkpoint_counts(group), read_state(group["state"])
+    except (OSError, KeyError) as err:
+        raise RunFileError(f"{path}: damaged checkpoint ({err})") from None
+
+
+def _check_counts(parts: Path, infos, counts: dict) -> None:
+    """RunFileError unless the segments up to the checkpoint hold the rows it counted."""
+    rows = {}
+    for info in infos:
+        for table, n in info.event_rows.items():
+            rows[table] = rows.get(table, 0) + n
+    found = (sum(i.n_frames for i in infos), sum(i.series_rows for i in infos), rows)
+    expected = (counts["n_frames"], counts["n_timeseries"], counts["event_rows"])
+    if found != expected:
+        raise RunFileError(f"{parts}: the segments before the checkpoint hold (frames, time-series rows, "
+                           f"event rows) {found}, the checkpoint counted {expected}; the run is damaged")
+
+
+def _tmp_of(path: Path) -> Path:
+    return path.with_name(path.name + TMP_SUFFIX)
+
+
+def _storage_error(err: BaseException, path: Path, what: str) -> BaseException:
+    """A StorageError saying what failed and what is safe; other errors as they are."""
+    if not isinstance(err, OSError) or isinstance(err, FileExistsError):
+        return err
+    cause = "the disk is full" if err.errno in (errno.ENOSPC, errno.EDQUOT) else (err.strerror or str(err))
+    return StorageError(f"{path}: {what} failed: {cause}. Everything committed before is intact; "
+                        f"free the space (or fix the cause) and run `abm resume {path}` to continue "
+                        "from the last checkpoint")
+
+
+def _buffer_dtype(dtype: np.dtype) -> np.dtype:
+    """The in-memory dtype of a stored event column (fixed-length UTF-8 → numpy str)."""
+    return np.dtype(str) if h5py.check_string_dtype(dtype) else dtype
 
 
 def _new_table_dtypes(table: str, arrays: dict[str, np.ndarray]) -> dict[str, np.dtype]:
@@ -254,7 +376,7 @@ def _new_table_dtypes(table: str, arrays: dict[str, np.ndarray]) -> dict[str, np
         check_name(f"event table {table!r} column", name)
         if a.dtype.kind not in "biufU":
             raise TypeError(f"event table {table!r} column {name!r}: dtype {a.dtype} is not numeric, bool or str")
-    return {n: h5py.string_dtype() if a.dtype.kind == "U" else a.dtype for n, a in arrays.items()}
+    return {n: np.dtype(str) if a.dtype.kind == "U" else a.dtype for n, a in arrays.items()}
 
 
 def _check_keys(what: str, given, expected) -> None:
@@ -267,12 +389,12 @@ def _check_keys(what: str, given, expected) -> None:
 def _cast(what: str, values: np.ndarray, dtype) -> np.ndarray:
     """Return ``values`` as ``dtype``; raise ValueError if that changes its kind (e.g. float -> int)."""
     dtype = np.dtype(dtype)
-    if dtype.kind == "O":  # h5py variable-length str
+    if dtype.kind == "U":  # event table str column (stored as UTF-8)
         ok = values.dtype.kind == "U" or values.size == 0
     else:
         ok = np.can_cast(values.dtype, dtype, casting="same_kind") or (
             values.dtype.kind in "biu" and dtype.kind in "biuf"
         )
     if not ok:
-        raise ValueError(f"{what}: cannot store dtype {values.dtype} as {'str' if dtype.kind == 'O' else dtype}")
-    return values.astype(dtype, copy=False)
+        raise ValueError(f"{what}: cannot store dtype {values.dtype} as {'str' if dtype.kind == 'U' else dtype}")
+    return values.astype(str if dtype.kind == "U" else dtype, copy=False)

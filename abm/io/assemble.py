@@ -1,0 +1,172 @@
+"""Join a run's head, segments and checkpoint (abm.io.parts) into one run file.
+
+The same function makes the finished ``RUN.h5`` (on disk, written once and renamed into
+place) and the view of a run still in its ``.parts`` directory that :class:`abm.io.Run`
+reads (an in-memory HDF5 file), so a live run and a finished one read alike.
+"""
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import h5py
+import numpy as np
+
+from abm.io import layout
+from abm.io.checkpoint import find_checkpoint
+from abm.io.columns import create_column
+from abm.io.parts import CHECKPOINT_FILE, HEAD, committed_segments
+from abm.io.schema import (
+    CELLS, CHECKPOINT, EVENTS, FIELDS, METADATA_DIGEST, TIMESERIES, NoCheckpointError, RunFileError,
+    check_metadata, current_layout, metadata_digest, open_h5,
+)
+from abm.io.segment import COUNT, SegmentInfo, read_info
+
+
+def read_head(parts: Path) -> tuple[dict, dict]:
+    """(root attributes, skeleton specs) of the run in ``parts``; RunFileError if unreadable."""
+    try:
+        with open_h5(parts / HEAD, "r") as head:
+            current_layout(head)
+            check_metadata(head)
+            return dict(head.attrs), layout.specs_of(head)
+    except (OSError, KeyError, ValueError) as err:
+        if isinstance(err, RunFileError):
+            raise
+        raise RunFileError(f"{parts / HEAD}: damaged or missing run head ({err})") from None
+
+
+def segment_infos(parts: Path) -> list[SegmentInfo]:
+    """The committed segments of ``parts`` with what each holds."""
+    return [read_info(path) for path in committed_segments(parts)]
+
+
+def assemble(parts: Path, target: h5py.File, *, status: str, with_state: bool,
+             infos: list[SegmentInfo] | None = None) -> None:
+    """Write the run in ``parts`` into the new, empty ``target`` with root attribute ``status``.
+
+    ``with_state``: copy the checkpoint's model state too (the finished file keeps it;
+    a reader's view needs only its counts). Raises RunFileError naming a damaged file.
+    """
+    attrs, specs = read_head(parts)
+    infos = segment_infos(parts) if infos is None else infos
+    attrs["status"] = status
+    attrs.pop(METADATA_DIGEST, None)
+    compression = specs["compression"]
+    layout.create_skeleton(target, attrs, specs["x_um"], specs["y_um"], specs["field_units"],
+                           specs["cell_columns"], specs["timeseries_columns"], compression,
+                           specs["static_fields"])
+    _size(target, infos, specs)
+    _event_tables(target[EVENTS], infos, compression)
+    at = {"frame": 0, "cells": 0, "series": 0, "events": dict.fromkeys(target[EVENTS], 0)}
+    offsets = [0]
+    for info in infos:
+        try:
+            with open_h5(info.path, "r") as segment:
+                _copy_segment(segment, target, info, at, offsets)
+        except (OSError, KeyError, ValueError) as err:
+            raise RunFileError(f"{info.path}: damaged segment ({err})") from None
+    target[CELLS]["offsets"][:] = np.array(offsets, np.int64)
+    _checkpoint(parts, target, with_state)
+    target.attrs[METADATA_DIGEST] = metadata_digest(target.attrs)
+
+
+def _size(target: h5py.File, infos: list[SegmentInfo], specs: dict) -> None:
+    """Give every growable dataset its final length."""
+    n_frames = sum(i.n_frames for i in infos)
+    cell_rows = sum(i.cell_rows for i in infos)
+    series_rows = sum(i.series_rows for i in infos)
+    fields, cells = target[FIELDS], target[CELLS]
+    fields["time"].resize(n_frames, axis=0)
+    for name in specs["field_units"]:
+        fields[name].resize(n_frames, axis=0)
+    cells["time"].resize(n_frames, axis=0)
+    cells["offsets"].resize(n_frames + 1, axis=0)
+    for name in specs["cell_columns"]:
+        cells[name].resize(cell_rows, axis=0)
+    for dset in target[TIMESERIES].values():
+        dset.resize(series_rows, axis=0)
+
+
+def _event_tables(events: h5py.Group, infos: list[SegmentInfo], compression: int) -> None:
+    """Create every event table at its final length; a str column is as wide as its longest
+    value in any segment."""
+    dtypes: dict[str, dict[str, np.dtype]] = {}
+    rows: dict[str, int] = {}
+    for info in infos:
+        for table, columns in info.events.items():
+            known = dtypes.setdefault(table, {})
+            for name, dtype in columns.items():
+                if h5py.check_string_dtype(dtype) and name in known:
+                    dtype = max(dtype, known[name], key=lambda d: d.itemsize)
+                known[name] = dtype
+            rows[table] = rows.get(table, 0) + info.event_rows[table]
+    for table, columns in dtypes.items():
+        group = events.create_group(table)
+        for name, dtype in columns.items():
+            create_column(group, name, dtype, rows=rows[table], compression=compression)
+
+
+def _copy_segment(segment: h5py.File, target: h5py.File, info: SegmentInfo, at: dict,
+                  offsets: list[int]) -> None:
+    """Write the rows of one segment at the positions ``at`` (advanced past them)."""
+    if info.n_frames:
+        fields, cells = segment[FIELDS], segment[CELLS]
+        frame = at["frame"]
+        for name, dset in target[FIELDS].items():
+            if layout.is_frame_field(name, dset):
+                # The stored chunk (compressed, with its checksum) as it is: no decode/encode.
+                mask, chunk = fields[name].id.read_direct_chunk((0, 0, 0))
+                dset.id.write_direct_chunk((frame, 0, 0), chunk, mask)
+        target[FIELDS]["time"][frame] = fields["time"][0]
+        target[CELLS]["time"][frame] = cells["time"][0]
+        n = int(cells[COUNT][0])
+        if n:
+            for name, dset in target[CELLS].items():
+                if name not in layout.CELL_AXES:
+                    dset[at["cells"]:at["cells"] + n] = cells[name][()]
+        at["cells"] += n
+        offsets.append(at["cells"])
+        at["frame"] += 1
+    if info.series_rows:
+        s, n = at["series"], info.series_rows
+        for name, dset in target[TIMESERIES].items():
+            dset[s:s + n] = segment[TIMESERIES][name][()]
+        at["series"] += n
+    for table, n in info.event_rows.items():
+        s = at["events"][table]
+        for name, dset in target[EVENTS][table].items():
+            dset[s:s + n] = segment[EVENTS][table][name][()]
+        at["events"][table] += n
+
+
+def _checkpoint(parts: Path, target: h5py.File, with_state: bool) -> None:
+    """Copy the checkpoint's counts (and, ``with_state``, its state) into ``target``."""
+    path = parts / CHECKPOINT_FILE
+    if not path.exists():
+        return
+    try:
+        with open_h5(path, "r") as h5file:
+            source = find_checkpoint(h5file)
+            group = target.create_group(CHECKPOINT)
+            for key, value in source.attrs.items():
+                group.attrs[key] = value
+            if with_state:
+                h5file.copy(source["state"], group, "state")
+            else:
+                group.create_group("state")
+    except (OSError, KeyError, NoCheckpointError) as err:
+        raise RunFileError(f"{path}: damaged checkpoint ({err})") from None
+
+
+def assemble_in_memory(parts: Path, status: str) -> h5py.File:
+    """The run in ``parts`` as an in-memory HDF5 file (nothing written to disk)."""
+    name = f"{parts}.view-{uuid.uuid4().hex}"  # HDF5 keys open files by name: never reuse one
+    h5file = h5py.File(name, "w", driver="core", backing_store=False)
+    try:
+        assemble(parts, h5file, status=status, with_state=False)
+    except BaseException:
+        h5file.close()
+        raise
+    return h5file
+
