@@ -278,3 +278,44 @@ def test_declared_event_tables_are_enforced_and_read_empty(tmp_path):
         assert list(run.events("ctc").columns) == ["time", "size"] and len(run.events("ctc")) == 1
         with pytest.raises(KeyError, match="no event table 'seed'.*'seeds'"):
             run.events("seed")
+
+
+def test_a_killed_file_of_the_earlier_store_is_read_but_not_continued(tmp_path):
+    """The earlier store left a killed run as one file with status "running" (and no
+    checksums): it stays readable, and resume says why it cannot continue it."""
+    path = write_run(tmp_path / "run.h5", 3).path
+    with h5py.File(path, "r+") as f:
+        del f.attrs["metadata_sha256"]
+        f.attrs["status"] = "running"
+    with load_run(path) as run:
+        assert run.n_frames == 3 and run.status == "running"
+    with pytest.raises(RunFileError, match="earlier run store"):
+        RunWriter.resume(path)
+
+
+def test_a_live_run_opens_every_time_while_it_is_written(tmp_path):
+    """150 opens of a run while another process commits frames (one asked for every fifth
+    open, and not waited for): every open succeeds, and the frame count never goes back."""
+    from .test_io import spawn
+
+    path = tmp_path / "run.h5"
+    proc = spawn(path, "stepwise")
+    try:
+        proc.stdin.write("go\n")
+        proc.stdin.flush()
+        proc.stdout.readline()  # the first frame is committed
+        counts = []
+        for i in range(150):
+            if i % 5 == 0:
+                proc.stdin.write("go\n")
+                proc.stdin.flush()
+            with load_run(path) as run:
+                counts.append(run.n_frames)
+                assert run.status == "running"
+                run.cells(-1), run.timeseries  # noqa: B018 - reading is the test
+    finally:
+        proc.stdin.close()
+        proc.wait(timeout=60)
+    assert counts == sorted(counts) and counts[-1] > counts[0]
+    with load_run(path) as run:
+        assert run.status == "complete" and run.n_frames == 31

@@ -20,7 +20,7 @@ from abm.io.schema import (
     CELLS, CHECKPOINT, EVENTS, FIELDS, METADATA_DIGEST, TIMESERIES, NoCheckpointError, RunFileError,
     check_metadata, current_layout, metadata_digest, open_h5,
 )
-from abm.io.segment import COUNT, SegmentInfo, read_info
+from abm.io.segment import FRAME_DTYPE, FRAMES, SegmentInfo, read_info
 
 
 def read_head(parts: Path) -> tuple[dict, dict]:
@@ -58,14 +58,15 @@ def assemble(parts: Path, target: h5py.File, *, status: str, with_state: bool,
                            specs["static_fields"])
     _size(target, infos, specs)
     _event_tables(target[EVENTS], infos, compression)
-    at = {"frame": 0, "cells": 0, "series": 0, "events": dict.fromkeys(target[EVENTS], 0)}
-    offsets = [0]
+    rows = _Rows(target)
+    frame, offsets = 0, [0]
     for info in infos:
         try:
             with open_h5(info.path, "r") as segment:
-                _copy_segment(segment, target, info, at, offsets)
+                frame = _copy_segment(segment, target, rows, frame, offsets)
         except (OSError, KeyError, ValueError) as err:
             raise RunFileError(f"{info.path}: damaged segment ({err})") from None
+    rows.flush()
     target[CELLS]["offsets"][:] = np.array(offsets, np.int64)
     _checkpoint(parts, target, with_state)
     target.attrs[METADATA_DIGEST] = metadata_digest(target.attrs)
@@ -107,37 +108,58 @@ def _event_tables(events: h5py.Group, infos: list[SegmentInfo], compression: int
             create_column(group, name, dtype, rows=rows[table], compression=compression)
 
 
-def _copy_segment(segment: h5py.File, target: h5py.File, info: SegmentInfo, at: dict,
-                  offsets: list[int]) -> None:
-    """Write the rows of one segment at the positions ``at`` (advanced past them)."""
-    if info.n_frames:
-        fields, cells = segment[FIELDS], segment[CELLS]
-        frame = at["frame"]
-        for name, dset in target[FIELDS].items():
-            if layout.is_frame_field(name, dset):
-                # The stored chunk (compressed, with its checksum) as it is: no decode/encode.
-                mask, chunk = fields[name].id.read_direct_chunk((0, 0, 0))
-                dset.id.write_direct_chunk((frame, 0, 0), chunk, mask)
-        target[FIELDS]["time"][frame] = fields["time"][0]
-        target[CELLS]["time"][frame] = cells["time"][0]
-        n = int(cells[COUNT][0])
-        if n:
-            for name, dset in target[CELLS].items():
-                if name not in layout.CELL_AXES:
-                    dset[at["cells"]:at["cells"] + n] = cells[name][()]
-        at["cells"] += n
-        offsets.append(at["cells"])
-        at["frame"] += 1
-    if info.series_rows:
-        s, n = at["series"], info.series_rows
-        for name, dset in target[TIMESERIES].items():
-            dset[s:s + n] = segment[TIMESERIES][name][()]
-        at["series"] += n
-    for table, n in info.event_rows.items():
-        s = at["events"][table]
-        for name, dset in target[EVENTS][table].items():
-            dset[s:s + n] = segment[EVENTS][table][name][()]
-        at["events"][table] += n
+class _Rows:
+    """Rows bound for the 1-D datasets of ``target``, gathered across segments and written in
+    large blocks (a write per column per segment costs more than the copying)."""
+
+    FLUSH_BYTES = 64 << 20
+
+    def __init__(self, target: h5py.File):
+        self.target = target
+        self.at: dict[str, int] = {}
+        self.pending: dict[str, list[np.ndarray]] = {}
+        self.nbytes = 0
+
+    def add(self, name: str, values: np.ndarray) -> None:
+        self.pending.setdefault(name, []).append(values)
+        self.nbytes += values.nbytes
+        if self.nbytes > self.FLUSH_BYTES:
+            self.flush()
+
+    def flush(self) -> None:
+        for name, blocks in self.pending.items():
+            start = self.at.get(name, 0)
+            values = np.concatenate(blocks)
+            self.target[name][start:start + len(values)] = values
+            self.at[name] = start + len(values)
+        self.pending, self.nbytes = {}, 0
+
+
+def _copy_segment(segment: h5py.File, target: h5py.File, rows: _Rows, frame: int,
+                  offsets: list[int]) -> int:
+    """Copy one segment: its field frames (as stored chunks) at ``frame``, its table rows into
+    ``rows``, its cell counts onto ``offsets``; return the next frame index."""
+    if FRAMES not in segment:
+        frames = np.empty(0, FRAME_DTYPE)
+    else:
+        frames = segment[FRAMES][()]
+        for name, dset in segment[FIELDS].items():
+            # The stored chunk (compressed, checksummed) as it is: no decoding, no encoding.
+            mask, chunk = dset.id.read_direct_chunk((0, 0, 0))
+            target[FIELDS][name].id.write_direct_chunk((frame, 0, 0), chunk, mask)
+        rows.add(f"{FIELDS}/time", frames["time"])
+        rows.add(f"{CELLS}/time", frames["time"])
+        offsets.extend((offsets[-1] + np.cumsum(frames["count"])).tolist())
+    for source, into in ((CELLS, CELLS), (TIMESERIES, TIMESERIES)):
+        if source in segment:
+            table = segment[source][()]
+            for name in table.dtype.names:
+                rows.add(f"{into}/{name}", table[name])
+    for name, dset in segment.get(EVENTS, {}).items():
+        table = dset[()]
+        for column in table.dtype.names:
+            rows.add(f"{EVENTS}/{name}/{column}", table[column])
+    return frame + len(frames)
 
 
 def _checkpoint(parts: Path, target: h5py.File, with_state: bool) -> None:

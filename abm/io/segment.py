@@ -1,17 +1,18 @@
-"""One segment of a run (``.parts/seg_NNNNNNNN.h5``): what one commit adds, in the run file's
-own layout, written once (abm.io.parts.write_atomic) and never changed.
+"""One segment of a run (``.parts/seg_NNNNNNNN.h5``): what one commit adds, written once
+(abm.io.parts.write_atomic) and never changed.
 
 Contents, every dataset fletcher32-checksummed and absent where it would be empty:
 
-``fields/time`` [k], ``fields/NAME`` [k, y, x]
-    the frames of this commit (k is 0 or 1), chunked and filtered exactly like the run file's
-    fields, so their chunks are copied into it as stored;
-``cells/time`` [k], ``cells/count`` [k], ``cells/COLUMN`` [rows]
-    the cells of those frames (``count``: rows per frame);
-``timeseries/time`` [r], ``timeseries/COLUMN`` [r]
-    the time-series rows buffered since the previous commit;
-``events/TABLE/COLUMN`` [rows]
-    the event rows buffered since then; strings as fixed-length UTF-8.
+``fields/NAME`` [k, y, x]
+    the field frames of this commit (k is 0 or 1), chunked and filtered exactly like the
+    run file's fields, so their chunks are copied into it as stored;
+``frames`` [k]
+    per frame: ``time`` (min) and ``count`` (cell rows);
+``cells`` [rows], ``timeseries`` [r], ``events/TABLE`` [n]
+    the cells of those frames, the time-series rows (``time`` and the reporters) and the
+    event rows buffered since the previous commit, each table as one compound dataset (one
+    field per column; strings as fixed-length UTF-8). One dataset per table, not per column,
+    because opening an HDF5 object costs more than reading a few rows from it.
 
 Root attributes: ``index`` (1-based) and ``final`` (True on the segment that closes a
 complete run: everything after it is assembly).
@@ -28,7 +29,8 @@ from abm.io.columns import create_column, create_field, encode_utf8, utf8_dtype
 from abm.io.parts import write_atomic
 from abm.io.schema import CELLS, EVENTS, FIELDS, TIMESERIES, RunFileError, create_part, open_h5
 
-COUNT = "count"
+FRAMES = "frames"
+FRAME_DTYPE = np.dtype([("time", np.float64), ("count", np.int64)])
 
 
 def write_segment(path: Path, *, index: int, final: bool, compression: int,
@@ -48,43 +50,37 @@ def write_segment(path: Path, *, index: int, final: bool, compression: int,
             if frame is not None:
                 time_min, grids, columns = frame
                 fields = h5file.create_group(FIELDS)
-                _put(fields, "time", np.array([time_min], np.float64))
                 for name, grid in grids.items():
                     create_field(fields, name, grid.shape, frames=1, compression=compression)[0] = grid
-                cells = h5file.create_group(CELLS)
-                _put(cells, "time", np.array([time_min], np.float64))
-                _put(cells, COUNT, np.array([len(columns["id"])], np.int64))
-                for name, column in columns.items():
-                    _put(cells, name, column)
-            if series is not None and len(series[0]):
-                group = h5file.create_group(TIMESERIES)
-                _put(group, "time", np.asarray(series[0], np.float64))
-                for name, column in series[1].items():
-                    _put(group, name, column)
+                _put(h5file, FRAMES, {"time": np.array([time_min]), "count": np.array([len(columns["id"])])},
+                     FRAME_DTYPE)
+                _put(h5file, CELLS, columns)
+            if series is not None:
+                _put(h5file, TIMESERIES, {"time": series[0], **series[1]})
             for table, columns in (events or {}).items():
-                group = h5file.require_group(EVENTS).create_group(table)
-                for name, column in columns.items():
-                    _put(group, name, column)
+                _put(h5file.require_group(EVENTS), table, columns)
 
     write_atomic(path, write)
 
 
-def _put(group: h5py.Group, name: str, values: np.ndarray) -> None:
-    """Store 1-D ``values`` as ``group/name`` (str as fixed-length UTF-8); skip empty ones."""
-    if not len(values):
+def _put(group: h5py.Group, name: str, columns: dict[str, np.ndarray], dtype: np.dtype | None = None) -> None:
+    """Store equal-length ``columns`` as one compound dataset ``group/name`` (str columns as
+    fixed-length UTF-8); nothing if they are empty."""
+    rows = len(next(iter(columns.values())))
+    if not rows:
         return
-    if values.dtype.kind == "U":
-        dtype = utf8_dtype(values)
-        values = encode_utf8(values, dtype)
-    else:
-        dtype = values.dtype
-    create_column(group, name, dtype, rows=len(values))[:] = values
+    if dtype is None:
+        dtype = np.dtype([(n, utf8_dtype(c) if c.dtype.kind == "U" else c.dtype) for n, c in columns.items()])
+    table = np.empty(rows, dtype)
+    for n, c in columns.items():
+        table[n] = encode_utf8(c, dtype[n]) if c.dtype.kind == "U" else c
+    create_column(group, name, dtype, rows=rows)[:] = table
 
 
 @dataclass
 class SegmentInfo:
     """What a segment holds, read from its metadata (no data): frames, cell rows, time-series
-    rows, event rows and dtypes per table."""
+    rows, event rows and column dtypes per table."""
 
     path: Path
     index: int
@@ -101,14 +97,21 @@ def read_info(path: Path) -> SegmentInfo:
     try:
         with open_h5(path, "r") as h5file:
             info = SegmentInfo(path, int(h5file.attrs["index"]), bool(h5file.attrs["final"]))
-            if FIELDS in h5file:
-                info.n_frames = len(h5file[FIELDS]["time"])
-                info.cell_rows = int(h5file[CELLS][COUNT][()].sum()) if COUNT in h5file[CELLS] else 0
-            if TIMESERIES in h5file:
-                info.series_rows = len(h5file[TIMESERIES]["time"])
-            for table, group in h5file.get(EVENTS, {}).items():
-                info.events[table] = {name: dset.dtype for name, dset in group.items()}
-                info.event_rows[table] = max(len(d) for d in group.values())
+            info.n_frames = len(h5file[FRAMES]) if FRAMES in h5file else 0
+            info.cell_rows = len(h5file[CELLS]) if CELLS in h5file else 0
+            info.series_rows = len(h5file[TIMESERIES]) if TIMESERIES in h5file else 0
+            for table, dset in h5file.get(EVENTS, {}).items():
+                info.events[table] = column_dtypes(dset.dtype)
+                info.event_rows[table] = len(dset)
     except (OSError, KeyError, ValueError) as err:
         raise RunFileError(f"{path}: damaged segment ({err})") from None
     return info
+
+
+def column_dtypes(compound: np.dtype) -> dict[str, np.dtype]:
+    """{column: dtype} of a segment table's compound dtype (UTF-8 fields as h5py string dtypes)."""
+    out = {}
+    for name in compound.names:
+        dtype = compound[name]
+        out[name] = h5py.string_dtype("utf-8", dtype.itemsize) if dtype.kind == "S" else dtype
+    return out

@@ -280,6 +280,9 @@ class RunWriter:
         path = Path(path)
         parts = parts_dir(path)
         if path.exists():
+            if _stored_status(path) != STATUS_COMPLETE:
+                raise RunFileError(f"{path} was written by the earlier run store, which cannot be continued; "
+                                   "its frames stay readable: start the run again to finish it")
             if parts.exists() and not writer_alive(parts):
                 remove_parts(parts)  # left by a kill after the file was renamed into place
             raise RunFileError(f"{path} is a complete run: nothing to resume "
@@ -349,6 +352,15 @@ def _check_counts(parts: Path, infos, counts: dict) -> None:
     if found != expected:
         raise RunFileError(f"{parts}: the segments before the checkpoint hold (frames, time-series rows, "
                            f"event rows) {found}, the checkpoint counted {expected}; the run is damaged")
+
+
+def _stored_status(path: Path) -> str | None:
+    """The ``status`` attribute of the run file ``path`` (SchemaError if it is not HDF5)."""
+    try:
+        with open_h5(path, "r") as h5file:
+            return from_attr(h5file.attrs.get("status"))
+    except OSError as err:
+        raise SchemaError(f"{path}: not a readable HDF5 run file ({err})") from None
 
 
 def _tmp_of(path: Path) -> Path:
