@@ -43,7 +43,8 @@ def resume_run(path: str | Path, *, progress: bool | None = None) -> Path:
     """Continue an interrupted run from its last checkpoint to its configured end.
 
     The datasets of the finished file equal those of an uninterrupted run. A run killed
-    while its file was being assembled is only assembled. A complete run is refused.
+    before its first checkpoint starts again from step 0; one killed while its file was being
+    assembled is only assembled. A complete run is refused.
     """
     path = Path(path)
     writer, state = RunWriter.resume(path)
@@ -52,9 +53,14 @@ def resume_run(path: str | Path, *, progress: bool | None = None) -> Path:
         return path
     try:
         config, seed = config_from_toml(writer.attrs["config_toml"]), writer.attrs["seed"]
-        model = TumorModel.from_checkpoint(config, seed, state)
-        recorder = RunRecorder.for_model(writer, model)
-        recorder.last_frame_step = model.step_index
+        if state is None:  # killed before its first checkpoint: start again from step 0
+            model = TumorModel(config, seed=seed)
+            recorder = RunRecorder.for_model(writer, model)
+            recorder.on_step(model)
+        else:
+            model = TumorModel.from_checkpoint(config, seed, state)
+            recorder = RunRecorder.for_model(writer, model)
+            recorder.last_frame_step = model.step_index
     except BaseException:
         writer.close(complete=False)
         raise

@@ -13,7 +13,7 @@ import h5py
 import numpy as np
 import pytest
 
-from abm.io import NoCheckpointError, RunFileError, RunWriter, SchemaError, load_run, read_checkpoint
+from abm.io import RunFileError, RunWriter, SchemaError, load_run, read_checkpoint
 from abm.io.parts import committed_segments, parts_dir
 from abm.io.schema import CHUNK_BYTES
 
@@ -278,17 +278,6 @@ def test_resume_equals_uninterrupted_run(tmp_path):
     for name in a:
         assert np.array_equal(a[name], b[name]), name
     assert load_run(stopped).status == "complete"
-
-
-def test_resume_without_checkpoint_raises(tmp_path):
-    path = tmp_path / "run.h5"
-    w = make_writer(path)
-    step(w, 0)
-    w.close(complete=False)
-    with pytest.raises(NoCheckpointError, match="no checkpoint"):
-        RunWriter.resume(path)
-    with load_run(path) as run:  # the failed resume left the run as it was
-        assert run.status == "interrupted" and run.n_frames == 1
 
 
 def test_resume_of_a_complete_run_is_refused(tmp_path):

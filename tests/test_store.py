@@ -8,15 +8,14 @@ import subprocess
 from pathlib import Path
 
 import h5py
-import numpy as np
 import pytest
 
-from abm.io import NoCheckpointError, RunFileError, RunWriter, StorageError, load_run
+from abm.io import RunFileError, RunWriter, StorageError, load_run
 from abm.io.parts import committed_segments, parts_dir, segment_path
 from abm.io.schema import metadata_digest
 
 from .helpers import assert_same_run
-from .test_io import check_frames, frame_data, make_writer, state_at, step
+from .test_io import check_frames, make_writer, state_at, step
 
 CHECKPOINTS = {2, 5}
 
@@ -133,15 +132,18 @@ def test_a_run_killed_while_its_file_was_assembled_is_only_assembled(tmp_path, m
     assert_same_run(straight, path)
 
 
-def test_a_failed_resume_leaves_the_run_as_it_was(tmp_path):
+def test_a_run_killed_before_its_first_checkpoint_starts_again(tmp_path):
+    """No checkpoint yet (the first is after frame 2): resume removes every segment and
+    starts from step 0 (the stored config and seed determine it)."""
+    straight = write_run(tmp_path / "straight.h5", 9).path
     path = tmp_path / "run.h5"
-    write_run(path, 2, complete=False)  # no checkpoint yet: the first is after frame 2
-    before = sorted(p.name for p in parts_dir(path).iterdir())
-    with pytest.raises(NoCheckpointError):
-        RunWriter.resume(path)
-    assert sorted(p.name for p in parts_dir(path).iterdir()) == before
+    write_run(path, 2, complete=False)
+    writer, state = RunWriter.resume(path)
+    assert state is None and not writer.finished
     with load_run(path) as run:
-        assert run.status == "interrupted"
+        assert run.n_frames == 0
+    write_run(path, 9, writer=writer)
+    assert_same_run(straight, path)
 
 
 @pytest.mark.parametrize("with_digest", [True, False], ids=["edited", "damaged"])

@@ -26,7 +26,7 @@ from abm.io.parts import (
     writer_alive,
 )
 from abm.io.schema import (
-    METADATA_DIGEST, SCHEMA_VERSION, STATUS_COMPLETE, NoCheckpointError, RunFileError, SchemaError,
+    METADATA_DIGEST, SCHEMA_VERSION, STATUS_COMPLETE, RunFileError, SchemaError,
     StorageError, check_name, from_attr, metadata_digest, open_h5,
 )
 from abm.io.segment import write_segment
@@ -272,10 +272,11 @@ class RunWriter:
 
         Segments committed after the checkpoint are removed (last first), so that writing them
         again gives the same datasets as an uninterrupted run. Returns the writer and the
-        checkpoint state; the state is None when the run was killed while its file was being
-        assembled (``writer.finished``: :meth:`close` completes it). Raises RunFileError for a
-        complete, live, damaged or edited run and NoCheckpointError if there is no checkpoint;
-        then nothing was changed.
+        checkpoint state. The state is None when there is nothing to restore: the run was
+        killed while its file was being assembled (``writer.finished``: :meth:`close`
+        completes it), or before its first checkpoint (every segment is removed: the run
+        starts again from step 0, which its stored config and seed determine). Raises
+        RunFileError for a complete, live, damaged or edited run; then nothing was changed.
         """
         path = Path(path)
         parts = parts_dir(path)
@@ -307,32 +308,34 @@ class RunWriter:
         _tmp_of(path).unlink(missing_ok=True)
         infos = segment_infos(parts)
         config_sha256 = hashlib.sha256(from_attr(attrs["config_toml"]).encode()).hexdigest()
-        state = None
+        state, kept = None, infos
         if not (infos and infos[-1].final):
             counts, state = _read_checkpoint_file(parts)
-            if counts.get("config_sha256") != config_sha256:
-                raise RunFileError(f"{path}: the stored config differs from the one the checkpoint was "
-                                   "taken with (edited after the run started?); refusing to resume")
-            n = counts["n_segments"]
-            if n > len(infos):
-                raise RunFileError(f"{parts}: the checkpoint follows {n} segments but only {len(infos)} "
-                                   "are readable in order; the run is damaged")
-            kept = infos[:n]
-            _check_counts(parts, kept, counts)
-            for info in reversed(infos[n:]):  # last first: a kill here leaves no gap
+            if counts is None:
+                kept = []  # killed before its first checkpoint: it starts again from step 0
+            else:
+                if counts.get("config_sha256") != config_sha256:
+                    raise RunFileError(f"{path}: the stored config differs from the one the checkpoint was "
+                                       "taken with (edited after the run started?); refusing to resume")
+                n = counts["n_segments"]
+                if n > len(infos):
+                    raise RunFileError(f"{parts}: the checkpoint follows {n} segments but only {len(infos)} "
+                                       "are readable in order; the run is damaged")
+                kept = infos[:n]
+                _check_counts(parts, kept, counts)
+            for info in reversed(infos[len(kept):]):  # last first: a kill here leaves no gap
                 info.path.unlink()
-            infos = kept
+        infos = kept
         writer = cls.__new__(cls)
         writer._bind(path, lock, attrs, infos)
         return writer, state
 
 
-def _read_checkpoint_file(parts: Path) -> tuple[dict, dict]:
-    """(counts, state) of ``parts/checkpoint.h5``; NoCheckpointError if there is none."""
+def _read_checkpoint_file(parts: Path) -> tuple[dict | None, dict | None]:
+    """(counts, state) of ``parts/checkpoint.h5``; (None, None) if there is none yet."""
     path = parts / CHECKPOINT_FILE
     if not path.exists():
-        raise NoCheckpointError(f"{parts}: no checkpoint to resume from "
-                                "(the run wrote none before it stopped; start it again instead)")
+        return None, None
     try:
         with open_h5(path, "r") as h5file:
             group = find_checkpoint(h5file)
