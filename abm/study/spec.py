@@ -272,23 +272,24 @@ def _parameters(table: Any, method: str, errors: list[str]) -> list[Parameter]:
 
 
 def _check_against_scenario(scenario: Path, overrides, parameters) -> list[str]:
-    """Every override, both ends of every range and every listed value must make a valid
-    config (each is tried alone on top of the overrides)."""
+    """The overrides must make a valid config of the scenario, and on top of them both ends
+    of every range and every listed value (each tried alone); each problem names the study
+    key it comes from."""
     if not scenario.is_file():
         return []
-    trials = [{}]
+    try:
+        load_config(scenario, overrides=list(overrides))
+    except ConfigError as exc:
+        return [f"study.overrides = {list(overrides)!r}: {exc}"]
+    errors = []
     for p in parameters:
         choices = p.range if p.range is not None else p.values
-        distinct = {(type(c), c): c for c in choices}.values()  # 1, 1.0 and true all tried
-        trials += [{p.key: c} for c in distinct]
-    errors = []
-    for trial in trials:
-        try:
-            load_config(scenario, overrides=list(overrides) + override_strings(trial))
-        except ConfigError as exc:
-            text = str(exc)
-            if text not in errors:
-                errors.append(text)
+        for choice in {(type(c), c): c for c in choices}.values():  # 1, 1.0, true all tried
+            try:
+                load_config(scenario, overrides=list(overrides) + override_strings({p.key: choice}))
+            except ConfigError as exc:
+                errors.append(f"parameters.{p.key!r} = {choice!r}: {exc}")
+                break  # one problem per parameter: the rest are usually the same
     return errors
 
 
