@@ -208,13 +208,14 @@ def _run_design(args) -> int:
     the study folder; errors as for :func:`_sweep`."""
     from .study import load_study_spec
     from .study.design import run_table
-    from .study.folder import StudyBusy, claim_study_dir, study_lock
+    from .study.folder import StudyBusy, check_study_dir, claim_study_dir, study_lock
     from .study.runner import run_one
 
     spec = load_study_spec(args.study)
     table = run_table(spec)
     if args.index not in table.index:
         raise ConfigError(f"--index = {args.index}: the study has runs 0 … {len(table) - 1}")
+    check_study_dir(spec)
     try:
         with study_lock(spec.out_dir, shared=True):
             claim_study_dir(spec)

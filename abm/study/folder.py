@@ -93,12 +93,12 @@ def study_identity(spec: StudySpec) -> dict[str, object]:
             "metrics": list(spec.metrics), "metrics_module": spec.metrics_module}
 
 
-def claim_study_dir(spec: StudySpec) -> None:
-    """Make ``spec.out_dir`` this study's folder (``runs/`` and ``study.json``), or check
-    that it already is; :class:`StudyError` if it holds another study or other files."""
+def check_study_dir(spec: StudySpec) -> bool:
+    """Whether ``spec.out_dir`` already is this study's folder (False: absent or empty, free
+    to claim); :class:`StudyError` if it holds another study or other files. Writes nothing,
+    so it runs before the lock file is made."""
     out = spec.out_dir
     marker = out / MARKER_NAME
-    identity = study_identity(spec)
     where = f"{spec.path.name}: study.out = {str(out)!r}"
     if marker.is_file():
         try:
@@ -106,18 +106,27 @@ def claim_study_dir(spec: StudySpec) -> None:
         except (ValueError, UnicodeDecodeError):
             raise StudyError(f"{where}: its {MARKER_NAME} is damaged; delete the folder to "
                              "start the study over, or choose another study.out") from None
-        changed = [key for key, value in identity.items()
+        changed = [key for key, value in study_identity(spec).items()
                    if not isinstance(stored, dict) or stored.get(key) != value]
         if changed:
             raise StudyError(f"{where} holds the runs of a different study ({', '.join(changed)}"
                              " changed since they ran); choose another study.out, or delete "
                              "that folder to start over")
-        return
+        return True
     if out.is_dir() and not (out / "runs").is_dir() and any(
             p.name != LOCK_NAME for p in out.iterdir()):
         raise StudyError(f"{where} is a folder that holds other files and no study; choose "
                          "a new or empty folder")
+    return False
+
+
+def claim_study_dir(spec: StudySpec) -> None:
+    """Make ``spec.out_dir`` this study's folder (``runs/`` and ``study.json``), or check
+    that it already is (:func:`check_study_dir`)."""
+    if check_study_dir(spec):
+        return
+    out = spec.out_dir
     (out / "runs").mkdir(parents=True, exist_ok=True)  # first: marks the folder as a study's
     tmp = out / f"{MARKER_NAME}.{os.getpid()}.tmp"
-    tmp.write_text(json.dumps(identity, indent=1))
-    os.replace(tmp, marker)  # array tasks may race here; they write the same text
+    tmp.write_text(json.dumps(study_identity(spec), indent=1))
+    os.replace(tmp, out / MARKER_NAME)  # array tasks may race here; they write the same text

@@ -33,7 +33,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from .design import run_table
-from .folder import claim_study_dir, study_lock
+from .folder import check_study_dir, claim_study_dir, study_lock
 from .metrics import evaluate, import_metrics_module
 from .spec import StudySpec, override_strings
 
@@ -123,8 +123,10 @@ def _die_with_parent(parent: int) -> None:
     dies (``prctl(PR_SET_PDEATHSIG)``, immediate, nothing to poll); everywhere, a daemon thread
     checks every :data:`PARENT_POLL_S` that the parent is still ``parent`` (after its death the
     worker is re-parented) and ends the worker if not. The check right after ``prctl`` closes
-    the gap of a parent that died before the signal was armed. A process group killed by the
-    sweep on exit was not chosen: ``kill -9`` gives the sweep no exit to act on.
+    the gap of a parent that died before the signal was armed: a worker still starting
+    (importing) when the sweep is killed ends as soon as its imports finish. A process
+    group killed by the sweep on exit was not chosen: ``kill -9`` gives the sweep no exit to
+    act on. (The thread alone would not do: a busy worker may hold the GIL for long.)
     """
     if sys.platform.startswith("linux"):
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
@@ -171,6 +173,7 @@ def run_study(spec: StudySpec, executor: Executor | None = None, *, workers: int
     The study folder is locked for the whole sweep (:class:`abm.study.folder.StudyBusy` if
     another sweep holds it) and must be this study's (StudyError if it holds another).
     """
+    check_study_dir(spec)  # before the lock file is made in someone else's folder
     with study_lock(spec.out_dir):
         claim_study_dir(spec)
         return _run_pending(spec, executor, workers, retry_failed, progress)
