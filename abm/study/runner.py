@@ -124,9 +124,10 @@ def _die_with_parent(parent: int) -> None:
     checks every :data:`PARENT_POLL_S` that the parent is still ``parent`` (after its death the
     worker is re-parented) and ends the worker if not. The check right after ``prctl`` closes
     the gap of a parent that died before the signal was armed: a worker still starting
-    (importing) when the sweep is killed ends as soon as its imports finish. A process
-    group killed by the sweep on exit was not chosen: ``kill -9`` gives the sweep no exit to
-    act on. (The thread alone would not do: a busy worker may hold the GIL for long.)
+    (importing) when the sweep is killed ends as soon as its imports finish
+    (:func:`local_executor` waits for every worker to get this far before any run starts).
+    A process group killed by the sweep on exit was not chosen: ``kill -9`` gives the sweep
+    no exit to act on. (The thread alone would not do: a busy worker may hold the GIL.)
     """
     if sys.platform.startswith("linux"):
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
@@ -141,6 +142,13 @@ def _die_with_parent(parent: int) -> None:
     threading.Thread(target=watch, name="abm-watch-parent", daemon=True).start()
 
 
+def _pid_after(seconds: float) -> int:
+    """A start-up task: wait ``seconds`` (so that one worker cannot take every task), then
+    say which worker ran it."""
+    time.sleep(seconds)
+    return os.getpid()
+
+
 def local_executor(workers: int) -> ProcessPoolExecutor:
     """``workers`` spawned processes with one thread each (numba kernels come from the
     on-disk cache, so a worker pays the import, not a compilation), which end when this
@@ -150,7 +158,12 @@ def local_executor(workers: int) -> ProcessPoolExecutor:
     try:
         executor = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"),
                                        initializer=_die_with_parent, initargs=(os.getpid(),))
-        executor.submit(int, 0).result()  # start the workers while the variables are set
+        # Start every worker now, while the variables are set (workers spawn on demand), and
+        # wait until each has run its initializer: from then on it dies with this process.
+        started: set[int] = set()
+        while len(started) < workers:
+            started |= {f.result() for f in [executor.submit(_pid_after, 0.05)
+                                              for _ in range(workers)]}
     finally:
         for key, value in saved.items():
             if value is None:

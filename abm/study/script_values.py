@@ -48,7 +48,8 @@ SLURM = {
     "time": Allowed(_TIME, "a SLURM time as text: MM, MM:SS, HH:MM:SS, D-HH, D-HH:MM or "
                           "D-HH:MM:SS"),
     # sbatch --mem: a whole number with an optional unit K, M (default), G or T
-    "memory": Allowed(r"[1-9]\d{0,8}[KMGT]?", "a SLURM memory size as text, e.g. \"4G\", \"500M\" or \"4000\""),
+    "memory": Allowed(r"[1-9]\d{0,8}[KMGT]?",
+                      "a SLURM memory size as text, e.g. \"4G\", \"500M\" or \"4000\""),
     "partition": Allowed(_NAME_LIST, "empty or a name of letters, digits and _ . -"),
     "account": Allowed(_NAME_LIST, "empty or a name of letters, digits and _ . -"),
 }
