@@ -1,4 +1,4 @@
-"""Fuzzing study files: 183 generated bad study files (wrong types, NaN/inf, negative and
+"""Fuzzing study files: 186 generated bad study files (wrong types, NaN/inf, negative and
 huge counts, unknown keys, empty or inverted ranges, unknown config keys, bad designs and
 metrics, non-UTF-8 bytes, broken TOML, hostile names and paths, format-field tricks, bad
 [slurm] and [cluster] values), each one fault, through `abm sweep FILE`,
@@ -58,9 +58,10 @@ for i, raw in enumerate(['5', 'true', '["fz"]', '{ a = 1 }', '""', '"../../escap
     CASES[f"name{i}"] = one("study", "name", raw)
 for i, raw in enumerate(['5', '""', '"{name.__class__}"', '"{name:>3000000000}"', '"{0}"',
                          '"a{"', '"x}y"', '"{other}/x"', '"out\\nx"', '"x\\u0000"',
-                         '"{name!r}"', '["out"]', '"fz.toml"']):
+                         '"{name!r}"', '["out"]', '"fz.toml"', f'"{"x" * 5000}"',
+                         f'"{"d/" * 3000}"']):
     CASES[f"out{i}"] = one("study", "out", raw)
-for i, raw in enumerate(['5', '"nope.toml"', '""', '"."', '["a.toml"]']):
+for i, raw in enumerate(['5', '"nope.toml"', '""', '"."', '["a.toml"]', f'"{"x" * 5000}"']):
     CASES[f"scenario{i}"] = one("study", "scenario", raw)
 for key, raws in {"seed": ['-1', '1.5', '"3"', 'true', 'nan', 'inf', '[1]'],
                   "replicates": ['0', '-3', '1.5', '"2"', 'true', 'nan', '-inf'],
@@ -167,7 +168,7 @@ COMMANDS = {"sweep": ["sweep", "{}", "--no-progress"], "emit": ["sweep", "{}", "
 
 def test_the_fuzz_counts():
     """The module docstring's count is the number of cases."""
-    assert len(CASES) + len(EMIT_ONLY) == 183
+    assert len(CASES) + len(EMIT_ONLY) == 186
 
 
 def test_the_base_study_is_valid(tmp_path, monkeypatch):

@@ -140,7 +140,8 @@ def load_study_spec(path: str | Path) -> StudySpec:
         errors.append(problem + ("" if "name" in study else " (the default is the file's stem)"))
         name = "study"
     scenario = base / str(study.get("scenario", ""))
-    if not isinstance(study.get("scenario"), str) or not scenario.is_file():
+    has_scenario = isinstance(study.get("scenario"), str) and _is_file(scenario)
+    if not has_scenario:
         errors.append(f"study.scenario = {study.get('scenario')!r}: must name an existing "
                       f"scenario file (relative to {base})")
     out_dir = _out_dir(study.get("out", DEFAULT_OUT), name, base, errors)
@@ -171,7 +172,8 @@ def load_study_spec(path: str | Path) -> StudySpec:
         errors.append(f"study: {runs} runs (design.method = {method!r}, design.n = {n}, "
                       f"design.levels = {levels}, study.replicates = {replicates}): at most "
                       f"{MAX_RUNS} runs are allowed; make the design smaller")
-    errors += _check_against_scenario(scenario, overrides, parameters)
+    if has_scenario:
+        errors += _check_against_scenario(scenario, overrides, parameters)
     cluster = _checked_values("cluster", table.get("cluster", {}), script_values.CLUSTER,
                               {k: 1 for k in script_values.CLUSTER_COUNTS}, errors)
     slurm = _checked_values("slurm", table.get("slurm", {}), script_values.SLURM,
@@ -188,7 +190,7 @@ def load_study_spec(path: str | Path) -> StudySpec:
 
 def _read_toml(path: Path) -> dict:
     """The study file's tables (StudyError if it is missing, not UTF-8 or not TOML)."""
-    if not path.is_file():
+    if not _is_file(path):
         raise StudyError(f"study file {str(path)!r} not found (or not a file)")
     try:
         return tomllib.loads(path.read_bytes().decode("utf-8"))
@@ -219,9 +221,21 @@ def _out_dir(template, name: str, base: Path, errors: list[str]) -> Path:
         errors.append(f"study.out = {template!r}: the only field allowed is {{name}}")
         return base
     out = (base / template.replace("{name}", name)).resolve()
-    if out.exists() and not out.is_dir():
-        errors.append(f"study.out = {template!r}: {out} exists and is not a folder")
+    try:
+        if out.exists() and not out.is_dir():
+            errors.append(f"study.out = {template!r}: {out} exists and is not a folder")
+    except OSError as exc:  # e.g. a name too long for the file system
+        errors.append(f"study.out = {template!r}: not a usable folder ({exc.strerror})")
     return out
+
+
+def _is_file(path: Path) -> bool:
+    """Whether ``path`` is a file (False also for a path the system cannot look up, e.g. one
+    too long)."""
+    try:
+        return path.is_file()
+    except OSError:
+        return False
 
 
 def _checked_values(section: str, values: dict, allowed: dict, counts: dict,
@@ -275,8 +289,6 @@ def _check_against_scenario(scenario: Path, overrides, parameters) -> list[str]:
     """The overrides must make a valid config of the scenario, and on top of them both ends
     of every range and every listed value (each tried alone); each problem names the study
     key it comes from."""
-    if not scenario.is_file():
-        return []
     try:
         load_config(scenario, overrides=list(overrides))
     except ConfigError as exc:
