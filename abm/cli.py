@@ -160,45 +160,76 @@ def _movie(args) -> int:
 
 
 def _sweep(args) -> int:
+    """``abm sweep``: a user error (study file, arguments, the study folder) is one
+    ``abm: error:`` line with exit code 2 (from :func:`main`); a folder locked by another
+    sweep, a missing optional engine or a failing disk is one ``abm sweep: error:`` line
+    with exit code 1; failed runs give exit code 3."""
+    import os
+
     from .study import load_study_spec
     from .study.engines import dask_executor, emit_slurm
+    from .study.folder import StudyBusy
     from .study.runner import run_study
     from .study.sensitivity_report import report_sensitivity
 
     spec = load_study_spec(args.study)
     if args.emit_slurm:
-        path = emit_slurm(spec)
+        try:
+            path = emit_slurm(spec)
+        except OSError as exc:
+            return _study_failure("sweep", exc)
         print(f"wrote {path}: sbatch {path}; then `abm sweep {args.study}` collects the summary")
         return 0
-    if args.workers < 1:
-        raise ConfigError(f"--workers = {args.workers}: must be ≥ 1")
+    most = 4 * (os.cpu_count() or 1)  # design choice: more only adds memory, not speed
+    if not 1 <= args.workers <= most:
+        raise ConfigError(f"--workers = {args.workers}: must be 1 … {most} (4 × the CPU count)")
     progress = _progress(args)
-    if args.dask or args.dask_cluster:
-        with dask_executor(args.dask, spec) as executor:
-            summary = run_study(spec, executor, retry_failed=args.retry_failed, progress=progress)
-    else:
-        summary = run_study(spec, workers=args.workers, retry_failed=args.retry_failed,
-                            progress=progress)
+    try:
+        if args.dask or args.dask_cluster:
+            with dask_executor(args.dask, spec) as executor:
+                summary = run_study(spec, executor, retry_failed=args.retry_failed,
+                                    progress=progress)
+        else:
+            summary = run_study(spec, workers=args.workers, retry_failed=args.retry_failed,
+                                progress=progress)
+        written = report_sensitivity(spec, summary)
+    except (StudyBusy, ImportError, OSError) as exc:
+        return _study_failure("sweep", exc)
     counts = summary["status"].value_counts().to_dict()
     print(f"{spec.name}: {counts.get('done', 0)} done, {counts.get('failed', 0)} failed of "
           f"{len(summary)} runs; summary in {spec.out_dir / 'summary.csv'}")
-    for path in report_sensitivity(spec, summary):
+    for path in written:
         print(f"wrote {path}")
     return 0 if counts.get("failed", 0) == 0 else 3
 
 
 def _run_design(args) -> int:
+    """``abm run-design``: one run of a study (a SLURM array task), under a shared lock of
+    the study folder; errors as for :func:`_sweep`."""
     from .study import load_study_spec
     from .study.design import run_table
+    from .study.folder import StudyBusy, check_study_dir, claim_study_dir, study_lock
     from .study.runner import run_one
 
     spec = load_study_spec(args.study)
     table = run_table(spec)
     if args.index not in table.index:
         raise ConfigError(f"--index = {args.index}: the study has runs 0 … {len(table) - 1}")
-    row = run_one(spec, args.index, table.loc[args.index].to_dict())
+    check_study_dir(spec)
+    try:
+        with study_lock(spec.out_dir, shared=True):
+            claim_study_dir(spec)
+            row = run_one(spec, args.index, table.loc[args.index].to_dict())
+    except (StudyBusy, OSError) as exc:
+        return _study_failure("run-design", exc)
     print(f"run {args.index}: {row['status']} {row.get('error', '')}".rstrip())
     return 0 if row["status"] == "done" else 3
+
+
+def _study_failure(command: str, exc: BaseException) -> int:
+    """One line for a study that cannot go on (not a bad study file): exit code 1."""
+    print(f"abm {command}: error: {exc}", file=sys.stderr)
+    return 1
 
 
 def _params(args) -> int:

@@ -16,11 +16,14 @@ what order. Designs:
 from __future__ import annotations
 
 import itertools
+import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from .spec import StudySpec
+if TYPE_CHECKING:  # spec imports this module to count runs while it checks a file
+    from .spec import Parameter, StudySpec
 
 
 def design_points(spec: StudySpec) -> pd.DataFrame:
@@ -40,6 +43,15 @@ def design_points(spec: StudySpec) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=names)
     frame.index.name = "point"
     return frame
+
+
+def count_runs(method: str, n: int, levels: int, parameters: "list[Parameter]") -> int:
+    """Design points of ``method`` (per replicate), without building them: the counts of the
+    module docstring (exact integers, so a huge design is refused, not allocated)."""
+    if method == "factorial":
+        return math.prod(levels if p.range is not None else len(p.values) for p in parameters)
+    extra = {"sobol": 2, "morris": 1}
+    return n * (len(parameters) + extra[method]) if method in extra else n
 
 
 def _latin_hypercube(n: int, d: int, rng: np.random.Generator) -> np.ndarray:

@@ -5,14 +5,17 @@ a Dask cluster (an existing scheduler, or a dask-jobqueue SLURM/PBS cluster from
 ``pip install "tumor-abm[dask]"``."""
 from __future__ import annotations
 
+import os
 import shlex
 import sys
 from contextlib import contextmanager
 from pathlib import Path
 
+from . import script_values
 from .design import run_table
+from .folder import claim_study_dir
 from .runner import SINGLE_THREAD_ENV
-from .spec import StudySpec
+from .spec import StudyError, StudySpec
 
 
 def _distributed():
@@ -47,7 +50,7 @@ def dask_executor(address: str | None = None, spec: StudySpec | None = None):
 def jobqueue_cluster(spec: StudySpec):
     """The dask-jobqueue cluster of ``spec.cluster``, scaled to ``jobs`` jobs."""
     if not spec or not spec.cluster:
-        raise ValueError("--dask-cluster needs a [cluster] section in the study file "
+        raise StudyError("--dask-cluster needs a [cluster] section in the study file "
                          "(kind, jobs, cores, memory, walltime)")
     try:
         import dask_jobqueue
@@ -69,11 +72,17 @@ def jobqueue_cluster(spec: StudySpec):
 def slurm_script(spec: StudySpec, python: str | None = None) -> str:
     """An sbatch job-array script for the study: one array task per run, each running
     ``abm run-design STUDY.toml --index $SLURM_ARRAY_TASK_ID`` with one thread.
-    ``[slurm]`` keys: ``time``, ``memory``, ``partition``, ``account``, ``max_parallel``."""
+    ``[slurm]`` keys: ``time``, ``memory``, ``partition``, ``account``, ``max_parallel``.
+
+    The study file is data: the name and ``[slurm]`` values were checked against
+    :mod:`abm.study.script_values` when it was read; the study folder is checked here
+    (StudyError) because ``#SBATCH`` lines cannot quote it; shell words are quoted."""
+    logs = spec.out_dir / "logs"
+    if problem := script_values.SCRIPT_PATH.problem("study.out (resolved)", str(logs.parent)):
+        raise StudyError(f"{spec.path.name}: {problem}; --emit-slurm needs such a folder")
     n = len(run_table(spec))
     s = spec.slurm
     limit = f"%{s['max_parallel']}" if s.get("max_parallel") else ""
-    logs = spec.out_dir / "logs"
     lines = ["#!/bin/bash",
              f"#SBATCH --job-name={spec.name}",
              f"#SBATCH --array=0-{n - 1}{limit}",
@@ -94,9 +103,14 @@ def slurm_script(spec: StudySpec, python: str | None = None) -> str:
 
 def emit_slurm(spec: StudySpec) -> Path:
     """Write :func:`slurm_script` to ``<study dir>/slurm_array.sh`` (and the logs folder);
-    after the array finishes, ``abm sweep STUDY.toml`` only collects the summary."""
-    (spec.out_dir / "logs").mkdir(parents=True, exist_ok=True)
+    after the array finishes, ``abm sweep STUDY.toml`` only collects the summary. The script
+    is built (and checked) before anything is written."""
+    script = slurm_script(spec)
+    claim_study_dir(spec)
+    (spec.out_dir / "logs").mkdir(exist_ok=True)
     path = spec.out_dir / "slurm_array.sh"
-    path.write_text(slurm_script(spec))
-    path.chmod(0o755)
+    tmp = path.with_suffix(".sh.tmp")
+    tmp.write_text(script)
+    tmp.chmod(0o755)
+    os.replace(tmp, path)
     return path

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import importlib
 import math
+import re
 from collections.abc import Callable
 
 from ..cells import PHASES
@@ -115,6 +116,26 @@ def evaluate(run, specs) -> dict[str, float]:
 
 
 def import_metrics_module(module: str) -> None:
-    """Import ``module`` (which registers metrics); ImportError if it cannot be imported."""
+    """Import ``module`` (which registers metrics). This runs the module's code: it is
+    trusted input (docs/trusted_input.md)."""
     if module:
         importlib.import_module(module)
+
+
+def metrics_module_problem(module) -> str | None:
+    """What is wrong with ``study.metrics_module`` (None: empty, or imported fine): not a
+    dotted module name, not found, or it raised on import (the error, in one line)."""
+    if module == "":
+        return None
+    if not (isinstance(module, str) and re.fullmatch(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*", module)):
+        return "must be a dotted module name such as 'my_metrics' or 'lab.metrics'"
+    try:
+        import_metrics_module(module)
+    except ImportError as exc:
+        return f"cannot import it ({exc}); is its folder on PYTHONPATH?"
+    except BaseException as exc:  # noqa: BLE001 - any error of the user's module, one line
+        if isinstance(exc, KeyboardInterrupt):
+            raise
+        first = str(exc).splitlines()[0] if str(exc) else ""
+        return f"importing it raised {type(exc).__name__}: {first}"
+    return None

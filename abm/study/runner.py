@@ -7,12 +7,19 @@ index, 4 digits; each run file, written as ``run_NNNN.h5.part`` and renamed when
 ``runs/run_NNNN.json`` (the run's row: status, error, metrics; written atomically), and ``summary.csv`` /
 ``summary.h5`` (all rows, :func:`write_summary`). A run whose JSON says ``done`` is never
 run again; ``failed`` ones only with ``retry_failed``; anything else (no JSON, or
-``running`` left by a killed sweep) runs.
+``running`` left by a killed sweep) runs again from the start: its leftover ``.part`` file
+is deleted first, and its row is rewritten, so a rerun gives the rows of an uninterrupted
+sweep. A sweep holds the folder's lock throughout (:mod:`abm.study.folder`), and its local
+workers die with it (:func:`local_executor`).
 """
 from __future__ import annotations
 
+import ctypes
 import json
 import os
+import signal
+import sys
+import threading
 import time
 import traceback
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
@@ -26,6 +33,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from .design import run_table
+from .folder import check_study_dir, claim_study_dir, study_lock
 from .metrics import evaluate, import_metrics_module
 from .spec import StudySpec, override_strings
 
@@ -64,6 +72,7 @@ def run_one(spec: StudySpec, index: int, design: dict) -> dict:
     path = run_path(spec, index)
     part = run_path(spec, index, ".h5.part")
     path.parent.mkdir(parents=True, exist_ok=True)
+    part.unlink(missing_ok=True)  # left by a killed sweep: this run starts over
     params = {p.key: design[p.key] for p in spec.parameters}
     row = {"run": index, "point": int(design["point"]), "replicate": int(design["replicate"]),
            "seed": int(design["seed"]), **params, "status": RUNNING, "error": ""}
@@ -99,14 +108,62 @@ def pending(spec: StudySpec, retry_failed: bool = False) -> list[int]:
     return todo
 
 
+PARENT_POLL_S = 1.0
+"""How often a worker checks that its parent lives (design choice: a worker left by a dead
+sweep is gone within a second, at no measurable cost)."""
+_PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+
+def _die_with_parent(parent: int) -> None:
+    """Initializer of every local worker: the worker ends when the sweep's process does.
+
+    A worker otherwise outlives a sweep killed with ``kill -9``: it blocks forever on the
+    call-queue pipe, holding its memory (measured: 53 of them held 8.8 GB). Two mechanisms,
+    because neither covers every case alone: on Linux the kernel sends SIGKILL when the parent
+    dies (``prctl(PR_SET_PDEATHSIG)``, immediate, nothing to poll); everywhere, a daemon thread
+    checks every :data:`PARENT_POLL_S` that the parent is still ``parent`` (after its death the
+    worker is re-parented) and ends the worker if not. The check right after ``prctl`` closes
+    the gap of a parent that died before the signal was armed: a worker still starting
+    (importing) when the sweep is killed ends as soon as its imports finish
+    (:func:`local_executor` waits for every worker to get this far before any run starts).
+    A process group killed by the sweep on exit was not chosen: ``kill -9`` gives the sweep
+    no exit to act on. (The thread alone would not do: a busy worker may hold the GIL.)
+    """
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:
+        os._exit(1)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_POLL_S)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="abm-watch-parent", daemon=True).start()
+
+
+def _pid_after(seconds: float) -> int:
+    """A start-up task: wait ``seconds`` (so that one worker cannot take every task), then
+    say which worker ran it."""
+    time.sleep(seconds)
+    return os.getpid()
+
+
 def local_executor(workers: int) -> ProcessPoolExecutor:
     """``workers`` spawned processes with one thread each (numba kernels come from the
-    on-disk cache, so a worker pays the import, not a compilation)."""
+    on-disk cache, so a worker pays the import, not a compilation), which end when this
+    process ends, however it ends (:func:`_die_with_parent`)."""
     saved = {k: os.environ.get(k) for k in SINGLE_THREAD_ENV}
     os.environ.update(SINGLE_THREAD_ENV)  # inherited by the spawned workers
     try:
-        executor = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"))
-        executor.submit(int, 0).result()  # start the workers while the variables are set
+        executor = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"),
+                                       initializer=_die_with_parent, initargs=(os.getpid(),))
+        # Start every worker now, while the variables are set (workers spawn on demand), and
+        # wait until each has run its initializer: from then on it dies with this process.
+        started: set[int] = set()
+        while len(started) < workers:
+            started |= {f.result() for f in [executor.submit(_pid_after, 0.05)
+                                              for _ in range(workers)]}
     finally:
         for key, value in saved.items():
             if value is None:
@@ -125,8 +182,19 @@ def run_study(spec: StudySpec, executor: Executor | None = None, *, workers: int
     process dies, the runs that were in flight are run again one at a time in a pool of
     their own, so that only the run that kills its worker is recorded as failed ("worker
     process died"; ``retry_failed`` runs it again), and the rest continue on a fresh pool.
+
+    The study folder is locked for the whole sweep (:class:`abm.study.folder.StudyBusy` if
+    another sweep holds it) and must be this study's (StudyError if it holds another).
     """
-    spec.out_dir.mkdir(parents=True, exist_ok=True)
+    check_study_dir(spec)  # before the lock file is made in someone else's folder
+    with study_lock(spec.out_dir):
+        claim_study_dir(spec)
+        return _run_pending(spec, executor, workers, retry_failed, progress)
+
+
+def _run_pending(spec: StudySpec, executor: Executor | None, workers: int, retry_failed: bool,
+                 progress: bool | None) -> pd.DataFrame:
+    """:func:`run_study` once the folder is locked and claimed."""
     design = run_table(spec)
     design.to_csv(spec.out_dir / "design.csv")
     todo = pending(spec, retry_failed)
@@ -135,7 +203,7 @@ def run_study(spec: StudySpec, executor: Executor | None = None, *, workers: int
     with tqdm(total=len(todo), unit="run", desc=spec.name,
               disable=None if progress is None else not progress) as bar:
         while todo:
-            pool = local_executor(workers) if own else executor
+            pool = local_executor(min(workers, len(todo))) if own else executor
             futures = {pool.submit(run_one, spec, i, design.loc[i].to_dict()): i for i in todo}
             broken = False
             try:

@@ -42,6 +42,7 @@ continuous box); lists of values are for factorial, random and Latin-hypercube d
 from __future__ import annotations
 
 import difflib
+import math
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,9 +50,13 @@ from typing import Any
 
 from ..config import load_config
 from ..errors import ConfigError
+from . import script_values
 
 METHODS = ("factorial", "random", "lhs", "sobol", "morris")
-CLUSTER_KINDS = ("slurm", "pbs")
+DEFAULT_OUT = "outputs/{name}"
+MAX_RUNS = 100_000
+"""Most runs a study may have (design choice: far beyond a laptop's or one job array's
+reach, and it bounds the design table built before anything runs)."""
 
 
 class StudyError(ConfigError):
@@ -111,46 +116,45 @@ def _unknown(where: str, key: str, allowed) -> str:
 
 
 def load_study_spec(path: str | Path) -> StudySpec:
-    """Read and check the study file at ``path`` (raises :class:`StudyError`)."""
-    from .metrics import check_metrics, import_metrics_module
+    """Read and check the study file at ``path`` (raises :class:`StudyError` listing every
+    problem; nothing is written)."""
+    from .design import count_runs
+    from .metrics import check_metrics, metrics_module_problem
 
     path = Path(path).resolve()
-    if not path.is_file():
-        raise FileNotFoundError(f"study file {path} not found")
-    try:
-        data = tomllib.loads(path.read_text())
-    except tomllib.TOMLDecodeError as exc:
-        raise StudyError(f"{path.name}: not valid TOML: {exc}") from None
+    data = _read_toml(path)
     errors: list[str] = []
     for section, value in data.items():
         if section not in _SECTIONS:
             errors.append(_unknown("", section, _SECTIONS))
-        elif _SECTIONS[section] is not None and isinstance(value, dict):
+        elif not isinstance(value, dict):
+            errors.append(f"{section} = {value!r}: must be a table ([{section}])")
+        elif _SECTIONS[section] is not None:
             errors += [_unknown(f"{section}.", k, _SECTIONS[section])
                        for k in value if k not in _SECTIONS[section]]
-    study, design = data.get("study", {}), data.get("design", {})
+    table = {s: v if isinstance(v, dict) else {} for s, v in data.items()}
+    study, design = table.get("study", {}), table.get("design", {})
     base = path.parent
-    name = str(study.get("name", path.stem))
+    name = study.get("name", path.stem)
+    if problem := script_values.NAME.problem("study.name", name):
+        errors.append(problem + ("" if "name" in study else " (the default is the file's stem)"))
+        name = "study"
     scenario = base / str(study.get("scenario", ""))
-    if "scenario" not in study or not scenario.is_file():
+    has_scenario = isinstance(study.get("scenario"), str) and _is_file(scenario)
+    if not has_scenario:
         errors.append(f"study.scenario = {study.get('scenario')!r}: must name an existing "
                       f"scenario file (relative to {base})")
-    seed = study.get("seed", 0)
-    if not (isinstance(seed, int) and seed >= 0):
-        errors.append(f"study.seed = {seed!r}: must be a whole number ≥ 0")
-    replicates = study.get("replicates", 1)
-    if not (isinstance(replicates, int) and replicates >= 1):
-        errors.append(f"study.replicates = {replicates!r}: must be a whole number ≥ 1")
+    out_dir = _out_dir(study.get("out", DEFAULT_OUT), name, base, errors)
+    seed = _whole(study, "study", "seed", 0, 0, errors)
+    replicates = _whole(study, "study", "replicates", 1, 1, errors)
     overrides = study.get("overrides", [])
     if not (isinstance(overrides, list) and all(isinstance(o, str) for o in overrides)):
         errors.append(f"study.overrides = {overrides!r}: must be a list of 'section.key=value'")
         overrides = []
-    metrics_module = str(study.get("metrics_module", ""))
-    if metrics_module:
-        try:
-            import_metrics_module(metrics_module)
-        except ImportError as exc:
-            errors.append(f"study.metrics_module = {metrics_module!r}: cannot import ({exc})")
+    metrics_module = study.get("metrics_module", "")
+    if problem := metrics_module_problem(metrics_module):
+        errors.append(f"study.metrics_module = {metrics_module!r}: {problem}")
+        metrics_module = ""
     metrics = study.get("metrics", ["n_tumor", "dormant_fraction", "hypoxic_fraction"])
     if not (isinstance(metrics, list) and metrics and all(isinstance(m, str) for m in metrics)):
         errors.append(f"study.metrics = {metrics!r}: must be a non-empty list of metric names")
@@ -159,28 +163,91 @@ def load_study_spec(path: str | Path) -> StudySpec:
     method = design.get("method", "lhs")
     if method not in METHODS:
         errors.append(f"design.method = {method!r}: allowed: {', '.join(METHODS)}")
-    n = design.get("n", 8)
-    if not (isinstance(n, int) and n >= 1):
-        errors.append(f"design.n = {n!r}: must be a whole number ≥ 1")
-    levels = design.get("levels", 4 if method == "morris" else 3)
-    if not (isinstance(levels, int) and levels >= 2):
-        errors.append(f"design.levels = {levels!r}: must be a whole number ≥ 2")
+        method = "lhs"
+    n = _whole(design, "design", "n", 8, 1, errors)
+    levels = _whole(design, "design", "levels", 4 if method == "morris" else 3, 2, errors)
     parameters = _parameters(data.get("parameters", {}), method, errors)
-    errors += _check_against_scenario(scenario, overrides, parameters)
-    cluster, slurm = data.get("cluster", {}), data.get("slurm", {})
-    if cluster and cluster.get("kind", "slurm") not in CLUSTER_KINDS:
-        errors.append(f"cluster.kind = {cluster.get('kind')!r}: allowed: "
-                      f"{', '.join(CLUSTER_KINDS)}")
+    runs = count_runs(method, n, levels, parameters) * replicates
+    if parameters and runs > MAX_RUNS:
+        errors.append(f"study: {runs} runs (design.method = {method!r}, design.n = {n}, "
+                      f"design.levels = {levels}, study.replicates = {replicates}): at most "
+                      f"{MAX_RUNS} runs are allowed; make the design smaller")
+    if has_scenario:
+        errors += _check_against_scenario(scenario, overrides, parameters)
+    cluster = _checked_values("cluster", table.get("cluster", {}), script_values.CLUSTER,
+                              {k: 1 for k in script_values.CLUSTER_COUNTS}, errors)
+    slurm = _checked_values("slurm", table.get("slurm", {}), script_values.SLURM,
+                            {"max_parallel": 0}, errors)
     if errors:
         listed = errors[0] if len(errors) == 1 else (f"{len(errors)} problems:\n  "
                                                      + "\n  ".join(errors))
         raise StudyError(f"{path.name}: {listed}")
-    out = str(study.get("out", "outputs/{name}")).format(name=name)
-    return StudySpec(path=path, name=name, scenario=scenario, out_dir=(base / out).resolve(),
+    return StudySpec(path=path, name=name, scenario=scenario, out_dir=out_dir,
                      seed=seed, replicates=replicates, overrides=tuple(overrides),
                      metrics=tuple(metrics), metrics_module=metrics_module, method=method, n=n,
-                     levels=levels, parameters=tuple(parameters), cluster=dict(cluster),
-                     slurm=dict(slurm))
+                     levels=levels, parameters=tuple(parameters), cluster=cluster, slurm=slurm)
+
+
+def _read_toml(path: Path) -> dict:
+    """The study file's tables (StudyError if it is missing, not UTF-8 or not TOML)."""
+    if not _is_file(path):
+        raise StudyError(f"study file {str(path)!r} not found (or not a file)")
+    try:
+        return tomllib.loads(path.read_bytes().decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise StudyError(f"{path.name}: not UTF-8 text (byte {exc.start}: "
+                         f"{exc.object[exc.start:exc.start + 1]!r}); save it as UTF-8") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise StudyError(f"{path.name}: not valid TOML: {exc}") from None
+
+
+def _whole(table: dict, where: str, key: str, default: int, low: int, errors: list[str]) -> int:
+    """``table[key]`` as a whole number ≥ ``low`` (``default`` when absent or wrong)."""
+    value = table.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or value < low:
+        errors.append(f"{where}.{key} = {value!r}: must be a whole number ≥ {low}")
+        return default
+    return value
+
+
+def _out_dir(template, name: str, base: Path, errors: list[str]) -> Path:
+    """The study folder: ``study.out`` relative to the study file, with ``{name}`` replaced
+    (the only field; no other format syntax is evaluated)."""
+    if not isinstance(template, str) or not template or any(c in template for c in "\0\n\r"):
+        errors.append(f"study.out = {template!r}: must be a folder path (one line of text)")
+        return base
+    rest = template.replace("{name}", "")
+    if "{" in rest or "}" in rest:
+        errors.append(f"study.out = {template!r}: the only field allowed is {{name}}")
+        return base
+    out = (base / template.replace("{name}", name)).resolve()
+    try:
+        if out.exists() and not out.is_dir():
+            errors.append(f"study.out = {template!r}: {out} exists and is not a folder")
+    except OSError as exc:  # e.g. a name too long for the file system
+        errors.append(f"study.out = {template!r}: not a usable folder ({exc.strerror})")
+    return out
+
+
+def _is_file(path: Path) -> bool:
+    """Whether ``path`` is a file (False also for a path the system cannot look up, e.g. one
+    too long)."""
+    try:
+        return path.is_file()
+    except OSError:
+        return False
+
+
+def _checked_values(section: str, values: dict, allowed: dict, counts: dict,
+                    errors: list[str]) -> dict:
+    """``[section]`` with every string key matching its pattern (:mod:`script_values`) and
+    every count a whole number ≥ its minimum (``counts``: key → minimum)."""
+    for key, value in values.items():
+        if key in allowed and (problem := allowed[key].problem(f"{section}.{key}", value)):
+            errors.append(problem)
+        elif key in counts:
+            _whole(values, section, key, counts[key], counts[key], errors)
+    return dict(values)
 
 
 def _parameters(table: Any, method: str, errors: list[str]) -> list[Parameter]:
@@ -197,16 +264,18 @@ def _parameters(table: Any, method: str, errors: list[str]) -> list[Parameter]:
             continue
         if "range" in spec:
             lo_hi = spec["range"]
-            if not (isinstance(lo_hi, list) and len(lo_hi) == 2
-                    and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in lo_hi)
+            if not (isinstance(lo_hi, list) and len(lo_hi) == 2 and all(map(_finite, lo_hi))
                     and lo_hi[0] < lo_hi[1]):
-                errors.append(f"{where}.range = {lo_hi!r}: must be [lo, hi] numbers with lo < hi")
+                errors.append(f"{where}.range = {lo_hi!r}: must be [lo, hi], finite numbers "
+                              "with lo < hi")
                 continue
             out.append(Parameter(key, range=(float(lo_hi[0]), float(lo_hi[1]))))
         else:
             values = spec["values"]
-            if not (isinstance(values, list) and values):
-                errors.append(f"{where}.values = {values!r}: must be a non-empty list")
+            if not (isinstance(values, list) and values
+                    and all(isinstance(v, (str, bool)) or _finite(v) for v in values)):
+                errors.append(f"{where}.values = {values!r}: must be a non-empty list of "
+                              "strings, booleans or finite numbers")
                 continue
             if method in ("sobol", "morris"):
                 errors.append(f"{where}: design.method = {method!r} samples a continuous box "
@@ -217,22 +286,28 @@ def _parameters(table: Any, method: str, errors: list[str]) -> list[Parameter]:
 
 
 def _check_against_scenario(scenario: Path, overrides, parameters) -> list[str]:
-    """Every override and every parameter's extreme values must make a valid config."""
-    if not scenario.is_file():
-        return []
-    trials = [{}]
+    """The overrides must make a valid config of the scenario, and on top of them both ends
+    of every range and every listed value (each tried alone); each problem names the study
+    key it comes from."""
+    try:
+        load_config(scenario, overrides=list(overrides))
+    except ConfigError as exc:
+        return [f"study.overrides = {list(overrides)!r}: {exc}"]
+    errors = []
     for p in parameters:
         choices = p.range if p.range is not None else p.values
-        trials += [{p.key: choices[0]}, {p.key: choices[-1]}]
-    errors = []
-    for trial in trials:
-        try:
-            load_config(scenario, overrides=list(overrides) + override_strings(trial))
-        except ConfigError as exc:
-            text = str(exc)
-            if text not in errors:
-                errors.append(text)
+        for choice in {(type(c), c): c for c in choices}.values():  # 1, 1.0, true all tried
+            try:
+                load_config(scenario, overrides=list(overrides) + override_strings({p.key: choice}))
+            except ConfigError as exc:
+                errors.append(f"parameters.{p.key!r} = {choice!r}: {exc}")
+                break  # one problem per parameter: the rest are usually the same
     return errors
+
+
+def _finite(value) -> bool:
+    """A real number (not a boolean), finite."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def override_strings(values: dict[str, Any]) -> list[str]:
