@@ -5,6 +5,7 @@ import argparse
 import errno
 import functools
 import logging
+import os
 import sys
 
 from .errors import ConfigError, NumericalError, UserError
@@ -41,13 +42,23 @@ def main(argv: list[str] | None = None) -> int:
         print("abm: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     except OSError as exc:
-        if exc.errno in _DISK_FULL:
-            where = exc.filename or "the output"
-            return _fail(f"disk full writing {where} ({exc.strerror}); nothing partial was "
-                         "left behind, a run keeps its committed frames", EXIT_RUNTIME)
+        if _is_disk_full(exc):
+            where = exc.filename or getattr(args, "out", None) or getattr(args, "run_file", None)
+            return _fail(f"disk full writing {where or 'the output'} "
+                         f"({os.strerror(errno.ENOSPC)}); free space and run again (a run "
+                         "keeps every frame it committed: `abm resume` continues it)",
+                         EXIT_RUNTIME)
         return _fail(exc, EXIT_RUNTIME)
     except (NumericalError, LookupError, MemoryError) as exc:
         return _fail(exc, EXIT_RUNTIME)
+
+
+def _is_disk_full(exc: OSError) -> bool:
+    """ENOSPC or EDQUOT, also as h5py reports them (in the message, without ``errno``)."""
+    if exc.errno in _DISK_FULL:
+        return True
+    text = str(exc)
+    return any(f"errno = {code}," in text or os.strerror(code) in text for code in _DISK_FULL)
 
 
 def _fail(exc, code: int) -> int:

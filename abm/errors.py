@@ -5,8 +5,8 @@ species) and what is allowed, so that a user can fix it without reading the code
 
 :class:`UserError` and its subclasses are the user's to fix (a config, an argument, an output
 that already exists): the command line prints their message and exits with code 2. Every
-other documented error (numerical trouble, a file that cannot be read or written, a full
-disk) exits with code 1; anything else is a bug and shows its traceback.
+other documented error (numerical trouble, a file that cannot be read or written --
+:class:`RunFileError` or any other OSError --, a full disk) exits with code 1; anything else is a bug and shows its traceback.
 """
 from __future__ import annotations
 
@@ -34,3 +34,8 @@ class OutputError(UserError):
 
 class NumericalError(FloatingPointError):
     """A solver produced NaN/inf or a negative concentration, or was given unstable settings."""
+
+
+class RunFileError(OSError):
+    """A run file cannot be used: it is missing, damaged, not a run file, or of a schema this
+    abm cannot read. The command line reports it in one line with exit code 1."""

@@ -13,6 +13,7 @@ import contextlib
 import dataclasses
 import io
 import random
+import traceback
 import typing
 
 import h5py
@@ -350,6 +351,9 @@ def _run_case(case: Case, tmp_path, monkeypatch) -> tuple[int, str, list[str]]:
             code = main(argv)
         except SystemExit as exc:  # argparse
             code = exc.code
+        except Exception:  # noqa: BLE001 - what the user would see: a traceback
+            code = None
+            err.write(traceback.format_exc())
     for name in _ENV:
         monkeypatch.delenv(name)
     leftovers = sorted(str(p.relative_to(tmp_path)) for p in set(tmp_path.rglob("*")) - before)
@@ -389,6 +393,7 @@ def test_every_bad_config_is_refused_with_one_message_and_nothing_written(tmp_pa
                             f"{(case.text or '')[:60]!r}: {'; '.join(problems)}\n    {err[-300:]}")
         counts[case.category] += 1
     print(f"\n{len(cases)} bad configs:", dict(counts))
+    print(f"{len(failures)} failed:", dict(collections.Counter(f.split("]")[0][1:] for f in failures)))
     assert not failures, f"{len(failures)} of {len(cases)} cases failed:\n" + "\n".join(failures[:30])
 
 
