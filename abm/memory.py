@@ -12,10 +12,15 @@ Estimate (bytes)::
     + cells × PER_CELL_BYTES                     a tumour cell: its rows of the cell table
                                                  (capacity doubles), ODE state and work arrays,
                                                  its rows of the frame being written
+    + steps × reporters × PER_RECORD_BYTES       the model-level time series Mesa's
+                                                 DataCollector keeps in memory (one Python
+                                                 float per reporter and step)
 
 with ``sites = grid.nx × grid.ny``, ``fields`` the fields the config solves (oxygen, glucose
-and the secreted fields that are on) and ``cells`` the initial tumour (the disc's sites, or
-the tumour mask's). A tumour grows; the estimate for a lattice full of tumour cells
+and the secreted fields that are on), ``cells`` the initial tumour (the disc's sites, or
+the tumour mask's), ``steps = run.days × 1440 / run.dt_min`` and ``reporters`` the model's
+time-series columns (63). The last term is small for the shipped scenarios (6 MB for 12 days
+at 6 min) but not for long runs with short steps (1.8 GB for 10 years at 6 min). A tumour grows; the estimate for a lattice full of tumour cells
 (``cells = sites``) is :func:`estimate_full_bytes`, which a run is not refused for (it may
 never get there) but warned about.
 
@@ -59,6 +64,9 @@ PER_SITE_BYTES = 60.0
 PER_FIELD_SITE_BYTES = 64.0
 PER_IMMUNE_SITE_BYTES = 200.0
 PER_CELL_BYTES = 1400.0
+PER_RECORD_BYTES = 32.0
+"""Measured with tracemalloc: a million distinct floats appended to a list take 32.4 MB
+(a 24-byte float object and an 8-byte list slot)."""
 
 ENV_VAR = "ABM_MAX_MEMORY_GB"
 """Environment variable with the limit in GB (10⁹ bytes); ``--max-memory-gb`` overrides it."""
@@ -94,14 +102,23 @@ def _lattice_bytes(config: Config) -> float:
     return BASE_BYTES + config.grid.nx * config.grid.ny * per_site
 
 
+def _series_bytes(config: Config) -> float:
+    from .model import TumorModel  # not at import time: the model pulls in every kernel
+
+    steps = config.run.days * 1440.0 / config.run.dt_min
+    return steps * len(TumorModel.reporter_names()) * PER_RECORD_BYTES
+
+
 def estimate_peak_bytes(config: Config) -> float:
     """Estimated peak memory (bytes) of a run of ``config`` with its initial tumour."""
-    return _lattice_bytes(config) + initial_cells(config) * PER_CELL_BYTES
+    return (_lattice_bytes(config) + _series_bytes(config)
+            + initial_cells(config) * PER_CELL_BYTES)
 
 
 def estimate_full_bytes(config: Config) -> float:
     """Estimated peak memory (bytes) once tumour cells fill the lattice."""
-    return _lattice_bytes(config) + config.grid.nx * config.grid.ny * PER_CELL_BYTES
+    return (_lattice_bytes(config) + _series_bytes(config)
+            + config.grid.nx * config.grid.ny * PER_CELL_BYTES)
 
 
 def memory_limit(max_memory_gb: float | None = None) -> tuple[float, str]:
@@ -137,10 +154,12 @@ def check_memory(config: Config, max_memory_gb: float | None = None) -> float:
     the estimate (bytes)."""
     limit, source = memory_limit(max_memory_gb)
     estimate = estimate_peak_bytes(config)
-    size = f"grid.nx × grid.ny = {config.grid.nx} × {config.grid.ny}"
+    size = (f"grid.nx × grid.ny = {config.grid.nx} × {config.grid.ny} for run.days = "
+            f"{config.run.days:g} in steps of run.dt_min = {config.run.dt_min:g}")
     if estimate > limit:
         raise ConfigError(f"a run of {size} needs about {estimate / 1e9:.2f} GB, above the "
-                          f"limit of {limit / 1e9:.2f} GB ({source}); use a smaller grid")
+                          f"limit of {limit / 1e9:.2f} GB ({source}); use a smaller grid, a "
+                          "shorter run or longer steps")
     full = estimate_full_bytes(config)
     if full > limit:
         log.warning("note: %s needs about %.2f GB at the start but %.2f GB if tumour cells "

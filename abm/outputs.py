@@ -56,13 +56,17 @@ def check_output(path: str | os.PathLike, *, overwrite: bool, what: str,
     it is a directory; its folder is a file; it exists and ``overwrite`` is false; or it exists
     and ``replaceable(path)`` says it is not a file abm wrote (refused even with overwrite)."""
     path = Path(path)
-    if path.is_dir():
-        raise OutputError(f"{what} {str(path)!r} is a directory; give a file name inside it")
-    parent = next((p for p in path.parents if p.exists()), Path("."))
-    if not parent.is_dir():
-        raise OutputError(f"{what} {str(path)!r}: {str(parent)!r} is a file, not a folder")
-    if not path.exists() and not path.is_symlink():
-        return
+    try:
+        if path.is_dir():
+            raise OutputError(f"{what} {str(path)!r} is a directory; give a file name inside it")
+        parent = next((p for p in path.parents if p.exists()), Path("."))
+        if not parent.is_dir():
+            raise OutputError(f"{what} {str(path)!r}: {str(parent)!r} is a file, not a folder")
+        if not path.exists() and not path.is_symlink():
+            return
+    except OSError as exc:  # e.g. a name too long for the file system
+        raise OutputError(f"{what} {str(path)!r}: not a usable path ({exc.strerror or exc})") \
+            from None
     if replaceable is not None and not replaceable(path):
         raise OutputError(f"{what} {str(path)!r} exists and is not a file abm wrote; abm never "
                           "replaces it (not even with --overwrite): choose another path")

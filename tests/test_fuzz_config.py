@@ -50,6 +50,8 @@ arguments only)."""
 PER_KEY = 5
 """Wrong values tried per key (drawn from the candidates of its type by the seeded generator)."""
 HUGE_INT = "1" + "0" * 40
+HUGER_INT = "1" + "0" * 400
+"""Beyond float range: ``float()`` or ``math.isfinite`` of it overflows."""
 HOSTILE_NAMES = ["../../escaped", "a/b", "", ".hidden", "..", "-rf", "a\nb", "x" * 300,
                  "a b", "$(touch pwned)", "a;b", "näme", "name\u0000", "/abs", "C:\\x", "`id`"]
 HOSTILE_TEMPLATES = ["{name.__class__}", "{name:>3000000000}", "{0}", "{}", "{name!r}",
@@ -88,19 +90,19 @@ def _bad_values(hint, info) -> list[str]:
     if hint is bool:
         return ["1", '"yes"', "nan", "[true]"]
     if hint is int:
-        return ["1.5", '"3"', "true", "nan", "inf", HUGE_INT, "-" + HUGE_INT, "[1]"] + \
+        return ["1.5", '"3"', "true", "nan", "inf", HUGE_INT, "-" + HUGE_INT, "[1]", HUGER_INT] + \
             [repr(int(v)) if float(v).is_integer() else repr(v) for v in _below(info)]
     if hint is float:
         return ['"1.0"', "true", "nan", "-nan", "inf", "-inf", "1e308", "-1e308", HUGE_INT,
-                "[1.0]", "{ a = 1 }"] + [repr(float(v)) for v in _below(info)]
+                HUGER_INT, "[1.0]", "{ a = 1 }"] + [repr(float(v)) for v in _below(info)]
     if hint is dict:
         return ["5", '"x"', "{ a = nan }", '{ a = "x" }', "{ a = 1e308 }", "{ a = inf }",
-                "[1, 2]"]
+                "[1, 2]", f"{{ a = {HUGER_INT} }}", "{ a = { b = 1 } }"]
     if hint is tuple:
-        return ["5", "[nan]", '["x"]', "[1e308]", "[-1.0]"]
+        return ["5", "[nan]", '["x"]', "[1e308]", "[-1.0]", f"[{HUGER_INT}]"]
     if info.choices is not None:
         return ['"bogus"', "5", "true", '""']
-    return ["5", "true", "[1]", "{ a = 1 }"]
+    return ["5", "true", "[1]", "{ a = 1 }", '"a\\u0000b"']
 
 
 def _key_cases(rng: random.Random) -> list[Case]:
@@ -153,7 +155,8 @@ def _file_cases(rng: random.Random) -> list[Case]:
     cases = []
     for text in ["[grid\nnx = 3\n", "nx = = 3\n", "[grid]\nnx = 3\nnx = 4\n", 'name = "a\n',
                  "[grid]\n[grid]\n", "a.b.c = [1, \n", "x = 1979-05-27T25:32:00\n",
-                 "[grid]\nnx = 3\n[[grid]]\n", "= 1\n", "[grid]\nnx = 0x\n"]:
+                 "[grid]\nnx = 3\n[[grid]]\n", "= 1\n", "[grid]\nnx = 0x\n",
+                 "x = " + "[" * 100_000, "x = " + "{ a = " * 50_000]:
         cases.append(Case("broken TOML", "not valid TOML", text=text))
     for i in range(10):
         junk = bytes(rng.randrange(256) for _ in range(rng.randrange(1, 200)))
@@ -235,6 +238,10 @@ def _mask_cases() -> list[Case]:
                           overrides=[f"{section}.{pattern}=mask",
                                      f'{section}.mask_file="mask.png"'],
                           setup=lambda tmp: [_write_png(tmp / "mask.png", (10, 12))] and []))
+        for hostile in ("x" * 5000 + ".npy", "a\\u0000.npy", "/dev/null.npy", "/dev/zero"):
+            cases.append(Case("mask (hostile path)", f"{section}.mask_file",
+                              overrides=[f"{section}.{pattern}=mask",
+                                         f'{section}.mask_file="{hostile}"']))
         cases.append(Case("mask (missing file)", f"{section}.mask_file",
                           overrides=[f"{section}.{pattern}=mask",
                                      f'{section}.mask_file="nowhere.npy"']))
@@ -279,6 +286,9 @@ def _argument_cases() -> list[Case]:
     return [
         Case("bad override", "override 'grid.nx'", overrides=["grid.nx"]),
         Case("bad override", "override '=5'", overrides=["=5"]),
+        Case("bad override", "nested too deeply", overrides=["grid.nx=" + "[" * 100_000]),
+        Case("--out", "not a usable path",
+             setup=lambda tmp: ["--out", str(tmp / ("x" * 5000 + ".h5"))]),
         Case("bad override", "unknown override 'gridnx'", overrides=["gridnx=3"]),
         Case("bad override", "unknown override '.nx'", overrides=[".nx=3"]),
         Case("bad override", "unknown override 'grid.'", overrides=["grid.=3"]),
@@ -304,6 +314,8 @@ def _argument_cases() -> list[Case]:
         Case("--days/--seed", "run.days", args=["--days", "1e308"]),
         Case("--days/--seed", "run.days", args=["--days", "0.0001"]),
         Case("--days/--seed", "run.seed", args=["--seed", "-1"]),
+        Case("--days/--seed", "[run] must be a table", text="run = 5\n", args=["--seed", "3"]),
+        Case("--days/--seed", "[run] must be a table", text="[[run]]\n", args=["--days", "3"]),
         Case("--days/--seed", "run.seed", args=["--seed", HUGE_INT]),
         Case("memory", "--max-memory-gb", args=["--max-memory-gb", "0.001"]),
         Case("memory", "--max-memory-gb", args=["--max-memory-gb", "nan"]),
@@ -311,6 +323,8 @@ def _argument_cases() -> list[Case]:
         Case("memory", "ABM_MAX_MEMORY_GB", overrides=["grid.nx=8192", "grid.ny=8192"],
              setup=lambda tmp: _setenv("ABM_MAX_MEMORY_GB", "1")),
         Case("memory", "ABM_MAX_MEMORY_GB", setup=lambda tmp: _setenv("ABM_MAX_MEMORY_GB", "x")),
+        Case("memory", "run.dt_min = 0.1", overrides=["run.days=3650", "run.dt_min=0.1"],
+             setup=lambda tmp: _setenv("ABM_MAX_MEMORY_GB", "16")),
     ]
 
 

@@ -59,11 +59,11 @@ def load_config(path: str | os.PathLike | None = None,
 def _read_toml(path: Path) -> tuple[dict, str | None]:
     """The mapping of scenario file ``path``, or ``({}, what is wrong with the file)``."""
     where = f"scenario file {str(path)!r}"
-    if path.is_dir():
-        return {}, f"{where} is a directory; give a scenario TOML file (see scenarios/)"
-    if not path.exists():
-        return {}, f"{where} does not exist"
     try:
+        if path.is_dir():
+            return {}, f"{where} is a directory; give a scenario TOML file (see scenarios/)"
+        if not path.exists():
+            return {}, f"{where} does not exist"
         text = path.read_bytes().decode("utf-8")
     except UnicodeDecodeError as exc:
         return {}, (f"{where} is not UTF-8 text (byte {exc.start}: {exc.reason}); "
@@ -74,6 +74,8 @@ def _read_toml(path: Path) -> tuple[dict, str | None]:
         return tomllib.loads(text), None
     except tomllib.TOMLDecodeError as exc:
         return {}, f"{where} is not valid TOML: {exc}"
+    except RecursionError:
+        return {}, f"{where} is not valid TOML: arrays or tables nested too deeply"
 
 
 def config_from_toml(text: str, overrides=None, seed: int | None = None) -> Config:
@@ -114,7 +116,7 @@ def config_from_dict(data: dict, *, name: str = "scenario", base_dir: str | os.P
         if not isinstance(data.get(section, {}), dict):
             continue  # reported below: the file's [section] is not a table
         data.setdefault(section, {})[key] = value
-    if seed is not None:
+    if seed is not None and isinstance(data.get("run", {}), dict):
         data.setdefault("run", {})["seed"] = seed
     version = data.pop("config_version", CONFIG_VERSION)
     if version != CONFIG_VERSION:
@@ -134,6 +136,7 @@ def config_from_dict(data: dict, *, name: str = "scenario", base_dir: str | os.P
                                    "section"))
         elif not isinstance(values, dict):
             errors.append(f"[{section}] must be a table of keys, got {values!r}")
+            bad_keys.update(f"{section}.{f.name}" for f in dataclasses.fields(SECTIONS[section]))
         else:
             kwargs = _check_keys(SECTIONS[section], section, values, errors)
             bad_keys.update(f"{section}.{k}" for k in values if k not in kwargs)
@@ -251,6 +254,9 @@ def _parse_overrides(overrides, errors: list[str]):
             value = tomllib.loads(f"v = {raw}")["v"]
         except tomllib.TOMLDecodeError:
             value = raw  # a bare word such as pattern=array is a string
+        except RecursionError:
+            errors.append(f"override {item!r}: arrays or tables nested too deeply")
+            continue
         parsed.append((key.strip(), value))
     return parsed
 
@@ -354,19 +360,22 @@ def _check_value(value: Any, expected: type, info) -> str | None:
     elif expected is float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             return f"must be a number, got {type(value).__name__}"
-        if not math.isfinite(value):
+        # An int is never NaN/inf (and one beyond float range would overflow math.isfinite).
+        if isinstance(value, float) and not math.isfinite(value):
             return "must be finite"
         if abs(value) > MAGNITUDE_LIMIT:
             return _TOO_LARGE
     elif expected is str:
         if not isinstance(value, str):
             return f"must be a string, got {type(value).__name__}"
+        if "\0" in value:
+            return "must not contain a NUL character"
     elif expected is dict:
         if not isinstance(value, dict):
             return f"must be a table of name = number, got {type(value).__name__}"
         bad = {k: v for k, v in value.items()
-               if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v)
-               or abs(v) > MAGNITUDE_LIMIT}
+               if isinstance(v, bool) or not isinstance(v, (int, float))
+               or not abs(v) <= MAGNITUDE_LIMIT}  # also NaN
         if bad:
             return (f"entries must be finite numbers of magnitude ≤ {MAGNITUDE_LIMIT:g}, "
                     f"got {bad!r}")

@@ -26,8 +26,13 @@ def load_mask(path: str, shape: tuple[int, int], key: str) -> np.ndarray:
     suffix = Path(path).suffix.lower()
     if suffix not in SUFFIXES:
         raise ConfigError(f"{where}: must be a .npy or .png file")
-    if not Path(path).is_file():
-        raise ConfigError(f"{where}: file does not exist")
+    try:
+        if not Path(path).exists():
+            raise ConfigError(f"{where}: file does not exist")
+        if not Path(path).is_file():
+            raise ConfigError(f"{where}: not a regular file")
+    except OSError as exc:  # e.g. a name too long for the file system
+        raise ConfigError(f"{where}: cannot be read ({exc.strerror or exc})") from None
     values = _read_npy(path, shape, where) if suffix == ".npy" else _read_png(path, shape, where)
     if values.dtype.kind == "f" and not np.isfinite(values).all():
         n_bad = int(np.count_nonzero(~np.isfinite(values)))
