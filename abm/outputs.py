@@ -34,6 +34,16 @@ def is_run_file(path: str | os.PathLike) -> bool:
         return True
 
 
+def may_replace_run_file(path: str | os.PathLike) -> bool:
+    """Whether ``--overwrite`` may replace ``path`` with a run file: it is one
+    (:func:`is_run_file`), or it is empty (nothing to lose: a writer killed right after it
+    created the file)."""
+    try:
+        return Path(path).stat().st_size == 0 or is_run_file(path)
+    except OSError:
+        return False
+
+
 def _has_hdf5_signature(path) -> bool:
     try:
         with open(path, "rb") as f:

@@ -14,7 +14,7 @@ from .errors import ConfigError, OutputError
 from .io import RunWriter, load_run
 from .memory import check_memory
 from .model import TumorModel
-from .outputs import check_output, is_run_file
+from .outputs import check_output, may_replace_run_file
 from .recorder import RunRecorder
 
 log = logging.getLogger("abm")
@@ -61,7 +61,7 @@ def check_run_outputs(config: Config, path: Path, overwrite: bool) -> None:
     for target, what in run_outputs(config, path).items():
         if target != parts:
             check_output(target, overwrite=overwrite, what=what,
-                         replaceable=is_run_file if target == path else None)
+                         replaceable=may_replace_run_file if target == path else None)
     if parts.is_symlink() or (parts.exists() and not parts.is_dir()):
         raise OutputError(f"{str(parts)!r} exists and is not the parts folder of a run; abm "
                           "never replaces it (not even with --overwrite): choose another path")

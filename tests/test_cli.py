@@ -260,3 +260,13 @@ def test_a_full_disk_is_one_message_and_exit_1(monkeypatch, capsys, error):
     assert main(["run", "scenarios/quickstart.toml"]) == 1
     err = capsys.readouterr().err
     assert err.startswith("abm: error: disk full writing ") and err.count("\n") == 1
+
+
+def test_overwrite_replaces_an_empty_file_left_by_a_killed_writer(tmp_path, capsys):
+    out = tmp_path / "run.h5"
+    out.touch()
+    assert _tiny_run(out) == 2 and "exists; pass --overwrite" in capsys.readouterr().err
+    assert _tiny_run(out, "--overwrite") == 0
+    from abm.outputs import is_run_file
+
+    assert is_run_file(out)

@@ -73,7 +73,7 @@ def run_one(spec: StudySpec, index: int, design: dict) -> dict:
         import_metrics_module(spec.metrics_module)
         config = load_config(spec.scenario, seed=row["seed"], overrides=[
             *spec.overrides, *override_strings(params), "output.figure=false"])
-        run_scenario(config, part, progress=False)
+        run_scenario(config, part, overwrite=True, progress=False)  # its own part file
         os.replace(part, path)
         with load_run(path) as run:
             metrics = evaluate(run, spec.metrics)
