@@ -69,6 +69,8 @@ def _fail(exc, code: int) -> int:
 
 @functools.cache  # built once per process: in-process callers (tests, scripts) call main often
 def _parser() -> argparse.ArgumentParser:
+    from .memory import ENV_VAR, PHYSICAL_FRACTION
+
     parser = argparse.ArgumentParser(
         prog="abm", description="2D agent-based simulator of tumour growth, dormancy and seeding.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
@@ -87,7 +89,7 @@ def _parser() -> argparse.ArgumentParser:
                      help="replace the run file and figure if they exist (only files abm wrote)")
     run.add_argument("--max-memory-gb", type=float, metavar="GB",
                      help="refuse a run whose estimated peak memory is above this (default: "
-                          "$ABM_MAX_MEMORY_GB, else 80%% of physical memory)")
+                          f"${ENV_VAR}, else {PHYSICAL_FRACTION * 100:g}%% of physical memory)")
     run.add_argument("--no-progress", action="store_true", help="never show a progress bar")
     run.set_defaults(handler=_run)
 

@@ -41,9 +41,9 @@ def output_path(config: Config, out: str | os.PathLike | None = None) -> Path:
 
 
 def run_outputs(config: Config, path: Path) -> dict[Path, str]:
-    """Every path a run to ``path`` writes, with what it is: the run file, the folder of its
-    parts while it runs (``<run file>.parts``), and the summary figure (``output.figure``)."""
-    outputs = {path: "run file", parts_dir(path): "run file parts"}
+    """The files a run to ``path`` writes, with what they are: the run file and the summary
+    figure (``output.figure``). While it runs there is also :func:`parts_dir`."""
+    outputs = {path: "run file"}
     if config.output.figure:
         outputs[path.with_suffix(".png")] = "summary figure"
     return outputs
@@ -55,13 +55,13 @@ def parts_dir(path: Path) -> Path:
 
 
 def check_run_outputs(config: Config, path: Path, overwrite: bool) -> None:
-    """Raise OutputError if a run to ``path`` may not write one of :func:`run_outputs`: it
-    exists without ``overwrite``, or it is not what abm wrote there (never replaced)."""
-    parts = parts_dir(path)
+    """Raise OutputError if a run to ``path`` may not write one of :func:`run_outputs` or
+    :func:`parts_dir`: it exists without ``overwrite``, or it is not what abm wrote there
+    (never replaced)."""
     for target, what in run_outputs(config, path).items():
-        if target != parts:
-            check_output(target, overwrite=overwrite, what=what,
-                         replaceable=may_replace_run_file if target == path else None)
+        check_output(target, overwrite=overwrite, what=what,
+                     replaceable=may_replace_run_file if target == path else None)
+    parts = parts_dir(path)
     if parts.is_symlink() or (parts.exists() and not parts.is_dir()):
         raise OutputError(f"{str(parts)!r} exists and is not the parts folder of a run; abm "
                           "never replaces it (not even with --overwrite): choose another path")
