@@ -2,14 +2,29 @@
 from __future__ import annotations
 
 import argparse
+import errno
+import functools
 import logging
+import os
 import sys
 
-from .errors import ConfigError, NumericalError
+from .errors import ConfigError, NumericalError, UserError
+
+EXIT_OK, EXIT_RUNTIME, EXIT_USER, EXIT_INTERRUPTED = 0, 1, 2, 130
+"""Exit codes: 2 for the user's errors (config, arguments, outputs; argparse uses 2 too), 1
+for a run or file that failed (numerical trouble, an unreadable file, a full disk), 130
+(128 + SIGINT) for Ctrl-C. ``abm sweep``/``run-design`` use 3 for a study with failed runs."""
+
+_DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``abm`` console script; returns the exit code."""
+    """Entry point of the ``abm`` console script; returns the exit code.
+
+    A documented error ends the command with one line ``abm: error: ...`` on stderr and its
+    exit code (:data:`EXIT_USER`, :data:`EXIT_RUNTIME`); anything else is a bug and keeps
+    its traceback.
+    """
     parser = _parser()
     args = parser.parse_args(argv)
     # Configure our logger only: Mesa logs every step at INFO on the root logger.
@@ -21,15 +36,41 @@ def main(argv: list[str] | None = None) -> int:
     log.setLevel(logging.WARNING if args.quiet else logging.INFO)
     try:
         return args.handler(args)
-    except ConfigError as exc:
-        print(f"abm: error: {exc}", file=sys.stderr)
-        return 2
-    except (NumericalError, FileNotFoundError, FileExistsError, LookupError) as exc:
-        print(f"abm: error: {exc}", file=sys.stderr)
-        return 1
+    except UserError as exc:
+        return _fail(exc, EXIT_USER)
+    except KeyboardInterrupt:
+        print("abm: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except OSError as exc:
+        if _is_disk_full(exc):
+            where = exc.filename or getattr(args, "out", None) or getattr(args, "run_file", None)
+            return _fail(f"disk full writing {where or 'the output'} "
+                         f"({os.strerror(errno.ENOSPC)}); free space and run again (a run "
+                         "keeps every frame it committed: `abm resume` continues it)",
+                         EXIT_RUNTIME)
+        return _fail(exc, EXIT_RUNTIME)
+    except (NumericalError, LookupError, MemoryError) as exc:
+        return _fail(exc, EXIT_RUNTIME)
 
 
+def _is_disk_full(exc: OSError) -> bool:
+    """ENOSPC or EDQUOT, also as h5py reports them (in the message, without ``errno``)."""
+    if exc.errno in _DISK_FULL:
+        return True
+    text = str(exc)
+    return any(f"errno = {code}," in text or os.strerror(code) in text for code in _DISK_FULL)
+
+
+def _fail(exc, code: int) -> int:
+    message = str(exc) or type(exc).__name__
+    print(f"abm: error: {message}", file=sys.stderr)
+    return code
+
+
+@functools.cache  # built once per process: in-process callers (tests, scripts) call main often
 def _parser() -> argparse.ArgumentParser:
+    from .memory import ENV_VAR, PHYSICAL_FRACTION
+
     parser = argparse.ArgumentParser(
         prog="abm", description="2D agent-based simulator of tumour growth, dormancy and seeding.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
@@ -44,6 +85,11 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--days", type=float, help="simulated days (overrides run.days)")
     run.add_argument("--set", dest="overrides", action="append", default=[],
                      metavar="SECTION.KEY=VALUE", help="override a config key (repeatable)")
+    run.add_argument("--overwrite", action="store_true",
+                     help="replace the run file and figure if they exist (only files abm wrote)")
+    run.add_argument("--max-memory-gb", type=float, metavar="GB",
+                     help="refuse a run whose estimated peak memory is above this (default: "
+                          f"${ENV_VAR}, else {PHYSICAL_FRACTION * 100:g}%% of physical memory)")
     run.add_argument("--no-progress", action="store_true", help="never show a progress bar")
     run.set_defaults(handler=_run)
 
@@ -69,6 +115,7 @@ def _parser() -> argparse.ArgumentParser:
     plot.add_argument("--frame", type=int, default=-1,
                       help="frame of the maps and profiles (negative: from the end)")
     plot.add_argument("--dpi", type=int, default=200, help="resolution of a .png")
+    plot.add_argument("--overwrite", action="store_true", help="replace the figure if it exists")
     plot.set_defaults(handler=_plot)
 
     movie = sub.add_parser("movie", help="a movie of a run file (MP4 with ffmpeg, else GIF)",
@@ -79,6 +126,7 @@ def _parser() -> argparse.ArgumentParser:
                        help="panels side by side: phases and/or field names of the run")
     movie.add_argument("--fps", type=float, default=10.0, help="frames per second")
     movie.add_argument("--dpi", type=int, default=100, help="pixels per inch of the frames")
+    movie.add_argument("--overwrite", action="store_true", help="replace the movie if it exists")
     movie.add_argument("--no-progress", action="store_true", help="never show a progress bar")
     movie.set_defaults(handler=_movie)
 
@@ -116,8 +164,9 @@ def _run(args) -> int:
     if args.days is not None:
         overrides.append(f"run.days={args.days!r}")
     config = load_config(args.scenario, overrides=overrides, seed=args.seed)
-    run_scenario(config, args.out, progress=_progress(args))
-    return 0
+    run_scenario(config, args.out, overwrite=args.overwrite, progress=_progress(args),
+                 max_memory_gb=args.max_memory_gb)
+    return EXIT_OK
 
 
 def _resume(args) -> int:
@@ -140,11 +189,12 @@ def _plot(args) -> int:
 
     try:
         check_plot_request(args.out, args.kinds)
-        print(plot(args.run_file, args.out, kinds=args.kinds, frame=args.frame, dpi=args.dpi))
+        print(plot(args.run_file, args.out, kinds=args.kinds, frame=args.frame, dpi=args.dpi,
+                   overwrite=args.overwrite))
     except (ValueError, IndexError) as exc:
         print(f"abm plot: error: {exc}", file=sys.stderr)
-        return 2
-    return 0
+        return EXIT_USER
+    return EXIT_OK
 
 
 def _movie(args) -> int:
@@ -152,11 +202,14 @@ def _movie(args) -> int:
 
     try:
         print(render_movie(args.run_file, args.out, fields=tuple(args.fields), fps=args.fps,
-                           dpi=args.dpi, progress=_progress(args)))
+                           dpi=args.dpi, progress=_progress(args), overwrite=args.overwrite))
     except ValueError as exc:
         print(f"abm movie: error: {exc}", file=sys.stderr)
-        return 2
-    return 0
+        return EXIT_USER
+    except RuntimeError as exc:  # ffmpeg failed: its exit code and the end of its log
+        print(f"abm movie: error: {exc}", file=sys.stderr)
+        return EXIT_RUNTIME
+    return EXIT_OK
 
 
 def _sweep(args) -> int:

@@ -2,21 +2,67 @@
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
 from tqdm import tqdm
 
 from .config import Config, config_from_toml
+from .config.names import template_fields
+from .errors import ConfigError, OutputError
 from .io import RunWriter
+from .io.parts import parts_dir
+from .memory import check_memory
 from .model import TumorModel
+from .outputs import check_output, may_replace_run_file
 from .recorder import RunRecorder
 
 log = logging.getLogger("abm")
 
 
-def output_path(config: Config, out: str | Path | None = None) -> Path:
-    """Where the run file goes: ``out`` if given, else ``output.path`` with ``{name}`` filled in."""
-    return Path(out) if out is not None else Path(config.output.path.format(name=config.name))
+def output_path(config: Config, out: str | os.PathLike | None = None) -> Path:
+    """Where the run file goes: ``out`` if given (the user's choice: anywhere), else
+    ``output.path`` with its fields (``{name}``, ``{seed}``) filled in.
+
+    Raises ConfigError naming ``output.path`` if the template uses other fields or its
+    filled-in path leaves the template's folder (the part before the first field).
+    """
+    if out is not None:
+        return Path(out)
+    template = config.output.path
+    template_fields(template)  # the loader checked it; a Config built by hand may not be
+    path = Path(template.format(name=config.name, seed=config.run.seed))
+    prefix = template.split("{", 1)[0]
+    base = Path(prefix) if prefix.endswith(("/", os.sep)) else Path(prefix).parent
+    if not path.resolve().is_relative_to(base.resolve()):
+        raise ConfigError(f"output.path = {template!r} with name = {config.name!r}: the run "
+                          f"file {str(path)!r} would leave the folder {str(base)!r}")
+    return path
+
+
+def run_outputs(config: Config, path: Path) -> dict[Path, str]:
+    """The files a run to ``path`` writes, with what they are: the run file and the summary
+    figure (``output.figure``). While it runs there is also :func:`parts_dir`."""
+    outputs = {path: "run file"}
+    if config.output.figure:
+        outputs[path.with_suffix(".png")] = "summary figure"
+    return outputs
+
+
+def check_run_outputs(config: Config, path: Path, overwrite: bool) -> None:
+    """Raise OutputError if a run to ``path`` may not write one of :func:`run_outputs` or
+    :func:`parts_dir`: it exists without ``overwrite``, or it is not what abm wrote there
+    (never replaced)."""
+    for target, what in run_outputs(config, path).items():
+        check_output(target, overwrite=overwrite, what=what,
+                     replaceable=may_replace_run_file if target == path else None)
+    parts = parts_dir(path)
+    if parts.is_symlink() or (parts.exists() and not parts.is_dir()):
+        raise OutputError(f"{str(parts)!r} exists and is not the parts folder of a run; abm "
+                          "never replaces it (not even with --overwrite): choose another path")
+    if parts.is_dir() and not overwrite:
+        raise OutputError(f"{str(parts)!r} exists: a run to {str(path)!r} was started before; "
+                          "`abm resume` continues it, --overwrite starts it afresh")
 
 
 def total_steps(config: Config) -> int:
@@ -24,17 +70,23 @@ def total_steps(config: Config) -> int:
     return round(config.run.days * 1440.0 / config.run.dt_min)
 
 
-def run_scenario(config: Config, out: str | Path | None = None, *,
-                 progress: bool | None = None) -> Path:
+def run_scenario(config: Config, out: str | os.PathLike | None = None, *,
+                 overwrite: bool = False, progress: bool | None = None,
+                 max_memory_gb: float | None = None) -> Path:
     """Build the model, run it for ``run.days`` and write the run file (and figure).
 
-    The model is built (and every input checked) before the file is created. ``progress``:
-    True/False forces the bar on/off; None shows it only on an interactive terminal.
+    Before anything is built or written: the outputs (:func:`run_outputs`) must not exist
+    unless ``overwrite`` (and an existing run file must be one, never another file), and the
+    estimated peak memory must be within the limit (:func:`abm.memory.check_memory`;
+    ``max_memory_gb`` overrides it). ``progress``: True/False forces the bar on/off; None
+    shows it only on an interactive terminal.
     """
     path = output_path(config, out)
+    check_run_outputs(config, path, overwrite)
+    check_memory(config, max_memory_gb)
     model = TumorModel(config)
     path.parent.mkdir(parents=True, exist_ok=True)
-    recorder = RunRecorder.create(model, path, overwrite=True)
+    recorder = RunRecorder.create(model, path, overwrite=overwrite)
     _advance(model, recorder, progress)
     return _finish(model, recorder, path)
 

@@ -16,35 +16,12 @@ Vessel patterns (``[vessels] pattern``):
 """
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 
 from ._numba import jit
 from .config import Config
+from .config.masks import load_mask
 from .errors import ConfigError
-
-
-def load_mask(path: str, shape: tuple[int, int], key: str) -> np.ndarray:
-    """Read a boolean ``[y, x]`` mask from ``.npy`` (nonzero) or ``.png`` (bright pixels).
-
-    PNG rows are stored top-down; they are flipped so that image-up is +y, as plots show it.
-    """
-    suffix = Path(path).suffix.lower()
-    if suffix == ".npy":
-        data = np.load(path, allow_pickle=False)
-        mask = data != 0
-    else:
-        import matplotlib.image
-
-        image = np.asarray(matplotlib.image.imread(path), dtype=float)
-        if image.ndim == 3:
-            image = image[..., :3].mean(axis=2)
-        mask = np.flipud(image > 0.5 * image.max()) if image.max() > 0 else image > 0
-    if mask.shape != shape:
-        raise ConfigError(f"{key} = {path!r}: mask has shape {mask.shape}, the grid needs "
-                          f"(ny, nx) = {shape}")
-    return np.ascontiguousarray(mask, dtype=np.bool_)
 
 
 def place_vessels(config: Config, rng: np.random.Generator) -> np.ndarray:

@@ -13,8 +13,9 @@ import numpy as np
 from abm import load_config, run_scenario
 from abm.config import to_toml
 from abm.config.loader import config_from_dict
-from abm.errors import ConfigError
+from abm.errors import UserError
 from abm.io import load_run
+from abm.runner import check_run_outputs
 
 
 def arm_configs(scenario: Path, arms: dict[str, list[dict]], seed: int | None = None,
@@ -43,12 +44,14 @@ def arm_configs(scenario: Path, arms: dict[str, list[dict]], seed: int | None = 
     return configs
 
 
-def run_arms(configs: dict, out: Path) -> dict[str, Path]:
-    """Run every arm into ``<out stem>_<arm>.h5``; returns arm → run file."""
-    paths = {}
+def run_arms(configs: dict, out: Path, overwrite: bool = False) -> dict[str, Path]:
+    """Run every arm into ``<out stem>_<arm>.h5``; returns arm → run file. Every arm's
+    outputs are checked before the first arm runs (existing ones need ``overwrite``)."""
+    paths = {name: out.with_name(f"{out.stem}_{name}.h5") for name in configs}
     for name, config in configs.items():
-        path = out.with_name(f"{out.stem}_{name}.h5")
-        paths[name] = run_scenario(config, path, progress=None)
+        check_run_outputs(config, paths[name], overwrite)
+    for name, config in configs.items():
+        run_scenario(config, paths[name], overwrite=overwrite, progress=None)
         print(f"wrote {paths[name]}")
     return paths
 
@@ -62,13 +65,15 @@ def run_from_command_line(description: str, scenario: Path, arms: dict[str, list
     parser.add_argument("--seed", type=int, help="override run.seed")
     parser.add_argument("--out", type=Path, default=default_out,
                         help="base path: arms go to <stem>_<arm>.h5, the figure to <stem>.png")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace the arms' run files and figures if they exist")
     args = parser.parse_args()
     try:
         configs = arm_configs(scenario, arms, seed=args.seed, days=args.days)
-    except ConfigError as exc:  # a bad --days for the schedule: say so, no traceback
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        return run_arms(configs, args.out, overwrite=args.overwrite), args.out
+    except UserError as exc:  # a bad --days for the schedule, an existing output: no traceback
         parser.error(str(exc))
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    return run_arms(configs, args.out), args.out
 
 
 def series(path: Path) -> "object":

@@ -154,7 +154,7 @@ def test_failure_while_rendering_keeps_the_old_movie(run_file, tmp_path, monkeyp
     out = tmp_path / f"run{suffix}"
     out.write_bytes(b"the previous movie")
     with pytest.raises(OSError, match="disk vanished"):
-        render_movie(run_file, out, progress=False)
+        render_movie(run_file, out, progress=False, overwrite=True)
     assert [p.name for p in tmp_path.iterdir()] == [out.name]
     assert out.read_bytes() == b"the previous movie"
 

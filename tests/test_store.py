@@ -70,7 +70,7 @@ def test_a_run_in_progress_lives_in_its_parts_and_is_read_as_a_run(tmp_path):
 
 def test_a_complete_run_is_one_plain_hdf5_file_with_checksums(tmp_path):
     path = write_run(tmp_path / "run.h5", 4).path
-    assert not parts_dir(path).exists() and not Path(f"{path}.tmp").exists()
+    assert not parts_dir(path).exists() and not list(tmp_path.glob(".*partial*"))
     with h5py.File(path, "r") as f:  # plain h5py, default settings
         assert f.attrs["status"] == "complete"
         assert f["fields/oxygen"].fletcher32 and f["cells/x"].fletcher32 and f["checkpoint/state/grid"].fletcher32
@@ -99,7 +99,7 @@ def test_segments_past_a_gap_are_not_part_of_the_run(tmp_path):
     write_run(path, 4, complete=False)
     parts = parts_dir(path)
     os.rename(segment_path(parts, 4), segment_path(parts, 6))
-    Path(f"{segment_path(parts, 5)}.tmp").write_bytes(b"half a file")
+    (parts / ".seg_00000005.0123abcd.partial.h5").write_bytes(b"half a file")  # a killed write
     with load_run(path) as run:
         assert run.n_frames == 3
 
@@ -119,7 +119,7 @@ def test_a_run_killed_while_its_file_was_assembled_is_only_assembled(tmp_path, m
     import abm.io.writer as writer_module
 
     def killed(*args, **kwargs):
-        Path(f"{path}.tmp").write_bytes(b"a half-written file")
+        (tmp_path / ".run.0123abcd.partial.h5").write_bytes(b"a half-written file")
         raise KeyboardInterrupt  # stands for the kill: nothing after this ran
     monkeypatch.setattr(writer_module, "assemble", killed)
     with pytest.raises(KeyboardInterrupt):
@@ -128,6 +128,7 @@ def test_a_run_killed_while_its_file_was_assembled_is_only_assembled(tmp_path, m
     assert not path.exists()
     writer, state = RunWriter.resume(path)
     assert writer.finished and state is None
+    assert not list(tmp_path.glob(".*partial*"))  # the half-written file is removed
     writer.close()
     assert_same_run(straight, path)
 
@@ -252,7 +253,7 @@ def test_a_real_full_disk(tmp_path):
         with pytest.raises(StorageError, match="disk is full"):
             write_run(path, 30, writer=writer)
         writer.close(complete=False)
-        assert not list(parts_dir(path).glob("*.tmp"))
+        assert not list(parts_dir(path).glob(".*partial*"))
         with load_run(path) as run:
             n = run.n_frames
         assert 3 <= n < 30

@@ -2,6 +2,10 @@
 
 Every problem is reported before anything runs or is written, as one :class:`ConfigError`
 that lists each bad key with its value and what is allowed (and a "did you mean" for typos).
+Problems are collected in one round: the file itself, the overrides, every key's type and
+range, and the checks that involve several keys (those that involve a key already reported
+as bad are left out, so every message is about a real problem). A check may raise
+:class:`ConfigError` with several ``problems``; :func:`collect` merges them into the round.
 """
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ import dataclasses
 import difflib
 import math
 import os
+import re
 import tomllib
 import typing
 from pathlib import Path
@@ -16,7 +21,9 @@ from typing import Any
 
 from ..errors import ConfigError
 from .migrate import CONFIG_VERSION, MOVED_KEYS, migrate_stored
-from .params import info_of
+from .masks import check_mask
+from .names import check_name, check_output_template
+from .params import MAGNITUDE_LIMIT, info_of
 from .schema import SECTIONS, Config
 from ..therapy import TherapyEntry, daily_times_h, parse_clock
 
@@ -40,17 +47,35 @@ def load_config(path: str | os.PathLike | None = None,
             inconsistent setting.
     """
     if path is None:
-        data, name, base_dir = {}, "scenario", Path.cwd()
-    else:
-        path = Path(path)
-        if not path.is_file():
-            raise ConfigError(f"scenario file {str(path)!r} does not exist")
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-        name, base_dir = path.stem, path.resolve().parent
-    return config_from_dict(data, name=name, base_dir=base_dir, overrides=overrides, seed=seed)
+        return config_from_dict({}, name="scenario", base_dir=Path.cwd(), overrides=overrides,
+                                seed=seed)
+    path = Path(path)
+    data, problem = _read_toml(path)
+    # A file that cannot be read still gets its overrides checked in the same round.
+    return config_from_dict(data, name=path.stem, base_dir=path.resolve().parent,
+                            overrides=overrides, seed=seed, _errors=[problem] if problem else [])
+
+
+def _read_toml(path: Path) -> tuple[dict, str | None]:
+    """The mapping of scenario file ``path``, or ``({}, what is wrong with the file)``."""
+    where = f"scenario file {str(path)!r}"
+    try:
+        if path.is_dir():
+            return {}, f"{where} is a directory; give a scenario TOML file (see scenarios/)"
+        if not path.exists():
+            return {}, f"{where} does not exist"
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return {}, (f"{where} is not UTF-8 text (byte {exc.start}: {exc.reason}); "
+                    "a scenario is a TOML file in UTF-8")
+    except OSError as exc:
+        return {}, f"{where} cannot be read: {exc.strerror or exc}"
+    try:
+        return tomllib.loads(text), None
+    except tomllib.TOMLDecodeError as exc:
+        return {}, f"{where} is not valid TOML: {exc}"
+    except RecursionError:
+        return {}, f"{where} is not valid TOML: arrays or tables nested too deeply"
 
 
 def config_from_toml(text: str, overrides=None, seed: int | None = None) -> Config:
@@ -61,30 +86,46 @@ def config_from_toml(text: str, overrides=None, seed: int | None = None) -> Conf
 
 
 def config_from_dict(data: dict, *, name: str = "scenario", base_dir: str | os.PathLike = ".",
-                     overrides=None, seed: int | None = None) -> Config:
-    """Validate a nested mapping ``{section: {key: value}}`` into a :class:`Config`."""
+                     overrides=None, seed: int | None = None, _errors: list[str] | None = None
+                     ) -> Config:
+    """Validate a nested mapping ``{section: {key: value}}`` into a :class:`Config`.
+
+    Raises ConfigError listing every problem (``_errors``: problems found before, e.g. with
+    the file the mapping came from, reported in the same round).
+    """
     data = {k: dict(v) if isinstance(v, dict) else v for k, v in data.items()}
-    errors: list[str] = []
+    errors: list[str] = list(_errors or [])
+    bad_keys: set[str] = set()
     for dotted, value in _parse_overrides(overrides, errors):
         section, _, key = dotted.partition(".")
+        if dotted == "name":
+            data["name"] = value
+            continue
         if section == "therapy":
             errors.append(f"override {dotted!r}: [[therapy]] entries cannot be set with --set; "
                           "write them in the scenario file")
             continue
         if not key or section not in SECTIONS:
-            errors.append(_unknown(dotted, [f"{s}.{f.name}" for s, cls in SECTIONS.items()
-                                            for f in dataclasses.fields(cls)], "override"))
+            known = [f"{s}.{f.name}" for s, cls in SECTIONS.items() for f in dataclasses.fields(cls)]
+            close = difflib.get_close_matches(dotted, known, n=1, cutoff=0.6)
+            errors.append(f"unknown override {dotted!r}; " + (
+                f"did you mean {close[0]!r}?" if close else
+                f"overrides are name or section.key with the sections {', '.join(SECTIONS)} "
+                "(every key: abm params)"))
             continue
+        if not isinstance(data.get(section, {}), dict):
+            continue  # reported below: the file's [section] is not a table
         data.setdefault(section, {})[key] = value
-    if seed is not None:
+    if seed is not None and isinstance(data.get("run", {}), dict):
         data.setdefault("run", {})["seed"] = seed
     version = data.pop("config_version", CONFIG_VERSION)
     if version != CONFIG_VERSION:
         errors.append(f"config_version = {version!r}: scenario files are read as version "
                       f"{CONFIG_VERSION}; leave the key out")
     name = data.pop("name", name)
-    if not isinstance(name, str) or not name:
-        errors.append(f"name = {name!r}: must be a non-empty string")
+    problem = check_name(name)
+    if problem:
+        errors.append(problem)
         name = "scenario"
 
     therapy = _build_therapy(data.pop("therapy", []), errors)
@@ -95,18 +136,37 @@ def config_from_dict(data: dict, *, name: str = "scenario", base_dir: str | os.P
                                    "section"))
         elif not isinstance(values, dict):
             errors.append(f"[{section}] must be a table of keys, got {values!r}")
+            bad_keys.update(f"{section}.{f.name}" for f in dataclasses.fields(SECTIONS[section]))
         else:
-            sections[section] = SECTIONS[section](**_check_keys(SECTIONS[section], section,
-                                                                values, errors))
-    if errors:
-        raise ConfigError(_report(errors))
+            kwargs = _check_keys(SECTIONS[section], section, values, errors)
+            bad_keys.update(f"{section}.{k}" for k in values if k not in kwargs)
+            sections[section] = SECTIONS[section](**kwargs)
     config = Config(name=name, base_dir=str(Path(base_dir).resolve()), therapy=therapy,
                     **{s: sections.get(s, cls()) for s, cls in SECTIONS.items()})
     config = _resolve_paths(config)
-    _check_consistency(config, errors)
+    # Keys already reported keep their defaults here; checks that involve them are dropped.
+    cross: list[str] = []
+    _check_consistency(config, cross)
+    errors.extend(p for p in cross if not any(_mentions(p, key) for key in bad_keys))
     if errors:
-        raise ConfigError(_report(errors))
+        raise ConfigError(_report(errors), problems=errors)
     return config
+
+
+def _mentions(problem: str, dotted: str) -> bool:
+    """Whether ``problem`` names the key ``dotted`` (not merely a longer key starting so)."""
+    return re.search(rf"(?<![\w.]){re.escape(dotted)}(?![\w])", problem) is not None
+
+
+def collect(errors: list[str], check) -> None:
+    """Run ``check()`` and add what it raises (ConfigError: each of its problems; ValueError:
+    its message) to ``errors``; how checks written outside this module join the round."""
+    try:
+        check()
+    except ConfigError as exc:
+        errors.extend(exc.problems)
+    except ValueError as exc:
+        errors.append(str(exc))
 
 
 def to_toml(config: Config) -> str:
@@ -194,6 +254,9 @@ def _parse_overrides(overrides, errors: list[str]):
             value = tomllib.loads(f"v = {raw}")["v"]
         except tomllib.TOMLDecodeError:
             value = raw  # a bare word such as pattern=array is a string
+        except RecursionError:
+            errors.append(f"override {item!r}: arrays or tables nested too deeply")
+            continue
         parsed.append((key.strip(), value))
     return parsed
 
@@ -292,21 +355,30 @@ def _check_value(value: Any, expected: type, info) -> str | None:
     if expected is int:
         if isinstance(value, bool) or not isinstance(value, int):
             return f"must be an integer, got {type(value).__name__}"
+        if abs(value) > MAGNITUDE_LIMIT:
+            return _TOO_LARGE
     elif expected is float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             return f"must be a number, got {type(value).__name__}"
-        if not math.isfinite(value):
+        # An int is never NaN/inf (and one beyond float range would overflow math.isfinite).
+        if isinstance(value, float) and not math.isfinite(value):
             return "must be finite"
+        if abs(value) > MAGNITUDE_LIMIT:
+            return _TOO_LARGE
     elif expected is str:
         if not isinstance(value, str):
             return f"must be a string, got {type(value).__name__}"
+        if "\0" in value:
+            return "must not contain a NUL character"
     elif expected is dict:
         if not isinstance(value, dict):
             return f"must be a table of name = number, got {type(value).__name__}"
         bad = {k: v for k, v in value.items()
-               if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v)}
+               if isinstance(v, bool) or not isinstance(v, (int, float))
+               or not abs(v) <= MAGNITUDE_LIMIT}  # also NaN
         if bad:
-            return f"entries must be finite numbers, got {bad!r}"
+            return (f"entries must be finite numbers of magnitude ≤ {MAGNITUDE_LIMIT:g}, "
+                    f"got {bad!r}")
         return None
     if info.choices is not None and value not in info.choices:
         close = difflib.get_close_matches(str(value), info.choices, n=1)
@@ -319,6 +391,10 @@ def _check_value(value: Any, expected: type, info) -> str | None:
             unit = f" ({info.unit})" if info.unit else ""
             return f"must be {info.allowed()}{unit}"
     return None
+
+
+_TOO_LARGE = (f"must be at most {MAGNITUDE_LIMIT:g} in magnitude (no quantity of the model comes "
+              "near that in its units; larger values overflow what is derived from them)")
 
 
 def _resolve_paths(config: Config) -> Config:
@@ -356,18 +432,19 @@ def _check_consistency(c: Config, errors: list[str]) -> None:
         if needs_mask and not obj.mask_file:
             errors.append(f"{key} = 'mask' needs {section}.mask_file (a .npy or .png of shape "
                           f"(ny, nx) = ({c.grid.ny}, {c.grid.nx}))")
-        elif needs_mask and not Path(obj.mask_file).is_file():
-            errors.append(f"{section}.mask_file = {obj.mask_file!r}: file does not exist")
-        elif needs_mask and Path(obj.mask_file).suffix.lower() not in (".npy", ".png"):
-            errors.append(f"{section}.mask_file = {obj.mask_file!r}: must be a .npy or .png file")
+        elif needs_mask:
+            collect(errors, lambda: check_mask(obj.mask_file, (c.grid.ny, c.grid.nx),
+                                               f"{section}.mask_file",
+                                               need_sites=section == "tumor"))
     v = c.vessels
     if v.pattern == "random":
-        # Random sequential adsorption of discs jams at ~55% area coverage.
+        # Random sequential adsorption of discs jams at ~55% area coverage. (Both factors are
+        # below the magnitude limit, so the product is finite.)
         coverage = v.density_per_mm2 * 1e-6 * math.pi * (v.min_spacing_um / 2) ** 2
         if coverage > 0.5:
             errors.append(f"vessels.density_per_mm2 = {v.density_per_mm2!r} with vessels.min_spacing_um = "
                           f"{v.min_spacing_um!r}: discs of that spacing cannot reach that density "
-                          f"(coverage {coverage:.2f} > 0.5); lower one of them")
+                          f"(coverage {coverage:.2g} > 0.5); lower one of them")
     if v.pattern == "array" and v.array_spacing_um < c.grid.dx_um:
         errors.append(f"vessels.array_spacing_um = {v.array_spacing_um!r}: must be ≥ grid.dx_um = {c.grid.dx_um!r}")
     t = c.tumor
@@ -383,8 +460,26 @@ def _check_consistency(c: Config, errors: list[str]) -> None:
     if c.run.start_clock_h >= 24.0:
         errors.append(f"run.start_clock_h = {c.run.start_clock_h!r}: must be a value in [0, 24) "
                       "(h since midnight; write midnight as 0)")
+    collect(errors, lambda: check_output_template(c.output.path))
     _check_therapy_times(c, errors)
     _check_secretion_and_immune(c, errors)
+    _check_network(c, errors)
+
+
+def _check_network(c: Config, errors: list[str]) -> None:
+    """The network, preset and parameter names (and values, as the network checks them)."""
+    if c.cells.program != "network":
+        return
+    import intracellular  # not at import time: the config package stays light
+
+    def check():
+        try:
+            network = intracellular.get_network(c.intracellular.network)
+            network.parameter_vector(c.intracellular.preset, c.intracellular.params)
+        except ValueError as exc:
+            raise ConfigError(f"intracellular.preset = {c.intracellular.preset!r} / "
+                              f"intracellular.params = {c.intracellular.params!r}: {exc}") from None
+    collect(errors, check)
 
 
 def _check_secretion_and_immune(c: Config, errors: list[str]) -> None:
@@ -393,20 +488,13 @@ def _check_secretion_and_immune(c: Config, errors: list[str]) -> None:
     from ..solutes import SECRETED_FIELDS, route_factors
 
     for key in SECRETED_FIELDS:
-        try:
-            route_factors(getattr(c, key), key)
-        except ConfigError as exc:
-            errors.append(str(exc))
+        collect(errors, lambda: route_factors(getattr(c, key), key))
     if c.immune.enabled and not c.chemokine.field:
         errors.append("immune.enabled = true needs chemokine.field = true (immune cells enter "
                       "and navigate by the chemokine)")
     from ..blood import blood_params
-    for check in (lambda: params_from_mapping({"cd8": c.immune.cd8, "nk": c.immune.nk}),
-                  lambda: blood_params(c.blood.params)):
-        try:
-            check()
-        except ValueError as exc:
-            errors.append(str(exc))
+    collect(errors, lambda: params_from_mapping({"cd8": c.immune.cd8, "nk": c.immune.nk}))
+    collect(errors, lambda: blood_params(c.blood.params))
 
 
 def _check_therapy_times(c: Config, errors: list[str]) -> None:
@@ -418,10 +506,13 @@ def _check_therapy_times(c: Config, errors: list[str]) -> None:
             if t >= end_h:
                 errors.append(f"therapy[{i}].at_h[{j}] = {t!r}: after the end of the run; "
                               f"{length}, so doses must be at < {end_h:g} h")
-        late = [(k, t) for k, t in enumerate(daily_times_h(entry, c.run.start_clock_h))
-                if t >= end_h]
-        if late:
-            k, t = late[0]
+        if not entry.daily_at:
+            continue
+        # The first late dose by arithmetic: n_days may be huge (never list every dose here).
+        first = float(daily_times_h(dataclasses.replace(entry, n_days=1), c.run.start_clock_h)[0])
+        k = max(0, math.ceil((end_h - first) / 24.0))  # doses 0 … k-1 fall before the end
+        if k < entry.n_days:
+            t = first + 24.0 * k
             fix = f"n_days can be at most {k}" if k else "lower first_day"
             errors.append(f"therapy[{i}].daily_at = {entry.daily_at!r} (first_day = "
                           f"{entry.first_day}, n_days = {entry.n_days}): daily dose {k + 1} of "

@@ -11,6 +11,12 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
+MAGNITUDE_LIMIT = 1e30
+"""Largest magnitude of any number in a config (also inside tables and lists). Design choice:
+no quantity of the model comes near it in its units (µm, min, mmHg, reference doses), and
+products of up to ten such numbers (what derived quantities are) stay finite in float64
+(1e308), so a value like 1e308 is refused here instead of overflowing to inf later."""
+
 
 @dataclass(frozen=True)
 class ParamInfo:

@@ -30,9 +30,9 @@ def read_head(parts: Path) -> tuple[dict, dict]:
             current_layout(head)
             check_metadata(head)
             return dict(head.attrs), layout.specs_of(head)
+    except RunFileError:
+        raise
     except (OSError, KeyError, ValueError) as err:
-        if isinstance(err, RunFileError):
-            raise
         raise RunFileError(f"{parts / HEAD}: damaged or missing run head ({err})") from None
 
 
@@ -64,6 +64,8 @@ def assemble(parts: Path, target: h5py.File, *, status: str, with_state: bool,
         try:
             with open_h5(info.path, "r") as segment:
                 frame = _copy_segment(segment, target, rows, frame, offsets)
+        except RunFileError:
+            raise
         except (OSError, KeyError, ValueError) as err:
             raise RunFileError(f"{info.path}: damaged segment ({err})") from None
     rows.flush()

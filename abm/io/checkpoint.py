@@ -136,12 +136,14 @@ def read_state(group: h5py.Group) -> dict:
     when the checkpoint has one; RunFileError if it does not match)."""
     stored = group.parent.attrs.get(STATE_DIGEST) if group.parent is not None else None
     try:
-        if stored is not None and from_attr(stored) != state_digest(_stored_tree(group)):
-            raise RunFileError(f"{group.file.filename}: damaged checkpoint: its state does not match "
-                               "its checksum (a bit changed after it was written)")
-        return _read_tree(group)
+        matches = stored is None or from_attr(stored) == state_digest(_stored_tree(group))
+        state = _read_tree(group)
     except OSError as err:  # a chunk whose fletcher32 fails
         raise RunFileError(f"{group.file.filename}: damaged checkpoint ({err})") from None
+    if not matches:
+        raise RunFileError(f"{group.file.filename}: damaged checkpoint: its state does not match "
+                           "its checksum (a bit changed after it was written)")
+    return state
 
 
 def _read_tree(group: h5py.Group) -> dict:

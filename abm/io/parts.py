@@ -16,11 +16,11 @@ so a file that grows can tear when the writer is killed mid-flush):
     held (``flock``) by the live writer, so a reader can tell ``running`` from
     ``interrupted`` and a second writer (``abm resume`` of a live run) is refused.
 
-Every file is written under a ``.tmp`` name, fsync'd, renamed into place and the directory
-fsync'd (:func:`write_atomic`): a file with its final name is complete, whatever happened
-after. A commit exists once its segment does. Segments are numbered without gaps; a reader
+Every file is written under a temporary name, fsync'd, renamed into place and the directory
+fsync'd (abm.io.atomic.write_atomic): a file with its final name is complete, whatever
+happened after. A commit exists once its segment does. Segments are numbered without gaps; a reader
 takes the run of consecutive segments from 1 (abm.io.assemble). When the run ends, the
-head, the segments and the checkpoint are assembled into ``RUN.h5`` (written as a ``.tmp``
+head, the segments and the checkpoint are assembled into ``RUN.h5`` (written as a temporary
 file and renamed, so ``RUN.h5`` exists only complete) and the directory is removed. So:
 
 * ``RUN.h5`` exists → the run is complete (a leftover ``.parts`` beside it is the directory
@@ -30,11 +30,9 @@ file and renamed, so ``RUN.h5`` exists only complete) and the directory is remov
 """
 from __future__ import annotations
 
-import errno
 import os
 import re
 import shutil
-from collections.abc import Callable
 from pathlib import Path
 
 try:
@@ -42,13 +40,15 @@ try:
 except ImportError:  # not POSIX: no lock, so a reader cannot tell running from interrupted
     fcntl = None
 
+from abm.io.atomic import write_atomic
 from abm.io.schema import RunFileError
+
+__all__ = ["write_atomic"]  # the store writes every part with it (abm.io.atomic)
 
 SUFFIX = ".parts"
 HEAD = "head.h5"
 CHECKPOINT_FILE = "checkpoint.h5"
 LOCK = "lock"
-TMP_SUFFIX = ".tmp"
 _SEGMENT = re.compile(r"seg_(\d{8})\.h5")
 
 
@@ -67,50 +67,13 @@ def committed_segments(parts: Path) -> list[Path]:
     """The committed segments of ``parts`` in order: the consecutive run ``seg_1 … seg_k``.
 
     A segment past a gap is not part of the run (``abm resume`` removes a run's segments
-    from the last downwards, so a kill there cannot leave one); ``.tmp`` files never count.
+    from the last downwards, so a kill there cannot leave one); temporary files never count.
     """
     numbers = sorted(int(m.group(1)) for m in map(_SEGMENT.fullmatch, os.listdir(parts)) if m)
     count = 0
     while count < len(numbers) and numbers[count] == count + 1:
         count += 1
     return [segment_path(parts, i) for i in range(1, count + 1)]
-
-
-def write_atomic(path: Path, write: Callable[[Path], None]) -> None:
-    """Make ``path`` appear complete or not at all: ``write(tmp)`` fills a temporary file
-    beside it, which is fsync'd and renamed to ``path``, then the directory is fsync'd.
-
-    On any error (a full disk: OSError ENOSPC) the temporary file is removed and the error
-    raised; ``path`` is then as it was.
-    """
-    tmp = path.with_name(path.name + TMP_SUFFIX)
-    try:
-        write(tmp)
-        _fsync_path(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    _fsync_path(path.parent)
-
-
-def _fsync_path(path: Path) -> None:
-    """fsync a file or directory by path (directories: where the OS allows it)."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    except OSError as err:
-        if err.errno not in (errno.EINVAL, errno.EBADF):  # directories on some file systems
-            raise
-    finally:
-        os.close(fd)
-
-
-def remove_tmp_files(parts: Path) -> None:
-    """Remove what a killed writer left half-written (``*.tmp``)."""
-    for name in os.listdir(parts):
-        if name.endswith(TMP_SUFFIX):
-            (parts / name).unlink(missing_ok=True)
 
 
 def remove_parts(parts: Path) -> None:

@@ -110,7 +110,7 @@ def _reading(method):
     def read(self, *args, **kwargs):
         try:
             return method(self, *args, **kwargs)
-        except _NotInFile:
+        except (_NotInFile, RunFileError):
             raise
         except (OSError, KeyError, RuntimeError) as err:
             raise RunFileError(f"{self.path}: damaged run file: {method.__name__} failed ({err})") from None

@@ -14,6 +14,8 @@ from pathlib import Path
 import h5py
 import numpy as np
 
+from abm.errors import RunFileError
+
 SCHEMA = "tumor-abm-run"
 SCHEMA_VERSION = 1
 """The layout version this package writes.
@@ -53,18 +55,12 @@ Datasets carry HDF5's fletcher32 checksum per chunk instead. Older files have ne
 CHUNK_BYTES = 32 * 1024
 
 
-class SchemaError(ValueError):
+class SchemaError(RunFileError):
     """The file is not a run file, or its schema version is one this package cannot read."""
 
 
 class NoCheckpointError(LookupError):
     """A run was asked to resume but holds no complete checkpoint."""
-
-
-class RunFileError(ValueError):
-    """A run file (or its ``.parts`` directory) cannot be read or continued: missing, not
-    HDF5, damaged (a checksum does not match), locked by a live writer, or in a state that
-    the asked operation does not apply to. The message names the file and what is wrong."""
 
 
 def open_h5(path: str | Path, mode: str) -> h5py.File:
@@ -113,9 +109,10 @@ def to_attr(name: str, value):
     )
 
 
-class StorageError(RuntimeError):
+class StorageError(OSError):
     """The disk refused a write of a run (full, quota, read-only, I/O error). What was
-    committed before is intact; the message says how to continue."""
+    committed before is intact; the message says how to continue. (Raised without an errno:
+    the message is the whole report.)"""
 
 
 def metadata_digest(attrs) -> str:

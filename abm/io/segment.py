@@ -103,6 +103,8 @@ def read_info(path: Path) -> SegmentInfo:
             for table, dset in h5file.get(EVENTS, {}).items():
                 info.events[table] = column_dtypes(dset.dtype)
                 info.event_rows[table] = len(dset)
+    except RunFileError:
+        raise
     except (OSError, KeyError, ValueError) as err:
         raise RunFileError(f"{path}: damaged segment ({err})") from None
     return info

@@ -20,10 +20,10 @@ import numpy as np
 
 from abm.io import layout
 from abm.io.assemble import assemble, read_head, segment_infos
+from abm.io.atomic import remove_partial
 from abm.io.checkpoint import CHECKPOINT_FILE, checkpoint_counts, find_checkpoint, read_state, write_checkpoint_file
 from abm.io.parts import (
-    HEAD, TMP_SUFFIX, WriterLock, parts_dir, remove_parts, remove_tmp_files, segment_path, write_atomic,
-    writer_alive,
+    HEAD, WriterLock, parts_dir, remove_parts, segment_path, write_atomic, writer_alive,
 )
 from abm.io.schema import (
     METADATA_DIGEST, SCHEMA_VERSION, STATUS_COMPLETE, RunFileError, SchemaError,
@@ -74,7 +74,6 @@ class RunWriter:
         if parts.exists() and writer_alive(parts):
             raise RunFileError(f"{parts}: the run is being written by another process; stop it first")
         path.unlink(missing_ok=True)
-        _tmp_of(path).unlink(missing_ok=True)
         remove_parts(parts)
         parts.mkdir()
         lock = WriterLock(parts)
@@ -304,8 +303,8 @@ class RunWriter:
         version = from_attr(attrs["schema_version"])
         if version != SCHEMA_VERSION:
             raise SchemaError(f"{path}: cannot append to a schema_version {version} run (this abm writes {SCHEMA_VERSION})")
-        remove_tmp_files(parts)
-        _tmp_of(path).unlink(missing_ok=True)
+        remove_partial(parts)
+        remove_partial(path.parent, target=path)
         infos = segment_infos(parts)
         config_sha256 = hashlib.sha256(from_attr(attrs["config_toml"]).encode()).hexdigest()
         state, kept = None, infos
@@ -340,6 +339,8 @@ def _read_checkpoint_file(parts: Path) -> tuple[dict | None, dict | None]:
         with open_h5(path, "r") as h5file:
             group = find_checkpoint(h5file)
             return checkpoint_counts(group), read_state(group["state"])
+    except RunFileError:
+        raise
     except (OSError, KeyError) as err:
         raise RunFileError(f"{path}: damaged checkpoint ({err})") from None
 
@@ -364,10 +365,6 @@ def _stored_status(path: Path) -> str | None:
             return from_attr(h5file.attrs.get("status"))
     except OSError as err:
         raise SchemaError(f"{path}: not a readable HDF5 run file ({err})") from None
-
-
-def _tmp_of(path: Path) -> Path:
-    return path.with_name(path.name + TMP_SUFFIX)
 
 
 def _storage_error(err: BaseException, path: Path, what: str) -> BaseException:

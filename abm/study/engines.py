@@ -5,12 +5,12 @@ a Dask cluster (an existing scheduler, or a dask-jobqueue SLURM/PBS cluster from
 ``pip install "tumor-abm[dask]"``."""
 from __future__ import annotations
 
-import os
 import shlex
 import sys
 from contextlib import contextmanager
 from pathlib import Path
 
+from ..io.atomic import write_atomic
 from . import script_values
 from .design import run_table
 from .folder import claim_study_dir
@@ -108,9 +108,8 @@ def emit_slurm(spec: StudySpec) -> Path:
     script = slurm_script(spec)
     claim_study_dir(spec)
     (spec.out_dir / "logs").mkdir(exist_ok=True)
-    path = spec.out_dir / "slurm_array.sh"
-    tmp = path.with_suffix(".sh.tmp")
-    tmp.write_text(script)
-    tmp.chmod(0o755)
-    os.replace(tmp, path)
-    return path
+    def write(tmp: Path) -> None:
+        tmp.write_text(script)
+        tmp.chmod(0o755)
+
+    return write_atomic(spec.out_dir / "slurm_array.sh", write, durable=False)

@@ -26,6 +26,7 @@ import os
 from contextlib import contextmanager
 from pathlib import Path
 
+from ..io.atomic import write_atomic
 from ..config import load_config, to_toml
 from .design import run_table
 from .spec import StudyError, StudySpec
@@ -127,6 +128,6 @@ def claim_study_dir(spec: StudySpec) -> None:
         return
     out = spec.out_dir
     (out / "runs").mkdir(parents=True, exist_ok=True)  # first: marks the folder as a study's
-    tmp = out / f"{MARKER_NAME}.{os.getpid()}.tmp"
-    tmp.write_text(json.dumps(study_identity(spec), indent=1))
-    os.replace(tmp, out / MARKER_NAME)  # array tasks may race here; they write the same text
+    text = json.dumps(study_identity(spec), indent=1)
+    # Array tasks may race here; they write the same text, each through its own temporary file.
+    write_atomic(out / MARKER_NAME, lambda tmp: tmp.write_text(text), durable=False)

@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
+from ..io.atomic import write_atomic
 from .design import run_table
 from .folder import check_study_dir, claim_study_dir, study_lock
 from .metrics import evaluate, import_metrics_module
@@ -48,9 +49,8 @@ def run_path(spec: StudySpec, index: int, suffix: str = ".h5") -> Path:
 
 
 def _write_json(path: Path, row: dict) -> None:
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(row, default=_plain))
-    os.replace(tmp, path)  # atomic: a reader sees the old row or the new one
+    text = json.dumps(row, default=_plain)
+    write_atomic(path, lambda tmp: tmp.write_text(text))  # a reader sees the old row or the new one
 
 
 def _plain(value):
@@ -82,7 +82,7 @@ def run_one(spec: StudySpec, index: int, design: dict) -> dict:
         import_metrics_module(spec.metrics_module)
         config = load_config(spec.scenario, seed=row["seed"], overrides=[
             *spec.overrides, *override_strings(params), "output.figure=false"])
-        run_scenario(config, part, progress=False)
+        run_scenario(config, part, overwrite=True, progress=False)  # its own part file
         os.replace(part, path)
         with load_run(path) as run:
             metrics = evaluate(run, spec.metrics)
@@ -276,17 +276,19 @@ def write_summary(spec: StudySpec) -> pd.DataFrame:
     """Write ``summary.csv`` and ``summary.h5`` (one dataset per column under ``summary/``,
     strings as UTF-8, with the study file's text as an attribute) and return the table."""
     table = summary_table(spec)
-    table.to_csv(spec.out_dir / "summary.csv")
-    tmp = spec.out_dir / "summary.h5.tmp"
-    with h5py.File(tmp, "w") as f:
-        group = f.create_group("summary")
-        group.create_dataset("run", data=table.index.to_numpy())
-        for column in table.columns:
-            values = table[column].to_numpy()
-            if values.dtype == object:
-                values = np.array([str(v) for v in values], dtype=h5py.string_dtype())
-            group.create_dataset(column, data=values)
-        f.attrs["study_toml"] = spec.path.read_text()
-        f.attrs["columns"] = json.dumps(["run", *table.columns])
-    os.replace(tmp, spec.out_dir / "summary.h5")
+    write_atomic(spec.out_dir / "summary.csv", lambda tmp: table.to_csv(tmp), durable=False)
+
+    def write_h5(tmp: Path) -> None:
+        with h5py.File(tmp, "w") as f:
+            group = f.create_group("summary")
+            group.create_dataset("run", data=table.index.to_numpy())
+            for column in table.columns:
+                values = table[column].to_numpy()
+                if values.dtype == object:
+                    values = np.array([str(v) for v in values], dtype=h5py.string_dtype())
+                group.create_dataset(column, data=values)
+            f.attrs["study_toml"] = spec.path.read_text()
+            f.attrs["columns"] = json.dumps(["run", *table.columns])
+
+    write_atomic(spec.out_dir / "summary.h5", write_h5, durable=False)
     return table

@@ -33,13 +33,14 @@ that need it.
 """
 from __future__ import annotations
 
-import os
 import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from ..io.atomic import write_atomic
 
 __all__ = [
     "METHODS",
@@ -769,15 +770,9 @@ def write_sensitivity(table: pd.DataFrame, out_dir, method: str) -> tuple[Path, 
     csv_path = out_dir / f"sensitivity_{method}.csv"
     h5_path = out_dir / f"sensitivity_{method}.h5"
 
-    tmp = csv_path.with_name(f".{csv_path.name}.{os.getpid()}.tmp")
-    try:
-        table.to_csv(tmp, index=False)
-        os.replace(tmp, csv_path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    write_atomic(csv_path, lambda tmp: table.to_csv(tmp, index=False), durable=False)
 
-    tmp = h5_path.with_name(f".{h5_path.name}.{os.getpid()}.tmp")
-    try:
+    def write_h5(tmp: Path) -> None:
         with h5py.File(tmp, "w") as f:
             f.attrs["kind"] = "abm-sensitivity"
             f.attrs["method"] = method
@@ -788,7 +783,6 @@ def write_sensitivity(table: pd.DataFrame, out_dir, method: str) -> tuple[Path, 
                                  dtype=h5py.string_dtype("utf-8"))
             for col in INDEX_COLUMNS[method]:
                 f.create_dataset(col, data=table[col].to_numpy(dtype=float, na_value=np.nan))
-        os.replace(tmp, h5_path)
-    finally:
-        tmp.unlink(missing_ok=True)
+
+    write_atomic(h5_path, write_h5, durable=False)
     return csv_path, h5_path

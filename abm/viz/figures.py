@@ -39,6 +39,7 @@ from matplotlib.patches import Patch
 from ..cells import KINDS as KIND_CODES
 from ..cells import PHASES
 from ..io import load_run
+from ..outputs import check_output, write_atomically
 from .raster import lattice_index, map_extent, phase_codes, phase_image
 from .style import PHASE_COLORS, VESSEL_COLOR, add_scale_bar, nice_length
 
@@ -306,13 +307,16 @@ def check_plot_request(out_path: str | Path, kinds: Sequence[str] | None) -> Non
 
 
 def plot(run_path: str | Path, out_path: str | Path, kinds: Sequence[str] | None = None,
-         frame: int = -1, dpi: int = 200) -> Path:
+         frame: int = -1, dpi: int = 200, *, overwrite: bool = False) -> Path:
     """Render figure ``kinds`` (default: the run's standard set, :func:`available_kinds`) of run file
     ``run_path`` at ``frame`` (negative counts from the end) to ``out_path`` (.png, .pdf or
     .svg; panels lettered (a), (b), … in a grid of up to three columns). Returns the path.
-    A kind the run has no data for (e.g. ``ctc`` without shedding) raises ValueError."""
+    A kind the run has no data for (e.g. ``ctc`` without shedding) raises ValueError; an
+    existing ``out_path`` without ``overwrite`` raises :class:`abm.errors.OutputError`. The
+    file is written complete or not at all (:func:`abm.outputs.write_atomically`)."""
     check_plot_request(out_path, kinds)
     out_path = Path(out_path)
+    check_output(out_path, overwrite=overwrite, what="figure")
     with load_run(run_path) as run:
         frame = run.frame_index(frame)
         have = drawable_kinds(run)
@@ -332,6 +336,5 @@ def plot(run_path: str | Path, out_path: str | Path, kinds: Sequence[str] | None
         for ax in axes[len(kinds):]:
             ax.set_visible(False)
         fig.suptitle(f"{run.scenario} (seed {run.seed})")
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out_path, dpi=dpi)
-    return out_path
+    return write_atomically(out_path, lambda tmp: fig.savefig(tmp, dpi=dpi,
+                                                              format=out_path.suffix[1:].lower()))

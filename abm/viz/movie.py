@@ -17,11 +17,9 @@ from __future__ import annotations
 import contextlib
 import math
 import operator
-import os
 import shutil
 import subprocess
 import tempfile
-import uuid
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from numbers import Real
@@ -37,6 +35,7 @@ from tqdm import tqdm
 
 from ..cells import PHASES
 from ..io import load_run
+from ..outputs import check_output, write_atomically
 from .raster import map_extent, phase_image
 from .style import PHASE_COLORS, VESSEL_COLOR, add_scale_bar, nice_length
 
@@ -64,7 +63,7 @@ _PANEL_INCHES = 3.6
 def render_movie(run_path: str | Path, out_path: str | Path, *,
                  fields: Sequence[str] = ("phases", "oxygen"), fps: float = 10,
                  dpi: float = 100, frames: slice | Iterable[int] | None = None,
-                 progress: bool | None = None) -> Path:
+                 progress: bool | None = None, overwrite: bool = False) -> Path:
     """Render the frames of run file ``run_path`` to the movie ``out_path`` and return its path.
 
     ``fields``: one panel per entry, side by side: ``"phases"`` (tumour cells coloured by
@@ -81,8 +80,10 @@ def render_movie(run_path: str | Path, out_path: str | Path, *,
     it only on an interactive terminal.
 
     Raises ValueError for an unknown panel, fps or dpi ≤ 0, another suffix or frames out of
-    range, before anything is written; a failure while rendering or encoding (RuntimeError
-    with the end of ffmpeg's log) leaves no output file.
+    range, and :class:`abm.errors.OutputError` for an existing movie file without
+    ``overwrite``, before anything is written; a failure while rendering or encoding
+    (RuntimeError with the end of ffmpeg's log; OSError such as a full disk) leaves no output
+    file.
     """
     out_path = Path(out_path)
     fields = (fields,) if isinstance(fields, str) else tuple(fields)
@@ -102,14 +103,15 @@ def render_movie(run_path: str | Path, out_path: str | Path, *,
                           'install the movie extra (pip install "tumor-abm[movie]") or ffmpeg '
                           "(on PATH, or set matplotlib's rcParams['animation.ffmpeg_path'])",
                           stacklevel=2)
+        check_output(out_path, overwrite=overwrite, what="movie")
         movie = _MovieFigure(run, fields, indices, dpi)
         with tqdm(indices, unit="frame", desc=out_path.name, leave=False,
                   disable=None if progress is None else not progress) as bar:
             pixels = (movie.render(frame) for frame in bar)
             if ffmpeg is None:
-                _write_atomically(out_path, lambda tmp: _encode_gif(pixels, movie.size, tmp, fps))
+                write_atomically(out_path, lambda tmp: _encode_gif(pixels, movie.size, tmp, fps))
             else:
-                _write_atomically(out_path, lambda tmp: _encode_mp4(pixels, movie.size, tmp,
+                write_atomically(out_path, lambda tmp: _encode_mp4(pixels, movie.size, tmp,
                                                                     fps, ffmpeg[0]))
     return out_path
 
@@ -301,20 +303,6 @@ def _clock(time_min: float) -> str:
 
 
 # ---------------------------------------------------------------------------- encoders
-def _write_atomically(out_path: Path, write: Callable[[Path], None]) -> None:
-    """Call ``write(tmp)`` with a temporary path next to ``out_path``, then rename it to
-    ``out_path``; on any failure remove it, so no partial movie is ever left behind."""
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    # Same directory: the rename is atomic. Not mkstemp: the file keeps the usual permissions.
-    tmp = out_path.with_name(f".{out_path.stem}.{uuid.uuid4().hex[:8]}.partial{out_path.suffix}")
-    try:
-        write(tmp)
-        os.replace(tmp, out_path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
 def _encode_mp4(pixels: Iterator[memoryview], size: tuple[int, int], path: Path, fps: float,
                 ffmpeg: str) -> None:
     """Pipe RGBA frames of ``size`` (width, height) to ``ffmpeg``, writing H.264 to ``path``.

@@ -8,13 +8,15 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from ..io import load_run
+from ..outputs import write_atomically
 from .figures import draw_populations, draw_tissue, map_vessels
 from .raster import map_extent
 from .style import VESSEL_COLOR, add_scale_bar, nice_length
 
 
 def summary_figure(run_path: str | Path, out_path: str | Path, frame: int = -1) -> Path:
-    """Render the summary of a run file to ``out_path`` (png, pdf or svg) and return the path.
+    """Render the summary of a run file to ``out_path`` (png, pdf or svg) and return the path
+    (written complete or not at all; an existing file is replaced: callers check first).
 
     Panels at ``frame``: O2 (mmHg) with vessels; glucose (fraction of plasma) when the run
     has that field; cell phases over O2 (:func:`abm.viz.figures.draw_tissue`); cells per
@@ -48,6 +50,5 @@ def summary_figure(run_path: str | Path, out_path: str | Path, frame: int = -1) 
         for letter, ax in zip("abcd", axes):
             ax.set_title(f"({letter}) {ax.get_title()}")
         fig.suptitle(f"{run.scenario} (seed {run.seed})")
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out_path, dpi=150)
-    return out_path
+    return write_atomically(out_path, lambda tmp: fig.savefig(tmp, dpi=150,
+                                                              format=out_path.suffix[1:].lower()))
