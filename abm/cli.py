@@ -100,6 +100,8 @@ def _parser() -> argparse.ArgumentParser:
 
     info = sub.add_parser("info", help="what a run file holds")
     info.add_argument("run_file")
+    info.add_argument("--config", action="store_true",
+                      help="print the run's full resolved config (TOML) instead of the summary")
     info.set_defaults(handler=_info)
 
     params = sub.add_parser("params", help="every config key with default, unit and source")
@@ -180,7 +182,7 @@ def _info(args) -> int:
     from .io import load_run
 
     with load_run(args.run_file) as run:
-        print(run.summary())
+        print(run.config_toml if args.config else run.summary())
     return 0
 
 

@@ -62,6 +62,11 @@ def test_run_info_and_params(tmp_path, capsys):
     assert main(["info", str(out)]) == 0
     text = capsys.readouterr().out
     assert "quickstart" in text and "seed" in text and "oxygen" in text
+    assert "config: grid 40 × 48 sites" in text and "0.25 days" in text and "status complete" in text
+    assert "n_tumor=" in text  # populations: the last time-series row
+    assert main(["info", "--config", str(out)]) == 0
+    stored = capsys.readouterr().out
+    assert "[grid]" in stored and "nx = 48" in stored
     assert main(["params"]) == 0
     assert "uptake_per_min" in capsys.readouterr().out
 
