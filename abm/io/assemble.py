@@ -25,6 +25,9 @@ from abm.io.segment import FRAME_DTYPE, FRAMES, SegmentInfo, read_info
 
 def read_head(parts: Path) -> tuple[dict, dict]:
     """(root attributes, skeleton specs) of the run in ``parts``; RunFileError if unreadable."""
+    if not (parts / HEAD).exists():
+        raise RunFileError(f"{parts}: the run was stopped before it committed anything (no head); "
+                           "start it again with `abm run --overwrite`")
     try:
         with open_h5(parts / HEAD, "r") as head:
             current_layout(head)

@@ -58,6 +58,12 @@ def parts_dir(path: str | Path) -> Path:
     return path.with_name(path.name + SUFFIX)
 
 
+def no_such_run(path: Path) -> FileNotFoundError:
+    """The error for a run that has neither its file nor its ``.parts`` folder."""
+    return FileNotFoundError(f"{path}: no such run (neither the file nor {parts_dir(path).name} exists: "
+                             "it was never started, or stopped before it committed anything)")
+
+
 def segment_path(parts: Path, index: int) -> Path:
     """Path of segment ``index`` (1-based) in ``parts``."""
     return parts / f"seg_{index:08d}.h5"

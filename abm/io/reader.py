@@ -49,7 +49,7 @@ import pandas as pd
 from abm.io.assemble import assemble_in_memory
 from abm.io.checkpoint import checkpoint_counts, find_checkpoint
 from abm.io.layout import CELL_AXES, LENGTH_UNITS, TIME_UNITS, event_columns, is_frame_field, is_static_field
-from abm.io.parts import parts_dir, writer_alive
+from abm.io.parts import no_such_run, parts_dir, writer_alive
 from abm.io.schema import (
     CELLS, EVENTS, FIELDS, STATUS_INTERRUPTED, STATUS_RUNNING, TIMESERIES, NoCheckpointError, RunFileError,
     SchemaError, check_metadata, current_layout, from_attr, open_h5,
@@ -95,7 +95,7 @@ def _open_once(path: Path) -> h5py.File:
             raise SchemaError(f"{path}: not a readable HDF5 run file ({err})") from None
     parts = parts_dir(path)
     if not parts.is_dir():
-        raise FileNotFoundError(f"{path}: no such run (neither the file nor {parts.name} exists)")
+        raise no_such_run(path)
     return assemble_in_memory(parts, STATUS_RUNNING if writer_alive(parts) else STATUS_INTERRUPTED)
 
 

@@ -23,7 +23,7 @@ from abm.io.assemble import assemble, read_head, segment_infos
 from abm.io.atomic import remove_partial
 from abm.io.checkpoint import CHECKPOINT_FILE, checkpoint_counts, find_checkpoint, read_state, write_checkpoint_file
 from abm.io.parts import (
-    HEAD, WriterLock, parts_dir, remove_parts, segment_path, write_atomic, writer_alive,
+    HEAD, WriterLock, no_such_run, parts_dir, remove_parts, segment_path, write_atomic, writer_alive,
 )
 from abm.io.schema import (
     METADATA_DIGEST, SCHEMA_VERSION, STATUS_COMPLETE, RunFileError, SchemaError,
@@ -288,7 +288,7 @@ class RunWriter:
             raise RunFileError(f"{path} is a complete run: nothing to resume "
                                "(abm run --overwrite starts it again)")
         if not parts.is_dir():
-            raise FileNotFoundError(f"{path}: no such run (neither the file nor {parts.name} exists)")
+            raise no_such_run(path)
         lock = WriterLock(parts)
         try:
             writer, state = cls._take_over(path, parts, lock)
