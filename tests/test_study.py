@@ -121,7 +121,7 @@ def test_local_workers_run_every_run_and_load_study_reads_the_summary(local_stud
     assert (spec.out_dir / "summary.csv").exists()
     assert sorted(p.name for p in (spec.out_dir / "runs").glob("*.h5")) == \
         [f"run_{i:04d}.h5" for i in range(6)]
-    assert not list((spec.out_dir / "runs").glob("*.part"))
+    assert not list((spec.out_dir / "runs").glob("*.parts"))
 
 
 def test_a_dask_local_cluster_gives_the_same_summary(local_study, tmp_path):
@@ -214,7 +214,7 @@ def test_a_killed_sweep_resumes_with_only_the_missing_runs(tmp_path):
     assert (summary["status"] == "done").all()
     for i, mtime in finished.items():  # finished runs were not run again
         assert run_path_mtime(spec, i) == mtime
-    assert not list((spec.out_dir / "runs").glob("*.part"))
+    assert not list((spec.out_dir / "runs").glob("*.parts"))
 
 
 def run_path_mtime(spec, index):

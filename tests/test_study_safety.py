@@ -312,4 +312,4 @@ def test_a_killed_sweep_leaves_no_process_and_a_rerun_equals_an_uninterrupted_on
     for i in range(4):
         assert_same_run(tmp_path / "killed" / "runs" / f"run_{i:04d}.h5",
                         tmp_path / "reference" / "runs" / f"run_{i:04d}.h5")
-    assert not list((tmp_path / "killed" / "runs").glob("*.part"))
+    assert not list((tmp_path / "killed" / "runs").glob("*.parts"))

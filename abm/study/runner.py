@@ -3,13 +3,13 @@
 SLURM array tasks all run the same code and give the same rows.
 
 The study directory holds ``design.csv`` (the runs), ``runs/run_NNNN.h5`` (NNNN: the run
-index, 4 digits; each run file, written as ``run_NNNN.h5.part`` and renamed when complete),
-``runs/run_NNNN.json`` (the run's row: status, error, metrics; written atomically), and ``summary.csv`` /
+index, 4 digits; a run file exists only complete, see abm.io.parts), ``runs/run_NNNN.json``
+(the run's row: status, error, metrics; written atomically), and ``summary.csv`` /
 ``summary.h5`` (all rows, :func:`write_summary`). A run whose JSON says ``done`` is never
 run again; ``failed`` ones only with ``retry_failed``; anything else (no JSON, or
-``running`` left by a killed sweep) runs again from the start: its leftover ``.part`` file
-is deleted first, and its row is rewritten, so a rerun gives the rows of an uninterrupted
-sweep. A sweep holds the folder's lock throughout (:mod:`abm.study.folder`), and its local
+``running`` left by a killed sweep) runs again from the start: its leftover
+``run_NNNN.h5.parts`` folder is replaced and its row rewritten, so a rerun gives the rows of
+an uninterrupted sweep. A sweep holds the folder's lock throughout (:mod:`abm.study.folder`), and its local
 workers die with it (:func:`local_executor`).
 """
 from __future__ import annotations
@@ -33,6 +33,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from ..io.atomic import write_atomic
+from ..io.parts import parts_dir, remove_parts
 from .design import run_table
 from .folder import check_study_dir, claim_study_dir, study_lock
 from .metrics import evaluate, import_metrics_module
@@ -70,9 +71,7 @@ def run_one(spec: StudySpec, index: int, design: dict) -> dict:
     from .. import load_config, load_run, run_scenario
 
     path = run_path(spec, index)
-    part = run_path(spec, index, ".h5.part")
     path.parent.mkdir(parents=True, exist_ok=True)
-    part.unlink(missing_ok=True)  # left by a killed sweep: this run starts over
     params = {p.key: design[p.key] for p in spec.parameters}
     row = {"run": index, "point": int(design["point"]), "replicate": int(design["replicate"]),
            "seed": int(design["seed"]), **params, "status": RUNNING, "error": ""}
@@ -82,13 +81,13 @@ def run_one(spec: StudySpec, index: int, design: dict) -> dict:
         import_metrics_module(spec.metrics_module)
         config = load_config(spec.scenario, seed=row["seed"], overrides=[
             *spec.overrides, *override_strings(params), "output.figure=false"])
-        run_scenario(config, part, overwrite=True, progress=False)  # its own part file
-        os.replace(part, path)
+        # overwrite: the parts a killed sweep left of this run (this run starts over)
+        run_scenario(config, path, overwrite=True, progress=False)
         with load_run(path) as run:
             metrics = evaluate(run, spec.metrics)
         row.update(status=DONE, **metrics)
     except Exception as exc:  # noqa: BLE001 - a failed run is a result, not a crash
-        part.unlink(missing_ok=True)
+        remove_parts(parts_dir(path))  # a failed run leaves no partial run behind
         row.update(status=FAILED, error=f"{type(exc).__name__}: {exc}",
                    traceback=traceback.format_exc(limit=6))
         row.update({m: None for m in spec.metrics})
