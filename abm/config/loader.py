@@ -401,8 +401,10 @@ def _check_secretion_and_immune(c: Config, errors: list[str]) -> None:
         errors.append("immune.enabled = true needs chemokine.field = true (immune cells enter "
                       "and navigate by the chemokine)")
     from ..blood import blood_params
+    from ..phenotype.network_fate import network_parameters
     for check in (lambda: params_from_mapping({"cd8": c.immune.cd8, "nk": c.immune.nk}),
-                  lambda: blood_params(c.blood.params)):
+                  lambda: blood_params(c.blood.params),
+                  lambda: network_parameters(c.intracellular)):
         try:
             check()
         except ValueError as exc:

@@ -72,6 +72,32 @@ FOUNDER_SG2M_FRACTION = 0.4
 choice so the seeded tumour is not synchronised)."""
 
 
+def network_parameters(ic) -> np.ndarray:
+    """The parameter vector of the ``[intracellular]`` section ``ic`` (network, preset,
+    params), every entry checked against its range (:class:`intracellular.Parameter`).
+
+    Raises:
+        ConfigError: naming ``intracellular.params.<name>`` (or the preset), the value and
+            the allowed range, or an unknown network, preset or parameter name.
+    """
+    try:
+        return intracellular.get_network(ic.network).parameter_vector(ic.preset, ic.params)
+    except intracellular.ParameterRangeError as exc:
+        raise ConfigError("; ".join(
+            f"{_param_key(ic, name, origin)} = {value!r}: must be {allowed} (network "
+            f"{exc.network!r})" for name, value, allowed, origin in exc.problems)) from None
+    except ValueError as exc:
+        raise ConfigError(f"intracellular.preset = {ic.preset!r} / intracellular.params = "
+                          f"{ic.params!r}: {exc}") from None
+
+
+def _param_key(ic, name: str, origin: str) -> str:
+    """The config key behind a network parameter's value: the override, else the preset."""
+    if origin == "override":
+        return f"intracellular.params.{name}"
+    return f"intracellular.preset = {ic.preset!r}: parameter {name}"
+
+
 class NetworkFate(Phenotype):
     """Cells driven by an intracellular network (see module docstring)."""
 
@@ -83,11 +109,7 @@ class NetworkFate(Phenotype):
         if net.input_names != INPUTS:
             raise ConfigError(f"intracellular.network = {ic.network!r}: the fate layer needs inputs "
                               f"{INPUTS}, the network has {net.input_names}")
-        try:
-            self.params = net.parameter_vector(ic.preset, ic.params)
-        except ValueError as exc:
-            raise ConfigError(f"intracellular.preset = {ic.preset!r} / intracellular.params = "
-                              f"{ic.params!r}: {exc}") from None
+        self.params = network_parameters(ic)
         self.integrator = intracellular.BatchIntegrator(net, rtol=ic.rtol, atol=ic.atol)
         self.n_species = net.n_species
         self.state_names = tuple(net.species) + FATE_COLUMNS
