@@ -126,6 +126,7 @@ class NetworkFate(Phenotype):
             dtype=np.float64)
         self._u = np.zeros((0, len(INPUTS)))
         self._stem_gf_reduction = config.cell_state.stemness_gf_reduction
+        self._dx_um = config.grid.dx_um  # positions in error messages
         self._lattice = _NO_LATTICE
 
     def bind_lattice(self, occupancy, vessels, shells):
@@ -169,10 +170,12 @@ class NetworkFate(Phenotype):
             self.integrator.advance(table.state[:hwm, :n], u[:hwm], self.params, dt_h, active,
                                     table.state[:hwm, n + STEP_H])
         except intracellular.IntegrationError as exc:
-            r = exc.row
+            r, dx = exc.row, self._dx_um
             raise NumericalError(
-                f"intracellular network {exc.network!r}, step {step}: cell id {table.id[r]} at "
-                f"site (x={table.x[r]}, y={table.y[r]}), O2 {table.oxygen[r]:.4g} mmHg: "
+                f"intracellular network {exc.network!r}, step {step} (from t = "
+                f"{step * dt_min:g} min): cell id {table.id[r]} at site (x={table.x[r]}, "
+                f"y={table.y[r]}), position ({(table.x[r] + 0.5) * dx:g}, "
+                f"{(table.y[r] + 0.5) * dx:g}) µm, O2 {table.oxygen[r]:.4g} mmHg: "
                 f"{exc.species} = {exc.value!r}: {exc.reason}") from exc
         _apply_fate(hwm, table.alive, table.id, table.phase, table.route, table.state, u,
                     self.params,
