@@ -45,6 +45,7 @@ import numpy as np
 
 import intracellular
 from intracellular.models.dormancy import atp, post_mitotic_reset
+from intracellular.sparse_lu import CacheDirError
 
 from .._numba import jit
 from ..cells import (APOPTOTIC, DORMANT, GEROCONVERSION, METABOLIC, NECROTIC, PARACRINE,
@@ -110,7 +111,10 @@ class NetworkFate(Phenotype):
             raise ConfigError(f"intracellular.network = {ic.network!r}: the fate layer needs inputs "
                               f"{INPUTS}, the network has {net.input_names}")
         self.params = network_parameters(ic)
-        self.integrator = intracellular.BatchIntegrator(net, rtol=ic.rtol, atol=ic.atol)
+        try:  # builds (or loads) the network's generated LU code
+            self.integrator = intracellular.BatchIntegrator(net, rtol=ic.rtol, atol=ic.atol)
+        except CacheDirError as exc:  # a setting of the user's environment: one message
+            raise ConfigError(str(exc)) from None
         self.n_species = net.n_species
         self.state_names = tuple(net.species) + FATE_COLUMNS
         self.y0 = net.state_vector()
