@@ -237,34 +237,42 @@ def cache_dir() -> Path:
     <uid>``. A directory is used only if it is *private*: owned by the current user and not
     writable by group or others (:func:`_private_problem`); one created here gets mode 0700.
 
-    - A directory the user named (``$INTRACELLULAR_CACHE_DIR``, or ``$NUMBA_CACHE_DIR``,
-      where numba itself then keeps the compiled code of the generated modules) that is not
-      private is **refused**: :class:`CacheDirError` says which directory, why, and what is
-      allowed. Silently using another one would hide the problem.
+    - A directory the user named that is not private is **refused**: :class:`CacheDirError`
+      says which variable and directory, why, and what is allowed (silently using another
+      one would hide the problem). ``$NUMBA_CACHE_DIR`` itself is checked whenever it is
+      set, because numba then keeps the compiled code (pickles) of the generated modules
+      there, whichever directory holds their source.
     - The implicit candidates are skipped when not private or not creatable (e.g.
       ``/tmp/intracellular-<uid>`` made by another user), and when none is usable a fresh
       private directory from :func:`tempfile.mkdtemp` (unpredictable name, mode 0700,
       removed at exit) is used: the process then compiles its code itself.
     """
-    named = [(CACHE_ENV, os.environ.get(CACHE_ENV))]
-    if os.environ.get("NUMBA_CACHE_DIR"):
-        named.append(("NUMBA_CACHE_DIR", os.environ["NUMBA_CACHE_DIR"]))
-    for variable, value in named:
-        if value:
-            path = Path(value) if variable == CACHE_ENV else Path(value) / "intracellular"
-            problem = _make_private(path)
-            if problem:
-                raise CacheDirError(
-                    f"{variable} = {value!r}: cache directory {str(path)!r} {problem}; it must "
-                    f"be a directory owned by you (uid {os.getuid()}) that group and others "
-                    "cannot write (e.g. chmod 700), because code is loaded from it")
-            return path
+    numba_dir = os.environ.get("NUMBA_CACHE_DIR")
+    if numba_dir:
+        _require_private("NUMBA_CACHE_DIR", numba_dir, Path(numba_dir))
+    named = os.environ.get(CACHE_ENV)
+    if named:
+        return _require_private(CACHE_ENV, named, Path(named))
+    if numba_dir:
+        return _require_private("NUMBA_CACHE_DIR", numba_dir, Path(numba_dir) / "intracellular")
     xdg = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     for candidate in (os.path.join(xdg, "intracellular"),
                       os.path.join(tempfile.gettempdir(), f"intracellular-{os.getuid()}")):
         if not _make_private(Path(candidate)):
             return Path(candidate)
     return _process_dir()
+
+
+def _require_private(variable: str, value: str, path: Path) -> Path:
+    """``path`` (named through the environment ``variable`` = ``value``), created if need be;
+    :class:`CacheDirError` unless it is private."""
+    problem = _make_private(path)
+    if problem:
+        raise CacheDirError(
+            f"{variable} = {value!r}: cache directory {str(path)!r} {problem}; it must be a "
+            f"directory owned by you (uid {os.getuid()}) that group and others cannot write "
+            "(e.g. chmod 700), because code is loaded from it")
+    return path
 
 
 def _make_private(path: Path) -> str | None:

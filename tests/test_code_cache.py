@@ -111,14 +111,24 @@ def test_a_named_dir_of_another_user_is_refused(tmp_path, monkeypatch):
         cache_dir()
 
 
-def test_numba_cache_dir_must_be_private_too(tmp_path, monkeypatch):
-    """numba keeps the compiled code (pickles) of generated modules under NUMBA_CACHE_DIR."""
-    monkeypatch.delenv("INTRACELLULAR_CACHE_DIR", raising=False)
+@pytest.mark.parametrize("shared", ["numba", "numba/intracellular"])
+def test_numba_cache_dir_must_be_private_too(tmp_path, monkeypatch, shared):
+    """numba keeps the compiled code (pickles) of generated modules under NUMBA_CACHE_DIR,
+    even when INTRACELLULAR_CACHE_DIR names the source's directory."""
     numba_dir = tmp_path / "numba"
     (numba_dir / "intracellular").mkdir(parents=True)
-    (numba_dir / "intracellular").chmod(0o775)
+    (tmp_path / shared).chmod(0o775)
+    own = tmp_path / "own"
+    own.mkdir(mode=0o700)
+    monkeypatch.setenv("INTRACELLULAR_CACHE_DIR", str(own))
     monkeypatch.setenv("NUMBA_CACHE_DIR", str(numba_dir))
-    with pytest.raises(CacheDirError, match="NUMBA_CACHE_DIR"):
+    if shared == "numba":
+        with pytest.raises(CacheDirError, match="NUMBA_CACHE_DIR.*mode 775"):
+            cache_dir()
+    else:
+        assert cache_dir() == own
+    monkeypatch.delenv("INTRACELLULAR_CACHE_DIR")
+    with pytest.raises(CacheDirError, match="NUMBA_CACHE_DIR.*mode 775"):
         cache_dir()
 
 
