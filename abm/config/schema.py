@@ -156,19 +156,22 @@ class TumorSection:
 class OxygenSection:
     """The oxygen field: D∇²C − (k_cells + λ)C = ∂C/∂t, vessels fixed at vessel_mmHg."""
 
-    diffusivity_um2_per_min: float = param(1.0e5, unit="µm²/min", low=0.0, high=MAX_DIFFUSIVITY, low_inclusive=False,
+    diffusivity_um2_per_min: float = param(1.0e5, unit="µm²/min", low=0.0,
+                                           high=MAX_DIFFUSIVITY, low_inclusive=False,
                                            doc="O2 diffusion coefficient",
                                            source="PhysiCell default (tissue); water 37 °C ≈ 1.8e5")
     decay_per_min: float = param(0.1, unit="min⁻¹", low=0.0, high=MAX_RATE,
                                  doc="background consumption by the host tissue",
                                  source="PhysiCell (1 mm length scale without tumour cells)")
-    vessel_mmHg: float = param(38.0, unit="mmHg", low=0.0, high=ATMOSPHERIC_MMHG, low_inclusive=False,
+    vessel_mmHg: float = param(38.0, unit="mmHg", low=0.0,
+                               high=ATMOSPHERIC_MMHG, low_inclusive=False,
                                doc="O2 partial pressure at vessel sites",
                                source="PhysiCell: 38 mmHg = 5% O2, physioxic")
     uptake_per_min: float = param(10.0, unit="min⁻¹", low=0.0, high=MAX_RATE,
                                   doc="first-order uptake by a viable tumour cell, per cell volume",
                                   source="PhysiCell cancer_immune sample")
-    cell_volume_um3: float = param(2494.0, unit="µm³", low=0.0, high=MAX_DX_UM ** 3, low_inclusive=False,
+    cell_volume_um3: float = param(2494.0, unit="µm³", low=0.0,
+                                   high=MAX_DX_UM ** 3, low_inclusive=False,
                                    doc="tumour cell volume: a site's uptake rate is "
                                        "uptake_per_min × cell_volume / dx³ (the 2D lattice is a "
                                        "slab one site thick)",
@@ -200,7 +203,8 @@ class GlucoseSection:
                          doc="glucose (fraction of plasma) every cell sees when field = false, "
                              "and in well-mixed cultures",
                          source="network.md §2 (glc default 1)")
-    diffusivity_um2_per_min: float = param(6600.0, unit="µm²/min", low=0.0, high=MAX_DIFFUSIVITY, low_inclusive=False,
+    diffusivity_um2_per_min: float = param(6600.0, unit="µm²/min", low=0.0,
+                                           high=MAX_DIFFUSIVITY, low_inclusive=False,
                                            doc="glucose diffusion coefficient in tumour tissue",
                                            source="Casciari et al. 1988 Cancer Res 48:3905: "
                                                   "1.1e-6 cm²/s in EMT6/Ro spheroids")
@@ -247,9 +251,11 @@ class SecretedFieldSection:
 
     field: bool = param(True, doc="solve this field; false: no cell secretes or sees it",
                         source="fields.md: secretion by senescent cells")
-    diffusivity_um2_per_min: float = param(1000.0, unit="µm²/min", low=0.0, high=MAX_DIFFUSIVITY, low_inclusive=False,
+    diffusivity_um2_per_min: float = param(1000.0, unit="µm²/min", low=0.0,
+                                           high=MAX_DIFFUSIVITY, low_inclusive=False,
                                            doc="diffusion coefficient", source=_CYTOKINE)
-    decay_per_min: float = param(0.016, unit="min⁻¹", low=0.0, high=MAX_RATE, doc="decay (t½ ≈ 43 min)",
+    decay_per_min: float = param(0.016, unit="min⁻¹", low=0.0,
+                                 high=MAX_RATE, doc="decay (t½ ≈ 43 min)",
                                  source=_CYTOKINE)
     uptake_per_min: float = param(0.1, unit="min⁻¹", low=0.0, high=MAX_RATE,
                                   doc="first-order uptake by a viable cell, per cell volume",
@@ -361,10 +367,12 @@ class CellsSection:
                                  doc="τ of the energy reserve E ∈ [0, 1], dE/dt = (ATP − demand)/τ; "
                                      "E = 0 is necrosis (placeholder at anoxia: τ/(0.5 − 0.3) = 30 h)",
                                  source="design choice: necrosis after ~1 day of anoxia")
-    necrotic_clearance_h: float = param(48.0, unit="h", low=0.0, high=MAX_RUN_H, low_inclusive=False,
+    necrotic_clearance_h: float = param(48.0, unit="h", low=0.0,
+                                        high=MAX_RUN_H, low_inclusive=False,
                                         doc="a necrotic cell's debris frees its site after this time",
                                         source="design choice")
-    apoptosis_duration_h: float = param(8.6, unit="h", low=0.0, high=MAX_RUN_H, low_inclusive=False,
+    apoptosis_duration_h: float = param(8.6, unit="h", low=0.0,
+                                        high=MAX_RUN_H, low_inclusive=False,
                                         doc="an apoptotic cell is removed after this time",
                                         source="PhysiCell apoptosis duration 516 min")
 
@@ -387,7 +395,8 @@ class CycleSection:
     cycle_time_cv: float = param(0.15, low=0.0, high=1.0,
                                  doc="coefficient of variation of the individual cycle time (log-normal)",
                                  source="design choice: desynchronises divisions")
-    o2_half_mmHg: float = param(0.76, unit="mmHg", low=0.0, low_inclusive=False, high=ATMOSPHERIC_MMHG,
+    o2_half_mmHg: float = param(0.76, unit="mmHg", low=0.0, low_inclusive=False,
+                                high=ATMOSPHERIC_MMHG,
                                 doc="O2 at which cycle progress runs at half speed",
                                 source="0.1% O2: cycle unaffected at 1–8% O2, slowed near 0.1% "
                                        "(Richards et al. 2016 PeerJ; network.md design targets)")
@@ -398,7 +407,8 @@ class CycleSection:
                               doc="ATP supply from oxidative phosphorylation at saturating O2 "
                                   "(fraction of demand at full supply)",
                               source="network.md ATP term (0.7·O2/(Kox+O2))")
-    atp_o2_half_mmHg: float = param(1.0, unit="mmHg", low=0.0, high=ATMOSPHERIC_MMHG, low_inclusive=False,
+    atp_o2_half_mmHg: float = param(1.0, unit="mmHg", low=0.0,
+                                    high=ATMOSPHERIC_MMHG, low_inclusive=False,
                                     doc="Kox: O2 at half-maximal oxidative ATP supply",
                                     source="network.md (Kox 1 mmHg)")
     glycolytic_atp: float = param(0.3, low=0.0, high=1.0,
@@ -452,7 +462,8 @@ class FateSection:
                              source="network.md §2 fate table")
     sg2m_mean_h: float = param(10.0, unit="h", low=0.0, high=MAX_RUN_H, low_inclusive=False,
                                doc="mean duration of S/G2/M after commitment", source="network.md §2")
-    sg2m_sd_h: float = param(2.5, unit="h", low=0.0, high=MAX_RUN_H, doc="its standard deviation (normal, "
+    sg2m_sd_h: float = param(2.5, unit="h", low=0.0,
+                             high=MAX_RUN_H, doc="its standard deviation (normal, "
                              "truncated to ≥ 25% of the mean)", source="network.md §2")
     dormant_after_h: float = param(24.0, unit="h", low=0.0, high=MAX_RUN_H,
                                    doc="E2F off this long with mTORC1 < mtor_threshold → dormant (G0, reversible)",
@@ -468,7 +479,8 @@ class FateSection:
                                   source="Zhou & Liu 2022 IJMS 23:14945 (qualitative); network.md §2")
     apoptosis_mtor: float = param(0.3, low=0.0, high=1.0, doc="... and mTORC1 below this",
                                   source="network.md §2")
-    apoptosis_p21: float = param(0.4, low=0.0, high=MAX_NETWORK_LEVEL, doc="... and p21 above this", source="network.md §2")
+    apoptosis_p21: float = param(0.4, low=0.0,
+                                 high=MAX_NETWORK_LEVEL, doc="... and p21 above this", source="network.md §2")
     apoptosis_after_h: float = param(48.0, unit="h", low=0.0, high=MAX_RUN_H,
                                      doc="... sustained this long", source="network.md §2")
     atp_demand: float = param(0.6, low=0.0, high=1.0, low_inclusive=False,
@@ -525,13 +537,16 @@ class CellStateSection:
     - DNA damage: dD/dt = chemo damage rate (cycling cells) − D·ln2/t½ (repair); the network's
       DNA input (p53 → p21)."""
 
-    pdl1_basal: float = param(0.1, low=0.0, high=MAX_RELATIVE, doc="PD-L1 of a normoxic cell without SASP "
+    pdl1_basal: float = param(0.1, low=0.0,
+                              high=MAX_RELATIVE, doc="PD-L1 of a normoxic cell without SASP "
                               "(relative units; 1 ≈ a fully induced cell)",
                               source="design choice: constitutive PD-L1 is low in most lines")
-    pdl1_hypoxia: float = param(0.5, low=0.0, high=MAX_RELATIVE, doc="PD-L1 added by full hypoxia (h = 1)",
+    pdl1_hypoxia: float = param(0.5, low=0.0,
+                                high=MAX_RELATIVE, doc="PD-L1 added by full hypoxia (h = 1)",
                                 source="Barsoum et al. 2014 Cancer Res 74:665 (HIF-1α raises "
                                        "PD-L1; strength a design choice)")
-    pdl1_sasp: float = param(0.5, low=0.0, high=MAX_RELATIVE, doc="PD-L1 added by saturating inflammatory SASP "
+    pdl1_sasp: float = param(0.5, low=0.0,
+                             high=MAX_RELATIVE, doc="PD-L1 added by saturating inflammatory SASP "
                              "(half of it at SASP 1)",
                              source="senescence review (SASP raises PD-L1); strength a design "
                                     "choice")
@@ -544,7 +559,8 @@ class CellStateSection:
                                        source="design choice: days of SASP exposure induce "
                                               "stemness (Ritschka et al. 2017 Genes Dev 31:172; "
                                               "Milanovic et al. 2018 Nature 553:96)")
-    stemness_half_life_h: float = param(72.0, unit="h", low=0.0, high=MAX_RUN_H, low_inclusive=False,
+    stemness_half_life_h: float = param(72.0, unit="h", low=0.0,
+                                        high=MAX_RUN_H, low_inclusive=False,
                                         doc="stemness decay half-life without SASP",
                                         source="design choice: transient SASP exposure gives "
                                                "reversible stemness (Ritschka et al. 2017)")
@@ -565,7 +581,8 @@ class CellStateSection:
     emt_half_life_h: float = param(48.0, unit="h", low=0.0, high=MAX_RUN_H, low_inclusive=False,
                                    doc="EMT reversal half-life after reoxygenation",
                                    source="design choice: EMT is reversible over days (MET)")
-    dna_repair_half_life_h: float = param(24.0, unit="h", low=0.0, high=MAX_RUN_H, low_inclusive=False,
+    dna_repair_half_life_h: float = param(24.0, unit="h", low=0.0,
+                                          high=MAX_RUN_H, low_inclusive=False,
                                           doc="DNA-damage repair half-life",
                                           source="design choice: γH2AX foci after genotoxic "
                                                  "doses resolve over ~1 day; persistent foci "
@@ -614,7 +631,8 @@ class CircadianSection:
     rest_duration_h: float = param(8.0, unit="h", low=1.0, high=23.0,
                                    doc="length of the rest phase (mice: ~12)",
                                    source="design choice: human sleep ~8 h")
-    melatonin_kappa: float = param(1.4, low=0.0, high=MAX_KAPPA, doc="melatonin bump concentration (peak at "
+    melatonin_kappa: float = param(1.4, low=0.0,
+                                   high=MAX_KAPPA, doc="melatonin bump concentration (peak at "
                                    "mid-rest; half-maximal ±4 h from it)",
                                    source="Arendt 2005 J Biol Rhythms 20:291: melatonin high "
                                           "through the night, peak 02:00–04:00")
@@ -622,7 +640,8 @@ class CircadianSection:
                                           doc="glucocorticoid peak after the end of rest",
                                           source="Debono et al. 2009 JCEM 94:1548 (cortisol "
                                                  "peaks ~30–45 min after waking)")
-    glucocorticoid_kappa: float = param(2.0, low=0.0, high=MAX_KAPPA, doc="glucocorticoid bump concentration",
+    glucocorticoid_kappa: float = param(2.0, low=0.0,
+                                        high=MAX_KAPPA, doc="glucocorticoid bump concentration",
                                         source="design choice: a morning peak falling to a "
                                                "nadir by the evening (Debono et al. 2009)")
     sex_hormone_delay_h: float = param(0.0, unit="h", low=-12.0, high=12.0,
@@ -630,7 +649,8 @@ class CircadianSection:
                                            "rest", source="Brambilla et al. 2009 JCEM 94:907 "
                                                           "(testosterone peaks in the early "
                                                           "morning)")
-    sex_hormone_kappa: float = param(1.0, low=0.0, high=MAX_KAPPA, doc="sex-hormone bump concentration",
+    sex_hormone_kappa: float = param(1.0, low=0.0,
+                                     high=MAX_KAPPA, doc="sex-hormone bump concentration",
                                      source="design choice: a shallow diurnal rhythm")
     melatonin_weight: float = param(1.2, low=0.0, high=MAX_LOG_WEIGHT,
                                     doc="log-shedding raised by melatonin 1",
@@ -695,7 +715,8 @@ class SheddingSection:
                                            "proliferative ones (mitotic genes high; "
                                            "Diamantopoulou et al. 2022), so the rhythm acts on "
                                            "proliferating cells")
-    emt_gain: float = param(1.0, low=0.0, high=MAX_RELATIVE, doc="relative increase of the hazard at EMT 1",
+    emt_gain: float = param(1.0, low=0.0,
+                            high=MAX_RELATIVE, doc="relative increase of the hazard at EMT 1",
                             source="design choice: EMT promotes intravasation (Yang et al. 2008 "
                                    "Nat Cell Biol 10:295, HIF-1α → Twist)")
     active_competence_loss: float = param(
@@ -744,10 +765,12 @@ class OutputSection:
     path: str = param("outputs/{name}.h5",
                       doc="run file; {name} is the scenario name; relative to the working directory",
                       source="design choice")
-    frame_every_min: float = param(360.0, unit="min", low=0.0, high=MAX_RUN_H * 60.0, low_inclusive=False,
+    frame_every_min: float = param(360.0, unit="min", low=0.0,
+                                   high=MAX_RUN_H * 60.0, low_inclusive=False,
                                    doc="field and cell-table snapshots (a multiple of run.dt_min)",
                                    source="design choice: 4 frames per day")
-    checkpoint_every_min: float = param(1440.0, unit="min", low=0.0, high=MAX_RUN_H * 60.0, low_inclusive=False,
+    checkpoint_every_min: float = param(1440.0, unit="min", low=0.0,
+                                        high=MAX_RUN_H * 60.0, low_inclusive=False,
                                         doc="full restart state (a multiple of frame_every_min)",
                                         source="design choice: lose at most a day on a crash")
     compression: int = param(4, low=0, high=9, doc="gzip level of fields and cell tables",
