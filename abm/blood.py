@@ -130,9 +130,9 @@ _UNITS = {"cloak_per_min": "min⁻¹", "platelet_shield": "-",
 
 _FRACTIONS = ("platelet_shield", "anoikis_protection", "outgrowth")  # must be ≤ 1
 _UPPER = {
-    # design choice: a 0.06-s time constant is instantaneous for 1-min blood steps, and
-    # rate × time stays far from overflow
-    **{name: 1e3 for name in PARAM_NAMES if name.endswith("_per_min")},
+    # design choice: high enough to make a process instantaneous (tests use 1e9 for cloaking
+    # at entry), and rate × the longest run (5.3e6 min) stays far below float overflow
+    **{name: 1e12 for name in PARAM_NAMES if name.endswith("_per_min")},
     # design choice: CTC–white-cell clusters carry one to a few white cells (Szczerba et al.
     # 2019); 20 bounds the escort loop
     "max_escorts": 20.0,
@@ -216,7 +216,7 @@ def blood_params(values: dict[str, float] | None = None, **overrides: float) -> 
     params = default_params()[0]
     for name, value in {**(values or {}), **overrides}.items():
         if name not in PARAM_NAMES:
-            raise ValueError(f"blood.{name}: unknown parameter; allowed: "
+            raise ValueError(f"blood.params.{name}: unknown parameter; allowed: "
                              f"{', '.join(PARAM_NAMES)}")
         params[PARAM_NAMES.index(name)] = value
     check_params(params)
@@ -237,8 +237,8 @@ def check_params(params: np.ndarray) -> None:
     if problems:
         raise ValueError("; ".join(problems))
     if params[P_MAX_ESCORTS] != np.floor(params[P_MAX_ESCORTS]):
-        raise ValueError(f"blood.max_escorts = {params[P_MAX_ESCORTS]!r}: must be a whole "
-                         "number")
+        raise ValueError(f"blood.params.max_escorts = {float(params[P_MAX_ESCORTS])!r}: must "
+                         "be a whole number")
 
 
 # ---------------------------------------------------------------------------- the table

@@ -72,6 +72,7 @@ BAD = [
     ("immune.cd8.recruit_k", 0.0, "> 0"),
     ("immune.cd8.chemotaxis", 1e5, "100"),
     ("immune.nk.kill_per_min", -1.0, "≥ 0"),
+    ("immune.cd8.attach_per_min", 1e300, "1e+12"),
     ("immune.cd8.recognition_dormant", 2.0, "1"),
     # blood table
     ("blood.params.max_escorts", 1e300, "20"),
