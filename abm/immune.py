@@ -237,10 +237,10 @@ _RATE_MAX_PER_MIN = 1e12
 far below float overflow; the rates enter only as 1 − exp(−rate·time)."""
 _UPPER = {
     "pdl1_brake": 1.0,  # a fraction of the kill rate
-    # design choice: 2× the fastest T-cell speeds seen in vivo (~25 µm/min in lymph nodes,
-    # Miller et al. 2002 Science 296:1869); the walk makes speed·dt/dx moves per step, so an
-    # unbounded speed is an unbounded loop
-    "speed_um_per_min": 50.0,
+    # design choice: 4× the fastest T-cell speeds seen in vivo (~25 µm/min in lymph nodes,
+    # Miller et al. 2002 Science 296:1869); the walk makes ~speed·dt/dx moves per step (at
+    # most ~2000 with the allowed dt and dx), so an unbounded speed is an unbounded loop
+    "speed_um_per_min": 100.0,
     # design choice: exp(χ·Δ) with |Δ| ≤ 1 stays finite; χ = 100 already follows the gradient
     # deterministically (the default is 21)
     "chemotaxis": 100.0,

@@ -67,7 +67,7 @@ BAD = [
     ("intracellular.params.hD", 2.0, "1]"),        # 1 − hD·HIF < 0: negative cyclin D drive
     ("intracellular.params.Smax", 1e300, "1e+06"),
     # immune tables
-    ("immune.cd8.speed_um_per_min", 1e9, "50"),
+    ("immune.cd8.speed_um_per_min", 1e9, "100"),
     ("immune.nk.pdl1_k", 0.0, "> 0"),             # PD-L1/(K + PD-L1) at PD-L1 = 0
     ("immune.cd8.recruit_k", 0.0, "> 0"),
     ("immune.cd8.chemotaxis", 1e5, "100"),
