@@ -129,6 +129,18 @@ _UNITS = {"cloak_per_min": "min⁻¹", "platelet_shield": "-",
           "outgrowth": "per cell", "digoxin_dissociation_per_min": "min⁻¹"}
 
 _FRACTIONS = ("platelet_shield", "anoikis_protection", "outgrowth")  # must be ≤ 1
+_UPPER = {
+    # design choice: high enough to make a process instantaneous (tests use 1e9 for cloaking
+    # at entry), and rate × the longest run (5.3e6 min) stays far below float overflow
+    **{name: 1e12 for name in PARAM_NAMES if name.endswith("_per_min")},
+    # design choice: CTC–white-cell clusters carry one to a few white cells (Szczerba et al.
+    # 2019); 20 bounds the escort loop
+    "max_escorts": 20.0,
+    "neutrophil_gain": 100.0,  # design choice: 100 unescorted cells' outgrowth per escort
+    # design choice: size^exponent for clusters of up to ~50 cells stays far below overflow
+    "cluster_protection": 10.0, "arrest_size_exponent": 10.0,
+    **dict.fromkeys(_FRACTIONS, 1.0),
+}
 _CALIBRATED = ("design choice calibrated with arrest_per_min, arrest_size_exponent and "
                "nk_kill_per_min to Aceto et al. 2014 Cell 158:1110 (single-CTC half-life "
                "25–30 min, clusters 6–10 min, clusters 23–50× the metastatic potential): "
@@ -204,7 +216,7 @@ def blood_params(values: dict[str, float] | None = None, **overrides: float) -> 
     params = default_params()[0]
     for name, value in {**(values or {}), **overrides}.items():
         if name not in PARAM_NAMES:
-            raise ValueError(f"blood.{name}: unknown parameter; allowed: "
+            raise ValueError(f"blood.params.{name}: unknown parameter; allowed: "
                              f"{', '.join(PARAM_NAMES)}")
         params[PARAM_NAMES.index(name)] = value
     check_params(params)
@@ -213,18 +225,20 @@ def blood_params(values: dict[str, float] | None = None, **overrides: float) -> 
 
 def check_params(params: np.ndarray) -> None:
     """Raise ValueError naming ``blood.<name>`` if ``params`` has the wrong shape or a value
-    out of range (all finite and ≥ 0; fractions ≤ 1; max_escorts a whole number)."""
+    out of range (all finite and ≥ 0, at most their bound in ``_UPPER``; max_escorts a whole
+    number)."""
     params = np.asarray(params)
     if params.shape != (N_PARAMS,):
         raise ValueError(f"blood params must have shape ({N_PARAMS},); got {params.shape}")
-    for name, value in zip(PARAM_NAMES, params):
-        upper = 1.0 if name in _FRACTIONS else np.inf
-        if not (np.isfinite(value) and 0.0 <= value <= upper):
-            allowed = "≥ 0 and ≤ 1" if upper == 1.0 else "finite and ≥ 0"
-            raise ValueError(f"blood.{name} = {value!r}: must be {allowed}")
+    problems = [f"blood.params.{name} = {float(value)!r}: must be a finite value in [0, "
+                f"{_UPPER[name]:g}] {_UNITS[name]}"
+                for name, value in zip(PARAM_NAMES, params)
+                if not (np.isfinite(value) and 0.0 <= value <= _UPPER[name])]
+    if problems:
+        raise ValueError("; ".join(problems))
     if params[P_MAX_ESCORTS] != np.floor(params[P_MAX_ESCORTS]):
-        raise ValueError(f"blood.max_escorts = {params[P_MAX_ESCORTS]!r}: must be a whole "
-                         "number")
+        raise ValueError(f"blood.params.max_escorts = {float(params[P_MAX_ESCORTS])!r}: must "
+                         "be a whole number")
 
 
 # ---------------------------------------------------------------------------- the table

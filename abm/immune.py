@@ -226,12 +226,29 @@ def check_params(params: np.ndarray, recognition: np.ndarray) -> None:
     for i, kind in enumerate(KIND_NAMES):
         for j, name in enumerate(PARAM_NAMES):
             _check_value(f"immune.{kind}.{name}", params[i, j], _UPPER.get(name, np.inf),
-                         positive=name == "lifetime_min")
+                         positive=name in _POSITIVE)
         for phase, code in PHASES.items():
             _check_value(f"immune.{kind}.recognition_{phase}", recognition[i, code], 1.0)
 
 
-_UPPER = {"pdl1_brake": 1.0}
+_RATE_MAX_PER_MIN = 1e12
+"""Bound of the per-minute rates (design choice): high enough to make a process instantaneous
+(tests use 1e9 for attachment at first contact), and rate × the longest run (5.3e6 min) stays
+far below float overflow; the rates enter only as 1 − exp(−rate·time)."""
+_UPPER = {
+    "pdl1_brake": 1.0,  # a fraction of the kill rate
+    # design choice: 4× the fastest T-cell speeds seen in vivo (~25 µm/min in lymph nodes,
+    # Miller et al. 2002 Science 296:1869); the walk makes ~speed·dt/dx moves per step (at
+    # most ~2000 with the allowed dt and dx), so an unbounded speed is an unbounded loop
+    "speed_um_per_min": 100.0,
+    # design choice: exp(χ·Δ) with |Δ| ≤ 1 stays finite; χ = 100 already follows the gradient
+    # deterministically (the default is 21)
+    "chemotaxis": 100.0,
+    "attach_per_min": _RATE_MAX_PER_MIN, "kill_per_min": _RATE_MAX_PER_MIN,
+    "recruit_per_min": _RATE_MAX_PER_MIN,
+    "pdl1_k": 1e3, "recruit_k": 1e3,  # design choice: 1000× the unit scale of PD-L1 / chemokine
+}
+_POSITIVE = ("lifetime_min", "pdl1_k", "recruit_k")  # divisors: x/(K + x) is 0/0 at K = x = 0
 _INFINITE_OK = ("detach_min", "max_kills", "lifetime_min", "pd1_exhaustion_min")  # inf: never
 
 
@@ -240,8 +257,8 @@ def _check_value(key: str, value: float, upper: float, positive: bool = False) -
     finite_ok = np.isfinite(value) or (value == np.inf and name in _INFINITE_OK)
     low_ok = value > 0 if positive else value >= 0
     if not finite_ok or not low_ok or value > upper:
-        allowed = ("> 0" if positive else "≥ 0") + (f" and ≤ {upper}" if upper < np.inf else "")
-        raise ValueError(f"{key} = {value!r}: must be {allowed}"
+        allowed = ("> 0" if positive else "≥ 0") + (f" and ≤ {upper:g}" if upper < np.inf else "")
+        raise ValueError(f"{key} = {float(value)!r}: must be {allowed}"
                          + (" (inf allowed)" if name in _INFINITE_OK else " and finite"))
 
 

@@ -47,7 +47,9 @@ from .phenotype import EVENT_DIVIDE, EVENT_NAMES, EVENT_REMOVE, make_phenotype
 from .blood import CTC_FATES, EVENT_COLUMNS, Circulation, blood_params
 from .cell_state import cell_state_params, drug_deaths, update_cell_state
 from .circadian import CircadianClock
-from .errors import ConfigError
+from .errors import ConfigError, NumericalError
+from .fields.multigrid import SingularSteadyStateError
+from .guards import check_model
 from .immune import ImmuneLayer, params_from_mapping
 from .rng import STREAM_IMMUNE_INITIAL, uniform_array
 from .shedding import perivascular_sites, shed, shedding_params
@@ -126,7 +128,14 @@ class TumorModel(mesa.Model):
         self._cell_state_params = cell_state_params(config.cell_state)
         for name, solute in self.solutes.items():
             if _checkpoint is None and getattr(config, name).initial == "steady":
-                solute.update(self.cells, np.inf)
+                try:
+                    solute.update(self.cells, np.inf)
+                except SingularSteadyStateError as exc:
+                    raise ConfigError(
+                        f"{name}.initial = 'steady': {exc}; with no vessel site "
+                        f"(vessels.pattern = {config.vessels.pattern!r}) and no uptake, "
+                        f"{name}.decay_per_min must be > 0, or set {name}.initial = "
+                        "'vessel'") from None
             else:
                 solute.gather(self.cells)
 
@@ -279,8 +288,12 @@ class TumorModel(mesa.Model):
         for name in SECRETED_FIELDS:
             if name in self.solutes:
                 self.solutes[name].secretion_scale = effects.sasp_secretion_scale
-        for solute in self.solutes.values():
-            solute.update(cells, dt)
+        try:
+            for solute in self.solutes.values():
+                solute.update(cells, dt)
+        except NumericalError as exc:  # the solver names field and site; add the time
+            raise NumericalError(f"{exc}, in the step from t = {self.time_min:g} min (step "
+                                 f"{self.step_index})") from exc
         update_cell_state(cells.hwm, cells.alive, cells.phase, cells.oxygen, cells.sasp,
                           cells.sasp_metabolic, cells.pdl1, cells.stemness, cells.dna_damage,
                           cells.emt, self._cell_state_params, effects.chemo_damage_per_h,
@@ -303,6 +316,8 @@ class TumorModel(mesa.Model):
         self.step_index += 1
         self.time_min = self.step_index * dt
         t6 = time.perf_counter()
+
+        check_model(self)  # before anything is recorded
 
         self._update_counts()
         self.datacollector.collect(self)

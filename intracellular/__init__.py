@@ -6,8 +6,8 @@
   compiled twin with an analytic Jacobian.
 """
 from .integrate import BatchIntegrator, IntegrationError, simulate
-from .network import Input, Network, Parameter
+from .network import Input, Network, Parameter, ParameterRangeError
 from .registry import get_network, networks
 
-__all__ = ["BatchIntegrator", "Input", "IntegrationError", "Network", "Parameter", "get_network",
-           "networks", "simulate"]
+__all__ = ["BatchIntegrator", "Input", "IntegrationError", "Network", "Parameter",
+           "ParameterRangeError", "get_network", "networks", "simulate"]

@@ -17,21 +17,85 @@ never look names up; :meth:`Network.parameter_vector` turns a preset plus overri
 """
 from __future__ import annotations
 
+import dataclasses
 import difflib
+import math
 from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
 import numpy as np
 
 
+PARAMETER_CEILING = 1e6
+"""Largest value of any network parameter (design choice): the shipped values lie within
+0.003–180, so this is four decades above the largest; it keeps rates × concentrations, the
+Jacobian and the integrator's W = I + γh·J far from float overflow, so an override cannot
+turn a network into inf/NaN (``kMd = 1e300`` would)."""
+MIN_DIVISOR = 1e-6
+"""Smallest value of a parameter that divides (half-saturation and Michaelis constants, the
+m* of a logistic growth; design choice): the smallest shipped one is 0.005, and at 1e-6 even
+K⁴ (the AMPK switch) stays a normal float, so K/(K + x) never becomes 0/0 at x = 0."""
+HILL_RANGE = (0.5, 10.0)
+"""Allowed Hill exponents (design choice): cooperative binding gives ~1–4; 10 bounds
+(O2/K)ⁿ below overflow for every allowed O2 and K."""
+
+
 @dataclass(frozen=True)
 class Parameter:
-    """One rate constant or threshold: name, default value, unit and where the value comes from."""
+    """One rate constant or threshold: name, default value, unit and where the value comes
+    from, and its allowed range [low, high] (by default: non-negative up to
+    :data:`PARAMETER_CEILING`; rates, gains and thresholds of these networks are never
+    negative: a negative degradation rate makes a species grow without bound)."""
 
     name: str
     value: float
     unit: str
     source: str
+    low: float = 0.0
+    high: float = PARAMETER_CEILING
+
+    def allowed(self) -> str:
+        """The allowed values, for messages: ``a value in [low, high] unit``."""
+        unit = f" {self.unit}" if self.unit and self.unit != "dimensionless" else ""
+        return f"a finite value in [{self.low:g}, {self.high:g}]{unit}"
+
+    def problem(self, value: float) -> str | None:
+        """What is wrong with ``value`` for this parameter, or None."""
+        if not (math.isfinite(value) and self.low <= value <= self.high):
+            return f"must be {self.allowed()}"
+        return None
+
+
+def with_bounds(parameters: tuple[Parameter, ...], *, divisors=(), fractions=(),
+                hill=()) -> tuple[Parameter, ...]:
+    """``parameters`` with the ranges of their roles: ``divisors`` (names) in
+    [:data:`MIN_DIVISOR`, ceiling], ``fractions`` in [0, 1] (shares whose complement is
+    used, e.g. 1 − hD·HIF), ``hill`` exponents in :data:`HILL_RANGE`; others keep the
+    default range. Unknown names raise (a typo would silently drop a bound)."""
+    roles = {**{n: (MIN_DIVISOR, PARAMETER_CEILING) for n in divisors},
+             **{n: (0.0, 1.0) for n in fractions}, **{n: HILL_RANGE for n in hill}}
+    names = {p.name for p in parameters}
+    unknown = set(roles) - names
+    if unknown:
+        raise ValueError(f"with_bounds: no parameters {sorted(unknown)}")
+    out = tuple(dataclasses.replace(p, low=roles[p.name][0], high=roles[p.name][1])
+                if p.name in roles else p for p in parameters)
+    for p in out:  # the shipped values must lie in their own ranges
+        if p.problem(p.value):
+            raise ValueError(f"default {p.name} = {p.value!r}: {p.problem(p.value)}")
+    return out
+
+
+class ParameterRangeError(ValueError):
+    """Network parameters outside their allowed ranges: ``network`` and ``problems``, a list
+    of ``(name, value, allowed, origin)`` (``allowed`` as text, ``origin`` "override" or
+    "preset 'NAME'")."""
+
+    def __init__(self, network: str, problems: list[tuple[str, float, str, str]]):
+        self.network, self.problems = network, problems
+        super().__init__(f"network {network!r}: " + "; ".join(
+            f"parameter {name} = {value!r} ({origin}): must be {allowed}"
+            for name, value, allowed, origin in problems))
 
 
 @dataclass(frozen=True)
@@ -79,15 +143,25 @@ class Network:
     def parameter_vector(self, preset: str | None = None,
                          overrides: Mapping[str, float] | None = None) -> np.ndarray:
         """Parameter vector ``p`` (float64, in ``parameters`` order): defaults, then the preset,
-        then the overrides. Unknown names raise a ValueError with a suggestion."""
+        then the overrides. Unknown names raise a ValueError with a suggestion; a value
+        outside its parameter's range (:meth:`Parameter.problem`) raises a
+        :class:`ParameterRangeError`."""
         values = {p.name: float(p.value) for p in self.parameters}
+        origin = dict.fromkeys(values, "default")
         if preset is not None:
             if preset not in self.presets:
                 options = ", ".join(sorted(self.presets)) or "none"
                 raise ValueError(f"network {self.name!r} has no preset {preset!r}; presets: {options}")
-            values.update(self.presets[preset])
+            for name, value in self.presets[preset].items():
+                values[self._check(name, values, "parameter")] = float(value)
+                origin[name] = f"preset {preset!r}"
         for name, value in (overrides or {}).items():
             values[self._check(name, values, "parameter")] = float(value)
+            origin[name] = "override"
+        problems = [(p.name, values[p.name], p.allowed(), origin[p.name])
+                    for p in self.parameters if p.problem(values[p.name])]
+        if problems:
+            raise ParameterRangeError(self.name, problems)
         return np.array([values[p.name] for p in self.parameters], dtype=np.float64)
 
     def input_vector(self, inputs: Mapping[str, float] | None = None) -> np.ndarray:

@@ -11,9 +11,16 @@ and four solves of the dormancy network, with bitwise-identical results.)
 
 Numba caches compiled functions only for functions defined in a file, so the generated
 module is written, once, to a cache directory (:func:`cache_dir`) under a name that carries
-a hash of its text; any process that needs the same code (a sweep worker, the next run) loads
-it and its compiled functions from disk. Writes go through a temporary file and an atomic
-rename, so concurrent workers cannot see half a file.
+a hash of its text; any process that needs the same code (a sweep worker, the next run) finds
+it there and loads numba's compiled functions from disk. Writes go through a temporary file
+and an atomic rename, so concurrent workers cannot see half a file.
+
+Trust (docs/numerical_guards.md, "Generated code cache"): the cache directory must belong to
+the user and be writable by nobody else (:func:`cache_dir`), because numba's cache files
+there are pickles; and no file in it is ever executed as found: :func:`compile_lu` compiles
+the source text it generated itself (byte-compared with the file, which is rewritten when it
+differs) and executes that, so neither an edited ``.py`` nor a planted ``__pycache__/*.pyc``
+can run.
 
 - :func:`structural_pattern`: where ∂f_i/∂y_j can be non-zero, probed on random states.
 - :func:`lu_source`: the module text for a pattern (with a dense-only stub for patterns too
@@ -23,11 +30,14 @@ rename, so concurrent workers cannot see half a file.
 """
 from __future__ import annotations
 
+import atexit
 import hashlib
-import importlib.util
 import os
+import shutil
+import stat
 import sys
 import tempfile
+import types
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -210,26 +220,139 @@ def _source(elimination: tuple[list[int], np.ndarray] | None, label: str) -> str
     return "\n".join(head + factor + ["", ""] + solve + [""])
 
 
+CACHE_ENV = "INTRACELLULAR_CACHE_DIR"
+"""Environment variable naming the cache directory of generated modules."""
+
+
+class CacheDirError(PermissionError):
+    """A cache directory named by the user is not private to the user (wrong owner, or
+    writable by group or others): its files could have been written by someone else."""
+
+
 def cache_dir() -> Path:
-    """Where generated modules live: ``$INTRACELLULAR_CACHE_DIR``, else ``$NUMBA_CACHE_DIR/
-    intracellular``, else ``$XDG_CACHE_HOME`` (default ``~/.cache``)``/intracellular``, else
-    the temporary directory: the first one that can be created and written."""
-    candidates = [os.environ.get("INTRACELLULAR_CACHE_DIR")]
-    if os.environ.get("NUMBA_CACHE_DIR"):
-        candidates.append(os.path.join(os.environ["NUMBA_CACHE_DIR"], "intracellular"))
+    """Where generated modules (and numba's compiled code for them) live.
+
+    Candidates, in order: ``$INTRACELLULAR_CACHE_DIR``; ``$NUMBA_CACHE_DIR/intracellular``;
+    ``$XDG_CACHE_HOME`` (default ``~/.cache``)``/intracellular``; ``$TMPDIR/intracellular-
+    <uid>``. A directory is used only if it is *private*: owned by the current user and not
+    writable by group or others (:func:`_private_problem`); one created here gets mode 0700.
+
+    - A directory the user named that is not private is **refused**: :class:`CacheDirError`
+      says which variable and directory, why, and what is allowed (silently using another
+      one would hide the problem). ``$NUMBA_CACHE_DIR`` itself is checked whenever it is
+      set, because numba then keeps the compiled code (pickles) of the generated modules
+      there, whichever directory holds their source.
+    - The implicit candidates are skipped when not private or not creatable (e.g.
+      ``/tmp/intracellular-<uid>`` made by another user), and when none is usable a fresh
+      private directory from :func:`tempfile.mkdtemp` (unpredictable name, mode 0700,
+      removed at exit) is used: the process then compiles its code itself.
+    """
+    numba_dir = os.environ.get("NUMBA_CACHE_DIR")
+    if numba_dir:
+        _require_private("NUMBA_CACHE_DIR", numba_dir, Path(numba_dir))
+    named = os.environ.get(CACHE_ENV)
+    if named:
+        return _require_private(CACHE_ENV, named, Path(named))
+    if numba_dir:
+        return _require_private("NUMBA_CACHE_DIR", numba_dir, Path(numba_dir) / "intracellular")
     xdg = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    candidates += [os.path.join(xdg, "intracellular"),
-                   os.path.join(tempfile.gettempdir(), f"intracellular-{os.getuid()}")]
-    for candidate in filter(None, candidates):
-        path = Path(candidate)
-        try:
-            path.mkdir(parents=True, exist_ok=True)
-        except OSError:
-            continue
-        if os.access(path, os.W_OK):
-            return path
-    raise OSError(f"no writable cache directory for generated code among {candidates}; "
-                  "set INTRACELLULAR_CACHE_DIR")
+    for candidate in (os.path.join(xdg, "intracellular"),
+                      os.path.join(tempfile.gettempdir(), f"intracellular-{os.getuid()}")):
+        if not _make_private(Path(candidate)):
+            return Path(candidate)
+    return _process_dir()
+
+
+def _require_private(variable: str, value: str, path: Path) -> Path:
+    """``path`` (named through the environment ``variable`` = ``value``), created if need be;
+    :class:`CacheDirError` unless it is private."""
+    problem = _make_private(path)
+    if problem:
+        raise CacheDirError(
+            f"{variable} = {value!r}: cache directory {str(path)!r} {problem}; it must be a "
+            f"directory owned by you (uid {os.getuid()}) that group and others cannot write "
+            "(e.g. chmod 700), because code is loaded from it")
+    return path
+
+
+def _make_private(path: Path) -> str | None:
+    """Create ``path`` (mode 0700, parents as needed) unless it exists; None if it is then a
+    private directory, else what is wrong with it."""
+    try:
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as exc:
+        return f"cannot be created ({exc.strerror or exc})"
+    return _private_problem(path)
+
+
+def _private_problem(path: Path) -> str | None:
+    """None if ``path`` is a directory owned by the current user, not writable by group or
+    others, and (if a symbolic link) a link made by the user; else what is wrong."""
+    uid = os.getuid()
+    try:
+        link = os.lstat(path)
+        st = os.stat(path)
+    except OSError as exc:
+        return f"cannot be inspected ({exc.strerror or exc})"
+    if stat.S_ISLNK(link.st_mode) and link.st_uid != uid:
+        return f"is a symbolic link made by uid {link.st_uid}"
+    if not stat.S_ISDIR(st.st_mode):
+        return "is not a directory"
+    if st.st_uid != uid:
+        return f"is owned by uid {st.st_uid}"
+    if st.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        return f"is writable by group or others (mode {stat.S_IMODE(st.st_mode):o})"
+    if not os.access(path, os.W_OK | os.X_OK):
+        return "is not writable by you"
+    return None
+
+
+_PROCESS_DIR: list[Path] = []
+
+
+def _process_dir() -> Path:
+    """A private directory for this process only (made once, removed at exit)."""
+    if not _PROCESS_DIR:
+        path = Path(tempfile.mkdtemp(prefix="intracellular-"))  # mode 0700, unpredictable
+        atexit.register(shutil.rmtree, path, ignore_errors=True)
+        _PROCESS_DIR.append(path)
+    return _PROCESS_DIR[0]
+
+
+def load_generated(name: str, source: str, directory: Path) -> types.ModuleType:
+    """The module ``name`` built from ``source``, a module text this process generated.
+
+    The file ``directory/name.py`` is (re)written unless it holds exactly ``source``
+    (numba's cache needs a file, and keys its compiled code on that file's time stamp, so a
+    rewrite invalidates what was compiled from anything else). The module is then made by
+    compiling ``source`` itself, never the file or any bytecode: Python's import would load
+    a matching ``__pycache__/*.pyc`` without looking at the text. Registered in
+    ``sys.modules`` before execution (numba's cache looks the module up by name); a module
+    already loaded by this process is returned as is.
+    """
+    module = sys.modules.get(name)
+    if module is not None:
+        return module
+    path = directory / f"{name}.py"
+    try:
+        current = path.read_bytes()
+    except OSError:
+        current = None
+    if current != source.encode():
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".py")
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(source)
+        os.replace(tmp, path)
+    code = compile(source, str(path), "exec", dont_inherit=True)
+    module = types.ModuleType(name)
+    module.__file__ = str(path)
+    sys.modules[name] = module
+    try:
+        exec(code, module.__dict__)
+    except BaseException:
+        del sys.modules[name]
+        raise
+    return module
 
 
 def compile_lu(pattern: np.ndarray | None, n: int, label: str = "") -> SparseLU:
@@ -238,24 +361,13 @@ def compile_lu(pattern: np.ndarray | None, n: int, label: str = "") -> SparseLU:
     source = _source(elimination, label)
     digest = hashlib.sha256(source.encode()).hexdigest()[:20]
     name = f"_intracellular_lu_{digest}"
-    path = cache_dir() / f"{name}.py"
-    if not path.exists() or path.read_text() != source:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".py")
-        with os.fdopen(fd, "w") as f:
-            f.write(source)
-        os.replace(tmp, path)
-    module = sys.modules.get(name)
-    if module is None:
-        spec = importlib.util.spec_from_file_location(name, path)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module  # numba's cache looks the module up by name
-        spec.loader.exec_module(module)
+    module = load_generated(name, source, cache_dir())
     if elimination is None:
         off, slots = np.zeros(n * n, dtype=np.int64), 0
     else:
         filled = elimination[1]
         off, slots = (~filled).ravel().astype(np.int64), int(filled.sum()) + n
-    return SparseLU(module.factor, module.solve, off, slots, path)
+    return SparseLU(module.factor, module.solve, off, slots, Path(module.__file__))
 
 
 _LU: dict[int, tuple[Network, SparseLU]] = {}

@@ -389,11 +389,11 @@ def test_parameters_documented_and_checked():
     assert list(docs) == list(PARAM_NAMES) and docs == PARAMETER_DOCS
     for name, (value, unit, source) in docs.items():
         assert value == params[PARAM_NAMES.index(name)] and unit and len(source) > 20, name
-    with pytest.raises(ValueError, match="blood.platelet_shield"):
+    with pytest.raises(ValueError, match=r"blood\.params\.platelet_shield = 1\.5"):
         blood_params(platelet_shield=1.5)
-    with pytest.raises(ValueError, match="blood.nonsense"):
+    with pytest.raises(ValueError, match=r"blood\.params\.nonsense"):
         blood_params(nonsense=1.0)
-    with pytest.raises(ValueError, match="blood.max_escorts"):
+    with pytest.raises(ValueError, match=r"blood\.params\.max_escorts = 1\.5"):
         blood_params(max_escorts=1.5)
     with pytest.raises(ValueError, match="competence"):
         Circulation().add_units([1], 0.0, 0.0, 1.5, 0.0)

@@ -3,6 +3,8 @@ batched Rosenbrock integrator (batch = single cell, order, masks, views, failure
 step-size memory)."""
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from scipy.integrate import solve_ivp
@@ -190,9 +192,36 @@ def test_negative_blow_up_raises(yao):
 
 
 def test_overflow_raises(yao):
-    """Exponential growth at 2000 h⁻¹ overflows within a 1 h step: step size underflow."""
+    """Exponential growth at 2000 h⁻¹ overflows within a 1 h step: step size underflow (the
+    raw parameter vector bypasses the range check that refuses a negative degradation)."""
+    p = yao.parameter_vector()
+    p[yao.parameter_names.index("dMC")] = -2000.0
+    y = yao.state_vector()[None, :]
     with pytest.raises(IntegrationError, match="row 0, species 'MC'.*underflow"):
-        simulate(yao, 1.0, params={"dMC": -2000.0}, n_points=2)
+        BatchIntegrator(yao).advance(y, yao.input_vector()[None, :], p, 1.0)
+
+
+@pytest.mark.parametrize("name, value, allowed", [
+    ("dMC", -2000.0, "[0, 1e+06]"),    # negative degradation: unbounded growth
+    ("KS", 0.0, "[1e-06, 1e+06]"),     # a Michaelis constant divides: S/(KS + S) at S = 0
+    ("kRE", 1e300, "[0, 1e+06]"),      # overflows rate × concentration
+    ("kM", float("nan"), "[0, 1e+06]"),
+])
+def test_parameters_out_of_range_are_refused(yao, name, value, allowed):
+    """simulate / parameter_vector refuse a value outside the parameter's range, naming the
+    network, the parameter, the value and the range."""
+    with pytest.raises(ic.ParameterRangeError, match=rf"'yao2008'.*{name} = .*{re.escape(allowed)}"):
+        simulate(yao, 1.0, params={name: value}, n_points=2)
+
+
+def test_every_range_error_is_reported_and_defaults_lie_in_range(net):
+    """All bad overrides are named in one error; every default and preset is within range."""
+    for preset in [None, *net.presets]:
+        net.parameter_vector(preset)
+    names = net.parameter_names[:3]
+    with pytest.raises(ic.ParameterRangeError) as info:
+        net.parameter_vector(overrides=dict.fromkeys(names, -1.0))
+    assert [problem[0] for problem in info.value.problems] == list(names)
 
 
 def _rk4(f, y, dt, steps):

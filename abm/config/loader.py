@@ -493,8 +493,10 @@ def _check_secretion_and_immune(c: Config, errors: list[str]) -> None:
         errors.append("immune.enabled = true needs chemokine.field = true (immune cells enter "
                       "and navigate by the chemokine)")
     from ..blood import blood_params
+    from ..phenotype.network_fate import network_parameters
     collect(errors, lambda: params_from_mapping({"cd8": c.immune.cd8, "nk": c.immune.nk}))
     collect(errors, lambda: blood_params(c.blood.params))
+    collect(errors, lambda: network_parameters(c.intracellular))
 
 
 def _check_therapy_times(c: Config, errors: list[str]) -> None:

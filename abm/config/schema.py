@@ -12,15 +12,65 @@ from dataclasses import dataclass, field
 
 from .params import param
 
-MMHG_PER_PERCENT_O2 = 7.6
+ATMOSPHERIC_MMHG = 760.0
+"""pO2 of pure O2 at 1 atm (mmHg): no vessel or tissue pO2 exceeds it (the bound of every O2
+level and O2 constant; 1e200 would overflow the field)."""
+MMHG_PER_PERCENT_O2 = ATMOSPHERIC_MMHG / 100.0
 """1% O2 at 37 °C in mmHg (760 mmHg × 1%); used to quote O2 levels in both units."""
+
+# Bounds shared by many keys (each key states its own; these say why). A value beyond them is
+# not a possible tissue, and each keeps derived quantities (rates × times, exponentials,
+# areas) far from float overflow, so nonsense is refused at load time instead of putting
+# inf/NaN into fields and cell columns.
+MAX_DAYS = 3650.0
+"""Longest run (d; design choice: ten years of tumour growth)."""
+MAX_RUN_H = MAX_DAYS * 24.0
+"""Bound of durations, delays and half-lives (h): a process slower than the longest run
+acts like none, so larger values add nothing but overflow risk."""
+MAX_SITES = 8192
+"""Largest lattice side (sites; design choice: 8192² sites is ~16 GB of run state)."""
+MIN_DX_UM, MAX_DX_UM = 5.0, 50.0
+"""Site size range (µm): one cell diameter, from small lymphocyte-like to large cells."""
+MAX_DOMAIN_UM = MAX_SITES * MAX_DX_UM
+"""Longest domain side (µm): the bound of spacings and radii."""
+MAX_SITES_PER_MM2 = 1e6 / MIN_DX_UM**2
+"""Most sites per mm² (at the smallest site): the bound of initial cell densities."""
+MAX_RATE = 1e3
+"""Bound of first-order rates, per min or per h as the key says (design choice): a time
+constant of 0.06 s or 3.6 s is instantaneous for any allowed step (0.1–120 min), while
+rate × step and rate × concentration stay far from overflow."""
+MAX_DIFFUSIVITY = 1e6
+"""Bound of diffusion coefficients (µm²/min; design choice): 5× O2 in water at 37 °C
+(1.8e5), faster than any solute in tissue."""
+MAX_GLUCOSE = 10.0
+"""Bound of glucose levels (fraction of plasma; design choice): 55 mM, beyond the worst
+hyperglycaemia."""
+MAX_SECRETION = 1e3
+"""Bound of secretion rates (field units/min; design choice): 100× the default, which
+holds a secreting cell's own site near 1 field unit."""
+MAX_RELATIVE = 10.0
+"""Bound of relative factors and gains (design choice): 10× the reference they scale."""
+MAX_NETWORK_LEVEL = 100.0
+"""Bound of thresholds on network species and inputs (network units; design choice): the
+species live at O(0.01–10), so a higher threshold could never be crossed."""
+MAX_KAPPA = 100.0
+"""Bound of von Mises concentrations (design choice): a hormone peak ~0.4 h wide, while
+the bump's minimum e^(−2κ) stays a normal float (the daily mean it is divided by > 0)."""
+MAX_LOG_WEIGHT = 10.0
+"""Bound of log-shedding weights (design choice): e^10 ≈ 22,000× per unit hormone, far
+beyond the 3–4.5× day/night ratio measured (Diamantopoulou et al. 2022)."""
+MAX_CLUSTER_EXTRA = 48.0
+"""Bound of the mean cluster size − 2: clusters hold 2–50 cells (Aceto et al. 2014)."""
+MAX_DOSE = 1e3
+"""Bound of drug concentrations and EC50s (reference doses; design choice): a thousand
+clinical doses at once is no treatment."""
 
 
 @dataclass(frozen=True)
 class RunSection:
     """Length, time step and seed of a run."""
 
-    days: float = param(12.0, unit="d", low=0.0, high=3650.0, low_inclusive=False,
+    days: float = param(12.0, unit="d", low=0.0, high=MAX_DAYS, low_inclusive=False,
                         doc="simulated time",
                         source="design choice: the quickstart tumour reaches >10,000 cells in ~12 d")
     dt_min: float = param(6.0, unit="min", low=0.1, high=120.0,
@@ -43,11 +93,11 @@ class RunSection:
 class GridSection:
     """The tissue lattice: one site holds at most one cell."""
 
-    nx: int = param(200, unit="sites", low=8, high=8192, doc="lattice width",
+    nx: int = param(200, unit="sites", low=8, high=MAX_SITES, doc="lattice width",
                     source="design choice: 200 × 16.8 µm ≈ 3.4 mm (quickstart)")
-    ny: int = param(200, unit="sites", low=8, high=8192, doc="lattice height",
+    ny: int = param(200, unit="sites", low=8, high=MAX_SITES, doc="lattice height",
                     source="design choice")
-    dx_um: float = param(16.8, unit="µm", low=5.0, high=50.0,
+    dx_um: float = param(16.8, unit="µm", low=MIN_DX_UM, high=MAX_DX_UM,
                          doc="site size = one cell diameter; also the field grid spacing",
                          source="2 × MCF-7 radius 8.41 µm (PhysiCell)")
 
@@ -65,13 +115,13 @@ class VesselSection:
                                    source="design choice: mean spacing ~320 µm, so tissue beyond "
                                           "~150 µm of a vessel turns hypoxic (viable cord ≈ 150 µm: "
                                           "Thomlinson & Gray 1955)")
-    min_spacing_um: float = param(150.0, unit="µm", low=0.0,
+    min_spacing_um: float = param(150.0, unit="µm", low=0.0, high=MAX_DOMAIN_UM,
                                   doc="minimum centre distance between random vessels",
                                   source="design choice: ~2 × O2 diffusion length with cells")
-    array_spacing_um: float = param(300.0, unit="µm", low=1.0,
+    array_spacing_um: float = param(300.0, unit="µm", low=1.0, high=MAX_DOMAIN_UM,
                                     doc="spacing of pattern=array (first vessel at half a spacing)",
                                     source="design choice: same mean spacing as the random default")
-    avascular_radius_um: float = param(0.0, unit="µm", low=0.0,
+    avascular_radius_um: float = param(0.0, unit="µm", low=0.0, high=MAX_DOMAIN_UM,
                                        doc="no vessel within this distance of the tumour centre "
                                            "(tumor.center_*_frac): an avascular nodule growing into "
                                            "vascularised tissue; random and array patterns only",
@@ -95,7 +145,7 @@ class TumorSection:
     center_y_frac: float = param(0.5, low=0.0, high=1.0,
                                  doc="disc centre as a fraction of the domain height",
                                  source="design choice")
-    radius_um: float = param(150.0, unit="µm", low=0.0, low_inclusive=False,
+    radius_um: float = param(150.0, unit="µm", low=0.0, high=MAX_DOMAIN_UM, low_inclusive=False,
                              doc="initial disc radius", source="design choice: ~250 cells, a "
                                                                "small avascular-sized nodule")
     mask_file: str = param("", doc="seed_pattern=mask: .npy/.png of shape (ny, nx), nonzero = tumour cell",
@@ -106,19 +156,22 @@ class TumorSection:
 class OxygenSection:
     """The oxygen field: D∇²C − (k_cells + λ)C = ∂C/∂t, vessels fixed at vessel_mmHg."""
 
-    diffusivity_um2_per_min: float = param(1.0e5, unit="µm²/min", low=0.0, low_inclusive=False,
+    diffusivity_um2_per_min: float = param(1.0e5, unit="µm²/min", low=0.0,
+                                           high=MAX_DIFFUSIVITY, low_inclusive=False,
                                            doc="O2 diffusion coefficient",
                                            source="PhysiCell default (tissue); water 37 °C ≈ 1.8e5")
-    decay_per_min: float = param(0.1, unit="min⁻¹", low=0.0,
+    decay_per_min: float = param(0.1, unit="min⁻¹", low=0.0, high=MAX_RATE,
                                  doc="background consumption by the host tissue",
                                  source="PhysiCell (1 mm length scale without tumour cells)")
-    vessel_mmHg: float = param(38.0, unit="mmHg", low=0.0, low_inclusive=False,
+    vessel_mmHg: float = param(38.0, unit="mmHg", low=0.0,
+                               high=ATMOSPHERIC_MMHG, low_inclusive=False,
                                doc="O2 partial pressure at vessel sites",
                                source="PhysiCell: 38 mmHg = 5% O2, physioxic")
-    uptake_per_min: float = param(10.0, unit="min⁻¹", low=0.0,
+    uptake_per_min: float = param(10.0, unit="min⁻¹", low=0.0, high=MAX_RATE,
                                   doc="first-order uptake by a viable tumour cell, per cell volume",
                                   source="PhysiCell cancer_immune sample")
-    cell_volume_um3: float = param(2494.0, unit="µm³", low=0.0, low_inclusive=False,
+    cell_volume_um3: float = param(2494.0, unit="µm³", low=0.0,
+                                   high=MAX_DX_UM ** 3, low_inclusive=False,
                                    doc="tumour cell volume: a site's uptake rate is "
                                        "uptake_per_min × cell_volume / dx³ (the 2D lattice is a "
                                        "slab one site thick)",
@@ -132,7 +185,7 @@ class OxygenSection:
     max_cycles: int = param(60, low=1, high=10000,
                             doc="multigrid V-cycles allowed per step before a NumericalError",
                             source="design choice")
-    hypoxic_mmHg: float = param(10.0, unit="mmHg", low=0.0,
+    hypoxic_mmHg: float = param(10.0, unit="mmHg", low=0.0, high=ATMOSPHERIC_MMHG,
                                 doc="threshold of the hypoxic-fraction reporter",
                                 source="radiobiological hypoxia < 10 mmHg (Vaupel & Höckel 2000)")
 
@@ -150,18 +203,19 @@ class GlucoseSection:
                          doc="glucose (fraction of plasma) every cell sees when field = false, "
                              "and in well-mixed cultures",
                          source="network.md §2 (glc default 1)")
-    diffusivity_um2_per_min: float = param(6600.0, unit="µm²/min", low=0.0, low_inclusive=False,
+    diffusivity_um2_per_min: float = param(6600.0, unit="µm²/min", low=0.0,
+                                           high=MAX_DIFFUSIVITY, low_inclusive=False,
                                            doc="glucose diffusion coefficient in tumour tissue",
                                            source="Casciari et al. 1988 Cancer Res 48:3905: "
                                                   "1.1e-6 cm²/s in EMT6/Ro spheroids")
-    decay_per_min: float = param(0.0, unit="min⁻¹", low=0.0,
+    decay_per_min: float = param(0.0, unit="min⁻¹", low=0.0, high=MAX_RATE,
                                  doc="background consumption by the host tissue",
                                  source="design choice: host consumption is small next to a "
                                         "tumour's; raise it for a metabolically active host")
-    vessel_level: float = param(1.0, low=0.0, low_inclusive=False,
+    vessel_level: float = param(1.0, low=0.0, high=MAX_GLUCOSE, low_inclusive=False,
                                 doc="glucose at vessel sites (fraction of plasma)",
                                 source="normalisation: 1 = plasma level (≈ 5.5 mM)")
-    uptake_per_min: float = param(0.09, unit="min⁻¹", low=0.0,
+    uptake_per_min: float = param(0.09, unit="min⁻¹", low=0.0, high=MAX_RATE,
                                   doc="first-order uptake by a viable tumour cell, per cell volume "
                                       "(oxygen.cell_volume_um3), at the plasma level",
                                   source="≈ 2e-17 mol/cell/s at 5.5 mM (EMT6/Ro order of magnitude, "
@@ -197,14 +251,16 @@ class SecretedFieldSection:
 
     field: bool = param(True, doc="solve this field; false: no cell secretes or sees it",
                         source="fields.md: secretion by senescent cells")
-    diffusivity_um2_per_min: float = param(1000.0, unit="µm²/min", low=0.0, low_inclusive=False,
+    diffusivity_um2_per_min: float = param(1000.0, unit="µm²/min", low=0.0,
+                                           high=MAX_DIFFUSIVITY, low_inclusive=False,
                                            doc="diffusion coefficient", source=_CYTOKINE)
-    decay_per_min: float = param(0.016, unit="min⁻¹", low=0.0, doc="decay (t½ ≈ 43 min)",
+    decay_per_min: float = param(0.016, unit="min⁻¹", low=0.0,
+                                 high=MAX_RATE, doc="decay (t½ ≈ 43 min)",
                                  source=_CYTOKINE)
-    uptake_per_min: float = param(0.1, unit="min⁻¹", low=0.0,
+    uptake_per_min: float = param(0.1, unit="min⁻¹", low=0.0, high=MAX_RATE,
                                   doc="first-order uptake by a viable cell, per cell volume",
                                   source="fields.md: 0.1–1 min⁻¹ by neighbouring cells (low end)")
-    secretion_per_min: float = param(10.0, unit="field units/min", low=0.0,
+    secretion_per_min: float = param(10.0, unit="field units/min", low=0.0, high=MAX_SECRETION,
                                      doc="secretion by a senescent cell of a fully secreting "
                                          "route, per cell volume (a site gets secretion × "
                                          "cell volume / dx³ × the route's factor)",
@@ -302,19 +358,21 @@ class CellsSection:
                                  source="design choice: a lattice stand-in for mechanical shoving "
                                         "(off-lattice tools push neighbours aside); 5 sites ≈ 84 µm "
                                         "gives a proliferating rim ~100–200 µm (targets.md)")
-    retry_min: float = param(60.0, unit="min", low=0.0, low_inclusive=False,
+    retry_min: float = param(60.0, unit="min", low=0.0, high=MAX_RUN_H * 60.0, low_inclusive=False,
                              doc="placeholder program: a contact-inhibited cell retries division at "
                                  "this mean interval (the network program looks for space at each "
                                  "commitment)",
                              source="design choice: saves a neighbour search per blocked cell per step")
-    energy_time_h: float = param(6.0, unit="h", low=0.0, low_inclusive=False,
+    energy_time_h: float = param(6.0, unit="h", low=0.0, high=MAX_RUN_H, low_inclusive=False,
                                  doc="τ of the energy reserve E ∈ [0, 1], dE/dt = (ATP − demand)/τ; "
                                      "E = 0 is necrosis (placeholder at anoxia: τ/(0.5 − 0.3) = 30 h)",
                                  source="design choice: necrosis after ~1 day of anoxia")
-    necrotic_clearance_h: float = param(48.0, unit="h", low=0.0, low_inclusive=False,
+    necrotic_clearance_h: float = param(48.0, unit="h", low=0.0,
+                                        high=MAX_RUN_H, low_inclusive=False,
                                         doc="a necrotic cell's debris frees its site after this time",
                                         source="design choice")
-    apoptosis_duration_h: float = param(8.6, unit="h", low=0.0, low_inclusive=False,
+    apoptosis_duration_h: float = param(8.6, unit="h", low=0.0,
+                                        high=MAX_RUN_H, low_inclusive=False,
                                         doc="an apoptotic cell is removed after this time",
                                         source="PhysiCell apoptosis duration 516 min")
 
@@ -337,18 +395,20 @@ class CycleSection:
     cycle_time_cv: float = param(0.15, low=0.0, high=1.0,
                                  doc="coefficient of variation of the individual cycle time (log-normal)",
                                  source="design choice: desynchronises divisions")
-    o2_half_mmHg: float = param(0.76, unit="mmHg", low=0.0,
+    o2_half_mmHg: float = param(0.76, unit="mmHg", low=0.0, low_inclusive=False,
+                                high=ATMOSPHERIC_MMHG,
                                 doc="O2 at which cycle progress runs at half speed",
                                 source="0.1% O2: cycle unaffected at 1–8% O2, slowed near 0.1% "
                                        "(Richards et al. 2016 PeerJ; network.md design targets)")
-    arrest_mmHg: float = param(0.38, unit="mmHg", low=0.0,
+    arrest_mmHg: float = param(0.38, unit="mmHg", low=0.0, high=ATMOSPHERIC_MMHG,
                                doc="hypoxic arrest below this O2 (reversible quiescence)",
                                source="network.md: ≤ 0.38 mmHg (0.05% O2) arrests")
     oxphos_atp: float = param(0.7, low=0.0, high=1.0,
                               doc="ATP supply from oxidative phosphorylation at saturating O2 "
                                   "(fraction of demand at full supply)",
                               source="network.md ATP term (0.7·O2/(Kox+O2))")
-    atp_o2_half_mmHg: float = param(1.0, unit="mmHg", low=0.0, low_inclusive=False,
+    atp_o2_half_mmHg: float = param(1.0, unit="mmHg", low=0.0,
+                                    high=ATMOSPHERIC_MMHG, low_inclusive=False,
                                     doc="Kox: O2 at half-maximal oxidative ATP supply",
                                     source="network.md (Kox 1 mmHg)")
     glycolytic_atp: float = param(0.3, low=0.0, high=1.0,
@@ -397,17 +457,18 @@ class IntracellularSection:
 class FateSection:
     """Fate rules on the network state (network.md §2 "Fate layer")."""
 
-    commit_ef: float = param(0.5, low=0.0, low_inclusive=False,
+    commit_ef: float = param(0.5, low=0.0, high=MAX_NETWORK_LEVEL, low_inclusive=False,
                              doc="E2F (EF) above this commits the cell to S/G2/M",
                              source="network.md §2 fate table")
-    sg2m_mean_h: float = param(10.0, unit="h", low=0.0, low_inclusive=False,
+    sg2m_mean_h: float = param(10.0, unit="h", low=0.0, high=MAX_RUN_H, low_inclusive=False,
                                doc="mean duration of S/G2/M after commitment", source="network.md §2")
-    sg2m_sd_h: float = param(2.5, unit="h", low=0.0, doc="its standard deviation (normal, "
+    sg2m_sd_h: float = param(2.5, unit="h", low=0.0,
+                             high=MAX_RUN_H, doc="its standard deviation (normal, "
                              "truncated to ≥ 25% of the mean)", source="network.md §2")
-    dormant_after_h: float = param(24.0, unit="h", low=0.0,
+    dormant_after_h: float = param(24.0, unit="h", low=0.0, high=MAX_RUN_H,
                                    doc="E2F off this long with mTORC1 < mtor_threshold → dormant (G0, reversible)",
                                    source="network.md §2 fate table")
-    senescent_after_h: float = param(72.0, unit="h", low=0.0,
+    senescent_after_h: float = param(72.0, unit="h", low=0.0, high=MAX_RUN_H,
                                      doc="arrested with mTORC1 ≥ mtor_threshold this long → senescent "
                                          "(geroconversion, irreversible)",
                                      source="Leontieva et al. 2012 PNAS 109:13314 (~3 days); network.md §2")
@@ -418,8 +479,9 @@ class FateSection:
                                   source="Zhou & Liu 2022 IJMS 23:14945 (qualitative); network.md §2")
     apoptosis_mtor: float = param(0.3, low=0.0, high=1.0, doc="... and mTORC1 below this",
                                   source="network.md §2")
-    apoptosis_p21: float = param(0.4, low=0.0, doc="... and p21 above this", source="network.md §2")
-    apoptosis_after_h: float = param(48.0, unit="h", low=0.0,
+    apoptosis_p21: float = param(0.4, low=0.0,
+                                 high=MAX_NETWORK_LEVEL, doc="... and p21 above this", source="network.md §2")
+    apoptosis_after_h: float = param(48.0, unit="h", low=0.0, high=MAX_RUN_H,
                                      doc="... sustained this long", source="network.md §2")
     atp_demand: float = param(0.6, low=0.0, high=1.0, low_inclusive=False,
                               doc="ATP (network.md §2 formula) below which the energy reserve drains; "
@@ -428,14 +490,14 @@ class FateSection:
                                   "energy_time_h/(0.6 − 0.5) = 60 h of anoxia",
                               source="design choice: necrosis only where energy fails (network.md §2), "
                                      "not at PhysiCell's O2-only 5 mmHg")
-    paracrine_sasp: float = param(1.0, unit="network units", low=0.0,
+    paracrine_sasp: float = param(1.0, unit="network units", low=0.0, high=MAX_NETWORK_LEVEL,
                                   doc="a cell that senesces with its SASP input at or above this "
                                       "is recorded as paracrine (secondary) senescence",
                                   source="measured: normoxic cultures at constant SASP 1.0 show "
                                          "0 % senescence at 144 h, at 1.25 86 % (the network's "
                                          "threshold; network.md §2: SASP 1 arrests with active "
                                          "mTORC1)")
-    therapy_damage: float = param(0.5, unit="network units", low=0.0,
+    therapy_damage: float = param(0.5, unit="network units", low=0.0, high=MAX_NETWORK_LEVEL,
                                   doc="a cell that senesces with DNA damage at or above this is "
                                       "recorded as therapy-induced senescence",
                                   source="design choice: DNA damage 0.5 alone delays G1 (~13 h) "
@@ -475,26 +537,30 @@ class CellStateSection:
     - DNA damage: dD/dt = chemo damage rate (cycling cells) − D·ln2/t½ (repair); the network's
       DNA input (p53 → p21)."""
 
-    pdl1_basal: float = param(0.1, low=0.0, doc="PD-L1 of a normoxic cell without SASP "
+    pdl1_basal: float = param(0.1, low=0.0,
+                              high=MAX_RELATIVE, doc="PD-L1 of a normoxic cell without SASP "
                               "(relative units; 1 ≈ a fully induced cell)",
                               source="design choice: constitutive PD-L1 is low in most lines")
-    pdl1_hypoxia: float = param(0.5, low=0.0, doc="PD-L1 added by full hypoxia (h = 1)",
+    pdl1_hypoxia: float = param(0.5, low=0.0,
+                                high=MAX_RELATIVE, doc="PD-L1 added by full hypoxia (h = 1)",
                                 source="Barsoum et al. 2014 Cancer Res 74:665 (HIF-1α raises "
                                        "PD-L1; strength a design choice)")
-    pdl1_sasp: float = param(0.5, low=0.0, doc="PD-L1 added by saturating inflammatory SASP "
+    pdl1_sasp: float = param(0.5, low=0.0,
+                             high=MAX_RELATIVE, doc="PD-L1 added by saturating inflammatory SASP "
                              "(half of it at SASP 1)",
                              source="senescence review (SASP raises PD-L1); strength a design "
                                     "choice")
-    pdl1_half_life_h: float = param(6.0, unit="h", low=0.0, low_inclusive=False,
+    pdl1_half_life_h: float = param(6.0, unit="h", low=0.0, high=MAX_RUN_H, low_inclusive=False,
                                     doc="PD-L1 turnover half-life",
                                     source="design choice: PD-L1 protein half-life is hours "
                                            "(CSN5-stabilised; Lim et al. 2016 Cancer Cell 30:925)")
-    stemness_rate_per_h: float = param(0.01, unit="h⁻¹", low=0.0,
+    stemness_rate_per_h: float = param(0.01, unit="h⁻¹", low=0.0, high=MAX_RATE,
                                        doc="stemness gain per unit SASP (inflammatory + metabolic)",
                                        source="design choice: days of SASP exposure induce "
                                               "stemness (Ritschka et al. 2017 Genes Dev 31:172; "
                                               "Milanovic et al. 2018 Nature 553:96)")
-    stemness_half_life_h: float = param(72.0, unit="h", low=0.0, low_inclusive=False,
+    stemness_half_life_h: float = param(72.0, unit="h", low=0.0,
+                                        high=MAX_RUN_H, low_inclusive=False,
                                         doc="stemness decay half-life without SASP",
                                         source="design choice: transient SASP exposure gives "
                                                "reversible stemness (Ritschka et al. 2017)")
@@ -508,14 +574,15 @@ class CellStateSection:
                                             source="design choice: senescence-associated "
                                                    "stemness confers chemoresistance "
                                                    "(Milanovic et al. 2018)")
-    emt_rate_per_h: float = param(0.02, unit="h⁻¹", low=0.0,
+    emt_rate_per_h: float = param(0.02, unit="h⁻¹", low=0.0, high=MAX_RATE,
                                   doc="EMT gain at full hypoxia (dE/dt = k·h·(1 − E) − E·ln2/t½)",
                                   source="design choice: HIF-1α induces EMT through Twist/Snail "
                                          "over days (Yang et al. 2008 Nat Cell Biol 10:295)")
-    emt_half_life_h: float = param(48.0, unit="h", low=0.0, low_inclusive=False,
+    emt_half_life_h: float = param(48.0, unit="h", low=0.0, high=MAX_RUN_H, low_inclusive=False,
                                    doc="EMT reversal half-life after reoxygenation",
                                    source="design choice: EMT is reversible over days (MET)")
-    dna_repair_half_life_h: float = param(24.0, unit="h", low=0.0, low_inclusive=False,
+    dna_repair_half_life_h: float = param(24.0, unit="h", low=0.0,
+                                          high=MAX_RUN_H, low_inclusive=False,
                                           doc="DNA-damage repair half-life",
                                           source="design choice: γH2AX foci after genotoxic "
                                                  "doses resolve over ~1 day; persistent foci "
@@ -542,10 +609,10 @@ class ImmuneSection:
                              "params, immune.nk)",
                      source="abm/immune.py default_params (PhysiCell; Vanherberghen et al. "
                             "2013; Krizhanovsky et al. 2008)")
-    initial_cd8_per_mm2: float = param(0.0, unit="mm⁻²", low=0.0,
+    initial_cd8_per_mm2: float = param(0.0, unit="mm⁻²", low=0.0, high=MAX_SITES_PER_MM2,
                                        doc="CD8 T cells placed at random free sites at t = 0",
                                        source="design choice: none; they arrive by recruitment")
-    initial_nk_per_mm2: float = param(0.0, unit="mm⁻²", low=0.0,
+    initial_nk_per_mm2: float = param(0.0, unit="mm⁻²", low=0.0, high=MAX_SITES_PER_MM2,
                                       doc="NK cells placed at random free sites at t = 0",
                                       source="design choice: none; they arrive by recruitment")
 
@@ -564,7 +631,8 @@ class CircadianSection:
     rest_duration_h: float = param(8.0, unit="h", low=1.0, high=23.0,
                                    doc="length of the rest phase (mice: ~12)",
                                    source="design choice: human sleep ~8 h")
-    melatonin_kappa: float = param(1.4, low=0.0, doc="melatonin bump concentration (peak at "
+    melatonin_kappa: float = param(1.4, low=0.0,
+                                   high=MAX_KAPPA, doc="melatonin bump concentration (peak at "
                                    "mid-rest; half-maximal ±4 h from it)",
                                    source="Arendt 2005 J Biol Rhythms 20:291: melatonin high "
                                           "through the night, peak 02:00–04:00")
@@ -572,7 +640,8 @@ class CircadianSection:
                                           doc="glucocorticoid peak after the end of rest",
                                           source="Debono et al. 2009 JCEM 94:1548 (cortisol "
                                                  "peaks ~30–45 min after waking)")
-    glucocorticoid_kappa: float = param(2.0, low=0.0, doc="glucocorticoid bump concentration",
+    glucocorticoid_kappa: float = param(2.0, low=0.0,
+                                        high=MAX_KAPPA, doc="glucocorticoid bump concentration",
                                         source="design choice: a morning peak falling to a "
                                                "nadir by the evening (Debono et al. 2009)")
     sex_hormone_delay_h: float = param(0.0, unit="h", low=-12.0, high=12.0,
@@ -580,20 +649,21 @@ class CircadianSection:
                                            "rest", source="Brambilla et al. 2009 JCEM 94:907 "
                                                           "(testosterone peaks in the early "
                                                           "morning)")
-    sex_hormone_kappa: float = param(1.0, low=0.0, doc="sex-hormone bump concentration",
+    sex_hormone_kappa: float = param(1.0, low=0.0,
+                                     high=MAX_KAPPA, doc="sex-hormone bump concentration",
                                      source="design choice: a shallow diurnal rhythm")
-    melatonin_weight: float = param(1.2, low=0.0,
+    melatonin_weight: float = param(1.2, low=0.0, high=MAX_LOG_WEIGHT,
                                     doc="log-shedding raised by melatonin 1",
                                     source="calibrated: with the glucocorticoid and sex-hormone "
                                            "weights, blood draws at 04:00 vs 10:00 hold 3–4.5× "
                                            "the CTCs (78.3 % at 04:00, ratio 3.6: "
                                            "Diamantopoulou et al. 2022; tests/test_ctc.py)")
-    glucocorticoid_weight: float = param(1.0, low=0.0,
+    glucocorticoid_weight: float = param(1.0, low=0.0, high=MAX_LOG_WEIGHT,
                                          doc="log-shedding lowered by glucocorticoid 1",
                                          source="Diamantopoulou et al. 2022 (glucocorticoids "
                                                 "suppress rest-phase CTC generation); size "
                                                 "calibrated as melatonin_weight")
-    sex_hormone_weight: float = param(0.5, low=0.0,
+    sex_hormone_weight: float = param(0.5, low=0.0, high=MAX_LOG_WEIGHT,
                                       doc="log-shedding lowered by sex hormone 1",
                                       source="Diamantopoulou et al. 2022 (testosterone shapes "
                                              "the rhythm); size a design choice")
@@ -609,13 +679,13 @@ class CircadianSection:
                                             doc="melatonin amplitude under constant light",
                                             source="Lewy et al. 1980 Science 210:1267 (light "
                                                    "suppresses melatonin); 0.1 a design choice")
-    jet_lag_at_h: float = param(-1.0, unit="h", low=-1.0,
+    jet_lag_at_h: float = param(-1.0, unit="h", low=-1.0, high=MAX_RUN_H,
                                 doc="time of a jet-lag shift (h from the start; -1: none)",
                                 source="design choice")
     jet_lag_shift_h: float = param(0.0, unit="h", low=-12.0, high=12.0,
                                    doc="the shift of local time (+: flying east)",
                                    source="design choice")
-    reentrain_h_per_day: float = param(1.0, unit="h/d", low=0.0, low_inclusive=False,
+    reentrain_h_per_day: float = param(1.0, unit="h/d", low=0.0, high=24.0, low_inclusive=False,
                                        doc="re-entrainment speed of the body's clock",
                                        source="Aschoff et al. 1975 Chronobiologia 2:23 (about "
                                               "1 h per day after a flight)")
@@ -631,13 +701,13 @@ class SheddingSection:
 
     enabled: bool = param(False, doc="simulate shedding and the blood ([blood])",
                           source="design choice: the earlier scenarios stay as they were")
-    rate_per_h: float = param(0.002, unit="h⁻¹", low=0.0,
+    rate_per_h: float = param(0.002, unit="h⁻¹", low=0.0, high=MAX_RATE,
                               doc="mean shedding hazard of a proliferating perivascular cell",
                               source="design choice from Butler & Gullino 1975 Cancer Res "
                                      "35:512 (3–4×10⁶ cells shed per g of tumour per day, ~0.4 % "
                                      "of its cells; with ~10–20 % of cells next to a vessel, "
                                      "~0.02–0.04 per perivascular cell per day)")
-    quiescent_factor: float = param(0.2, low=0.0,
+    quiescent_factor: float = param(0.2, low=0.0, high=MAX_RELATIVE,
                                     doc="shedding hazard of a non-proliferating viable cell "
                                         "relative to the mean of a proliferating one (no "
                                         "circadian modulation)",
@@ -645,7 +715,8 @@ class SheddingSection:
                                            "proliferative ones (mitotic genes high; "
                                            "Diamantopoulou et al. 2022), so the rhythm acts on "
                                            "proliferating cells")
-    emt_gain: float = param(1.0, low=0.0, doc="relative increase of the hazard at EMT 1",
+    emt_gain: float = param(1.0, low=0.0,
+                            high=MAX_RELATIVE, doc="relative increase of the hazard at EMT 1",
                             source="design choice: EMT promotes intravasation (Yang et al. 2008 "
                                    "Nat Cell Biol 10:295, HIF-1α → Twist)")
     active_competence_loss: float = param(
@@ -659,7 +730,7 @@ class SheddingSection:
                                        doc="probability that a shed event is a cluster",
                                        source="Aceto et al. 2014 Cell 158:1110 (clusters are a "
                                               "few % of CTC events in patients)")
-    cluster_extra_mean: float = param(2.0, low=0.0,
+    cluster_extra_mean: float = param(2.0, low=0.0, high=MAX_CLUSTER_EXTRA,
                                       doc="mean of (cluster size − 2), geometric: sizes 2, 3, "
                                           "4, … with mean 4",
                                       source="Aceto et al. 2014 (clusters of 2–50 cells, most "
@@ -694,10 +765,12 @@ class OutputSection:
     path: str = param("outputs/{name}.h5",
                       doc="run file; {name} is the scenario name; relative to the working directory",
                       source="design choice")
-    frame_every_min: float = param(360.0, unit="min", low=0.0, low_inclusive=False,
+    frame_every_min: float = param(360.0, unit="min", low=0.0,
+                                   high=MAX_RUN_H * 60.0, low_inclusive=False,
                                    doc="field and cell-table snapshots (a multiple of run.dt_min)",
                                    source="design choice: 4 frames per day")
-    checkpoint_every_min: float = param(1440.0, unit="min", low=0.0, low_inclusive=False,
+    checkpoint_every_min: float = param(1440.0, unit="min", low=0.0,
+                                        high=MAX_RUN_H * 60.0, low_inclusive=False,
                                         doc="full restart state (a multiple of frame_every_min)",
                                         source="design choice: lose at most a day on a crash")
     compression: int = param(4, low=0, high=9, doc="gzip level of fields and cell tables",
@@ -714,12 +787,12 @@ _EC50_AT_PEAK = ("design choice: the reference dose's peak is the EC50, so one r
 
 
 def _half_life(default: float, drug: str, source: str):
-    return param(default, unit="h", low=0.0, low_inclusive=False,
+    return param(default, unit="h", low=0.0, high=MAX_RUN_H, low_inclusive=False,
                  doc=f"{drug} elimination half-life", source=source)
 
 
 def _ec50(drug: str, default: float = 1.0, source: str = _EC50_AT_PEAK):
-    return param(default, unit="reference doses", low=0.0, low_inclusive=False,
+    return param(default, unit="reference doses", low=0.0, high=MAX_DOSE, low_inclusive=False,
                  doc=f"{drug} concentration of half-maximal effect", source=source)
 
 
@@ -736,7 +809,7 @@ class DrugsSection:
                                           "§12.3); mean 32.6 h in Wihlm et al. 1997 Bull Cancer "
                                           "84:603" + _ONE_COMPARTMENT)
     chemo_ec50: float = _ec50("chemotherapy")
-    chemo_kill_per_h: float = param(0.3, unit="h⁻¹", low=0.0,
+    chemo_kill_per_h: float = param(0.3, unit="h⁻¹", low=0.0, high=MAX_RATE,
                                     doc="maximal death hazard of cells in S/G2/M (cycle-specific "
                                         "killing); G1, dormant, quiescent and senescent cells "
                                         "are spared",
@@ -745,7 +818,7 @@ class DrugsSection:
                                            "probability 1 − e^(−1.5) ≈ 78 %, about one log of "
                                            "the cycling compartment per dose (log-kill model: "
                                            "Skipper et al. 1964 Cancer Chemother Rep 35:1)")
-    chemo_damage_per_h: float = param(0.4, unit="network units/h", low=0.0,
+    chemo_damage_per_h: float = param(0.4, unit="network units/h", low=0.0, high=MAX_RATE,
                                       doc="maximal DNA-damage accrual rate of proliferating "
                                           "cells (cell_state.dna_repair_half_life_h repairs it)",
                                       source="design choice: one reference dose lifts a G1 "
@@ -760,7 +833,7 @@ class DrugsSection:
                                               "navitoclax t½ ≈ 15–17 h (Wilson et al. 2010 "
                                               "Lancet Oncol 11:1149)")
     senolytic_ec50: float = _ec50("senolytic")
-    senolytic_kill_per_h: float = param(0.04, unit="h⁻¹", low=0.0,
+    senolytic_kill_per_h: float = param(0.04, unit="h⁻¹", low=0.0, high=MAX_RATE,
                                         doc="maximal death hazard of senescent cells",
                                         source="design choice: one reference dose kills 47 % of "
                                                "senescent cells (1 − e^(−0.04·16)), five daily "

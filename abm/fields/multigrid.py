@@ -35,6 +35,12 @@ COARSEST_SITES = 64
 NEGATIVE_ERROR_FACTOR = 100.0
 
 
+class SingularSteadyStateError(NumericalError, ValueError):
+    """A steady state that does not exist or is not unique: no fixed site, no uptake and no
+    decay (the level is undetermined). A ValueError too: the settings, not the numbers, are
+    at fault."""
+
+
 @dataclass(frozen=True)
 class SolveInfo:
     """What one :meth:`FieldSolver.advance` did.
@@ -273,8 +279,9 @@ class FieldSolver:
             self._raise_bad_input(status, j, i, C, uptake, source)
         if (inv_dt == 0.0 and self._fixed_j.size == 0 and self.decay == 0.0
                 and not np.any(uptake)):
-            raise ValueError(f"{self.name}: steady state (dt=inf) with no fixed site and zero "
-                             "uptake and decay is singular (the level is undetermined)")
+            raise SingularSteadyStateError(
+                f"{self.name}: steady state (dt=inf) with no fixed site and zero uptake and "
+                "decay is singular (the level is undetermined)")
         residuals = [self._check_stats(C)]
         self._entry_max = float(stats[kn.CMAX])
         ready = False
@@ -294,8 +301,8 @@ class FieldSolver:
             allowed = NEGATIVE_ERROR_FACTOR * self.rtol * self._scale()
             if cmin < -allowed:
                 j, i = int(stats[kn.JMIN]), int(stats[kn.IMIN])
-                raise NumericalError(f"{self.name}: negative concentration {cmin!r} at site "
-                                     f"(y={j}, x={i}), beyond the solver's error bound "
+                raise NumericalError(f"{self.name}: negative concentration {cmin!r} at "
+                                     f"{self._site(j, i)}, beyond the solver's error bound "
                                      f"-{allowed:.3g}")
             np.maximum(C, 0.0, out=C)
         return SolveInfo(len(residuals) - 1, residuals[-1], tuple(residuals),
@@ -317,7 +324,7 @@ class FieldSolver:
             kn.BAD_SOURCE: ("source", source, NumericalError),
             kn.NEG_SOURCE: ("source", source, ValueError),
         }[status]
-        raise error(f"{self.name}: {name} = {float(array[j, i])!r} at site (y={j}, x={i}); "
+        raise error(f"{self.name}: {name} = {float(array[j, i])!r} at {self._site(j, i)}; "
                     f"must be finite{' and >= 0' if name != 'C' else ''}")
 
     def _check_stats(self, C):
@@ -325,9 +332,14 @@ class FieldSolver:
         stats = self._stats
         if stats[kn.JBAD] >= 0:
             j, i = int(stats[kn.JBAD]), int(stats[kn.IBAD])
-            raise NumericalError(f"{self.name}: non-finite concentration {C[j, i]!r} at site "
-                                 f"(y={j}, x={i})")
+            raise NumericalError(f"{self.name}: non-finite concentration {C[j, i]!r} at "
+                                 f"{self._site(j, i)}")
         return float(stats[kn.RES])
+
+    def _site(self, j, i):
+        """A site for messages: indices and the position of its centre (µm)."""
+        return (f"site (y={j}, x={i}), position ({(i + 0.5) * self.dx:g}, "
+                f"{(j + 0.5) * self.dx:g}) µm")
 
     def _scale(self):
         """Concentration scale of the tolerance: max(max |fixed_value|, max C_old, max C)."""

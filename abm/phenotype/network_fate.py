@@ -45,6 +45,7 @@ import numpy as np
 
 import intracellular
 from intracellular.models.dormancy import atp, post_mitotic_reset
+from intracellular.sparse_lu import CacheDirError
 
 from .._numba import jit
 from ..cells import (APOPTOTIC, DORMANT, GEROCONVERSION, METABOLIC, NECROTIC, PARACRINE,
@@ -72,6 +73,32 @@ FOUNDER_SG2M_FRACTION = 0.4
 choice so the seeded tumour is not synchronised)."""
 
 
+def network_parameters(ic) -> np.ndarray:
+    """The parameter vector of the ``[intracellular]`` section ``ic`` (network, preset,
+    params), every entry checked against its range (:class:`intracellular.Parameter`).
+
+    Raises:
+        ConfigError: naming ``intracellular.params.<name>`` (or the preset), the value and
+            the allowed range, or an unknown network, preset or parameter name.
+    """
+    try:
+        return intracellular.get_network(ic.network).parameter_vector(ic.preset, ic.params)
+    except intracellular.ParameterRangeError as exc:
+        raise ConfigError("; ".join(
+            f"{_param_key(ic, name, origin)} = {value!r}: must be {allowed} (network "
+            f"{exc.network!r})" for name, value, allowed, origin in exc.problems)) from None
+    except ValueError as exc:
+        raise ConfigError(f"intracellular.preset = {ic.preset!r} / intracellular.params = "
+                          f"{ic.params!r}: {exc}") from None
+
+
+def _param_key(ic, name: str, origin: str) -> str:
+    """The config key behind a network parameter's value: the override, else the preset."""
+    if origin == "override":
+        return f"intracellular.params.{name}"
+    return f"intracellular.preset = {ic.preset!r}: parameter {name}"
+
+
 class NetworkFate(Phenotype):
     """Cells driven by an intracellular network (see module docstring)."""
 
@@ -83,12 +110,11 @@ class NetworkFate(Phenotype):
         if net.input_names != INPUTS:
             raise ConfigError(f"intracellular.network = {ic.network!r}: the fate layer needs inputs "
                               f"{INPUTS}, the network has {net.input_names}")
-        try:
-            self.params = net.parameter_vector(ic.preset, ic.params)
-        except ValueError as exc:
-            raise ConfigError(f"intracellular.preset = {ic.preset!r} / intracellular.params = "
-                              f"{ic.params!r}: {exc}") from None
-        self.integrator = intracellular.BatchIntegrator(net, rtol=ic.rtol, atol=ic.atol)
+        self.params = network_parameters(ic)
+        try:  # builds (or loads) the network's generated LU code
+            self.integrator = intracellular.BatchIntegrator(net, rtol=ic.rtol, atol=ic.atol)
+        except CacheDirError as exc:  # a setting of the user's environment: one message
+            raise ConfigError(str(exc)) from None
         self.n_species = net.n_species
         self.state_names = tuple(net.species) + FATE_COLUMNS
         self.y0 = net.state_vector()
@@ -104,6 +130,7 @@ class NetworkFate(Phenotype):
             dtype=np.float64)
         self._u = np.zeros((0, len(INPUTS)))
         self._stem_gf_reduction = config.cell_state.stemness_gf_reduction
+        self._dx_um = config.grid.dx_um  # positions in error messages
         self._lattice = _NO_LATTICE
 
     def bind_lattice(self, occupancy, vessels, shells):
@@ -147,10 +174,12 @@ class NetworkFate(Phenotype):
             self.integrator.advance(table.state[:hwm, :n], u[:hwm], self.params, dt_h, active,
                                     table.state[:hwm, n + STEP_H])
         except intracellular.IntegrationError as exc:
-            r = exc.row
+            r, dx = exc.row, self._dx_um
             raise NumericalError(
-                f"intracellular network {exc.network!r}, step {step}: cell id {table.id[r]} at "
-                f"site (x={table.x[r]}, y={table.y[r]}), O2 {table.oxygen[r]:.4g} mmHg: "
+                f"intracellular network {exc.network!r}, step {step} (from t = "
+                f"{step * dt_min:g} min): cell id {table.id[r]} at site (x={table.x[r]}, "
+                f"y={table.y[r]}), position ({(table.x[r] + 0.5) * dx:g}, "
+                f"{(table.y[r] + 0.5) * dx:g}) µm, O2 {table.oxygen[r]:.4g} mmHg: "
                 f"{exc.species} = {exc.value!r}: {exc.reason}") from exc
         _apply_fate(hwm, table.alive, table.id, table.phase, table.route, table.state, u,
                     self.params,

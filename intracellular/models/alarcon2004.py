@@ -35,7 +35,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._numba import jit
-from ..network import Input, Network, Parameter
+from ..network import Input, Network, Parameter, with_bounds
 
 SPECIES = ("x", "y", "z", "m", "u")
 
@@ -51,7 +51,7 @@ _SOURCE = ("Alarcón, Byrne & Maini 2004 J Theor Biol 229:395 (network.md §1b);
            "per minute as published, RHS ×60 for hours")
 _PER_MIN = "min⁻¹ (RHS ×60 → h⁻¹)"
 _DIMLESS = "dimensionless"
-PARAMETERS = tuple(Parameter(name, value, unit, _SOURCE) for name, value, unit in (
+PARAMETERS = with_bounds(tuple(Parameter(name, value, unit, _SOURCE) for name, value, unit in (
     # cyclin–CDK: synthesis a4, degradation basal (a1), by Cdh1–APC (a2), p27 inhibition (a3)
     ("a1", 0.05, _PER_MIN), ("a2", 1.0, _PER_MIN), ("a3", 0.25, _PER_MIN), ("a4", 0.04, _PER_MIN),
     # Cdh1–APC: activation boosted by Rb (b3, multiplies u), inactivation by cyclin–CDK (b4)
@@ -66,7 +66,7 @@ PARAMETERS = tuple(Parameter(name, value, unit, _SOURCE) for name, value, unit i
     ("eta", 0.01, _PER_MIN), ("m_star", 10.0, _DIMLESS),
     # O2 at which p27 degradation is half-maximal (normalised O2)
     ("B", 0.01, _DIMLESS),
-))
+)), divisors=("J3", "J4", "m_star", "B"))
 
 INPUTS = (Input("O2", 1.0, "dimensionless (pO2 / supply pO2)",
                 "oxygen normalised to 1 at the supply (local pO2 divided by the vessel pO2): "

@@ -51,7 +51,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._numba import jit
-from ..network import Input, Network, Parameter
+from ..network import Input, Network, Parameter, with_bounds
 from .yao2008 import PARAMETERS as YAO_PARAMETERS
 
 SPECIES = ("HIF", "AMPK", "mTORC1", "ERK", "p38", "p21", "p27",
@@ -69,7 +69,7 @@ def _design(reason: str) -> str:
     return f"design choice (network.md §2): {reason}"
 
 
-PARAMETERS = (
+PARAMETERS = with_bounds((
     # HIF: steady state 1/(1 + (O2/KH)^nH), relaxation at kH.
     Parameter("KH", 11.0, "mmHg", _PHYSICELL + ": HIF-1α half-maximal at ~1.5–2 % O2"),
     Parameter("nH", 3.0, _DIMLESS, _PHYSICELL + ": HIF near maximal at ~0.5 % O2"),
@@ -134,7 +134,8 @@ PARAMETERS = (
                                              "E2F target): lets cells re-enter after ~96 h arrest")),
     # Yao et al. 2008 Rb–E2F core, unchanged (the kernels unpack p in this order).
     *YAO_PARAMETERS,
-)
+), divisors=("KH", "Kox", "KAe", "KGF", "B", "KID", "KI"), fractions=("fGLY0", "hD", "fRB0"),
+    hill=("nH",))
 
 INPUTS = (
     Input("O2", 38.0, "mmHg", "local oxygen tension (38 mmHg ≈ 5 % O2)"),

@@ -27,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._numba import jit
-from ..network import Input, Network, Parameter
+from ..network import Input, Network, Parameter, with_bounds
 
 SPECIES = ("Md", "E2F", "Me", "Ma", "Mb", "Cdc20")
 
@@ -35,7 +35,7 @@ _SOURCE = "Gérard & Goldbeter 2011 Interface Focus 1:24, BIOMD0000000941 (netwo
 _UM = "µM"
 _UM_H = "µM·h⁻¹"
 _H = "h⁻¹"
-PARAMETERS = tuple(Parameter(name, value, unit, _SOURCE) for name, value, unit in (
+PARAMETERS = with_bounds(tuple(Parameter(name, value, unit, _SOURCE) for name, value, unit in (
     # cyclin D/Cdk4–6: GF-driven synthesis, saturable degradation
     ("vsd", 0.175, _UM_H), ("Vdd", 0.245, _UM_H), ("Kdd", 0.1, _UM), ("Kgf", 0.1, _UM),
     # E2F: activation by Md + Me, inactivation by Ma; total E2F
@@ -50,7 +50,8 @@ PARAMETERS = tuple(Parameter(name, value, unit, _SOURCE) for name, value, unit i
     # Cdc20: activation by Mb, inactivation; total Cdc20
     ("V1cdc20", 0.21, _H), ("V2cdc20", 0.35, _UM_H),
     ("K1cdc20", 1.0, _UM), ("K2cdc20", 1.0, _UM), ("Cdc20tot", 5.0, _UM),
-))
+)), divisors=("Kdd", "Kgf", "K1e2f", "K2e2f", "Kde", "Kda", "Kdb", "K1cdc20",
+                "K2cdc20"))
 
 INPUTS = (Input("GF", 1.0, _UM,
                 "growth factor; above the Hopf point (≈ 0.00165 with the published parameters) "

@@ -29,14 +29,14 @@ from __future__ import annotations
 import numpy as np
 
 from .._numba import jit
-from ..network import Input, Network, Parameter
+from ..network import Input, Network, Parameter, with_bounds
 
 SPECIES = ("MC", "EF", "CD", "CE", "RB", "RE", "RP")
 
 _SOURCE = "Yao et al. 2008 (network.md §1a)"
 _H = "h⁻¹"
 _DIMLESS = "dimensionless"
-PARAMETERS = tuple(Parameter(name, value, unit, _SOURCE) for name, value, unit in (
+PARAMETERS = with_bounds(tuple(Parameter(name, value, unit, _SOURCE) for name, value, unit in (
     # Michaelis constants (dimensionless concentrations)
     ("KS", 0.5, _DIMLESS), ("KMC", 0.15, _DIMLESS), ("KEF", 0.15, _DIMLESS),
     ("KD", 0.92, _DIMLESS), ("KE", 0.92, _DIMLESS), ("Kp", 0.01, _DIMLESS),
@@ -49,7 +49,7 @@ PARAMETERS = tuple(Parameter(name, value, unit, _SOURCE) for name, value, unit i
     # degradation
     ("dMC", 0.7, _H), ("dEF", 0.25, _H), ("dCE", 1.5, _H), ("dCD", 1.5, _H),
     ("dRB", 0.06, _H), ("dRP", 0.06, _H), ("dRE", 0.03, _H),
-))
+)), divisors=("KS", "KMC", "KEF", "KD", "KE", "Kp"))
 
 INPUTS = (Input("S", 1.0, _DIMLESS,
                 "serum / mitogen level; bistable for 0.2 ≲ S ≲ 1.05 (see the module docstring)"),)
