@@ -95,6 +95,12 @@ SECRETED_FIELDS = ("sasp", "sasp_metabolic", "chemokine")
 """Config sections (and field names) of the fields secreted by cells, in solve order."""
 
 
+MAX_ROUTE_FACTOR = 100.0
+"""Largest secretion factor of a senescence route, relative to the section's rate. Design
+choice: two orders of magnitude above the classical route's 1, far beyond any measured
+difference between routes, and small enough that rate × factor stays finite."""
+
+
 def route_factors(section, key: str) -> np.ndarray:
     """Secretion factor per senescence route, float64 ``[len(SENESCENCE_ROUTES)]``: the
     section's ``route_secretion`` over its defaults (routes not named keep theirs); a
@@ -109,6 +115,10 @@ def route_factors(section, key: str) -> np.ndarray:
         allowed = ", ".join(r for r in SENESCENCE_ROUTES if r != "none")
         raise ConfigError(f"{key}.route_secretion: unknown route(s) {unknown}; routes are "
                           f"{allowed}")
+    bad = [f"{key}.route_secretion.{name} = {value!r}: must be in [0, {MAX_ROUTE_FACTOR:g}]"
+           for name, value in given.items() if not 0.0 <= value <= MAX_ROUTE_FACTOR]
+    if bad:
+        raise ConfigError("; ".join(bad), problems=bad)
     factors = np.zeros(len(SENESCENCE_ROUTES))
     for name, value in (defaults | given).items():
         factors[SENESCENCE_ROUTES[name]] = value

@@ -272,7 +272,7 @@ def _cross_key_cases() -> list[Case]:
         (["intracellular.params={ bogus = 1.0 }"], "intracellular.params"),
         (["intracellular.preset=bogus"], "intracellular.preset"),
         (["immune.cd8={ bogus = 1.0 }"], "immune.cd8"),
-        (["blood.params={ bogus = 1.0 }"], "blood.bogus"),
+        (["blood.params={ bogus = 1.0 }"], "blood.params.bogus"),
     ]]
 
 

@@ -74,6 +74,9 @@ BAD = [
     ("immune.nk.kill_per_min", -1.0, "≥ 0"),
     ("immune.cd8.attach_per_min", 1e300, "1e+12"),
     ("immune.cd8.recognition_dormant", 2.0, "1"),
+    # route secretion tables
+    ("sasp.route_secretion.paracrine", 1e300, "100]"),
+    ("sasp_metabolic.route_secretion.therapy", -1.0, "[0,"),
     # blood table
     ("blood.params.max_escorts", 1e300, "20"),
     ("blood.params.cloak_per_min", -1.0, "[0,"),
