@@ -36,7 +36,8 @@ sys.path.insert(0, str(ROOT))
 
 from tests import killpoints as kp  # noqa: E402 - after the path is set
 
-COLUMNS = ["trial", "kind", "point", "delay", "seed", "kills", "frames_left", "outcome", "seconds", "detail"]
+COLUMNS = ["trial", "kind", "point", "delay", "seed", "kills", "frames_left", "failed_opens", "outcome",
+           "seconds", "detail"]
 MIX = {"run-random": 0.3, "run-point": 0.3, "resume-random": 0.2, "resume-point": 0.2}
 """Share of the trials of each kind (sweep trials come on top: ``--sweeps``). Design choice:
 half at kill points (every write step is reached), half at random times (what users do)."""
@@ -101,14 +102,17 @@ def main(argv=None) -> int:
     table = args.out / "trials.csv"
     done = list(csv.DictReader(table.open())) if table.exists() else []
     deadline = None if args.minutes is None else time.monotonic() + 60 * args.minutes
-    load = cpu_load() if args.load else None
+    recorded = len([r for r in done if r["kind"] != "sweep"])
+    todo = plan(recorded, max(0, args.trials - recorded), args.seed)
+    sweeps = args.sweeps - (len(done) - recorded)
+    new = []
+    load = cpu_load() if args.load and (todo or sweeps > 0) else None
     try:
-        print("preparing: reference run, calls per operation …", flush=True)
-        setup = kp.prepare(args.out / "setup")
-        print(f"{len(setup.run_points)} run and {len(setup.resume_points)} resume kill points; "
-              f"a run writes for {setup.write_seconds:.1f} s", flush=True)
-        todo = plan(len([r for r in done if r["kind"] != "sweep"]), max(0, args.trials - len(done)), args.seed)
-        new = []
+        if todo or sweeps > 0:
+            print("preparing: reference run, calls per operation …", flush=True)
+            setup = kp.prepare(args.out / "setup")
+            print(f"{len(setup.run_points)} run and {len(setup.resume_points)} resume kill points; "
+                  f"a run writes for {setup.write_seconds:.1f} s", flush=True)
         with table.open("a", newline="") as stream:
             writer = csv.DictWriter(stream, COLUMNS)
             if not done:
@@ -131,9 +135,8 @@ def main(argv=None) -> int:
                     finished, running = wait(running, return_when=FIRST_COMPLETED)
                     for future in finished:
                         record(future.result())
-                    if len(new) % 25 == 0:
-                        print(f"{len(new)} trials …", flush=True)
-            sweeps = args.sweeps - len([r for r in done if r["kind"] == "sweep"])
+                        if len(new) % 25 == 0:
+                            print(f"{len(new)} trials …", flush=True)
             if sweeps > 0 and (deadline is None or time.monotonic() < deadline):
                 reference = kp.reference_sweep(setup, args.out)
                 for k in range(sweeps):

@@ -222,12 +222,13 @@ def remove_run(path: Path) -> None:
         shutil.rmtree(p) if p.is_dir() and not p.is_symlink() else p.unlink()
 
 
-def start(abm_args: list[str], point: KillPoint | str = "none", *, counts: Path | None = None,
-          env: dict | None = None) -> subprocess.Popen:
-    """Start ``abm ABM_ARGS`` under the wrapper with kill point ``point``; stderr is piped."""
+def start(abm_args: list[str], point: KillPoint | str = "none", *, counts: Path | None = None
+          ) -> subprocess.Popen:
+    """Start ``abm ABM_ARGS`` under the wrapper with kill point ``point`` (``counts``: the
+    wrapper's --counts file); stderr is piped."""
     extra = ["--counts", str(counts)] if counts else []
     return subprocess.Popen([sys.executable, str(WRAPPER), str(point), *extra, "--", *abm_args],
-                            cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
+                            cwd=ROOT, stdin=subprocess.DEVNULL,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 
 
@@ -276,13 +277,15 @@ def committed_frames(path: Path) -> int | None:
 class Outcome:
     """What one started command did: its exit code (-9: killed), the frames a polling reader
     saw last before the kill (a lower bound of the committed frames; None: never opened), the
-    seconds from its opening the run to the kill, and its stderr."""
+    seconds from its opening the run to the kill, its stderr, and how many of the reader's
+    opens of the live run failed, of how many."""
 
     returncode: int
     seen_frames: int | None = None
     delay: float | None = None
     stderr: str = ""
     failed_polls: int = 0
+    polls: int = 0
 
     @property
     def killed(self) -> bool:
@@ -298,7 +301,7 @@ def run_and_kill(abm_args: list[str], path: Path, *, point: KillPoint | str = "n
     committed before the kill. ``counts``: see :func:`start`."""
     proc = start(abm_args, point, counts=counts)
     opened_at = None
-    seen, failed = None, 0
+    seen, failed, polls = None, 0, 0
     deadline = time.monotonic() + timeout
     try:
         while proc.poll() is None and time.monotonic() < deadline:
@@ -310,6 +313,7 @@ def run_and_kill(abm_args: list[str], path: Path, *, point: KillPoint | str = "n
                 break
             if poll and opened_at is not None:
                 frames = committed_frames(path)
+                polls += 1
                 if frames is None:
                     failed += 1
                 elif proc.poll() is None:  # seen while it ran: committed before the kill
@@ -327,7 +331,7 @@ def run_and_kill(abm_args: list[str], path: Path, *, point: KillPoint | str = "n
             proc.kill()
             proc.wait()
     took = None if opened_at is None else time.monotonic() - opened_at
-    return Outcome(proc.returncode, seen, took, stderr, failed)
+    return Outcome(proc.returncode, seen, took, stderr, failed, polls)
 
 
 def op_counts(abm_args: list[str], path: Path, counts_file: Path) -> tuple[dict[str, int], float]:
@@ -526,7 +530,7 @@ def trial(setup: Setup, kind: str, seed: int, path: Path) -> dict:
     """One trial of ``kind`` with random choices from ``seed``, writing the run at ``path``.
 
     Returns the row of the trial: kind, point, delay, seed, kills, frames left by the first
-    kill, outcome (``ok`` or ``unreadable``/``lost``/``torn``/``traceback``/``resume-failed``
+    kill, failed/all opens of the live run by the polling reader, outcome (``ok`` or ``unreadable``/``lost``/``torn``/``traceback``/``resume-failed``
     /``resume-differs``) and detail (the chain's log or the finding).
     """
     import numpy as np
@@ -542,9 +546,10 @@ def trial(setup: Setup, kind: str, seed: int, path: Path) -> dict:
         delay = float(rng.uniform(0.0, 1.1 * setup.write_seconds))
     chain = Chain(path, setup.frames)
     row = {"kind": kind, "seed": seed, "point": str(point), "delay": delay, "kills": 0,
-           "frames_left": None, "outcome": "ok", "detail": ""}
+           "frames_left": None, "failed_opens": None, "outcome": "ok", "detail": ""}
     try:
         outcome = run_and_kill(run_args(setup.scenario, path), path, point=point, delay=delay)
+        row["failed_opens"] = f"{outcome.failed_polls}/{outcome.polls}"
         row["frames_left"] = chain.check(outcome, f"run[{point}, {delay}]")
         if outcome.returncode != 0 and not outcome.killed:
             raise Damage(f"run failed: rc {outcome.returncode}: {first_line_error(outcome.stderr)}")
