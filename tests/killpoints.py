@@ -2,13 +2,15 @@
 
 Run as a wrapper around the command line::
 
-    python tests/killpoints.py SPEC [--counts FILE] -- run SCENARIO.toml --out RUN.h5 ...
+    python tests/killpoints.py SPEC [--counts FILE] [--path RUN.h5] -- run SCENARIO.toml --out RUN.h5 ...
 
 ``SPEC`` is ``OPERATION:N:WHEN`` (e.g. ``os.replace:3:before``): the process sends itself
 SIGKILL just before (``before``) or just after (``after``) the N-th call of OPERATION, one
 of :data:`OPERATIONS`. ``none`` installs the counters but never kills (for kills sent from
 outside after a random time, and to learn how often a command calls each operation:
 ``--counts FILE`` writes the calls per operation as JSON when the command returns).
+``--path PREFIX`` counts only calls on paths that start with PREFIX (the run and what the
+store keeps beside it), so that other libraries' file writes do not shift the counts.
 
 The counters are monkeypatches installed before abm is imported, so they see every call the
 run-file store makes, whatever its internals: the low-level operations any store that
@@ -85,13 +87,33 @@ def _writes(mode) -> bool:
     return isinstance(mode, str) and any(c in mode for c in "wax+")
 
 
-def install(point: KillPoint, counts: Counter) -> None:
-    """Wrap every operation of :data:`OPERATIONS` so that it counts its calls in ``counts``
-    and the process SIGKILLs itself at ``point``."""
+def _touches(prefix: str | None, args) -> bool:
+    """Whether a call with ``args`` works on a path starting with ``prefix`` (None: any): a
+    str/path argument, a file descriptor's target, or the file of an h5py object."""
+    if prefix is None:
+        return True
+    for arg in args:
+        try:
+            if isinstance(arg, (h5py.Dataset, h5py.Group)):
+                arg = arg.file.filename
+            elif isinstance(arg, int) and not isinstance(arg, bool):
+                arg = os.readlink(f"/proc/self/fd/{arg}")
+            if isinstance(arg, (str, os.PathLike)) and os.fspath(arg).startswith(prefix):
+                return True
+        except (OSError, ValueError, TypeError):  # a closed object or descriptor
+            continue
+    return False
+
+
+def install(point: KillPoint, counts: Counter, prefix: str | None = None) -> None:
+    """Wrap every operation of :data:`OPERATIONS` so that it counts its calls on paths that
+    start with ``prefix`` (None: all calls) in ``counts`` and the process SIGKILLs itself at
+    ``point``. The prefix keeps out calls of other libraries (numba writes its cache with
+    os.replace only when it compiles), so that the counts of two runs agree."""
     def wrap(name, original, counted=lambda *a, **k: True):
         @functools.wraps(original)  # keeps attributes callers test (shutil.rmtree.avoids_symlink_attacks)
         def wrapper(*args, **kwargs):
-            if not counted(*args, **kwargs):
+            if not (counted(*args, **kwargs) and _touches(prefix, args)):
                 return original(*args, **kwargs)
             counts[name] += 1
             hit = name == point.operation and counts[name] == point.n
@@ -115,26 +137,28 @@ def install(point: KillPoint, counts: Counter) -> None:
 
 
 def main(argv: list[str]) -> int:
-    """``killpoints.py SPEC [--counts FILE] -- ABM-ARGS...``: run ``abm ABM-ARGS`` in this
-    process with the kill point installed; return its exit code."""
+    """``killpoints.py SPEC [--counts FILE] [--path PREFIX] -- ABM-ARGS...``: run ``abm
+    ABM_ARGS`` in this process with the kill point installed, counting only calls on paths
+    that start with PREFIX (the run); return its exit code."""
+    import argparse
+
     if "--" not in argv:
-        print("usage: killpoints.py SPEC [--counts FILE] -- ABM-ARGS...", file=sys.stderr)
+        print("usage: killpoints.py SPEC [--counts FILE] [--path PREFIX] -- ABM-ARGS...", file=sys.stderr)
         return 2
-    ours, abm_args = argv[:argv.index("--")], argv[argv.index("--") + 1:]
-    counts_file = None
-    if len(ours) == 3 and ours[1] == "--counts":
-        counts_file = ours.pop(2)
-        ours.pop(1)
-    if len(ours) != 1:
-        print("usage: killpoints.py SPEC [--counts FILE] -- ABM-ARGS...", file=sys.stderr)
-        return 2
+    parser = argparse.ArgumentParser(prog="killpoints.py")
+    parser.add_argument("spec")
+    parser.add_argument("--counts")
+    parser.add_argument("--path")
+    ours = parser.parse_args(argv[:argv.index("--")])
+    abm_args = argv[argv.index("--") + 1:]
     try:
-        point = KillPoint.parse(ours[0])
+        point = KillPoint.parse(ours.spec)
     except ValueError as exc:
         print(f"killpoints: error: {exc}", file=sys.stderr)
         return 2
+    counts_file = ours.counts
     counts: Counter = Counter()
-    install(point, counts)
+    install(point, counts, ours.path)
     from abm.cli import main as abm_main  # after install: abm sees only the wrapped operations
 
     try:
@@ -222,11 +246,11 @@ def remove_run(path: Path) -> None:
         shutil.rmtree(p) if p.is_dir() and not p.is_symlink() else p.unlink()
 
 
-def start(abm_args: list[str], point: KillPoint | str = "none", *, counts: Path | None = None
-          ) -> subprocess.Popen:
-    """Start ``abm ABM_ARGS`` under the wrapper with kill point ``point`` (``counts``: the
-    wrapper's --counts file); stderr is piped."""
-    extra = ["--counts", str(counts)] if counts else []
+def start(abm_args: list[str], path: Path, point: KillPoint | str = "none", *,
+          counts: Path | None = None) -> subprocess.Popen:
+    """Start ``abm ABM_ARGS`` under the wrapper with kill point ``point``, counting the calls
+    on the run at ``path`` (``counts``: the wrapper's --counts file); stderr is piped."""
+    extra = ["--path", str(path)] + (["--counts", str(counts)] if counts else [])
     return subprocess.Popen([sys.executable, str(WRAPPER), str(point), *extra, "--", *abm_args],
                             cwd=ROOT, stdin=subprocess.DEVNULL,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -299,7 +323,7 @@ def run_and_kill(abm_args: list[str], path: Path, *, point: KillPoint | str = "n
     first opened the run (None: only the kill point, if any, kills it). While it runs, a
     reader polls the run (if ``poll``) so that the outcome says how many frames were
     committed before the kill. ``counts``: see :func:`start`."""
-    proc = start(abm_args, point, counts=counts)
+    proc = start(abm_args, path, point, counts=counts)
     opened_at = None
     seen, failed, polls = None, 0, 0
     deadline = time.monotonic() + timeout
