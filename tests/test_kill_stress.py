@@ -33,7 +33,7 @@ def setup(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("kills")
     scenario = kp.write_scenario(workdir)
     reference = workdir / "reference.h5"
-    counts, seconds = kp.op_counts(kp.run_args(scenario, reference), reference, workdir / "counts.json")
+    counts, _ = kp.op_counts(kp.run_args(scenario, reference), reference, workdir / "counts.json")
     return workdir, scenario, reference, kp.reference_frames(reference), counts
 
 
