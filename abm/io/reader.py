@@ -112,7 +112,8 @@ def _reading(method):
             return method(self, *args, **kwargs)
         except (_NotInFile, RunFileError):
             raise
-        except (OSError, KeyError, RuntimeError) as err:
+        except (OSError, KeyError, RuntimeError, TypeError, ValueError, AttributeError) as err:
+            # h5py meets damaged metadata with any of these (a dataspace read as None, …)
             raise RunFileError(f"{self.path}: damaged run file: {method.__name__} failed ({err})") from None
     return read
 
@@ -135,8 +136,13 @@ class Run:
             self._root = current_layout(self._file)
             check_metadata(self._file)
             _ = self.attrs, self.n_frames, self.field_names  # fixed now, as the run is at opening
-        except BaseException:
+        except RunFileError:
             self.close()
+            raise
+        except BaseException as err:
+            self.close()
+            if isinstance(err, (OSError, KeyError, TypeError, ValueError, AttributeError)):
+                raise RunFileError(f"{self.path}: damaged run file ({type(err).__name__}: {err})") from None
             raise
 
     def close(self) -> None:
@@ -449,6 +455,7 @@ class Run:
         except NoCheckpointError:
             return None
 
+    @_reading
     def summary(self) -> str:
         """A human-readable, multi-line description of the run (used by ``abm info``)."""
         from abm.io.summary import summarize

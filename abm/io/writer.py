@@ -289,6 +289,7 @@ class RunWriter:
                                "(abm run --overwrite starts it again)")
         if not parts.is_dir():
             raise no_such_run(path)
+        read_head(parts)  # before the lock: a folder that is not a run's is left untouched
         lock = WriterLock(parts)
         try:
             writer, state = cls._take_over(path, parts, lock)
