@@ -15,6 +15,7 @@ from abm.config import to_toml
 from abm.config.loader import config_from_dict
 from abm.errors import UserError
 from abm.io import load_run
+from abm.outputs import check_output
 from abm.runner import check_run_outputs
 
 
@@ -46,10 +47,12 @@ def arm_configs(scenario: Path, arms: dict[str, list[dict]], seed: int | None = 
 
 def run_arms(configs: dict, out: Path, overwrite: bool = False) -> dict[str, Path]:
     """Run every arm into ``<out stem>_<arm>.h5``; returns arm → run file. Every arm's
-    outputs are checked before the first arm runs (existing ones need ``overwrite``)."""
+    outputs and the comparison figure ``<out stem>.png`` are checked before the first arm
+    runs (existing ones need ``overwrite``)."""
     paths = {name: out.with_name(f"{out.stem}_{name}.h5") for name in configs}
     for name, config in configs.items():
         check_run_outputs(config, paths[name], overwrite)
+    check_output(out.with_suffix(".png"), overwrite=overwrite, what="comparison figure")
     for name, config in configs.items():
         run_scenario(config, paths[name], overwrite=overwrite, progress=None)
         print(f"wrote {paths[name]}")

@@ -27,6 +27,7 @@ from matplotlib.figure import Figure
 
 from abm import load_run
 from abm.analysis import blood_draws, seeding_by_unit
+from abm.outputs import write_atomically
 from abm.viz.figures import draw_ctc
 from arms import run_from_command_line
 
@@ -104,7 +105,7 @@ def figure(paths: dict[str, Path], out: Path) -> Path:
     ax_comp.set_xticks(x, [n.replace("_", "\n") for n in names], fontsize=6)
     ax_comp.set(title="(f) clusters among circulating units", ylabel="fraction")
     fig.suptitle("Circadian shedding of CTCs and clusters, and the blood's rules")
-    fig.savefig(out, dpi=150)
+    write_atomically(out, lambda tmp: fig.savefig(tmp, dpi=150))
     return out
 
 

@@ -27,6 +27,8 @@ from matplotlib.figure import Figure
 from abm import load_config
 from abm.config import to_toml
 from abm.culture import run_culture
+from abm.errors import UserError
+from abm.outputs import check_output, write_atomically
 
 HERE = Path(__file__).resolve().parent
 PRESETS = ("default", "hypoxia_sensitive")
@@ -47,18 +49,18 @@ def run(levels, hours, out: Path, seed: int | None = None) -> dict:
             frame = run_culture(config, schedule, PRE_CULTURE_H + hours, n_cells=1000, max_cells=3000)
             frame["hours_after_switch"] = frame["time_h"] - PRE_CULTURE_H
             results[(preset, level)] = frame
-    out.parent.mkdir(parents=True, exist_ok=True)
-    part = out.with_suffix(out.suffix + ".part")
-    with h5py.File(part, "w") as f:
-        f.attrs.update(schema="tumor-abm-culture", schema_version=1, seed=base.run.seed,
-                       config_toml=to_toml(base), pre_culture_h=PRE_CULTURE_H,
-                       units='{"time_h": "h", "o2_mmHg": "mmHg"}')
-        for (preset, level), frame in results.items():
-            group = f.create_group(f"{preset}/{level:g}mmHg")
-            group.attrs["o2_mmHg"] = level
-            for column in frame.columns:
-                group.create_dataset(column, data=frame[column].to_numpy())
-    part.replace(out)  # the final name appears only when the file is complete
+    def write(tmp: Path) -> None:
+        with h5py.File(tmp, "w") as f:
+            f.attrs.update(schema="tumor-abm-culture", schema_version=1, seed=base.run.seed,
+                           config_toml=to_toml(base), pre_culture_h=PRE_CULTURE_H,
+                           units='{"time_h": "h", "o2_mmHg": "mmHg"}')
+            for (preset, level), frame in results.items():
+                group = f.create_group(f"{preset}/{level:g}mmHg")
+                group.attrs["o2_mmHg"] = level
+                for column in frame.columns:
+                    group.create_dataset(column, data=frame[column].to_numpy())
+
+    write_atomically(out, write)  # the final name appears only when the file is complete
     return results
 
 
@@ -81,7 +83,7 @@ def figure(results: dict, path: Path) -> Path:
     axes[1].plot([0, 48], SCHMALTZ, "ks", label="REF fibroblasts, 0 → 48 h\n(Schmaltz et al. 1998)")
     axes[0].set_ylabel("G0/G1 fraction of viable cells")
     axes[1].legend(fontsize=8, loc="lower right")
-    fig.savefig(path, dpi=150)
+    write_atomically(path, lambda tmp: fig.savefig(tmp, dpi=150))
     return path
 
 
@@ -91,7 +93,14 @@ def main() -> None:
     parser.add_argument("--hours", type=float, default=96.0)
     parser.add_argument("--seed", type=int)
     parser.add_argument("--out", type=Path, default=Path("outputs/hypoxia_switch.h5"))
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace the results file and the figure if they exist")
     args = parser.parse_args()
+    try:  # both outputs are checked before hours of cultures are run
+        for path, what in ((args.out, "results file"), (args.out.with_suffix(".png"), "figure")):
+            check_output(path, overwrite=args.overwrite, what=what)
+    except UserError as exc:
+        parser.error(str(exc))
     results = run(args.levels, args.hours, args.out, args.seed)
     print(f"wrote {args.out}")
     print(f"wrote {figure(results, args.out.with_suffix('.png'))}")

@@ -19,6 +19,7 @@ from matplotlib.figure import Figure
 from abm.analysis import kill_statistics
 from abm.cells import CD8, NK
 from abm.io import load_run
+from abm.outputs import write_atomically
 from abm.viz.style import add_scale_bar, nice_length
 from arms import run_from_command_line, series
 
@@ -64,7 +65,7 @@ def figure(paths: dict[str, Path], stats: dict[str, dict], out: Path) -> Path:
         ax.legend(fontsize=6)
     _map(ax_map, fig, paths["untreated"])
     fig.suptitle("Immune infiltration of a hypoxic tumour; anti-PD-L1 on day 2")
-    fig.savefig(out, dpi=150)
+    write_atomically(out, lambda tmp: fig.savefig(tmp, dpi=150))
     return out
 
 

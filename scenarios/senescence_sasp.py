@@ -21,6 +21,7 @@ from pathlib import Path
 from matplotlib.figure import Figure
 
 from abm.viz.style import add_scale_bar, nice_length
+from abm.outputs import write_atomically
 from arms import last_field, run_from_command_line, series
 
 HERE = Path(__file__).resolve().parent
@@ -75,7 +76,7 @@ def figure(paths: dict[str, Path], out: Path) -> Path:
         fig.colorbar(image, ax=ax, label="SASP (network units)", shrink=0.8)
     fig.suptitle("Therapy-induced senescence: chemotherapy on day 3 (pink), "
                  "a 5-day senolytic or senomorphic course (grey)")
-    fig.savefig(out, dpi=150)
+    write_atomically(out, lambda tmp: fig.savefig(tmp, dpi=150))
     return out
 
 
