@@ -105,6 +105,7 @@ def resume_run(path: str | Path, *, progress: bool | None = None) -> Path:
         return path
     try:
         config, seed = config_from_toml(writer.attrs["config_toml"]), writer.attrs["seed"]
+        check_memory(config)
         if state is None:  # killed before its first checkpoint: start again from step 0
             model = TumorModel(config, seed=seed)
             recorder = RunRecorder.for_model(writer, model)
