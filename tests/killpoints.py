@@ -467,6 +467,8 @@ def resume_to_end(chain: Chain, scenario: Path, rng, *, kill_probability: float,
     again from the start, as a user would."""
     kills = 0
     while True:
+        if chain.path.is_file():  # the kill came after the run was complete: nothing to resume
+            return
         kill = kills < max_kills and rng.random() < kill_probability
         point, delay = "none", None
         if kill and points and rng.random() < 0.5:

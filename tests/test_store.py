@@ -322,3 +322,19 @@ def test_a_live_run_opens_every_time_while_it_is_written(tmp_path):
     assert counts == sorted(counts) and counts[-1] > counts[0]
     with load_run(path) as run:
         assert run.status == "complete" and run.n_frames == 31
+
+
+def test_a_run_killed_while_it_was_created_leaves_no_run(tmp_path):
+    """The parts folder is made under a temporary name and renamed once its head is in it: a
+    kill before that leaves only the hidden staging folder, which is no run, and the next
+    writer of that path removes it."""
+    path = tmp_path / "run.h5"
+    staging = tmp_path / ".run.h5.0123abcd.partial-parts"
+    staging.mkdir()
+    (staging / "lock").write_text("4242")
+    with pytest.raises(FileNotFoundError, match="no such run"):
+        load_run(path)
+    with pytest.raises(FileNotFoundError, match="no such run"):
+        RunWriter.resume(path)
+    write_run(path, 2)
+    assert not staging.exists() and path.is_file()

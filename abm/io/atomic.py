@@ -29,13 +29,13 @@ def write_atomic(path: str | os.PathLike, write: Callable[[Path], None], *, dura
     try:
         write(tmp)
         if durable:
-            _fsync_path(tmp)
+            fsync_path(tmp)
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
     if durable:
-        _fsync_path(path.parent)
+        fsync_path(path.parent)
     return path
 
 
@@ -49,7 +49,7 @@ def remove_partial(folder: str | os.PathLike, target: str | os.PathLike | None =
             (folder / name).unlink(missing_ok=True)
 
 
-def _fsync_path(path: Path) -> None:
+def fsync_path(path: Path) -> None:
     """fsync a file or folder by path (folders: where the OS allows it)."""
     fd = os.open(path, os.O_RDONLY)
     try:

@@ -16,6 +16,9 @@ so a file that grows can tear when the writer is killed mid-flush):
     held (``flock``) by the live writer, so a reader can tell ``running`` from
     ``interrupted`` and a second writer (``abm resume`` of a live run) is refused.
 
+The folder itself is made under a temporary name (``.RUN.h5.XXXXXXXX.partial-parts``) and
+renamed to ``RUN.h5.parts`` once the head is in it, so a run that exists has its head.
+
 Every file is written under a temporary name, fsync'd, renamed into place and the directory
 fsync'd (abm.io.atomic.write_atomic): a file with its final name is complete, whatever
 happened after. A commit exists once its segment does. Segments are numbered without gaps; a reader
@@ -33,6 +36,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import uuid
 from pathlib import Path
 
 try:
@@ -40,7 +44,7 @@ try:
 except ImportError:  # not POSIX: no lock, so a reader cannot tell running from interrupted
     fcntl = None
 
-from abm.io.atomic import write_atomic
+from abm.io.atomic import fsync_path, write_atomic
 from abm.io.schema import RunFileError
 
 __all__ = ["write_atomic"]  # the store writes every part with it (abm.io.atomic)
@@ -49,6 +53,8 @@ SUFFIX = ".parts"
 HEAD = "head.h5"
 CHECKPOINT_FILE = "checkpoint.h5"
 LOCK = "lock"
+STAGING = ".partial-parts"
+"""Suffix of the folder a new run's parts are made in until its head is written."""
 _SEGMENT = re.compile(r"seg_(\d{8})\.h5")
 
 
@@ -56,6 +62,23 @@ def parts_dir(path: str | Path) -> Path:
     """The ``.parts`` directory of the run file ``path``."""
     path = Path(path)
     return path.with_name(path.name + SUFFIX)
+
+
+def staging_dir(path: Path) -> Path:
+    """A fresh temporary name beside ``path`` for its parts folder while the head is written."""
+    return path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}{STAGING}")
+
+
+def remove_staging(path: Path) -> None:
+    """Remove the staging folders a writer of ``path`` killed while creating the run left."""
+    for staging in path.parent.glob(f".{path.name}.*{STAGING}"):
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def publish_dir(staging: Path, parts: Path) -> None:
+    """Rename the complete ``staging`` folder to ``parts`` and make the rename durable."""
+    os.replace(staging, parts)
+    fsync_path(parts.parent)
 
 
 def no_such_run(path: Path) -> FileNotFoundError:

@@ -23,7 +23,8 @@ from abm.io.assemble import assemble, read_head, segment_infos
 from abm.io.atomic import remove_partial
 from abm.io.checkpoint import CHECKPOINT_FILE, checkpoint_counts, find_checkpoint, read_state, write_checkpoint_file
 from abm.io.parts import (
-    HEAD, WriterLock, no_such_run, parts_dir, remove_parts, segment_path, write_atomic, writer_alive,
+    HEAD, WriterLock, no_such_run, parts_dir, publish_dir, remove_parts, remove_staging, segment_path,
+    staging_dir, write_atomic, writer_alive,
 )
 from abm.io.schema import (
     METADATA_DIGEST, SCHEMA_VERSION, STATUS_COMPLETE, RunFileError, SchemaError,
@@ -75,8 +76,12 @@ class RunWriter:
             raise RunFileError(f"{parts}: the run is being written by another process; stop it first")
         path.unlink(missing_ok=True)
         remove_parts(parts)
-        parts.mkdir()
-        lock = WriterLock(parts)
+        remove_staging(path)
+        # The parts folder appears with its head in it (made under a temporary name, then
+        # renamed): a run either does not exist or has its head, whenever it is killed.
+        staging = staging_dir(path)
+        staging.mkdir()
+        lock = WriterLock(staging)  # the lock is on the file, so it holds across the rename
         try:
             def write_head(tmp: Path) -> None:
                 with open_h5(tmp, "w") as head:
@@ -84,10 +89,11 @@ class RunWriter:
                                            timeseries_columns, compression, static_fields)
                     head.attrs[METADATA_DIGEST] = metadata_digest(head.attrs)
 
-            write_atomic(parts / HEAD, write_head)
+            write_atomic(staging / HEAD, write_head)
+            publish_dir(staging, parts)
         except BaseException as err:
             lock.release()
-            remove_parts(parts)
+            remove_parts(staging)
             raise _storage_error(err, path, "creating the run") from err
         self._bind(path, lock, root_attrs, infos=[])
 
@@ -306,6 +312,7 @@ class RunWriter:
             raise SchemaError(f"{path}: cannot append to a schema_version {version} run (this abm writes {SCHEMA_VERSION})")
         remove_partial(parts)
         remove_partial(path.parent, target=path)
+        remove_staging(path)
         infos = segment_infos(parts)
         config_sha256 = hashlib.sha256(from_attr(attrs["config_toml"]).encode()).hexdigest()
         state, kept = None, infos
