@@ -1,6 +1,6 @@
 """The default hypoxia → dormancy/senescence network: contract, helpers and design targets.
 
-The design targets are the table of /work/shared/science/network.md §2. Every trajectory here
+The design targets are the table of docs/network.md §2. Every trajectory here
 is integrated by scipy's ``solve_ivp`` (Radau, rtol 1e-8, atol 1e-10) on the readable NumPy
 ``rhs_reference``, independently of the batched integrator (one test at the end also runs a
 target through ``intracellular.simulate``).

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 PARTIAL = ".partial"
-"""Marks a temporary file (``.NAME.XXXXXXXX.partial.SUFFIX``): never a finished file."""
+"""Marks a temporary file (``.NAME.<8 hex digits>.partial.SUFFIX``): never a finished file."""
 
 
 def write_atomic(path: str | os.PathLike, write: Callable[[Path], None], *, durable: bool = True) -> Path:

@@ -16,7 +16,7 @@ so a file that grows can tear when the writer is killed mid-flush):
     held (``flock``) by the live writer, so a reader can tell ``running`` from
     ``interrupted`` and a second writer (``abm resume`` of a live run) is refused.
 
-The folder itself is made under a temporary name (``.RUN.h5.XXXXXXXX.partial-parts``) and
+The folder itself is made under a temporary name (``.RUN.h5.<8 hex digits>.partial-parts``) and
 renamed to ``RUN.h5.parts`` once the head is in it, so a run that exists has its head.
 
 Every file is written under a temporary name, fsync'd, renamed into place and the directory

@@ -1,5 +1,5 @@
 """Alarcón, Byrne & Maini 2004, oxygen → p27 control of the G1/S transition, normal cells
-(J Theor Biol 229:395; ``/work/shared/science/network.md`` §1b).
+(J Theor Biol 229:395; ``docs/network.md`` §1b).
 
 Species (dimensionless): x (Cdh1–APC), y (cyclin–CDK), z (p27), m (cell mass), u
 (unphosphorylated Rb). Input O2: oxygen normalised to 1 at the supply, i.e. the local pO2

@@ -1,5 +1,5 @@
 """Gérard & Goldbeter 2011, skeleton model of the mammalian Cdk network
-(Interface Focus 1:24; BioModels BIOMD0000000941; ``/work/shared/science/network.md`` §1c).
+(Interface Focus 1:24; BioModels BIOMD0000000941; ``docs/network.md`` §1c).
 
 Species (µM): Md (cyclin D/Cdk4–6), E2F (free E2F), Me (cyclin E/Cdk2), Ma (cyclin A/Cdk2),
 Mb (cyclin B/Cdk1), Cdc20 (active Cdc20). Input GF (growth factor, µM like Kgf). Time in

@@ -3,7 +3,7 @@
 Species (dimensionless concentrations): MC (Myc), EF (free E2F), CD (cyclin D/Cdk4,6),
 CE (cyclin E/Cdk2), RB (hypophosphorylated Rb), RE (Rb–E2F complex), RP (phospho-Rb).
 Input S (serum / mitogen, dimensionless). Time in hours. Equations, parameters and the initial
-state (all 0 except RE 0.55) as in ``/work/shared/science/network.md`` §1a:
+state (all 0 except RE 0.55) as in ``docs/network.md`` §1a:
 
     dMC/dt = kM·S/(KS+S) − dMC·MC
     dEF/dt = kEF·MC/(KMC+MC)·EF/(KEF+EF) + kb·MC/(KMC+MC)
