@@ -95,14 +95,14 @@ class RunWriter:
             lock.release()
             remove_parts(staging)
             raise _storage_error(err, path, "creating the run") from err
-        self._bind(path, lock, root_attrs, infos=[])
+        self._bind(path, lock, *read_head(parts), infos=[])
 
-    def _bind(self, path: Path, lock: WriterLock, attrs: dict, infos) -> None:
-        """Take over the run at ``path`` (new, or resumed after the segments ``infos``)."""
+    def _bind(self, path: Path, lock: WriterLock, attrs: dict, specs: dict, infos) -> None:
+        """Take over the run at ``path`` (new, or resumed after the segments ``infos``) whose
+        head holds root ``attrs`` and skeleton ``specs`` (abm.io.assemble.read_head)."""
         self._path, self._parts, self._lock = path, parts_dir(path), lock
         self.attrs = {name: from_attr(value) for name, value in attrs.items()}
         self._config_sha256 = hashlib.sha256(self.attrs["config_toml"].encode()).hexdigest()
-        specs = read_head(self._parts)[1]
         self._compression = specs["compression"]
         self._shape = (len(specs["y_um"]), len(specs["x_um"]))
         self._fields = list(specs["field_units"])
@@ -295,18 +295,19 @@ class RunWriter:
                                "(abm run --overwrite starts it again)")
         if not parts.is_dir():
             raise no_such_run(path)
-        read_head(parts)  # before the lock: a folder that is not a run's is left untouched
+        head = read_head(parts)  # before the lock: a folder that is not a run's is left untouched
         lock = WriterLock(parts)
         try:
-            writer, state = cls._take_over(path, parts, lock)
+            writer, state = cls._take_over(path, parts, lock, head)
         except BaseException:
             lock.release()
             raise
         return writer, state
 
     @classmethod
-    def _take_over(cls, path: Path, parts: Path, lock: WriterLock) -> tuple[RunWriter, dict | None]:
-        attrs, _ = read_head(parts)
+    def _take_over(cls, path: Path, parts: Path, lock: WriterLock,
+                   head: tuple[dict, dict]) -> tuple[RunWriter, dict | None]:
+        attrs = head[0]
         version = from_attr(attrs["schema_version"])
         if version != SCHEMA_VERSION:
             raise SchemaError(f"{path}: cannot append to a schema_version {version} run (this abm writes {SCHEMA_VERSION})")
@@ -334,7 +335,7 @@ class RunWriter:
                 info.path.unlink()
         infos = kept
         writer = cls.__new__(cls)
-        writer._bind(path, lock, attrs, infos)
+        writer._bind(path, lock, *head, infos)
         return writer, state
 
 
