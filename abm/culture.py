@@ -18,13 +18,13 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from .cells import NO_ROUTE, PHASES, SENESCENCE_ROUTES, CellTable
-from .config import Config
-from .cell_state import cell_state_params, drug_deaths, update_cell_state
-from .errors import ConfigError
-from .phenotype import EVENT_DIVIDE, EVENT_NAMES, EVENT_REMOVE, make_phenotype
-from .rng import STREAM_DIVISION_SITE, uniform_array
-from .therapy import TherapySchedule
+from abm.tumor.cells import NO_ROUTE, PHASES, SENESCENCE_ROUTES, CellTable
+from abm.config import Config
+from abm.tumor.cell_state import cell_state_params, drug_deaths, update_cell_state
+from abm.errors import ConfigError
+from abm.tumor.phenotype import EVENT_DIVIDE, EVENT_NAMES, EVENT_REMOVE, make_phenotype
+from abm.core.rng import STREAM_DIVISION_SITE, uniform_array
+from abm.therapy.schedule import TherapySchedule
 
 VIABLE_PHASES = ("proliferating", "quiescent", "dormant", "senescent")
 

@@ -54,8 +54,8 @@ import logging
 import math
 import os
 
-from .config import Config
-from .errors import ConfigError
+from abm.config import Config
+from abm.errors import ConfigError
 
 log = logging.getLogger("abm")
 
@@ -79,7 +79,7 @@ system and other processes (an HPC node or a laptop is rarely ours alone)."""
 
 def solved_fields(config: Config) -> list[str]:
     """The fields a run of ``config`` solves."""
-    from .solutes import SECRETED_FIELDS
+    from abm.fields.solutes import SECRETED_FIELDS
 
     optional = ("glucose",) + tuple(SECRETED_FIELDS)
     return ["oxygen"] + [name for name in optional if getattr(config, name).field]
@@ -90,7 +90,7 @@ def initial_cells(config: Config) -> int:
     the tumour mask's; vessel sites are not subtracted)."""
     g, t = config.grid, config.tumor
     if t.seed_pattern == "mask":
-        from .config.masks import load_mask
+        from abm.config.masks import load_mask
 
         return int(load_mask(t.mask_file, (g.ny, g.nx), "tumor.mask_file").sum())
     return min(g.nx * g.ny, math.ceil(math.pi * (t.radius_um / g.dx_um) ** 2))
@@ -103,7 +103,7 @@ def _lattice_bytes(config: Config) -> float:
 
 
 def _series_bytes(config: Config) -> float:
-    from .model import TumorModel  # not at import time: the model pulls in every kernel
+    from abm.model import TumorModel  # not at import time: the model pulls in every kernel
 
     steps = config.run.days * 1440.0 / config.run.dt_min
     return steps * len(TumorModel.reporter_names()) * PER_RECORD_BYTES

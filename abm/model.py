@@ -38,24 +38,24 @@ import time
 import mesa
 import numpy as np
 
-from .agents import AgentMirror, CTC, ImmuneCell
-from .cells import CD8, NK, PHASES, SENESCENCE_ROUTES, CellTable
-from .config import Config, load_config
-from .lattice_events import (count_by_phase, division_order, place_daughters, placement_shells,
-                             remove_cells)
-from .phenotype import EVENT_DIVIDE, EVENT_NAMES, EVENT_REMOVE, make_phenotype
-from .blood import CTC_FATES, EVENT_COLUMNS, Circulation, blood_params
-from .cell_state import cell_state_params, drug_deaths, update_cell_state
-from .circadian import CircadianClock
-from .errors import ConfigError, NumericalError
-from .fields.multigrid import SingularSteadyStateError
-from .guards import check_model
-from .immune import ImmuneLayer, params_from_mapping
-from .rng import STREAM_IMMUNE_INITIAL, uniform_array
-from .shedding import perivascular_sites, shed, shedding_params
-from .solutes import SECRETED_FIELDS, make_solutes
-from .therapy import DrugEffects, TherapySchedule
-from .tissue import place_vessels, tumor_sites
+from abm.core.agents import AgentMirror, CTC, ImmuneCell
+from abm.tumor.cells import CD8, NK, PHASES, SENESCENCE_ROUTES, CellTable
+from abm.config import Config, load_config
+from abm.tumor.lattice_events import (count_by_phase, division_order, place_daughters, placement_shells,
+                                      remove_cells)
+from abm.tumor.phenotype import EVENT_DIVIDE, EVENT_NAMES, EVENT_REMOVE, make_phenotype
+from abm.circulation.blood import CTC_FATES, EVENT_COLUMNS, Circulation, blood_params
+from abm.tumor.cell_state import cell_state_params, drug_deaths, update_cell_state
+from abm.circulation.circadian import CircadianClock
+from abm.errors import ConfigError, NumericalError
+from abm.fields.multigrid import SingularSteadyStateError
+from abm.core.guards import check_model
+from abm.immune.layer import ImmuneLayer, params_from_mapping
+from abm.core.rng import STREAM_IMMUNE_INITIAL, uniform_array
+from abm.circulation.shedding import perivascular_sites, shed, shedding_params
+from abm.fields.solutes import SECRETED_FIELDS, make_solutes
+from abm.therapy.schedule import DrugEffects, TherapySchedule
+from abm.tumor.tissue import place_vessels, tumor_sites
 
 INHERITED_COLUMNS = ("glucose", "sasp", "sasp_metabolic", "pdl1", "stemness", "dna_damage",
                      "emt")

@@ -28,7 +28,7 @@ from abm import load_config
 from abm.config import to_toml
 from abm.culture import run_culture
 from abm.errors import UserError
-from abm.outputs import check_output, write_atomically
+from abm.io.outputs import check_output, write_atomically
 
 HERE = Path(__file__).resolve().parent
 PRESETS = ("default", "hypoxia_sensitive")

@@ -196,7 +196,6 @@ def test_movie_refuses_an_existing_file_and_reports_an_encoder_failure(run_file,
 
 def test_keyboard_interrupt_is_one_line_and_exit_130(monkeypatch, capsys):
     import abm.runner
-
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
@@ -257,7 +256,6 @@ def test_memory_limit_refuses_before_anything_is_built(tmp_path, capsys, monkeyp
 ])
 def test_a_full_disk_is_one_message_and_exit_1(monkeypatch, capsys, error):
     import abm.runner
-
     def full(*args, **kwargs):
         raise error
 
@@ -272,6 +270,6 @@ def test_overwrite_replaces_an_empty_file_left_by_a_killed_writer(tmp_path, caps
     out.touch()
     assert _tiny_run(out) == 2 and "exists; pass --overwrite" in capsys.readouterr().err
     assert _tiny_run(out, "--overwrite") == 0
-    from abm.outputs import is_run_file
+    from abm.io.outputs import is_run_file
 
     assert is_run_file(out)

@@ -91,7 +91,7 @@ def test_immune_pdl1_arms(tmp_path):
     result = _run(["scenarios/immune_pdl1.py", "--out", str(out)], tmp_path)
     assert "kills per CD8 per day" in result.stdout
     assert out.with_suffix(".png").stat().st_size > 100_000
-    from abm.analysis import kill_statistics
+    from abm.circulation.analysis import kill_statistics
     stats = {arm: kill_statistics(tmp_path / f"immune_pdl1_{arm}.h5", since_min=2880.0)
              for arm in ("untreated", "anti_pdl1")}
     untreated, treated = stats["untreated"], stats["anti_pdl1"]
@@ -111,7 +111,7 @@ def test_ctc_circadian_arms(tmp_path):
     result = _run(["scenarios/ctc_circadian.py", "--out", str(out)], tmp_path)
     assert "expected seeds per single" in result.stdout
     assert out.with_suffix(".png").stat().st_size > 100_000
-    from abm.analysis import blood_draws, seeding_by_unit
+    from abm.circulation.analysis import blood_draws, seeding_by_unit
     path = {arm: tmp_path / f"ctc_circadian_{arm}.h5"
             for arm in ("control", "jet_lag", "platelet_inhibitor", "digoxin", "control_no_nk",
                         "platelet_inhibitor_no_nk")}

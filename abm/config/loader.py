@@ -19,13 +19,13 @@ import typing
 from pathlib import Path
 from typing import Any
 
-from ..errors import ConfigError
-from .migrate import CONFIG_VERSION, MOVED_KEYS, migrate_stored
-from .masks import check_mask
-from .names import check_name, check_output_template
-from .params import MAGNITUDE_LIMIT, info_of
-from .schema import SECTIONS, Config
-from ..therapy import TherapyEntry, daily_times_h, parse_clock
+from abm.errors import ConfigError
+from abm.config.migrate import CONFIG_VERSION, MOVED_KEYS, migrate_stored
+from abm.config.masks import check_mask
+from abm.config.names import check_name, check_output_template
+from abm.config.params import MAGNITUDE_LIMIT, info_of
+from abm.config.schema import SECTIONS, Config
+from abm.therapy.schedule import TherapyEntry, daily_times_h, parse_clock
 
 _TOP_LEVEL_KEYS = ("name", "config_version")
 
@@ -222,8 +222,8 @@ def describe_params() -> str:
 def _describe_tables() -> list[str]:
     """The keys of the immune.cd8 / immune.nk and blood.params tables (their defaults live in
     abm/immune.py and abm/blood.py, which import the config package)."""
-    from ..blood import PARAMETER_DOCS as BLOOD_DOCS
-    from ..immune import PARAMETER_DOCS as IMMUNE_DOCS
+    from abm.circulation.blood import PARAMETER_DOCS as BLOOD_DOCS
+    from abm.immune.layer import PARAMETER_DOCS as IMMUNE_DOCS
 
     tables = {f"immune.{kind}": entries for kind, entries in IMMUNE_DOCS.items()}
     tables["blood.params"] = BLOOD_DOCS
@@ -485,16 +485,16 @@ def _check_network(c: Config, errors: list[str]) -> None:
 
 def _check_secretion_and_immune(c: Config, errors: list[str]) -> None:
     """Route names of the secreted fields' tables and the immune parameter tables."""
-    from ..immune import params_from_mapping  # the immune module imports the config package
-    from ..solutes import SECRETED_FIELDS, route_factors
+    from abm.immune.layer import params_from_mapping  # the immune module imports the config package
+    from abm.fields.solutes import SECRETED_FIELDS, route_factors
 
     for key in SECRETED_FIELDS:
         collect(errors, lambda: route_factors(getattr(c, key), key))
     if c.immune.enabled and not c.chemokine.field:
         errors.append("immune.enabled = true needs chemokine.field = true (immune cells enter "
                       "and navigate by the chemokine)")
-    from ..blood import blood_params
-    from ..phenotype.network_fate import network_parameters
+    from abm.circulation.blood import blood_params
+    from abm.tumor.phenotype.network_fate import network_parameters
     collect(errors, lambda: params_from_mapping({"cd8": c.immune.cd8, "nk": c.immune.nk}))
     collect(errors, lambda: blood_params(c.blood.params))
     collect(errors, lambda: network_parameters(c.intracellular))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .params import param
+from abm.config.params import param
 
 ATMOSPHERIC_MMHG = 760.0
 """pO2 of pure O2 at 1 atm (mmHg): no vessel or tissue pO2 exceeds it (the bound of every O2

@@ -16,8 +16,8 @@ from pathlib import Path
 import h5py
 import pandas as pd
 
-from .metrics import register_metric
-from .spec import StudySpec, load_study_spec
+from abm.study.metrics import register_metric
+from abm.study.spec import StudySpec, load_study_spec
 
 __all__ = ["Study", "StudySpec", "load_study", "load_study_spec", "register_metric"]
 

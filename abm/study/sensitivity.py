@@ -40,7 +40,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..io.atomic import write_atomic
+from abm.io.atomic import write_atomic
 
 __all__ = [
     "METHODS",

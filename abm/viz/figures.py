@@ -36,12 +36,12 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from ..cells import KINDS as KIND_CODES
-from ..cells import PHASES
-from ..io import load_run
-from ..outputs import check_output, write_atomically
-from .raster import lattice_index, map_extent, phase_codes, phase_image
-from .style import PHASE_COLORS, VESSEL_COLOR, add_scale_bar, nice_length
+from abm.tumor.cells import KINDS as KIND_CODES
+from abm.tumor.cells import PHASES
+from abm.io import load_run
+from abm.io.outputs import check_output, write_atomically
+from abm.viz.raster import lattice_index, map_extent, phase_codes, phase_image
+from abm.viz.style import PHASE_COLORS, VESSEL_COLOR, add_scale_bar, nice_length
 
 FORMATS = (".png", ".pdf", ".svg")
 IMMUNE_COLORS = {"cd8": "#009E73", "nk": "#D55E00"}

@@ -33,11 +33,11 @@ from matplotlib.patches import Patch
 from PIL import Image
 from tqdm import tqdm
 
-from ..cells import PHASES
-from ..io import load_run
-from ..outputs import check_output, write_atomically
-from .raster import map_extent, phase_image
-from .style import PHASE_COLORS, VESSEL_COLOR, add_scale_bar, nice_length
+from abm.tumor.cells import PHASES
+from abm.io import load_run
+from abm.io.outputs import check_output, write_atomically
+from abm.viz.raster import map_extent, phase_image
+from abm.viz.style import PHASE_COLORS, VESSEL_COLOR, add_scale_bar, nice_length
 
 MOVIE_PANELS = ("phases", "oxygen", "glucose", "sasp", "sasp_metabolic", "chemokine")
 """Panel names for ``fields``: ``phases`` (cells coloured by phase) and the fields a run can

@@ -7,11 +7,11 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
-from ..io import load_run
-from ..outputs import write_atomically
-from .figures import draw_populations, draw_tissue, map_vessels
-from .raster import map_extent
-from .style import VESSEL_COLOR, add_scale_bar, nice_length
+from abm.io import load_run
+from abm.io.outputs import write_atomically
+from abm.viz.figures import draw_populations, draw_tissue, map_vessels
+from abm.viz.raster import map_extent
+from abm.viz.style import VESSEL_COLOR, add_scale_bar, nice_length
 
 
 def summary_figure(run_path: str | Path, out_path: str | Path, frame: int = -1) -> Path:

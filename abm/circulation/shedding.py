@@ -1,0 +1,117 @@
+"""Shedding: tumour cells next to vessels intravasate as single CTCs or as clusters.
+
+A viable, non-senescent tumour cell on a Moore neighbour of a vessel site (``perivascular``)
+sheds during a step with probability 1 − exp(−h·dt), where
+
+    h = rate × (F(t) if proliferating else quiescent_factor) × (1 + emt_gain·EMT)
+
+and F(t) is the circadian shedding factor of this step (:mod:`abm.circadian`, mean 1 over a
+day). A shed event is a cluster with probability ``cluster_probability``; its size is
+2 + a geometric number with mean ``cluster_extra_mean``, and it takes that many cells with
+it: the shedding cell and then its eligible tumour neighbours, breadth first over Moore
+neighbourhoods (clusters leave the tumour together; they are not assembled in the blood:
+Aceto et al. 2014). A cluster can be smaller than drawn if fewer neighbours are eligible.
+
+Each unit carries to the blood its ``competence`` — the share of its cells that were
+proliferating (rest-phase CTCs are the mitotic-gene-high ones that metastasise:
+Diamantopoulou et al. 2022), which the model lowers when the unit leaves with melatonin low,
+in the active phase (``active_competence_loss``) — and its ``anoikis_resistance``, the
+members' mean EMT.
+Draws are counter-based on (seed, step, cell id), so the result does not depend on the
+order of anything but the rows (which a resumed run restores).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from abm._numba import jit
+from abm.tumor.cells import DORMANT, PROLIFERATING, QUIESCENT
+from abm.core.rng import STREAM_SHED, STREAM_SHED_CLUSTER, STREAM_SHED_SIZE, uniform
+
+_MOORE_X = np.array([1, 1, 0, -1, -1, -1, 0, 1], dtype=np.int64)
+_MOORE_Y = np.array([0, 1, 1, 1, 0, -1, -1, -1], dtype=np.int64)
+(S_RATE_PER_H, S_QUIESCENT_FACTOR, S_EMT_GAIN, S_CLUSTER_P, S_CLUSTER_EXTRA) = range(5)
+
+
+def shedding_params(section) -> np.ndarray:
+    """Kernel parameter vector from a :class:`SheddingSection`."""
+    return np.array([section.rate_per_h, section.quiescent_factor, section.emt_gain,
+                     section.cluster_probability, section.cluster_extra_mean])
+
+
+def perivascular_sites(vessels: np.ndarray) -> np.ndarray:
+    """bool ``[ny, nx]``: non-vessel sites with a vessel among their 8 neighbours."""
+    padded = np.pad(vessels, 1)
+    near = np.zeros_like(vessels)
+    ny, nx = vessels.shape
+    for dx, dy in zip(_MOORE_X, _MOORE_Y):
+        near |= padded[1 + dy:1 + dy + ny, 1 + dx:1 + dx + nx]
+    return near & ~vessels
+
+
+@jit
+def _eligible(r, alive, phase, taken):
+    if r < 0 or not alive[r] or taken[r]:
+        return False
+    p = phase[r]
+    return p == PROLIFERATING or p == QUIESCENT or p == DORMANT
+
+
+@jit
+def shed(seed, step, dt_h, clock_factor, params, hwm, alive, ids, phase, xs, ys, emt,
+         occupancy, perivascular, taken, members, unit_start, competence, anoikis):
+    """Pick this step's shed units. Returns the number of units ``n``; unit ``i``'s cells are
+    ``members[unit_start[i]:unit_start[i + 1]]`` (tumour rows, the shedding cell first), its
+    competence and anoikis resistance ``competence[i]``, ``anoikis[i]``.
+
+    ``taken``: uint8 ``[≥ hwm]``, zero on entry (marks cells already shed this step).
+    ``members`` needs room for every cell that could leave (≤ hwm); ``unit_start`` for
+    n + 1 entries."""
+    rate, quiescent, emt_gain = params[S_RATE_PER_H], params[S_QUIESCENT_FACTOR], params[S_EMT_GAIN]
+    p_cluster, extra_mean = params[S_CLUSTER_P], params[S_CLUSTER_EXTRA]
+    q_geom = extra_mean / (1.0 + extra_mean)  # P(one more cell) of the geometric extra size
+    ny, nx = occupancy.shape
+    n_units = 0
+    n_members = 0
+    unit_start[0] = 0
+    for r in range(hwm):
+        if not _eligible(r, alive, phase, taken) or not perivascular[ys[r], xs[r]]:
+            continue
+        factor = clock_factor if phase[r] == PROLIFERATING else quiescent
+        hazard = rate * factor * (1.0 + emt_gain * emt[r])
+        if uniform(seed, step, ids[r], STREAM_SHED) >= 1.0 - np.exp(-hazard * dt_h):
+            continue
+        size = 1
+        if uniform(seed, step, ids[r], STREAM_SHED_CLUSTER) < p_cluster:
+            u = uniform(seed, step, ids[r], STREAM_SHED_SIZE)
+            size = 2
+            if q_geom > 0.0 and u > 0.0:
+                size += int(np.floor(np.log(u) / np.log(q_geom))) if q_geom < 1.0 else 0
+        first = n_members
+        members[n_members] = r
+        taken[r] = 1
+        n_members += 1
+        scan = first
+        while n_members - first < size and scan < n_members:  # breadth first
+            c = members[scan]
+            for d in range(8):
+                if n_members - first >= size:
+                    break
+                xx, yy = xs[c] + _MOORE_X[d], ys[c] + _MOORE_Y[d]
+                if 0 <= xx < nx and 0 <= yy < ny:
+                    nb = occupancy[yy, xx]
+                    if _eligible(nb, alive, phase, taken):
+                        members[n_members] = nb
+                        taken[nb] = 1
+                        n_members += 1
+            scan += 1
+        n_prolif = 0
+        emt_sum = 0.0
+        for j in range(first, n_members):
+            n_prolif += phase[members[j]] == PROLIFERATING
+            emt_sum += emt[members[j]]
+        competence[n_units] = n_prolif / (n_members - first)
+        anoikis[n_units] = emt_sum / (n_members - first)
+        n_units += 1
+        unit_start[n_units] = n_members
+    return n_units

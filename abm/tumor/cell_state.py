@@ -1,0 +1,104 @@
+"""Per-cell state driven by the environment and drugs besides the network: PD-L1, stemness,
+DNA damage and EMT, and the deaths that drugs cause.
+
+The four columns (``CellTable.pdl1``, ``stemness``, ``dna_damage``, ``emt``) follow linear ODEs with
+their inputs held over a step, so each step applies the exact solution
+``X ← X∞ + (X − X∞)·exp(−b·dt)`` of ``dX/dt = a − b·X`` (``X∞ = a/b``): no step-size limit
+and no Euler error (:data:`abm.config.schema.CellStateSection` states the equations and the
+sources of the rates).
+
+Drugs (:mod:`abm.therapy` gives their effect each step) act here too: chemotherapy damages
+the DNA of proliferating cells and kills cells in S/G2/M (the phenotype program says which
+cells are there) with a hazard lowered by stemness; a senolytic kills senescent cells.
+Dormant, quiescent and senescent cells are spared by chemotherapy (it needs DNA replication
+and mitosis), and so are proliferating cells held in G1 by p21 (the damaged cells that may
+senesce).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from abm._numba import jit
+from abm.tumor.cells import PROLIFERATING, SENESCENT
+from abm.core.rng import STREAM_CHEMO_KILL, STREAM_SENOLYTIC_KILL, uniform
+
+HIF_HALF_MMHG = 11.0
+"""O2 at which the hypoxia drive h = 1/(1 + (O2/11)³) is one half: the network's HIF steady
+state (dormancy network KH = 11 mmHg, nH = 3), so PD-L1 follows HIF-1α also for programs
+without a network."""
+
+(P_PDL1_BASAL, P_PDL1_HYPOXIA, P_PDL1_SASP, P_PDL1_RATE, P_STEM_GAIN, P_STEM_RATE,
+ P_REPAIR_RATE, P_EMT_GAIN, P_EMT_RATE) = range(9)
+
+
+def cell_state_params(section) -> np.ndarray:
+    """Kernel parameter vector from a :class:`CellStateSection` (rates in h⁻¹)."""
+    ln2 = np.log(2.0)
+    return np.array([section.pdl1_basal, section.pdl1_hypoxia, section.pdl1_sasp,
+                     ln2 / section.pdl1_half_life_h, section.stemness_rate_per_h,
+                     ln2 / section.stemness_half_life_h, ln2 / section.dna_repair_half_life_h,
+                     section.emt_rate_per_h, ln2 / section.emt_half_life_h])
+
+
+@jit
+def _relax(x, a, b, decay):
+    """Exact solution after one step of dx/dt = a − b·x, where ``decay`` = exp(−b·dt)."""
+    target = a / b
+    return target + (x - target) * decay
+
+
+@jit
+def update_cell_state(hwm, alive, phase, oxygen, sasp, sasp_metabolic, pdl1, stemness,
+                      dna_damage, emt, params, damage_per_h, dt_h):
+    """Advance PD-L1, stemness, DNA damage and EMT of every live cell by ``dt_h`` (h).
+
+    ``sasp`` / ``sasp_metabolic``: the local fields (network units); ``damage_per_h``: the
+    chemotherapy DNA-damage rate (network units/h) this step, applied to proliferating
+    cells only. All arrays are the cell table's columns (length ≥ hwm)."""
+    k_pdl1, k_stem, k_repair = params[P_PDL1_RATE], params[P_STEM_RATE], params[P_REPAIR_RATE]
+    decay_pdl1 = np.exp(-k_pdl1 * dt_h)
+    decay_repair = np.exp(-k_repair * dt_h)
+    for r in range(hwm):
+        if not alive[r]:
+            continue
+        ratio = max(oxygen[r], 0.0) / HIF_HALF_MMHG
+        hypoxia = 1.0 / (1.0 + ratio * ratio * ratio)
+        s = max(sasp[r], 0.0)
+        drive = (params[P_PDL1_BASAL] + params[P_PDL1_HYPOXIA] * hypoxia
+                 + params[P_PDL1_SASP] * s / (1.0 + s))
+        pdl1[r] = _relax(pdl1[r], drive * k_pdl1, k_pdl1, decay_pdl1)
+        gain = params[P_STEM_GAIN] * (max(sasp[r], 0.0) + max(sasp_metabolic[r], 0.0))
+        rate = gain + k_stem
+        stemness[r] = _relax(stemness[r], gain, rate, np.exp(-rate * dt_h))
+        damage = damage_per_h if phase[r] == PROLIFERATING else 0.0
+        dna_damage[r] = _relax(dna_damage[r], damage, k_repair, decay_repair)
+        gain = params[P_EMT_GAIN] * hypoxia
+        rate = gain + params[P_EMT_RATE]
+        emt[r] = _relax(emt[r], gain, rate, np.exp(-rate * dt_h))
+
+
+@jit
+def drug_deaths(hwm, alive, ids, phase, in_cycle, stemness, chemo_kill_per_h, chemo_tolerance,
+                senolytic_kill_per_h, seed, step, dt_h, out):
+    """Rows killed this step by chemotherapy (cells with ``in_cycle[r]``, i.e. in S/G2/M, hazard
+    ``chemo_kill_per_h``·(1 − ``chemo_tolerance``·stemness)) or a senolytic (senescent cells,
+    hazard ``senolytic_kill_per_h``), ascending, into ``out``; returns how many. Draws are
+    counter-based on (seed, step, cell id)."""
+    n = 0
+    if chemo_kill_per_h <= 0.0 and senolytic_kill_per_h <= 0.0:
+        return 0
+    for r in range(hwm):
+        if not alive[r]:
+            continue
+        if in_cycle[r] and chemo_kill_per_h > 0.0:
+            hazard = chemo_kill_per_h * (1.0 - chemo_tolerance * stemness[r])
+            stream = STREAM_CHEMO_KILL
+        elif phase[r] == SENESCENT and senolytic_kill_per_h > 0.0:
+            hazard = senolytic_kill_per_h
+            stream = STREAM_SENOLYTIC_KILL
+        else:
+            continue
+        if uniform(seed, step, ids[r], stream) < 1.0 - np.exp(-hazard * dt_h):
+            out[n] = r
+            n += 1
+    return n
