@@ -14,7 +14,7 @@ __version__ = "0.1.0"
 _EXPORTS = {
     "TumorModel": ("abm.model", "TumorModel"),
     "fields": ("abm.fields", None),
-    "load_config": ("abm.config", "load_config"),
+    "load_config": ("abm.schema", "load_config"),
     "load_run": ("abm.io", "load_run"),
     "load_study": ("abm.study", "load_study"),
     "resume_run": ("abm.runner", "resume_run"),

@@ -159,7 +159,7 @@ def _progress(args) -> bool | None:
 
 
 def _run(args) -> int:
-    from abm.config import load_config
+    from abm.schema import load_config
     from abm.runner import run_scenario
 
     overrides = list(args.overrides)
@@ -288,7 +288,7 @@ def _study_failure(command: str, exc: BaseException) -> int:
 
 
 def _params(args) -> int:
-    from abm.config import describe_params
+    from abm.schema import describe_params
 
     print(describe_params())
     return 0

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from abm.tumor.cells import NO_ROUTE, PHASES, SENESCENCE_ROUTES, CellTable
-from abm.config import Config
+from abm.schema import Config
 from abm.tumor.cell_state import cell_state_params, drug_deaths, update_cell_state
 from abm.errors import ConfigError
 from abm.tumor.phenotype import EVENT_DIVIDE, EVENT_NAMES, EVENT_REMOVE, make_phenotype

@@ -54,7 +54,7 @@ import logging
 import math
 import os
 
-from abm.config import Config
+from abm.schema import Config
 from abm.errors import ConfigError
 
 log = logging.getLogger("abm")

@@ -40,7 +40,7 @@ import numpy as np
 
 from abm.core.agents import AgentMirror, CTC, ImmuneCell
 from abm.tumor.cells import CD8, NK, PHASES, SENESCENCE_ROUTES, CellTable
-from abm.config import Config, load_config
+from abm.schema import Config, load_config
 from abm.tumor.lattice_events import (count_by_phase, division_order, place_daughters, placement_shells,
                                       remove_cells)
 from abm.tumor.phenotype import EVENT_DIVIDE, EVENT_NAMES, EVENT_REMOVE, make_phenotype
@@ -85,7 +85,7 @@ class TumorModel(mesa.Model):
     """A vascularised 2D tissue in which a tumour grows.
 
     Args:
-        config: a :class:`abm.config.Config` (from :func:`abm.load_config`), or a path to a
+        config: a :class:`abm.schema.Config` (from :func:`abm.load_config`), or a path to a
             scenario TOML file, or None for the defaults.
         seed: overrides ``config.run.seed``; one seed makes the whole run.
 

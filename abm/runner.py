@@ -7,7 +7,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from abm.config import Config, config_from_toml
+from abm.schema import Config, config_from_toml
 from abm.config.names import template_fields
 from abm.errors import ConfigError, OutputError
 from abm.io import RunWriter

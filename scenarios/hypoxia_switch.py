@@ -25,7 +25,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from abm import load_config
-from abm.config import to_toml
+from abm.schema import to_toml
 from abm.culture import run_culture
 from abm.errors import UserError
 from abm.io.outputs import check_output, write_atomically

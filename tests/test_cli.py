@@ -130,7 +130,7 @@ def test_run_never_replaces_a_file_it_did_not_write(tmp_path, capsys, overwrite)
 
 
 def test_output_path_template_fields_and_folder(tmp_path, monkeypatch):
-    from abm.config import load_config
+    from abm.schema import load_config
     from abm.runner import output_path
 
     config = load_config(None, overrides=['output.path="runs/{name}_s{seed}.h5"', "name=q"],
@@ -224,7 +224,7 @@ def test_user_errors_from_a_subprocess_are_one_line(tmp_path):
 def test_memory_estimate_is_within_a_factor_two_of_a_run(tmp_path):
     """Peak RSS of a real run (a subprocess: imports, compiled kernels, a 120² lattice half
     full of tumour cells, its frames written) against the estimate from its config."""
-    from abm.config import load_config
+    from abm.schema import load_config
     from abm.memory import estimate_peak_bytes
 
     overrides = [*TINY, "grid.nx=120", "grid.ny=120", "tumor.radius_um=900.0", "run.days=0.125"]

@@ -14,7 +14,7 @@ import pytest
 
 from abm import load_run, resume_run, run_scenario
 from abm.tumor.cells import PHASES
-from abm.config import to_toml
+from abm.schema import to_toml
 from abm.model import TumorModel
 
 from .helpers import TINY, assert_same_run, datasets

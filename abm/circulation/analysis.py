@@ -16,7 +16,7 @@ import pandas as pd
 from abm.circulation.blood import CTC_FATES, blood_params, outgrowth_probability, seeding_efficiency
 from abm.tumor.cells import CD8, NK, PHASES
 from abm.circulation.circadian import CircadianClock
-from abm.config import config_from_toml
+from abm.schema import config_from_toml
 from abm.io import load_run
 
 

@@ -26,17 +26,18 @@ import numpy as np
 
 from abm._numba import jit
 from abm.tumor.cells import DORMANT, PROLIFERATING, QUIESCENT
+from abm.circulation.sections import SHEDDING_PARAMS
+from abm.circulation.sections import SheddingParam as S
 from abm.core.rng import STREAM_SHED, STREAM_SHED_CLUSTER, STREAM_SHED_SIZE, uniform
 
 _MOORE_X = np.array([1, 1, 0, -1, -1, -1, 0, 1], dtype=np.int64)
 _MOORE_Y = np.array([0, 1, 1, 1, 0, -1, -1, -1], dtype=np.int64)
-(S_RATE_PER_H, S_QUIESCENT_FACTOR, S_EMT_GAIN, S_CLUSTER_P, S_CLUSTER_EXTRA) = range(5)
 
 
 def shedding_params(section) -> np.ndarray:
-    """Kernel parameter vector from a :class:`SheddingSection`."""
-    return np.array([section.rate_per_h, section.quiescent_factor, section.emt_gain,
-                     section.cluster_probability, section.cluster_extra_mean])
+    """Kernel parameter vector from a :class:`SheddingSection`, indexed by
+    :data:`abm.circulation.sections.SheddingParam`."""
+    return SHEDDING_PARAMS.values(shedding=section)
 
 
 def perivascular_sites(vessels: np.ndarray) -> np.ndarray:
@@ -67,8 +68,8 @@ def shed(seed, step, dt_h, clock_factor, params, hwm, alive, ids, phase, xs, ys,
     ``taken``: uint8 ``[≥ hwm]``, zero on entry (marks cells already shed this step).
     ``members`` needs room for every cell that could leave (≤ hwm); ``unit_start`` for
     n + 1 entries."""
-    rate, quiescent, emt_gain = params[S_RATE_PER_H], params[S_QUIESCENT_FACTOR], params[S_EMT_GAIN]
-    p_cluster, extra_mean = params[S_CLUSTER_P], params[S_CLUSTER_EXTRA]
+    rate, quiescent, emt_gain = params[S.RATE_PER_H], params[S.QUIESCENT_FACTOR], params[S.EMT_GAIN]
+    p_cluster, extra_mean = params[S.CLUSTER_PROBABILITY], params[S.CLUSTER_EXTRA_MEAN]
     q_geom = extra_mean / (1.0 + extra_mean)  # P(one more cell) of the geometric extra size
     ny, nx = occupancy.shape
     n_units = 0

@@ -19,7 +19,7 @@ from dataclasses import fields as dataclass_fields
 import numpy as np
 
 from abm.tumor.cells import NO_ROUTE, PHASES, SENESCENCE_ROUTES
-from abm.config import Config
+from abm.schema import Config
 from abm.errors import ConfigError
 from abm.fields import FieldSolver
 from abm.tumor.lattice_events import gather, scatter_by_phase, scatter_by_phase_and_route

@@ -198,7 +198,7 @@ class Run:
     @property
     def config_toml(self) -> str:
         """The fully resolved config the run was made with, as TOML text (as that version of
-        abm wrote it: ``abm.config.config_from_toml`` migrates an old one to a Config)."""
+        abm wrote it: ``abm.schema.config_from_toml`` migrates an old one to a Config)."""
         return self.attrs["config_toml"]
 
     @cached_property

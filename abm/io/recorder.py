@@ -10,7 +10,7 @@ import numpy as np
 
 from abm.circulation.blood import EVENT_COLUMNS as CTC_UNIT_COLUMNS
 from abm.tumor.cells import KINDS, PHASES, SENESCENCE_ROUTES
-from abm.config import to_toml
+from abm.schema import to_toml
 from abm.immune.layer import KILL_EVENT_COLUMNS
 from abm.io import RunWriter
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 
 from abm import load_config, run_scenario
-from abm.config import to_toml
-from abm.config.loader import config_from_dict
+from abm.schema import to_toml
+from abm.schema import config_from_dict
 from abm.errors import UserError
 from abm.io import load_run
 from abm.io.outputs import check_output

@@ -27,7 +27,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from abm.io.atomic import write_atomic
-from abm.config import load_config, to_toml
+from abm.schema import load_config, to_toml
 from abm.study.design import run_table
 from abm.study.spec import StudyError, StudySpec
 

@@ -48,7 +48,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from abm.config import load_config
+from abm.schema import load_config
 from abm.errors import ConfigError
 from abm.study import script_values
 

@@ -38,13 +38,11 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import re
 from dataclasses import dataclass
 
 import numpy as np
 
-from abm.config.params import ParamInfo, param
-from abm.config.schema import DrugsSection
+from abm.therapy.sections import DRUG_NAMES, DrugsSection, TherapyEntry, first_daily_dose_h
 
 
 # --- the drugs ---------------------------------------------------------------------------
@@ -52,7 +50,7 @@ from abm.config.schema import DrugsSection
 @dataclass(frozen=True)
 class Drug:
     """Kinetics and potency of one drug (the numbers and their sources: ``[drugs]`` in
-    :mod:`abm.config.schema`)."""
+    :mod:`abm.therapy.sections`)."""
 
     name: str
     target: str
@@ -122,8 +120,9 @@ _DRUG_KINDS = {
     "platelet_inhibitor": (PlateletInhibitor, "platelet cloaking of CTCs: inhibition",
                            "aspirin (irreversible COX-1 inhibition of platelets)"),
 }
-DRUG_NAMES: tuple[str, ...] = tuple(_DRUG_KINDS)
-"""The drugs a ``[[therapy]]`` entry can name."""
+if tuple(_DRUG_KINDS) != DRUG_NAMES:  # a drug is its [drugs] keys and its kind here
+    raise RuntimeError(f"drug kinds {tuple(_DRUG_KINDS)} differ from the drugs of [drugs] "
+                       f"{DRUG_NAMES}")
 
 
 def drugs_from_section(section: DrugsSection) -> dict[str, Drug]:
@@ -142,52 +141,11 @@ DRUGS: dict[str, Drug] = drugs_from_section(DrugsSection())
 
 # --- the [[therapy]] entries ---------------------------------------------------------------
 
-_DRUG_KEY = dataclasses.field(metadata={"info": ParamInfo(
-    unit="", choices=DRUG_NAMES, doc="the drug (its parameters: [drugs])", source="issue #4")})
-
-
-@dataclass(frozen=True)
-class TherapyEntry:
-    """One entry of the therapy array: a drug, a dose and its times (at_h, daily_at or both)."""
-
-    drug: str = _DRUG_KEY
-    dose: float = param(1.0, unit="reference doses", low=0.0, low_inclusive=False,
-                        doc="dose, × the drug's reference dose (dimensionless)",
-                        source="design choice: reference-dose units keep the drugs comparable")
-    at_h: tuple = param((), unit="h", low=0.0,
-                        doc="dose times, h from the start of the run (each < run.days·24)",
-                        source="issue #4")
-    daily_at: str = param("", doc="a daily clock time 'HH:MM' (run.start_clock_h sets the "
-                                  "clock): doses at the first such time from first_day on, "
-                                  "then every 24 h", source="issue #4 (chronotherapy)")
-    first_day: int = param(0, unit="d", low=0, doc="with daily_at: the day index of the first "
-                                                    "dose (0 = the run's first day)",
-                           source="issue #4")
-    n_days: int = param(1, unit="d", low=1, doc="with daily_at: how many daily doses",
-                        source="design choice: one dose unless the scenario says more")
-
-
-_CLOCK = re.compile(r"([0-9]{1,2}):([0-9]{2})")
-
-
-def parse_clock(text: str) -> float:
-    """Hours since midnight of a clock time 'HH:MM' (or 'H:MM'), 00:00–23:59.
-
-    Raises:
-        ValueError: if ``text`` is not such a time.
-    """
-    match = _CLOCK.fullmatch(text) if isinstance(text, str) else None
-    if match is None or int(match[1]) > 23 or int(match[2]) > 59:
-        raise ValueError(f"{text!r} is not a clock time 'HH:MM' (00:00 to 23:59)")
-    return int(match[1]) + int(match[2]) / 60.0
-
-
 def daily_times_h(entry: TherapyEntry, start_clock_h: float) -> np.ndarray:
     """Dose times (h from the start) of the entry's ``daily_at`` schedule ([] without one)."""
     if not entry.daily_at:
         return np.empty(0)
-    first = entry.first_day * 24.0 + (parse_clock(entry.daily_at) - start_clock_h) % 24.0
-    return first + 24.0 * np.arange(entry.n_days)
+    return first_daily_dose_h(entry, start_clock_h) + 24.0 * np.arange(entry.n_days)
 
 
 def dose_times_h(entry: TherapyEntry, start_clock_h: float) -> np.ndarray:
@@ -245,7 +203,7 @@ class TherapySchedule:
 
     @classmethod
     def from_config(cls, config) -> TherapySchedule:
-        """The schedule of a :class:`~abm.config.Config` (its [[therapy]], [drugs] and clock)."""
+        """The schedule of a :class:`~abm.schema.Config` (its [[therapy]], [drugs] and clock)."""
         return cls(config.therapy, drugs_from_section(config.drugs), config.run.start_clock_h)
 
     def _drug(self, drug: str) -> Drug:

@@ -4,7 +4,7 @@ DNA damage and EMT, and the deaths that drugs cause.
 The four columns (``CellTable.pdl1``, ``stemness``, ``dna_damage``, ``emt``) follow linear ODEs with
 their inputs held over a step, so each step applies the exact solution
 ``X ← X∞ + (X − X∞)·exp(−b·dt)`` of ``dX/dt = a − b·X`` (``X∞ = a/b``): no step-size limit
-and no Euler error (:data:`abm.config.schema.CellStateSection` states the equations and the
+and no Euler error (:class:`abm.tumor.sections.CellStateSection` states the equations and the
 sources of the rates).
 
 Drugs (:mod:`abm.therapy` gives their effect each step) act here too: chemotherapy damages
@@ -21,23 +21,19 @@ import numpy as np
 from abm._numba import jit
 from abm.tumor.cells import PROLIFERATING, SENESCENT
 from abm.core.rng import STREAM_CHEMO_KILL, STREAM_SENOLYTIC_KILL, uniform
+from abm.tumor.sections import CELL_STATE_PARAMS
+from abm.tumor.sections import CellStateParam as P
 
 HIF_HALF_MMHG = 11.0
 """O2 at which the hypoxia drive h = 1/(1 + (O2/11)³) is one half: the network's HIF steady
 state (dormancy network KH = 11 mmHg, nH = 3), so PD-L1 follows HIF-1α also for programs
 without a network."""
 
-(P_PDL1_BASAL, P_PDL1_HYPOXIA, P_PDL1_SASP, P_PDL1_RATE, P_STEM_GAIN, P_STEM_RATE,
- P_REPAIR_RATE, P_EMT_GAIN, P_EMT_RATE) = range(9)
-
 
 def cell_state_params(section) -> np.ndarray:
-    """Kernel parameter vector from a :class:`CellStateSection` (rates in h⁻¹)."""
-    ln2 = np.log(2.0)
-    return np.array([section.pdl1_basal, section.pdl1_hypoxia, section.pdl1_sasp,
-                     ln2 / section.pdl1_half_life_h, section.stemness_rate_per_h,
-                     ln2 / section.stemness_half_life_h, ln2 / section.dna_repair_half_life_h,
-                     section.emt_rate_per_h, ln2 / section.emt_half_life_h])
+    """Kernel parameter vector from a :class:`CellStateSection`, indexed by
+    :data:`abm.tumor.sections.CellStateParam` (rates in h⁻¹)."""
+    return CELL_STATE_PARAMS.values(cell_state=section)
 
 
 @jit
@@ -55,7 +51,9 @@ def update_cell_state(hwm, alive, phase, oxygen, sasp, sasp_metabolic, pdl1, ste
     ``sasp`` / ``sasp_metabolic``: the local fields (network units); ``damage_per_h``: the
     chemotherapy DNA-damage rate (network units/h) this step, applied to proliferating
     cells only. All arrays are the cell table's columns (length ≥ hwm)."""
-    k_pdl1, k_stem, k_repair = params[P_PDL1_RATE], params[P_STEM_RATE], params[P_REPAIR_RATE]
+    k_pdl1 = params[P.PDL1_TURNOVER_PER_H]
+    k_stem = params[P.STEMNESS_DECAY_PER_H]
+    k_repair = params[P.DNA_REPAIR_PER_H]
     decay_pdl1 = np.exp(-k_pdl1 * dt_h)
     decay_repair = np.exp(-k_repair * dt_h)
     for r in range(hwm):
@@ -64,16 +62,16 @@ def update_cell_state(hwm, alive, phase, oxygen, sasp, sasp_metabolic, pdl1, ste
         ratio = max(oxygen[r], 0.0) / HIF_HALF_MMHG
         hypoxia = 1.0 / (1.0 + ratio * ratio * ratio)
         s = max(sasp[r], 0.0)
-        drive = (params[P_PDL1_BASAL] + params[P_PDL1_HYPOXIA] * hypoxia
-                 + params[P_PDL1_SASP] * s / (1.0 + s))
+        drive = (params[P.PDL1_BASAL] + params[P.PDL1_HYPOXIA] * hypoxia
+                 + params[P.PDL1_SASP] * s / (1.0 + s))
         pdl1[r] = _relax(pdl1[r], drive * k_pdl1, k_pdl1, decay_pdl1)
-        gain = params[P_STEM_GAIN] * (max(sasp[r], 0.0) + max(sasp_metabolic[r], 0.0))
+        gain = params[P.STEMNESS_RATE_PER_H] * (max(sasp[r], 0.0) + max(sasp_metabolic[r], 0.0))
         rate = gain + k_stem
         stemness[r] = _relax(stemness[r], gain, rate, np.exp(-rate * dt_h))
         damage = damage_per_h if phase[r] == PROLIFERATING else 0.0
         dna_damage[r] = _relax(dna_damage[r], damage, k_repair, decay_repair)
-        gain = params[P_EMT_GAIN] * hypoxia
-        rate = gain + params[P_EMT_RATE]
+        gain = params[P.EMT_RATE_PER_H] * hypoxia
+        rate = gain + params[P.EMT_REVERSAL_PER_H]
         emt[r] = _relax(emt[r], gain, rate, np.exp(-rate * dt_h))
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from abm._numba import jit
-from abm.config import Config
+from abm.schema import Config
 from abm.config.masks import load_mask
 from abm.errors import ConfigError
 

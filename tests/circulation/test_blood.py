@@ -10,11 +10,9 @@ import numpy as np
 import pytest
 
 from abm.circulation.blood import (ARRESTED_FAILED, CIRCULATING, CTC_FATES, DIED, DISSOCIATED,
-                                   EVENT_COLUMNS, KILLED_NK, P_ANOIKIS_PROTECTION, P_ARREST_PER_MIN,
-                                   P_ARREST_SIZE_EXPONENT, P_CLOAK_PER_MIN, P_CLUSTER_PROTECTION,
-                                   P_DIGOXIN_DISSOCIATION_PER_MIN, P_NK_KILL_PER_MIN, P_PLATELET_SHIELD,
-                                   P_SHEAR_DEATH_PER_MIN, PARAM_NAMES, PARAMETER_DOCS, SEEDED,
-                                   Circulation, blood_params, default_params, seeding_efficiency)
+                                   EVENT_COLUMNS, KILLED_NK, PARAMETER_DOCS, SEEDED, Circulation,
+                                   blood_params, default_params, seeding_efficiency)
+from abm.circulation.sections import BloodParam as P
 
 DT = 6.0  # tissue step (min)
 FAST_CLOAK = 1e9  # min⁻¹: coverage 1 from the first instant on
@@ -95,9 +93,9 @@ def test_singles_follow_the_competing_hazards_closed_form(coverage):
     ev, *_ = _run(params, [np.ones(n, dtype=np.int64)], competence=comp, resistance=ar,
                   inhibition=inhibition)
     assert len(ev["fate"]) == n and np.all(ev["parent_id"] == -1)
-    a = params[P_ARREST_PER_MIN]
-    nk = params[P_NK_KILL_PER_MIN] * (1 - params[P_PLATELET_SHIELD] * coverage)
-    shear = params[P_SHEAR_DEATH_PER_MIN] * (1 - params[P_ANOIKIS_PROTECTION] * ar)
+    a = params[P.ARREST_PER_MIN]
+    nk = params[P.NK_KILL_PER_MIN] * (1 - params[P.PLATELET_SHIELD] * coverage)
+    shear = params[P.SHEAR_DEATH_PER_MIN] * (1 - params[P.ANOIKIS_PROTECTION] * ar)
     total = a + nk + shear
     arrested = np.count_nonzero((ev["fate"] == SEEDED) | (ev["fate"] == ARRESTED_FAILED))
     _binomial(arrested, n, a / total)
@@ -126,7 +124,7 @@ def test_a_cloak_formed_before_a_platelet_inhibitor_dose_stays():
     circ.add_units(np.ones(10, dtype=np.int64), 0.0, 0.0, 1.0, 0.0)
     circ.step(0, 1.0, 0.0, True, 0.0, 0.0, 1)
     before = circ.table.platelets[circ.table.live_rows()].copy()
-    assert np.allclose(before, 1.0 - np.exp(-params[P_CLOAK_PER_MIN]))
+    assert np.allclose(before, 1.0 - np.exp(-params[P.CLOAK_PER_MIN]))
     circ.step(1, 6.0, 1.0, True, 0.9, 0.0, 1)
     assert np.array_equal(circ.table.platelets[circ.table.live_rows()], before)
 
@@ -141,17 +139,17 @@ def test_cluster_fates_follow_the_size_chain():
                           outgrowth=q)
     n, m0 = 20_000, 4
     ev, *_ = _run(params, [np.full(n, m0, dtype=np.int64)])
-    nk = params[P_NK_KILL_PER_MIN] * (1 - params[P_PLATELET_SHIELD])
+    nk = params[P.NK_KILL_PER_MIN] * (1 - params[P.PLATELET_SHIELD])
     reach, arrest_at = 1.0, {}
     seeded = 0.0
     for m in range(m0, 0, -1):
-        arrest = params[P_ARREST_PER_MIN] * m ** params[P_ARREST_SIZE_EXPONENT]
-        loss = m * (nk + params[P_SHEAR_DEATH_PER_MIN] * m ** -params[P_CLUSTER_PROTECTION])
+        arrest = params[P.ARREST_PER_MIN] * m ** params[P.ARREST_SIZE_EXPONENT]
+        loss = m * (nk + params[P.SHEAR_DEATH_PER_MIN] * m ** -params[P.CLUSTER_PROTECTION])
         arrest_at[m] = reach * arrest / (arrest + loss)
         seeded += arrest_at[m] * (1 - (1 - q) ** m)
         reach *= loss / (arrest + loss)
     # from a single survivor the last death is NK's with probability k(1 − s)/(k(1 − s) + d)
-    p_nk = reach * nk / (nk + params[P_SHEAR_DEATH_PER_MIN])
+    p_nk = reach * nk / (nk + params[P.SHEAR_DEATH_PER_MIN])
     is_arrest = (ev["fate"] == SEEDED) | (ev["fate"] == ARRESTED_FAILED)
     for m, p in arrest_at.items():
         _binomial(np.count_nonzero(is_arrest & (ev["size"] == m)), n, p)
@@ -215,8 +213,8 @@ def test_neutrophil_escorts_raise_seeding():
     gained = (escorted["fate"] == SEEDED) & (base["fate"] == ARRESTED_FAILED)
     assert np.array_equal(escorted["fate"] == SEEDED, (base["fate"] == SEEDED) | gained)
     arrested = (base["fate"] == SEEDED) | (base["fate"] == ARRESTED_FAILED)
-    q = params[PARAM_NAMES.index("outgrowth")]
-    g = params[PARAM_NAMES.index("neutrophil_gain")]
+    q = params[P.OUTGROWTH]
+    g = params[P.NEUTROPHIL_GAIN]
     size, esc = base["size"][arrested], base["neutrophils"][arrested]
     rise = (1 - (1 - np.minimum(q * (1 + g * esc), 1)) ** size) - (1 - (1 - q) ** size)
     p = rise[rise > 0]
@@ -237,9 +235,9 @@ def test_digoxin_dissociates_clusters_into_singles():
                       resistance=0.2, escorts=2)
     clusters = ev["parent_id"] == -1
     dissociated = ev["id"][clusters & (ev["fate"] == DISSOCIATED)]
-    h = params[P_DIGOXIN_DISSOCIATION_PER_MIN]
-    _binomial(len(dissociated), n, h / (h + params[P_ARREST_PER_MIN] * 3 ** params[
-        P_ARREST_SIZE_EXPONENT]))
+    h = params[P.DIGOXIN_DISSOCIATION_PER_MIN]
+    _binomial(len(dissociated), n, h / (h + params[P.ARREST_PER_MIN] * 3 ** params[
+        P.ARREST_SIZE_EXPONENT]))
     daughters = ~clusters
     assert np.array_equal(np.sort(new), np.sort(ev["id"][daughters]))
     assert np.array_equal(np.unique(ev["parent_id"][daughters], return_counts=True)[0],
@@ -386,9 +384,9 @@ def test_ended_rows_stay_readable_until_the_next_step_then_are_reused():
 
 def test_parameters_documented_and_checked():
     params, docs = default_params()
-    assert list(docs) == list(PARAM_NAMES) and docs == PARAMETER_DOCS
+    assert list(docs) == [p.name.lower() for p in P] and docs == PARAMETER_DOCS
     for name, (value, unit, source) in docs.items():
-        assert value == params[PARAM_NAMES.index(name)] and unit and len(source) > 20, name
+        assert value == params[P[name.upper()]] and unit and len(source) > 20, name
     with pytest.raises(ValueError, match=r"blood\.params\.platelet_shield = 1\.5"):
         blood_params(platelet_shield=1.5)
     with pytest.raises(ValueError, match=r"blood\.params\.nonsense"):

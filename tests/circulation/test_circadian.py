@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from abm.circulation.circadian import CircadianClock
-from abm.config import load_config
+from abm.schema import load_config
 
 SECTION = load_config(None).circadian
 DAY_MIN = 1440.0

@@ -6,7 +6,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from abm.config import SECTIONS, config_from_toml, describe_params, load_config, to_toml
+from abm.schema import SECTIONS, config_from_toml, describe_params, load_config, to_toml
 from abm.config.params import info_of
 from abm.errors import ConfigError
 
@@ -166,7 +166,7 @@ def test_daily_doses_within_the_run_are_accepted_up_to_the_last_one(start, clock
     fit = int((listed < days * 24.0).sum())  # the oracle: every dose listed
     entry = (f'[[therapy]]\ndrug = "chemo"\ndaily_at = "{clock}"\nfirst_day = {first_day}\n')
     base = {"run": {"days": days, "start_clock_h": start}}
-    from abm.config import config_from_dict
+    from abm.schema import config_from_dict
     import tomllib
 
     def load(n_days):

@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 
 from abm.cli import main
-from abm.config import SECTIONS
+from abm.schema import SECTIONS
 from abm.config.params import info_of
 from abm.therapy.schedule import TherapyEntry
 

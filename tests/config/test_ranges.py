@@ -10,7 +10,7 @@ import pytest
 
 import abm.model
 from abm.cli import main
-from abm.config import load_config
+from abm.schema import load_config
 from abm.errors import ConfigError, NumericalError
 from abm.model import TumorModel
 

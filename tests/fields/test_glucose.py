@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from abm.tumor.cells import PHASES
-from abm.config import load_config
+from abm.schema import load_config
 from abm.model import TumorModel
 
 from ..helpers import TINY

@@ -5,7 +5,7 @@ import pytest
 from scipy.special import k0
 
 from abm.tumor.cells import PHASES, SENESCENCE_ROUTES
-from abm.config import load_config
+from abm.schema import load_config
 from abm.model import TumorModel
 
 from ..helpers import TINY

@@ -12,9 +12,10 @@ import pytest
 
 from abm.core.agents import AgentMirror, ImmuneCell
 from abm.tumor.cells import CD8, DORMANT, NK, PHASES, PROLIFERATING
-from abm.immune.layer import (KILL_EVENT_COLUMNS, PARAM_NAMES, PARAMETER_DOCS, ImmuneLayer,
+from abm.immune.layer import (KILL_EVENT_COLUMNS, PARAMETER_DOCS, ImmuneLayer,
                               ImmuneTable, default_params, effective_diffusivity,
                               params_from_mapping)
+from abm.immune.sections import PARAM_NAMES
 
 SQRT2 = np.sqrt(2.0)
 LENGTH = np.array([1.0, SQRT2] * 4)  # step length (sites) of the 8 Moore directions

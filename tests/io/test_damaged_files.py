@@ -27,7 +27,7 @@ import numpy as np
 import pytest
 
 from abm.cli import main
-from abm.config import load_config
+from abm.schema import load_config
 from abm.io import load_run, read_checkpoint
 from abm.runner import run_scenario
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from abm import load_run
-from abm.config import config_from_toml
+from abm.schema import config_from_toml
 
 RESOURCES = sorted((Path(__file__).resolve().parents[1] / "resources").glob("run_v*.h5"))
 

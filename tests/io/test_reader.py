@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 from abm import load_run, run_scenario
-from abm.config import config_from_toml
+from abm.schema import config_from_toml
 from abm.io import Run, RunFileError, RunWriter, SchemaError, read_checkpoint
 
 from ..helpers import TINY
@@ -31,7 +31,7 @@ LEGACY = sorted(RESOURCES.glob("legacy_*.h5.gz")) + sorted(RESOURCES.glob("run_v
 @pytest.fixture(scope="module")
 def model_run(tmp_path_factory) -> Path:
     """A 48×40-site, 12-hour run of the current model (13 frames)."""
-    from abm.config import load_config
+    from abm.schema import load_config
 
     path = tmp_path_factory.mktemp("model") / "run.h5"
     return run_scenario(load_config(None, overrides=TINY, seed=5), path, progress=False)

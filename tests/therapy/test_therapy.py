@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy.integrate import quad
 
-from abm.config import config_from_dict, config_from_toml, describe_params, load_config, to_toml
+from abm.schema import config_from_dict, config_from_toml, describe_params, load_config, to_toml
 from abm.errors import ConfigError
 from abm.therapy.schedule import DRUG_NAMES, DRUGS, TherapyEntry, TherapySchedule, parse_clock
 

@@ -6,7 +6,7 @@ from scipy.integrate import solve_ivp
 
 from abm.tumor.cell_state import HIF_HALF_MMHG, cell_state_params, drug_deaths, update_cell_state
 from abm.tumor.cells import PHASES
-from abm.config import load_config
+from abm.schema import load_config
 
 SECTION = load_config(None).cell_state
 

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from scipy.spatial.distance import pdist
 
-from abm.config import load_config
+from abm.schema import load_config
 from abm.errors import ConfigError
 from abm.tumor.tissue import load_mask, place_vessels, tumor_sites
 

@@ -50,9 +50,11 @@ from intracellular.sparse_lu import CacheDirError
 from abm._numba import jit
 from abm.tumor.cells import (APOPTOTIC, DORMANT, GEROCONVERSION, METABOLIC, NECROTIC, PARACRINE,
                              PROLIFERATING, QUIESCENT, SENESCENT, THERAPY)
-from abm.config import Config
+from abm.schema import Config
 from abm.errors import ConfigError, NumericalError
 from abm.tumor.lattice_events import has_free_site
+from abm.tumor.sections import FATE_RULES, network_parameters
+from abm.tumor.sections import Rule as R
 from abm.core.rng import STREAM_INHERIT, STREAM_INITIAL_PROGRESS, STREAM_SG2M, normal, uniform
 from abm.tumor.phenotype.base import (EVENT_APOPTOSIS, EVENT_DIVIDE, EVENT_DORMANCY_ENTRY, EVENT_DORMANCY_EXIT,
                                       EVENT_NECROSIS, EVENT_NONE, EVENT_REMOVE, EVENT_SENESCENCE, Phenotype)
@@ -73,37 +75,11 @@ FOUNDER_SG2M_FRACTION = 0.4
 choice so the seeded tumour is not synchronised)."""
 
 
-def network_parameters(ic) -> np.ndarray:
-    """The parameter vector of the ``[intracellular]`` section ``ic`` (network, preset,
-    params), every entry checked against its range (:class:`intracellular.Parameter`).
-
-    Raises:
-        ConfigError: naming ``intracellular.params.<name>`` (or the preset), the value and
-            the allowed range, or an unknown network, preset or parameter name.
-    """
-    try:
-        return intracellular.get_network(ic.network).parameter_vector(ic.preset, ic.params)
-    except intracellular.ParameterRangeError as exc:
-        raise ConfigError("; ".join(
-            f"{_param_key(ic, name, origin)} = {value!r}: must be {allowed} (network "
-            f"{exc.network!r})" for name, value, allowed, origin in exc.problems)) from None
-    except ValueError as exc:
-        raise ConfigError(f"intracellular.preset = {ic.preset!r} / intracellular.params = "
-                          f"{ic.params!r}: {exc}") from None
-
-
-def _param_key(ic, name: str, origin: str) -> str:
-    """The config key behind a network parameter's value: the override, else the preset."""
-    if origin == "override":
-        return f"intracellular.params.{name}"
-    return f"intracellular.preset = {ic.preset!r}: parameter {name}"
-
-
 class NetworkFate(Phenotype):
     """Cells driven by an intracellular network (see module docstring)."""
 
     def __init__(self, config: Config, seed: int):
-        ic, fate, cells = config.intracellular, config.fate, config.cells
+        ic = config.intracellular
         self.seed = int(seed)
         self.network = intracellular.get_network(ic.network)
         net = self.network
@@ -121,13 +97,7 @@ class NetworkFate(Phenotype):
         self.species_index = np.array([net.index(s)
                                        for s in ("EF", "mTORC1", "AMPK", "p21", "HIF")])
         self.inputs = np.array([0.0, ic.growth_factor, 1.0, 0.0, 0.0, ic.mito_dysfunction])
-        self.rules = np.array([
-            fate.commit_ef, fate.sg2m_mean_h, fate.sg2m_sd_h, fate.dormant_after_h,
-            fate.senescent_after_h, fate.mtor_threshold, fate.apoptosis_ampk, fate.apoptosis_mtor,
-            fate.apoptosis_p21, fate.apoptosis_after_h, fate.atp_demand, cells.energy_time_h,
-            cells.necrotic_clearance_h, cells.apoptosis_duration_h, fate.inherit_noise,
-            fate.paracrine_sasp, fate.therapy_damage, fate.metabolic_ampk, fate.metabolic_hif],
-            dtype=np.float64)
+        self.rules = FATE_RULES.values(config)
         self._u = np.zeros((0, len(INPUTS)))
         self._stem_gf_reduction = config.cell_state.stemness_gf_reduction
         self._dx_um = config.grid.dx_um  # positions in error messages
@@ -209,14 +179,14 @@ class NetworkFate(Phenotype):
 
 @jit
 def _draw_sg2m(rules, seed, step, cell_id):
-    mean, sd = rules[1], rules[2]
+    mean, sd = rules[R.SG2M_MEAN_H], rules[R.SG2M_SD_H]
     return max(0.25 * mean, mean + sd * normal(seed, step, cell_id, STREAM_SG2M))
 
 
 @jit
 def _init_founders(rows, ids, phase, state, y0, rules, seed, step):
     n = y0.shape[0]
-    noise = rules[14]
+    noise = rules[R.INHERIT_NOISE]
     for r in rows:
         for j in range(n):
             state[r, j] = y0[j] * np.exp(noise * normal(seed, step, ids[r], STREAM_INHERIT + j))
@@ -233,16 +203,20 @@ def _init_founders(rows, ids, phase, state, y0, rules, seed, step):
 def _apply_fate(hwm, alive, ids, phase, route, state, u, p, events, idx, n, rules, seed, step,
                 dt_h, xs, ys, occupancy, vessels, off_x, off_y):
     """The fate rules for every live row (module docstring); writes phase, events and, at
-    senescence, the route (therapy when the DNA-damage input u[r, 4] ≥ rules[16], else
-    paracrine when the SASP input u[r, 3] ≥ rules[15]; metabolic by its own rule).
+    senescence, the route (therapy when the DNA-damage input u[r, 4] ≥ rules[R.THERAPY_DAMAGE], else
+    paracrine when the SASP input u[r, 3] ≥ rules[R.PARACRINE_SASP]; metabolic by its own
+    rule).
 
     ``off_x``/``off_y`` are the placement offsets; empty means no lattice (always space)."""
     use_lattice = off_x.shape[0] > 0
-    commit_ef, dormant_after, senescent_after, mtor_thr = rules[0], rules[3], rules[4], rules[5]
-    apo_ampk, apo_mtor, apo_p21, apo_after = rules[6], rules[7], rules[8], rules[9]
-    demand, tau_e, necrotic_clear, apoptotic_clear = rules[10], rules[11], rules[12], rules[13]
+    commit_ef, dormant_after = rules[R.COMMIT_EF], rules[R.DORMANT_AFTER_H]
+    senescent_after, mtor_thr = rules[R.SENESCENT_AFTER_H], rules[R.MTOR_THRESHOLD]
+    apo_ampk, apo_mtor = rules[R.APOPTOSIS_AMPK], rules[R.APOPTOSIS_MTOR]
+    apo_p21, apo_after = rules[R.APOPTOSIS_P21], rules[R.APOPTOSIS_AFTER_H]
+    demand, tau_e = rules[R.ATP_DEMAND], rules[R.ENERGY_TIME_H]
+    necrotic_clear, apoptotic_clear = rules[R.NECROTIC_CLEARANCE_H], rules[R.APOPTOSIS_DURATION_H]
     i_ef, i_mtor, i_ampk, i_p21, i_hif = idx[0], idx[1], idx[2], idx[3], idx[4]
-    metabolic_ampk, metabolic_hif = rules[17], rules[18]
+    metabolic_ampk, metabolic_hif = rules[R.METABOLIC_AMPK], rules[R.METABOLIC_HIF]
     for r in range(hwm):
         events[r] = EVENT_NONE
         if not alive[r]:
@@ -303,9 +277,9 @@ def _apply_fate(hwm, alive, ids, phase, route, state, u, p, events, idx, n, rule
             phase[r] = SENESCENT
             if s[n + METABOLIC_H] > senescent_after:
                 route[r] = METABOLIC
-            elif u[r, 4] >= rules[16]:
+            elif u[r, 4] >= rules[R.THERAPY_DAMAGE]:
                 route[r] = THERAPY
-            elif u[r, 3] >= rules[15]:
+            elif u[r, 3] >= rules[R.PARACRINE_SASP]:
                 route[r] = PARACRINE
             else:
                 route[r] = GEROCONVERSION
@@ -335,7 +309,7 @@ def _reset_sisters(mothers, daughters, ids, phase, state, n, rules, seed, step):
     for i in range(mothers.shape[0]):
         post_mitotic_reset(state[mothers[i], :n], reset)
         for r in (mothers[i], daughters[i]):
-            _restart_g1(r, reset, ids, state, n, rules[14], seed, step)
+            _restart_g1(r, reset, ids, state, n, rules[R.INHERIT_NOISE], seed, step)
             phase[r] = PROLIFERATING
 
 
@@ -345,6 +319,6 @@ def _abort_division(rows, ids, phase, state, n, rules, seed, step):
     reset = np.empty(n)
     for r in rows:
         post_mitotic_reset(state[r, :n], reset)
-        _restart_g1(r, reset, ids, state, n, rules[14], seed, step)
+        _restart_g1(r, reset, ids, state, n, rules[R.INHERIT_NOISE], seed, step)
         state[r, n + BLOCKED] = 1.0
         phase[r] = QUIESCENT

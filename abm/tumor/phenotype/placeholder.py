@@ -22,7 +22,8 @@ import numpy as np
 
 from abm._numba import jit
 from abm.tumor.cells import NECROTIC, PROLIFERATING, QUIESCENT
-from abm.config.schema import CellsSection, CycleSection
+from abm.tumor.sections import CYCLE_PARAMS, CellsSection, CycleSection
+from abm.tumor.sections import CycleParam as P
 from abm.core.rng import (STREAM_CYCLE_TIME, STREAM_INITIAL_PROGRESS, STREAM_RETRY, normal,
                           uniform)
 from abm.tumor.phenotype.base import EVENT_DIVIDE, EVENT_NECROSIS, EVENT_NONE, EVENT_REMOVE, Phenotype
@@ -38,10 +39,7 @@ class PlaceholderCycle(Phenotype):
     def __init__(self, p: CycleSection, cells: CellsSection, seed: int):
         self.seed = int(seed)
         self.sigma = math.sqrt(math.log1p(p.cycle_time_cv ** 2))
-        self._params = np.array([p.o2_half_mmHg, p.arrest_mmHg, p.oxphos_atp, p.atp_o2_half_mmHg,
-                                 p.glycolytic_atp, p.atp_demand, cells.energy_time_h,
-                                 cells.necrotic_clearance_h * 60.0, cells.retry_min],
-                                dtype=np.float64)
+        self._params = CYCLE_PARAMS.values(cycle=p, cells=cells)
         self.cycle_time_h = p.cycle_time_h
 
     def initialize(self, table, rows, step):
@@ -80,9 +78,10 @@ def _init_founders(rows, ids, phase, state, median_h, sigma, seed, step):
 
 @jit
 def _advance(hwm, alive, ids, phase, oxygen, state, events, params, seed, step, dt_min):
-    k_half, arrest, oxphos, kox, glyco, demand, tau_h, clearance_min, retry_min = (
-        params[0], params[1], params[2], params[3], params[4], params[5], params[6], params[7],
-        params[8])
+    k_half, arrest, oxphos, kox = (params[P.O2_HALF_MMHG], params[P.ARREST_MMHG],
+                                   params[P.OXPHOS_ATP], params[P.ATP_O2_HALF_MMHG])
+    glyco, demand, tau_h = params[P.GLYCOLYTIC_ATP], params[P.ATP_DEMAND], params[P.ENERGY_TIME_H]
+    clearance_min, retry_min = params[P.NECROTIC_CLEARANCE_MIN], params[P.RETRY_MIN]
     dt_h = dt_min / 60.0
     p_retry = 1.0 - np.exp(-dt_min / retry_min)
     for r in range(hwm):
