@@ -52,8 +52,8 @@ class Schema:
         fields.append(("base_dir", str, dataclasses.field(default=".", compare=False)))
         self.Config = dataclasses.make_dataclass(
             "Config", fields, frozen=True,
-            namespace={"__doc__": "A fully resolved scenario (one attribute per section).",
-                       "__module__": module})
+            namespace={"__doc__": "A fully resolved scenario (one attribute per section)."})
+        self.Config.__module__ = module  # where pickle finds it
 
     def load_config(self, path=None, overrides=None, seed: int | None = None):
         """Read a scenario TOML file (or the defaults when ``path`` is None) into a Config;

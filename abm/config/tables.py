@@ -104,9 +104,11 @@ class ParamTable:
         """Every unknown name and out-of-range value of ``values``, one message each."""
         out = []
         for name, value in values.items():
-            if name not in self.entries:
-                out.append(unknown_message(f"{self.key}.{name}",
-                                           [f"{self.key}.{n}" for n in self.names], "key"))
+            if name not in self.entries:  # matched on the bare names: the prefix is shared
+                close = difflib.get_close_matches(name, self.names, n=1, cutoff=0.6)
+                out.append(f"unknown key '{self.key}.{name}'; " + (
+                    f"did you mean '{self.key}.{close[0]}'?" if close else
+                    f"the entries of {self.key} are {', '.join(self.names)}"))
                 continue
             entry = self.entries[name]
             problem = entry.problem(value)

@@ -117,21 +117,25 @@ _DEFAULTS = {
         (0.1, "design choice: half-maximal entry at 0.1 chemokine units next to the vessel "
               "(1 unit ≈ an isolated fully secreting senescent cell's own site, [chemokine])"),
         (0.1, "design choice: as CD8")),
-    "recognition_proliferating": ((1.0, f"reference recognition ({_PHYSICELL}: kill rate at "
-                            "immunogenicity 1)"),
-                      (0.5, "design choice: NK recognise tumour cells through stress "
-                            "ligands and missing self, less than senescent cells")),
-    "recognition_quiescent": ((1.0, "design choice: contact-inhibited G0 cells keep MHC-I"),
-                  (0.5, "design choice: as proliferating")),
-    "recognition_dormant": ((0.2, "design choice after Pommier et al. 2018 Science 360:eaao4908 "
-                      "(quiescent disseminated cells lack MHC-I and escape T cells)"),
-                (0.2, "design choice after Malladi et al. 2016 Cell 165:45 (latent "
-                      "quiescent cells down-regulate NKG2D ligands and evade NK cells)")),
-    "recognition_senescent": ((1.0, "Marin et al. 2023 Cancer Discov 13:410 (senescent cells raise "
-                        "MHC-I antigen presentation and prime CD8 immunity)"),
-                  (1.0, "Krizhanovsky et al. 2008 Cell 134:657; Sagiv et al. 2016 Aging "
-                        "8:328 (NKG2D ligands on senescent cells; NK cells clear them)")),
-    "recognition_apoptotic": ((0.0, "dying cells are not targets"), (0.0, "dying cells are not targets")),
+    "recognition_proliferating": (
+        (1.0, f"reference recognition ({_PHYSICELL}: kill rate at immunogenicity 1)"),
+        (0.5, "design choice: NK recognise tumour cells through stress ligands and missing "
+              "self, less than senescent cells")),
+    "recognition_quiescent": (
+        (1.0, "design choice: contact-inhibited G0 cells keep MHC-I"),
+        (0.5, "design choice: as proliferating")),
+    "recognition_dormant": (
+        (0.2, "design choice after Pommier et al. 2018 Science 360:eaao4908 (quiescent "
+              "disseminated cells lack MHC-I and escape T cells)"),
+        (0.2, "design choice after Malladi et al. 2016 Cell 165:45 (latent quiescent cells "
+              "down-regulate NKG2D ligands and evade NK cells)")),
+    "recognition_senescent": (
+        (1.0, "Marin et al. 2023 Cancer Discov 13:410 (senescent cells raise MHC-I antigen "
+              "presentation and prime CD8 immunity)"),
+        (1.0, "Krizhanovsky et al. 2008 Cell 134:657; Sagiv et al. 2016 Aging 8:328 (NKG2D "
+              "ligands on senescent cells; NK cells clear them)")),
+    "recognition_apoptotic": ((0.0, "dying cells are not targets"),
+                              (0.0, "dying cells are not targets")),
     "recognition_necrotic": ((0.0, "debris is not a target"), (0.0, "debris is not a target")),
 }
 """Entry name → ((CD8 default, source), (NK default, source))."""

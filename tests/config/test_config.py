@@ -137,7 +137,8 @@ def test_the_last_daily_dose_is_found_without_listing_every_dose(tmp_path):
     import time
     import tracemalloc
 
-    from abm.therapy.schedule import TherapyEntry, daily_times_h
+    from abm.therapy.schedule import daily_times_h
+    from abm.therapy.sections import TherapyEntry
 
     scenario = tmp_path / "s.toml"
     scenario.write_text('[run]\ndays = 5.0\nstart_clock_h = 7.5\n[[therapy]]\ndrug = "chemo"\n'
@@ -159,7 +160,8 @@ def test_the_last_daily_dose_is_found_without_listing_every_dose(tmp_path):
 @pytest.mark.parametrize("start, clock, first_day, days", [
     (0.0, "00:00", 0, 1.0), (23.5, "23:00", 0, 2.0), (7.0, "06:59", 2, 3.0), (12.0, "12:00", 1, 2.0)])
 def test_daily_doses_within_the_run_are_accepted_up_to_the_last_one(start, clock, first_day, days):
-    from abm.therapy.schedule import TherapyEntry, daily_times_h
+    from abm.therapy.schedule import daily_times_h
+    from abm.therapy.sections import TherapyEntry
 
     listed = daily_times_h(TherapyEntry(drug="chemo", daily_at=clock, first_day=first_day,
                                         n_days=50), start)

@@ -23,7 +23,7 @@ import pytest
 from abm.cli import main
 from abm.schema import SECTIONS
 from abm.config.params import info_of
-from abm.therapy.schedule import TherapyEntry
+from abm.therapy.sections import TherapyEntry
 
 SEED = 13
 

@@ -10,7 +10,8 @@ from scipy.integrate import quad
 
 from abm.schema import config_from_dict, config_from_toml, describe_params, load_config, to_toml
 from abm.errors import ConfigError
-from abm.therapy.schedule import DRUG_NAMES, DRUGS, TherapyEntry, TherapySchedule, parse_clock
+from abm.therapy.schedule import DRUGS, TherapySchedule
+from abm.therapy.sections import DRUG_NAMES, TherapyEntry, parse_clock
 
 
 def schedule(*entries, start_clock_h=0.0):
