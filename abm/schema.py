@@ -7,12 +7,13 @@ loader. It is the only module that knows every section, so the config package
 """
 from __future__ import annotations
 
-import abm.circulation.sections
-import abm.core.sections
-import abm.fields.sections
-import abm.immune.sections
-import abm.therapy.sections
-import abm.tumor.sections  # noqa: F401 (the section modules register on import)
+# The section modules register their sections when imported.
+import abm.circulation.sections  # noqa: F401
+import abm.core.sections  # noqa: F401
+import abm.fields.sections  # noqa: F401
+import abm.immune.sections  # noqa: F401
+import abm.therapy.sections  # noqa: F401
+import abm.tumor.sections  # noqa: F401
 from abm.config.schema import Schema
 
 ORDER = ("run", "grid", "vessels", "tumor", "oxygen", "glucose", "sasp", "sasp_metabolic",

@@ -131,7 +131,8 @@ def config_from_dict(schema, data: dict, *, name: str = "scenario",
         errors.append(problem)
         name = "scenario"
 
-    arrays = {n: _build_entries(spec, data.pop(n, []), errors) for n, spec in schema.arrays.items()}
+    arrays = {n: _build_entries(spec, data.pop(n, []), errors, Path(base_dir))
+              for n, spec in schema.arrays.items()}
     sections = {}
     for section, values in data.items():
         if section not in schema.sections:
@@ -305,7 +306,7 @@ def _check_list(dotted: str, value: Any, info, errors: list[str]) -> tuple | Non
     return None if any(p for _, _, p in problems) else tuple(float(v) for v in value)
 
 
-def _build_entries(spec, raw: Any, errors: list[str]) -> tuple:
+def _build_entries(spec, raw: Any, errors: list[str], base_dir: Path) -> tuple:
     """The entries of a ``[[name]]`` array as ``spec.cls`` objects: keys checked, required keys
     (those without a default) present, then ``spec.check_entry``; an entry with a problem is
     left out (its problems are in ``errors``)."""
@@ -322,7 +323,7 @@ def _build_entries(spec, raw: Any, errors: list[str]) -> tuple:
             errors.append(f"{key} = {values!r}: must be a table (a [[{name}]] entry)")
             continue
         n_errors = len(errors)
-        kwargs = _check_keys(spec.cls, key, values, errors, Path("."))
+        kwargs = _check_keys(spec.cls, key, values, errors, base_dir)
         errors.extend(f"{key}.{f.name}: missing; must be {info_of(f).allowed()}"
                       for f in required if f.name not in values)
         if spec.check_entry is not None:
