@@ -21,12 +21,12 @@ class RunSection:
                         source="design choice: the quickstart tumour reaches >10,000 cells in ~12 d")
     dt_min: float = param(6.0, unit="min", low=0.1, high=120.0,
                           doc="ABM step: fields, cells and events advance once per step",
-                          source="DESIGN.md (6 min); cells change over hours, O2 relaxes in <1 min")
+                          source="design choice (6 min): cells change over hours, O2 relaxes in <1 min")
     seed: int = param(0, low=0, high=2**63 - 1, doc="seed of the whole run (also --seed)",
                       source="design choice")
     thin_agents: bool = param(True, doc="materialise a thin Mesa agent per tumour cell "
                               "(created/removed on events only); switch off for large headless runs",
-                              source="design choice (notes/mesa.md §4.3: ~7 µs per birth/death)")
+                              source="design choice (docs/mesa_costs.md: ~7 µs per birth/death)")
     start_clock_h: float = param(0.0, unit="h", low=0.0, high=24.0,
                                  doc="clock time at t = 0, h since midnight in [0, 24) (24 is "
                                      "rejected: write 0); [[therapy]] daily_at doses follow "

@@ -15,14 +15,17 @@ lattice is a slab one site thick); necrotic debris takes up nothing.
 from __future__ import annotations
 
 from dataclasses import fields as dataclass_fields
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from abm.tumor.cells import NO_ROUTE, PHASES, SENESCENCE_ROUTES
-from abm.schema import Config
 from abm.errors import ConfigError
 from abm.fields import FieldSolver
 from abm.tumor.lattice_events import gather, scatter_by_phase, scatter_by_phase_and_route
+
+if TYPE_CHECKING:  # annotations only: the [sasp] sections' checks import this module
+    from abm.schema import Config
 
 
 class Solute:
