@@ -203,9 +203,9 @@ def _init_founders(rows, ids, phase, state, y0, rules, seed, step):
 def _apply_fate(hwm, alive, ids, phase, route, state, u, p, events, idx, n, rules, seed, step,
                 dt_h, xs, ys, occupancy, vessels, off_x, off_y):
     """The fate rules for every live row (module docstring); writes phase, events and, at
-    senescence, the route (therapy when the DNA-damage input u[r, 4] ≥ rules[R.THERAPY_DAMAGE], else
-    paracrine when the SASP input u[r, 3] ≥ rules[R.PARACRINE_SASP]; metabolic by its own
-    rule).
+    senescence, the route (therapy when the DNA-damage input u[r, 4] ≥
+    rules[R.THERAPY_DAMAGE], else paracrine when the SASP input u[r, 3] ≥
+    rules[R.PARACRINE_SASP]; metabolic by its own rule).
 
     ``off_x``/``off_y`` are the placement offsets; empty means no lattice (always space)."""
     use_lattice = off_x.shape[0] > 0
