@@ -40,6 +40,7 @@ import numpy as np
 
 from abm.core.agents import AgentMirror, CTC, ImmuneCell
 from abm.tumor.cells import CD8, NK, PHASES, SENESCENCE_ROUTES, CellTable
+from abm.config.schema import ConfigBase
 from abm.schema import Config, load_config
 from abm.tumor.lattice_events import (count_by_phase, division_order, place_daughters, placement_shells,
                                       remove_cells)
@@ -104,7 +105,7 @@ class TumorModel(mesa.Model):
 
     def __init__(self, config: Config | str | None = None, seed: int | None = None, *,
                  _checkpoint: dict | None = None):
-        if not isinstance(config, Config):
+        if not isinstance(config, ConfigBase):
             config = load_config(config, seed=seed)
         self.seed = int(config.run.seed if seed is None else seed)
         super().__init__(rng=self.seed)

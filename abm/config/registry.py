@@ -42,6 +42,15 @@ CHECKS: dict[str, dict[str, Check]] = {}
 re-imported module replaces its checks instead of adding them twice)."""
 
 
+_generation = [0]
+
+
+def generation() -> int:
+    """How many registrations there have been: a schema built at another generation is
+    out of date (:func:`abm.schema.current`)."""
+    return _generation[0]
+
+
 def _claim(name: str, owner: Any) -> None:
     """Refuse a second declaration of ``name`` by another module (a re-import of the same
     module replaces its own declaration)."""
@@ -56,6 +65,7 @@ def section(name: str):
     def register(cls: type) -> type:
         _claim(name, cls)
         SECTIONS[name] = cls
+        _generation[0] += 1
         return cls
     return register
 
@@ -64,6 +74,7 @@ def entry_array(name: str, cls: type, *, check_entry=None, written=None) -> None
     """Register ``[[name]]``, an array of ``cls`` tables (see :class:`EntryArray`)."""
     _claim(name, cls)
     ARRAYS[name] = EntryArray(name, cls, check_entry, written)
+    _generation[0] += 1
 
 
 def check(name: str):
@@ -72,5 +83,6 @@ def check(name: str):
     type and range are checked."""
     def register(fn: Check) -> Check:
         CHECKS.setdefault(name, {})[f"{fn.__module__}.{fn.__qualname__}"] = fn
+        _generation[0] += 1
         return fn
     return register

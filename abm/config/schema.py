@@ -15,6 +15,14 @@ from collections.abc import Sequence
 from abm.config import loader, registry
 
 
+class ConfigBase:
+    """The base of every ``Config`` class a :class:`Schema` makes: a schema is rebuilt when a
+    plugin registers a section (:func:`abm.schema.current`), so "is this a resolved config"
+    is ``isinstance(obj, ConfigBase)``, whichever build made it."""
+
+    __slots__ = ()
+
+
 class Schema:
     """Every registered section and array of tables, in a fixed order, and the ``Config``
     dataclass they make.
@@ -51,7 +59,7 @@ class Schema:
         fields += [(n, tuple, dataclasses.field(default=())) for n in self.arrays]
         fields.append(("base_dir", str, dataclasses.field(default=".", compare=False)))
         self.Config = dataclasses.make_dataclass(
-            "Config", fields, frozen=True,
+            "Config", fields, bases=(ConfigBase,), frozen=True,
             namespace={"__doc__": "A fully resolved scenario (one attribute per section)."})
         self.Config.__module__ = module  # where pickle finds it
 
