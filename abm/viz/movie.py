@@ -38,8 +38,8 @@ from abm.tumor.cells import PHASES
 from abm.io import load_run
 from abm.io.outputs import check_output, write_atomically
 from abm.viz.raster import map_extent, phase_image
-from abm.viz.style import PHASE_COLORS, VESSEL_COLOR, add_scale_bar, colour_max, declared_field,
-                            nice_length
+from abm.viz.style import (PHASE_COLORS, VESSEL_COLOR, add_scale_bar, colour_max, declared_field,
+                           nice_length)
 
 MOVIE_PANELS = ("phases", *(spec.name for spec in FIELDS))
 """Panel names for ``fields``: ``phases`` (cells coloured by phase) and the built-in fields a
