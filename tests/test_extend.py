@@ -63,6 +63,13 @@ def test_the_table_division_and_reporters_follow_the_declarations():
         spec.column for spec in FIELDS}  # a gathered column is reported by its field
 
 
+def test_a_gathered_column_has_its_field_unit():
+    units = {c.name: c.unit for c in CELL_COLUMNS}
+    for spec in FIELDS:
+        if spec.column is not None:
+            assert units[spec.column] == spec.unit
+
+
 @pytest.mark.parametrize("overrides", [[], ["glucose.field=false"], ALL_FIELDS])
 def test_the_model_builds_the_fields_the_declarations_enable(overrides):
     config = load_config(None, overrides=TINY + overrides, seed=1)

@@ -61,11 +61,12 @@ class Column:
         return values.astype(self.record, copy=False)
 
 
-def merge(*groups: tuple[Column, ...]) -> tuple[Column, ...]:
-    """The columns of ``groups`` in order; ValueError if a name is declared twice."""
-    columns = tuple(c for group in groups for c in group)
-    names = [c.name for c in columns]
+def merge(*groups: tuple, what: str = "column") -> tuple:
+    """The declarations (columns, or anything with a ``name``: ``what`` says which, for the
+    message) of ``groups`` in order; ValueError if a name is declared twice."""
+    declared = tuple(d for group in groups for d in group)
+    names = [d.name for d in declared]
     twice = sorted({n for n in names if names.count(n) > 1})
     if twice:
-        raise ValueError(f"column(s) {twice} declared more than once")
-    return columns
+        raise ValueError(f"{what}(s) {twice} declared more than once")
+    return declared

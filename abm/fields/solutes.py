@@ -25,6 +25,7 @@ import numpy as np
 
 from abm.tumor.cells import NO_ROUTE, PHASES, SENESCENCE_ROUTES
 from abm.config import Config
+from abm.core.columns import merge
 from abm.errors import ConfigError
 from abm.extend import registered_fields
 from abm.fields import FieldSolver
@@ -162,11 +163,12 @@ def uptake_and_secretion(config: Config, spec: FieldSpec) -> tuple[np.ndarray, n
 
 FIELDS = (
     FieldSpec("oxygen", "mmHg", "oxygen partial pressure", uptake,
-              PlotStyle("oxygen", "viridis", "O$_2$ (mmHg)", VMAX_VESSEL), column="oxygen",
+              PlotStyle("oxygen", cmap="viridis", label="O$_2$ (mmHg)", vmax=VMAX_VESSEL), column="oxygen",
               optional=False, vessel_key="vessel_mmHg", reporters=(MEAN_TISSUE, MEAN_VIABLE),
               report_as="o2", cycles_reporter="solver_cycles"),
     FieldSpec("glucose", "× plasma", "glucose concentration", uptake,
-              PlotStyle("glucose", "cividis", "glucose (fraction of plasma)", VMAX_VESSEL),
+              PlotStyle("glucose", cmap="cividis", label="glucose (fraction of plasma)",
+                        vmax=VMAX_VESSEL),
               column="glucose", vessel_key="vessel_level", reporters=(MEAN_VIABLE,),
               cycles_reporter="glucose_solver_cycles"),
     FieldSpec("sasp", "network units", "inflammatory SASP", uptake_and_secretion,
@@ -187,11 +189,7 @@ def field_specs(config: Config | None = None) -> tuple[FieldSpec, ...]:
     """The declared fields: :data:`FIELDS`, then the registered ones
     (:func:`abm.extend.register_field`); with ``config``, only those a run of it solves.
     ValueError if a name is declared twice."""
-    specs = FIELDS + registered_fields()
-    names = [s.name for s in specs]
-    twice = sorted({n for n in names if names.count(n) > 1})
-    if twice:
-        raise ValueError(f"field(s) {twice} declared more than once")
+    specs = merge(FIELDS, registered_fields(), what="field")
     return specs if config is None else tuple(s for s in specs if s.enabled(config))
 
 
