@@ -16,8 +16,8 @@ Estimate (bytes)::
                                                  DataCollector keeps in memory (one Python
                                                  float per reporter and step)
 
-with ``sites = grid.nx × grid.ny``, ``fields`` the fields the config solves (oxygen, glucose
-and the secreted fields that are on), ``cells`` the initial tumour (the disc's sites, or
+with ``sites = grid.nx × grid.ny``, ``fields`` the fields the config solves (oxygen and the
+declared fields it turns on), ``cells`` the initial tumour (the disc's sites, or
 the tumour mask's), ``steps = run.days × 1440 / run.dt_min`` and ``reporters`` the model's
 time-series columns (63). The last term is small for the shipped scenarios (6 MB for 12 days
 at 6 min) but not for long runs with short steps (1.8 GB for 10 years at 6 min). A tumour grows; the estimate for a lattice full of tumour cells
@@ -79,10 +79,9 @@ system and other processes (an HPC node or a laptop is rarely ours alone)."""
 
 def solved_fields(config: Config) -> list[str]:
     """The fields a run of ``config`` solves."""
-    from abm.fields.solutes import SECRETED_FIELDS
+    from abm.fields.solutes import field_specs
 
-    optional = ("glucose",) + tuple(SECRETED_FIELDS)
-    return ["oxygen"] + [name for name in optional if getattr(config, name).field]
+    return [spec.name for spec in field_specs(config)]
 
 
 def initial_cells(config: Config) -> int:

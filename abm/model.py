@@ -39,7 +39,8 @@ import mesa
 import numpy as np
 
 from abm.core.agents import AgentMirror, CTC, ImmuneCell
-from abm.tumor.cells import CD8, NK, PHASES, SENESCENCE_ROUTES, CellTable
+from abm.tumor.cells import (CD8, NK, PHASES, SENESCENCE_ROUTES, CellTable, mean_viable_counts,
+                             mean_viable_reporters)
 from abm.config.schema import ConfigBase
 from abm.schema import Config, load_config
 from abm.tumor.lattice_events import (count_by_phase, division_order, place_daughters, placement_shells,
@@ -54,14 +55,10 @@ from abm.core.guards import check_model
 from abm.immune.layer import ImmuneLayer, params_from_mapping
 from abm.core.rng import STREAM_IMMUNE_INITIAL, uniform_array
 from abm.circulation.shedding import perivascular_sites, shed, shedding_params
-from abm.fields.solutes import SECRETED_FIELDS, make_solutes
+from abm.fields.solutes import (cycle_counts, cycle_reporters, field_counts, field_reporters,
+                                field_specs, initial_fields, make_solutes)
 from abm.therapy.schedule import DrugEffects, TherapySchedule
 from abm.tumor.tissue import place_vessels, tumor_sites
-
-INHERITED_COLUMNS = ("glucose", "sasp", "sasp_metabolic", "pdl1", "stemness", "dna_damage",
-                     "emt")
-"""Cell-table columns a daughter copies from its mother (the place_daughters kernel copies
-position-independent core columns; the local fields are re-gathered next step anyway)."""
 
 KILL_COUNTERS = ("immune_kills_cd8", "immune_kills_nk", "chemo_deaths", "senolytic_deaths")
 """Per-step counts of cells killed from outside (time-series reporters)."""
@@ -128,7 +125,7 @@ class TumorModel(mesa.Model):
             self.cells.glucose[:] = config.glucose.level  # the level without a field
         self._cell_state_params = cell_state_params(config.cell_state)
         for name, solute in self.solutes.items():
-            if _checkpoint is None and getattr(config, name).initial == "steady":
+            if _checkpoint is None and solute.settings.initial == "steady":
                 try:
                     solute.update(self.cells, np.inf)
                 except SingularSteadyStateError as exc:
@@ -184,12 +181,7 @@ class TumorModel(mesa.Model):
         rows = self.cells.add(xs, ys, phase=PHASES["proliferating"], birth_min=0.0)
         self.occupancy[ys, xs] = rows
         self.phenotype.initialize(self.cells, rows, 0)
-        self.fields = {"oxygen": np.full(self.shape, cfg.oxygen.vessel_mmHg)}
-        if cfg.glucose.field:
-            self.fields["glucose"] = np.full(self.shape, cfg.glucose.vessel_level)
-        for name in SECRETED_FIELDS:
-            if getattr(cfg, name).field:
-                self.fields[name] = np.zeros(self.shape)  # vessels drain it: 0 there
+        self.fields = initial_fields(cfg, self.shape)
 
     def _restore(self, snap: dict) -> None:
         self.step_index = int(snap["model.step_index"])
@@ -197,7 +189,7 @@ class TumorModel(mesa.Model):
         self.vessels = np.asarray(snap["tissue.vessels"], dtype=np.bool_)
         self.occupancy = np.asarray(snap["tissue.occupancy"], dtype=np.int32).copy()
         cfg = self.config
-        names = ["oxygen"] + [n for n in ("glucose",) + SECRETED_FIELDS if getattr(cfg, n).field]
+        names = [spec.name for spec in field_specs(cfg)]
         self.fields = {n: np.asarray(snap[f"fields.{n}"], dtype=np.float64).copy() for n in names}
         self.cells = CellTable.from_snapshot(snap)
         self.rng.bit_generator.state = json.loads(_as_str(snap["model.rng_state"]))
@@ -286,9 +278,9 @@ class TumorModel(mesa.Model):
         self.step_events = {}
         effects = self.effects = self.therapy.step_effects(self.time_min, self.time_min + dt)
         self._log_doses()
-        for name in SECRETED_FIELDS:
-            if name in self.solutes:
-                self.solutes[name].secretion_scale = effects.sasp_secretion_scale
+        for solute in self.solutes.values():
+            if solute.spec.secreted:
+                solute.secretion_scale = effects.sasp_secretion_scale
         try:
             for solute in self.solutes.values():
                 solute.update(cells, dt)
@@ -496,10 +488,7 @@ class TumorModel(mesa.Model):
             blocked = blocked[:n_blocked]
             placed_mothers = mothers[~np.isin(mothers, blocked)]
             daughters = daughters[:n_placed]
-            for column in INHERITED_COLUMNS:
-                values = getattr(cells, column)
-                values[daughters] = values[placed_mothers]
-            cells.route[daughters] = 0  # a reused row may hold a dead cell's route
+            cells.divide(placed_mothers, daughters)
             self.phenotype.on_division(cells, placed_mothers, daughters, step)
             self.phenotype.on_contact_inhibited(cells, blocked, step)
             if self.agents_mirror is not None:
@@ -512,13 +501,10 @@ class TumorModel(mesa.Model):
     def reporter_names() -> list[str]:
         """Names of the model-level reporters (DataCollector columns and HDF5 time series)."""
         return (["n_tumor", "n_viable"] + [f"n_{p}" for p in PHASES]
-                + ["n_hypoxic", "hypoxic_fraction", "o2_mean_tissue", "o2_mean_viable",
-                   "glucose_mean_viable", "sasp_mean_viable", "sasp_max",
-                   "sasp_metabolic_mean_viable", "chemokine_max", "pdl1_mean_viable",
-                   "stemness_mean_viable", "dna_damage_mean_viable", "emt_mean_viable"]
+                + ["n_hypoxic", "hypoxic_fraction"] + field_reporters() + mean_viable_reporters()
                 + [f"n_senescent_{route}" for route in SENESCENCE_ROUTES if route != "none"]
                 + list(EVENT_NAMES.values())
-                + ["contact_inhibited", "solver_cycles", "glucose_solver_cycles"]
+                + ["contact_inhibited"] + cycle_reporters()
                 + list(KILL_COUNTERS) + list(IMMUNE_COUNTERS) + list(DRUG_REPORTERS)
                 + list(BLOOD_REPORTERS) + list(CLOCK_REPORTERS))
 
@@ -534,25 +520,16 @@ class TumorModel(mesa.Model):
         counts.update({
             "n_hypoxic": int(pc[len(PHASES)]),
             "hypoxic_fraction": float(pc[len(PHASES)]) / n_viable if n_viable else 0.0,
-            "o2_mean_tissue": float(self.oxygen.mean()),
-            "o2_mean_viable": float(c.oxygen[: c.hwm][viable].mean()) if n_viable else 0.0,
-            "sasp_max": float(self.fields["sasp"].max()) if "sasp" in self.fields else 0.0,
-            "chemokine_max": (float(self.fields["chemokine"].max())
-                              if "chemokine" in self.fields else 0.0),
         })
-        for column in ("glucose", "sasp", "sasp_metabolic", "pdl1", "stemness", "dna_damage",
-                       "emt"):
-            values = getattr(c, column)[: c.hwm][viable]
-            counts[f"{column}_mean_viable"] = float(values.mean()) if n_viable else 0.0
+        counts.update(field_counts(self.fields, c, viable, n_viable))
+        counts.update(mean_viable_counts(c, viable, n_viable))
         senescent_routes = c.route[: c.hwm][c.alive[: c.hwm] & (c.phase[: c.hwm] == PHASES["senescent"])]
         route_counts = np.bincount(senescent_routes, minlength=len(SENESCENCE_ROUTES))
         for route, code in SENESCENCE_ROUTES.items():
             if route != "none":
                 counts[f"n_senescent_{route}"] = int(route_counts[code])
         counts.update(self._event_counts)
-        counts["solver_cycles"] = self.solutes["oxygen"].cycles
-        counts["glucose_solver_cycles"] = (self.solutes["glucose"].cycles
-                                           if "glucose" in self.solutes else 0)
+        counts.update(cycle_counts(self.solutes))
         counts.update(self._kill_counts)
         counts.update(self.immune.counts() if self.immune is not None
                       else dict.fromkeys(IMMUNE_COUNTERS, 0))

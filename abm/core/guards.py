@@ -18,12 +18,6 @@ import numpy as np
 
 from abm.errors import NumericalError
 
-CELL_FLOAT_COLUMNS = ("birth_min", "oxygen", "glucose", "sasp", "sasp_metabolic", "pdl1",
-                      "stemness", "dna_damage", "emt")
-"""The float64 1-D columns of :class:`abm.cells.CellTable` that are checked (besides
-``state``, whose columns the phenotype program names)."""
-
-
 def check_model(model) -> None:
     """Raise :class:`NumericalError` if a field or a live cell's float column holds NaN or
     inf after a step, naming the field or column, the site or cell (row, id, site and
@@ -37,10 +31,12 @@ def check_model(model) -> None:
                 f"field {name!r} = {float(values[j, i])!r} at site (x={i}, y={j}), position "
                 f"({(i + 0.5) * dx:g}, {(j + 0.5) * dx:g}) µm, {when}")
     c, hwm = model.cells, model.cells.hwm
-    blocks = [getattr(c, name)[:hwm] for name in CELL_FLOAT_COLUMNS] + [c.state[:hwm]]
+    # The table's float 1-D columns (as it declares them) and the program's state columns.
+    floats = tuple(name for name, dtype in c.dtypes().items() if np.dtype(dtype).kind == "f")
+    blocks = [getattr(c, name)[:hwm] for name in floats] + [c.state[:hwm]]
     if all(np.isfinite(block).all() for block in blocks):
         return
-    names = CELL_FLOAT_COLUMNS + tuple(f"state {n}" for n in model.phenotype.state_names)
+    names = floats + tuple(f"state {n}" for n in model.phenotype.state_names)
     values = np.column_stack(blocks)  # [hwm, columns]: built only on failure
     bad = ~np.isfinite(values) & c.alive[:hwm, None]
     if not bad.any():  # only dead rows: stale, never read again

@@ -19,7 +19,8 @@ class RowTable:
     """Columns of per-agent data with stable rows and a free list (shared by the tumour-cell
     table and the immune-cell table).
 
-    Subclasses name their 1-D columns in ``_COLUMNS`` (name → dtype) and the key prefix of
+    Subclasses name their 1-D columns in ``_COLUMNS`` (name → dtype), or derive them in
+    :meth:`dtypes` (the tumour cells: from their column declarations), and the key prefix of
     their checkpoint entries in ``_PREFIX``. Every table has ``alive`` and ``id`` columns,
     ``state`` float64 ``[capacity, n_state]``, the free list ``free`` and ``counters`` int64[3]:
     the high-water mark, the free-list length and the next id (an array so that kernels can
@@ -29,9 +30,14 @@ class RowTable:
     _COLUMNS: dict[str, type] = {"alive": np.bool_, "id": np.int64}
     _PREFIX = "rows"
 
+    @classmethod
+    def dtypes(cls) -> dict[str, type]:
+        """The 1-D columns: name → dtype."""
+        return cls._COLUMNS
+
     def __init__(self, capacity: int, n_state: int = 0):
         capacity = max(int(capacity), 16)
-        for name, dtype in self._COLUMNS.items():
+        for name, dtype in self.dtypes().items():
             setattr(self, name, np.zeros(capacity, dtype=dtype))
         self.state = np.zeros((capacity, n_state), dtype=np.float64)
         self.free = np.zeros(capacity, dtype=np.int64)
@@ -73,7 +79,7 @@ class RowTable:
         new_cap = self.capacity
         while new_cap < needed:
             new_cap *= 2
-        for name in list(self._COLUMNS) + ["state", "free"]:
+        for name in [*self.dtypes(), "state", "free"]:
             old = getattr(self, name)
             new = np.zeros((new_cap,) + old.shape[1:], dtype=old.dtype)
             new[: old.shape[0]] = old
@@ -102,7 +108,7 @@ class RowTable:
     def snapshot(self) -> dict[str, np.ndarray]:
         """Every array up to the high-water mark, for checkpoints."""
         hwm, nfree, pre = self.hwm, int(self.counters[_COUNTER_NFREE]), self._PREFIX
-        snap = {f"{pre}.{name}": getattr(self, name)[:hwm].copy() for name in self._COLUMNS}
+        snap = {f"{pre}.{name}": getattr(self, name)[:hwm].copy() for name in self.dtypes()}
         snap[f"{pre}.state"] = self.state[:hwm].copy()
         snap[f"{pre}.free"] = self.free[:nfree].copy()
         snap[f"{pre}.counters"] = self.counters.copy()
@@ -116,7 +122,7 @@ class RowTable:
         state = snap[f"{pre}.state"]
         table = cls(capacity=max(2 * state.shape[0], 16), n_state=state.shape[1])
         hwm = state.shape[0]
-        for name in cls._COLUMNS:
+        for name in cls.dtypes():
             if f"{pre}.{name}" in snap:
                 getattr(table, name)[:hwm] = snap[f"{pre}.{name}"]
         table.state[:hwm] = state

@@ -8,9 +8,14 @@ vessels.
 Each :class:`Solute` couples one field to the cell table in the three moves of a step
 (DESIGN.md): scatter the cells' uptake (and secretion) onto rate maps, advance the field by one
 backward-Euler step of the multigrid solver (vessels are Dirichlet sites), and gather the local
-value into the cell table's column of the same name. Rates are per phase and per cell: a site's
+value into its cell-table column. Rates are per phase and per cell: a site's
 rate is the cell's rate times the fraction of the voxel the cell fills (cell volume / dx³; the
 lattice is a slab one site thick); necrotic debris takes up nothing.
+
+The built-in fields are declared once here (:data:`FIELDS`, with their couplings);
+:func:`field_specs` adds the registered ones (:mod:`abm.extend`), and everything that deals
+with fields (the model's field list and initial values, the reporters, the recorder, movies
+and figures) derives from those declarations.
 """
 from __future__ import annotations
 
@@ -20,8 +25,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from abm.tumor.cells import NO_ROUTE, PHASES, SENESCENCE_ROUTES
+from abm.core.columns import merge
 from abm.errors import ConfigError
+from abm.extend import registered_fields
 from abm.fields import FieldSolver
+from abm.fields.specs import MAX, MEAN_TISSUE, MEAN_VIABLE, VMAX_VESSEL, FieldSpec, PlotStyle
 from abm.tumor.lattice_events import gather, scatter_by_phase, scatter_by_phase_and_route
 
 if TYPE_CHECKING:  # annotations only: the [sasp] sections' checks import this module
@@ -32,9 +40,10 @@ class Solute:
     """One vessel-supplied field and its coupling to the cells.
 
     Attributes:
-        name: the field's name, also the cell-table column its local values go to (if the
-            table has one; the chemokine is read by the immune cells from the field).
-        units: of the field values.
+        spec: the field's declaration (:class:`abm.fields.specs.FieldSpec`).
+        name, units, column: the declaration's name, unit and gathered column (None: the
+            field is read from the map, as the immune cells read the chemokine).
+        settings: the config section with its solver settings.
         values: float64 ``[ny, nx]`` field.
         site_rate: float64 ``[len(PHASES)]`` uptake rate (min⁻¹) of a site holding a cell in
             each phase.
@@ -45,25 +54,26 @@ class Solute:
         solver: the :class:`abm.fields.FieldSolver`; ``cycles`` the V-cycles of the last solve.
     """
 
-    def __init__(self, name: str, units: str, values: np.ndarray, vessels: np.ndarray,
-                 dx_um: float, section, vessel_value: float, site_rate: np.ndarray,
-                 site_secretion: np.ndarray | None = None):
-        self.name, self.units = name, units
+    def __init__(self, spec: FieldSpec, config: Config, values: np.ndarray, vessels: np.ndarray):
+        self.spec, self.name, self.units, self.column = spec, spec.name, spec.unit, spec.column
+        self.settings = section = spec.settings(config)
         self.values = values
+        site_rate, site_secretion = spec.coupling(config, spec)
         self.site_rate = np.ascontiguousarray(site_rate, dtype=np.float64)
         self.site_secretion = (None if site_secretion is None
                                else np.ascontiguousarray(site_secretion, dtype=np.float64))
         self.sink = np.zeros(values.shape)
         self.source = None if site_secretion is None else np.zeros(values.shape)
-        self.solver = FieldSolver(values.shape, dx_um, section.diffusivity_um2_per_min,
-                                  section.decay_per_min, vessels, vessel_value,
-                                  rtol=section.rtol, max_cycles=section.max_cycles, name=name)
+        self.solver = FieldSolver(values.shape, config.grid.dx_um,
+                                  section.diffusivity_um2_per_min, section.decay_per_min,
+                                  vessels, spec.vessel_value(config), rtol=section.rtol,
+                                  max_cycles=section.max_cycles, name=spec.name)
         self.cycles = 0
         self.secretion_scale = 1.0
 
     def update(self, cells, dt_min: float) -> None:
         """Scatter uptake (and secretion), advance the field by ``dt_min`` (``np.inf``: to
-        steady state) and gather local values into ``cells.<name>``."""
+        steady state) and gather local values into its column."""
         scatter_by_phase(cells.hwm, cells.alive, cells.phase, cells.x, cells.y, self.site_rate,
                          self.sink)
         if self.source is not None:
@@ -75,10 +85,10 @@ class Solute:
         self.gather(cells)
 
     def gather(self, cells) -> None:
-        """Local field value at every live cell into ``cells.<name>`` (if that column exists)."""
-        column = getattr(cells, self.name, None)
-        if column is not None:
-            gather(cells.hwm, cells.alive, cells.x, cells.y, self.values, column)
+        """Local field value at every live cell into its column (if it has one)."""
+        if self.column is not None:
+            gather(cells.hwm, cells.alive, cells.x, cells.y, self.values,
+                   getattr(cells, self.column))
 
 
 def _per_site(config: Config, per_cell_rate: float) -> float:
@@ -92,10 +102,6 @@ def site_rates(config: Config, per_cell_rate: float, dormant_factor: float = 1.0
     rates[PHASES["dormant"]] *= dormant_factor
     rates[PHASES["necrotic"]] = 0.0
     return rates
-
-
-SECRETED_FIELDS = ("sasp", "sasp_metabolic", "chemokine")
-"""Config sections (and field names) of the fields secreted by cells, in solve order."""
 
 
 MAX_ROUTE_FACTOR = 100.0
@@ -143,23 +149,101 @@ def senescent_secretion(config: Config, key: str) -> np.ndarray:
     return rates
 
 
+def uptake(config: Config, spec: FieldSpec) -> tuple[np.ndarray, None]:
+    """Coupling of a field that cells only take up: ``<section>.uptake_per_min`` per cell
+    (× ``dormant_uptake_factor`` for dormant cells, where the section has one)."""
+    section = spec.settings(config)
+    dormant = getattr(section, "dormant_uptake_factor", 1.0)
+    return site_rates(config, section.uptake_per_min, dormant), None
+
+
+def uptake_and_secretion(config: Config, spec: FieldSpec) -> tuple[np.ndarray, np.ndarray]:
+    """Coupling of a secreted field: uptake as :func:`uptake`, production by
+    :func:`senescent_secretion`."""
+    return (site_rates(config, spec.settings(config).uptake_per_min),
+            senescent_secretion(config, spec.section))
+
+
+FIELDS = (
+    FieldSpec("oxygen", "mmHg", "oxygen partial pressure", uptake,
+              PlotStyle("oxygen", cmap="viridis", label="O$_2$ (mmHg)", vmax=VMAX_VESSEL), column="oxygen",
+              optional=False, vessel_key="vessel_mmHg", reporters=(MEAN_TISSUE, MEAN_VIABLE),
+              report_as="o2", cycles_reporter="solver_cycles"),
+    FieldSpec("glucose", "× plasma", "glucose concentration", uptake,
+              PlotStyle("glucose", cmap="cividis", label="glucose (fraction of plasma)",
+                        vmax=VMAX_VESSEL),
+              column="glucose", vessel_key="vessel_level", reporters=(MEAN_VIABLE,),
+              cycles_reporter="glucose_solver_cycles"),
+    FieldSpec("sasp", "network units", "inflammatory SASP", uptake_and_secretion,
+              PlotStyle("SASP"), column="sasp", secreted=True, reporters=(MEAN_VIABLE, MAX)),
+    FieldSpec("sasp_metabolic", "network units", "metabolic SASP", uptake_and_secretion,
+              PlotStyle("metabolic SASP"), column="sasp_metabolic", secreted=True,
+              reporters=(MEAN_VIABLE,)),
+    FieldSpec("chemokine", "chemokine units", "chemokine", uptake_and_secretion,
+              PlotStyle("chemokine"), secreted=True, reporters=(MAX,)),
+)
+"""The built-in fields, in solve order (also the order of the run file's field units)."""
+
+SECRETED_FIELDS = tuple(spec.name for spec in FIELDS if spec.secreted)
+"""Config sections (and names) of the built-in fields secreted by cells, in solve order."""
+
+
+def field_specs(config: Config | None = None) -> tuple[FieldSpec, ...]:
+    """The declared fields: :data:`FIELDS`, then the registered ones
+    (:func:`abm.extend.register_field`); with ``config``, only those a run of it solves.
+    ValueError if a name is declared twice."""
+    specs = merge(FIELDS, registered_fields(), what="field")
+    return specs if config is None else tuple(s for s in specs if s.enabled(config))
+
+
+def field_spec(name: str) -> FieldSpec | None:
+    """The declaration of field ``name``, or None (a field this package does not declare)."""
+    return next((s for s in field_specs() if s.name == name), None)
+
+
+def initial_fields(config: Config, shape: tuple[int, int]) -> dict[str, np.ndarray]:
+    """The fields of a new run of ``config``: name → float64 ``shape`` array, each at its
+    vessel value everywhere (0 for a field the vessels drain)."""
+    return {s.name: np.full(shape, s.vessel_value(config)) for s in field_specs(config)}
+
+
 def make_solutes(config: Config, vessels: np.ndarray, fields: dict[str, np.ndarray]
                  ) -> dict[str, Solute]:
-    """The model's solutes, on the arrays of ``fields``: oxygen always, glucose when
-    ``glucose.field``, each secreted field (:data:`SECRETED_FIELDS`) when its ``field``."""
-    ox, glc, dx = config.oxygen, config.glucose, config.grid.dx_um
-    oxygen = fields["oxygen"]
-    solutes = {"oxygen": Solute("oxygen", "mmHg", oxygen, vessels, dx, ox, ox.vessel_mmHg,
-                                site_rates(config, ox.uptake_per_min))}
-    if glc.field:
-        solutes["glucose"] = Solute("glucose", "× plasma", fields["glucose"], vessels, dx, glc,
-                                    glc.vessel_level,
-                                    site_rates(config, glc.uptake_per_min, glc.dormant_uptake_factor))
-    for key in SECRETED_FIELDS:
-        section = getattr(config, key)
-        if section.field:
-            units = "chemokine units" if key == "chemokine" else "network units"
-            solutes[key] = Solute(key, units, fields[key], vessels, dx, section, 0.0,
-                                  site_rates(config, section.uptake_per_min),
-                                  senescent_secretion(config, key))
-    return solutes
+    """The model's solutes, on the arrays of ``fields``, one per field a run of ``config``
+    solves (:func:`field_specs`), in solve order."""
+    return {s.name: Solute(s, config, fields[s.name], vessels) for s in field_specs(config)}
+
+
+def field_reporters() -> list[str]:
+    """The time-series reporters of the fields' statistics (:attr:`FieldSpec.reporters`), field
+    by field in solve order (their solver cycles: :func:`cycle_reporters`)."""
+    return [name for spec in field_specs() for name in spec.reporter_names()]
+
+
+def field_counts(fields: dict[str, np.ndarray], cells, viable: np.ndarray, n_viable: int
+                 ) -> dict[str, float]:
+    """Values of :func:`field_reporters` after a step (``viable``: bool ``[hwm]`` of the
+    viable live cells, ``n_viable`` their number)."""
+    counts = {}
+    for spec in field_specs():
+        values = fields.get(spec.name)
+        for stat, name in zip(spec.reporters, spec.reporter_names()):
+            if stat == MEAN_VIABLE:
+                column = getattr(cells, spec.column)[: cells.hwm][viable]
+                counts[name] = float(column.mean()) if n_viable else 0.0
+            elif values is None:
+                counts[name] = 0.0
+            else:
+                counts[name] = float(values.mean() if stat == MEAN_TISSUE else values.max())
+    return counts
+
+
+def cycle_reporters() -> list[str]:
+    """Reporters of the solvers' V-cycles in each step (0 while a field is not solved)."""
+    return [s.cycles_reporter for s in field_specs() if s.cycles_reporter]
+
+
+def cycle_counts(solutes: dict[str, Solute]) -> dict[str, int]:
+    """Values of :func:`cycle_reporters` after a step."""
+    return {s.cycles_reporter: solutes[s.name].cycles if s.name in solutes else 0
+            for s in field_specs() if s.cycles_reporter}

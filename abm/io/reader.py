@@ -56,16 +56,9 @@ from abm.io.schema import (
 )
 
 
-FIELD_LONG_NAMES = {
-    "oxygen": "oxygen partial pressure",
-    "glucose": "glucose concentration",
-    "sasp": "inflammatory SASP",
-    "sasp_metabolic": "metabolic SASP",
-    "chemokine": "chemokine",
-    "vessels": "vessel sites",
-}
-"""``long_name`` of the fields this project writes (others: the dataset's own ``long_name``
-attribute, else the name with spaces)."""
+VESSELS_LONG_NAME = "vessel sites"
+"""``long_name`` of the static ``fields/vessels`` map (:attr:`Run.vessels`); the solved
+fields' long names are their declarations' (:class:`abm.fields.specs.FieldSpec`)."""
 
 
 def load_run(path: str | Path) -> Run:
@@ -487,7 +480,13 @@ def _long_name(name: str, dset: h5py.Dataset) -> str:
     stored = dset.attrs.get("long_name")
     if stored is not None:
         return from_attr(stored)
-    return FIELD_LONG_NAMES.get(name, name.replace("_", " "))
+    if name == "vessels":
+        return VESSELS_LONG_NAME
+    # Not at import time: reading a run does not import the model's kernels.
+    from abm.fields.solutes import field_spec
+
+    spec = field_spec(name)
+    return name.replace("_", " ") if spec is None else spec.long_name
 
 
 def _xarray():

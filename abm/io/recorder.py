@@ -9,16 +9,10 @@ from __future__ import annotations
 import numpy as np
 
 from abm.circulation.blood import EVENT_COLUMNS as CTC_UNIT_COLUMNS
-from abm.tumor.cells import KINDS, PHASES, SENESCENCE_ROUTES
+from abm.tumor.cells import cell_columns
 from abm.schema import to_toml
 from abm.immune.layer import KILL_EVENT_COLUMNS
 from abm.io import RunWriter
-
-
-
-FLOAT32_COLUMNS = ("oxygen", "glucose", "sasp", "sasp_metabolic", "pdl1", "stemness",
-                   "dna_damage", "emt")
-"""Float cell-table columns stored as float32 in every frame."""
 
 
 IMMUNE_FRAME_COLUMNS = ("time_min", "id", "kind", "x", "y", "kills", "pd1_min", "target_id")
@@ -38,26 +32,11 @@ columns, and ``Run.events(table)`` of a declared table without rows is an empty 
 these columns."""
 
 
-def cell_columns(model) -> dict[str, tuple]:
-    """Columns of the HDF5 cell table: name → (dtype, units, enum or None)."""
-    columns = {
-        "id": (np.int64, "", None),
-        "parent_id": (np.int64, "", None),
-        "x": (np.float32, "µm", None),
-        "y": (np.float32, "µm", None),
-        "kind": (np.int8, "", KINDS),
-        "phase": (np.int8, "", PHASES),
-        "oxygen": (np.float32, "mmHg", None),
-        "glucose": (np.float32, "× plasma", None),
-        "sasp": (np.float32, "network units", None),
-        "route": (np.int8, "", SENESCENCE_ROUTES),
-        "sasp_metabolic": (np.float32, "network units", None),
-        "pdl1": (np.float32, "relative", None),
-        "stemness": (np.float32, "0–1", None),
-        "dna_damage": (np.float32, "network units", None),
-        "emt": (np.float32, "0–1", None),
-        "birth_min": (np.float64, "min", None),
-    }
+def recorded_columns(model) -> dict[str, tuple]:
+    """Columns of the HDF5 cell table: name → (dtype, units, enum or None): the cell table's
+    recorded columns (:func:`abm.tumor.cells.cell_columns`), then the phenotype program's
+    state columns (float32, no unit)."""
+    columns = {c.name: (c.record, c.unit, c.enum) for c in cell_columns() if c.record}
     for name in model.phenotype.state_names:
         columns[name] = (np.float32, "", None)
     return columns
@@ -95,7 +74,7 @@ class RunRecorder:
             path, config_toml=to_toml(cfg), seed=model.seed, scenario=cfg.name,
             x_um=(np.arange(nx) + 0.5) * model.dx_um, y_um=(np.arange(ny) + 0.5) * model.dx_um,
             field_units={name: solute.units for name, solute in model.solutes.items()},
-            cell_columns=cell_columns(model),
+            cell_columns=recorded_columns(model),
             timeseries_columns={name: np.float64 for name in model.reporter_names()},
             attrs={"dt_min": model.dt_min, "dx_um": model.dx_um,
                    "phenotype": type(model.phenotype).__name__},
@@ -129,15 +108,8 @@ class RunRecorder:
         """Append the fields and the live cells as one frame."""
         c = model.cells
         rows = c.live_rows()
-        cells = {
-            "id": c.id[rows], "parent_id": c.parent_id[rows],
-            "x": ((c.x[rows] + 0.5) * model.dx_um).astype(np.float32),
-            "y": ((c.y[rows] + 0.5) * model.dx_um).astype(np.float32),
-            "kind": c.kind[rows], "phase": c.phase[rows],
-            "route": c.route[rows], "birth_min": c.birth_min[rows],
-        }
-        for name in FLOAT32_COLUMNS:
-            cells[name] = getattr(c, name)[rows].astype(np.float32)
+        cells = {column.name: column.recorded(getattr(c, column.name)[rows], model.dx_um)
+                 for column in cell_columns() if column.record}
         for j, name in enumerate(model.phenotype.state_names):
             cells[name] = c.state[rows, j].astype(np.float32)
         fields = {name: solute.values for name, solute in model.solutes.items()}

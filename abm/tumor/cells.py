@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from abm.core.columns import COPY, KERNEL, RESET, Column, merge
 from abm.core.rowtable import _COUNTER_HWM, _COUNTER_NEXT_ID, _COUNTER_NFREE, RowTable
+from abm.extend import registered_columns
 
 PHASES = {"proliferating": 0, "quiescent": 1, "dormant": 2, "senescent": 3,
           "apoptotic": 4, "necrotic": 5}
@@ -31,27 +33,93 @@ KINDS = {"tumor": 0, "cd8": 1, "nk": 2}
 """Kind codes of the HDF5 ``cells/kind`` enum: tumour cells, CD8 T cells, NK cells."""
 TUMOR, CD8, NK = range(3)
 
+CELL_COLUMNS = (
+    Column("alive", np.bool_, doc="the row holds a live cell", division=KERNEL),
+    Column("id", np.int64, doc="own monotonic cell id", record=np.int64, division=KERNEL),
+    Column("parent_id", np.int64, doc="the mother's id, -1 for founders", record=np.int64,
+           division=KERNEL),
+    Column("x", np.int32, "µm", "lattice site (column)", record=np.float32, site=True,
+           division=KERNEL),
+    Column("y", np.int32, "µm", "lattice site (row)", record=np.float32, site=True,
+           division=KERNEL),
+    Column("kind", np.int8, doc="kind code (:data:`KINDS`)", record=np.int8, enum=KINDS,
+           division=KERNEL),
+    Column("phase", np.int8, doc="phase code (:data:`PHASES`)", record=np.int8, enum=PHASES,
+           division=KERNEL),
+    Column("oxygen", np.float64, "mmHg", "local O2, gathered each step", record=np.float32,
+           division=KERNEL),
+    Column("glucose", np.float64, "× plasma", "local glucose (the configured level without a "
+           "glucose field)", record=np.float32, division=COPY),
+    Column("sasp", np.float64, "network units", "local inflammatory SASP, gathered each step",
+           record=np.float32, division=COPY),
+    Column("route", np.int8, doc="senescence route (:data:`SENESCENCE_ROUTES`, 0 unless "
+           "senescent)", record=np.int8, enum=SENESCENCE_ROUTES, division=RESET),
+    Column("sasp_metabolic", np.float64, "network units", "local metabolic SASP, gathered each "
+           "step", record=np.float32, division=COPY),
+    Column("pdl1", np.float64, "relative", "PD-L1 (0–1)", record=np.float32, division=COPY,
+           report_mean_viable=True),
+    Column("stemness", np.float64, "0–1", "stemness", record=np.float32, division=COPY,
+           report_mean_viable=True),
+    Column("dna_damage", np.float64, "network units", "DNA damage", record=np.float32,
+           division=COPY, report_mean_viable=True),
+    Column("emt", np.float64, "0–1", "EMT state", record=np.float32, division=COPY,
+           report_mean_viable=True),
+    Column("birth_min", np.float64, "min", "time of birth", record=np.float64,
+           division=KERNEL),
+)
+"""The tumour cell table's own columns, declared once, in the order of the run file's cell
+table (``state`` columns follow there). ``division = KERNEL``: set by the
+``lattice_events.place_daughters`` kernel (which copies the mother's O2: it is re-gathered
+next step anyway); the other local fields are copied by :meth:`CellTable.divide`."""
+
+
+def cell_columns() -> tuple[Column, ...]:
+    """The cell table's columns: :data:`CELL_COLUMNS`, then the ones registered for
+    ``cells`` (:func:`abm.extend.register_columns`)."""
+    return merge(CELL_COLUMNS, registered_columns("cells"))
+
+
+INHERITED_COLUMNS = tuple(c.name for c in CELL_COLUMNS if c.division == COPY)
+"""Columns a daughter copies from its mother (besides what the division kernel copies)."""
+
+
+def mean_viable_reporters() -> list[str]:
+    """Time-series reporters ``<column>_mean_viable`` of the columns that declare one."""
+    return [f"{c.name}_mean_viable" for c in cell_columns() if c.report_mean_viable]
+
+
+def mean_viable_counts(cells: CellTable, viable: np.ndarray, n_viable: int) -> dict[str, float]:
+    """Values of :func:`mean_viable_reporters`: each column's mean over the rows where
+    ``viable`` (bool ``[hwm]``), 0.0 when ``n_viable`` is 0."""
+    return {f"{c.name}_mean_viable": float(getattr(cells, c.name)[: cells.hwm][viable].mean())
+            if n_viable else 0.0
+            for c in cell_columns() if c.report_mean_viable}
+
+
 class CellTable(RowTable):
     """The tumour cells; row ``r`` is one cell while ``alive[r]``.
 
-    Columns (length ``capacity``): ``alive`` bool, ``id`` / ``parent_id`` int64, ``x`` / ``y``
-    int32 lattice site, ``kind`` / ``phase`` int8 codes, ``birth_min`` float64 (min),
-    ``oxygen`` float64 local O2 (mmHg), ``glucose`` float64 local glucose (× plasma level) and
-    ``sasp`` float64 local inflammatory SASP (network units), gathered each step, ``route``
-    int8 senescence route (:data:`SENESCENCE_ROUTES`, 0 unless senescent), the paracrine and
-    therapy state ``sasp_metabolic`` (local metabolic SASP, network units), ``pdl1`` (PD-L1,
-    0–1), ``stemness`` (0–1), ``dna_damage`` (network units) and ``emt`` (0–1), and ``state`` float64
-    ``[capacity, n_state]`` owned by the phenotype program (its column names are the
-    program's ``state_names``).
+    Columns (length ``capacity``): one per :func:`cell_columns` (:data:`CELL_COLUMNS`, with
+    dtype, unit and meaning), and ``state`` float64 ``[capacity, n_state]`` owned by the
+    phenotype program (its column names are the program's ``state_names``).
     """
 
-    _COLUMNS = {"alive": np.bool_, "id": np.int64, "parent_id": np.int64, "x": np.int32,
-                "y": np.int32, "kind": np.int8, "phase": np.int8, "birth_min": np.float64,
-                "oxygen": np.float64, "glucose": np.float64,
-                "sasp": np.float64, "route": np.int8, "sasp_metabolic": np.float64,
-                "pdl1": np.float64, "stemness": np.float64, "dna_damage": np.float64,
-                "emt": np.float64}
     _PREFIX = "cells"
+
+    @classmethod
+    def dtypes(cls) -> dict[str, type]:
+        return {c.name: c.dtype for c in cell_columns()}
+
+    def divide(self, mothers: np.ndarray, daughters: np.ndarray) -> None:
+        """Set the columns the division kernel leaves to us for ``daughters`` (placed by the
+        kernel; ``daughters[i]`` is the child of ``mothers[i]``): copied or reset to 0 as each
+        column declares."""
+        for column in cell_columns():
+            values = getattr(self, column.name)
+            if column.division == COPY:
+                values[daughters] = values[mothers]
+            elif column.division == RESET:
+                values[daughters] = 0
 
     def add(self, xs: np.ndarray, ys: np.ndarray, *, phase: int, birth_min: float,
             kind: int = TUMOR) -> np.ndarray:
@@ -89,7 +157,7 @@ class CellTable(RowTable):
                               np.arange(self.hwm, self.hwm + n - reused)])
         self.counters[_COUNTER_NFREE] -= reused
         self.counters[_COUNTER_HWM] += n - reused
-        for name in self._COLUMNS:
+        for name in self.dtypes():
             column = getattr(self, name)
             column[new] = column[rows]
         self.state[new] = self.state[rows]

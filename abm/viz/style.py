@@ -1,7 +1,12 @@
-"""Shared plotting conventions: colour-blind-safe phase colours and a scale bar."""
+"""Shared plotting conventions: colour-blind-safe phase colours, a scale bar, and the maps
+of declared fields (style and colour limits from their :class:`abm.fields.specs.FieldSpec`)."""
 from __future__ import annotations
 
+import numpy as np
 from matplotlib.patches import Rectangle
+
+from abm.fields.solutes import field_spec
+from abm.fields.specs import VMAX_VESSEL, FieldSpec, PlotStyle
 
 PHASE_COLORS = {
     # Okabe & Ito (2008) colour-universal-design palette.
@@ -35,3 +40,26 @@ def nice_length(extent: float) -> float:
         if candidate >= target:
             return candidate
     return target
+
+
+def declared_field(name: str) -> FieldSpec:
+    """The declaration of field ``name``; for a field this package does not declare (a
+    newer run file's), one with the default style titled by its name."""
+    return field_spec(name) or FieldSpec(name, "", name, coupling=None, style=PlotStyle(name))
+
+
+def colour_max(run, spec: FieldSpec, frames: list[int]) -> float:
+    """Upper colour limit of field ``spec`` over ``frames`` (indices).
+
+    A field styled with ``vmax = "vessel"`` (O2, glucose: uptake only) never exceeds its
+    vessel level (its fixed boundary value), so that is read from the run's config without
+    reading the field; for the others the maximum over the frames is read, one frame (one
+    HDF5 chunk) at a time.
+    """
+    if spec.style.vmax == VMAX_VESSEL:
+        level = run.config.get(spec.section, {}).get(spec.vessel_key)
+        if level is not None:
+            return float(level)
+    dataset = run.field(spec.name)
+    top = max(float(np.max(dataset[f])) for f in frames)
+    return top if top > 0 else 1.0  # an all-zero field (nothing secreted yet) still needs a scale
