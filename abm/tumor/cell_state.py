@@ -23,21 +23,23 @@ from abm.tumor.cells import PROLIFERATING, SENESCENT
 from abm.core.rng import STREAM_CHEMO_KILL, STREAM_SENOLYTIC_KILL, uniform
 
 HIF_HALF_MMHG = 11.0
-"""O2 at which the hypoxia drive h = 1/(1 + (O2/11)³) is one half: the network's HIF steady
-state (dormancy network KH = 11 mmHg, nH = 3), so PD-L1 follows HIF-1α also for programs
-without a network."""
+"""O2 (mmHg) at which the hypoxia drive h = 1/(1 + (O2/K)³) is one half for programs without
+a network: the default network's HIF half-point (dormancy KH = 11 mmHg, nH = 3; a test keeps
+the two equal), so PD-L1 follows HIF-1α for them too. A network program passes its own
+(``Phenotype.hif_half_mmHg``)."""
 
 (P_PDL1_BASAL, P_PDL1_HYPOXIA, P_PDL1_SASP, P_PDL1_RATE, P_STEM_GAIN, P_STEM_RATE,
- P_REPAIR_RATE, P_EMT_GAIN, P_EMT_RATE) = range(9)
+ P_REPAIR_RATE, P_EMT_GAIN, P_EMT_RATE, P_HIF_HALF) = range(10)
 
 
-def cell_state_params(section) -> np.ndarray:
-    """Kernel parameter vector from a :class:`CellStateSection` (rates in h⁻¹)."""
+def cell_state_params(section, hif_half_mmHg: float = HIF_HALF_MMHG) -> np.ndarray:
+    """Kernel parameter vector from a :class:`CellStateSection` (rates in h⁻¹) and the HIF
+    half-point K (mmHg) of the hypoxia drive."""
     ln2 = np.log(2.0)
     return np.array([section.pdl1_basal, section.pdl1_hypoxia, section.pdl1_sasp,
                      ln2 / section.pdl1_half_life_h, section.stemness_rate_per_h,
                      ln2 / section.stemness_half_life_h, ln2 / section.dna_repair_half_life_h,
-                     section.emt_rate_per_h, ln2 / section.emt_half_life_h])
+                     section.emt_rate_per_h, ln2 / section.emt_half_life_h, hif_half_mmHg])
 
 
 @jit
@@ -61,7 +63,7 @@ def update_cell_state(hwm, alive, phase, oxygen, sasp, sasp_metabolic, pdl1, ste
     for r in range(hwm):
         if not alive[r]:
             continue
-        ratio = max(oxygen[r], 0.0) / HIF_HALF_MMHG
+        ratio = max(oxygen[r], 0.0) / params[P_HIF_HALF]
         hypoxia = 1.0 / (1.0 + ratio * ratio * ratio)
         s = max(sasp[r], 0.0)
         drive = (params[P_PDL1_BASAL] + params[P_PDL1_HYPOXIA] * hypoxia

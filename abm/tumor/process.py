@@ -37,7 +37,7 @@ class CellState(Process):
 
     @classmethod
     def from_config(cls, model, snapshot):
-        return cls(cell_state_params(model.config.cell_state))
+        return cls(cell_state_params(model.config.cell_state, model.phenotype.hif_half_mmHg))
 
     def step(self, model):
         c = model.cells
