@@ -66,7 +66,7 @@ REPORTING: tuple[type[Process], ...] = (Census, Events, Fields, Deaths, Immune, 
 """Whose reporters make the time-series columns, in column order (the order of every run
 file so far; it differs from the step order)."""
 
-TIMING_PHASES = tuple(dict.fromkeys(p.timing for p in STEP)) + ("output",)
+TIMING_PHASES = tuple(dict.fromkeys([p.timing for p in STEP] + ["output"]))
 """Phases of a step whose wall time is accumulated in ``model.timings`` (s): the processes'
 buckets in step order, then the recording."""
 
