@@ -1,5 +1,5 @@
 """kill -9 of real `abm run`, `abm resume` and `abm sweep` processes, at random times and inside
-every write step (tests/killpoints.py), each killed run checked against an uninterrupted one.
+every write step (tests/io/killpoints.py), each killed run checked against an uninterrupted one.
 
 Promises checked for every kill: the run opens with ``abm.load_run`` (0 unreadable); it holds
 at least the frames a reader saw committed before the kill, or for a killed resume the frames
@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 
-from .. import killpoints as kp
+from . import killpoints as kp
 from ..helpers import assert_same_run
 
 COMMIT_OPERATIONS = ("os.replace", "os.rename", "h5py.Group.move", "os.fsync", "h5py.File.flush")

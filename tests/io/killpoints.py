@@ -2,7 +2,7 @@
 
 Run as a wrapper around the command line::
 
-    python tests/killpoints.py SPEC [--counts FILE] [--path RUN.h5] -- run SCENARIO.toml --out RUN.h5 ...
+    python tests/io/killpoints.py SPEC [--counts FILE] [--path RUN.h5] -- run SCENARIO.toml --out RUN.h5 ...
 
 ``SPEC`` is ``OPERATION:N:WHEN`` (e.g. ``os.replace:3:before``): the process sends itself
 SIGKILL just before (``before``) or just after (``after``) the N-th call of OPERATION, one
@@ -41,7 +41,7 @@ from pathlib import Path
 
 import h5py
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 WRAPPER = Path(__file__).resolve()
 
 OPERATIONS = (
