@@ -23,9 +23,7 @@ Species (columns of ``y``, all activities/concentrations dimensionless):
 cyclin D/E, RB free Rb, RE Rb–E2F complex, RP phospho-Rb). Time in hours.
 
 Module contents besides ``NETWORK`` (see ``intracellular.network`` for ``rhs_reference``,
-``rhs`` and ``jac``; ``atp`` and ``post_mitotic_reset`` are also its hooks ``energy`` and
-``post_mitotic_reset``, and its observables name the species the fate layer reads and KH as
-the HIF half-point):
+``rhs`` and ``jac``; the next two are its hooks ``energy`` and ``post_mitotic_reset``):
 
 - ``atp(y, p, u) -> float``: compiled, ONE cell (1-D ``y``, ``p``, ``u``): the ATP supply
   ``min(1, aOX·(1 − mito)·O2/(Kox + O2) + aGLY·glc·(fGLY0 + (1 − fGLY0)·HIF))`` (dimensionless, 1 = demand
@@ -455,9 +453,8 @@ NETWORK = Network(
     rhs_reference=rhs_reference,
     rhs=rhs,
     jac=jac,
-    # what the fate layer reads and calls (network.md §2 "Fate layer")
     observables={"e2f": "EF", "mtorc1": "mTORC1", "ampk": "AMPK", "p21": "p21", "hif": "HIF",
-                 "hif_half_mmHg": "KH"},
+                 "hif_half_mmHg": "KH"},  # what the fate layer reads (network.md §2)
     hooks={"energy": atp, "post_mitotic_reset": post_mitotic_reset},
     presets={
         "default": {},
