@@ -119,7 +119,7 @@ class CTC(_RowAgent):
     @property
     def members(self) -> np.ndarray:
         """Tumour-cell ids of the cells that left the tissue in this unit."""
-        return self.model.ctc_members[self.unit_id]
+        return self.model.process("blood").members[self.unit_id]
 
     @property
     def platelets(self) -> float:

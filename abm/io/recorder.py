@@ -123,7 +123,8 @@ class RunRecorder:
         blood (fate ``circulating``), and close the file as complete."""
         if self.last_frame_step != model.step_index:
             self.write_frame(model)
-        circulating = model.circulating_ctc_events()
+        blood = model.process("blood")
+        circulating = None if blood is None else blood.circulating_events()
         if circulating is not None:
             self.writer.append_events("ctc", circulating)
         self.writer.close(complete=True)

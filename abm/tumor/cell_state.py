@@ -25,15 +25,23 @@ from abm.tumor.sections import CELL_STATE_PARAMS
 from abm.tumor.sections import CellStateParam as P
 
 HIF_HALF_MMHG = 11.0
-"""O2 at which the hypoxia drive h = 1/(1 + (O2/11)³) is one half: the network's HIF steady
-state (dormancy network KH = 11 mmHg, nH = 3), so PD-L1 follows HIF-1α also for programs
-without a network."""
+"""O2 (mmHg) at which the hypoxia drive h = 1/(1 + (O2/K)³) is one half for programs without
+a network: the default network's HIF half-point (dormancy KH = 11 mmHg, nH = 3; a test keeps
+the two equal), so PD-L1 follows HIF-1α for them too. A network program passes its own
+(``Phenotype.hif_half_mmHg``)."""
 
 
-def cell_state_params(section) -> np.ndarray:
+HIF_HALF = len(P)
+"""Index of the HIF half-point (mmHg) in :func:`cell_state_params`' vector: after the
+entries of :data:`abm.tumor.sections.CellStateParam`, since it comes from the network
+program, not from the config."""
+
+
+def cell_state_params(section, hif_half_mmHg: float = HIF_HALF_MMHG) -> np.ndarray:
     """Kernel parameter vector from a :class:`CellStateSection`, indexed by
-    :data:`abm.tumor.sections.CellStateParam` (rates in h⁻¹)."""
-    return CELL_STATE_PARAMS.values(cell_state=section)
+    :data:`abm.tumor.sections.CellStateParam` (rates in h⁻¹), then the HIF half-point K
+    (mmHg) of the hypoxia drive at :data:`HIF_HALF`."""
+    return np.append(CELL_STATE_PARAMS.values(cell_state=section), hif_half_mmHg)
 
 
 @jit
@@ -59,7 +67,7 @@ def update_cell_state(hwm, alive, phase, oxygen, sasp, sasp_metabolic, pdl1, ste
     for r in range(hwm):
         if not alive[r]:
             continue
-        ratio = max(oxygen[r], 0.0) / HIF_HALF_MMHG
+        ratio = max(oxygen[r], 0.0) / params[HIF_HALF]
         hypoxia = 1.0 / (1.0 + ratio * ratio * ratio)
         s = max(sasp[r], 0.0)
         drive = (params[P.PDL1_BASAL] + params[P.PDL1_HYPOXIA] * hypoxia

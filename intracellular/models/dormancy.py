@@ -23,7 +23,7 @@ Species (columns of ``y``, all activities/concentrations dimensionless):
 cyclin D/E, RB free Rb, RE Rb–E2F complex, RP phospho-Rb). Time in hours.
 
 Module contents besides ``NETWORK`` (see ``intracellular.network`` for ``rhs_reference``,
-``rhs`` and ``jac``):
+``rhs`` and ``jac``; the next two are its hooks ``energy`` and ``post_mitotic_reset``):
 
 - ``atp(y, p, u) -> float``: compiled, ONE cell (1-D ``y``, ``p``, ``u``): the ATP supply
   ``min(1, aOX·(1 − mito)·O2/(Kox + O2) + aGLY·glc·(fGLY0 + (1 − fGLY0)·HIF))`` (dimensionless, 1 = demand
@@ -453,6 +453,9 @@ NETWORK = Network(
     rhs_reference=rhs_reference,
     rhs=rhs,
     jac=jac,
+    observables={"e2f": "EF", "mtorc1": "mTORC1", "ampk": "AMPK", "p21": "p21", "hif": "HIF",
+                 "hif_half_mmHg": "KH"},  # what the fate layer reads (network.md §2)
+    hooks={"energy": atp, "post_mitotic_reset": post_mitotic_reset},
     presets={
         "default": {},
         # Calibrated to REF fibroblasts (G0/G1 60.8 % → 80.4 % after 48 h hypoxia: Schmaltz et

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import abm.model
+import abm.tumor.process
 from abm.cli import main
 from abm.schema import load_config
 from abm.errors import ConfigError, NumericalError
@@ -141,9 +141,9 @@ def test_singular_steady_state_is_a_config_error_naming_the_keys(tiny_config):
 # ---------------------------------------------------------------------------- result guards
 
 def _poison_after(monkeypatch, name: str, at_step: int, poison):
-    """Wrap ``abm.model.<name>`` (a kernel the step calls) so that at ``at_step`` it calls
-    ``poison(args)`` after the real kernel."""
-    real = getattr(abm.model, name)
+    """Wrap ``abm.tumor.process.<name>`` (a kernel the step calls) so that at ``at_step`` it
+    calls ``poison(args)`` after the real kernel."""
+    real = getattr(abm.tumor.process, name)
     calls = []
 
     def wrapped(*args, **kwargs):
@@ -152,7 +152,7 @@ def _poison_after(monkeypatch, name: str, at_step: int, poison):
         if len(calls) == at_step + 1:
             poison(args)
         return out
-    monkeypatch.setattr(abm.model, name, wrapped)
+    monkeypatch.setattr(abm.tumor.process, name, wrapped)
 
 
 def test_nan_in_a_cell_column_stops_the_run_naming_column_cell_and_time(tiny_config,

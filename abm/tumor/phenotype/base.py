@@ -26,6 +26,7 @@ from abc import ABC, abstractmethod
 
 import numpy as np
 
+from abm.tumor.cell_state import HIF_HALF_MMHG
 from abm.tumor.cells import PROLIFERATING
 
 EVENT_NONE, EVENT_DIVIDE, EVENT_NECROSIS, EVENT_REMOVE = 0, 1, 2, 3
@@ -44,6 +45,10 @@ class Phenotype(ABC):
 
     state_names: tuple[str, ...]
     """Names of the ``table.state`` columns this program owns (stored in checkpoints and frames)."""
+
+    hif_half_mmHg: float = HIF_HALF_MMHG
+    """O2 (mmHg) at which the cells' HIF-1α is half-maximal (drives PD-L1 and EMT,
+    :mod:`abm.tumor.cell_state`); a network program takes it from its network."""
 
     @abstractmethod
     def initialize(self, table, rows: np.ndarray, step: int) -> None:

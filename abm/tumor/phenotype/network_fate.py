@@ -38,16 +38,26 @@ growth factor, glucose, SASP) by ``dt``; then one kernel applies the rules of ne
 Phases: G1 and S/G2/M cells are ``proliferating`` (the ``sg2m_h`` column > 0 marks S/G2/M),
 contact-inhibited G1 cells ``quiescent``. Without a bound lattice (a well-mixed culture)
 there is always space.
+
+The layer reads the network through its declared roles, never its module: the species of
+:data:`OBSERVED` (``Network.observables``), the HIF half-point (observable
+``hif_half_mmHg``, a parameter; it also drives PD-L1, :mod:`abm.tumor.cell_state`), and the
+hooks of :data:`HOOKS` (``Network.hooks``), which the kernels call as first-class functions
+(typed by signature, as the integrator calls ``rhs``; the kernels are compiled once and
+cached on disk whatever the network).
 """
 from __future__ import annotations
 
+import functools
+
+import numba
 import numpy as np
+from numba import types
 
 import intracellular
-from intracellular.models.dormancy import atp, post_mitotic_reset
 from intracellular.sparse_lu import CacheDirError
 
-from abm._numba import jit
+from abm._numba import OPTIONS, jit
 from abm.tumor.cells import (APOPTOTIC, DORMANT, GEROCONVERSION, METABOLIC, NECROTIC, PARACRINE,
                              PROLIFERATING, QUIESCENT, SENESCENT, THERAPY)
 from abm.schema import Config
@@ -70,6 +80,13 @@ _NO_LATTICE = (np.full((1, 1), -1, dtype=np.int32), np.zeros((1, 1), dtype=np.bo
                np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
 INPUTS = ("O2", "GF", "glc", "SASP", "DNA", "mito")
 SETTABLE_INPUTS = ("GF", "mito")
+OBSERVED = ("e2f", "mtorc1", "ampk", "p21", "hif")
+"""Observables (species roles) the fate rules read, in the order of ``species_index``."""
+_VECTOR = types.float64[::1]
+HOOKS = {"energy": types.FunctionType(types.float64(_VECTOR, _VECTOR, _VECTOR)),
+         "post_mitotic_reset": types.FunctionType(types.void(_VECTOR, _VECTOR))}
+"""Hooks the fate layer calls (``Network.hooks``) and their compiled signatures: the ATP
+supply ``energy(y, p, u)`` (energy-based necrosis) and ``post_mitotic_reset(y, out)``."""
 FOUNDER_SG2M_FRACTION = 0.4
 """Founders start in S/G2/M with this probability (≈ 10 h of a ~16 h cycle at normoxia; design
 choice so the seeded tumour is not synchronised)."""
@@ -86,6 +103,13 @@ class NetworkFate(Phenotype):
         if net.input_names != INPUTS:
             raise ConfigError(f"intracellular.network = {ic.network!r}: the fate layer needs inputs "
                               f"{INPUTS}, the network has {net.input_names}")
+        missing = ([r for r in OBSERVED + ("hif_half_mmHg",) if r not in net.observables]
+                   + [h for h in HOOKS if h not in net.hooks])
+        if missing:
+            raise ConfigError(f"intracellular.network = {ic.network!r}: the fate layer needs the "
+                              f"observables {OBSERVED + ('hif_half_mmHg',)} and hooks "
+                              f"{tuple(HOOKS)}; the network lacks {missing}")
+        self.energy, self.reset = (net.hooks[h] for h in HOOKS)
         self.params = network_parameters(ic)
         try:  # builds (or loads) the network's generated LU code
             self.integrator = intracellular.BatchIntegrator(net, rtol=ic.rtol, atol=ic.atol)
@@ -94,8 +118,9 @@ class NetworkFate(Phenotype):
         self.n_species = net.n_species
         self.state_names = tuple(net.species) + FATE_COLUMNS
         self.y0 = net.state_vector()
-        self.species_index = np.array([net.index(s)
-                                       for s in ("EF", "mTORC1", "AMPK", "p21", "HIF")])
+        self.species_index = np.array([net.species_for(role) for role in OBSERVED],
+                                      dtype=np.int64)
+        self.hif_half_mmHg = float(self.params[net.parameter_for("hif_half_mmHg")])
         self.inputs = np.array([0.0, ic.growth_factor, 1.0, 0.0, 0.0, ic.mito_dysfunction])
         self.rules = FATE_RULES.values(config)
         self._u = np.zeros((0, len(INPUTS)))
@@ -151,10 +176,9 @@ class NetworkFate(Phenotype):
                 f"y={table.y[r]}), position ({(table.x[r] + 0.5) * dx:g}, "
                 f"{(table.y[r] + 0.5) * dx:g}) µm, O2 {table.oxygen[r]:.4g} mmHg: "
                 f"{exc.species} = {exc.value!r}: {exc.reason}") from exc
-        _apply_fate(hwm, table.alive, table.id, table.phase, table.route, table.state, u,
-                    self.params,
-                    events, self.species_index, n, self.rules, self.seed, step, dt_h,
-                    table.x, table.y, *self._lattice)
+        _kernels()[0](hwm, table.alive, table.id, table.phase, table.route, table.state, u,
+                      self.params, events, self.species_index, n, self.rules, self.seed, step,
+                      dt_h, table.x, table.y, *self._lattice, self.energy, self.reset)
 
     def in_cycle(self, table):
         """Cells in S/G2/M (committed: the remaining S/G2/M time is > 0)."""
@@ -169,12 +193,14 @@ class NetworkFate(Phenotype):
         return np.zeros(0, dtype=np.int64)
 
     def on_division(self, table, mothers, daughters, step):
-        _reset_sisters(mothers, daughters, table.id, table.phase, table.state, self.n_species,
-                       self.rules, self.seed, step)
+        _kernels()[1](mothers, daughters, table.id, table.phase, table.state, self.n_species,
+                      self.rules, self.seed, step, self.reset)
 
     def on_contact_inhibited(self, table, rows, step):
-        _abort_division(rows, table.id, table.phase, table.state, self.n_species, self.rules,
-                        self.seed, step)
+        if not len(rows):  # each kernel call converts the hooks (see _kernels)
+            return
+        _kernels()[2](rows, table.id, table.phase, table.state, self.n_species, self.rules,
+                      self.seed, step, self.reset)
 
 
 @jit
@@ -199,9 +225,8 @@ def _init_founders(rows, ids, phase, state, y0, rules, seed, step):
         phase[r] = PROLIFERATING
 
 
-@jit
 def _apply_fate(hwm, alive, ids, phase, route, state, u, p, events, idx, n, rules, seed, step,
-                dt_h, xs, ys, occupancy, vessels, off_x, off_y):
+                dt_h, xs, ys, occupancy, vessels, off_x, off_y, energy, reset):
     """The fate rules for every live row (module docstring); writes phase, events and, at
     senescence, the route (therapy when the DNA-damage input u[r, 4] ≥
     rules[R.THERAPY_DAMAGE], else paracrine when the SASP input u[r, 3] ≥
@@ -228,8 +253,8 @@ def _apply_fate(hwm, alive, ids, phase, route, state, u, p, events, idx, n, rule
             if s[n + DEAD_H] >= (necrotic_clear if ph == NECROTIC else apoptotic_clear):
                 events[r] = EVENT_REMOVE
             continue
-        energy = s[n + ENERGY] + dt_h * (atp(s[:n], p, u[r]) - demand) / tau_e
-        s[n + ENERGY] = min(1.0, max(0.0, energy))
+        reserve = s[n + ENERGY] + dt_h * (energy(s[:n], p, u[r]) - demand) / tau_e
+        s[n + ENERGY] = min(1.0, max(0.0, reserve))
         if s[n + ENERGY] <= 0.0:
             phase[r] = NECROTIC
             s[n + DEAD_H] = 0.0
@@ -254,7 +279,7 @@ def _apply_fate(hwm, alive, ids, phase, route, state, u, p, events, idx, n, rule
             continue
         if ef > commit_ef:
             if use_lattice and not has_free_site(xs[r], ys[r], occupancy, vessels, off_x, off_y):
-                post_mitotic_reset(s[:n], s[:n])
+                reset(s[:n], s[:n])
                 s[n + BLOCKED] = 1.0
                 s[n + GERO_H] = 0.0
                 if ph != DORMANT:
@@ -302,23 +327,46 @@ def _restart_g1(r, reset, ids, state, n, noise, seed, step):
         state[r, n + k] = 0.0
 
 
-@jit
-def _reset_sisters(mothers, daughters, ids, phase, state, n, rules, seed, step):
+def _reset_sisters(mothers, daughters, ids, phase, state, n, rules, seed, step, reset):
     """Post-mitotic reset of both sisters plus lognormal noise; cycle timers restart."""
-    reset = np.empty(n)
+    y = np.empty(n)
     for i in range(mothers.shape[0]):
-        post_mitotic_reset(state[mothers[i], :n], reset)
+        reset(state[mothers[i], :n], y)
         for r in (mothers[i], daughters[i]):
-            _restart_g1(r, reset, ids, state, n, rules[R.INHERIT_NOISE], seed, step)
+            _restart_g1(r, y, ids, state, n, rules[R.INHERIT_NOISE], seed, step)
             phase[r] = PROLIFERATING
 
 
-@jit
-def _abort_division(rows, ids, phase, state, n, rules, seed, step):
+def _abort_division(rows, ids, phase, state, n, rules, seed, step, reset):
     """No site for the daughter: back to G1 without dividing, contact-inhibited."""
-    reset = np.empty(n)
+    y = np.empty(n)
     for r in rows:
-        post_mitotic_reset(state[r, :n], reset)
-        _restart_g1(r, reset, ids, state, n, rules[R.INHERIT_NOISE], seed, step)
+        reset(state[r, :n], y)
+        _restart_g1(r, y, ids, state, n, rules[R.INHERIT_NOISE], seed, step)
         state[r, n + BLOCKED] = 1.0
         phase[r] = QUIESCENT
+
+
+_INT, _REAL = types.int64, types.float64
+_ROWS, _I8, _STATE = types.int64[::1], types.int8[::1], types.float64[:, ::1]
+_SIGNATURES = (
+    types.void(_INT, types.boolean[::1], _ROWS, _I8, _I8, _STATE, _STATE, _VECTOR, _I8, _ROWS,
+               _INT, _VECTOR, _INT, _INT, _REAL, types.int32[::1], types.int32[::1],
+               types.int32[:, ::1], types.boolean[:, ::1], _ROWS, _ROWS, *HOOKS.values()),
+    types.void(_ROWS, _ROWS, _ROWS, _I8, _STATE, _INT, _VECTOR, _INT, _INT,
+               HOOKS["post_mitotic_reset"]),
+    types.void(_ROWS, _ROWS, _I8, _STATE, _INT, _VECTOR, _INT, _INT, HOOKS["post_mitotic_reset"]),
+)
+"""Signatures of :func:`_apply_fate`, :func:`_reset_sisters` and :func:`_abort_division`
+(the cell table's contiguous columns; the hooks typed by :data:`HOOKS`)."""
+
+
+@functools.cache
+def _kernels():
+    """The three kernels that call hooks, compiled for :data:`_SIGNATURES` (or loaded from the
+    disk cache) on first use. An explicit signature types the hooks as function values: a
+    plain dispatcher argument would specialise each kernel per network and miss the disk
+    cache in every new process (see :mod:`intracellular.integrate`). Cost: numba converts
+    each hook argument at every call (~0.05–0.1 ms on the 2-core development machine)."""
+    return tuple(numba.njit(sig, **OPTIONS)(kernel) for sig, kernel in
+                 zip(_SIGNATURES, (_apply_fate, _reset_sisters, _abort_division)))
