@@ -16,7 +16,7 @@ from abm.culture import run_culture
 from abm.errors import ConfigError
 from abm.model import REPORTING, STEP, TIMING_PHASES
 from abm.tumor import process as tumor_process
-from abm.tumor.cell_state import HIF_HALF_MMHG, P_HIF_HALF
+from abm.tumor.cell_state import HIF_HALF_MMHG, HIF_HALF
 from abm.tumor.phenotype import network_fate
 from abm.tumor.space import Lattice, WellMixed
 
@@ -62,9 +62,9 @@ def test_pdl1_hif_half_point_is_the_networks(tiny_config):
     assert HIF_HALF_MMHG == net.parameter_vector()[net.parameter_for("hif_half_mmHg")]
     model = TumorModel(tiny_config("intracellular.params={ KH = 7.5 }"))
     assert model.phenotype.hif_half_mmHg == 7.5
-    assert model.process("cell_state").params[P_HIF_HALF] == 7.5
+    assert model.process("cell_state").params[HIF_HALF] == 7.5
     placeholder = TumorModel(tiny_config("cells.program=placeholder"))
-    assert placeholder.process("cell_state").params[P_HIF_HALF] == HIF_HALF_MMHG
+    assert placeholder.process("cell_state").params[HIF_HALF] == HIF_HALF_MMHG
 
 
 def test_fate_layer_uses_hooks_not_network_modules():
