@@ -29,12 +29,22 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from abm.config import registry
+from abm.config.registry import check as register_check
+from abm.config.registry import section as register_section
+
 if TYPE_CHECKING:
     from abm.core.columns import Column
+    from abm.core.process import Process
     from abm.fields.specs import FieldSpec
 
 _FIELDS: dict[str, FieldSpec] = {}
 _COLUMNS: dict[str, dict[str, Column]] = {}
+_PROCESSES: dict[str, tuple[type[Process], str]] = {}
+
+__all__ = ["register_check", "register_columns", "register_field", "register_process",
+           "register_section", "registered_columns", "registered_fields",
+           "registered_processes", "unregister"]
 
 TABLES = ("cells",)
 """Row tables that take registered columns: ``cells`` (:class:`abm.tumor.cells.CellTable`)."""
@@ -61,11 +71,27 @@ def register_columns(table: str, *columns: Column) -> None:
         known[column.name] = column
 
 
+def register_process(kind: type[Process], after: str) -> type[Process]:
+    """Add the :class:`abm.core.process.Process` subclass ``kind`` to the step of every model
+    built from now on, right after the package's process named ``after`` (e.g. ``"immune"``;
+    :data:`abm.model.STEP`). Its reporters follow the package's time-series columns, in
+    registration order, so a run without plugins keeps its layout. Returns ``kind``.
+    ValueError if a process of that name is already registered."""
+    if kind.name in _PROCESSES:
+        raise ValueError(f"process {kind.name!r} is already registered")
+    _PROCESSES[kind.name] = (kind, after)
+    return kind
+
+
 def unregister(*names: str) -> None:
-    """Remove the registered fields and columns (of every table) called ``names`` (names not
-    registered are ignored): for tests and interactive sessions that load another plugin."""
+    """Remove the registered fields, columns (of every table), processes and config sections
+    called ``names`` (names not registered are ignored): for tests and interactive sessions
+    that load another plugin."""
     for name in names:
         _FIELDS.pop(name, None)
+        _PROCESSES.pop(name, None)
+        if name in registry.SECTIONS and registry.SECTIONS[name].__module__.split(".")[0] != "abm":
+            registry.forget(name)
         for columns in _COLUMNS.values():
             columns.pop(name, None)
 
@@ -73,6 +99,12 @@ def unregister(*names: str) -> None:
 def registered_fields() -> tuple[FieldSpec, ...]:
     """The registered fields, in registration order."""
     return tuple(_FIELDS.values())
+
+
+def registered_processes() -> tuple[tuple[type[Process], str], ...]:
+    """The registered processes as ``(class, name of the process it follows)``, in
+    registration order."""
+    return tuple(_PROCESSES.values())
 
 
 def registered_columns(table: str) -> tuple[Column, ...]:

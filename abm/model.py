@@ -42,6 +42,7 @@ from abm.config.schema import ConfigBase
 from abm.core.agents import AgentMirror
 from abm.core.guards import check_model
 from abm.core.process import Process, find
+from abm.extend import registered_processes
 from abm.fields.process import Fields
 from abm.immune.process import Immune
 from abm.schema import Config, load_config
@@ -56,6 +57,25 @@ from abm.tumor.tissue import place_vessels, tumor_sites
 STEP: tuple[type[Process], ...] = (DrugEffects, Fields, CellState, Fate, Events, Deaths, Immune,
                                    Clock, Circulation, DrugDeaths, Census)
 """The processes of a step, in order (module docstring)."""
+
+def step_processes() -> tuple[type[Process], ...]:
+    """:data:`STEP` with the processes plugins registered (:func:`abm.extend.register_process`)
+    each inserted after the process it names."""
+    order = list(STEP)
+    for kind, after in registered_processes():
+        names = [p.name for p in order]
+        if after not in names:
+            raise ValueError(f"process {kind.name!r} is registered after {after!r}, which is "
+                             f"not a process of the step: {', '.join(names)}")
+        order.insert(names.index(after) + 1, kind)
+    return tuple(order)
+
+
+def reporting_processes() -> tuple[type[Process], ...]:
+    """Whose reporters make the time-series columns, in column order: :data:`REPORTING`, then
+    the registered processes."""
+    return REPORTING + tuple(kind for kind, _ in registered_processes())
+
 
 REPORTING: tuple[type[Process], ...] = (Census, Events, Fields, Deaths, Immune, DrugEffects,
                                         Circulation, Clock)
@@ -107,7 +127,8 @@ class TumorModel(mesa.Model):
         self.dx_um = g.dx_um
         self.phenotype = make_phenotype(config, self.seed)
         self.observers: list = []
-        self.timings = dict.fromkeys(TIMING_PHASES, 0.0)
+        # a plugin process may time itself in a bucket of its own
+        self.timings = dict.fromkeys(TIMING_PHASES + tuple(p.timing for p in step_processes()), 0.0)
 
         if _checkpoint is None:
             self._build_initial()
@@ -122,7 +143,7 @@ class TumorModel(mesa.Model):
                              placement_shells(config.cells.division_radius), self.agents_mirror)
         self.step_events: dict[str, dict[str, np.ndarray]] = {}
         self.processes: list[Process] = []
-        for kind in STEP:  # in order: a process may use those built before it
+        for kind in step_processes():  # in order: a process may use those built before it
             process = kind.from_config(self, _checkpoint)
             if process is not None:
                 self.processes.append(process)
@@ -232,12 +253,12 @@ class TumorModel(mesa.Model):
     def reporter_names() -> list[str]:
         """Names of the model-level reporters (DataCollector columns and HDF5 time series):
         the reporters of :data:`REPORTING`, in order."""
-        return [name for kind in REPORTING for name in kind.reporter_names()]
+        return [name for kind in reporting_processes() for name in kind.reporter_names()]
 
     def _update_counts(self) -> None:
         """Read every reporter into :attr:`counts` (0 for those of disabled processes)."""
         counts: dict[str, float] = {}
-        for kind in REPORTING:
+        for kind in reporting_processes():
             process = self.process(kind.name)
             counts.update(dict.fromkeys(kind.reporter_names(), 0) if process is None
                           else process.counts(self))

@@ -16,7 +16,7 @@ from abm.extend import register_columns, register_field, unregister
 from abm.fields.solutes import FIELDS, field_specs, uptake
 from abm.fields.specs import MEAN_VIABLE, VMAX_VESSEL, FieldSpec, PlotStyle
 from abm.memory import solved_fields
-from abm.tumor.cells import CELL_COLUMNS, INHERITED_COLUMNS, CellTable, cell_columns
+from abm.tumor.cells import CELL_COLUMNS, CellTable, cell_columns
 from abm.viz.figures import plot
 from abm.viz.movie import render_movie
 
@@ -47,7 +47,6 @@ def test_every_recorded_column_is_in_a_run_with_its_unit_dtype_and_enum(tmp_path
 def test_the_table_division_and_reporters_follow_the_declarations():
     table = CellTable(capacity=16)
     assert all(getattr(table, c.name).dtype == np.dtype(c.dtype) for c in CELL_COLUMNS)
-    assert INHERITED_COLUMNS == tuple(c.name for c in CELL_COLUMNS if c.division == COPY)
     rows = table.add(np.arange(2, dtype=np.int32), np.zeros(2, np.int32), phase=0, birth_min=0)
     table.pdl1[rows[0]], table.route[rows] = 0.25, 2
     table.divide(rows[:1], rows[1:])

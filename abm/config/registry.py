@@ -77,6 +77,14 @@ def entry_array(name: str, cls: type, *, check_entry=None, written=None) -> None
     _generation[0] += 1
 
 
+def forget(name: str) -> None:
+    """Remove section or array ``name`` and its checks (a plugin unloaded by a test or an
+    interactive session); the schema is rebuilt without it."""
+    if SECTIONS.pop(name, None) is not None or ARRAYS.pop(name, None) is not None:
+        CHECKS.pop(name, None)
+        _generation[0] += 1
+
+
 def check(name: str):
     """Function decorator: register ``fn(config, errors)`` as a check of section ``name``;
     the loader runs the checks of every section in the schema's order, after each key's

@@ -34,6 +34,10 @@ class Process:
     name: ClassVar[str]
     timing: ClassVar[str]
     reporters: ClassVar[tuple[str, ...]] = ()
+    event_tables: ClassVar[dict[str, tuple[str, ...]]] = {}
+    """Event tables a plugin process writes (table → column names; declared in the run file
+    before the first row): rows go to ``model.step_events`` or :meth:`frame_events`. The
+    package's own tables are declared in :data:`abm.io.recorder.EVENT_TABLES`."""
 
     @classmethod
     def reporter_names(cls) -> tuple[str, ...]:
@@ -55,6 +59,10 @@ class Process:
     def snapshot(self) -> dict[str, np.ndarray]:
         """Everything this process needs to continue a run bit for bit (checkpoint datasets,
         keys ``<prefix>.<name>``); empty when it keeps no state of its own."""
+        return {}
+
+    def frame_events(self, model) -> dict[str, dict[str, np.ndarray]]:
+        """Rows written with each frame (table → columns), e.g. the positions of agents."""
         return {}
 
     def counts(self, model) -> dict[str, float]:

@@ -32,6 +32,19 @@ columns, and ``Run.events(table)`` of a declared table without rows is an empty 
 these columns."""
 
 
+def event_tables(model) -> dict[str, tuple[str, ...]]:
+    """The event tables of a run of ``model``: :data:`EVENT_TABLES`, then those its plugin
+    processes declare (:attr:`abm.core.process.Process.event_tables`)."""
+    tables = dict(EVENT_TABLES)
+    for process in model.processes:
+        for name, columns in process.event_tables.items():
+            if name in tables:
+                raise ValueError(f"event table {name!r} of process {process.name!r} is "
+                                 "declared twice")
+            tables[name] = tuple(columns)
+    return tables
+
+
 def recorded_columns(model) -> dict[str, tuple]:
     """Columns of the HDF5 cell table: name → (dtype, units, enum or None): the cell table's
     recorded columns (:func:`abm.tumor.cells.cell_columns`), then the phenotype program's
@@ -78,7 +91,7 @@ class RunRecorder:
             timeseries_columns={name: np.float64 for name in model.reporter_names()},
             attrs={"dt_min": model.dt_min, "dx_um": model.dx_um,
                    "phenotype": type(model.phenotype).__name__},
-            event_columns=EVENT_TABLES,
+            event_columns=event_tables(model),
             compression=cfg.output.compression, overwrite=overwrite,
             # The vessel sites (O2/glucose sources, never occupied) as fields/vessels [y, x]:
             # static, so written once here (readers: Run.vessels).
@@ -115,6 +128,9 @@ class RunRecorder:
         fields = {name: solute.values for name, solute in model.solutes.items()}
         if model.immune is not None:
             self.writer.append_events("immune_cells", immune_frame(model))
+        for process in model.processes:
+            for table, columns in process.frame_events(model).items():
+                self.writer.append_events(table, columns)
         self.writer.write_frame(model.time_min, fields, cells)
         self.last_frame_step = model.step_index
 

@@ -79,10 +79,6 @@ def cell_columns() -> tuple[Column, ...]:
     return merge(CELL_COLUMNS, registered_columns("cells"))
 
 
-INHERITED_COLUMNS = tuple(c.name for c in CELL_COLUMNS if c.division == COPY)
-"""Columns a daughter copies from its mother (besides what the division kernel copies)."""
-
-
 def mean_viable_reporters() -> list[str]:
     """Time-series reporters ``<column>_mean_viable`` of the columns that declare one."""
     return [f"{c.name}_mean_viable" for c in cell_columns() if c.report_mean_viable]
