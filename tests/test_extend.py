@@ -11,7 +11,7 @@ import pytest
 from matplotlib.image import imread
 
 from abm import TumorModel, load_config, load_run, run_scenario
-from abm.core.columns import COPY, Column
+from abm.core.columns import Column
 from abm.extend import register_columns, register_field, unregister
 from abm.fields.solutes import FIELDS, field_specs, uptake
 from abm.fields.specs import MEAN_VIABLE, VMAX_VESSEL, FieldSpec, PlotStyle
