@@ -85,10 +85,7 @@ def run_culture(config: Config, schedule: Sequence[tuple[float, float]], hours: 
         if dna_damage > 0.0:
             table.dna_damage[: table.hwm] = dna_damage
         else:
-            update_cell_state(table.hwm, table.alive, table.phase, table.oxygen, table.sasp,
-                              table.sasp_metabolic, table.pdl1, table.stemness,
-                              table.dna_damage, table.emt, state_params,
-                              effects.chemo_damage_per_h,
+            update_cell_state(table.arrays(), state_params, effects.chemo_damage_per_h,
                               dt_min / 60)
         program.advance(table, step, dt_min, events)
         hits = events[: table.hwm]
@@ -98,8 +95,7 @@ def run_culture(config: Config, schedule: Sequence[tuple[float, float]], hours: 
         table.release(np.flatnonzero(hits == EVENT_REMOVE))
         if killed.shape[0] < table.capacity:
             killed = np.empty(table.capacity, dtype=np.int64)
-        n_killed = drug_deaths(table.hwm, table.alive, table.id, table.phase,
-                               program.in_cycle(table), table.stemness,
+        n_killed = drug_deaths(table.arrays(), program.in_cycle(table),
                                effects.chemo_kill_per_h, config.cell_state.stemness_chemo_tolerance,
                                effects.senolytic_kill_per_h, seed, step, dt_min / 60, killed)
         table.release(program.kill(table, killed[:n_killed], step))

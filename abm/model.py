@@ -52,7 +52,7 @@ from abm.fields.multigrid import SingularSteadyStateError
 from abm.core.guards import check_model
 from abm.immune.layer import ImmuneLayer, params_from_mapping
 from abm.core.rng import STREAM_IMMUNE_INITIAL, uniform_array
-from abm.circulation.shedding import perivascular_sites, shed, shedding_params
+from abm.circulation.shedding import ShedUnits, perivascular_sites, shed, shedding_params
 from abm.fields.solutes import SECRETED_FIELDS, make_solutes
 from abm.therapy.schedule import DrugEffects, TherapySchedule
 from abm.tumor.tissue import place_vessels, tumor_sites
@@ -294,9 +294,7 @@ class TumorModel(mesa.Model):
         except NumericalError as exc:  # the solver names field and site; add the time
             raise NumericalError(f"{exc}, in the step from t = {self.time_min:g} min (step "
                                  f"{self.step_index})") from exc
-        update_cell_state(cells.hwm, cells.alive, cells.phase, cells.oxygen, cells.sasp,
-                          cells.sasp_metabolic, cells.pdl1, cells.stemness, cells.dna_damage,
-                          cells.emt, self._cell_state_params, effects.chemo_damage_per_h,
+        update_cell_state(cells.arrays(), self._cell_state_params, effects.chemo_damage_per_h,
                           dt / 60.0)
         t1 = time.perf_counter()
 
@@ -367,12 +365,10 @@ class TumorModel(mesa.Model):
             return
         c, dt, t = self.cells, self.dt_min, self.time_min
         n_max = c.hwm
-        members, start = np.empty(n_max, np.int64), np.empty(n_max + 1, np.int64)
-        competence, anoikis = np.empty(n_max), np.empty(n_max)
+        members, start, competence, anoikis = units = ShedUnits.empty(n_max)
         n = shed(self.seed, self.step_index, dt / 60.0,
-                 float(self.circadian.shedding_factor(t + dt / 2)), self._shed_params, c.hwm,
-                 c.alive, c.id, c.phase, c.x, c.y, c.emt, self.occupancy, self.perivascular,
-                 np.zeros(n_max, np.uint8), members, start, competence, anoikis)
+                 float(self.circadian.shedding_factor(t + dt / 2)), self._shed_params,
+                 c.arrays(), self.occupancy, self.perivascular, units)
         rows, sizes = members[:start[n]], np.diff(start[:n + 1])
         self._blood_counts.update(ctc_shed_units=n, ctc_shed_cells=len(rows),
                                   ctc_shed_clusters=int(np.count_nonzero(sizes >= 2)))
@@ -441,8 +437,7 @@ class TumorModel(mesa.Model):
             self._kill_counts["chemo_deaths"] = self._kill_counts["senolytic_deaths"] = 0
             return
         out = np.empty(c.hwm, dtype=np.int64)
-        n = drug_deaths(c.hwm, c.alive, c.id, c.phase, self.phenotype.in_cycle(c), c.stemness,
-                        e.chemo_kill_per_h,
+        n = drug_deaths(c.arrays(), self.phenotype.in_cycle(c), e.chemo_kill_per_h,
                         self.config.cell_state.stemness_chemo_tolerance,
                         e.senolytic_kill_per_h, self.seed, self.step_index, self.dt_min / 60.0,
                         out)
@@ -488,10 +483,8 @@ class TumorModel(mesa.Model):
             daughters = np.empty(len(mothers), dtype=np.int64)
             blocked = np.empty(len(mothers), dtype=np.int64)
             n_placed, n_blocked = place_daughters(
-                mothers, self.occupancy, self.vessels, *self._shells, self.seed, step,
-                self.time_min + self.dt_min, cells.alive, cells.id, cells.parent_id, cells.x, cells.y, cells.kind,
-                cells.phase, cells.birth_min, cells.oxygen, cells.state, cells.free,
-                cells.counters, daughters, blocked)
+                cells.arrays(), mothers, self.occupancy, self.vessels, self._shells, self.seed,
+                step, self.time_min + self.dt_min, daughters, blocked)
             blocked = blocked[:n_blocked]
             placed_mothers = mothers[~np.isin(mothers, blocked)]
             daughters = daughters[:n_placed]
