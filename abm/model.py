@@ -50,7 +50,8 @@ from abm.circulation.circadian import CircadianClock
 from abm.errors import ConfigError, NumericalError
 from abm.fields.multigrid import SingularSteadyStateError
 from abm.core.guards import check_model
-from abm.immune.layer import ImmuneLayer, params_from_mapping
+from abm.immune.layer import ImmuneLayer
+from abm.immune.params import params_from_mapping
 from abm.core.rng import STREAM_IMMUNE_INITIAL, uniform_array
 from abm.circulation.shedding import ShedUnits, perivascular_sites, shed, shedding_params
 from abm.fields.solutes import SECRETED_FIELDS, make_solutes

@@ -223,7 +223,7 @@ def _describe_tables() -> list[str]:
     """The keys of the immune.cd8 / immune.nk and blood.params tables (their defaults live in
     abm/immune.py and abm/blood.py, which import the config package)."""
     from abm.circulation.blood import PARAMETER_DOCS as BLOOD_DOCS
-    from abm.immune.layer import PARAMETER_DOCS as IMMUNE_DOCS
+    from abm.immune.params import PARAMETER_DOCS as IMMUNE_DOCS
 
     tables = {f"immune.{kind}": entries for kind, entries in IMMUNE_DOCS.items()}
     tables["blood.params"] = BLOOD_DOCS
@@ -485,7 +485,7 @@ def _check_network(c: Config, errors: list[str]) -> None:
 
 def _check_secretion_and_immune(c: Config, errors: list[str]) -> None:
     """Route names of the secreted fields' tables and the immune parameter tables."""
-    from abm.immune.layer import params_from_mapping  # the immune module imports the config package
+    from abm.immune.params import params_from_mapping  # the immune module imports the config package
     from abm.fields.solutes import SECRETED_FIELDS, route_factors
 
     for key in SECRETED_FIELDS:

@@ -1,4 +1,4 @@
-"""Immune layer (abm/immune.py): each rule checked against its closed form, not against the
+"""Immune layer (abm/immune): each rule checked against its closed form, not against the
 code's own output.
 
 Statistical tolerances are 4 standard errors of the quantity tested (a false alarm about
@@ -12,9 +12,10 @@ import pytest
 
 from abm.core.agents import AgentMirror, ImmuneCell
 from abm.tumor.cells import CD8, DORMANT, NK, PHASES, PROLIFERATING
-from abm.immune.layer import (KILL_EVENT_COLUMNS, PARAM_NAMES, PARAMETER_DOCS, ImmuneLayer,
-                              ImmuneTable, default_params, effective_diffusivity,
-                              params_from_mapping)
+from abm.immune.kernels import effective_diffusivity
+from abm.immune.layer import KILL_EVENT_COLUMNS, ImmuneLayer
+from abm.immune.params import PARAM_NAMES, PARAMETER_DOCS, default_params, params_from_mapping
+from abm.immune.table import ImmuneTable
 
 SQRT2 = np.sqrt(2.0)
 LENGTH = np.array([1.0, SQRT2] * 4)  # step length (sites) of the 8 Moore directions
