@@ -44,7 +44,9 @@ from abm.config import Config, load_config
 from abm.tumor.lattice_events import (count_by_phase, division_order, place_daughters, placement_shells,
                                       remove_cells)
 from abm.tumor.phenotype import EVENT_DIVIDE, EVENT_NAMES, EVENT_REMOVE, make_phenotype
-from abm.circulation.blood import CTC_FATES, EVENT_COLUMNS, Circulation, blood_params
+from abm.circulation.blood import EVENT_COLUMNS, Circulation
+from abm.circulation.ctc_table import CTC_FATES
+from abm.circulation.params import blood_params
 from abm.tumor.cell_state import cell_state_params, drug_deaths, update_cell_state
 from abm.circulation.circadian import CircadianClock
 from abm.errors import ConfigError, NumericalError

@@ -89,8 +89,7 @@ nothing when they are off (coverage acts only on NK lysis). Simulated with all d
 the shed mix above (4 % clusters), full platelet inhibition lowers the seeds per shed unit
 from 5.5e-3 to 3.5e-3 with NK cells on, and leaves them at 7.4e-3 with NK cells off.
 
-Parameters are a float64 vector ``params[P_*]``; :func:`default_params` is the single place
-where the default values and their sources live (:data:`PARAMETER_DOCS`).
+Parameters: :mod:`abm.circulation.params`; the units' table: :mod:`abm.circulation.ctc_table`.
 """
 from __future__ import annotations
 
@@ -99,206 +98,17 @@ from dataclasses import dataclass
 import numpy as np
 
 from abm._numba import jit
-from abm.core.rowtable import _COUNTER_NEXT_ID, RowTable, _claim_row
+from abm.circulation.ctc_table import (ARRESTED_FAILED, CIRCULATING, CTC_FATES, DIED,
+                                       DISSOCIATED, KILLED_NK, SEEDED, CTCTable)
+from abm.circulation.params import (P_ANOIKIS_PROTECTION, P_ARREST_PER_MIN,
+                                    P_ARREST_SIZE_EXPONENT, P_CLOAK_PER_MIN,
+                                    P_CLUSTER_PROTECTION, P_DIGOXIN_DISSOCIATION_PER_MIN,
+                                    P_MAX_ESCORTS, P_NEUTROPHIL_ATTACH_PER_MIN,
+                                    P_NEUTROPHIL_GAIN, P_NK_KILL_PER_MIN, P_OUTGROWTH,
+                                    P_PLATELET_SHIELD, P_SHEAR_DEATH_PER_MIN, check_params,
+                                    default_params)
+from abm.core.rowtable import high_water_mark, new_row
 from abm.core.rng import STREAM_CTC_EVENT, STREAM_CTC_SEED, STREAM_CTC_WAIT, uniform
-
-CTC_FATES = {"circulating": 0, "seeded": 1, "killed_nk": 2, "died": 3, "arrested_failed": 4,
-             "dissociated": 5}
-"""Fate codes of ``CTCTable.fate`` (``died``: shear/anoikis; ``dissociated``: a cluster that
-digoxin split into singles, which go on as new units)."""
-CIRCULATING, SEEDED, KILLED_NK, DIED, ARRESTED_FAILED, DISSOCIATED = range(6)
-
-# ---------------------------------------------------------------------------- parameters
-(P_CLOAK_PER_MIN, P_PLATELET_SHIELD, P_NEUTROPHIL_ATTACH_PER_MIN, P_MAX_ESCORTS,
- P_NEUTROPHIL_GAIN, P_NK_KILL_PER_MIN, P_SHEAR_DEATH_PER_MIN, P_CLUSTER_PROTECTION,
- P_ANOIKIS_PROTECTION, P_ARREST_PER_MIN, P_ARREST_SIZE_EXPONENT, P_OUTGROWTH,
- P_DIGOXIN_DISSOCIATION_PER_MIN) = range(13)
-N_PARAMS = 13
-
-PARAM_NAMES = ("cloak_per_min", "platelet_shield", "neutrophil_attach_per_min",
-               "max_escorts", "neutrophil_gain", "nk_kill_per_min", "shear_death_per_min",
-               "cluster_protection", "anoikis_protection", "arrest_per_min",
-               "arrest_size_exponent", "outgrowth", "digoxin_dissociation_per_min")
-"""Names of the ``P_*`` entries, in index order (the config keys)."""
-
-_UNITS = {"cloak_per_min": "min⁻¹", "platelet_shield": "-",
-          "neutrophil_attach_per_min": "min⁻¹ per unit", "max_escorts": "neutrophils",
-          "neutrophil_gain": "per escort", "nk_kill_per_min": "min⁻¹ per cell",
-          "shear_death_per_min": "min⁻¹ per cell", "cluster_protection": "-",
-          "anoikis_protection": "-", "arrest_per_min": "min⁻¹", "arrest_size_exponent": "-",
-          "outgrowth": "per cell", "digoxin_dissociation_per_min": "min⁻¹"}
-
-_FRACTIONS = ("platelet_shield", "anoikis_protection", "outgrowth")  # must be ≤ 1
-_UPPER = {
-    # design choice: high enough to make a process instantaneous (tests use 1e9 for cloaking
-    # at entry), and rate × the longest run (5.3e6 min) stays far below float overflow
-    **{name: 1e12 for name in PARAM_NAMES if name.endswith("_per_min")},
-    # design choice: CTC–white-cell clusters carry one to a few white cells (Szczerba et al.
-    # 2019); 20 bounds the escort loop
-    "max_escorts": 20.0,
-    "neutrophil_gain": 100.0,  # design choice: 100 unescorted cells' outgrowth per escort
-    # design choice: size^exponent for clusters of up to ~50 cells stays far below overflow
-    "cluster_protection": 10.0, "arrest_size_exponent": 10.0,
-    **dict.fromkeys(_FRACTIONS, 1.0),
-}
-_CALIBRATED = ("design choice calibrated with arrest_per_min, arrest_size_exponent and "
-               "nk_kill_per_min to Aceto et al. 2014 Cell 158:1110 (single-CTC half-life "
-               "25–30 min, clusters 6–10 min, clusters 23–50× the metastatic potential): "
-               "module docstring")
-
-
-def default_params() -> tuple[np.ndarray, dict]:
-    """The default blood parameters and their documentation.
-
-    Returns:
-        ``(params, docs)``: ``params`` float64 ``[N_PARAMS]`` (indices ``P_*``); ``docs``
-        ``{name: (value, unit, source)}`` with the names of :data:`PARAM_NAMES`.
-    """
-    table = {
-        "cloak_per_min": (1.0, "design choice after Labelle et al. 2011 Cancer Cell 20:576 "
-                               "and Palumbo et al. 2005 Blood 105:178 (platelets coat CTCs "
-                               "within minutes of entering the blood): coverage 63 % after "
-                               "1 min, 99 % after 5 min"),
-        "platelet_shield": (0.8, "design choice after Nieswandt et al. 1999 Cancer Res "
-                                 "59:1295 and Palumbo et al. 2005 (platelet/fibrin cloaks "
-                                 "protect tumour cells from NK lysis; platelet depletion cut "
-                                 "metastasis only of NK-sensitive cells)"),
-        "neutrophil_attach_per_min": (
-            0.005, "design choice after Szczerba et al. 2019 Nature 566:553 (most CTC-"
-                   "associated white cells are neutrophils; CTC–neutrophil clusters are a "
-                   "minority of CTC events): ~17 % of singles carry an escort when they leave "
-                   "the blood (r/(r + H₁)), ~6 % of clusters"),
-        "max_escorts": (3.0, "design choice: Szczerba et al. 2019 saw CTC–WBC clusters with "
-                             "one to a few white cells"),
-        "neutrophil_gain": (1.0, "design choice after Szczerba et al. 2019 (neutrophil-"
-                                 "associated CTCs progress through the cell cycle and "
-                                 "metastasise more efficiently): each escort adds the "
-                                 "outgrowth probability of one unescorted cell"),
-        "nk_kill_per_min": (0.04, "design choice: NK cells clear unshielded NK-sensitive "
-                                  "tumour cells from the blood within an hour (Nieswandt et "
-                                  "al. 1999); with the shield NK cells kill 32 % of single "
-                                  "CTCs, without it 70 %, and full platelet inhibition "
-                                  "cuts single-CTC seeding to 0.44× (module docstring)"),
-        "shear_death_per_min": (0.015, _CALIBRATED),
-        "cluster_protection": (1.0, "design choice after Aceto et al. 2014 (plakoglobin-"
-                                    "mediated cell–cell junctions keep cluster cells alive; "
-                                    "knock-down dissociated clusters and cut metastasis): the "
-                                    "per-cell shear/anoikis hazard falls as 1/size"),
-        "anoikis_protection": (0.5, "design choice: a fully anoikis-resistant cell (e.g. "
-                                    "after EMT) halves its shear/anoikis hazard (shear itself "
-                                    "still kills: Regmi et al. 2017 Sci Rep 7:39975)"),
-        "arrest_per_min": (0.0022, _CALIBRATED),
-        "arrest_size_exponent": (3.0, _CALIBRATED),
-        "outgrowth": (0.025, "Luzzi et al. 1998 Am J Pathol 153:865: after arrest and "
-                             "extravasation ~1 in 40 B16F1 cells began to grow (micro"
-                             "metastases by day 3)"),
-        "digoxin_dissociation_per_min": (
-            0.1, "design choice after Gkountela et al. 2019 Cell 176:98 (Na⁺/K⁺-ATPase "
-                 "inhibitors such as digoxin dissociate CTC clusters into singles and suppress "
-                 "metastasis) and Kurzeder et al. 2025 Nat Med (digoxin shrank CTC clusters in "
-                 "patients): at full effect 48 % of the shed clusters of the default mix come "
-                 "apart in the blood (64 % of pairs, 9 % of 8-cell clusters, which arrest "
-                 "first), the share of circulating units that are clusters falls 4× and the "
-                 "seeds per shed cluster fall by a quarter"),
-    }
-    params = np.zeros(N_PARAMS)
-    docs = {}
-    for i, name in enumerate(PARAM_NAMES):
-        value, source = table[name]
-        params[i] = value
-        docs[name] = (value, _UNITS[name], source)
-    return params, docs
-
-
-def blood_params(values: dict[str, float] | None = None, **overrides: float) -> np.ndarray:
-    """The default parameter vector with ``values`` and ``overrides`` (``{name: value}``,
-    names of :data:`PARAM_NAMES`) set; checked (:func:`check_params`)."""
-    params = default_params()[0]
-    for name, value in {**(values or {}), **overrides}.items():
-        if name not in PARAM_NAMES:
-            raise ValueError(f"blood.params.{name}: unknown parameter; allowed: "
-                             f"{', '.join(PARAM_NAMES)}")
-        params[PARAM_NAMES.index(name)] = value
-    check_params(params)
-    return params
-
-
-def check_params(params: np.ndarray) -> None:
-    """Raise ValueError naming ``blood.<name>`` if ``params`` has the wrong shape or a value
-    out of range (all finite and ≥ 0, at most their bound in ``_UPPER``; max_escorts a whole
-    number)."""
-    params = np.asarray(params)
-    if params.shape != (N_PARAMS,):
-        raise ValueError(f"blood params must have shape ({N_PARAMS},); got {params.shape}")
-    problems = [f"blood.params.{name} = {float(value)!r}: must be a finite value in [0, "
-                f"{_UPPER[name]:g}] {_UNITS[name]}"
-                for name, value in zip(PARAM_NAMES, params)
-                if not (np.isfinite(value) and 0.0 <= value <= _UPPER[name])]
-    if problems:
-        raise ValueError("; ".join(problems))
-    if params[P_MAX_ESCORTS] != np.floor(params[P_MAX_ESCORTS]):
-        raise ValueError(f"blood.params.max_escorts = {float(params[P_MAX_ESCORTS])!r}: must "
-                         "be a whole number")
-
-
-# ---------------------------------------------------------------------------- the table
-class CTCTable(RowTable):
-    """The circulating units (single CTCs and clusters); row ``r`` holds one unit while
-    ``alive[r]``.
-
-    Columns (length ``capacity``): ``alive`` bool; ``id`` int64 (own monotonic ids);
-    ``parent_id`` int64 (-1, or the id of the cluster a dissociated single came from);
-    ``size`` int32 living member cells now; ``size_shed`` int32 cells of the unit as shed
-    (a dissociated single keeps its cluster's); ``shed_min`` float64 time of shedding (min);
-    ``shed_clock_h`` float64 the body's clock time at shedding (h); ``competence`` float64
-    (0–1) share of members able to grow out; ``anoikis_resistance`` float64 (0–1);
-    ``platelets`` float64 platelet coverage (0–1); ``neutrophils`` int32 escorting
-    neutrophils; ``age_min`` float64 time in blood (min); ``fate`` int8
-    (:data:`CTC_FATES`); ``end_min`` float64 time the fate was reached (NaN while
-    circulating). A unit that reached a fate keeps its row (``alive``, readable) until
-    :meth:`Circulation.release` frees it. No ``state`` columns.
-    """
-
-    _COLUMNS = {"alive": np.bool_, "id": np.int64, "parent_id": np.int64, "size": np.int32,
-                "size_shed": np.int32, "shed_min": np.float64, "shed_clock_h": np.float64,
-                "competence": np.float64, "anoikis_resistance": np.float64,
-                "platelets": np.float64, "neutrophils": np.int32, "age_min": np.float64,
-                "fate": np.int8, "end_min": np.float64}
-    _PREFIX = "ctc"
-
-    def __init__(self, capacity: int = 64, n_state: int = 0):
-        super().__init__(capacity, n_state)
-
-    def add(self, size, shed_min, shed_clock_h, competence, anoikis_resistance) -> np.ndarray:
-        """New circulating units (arrays or scalars, broadcast); returns their rows (free
-        rows last-freed-first, then the high-water mark). Coverage, escorts and age start at
-        0, ``parent_id`` at -1, ``size_shed`` = ``size``."""
-        size, shed_min, shed_clock_h, competence, anoikis_resistance = (
-            np.atleast_1d(a).ravel() for a in np.broadcast_arrays(
-                np.asarray(size, dtype=np.int64), np.asarray(shed_min, dtype=np.float64),
-                np.asarray(shed_clock_h, dtype=np.float64),
-                np.asarray(competence, np.float64), np.asarray(anoikis_resistance, np.float64)))
-        _check_units(size, shed_min, shed_clock_h, competence, anoikis_resistance)
-        rows = self.claim(len(size))
-        self.parent_id[rows] = -1
-        self.size[rows] = size
-        self.size_shed[rows] = size
-        self.shed_min[rows], self.shed_clock_h[rows] = shed_min, shed_clock_h
-        self.competence[rows], self.anoikis_resistance[rows] = competence, anoikis_resistance
-        self.platelets[rows], self.neutrophils[rows], self.age_min[rows] = 0.0, 0, 0.0
-        self.fate[rows], self.end_min[rows] = CIRCULATING, np.nan
-        return rows
-
-
-def _check_units(size, shed_min, shed_clock_h, competence, anoikis_resistance) -> None:
-    if np.any(size < 1):
-        raise ValueError(f"CTC size must be ≥ 1 cell; got {size[size < 1][:5]}")
-    if not (np.all(np.isfinite(shed_min)) and np.all(np.isfinite(shed_clock_h))):
-        raise ValueError("CTC shed_min and shed_clock_h must be finite")
-    for key, values in (("competence", competence), ("anoikis_resistance", anoikis_resistance)):
-        bad = ~((values >= 0.0) & (values <= 1.0))
-        if bad.any():
-            raise ValueError(f"CTC {key} must be in [0, 1]; got {values[bad][:5]}")
 
 
 # ---------------------------------------------------------------------------- kernels
@@ -332,16 +142,17 @@ def _cover(c, k_cloak, c_max, tau):
 
 @jit
 def _advance_unit(seed, step, r, t, k, n_sub, dt, params, nk_on, inhibition, digoxin,
-                  time_min, ids, size, competence, anoikis_resistance, platelets, neutrophils,
-                  age_min, fate, end_min):
-    """Event-driven simulation of unit ``r`` from local time ``t`` (min after the step's
-    start) in substep ``k`` to the end of the step or its fate (module docstring).
+                  time_min, units):
+    """Event-driven simulation of unit ``r`` of ``units`` (``CTCTable.Arrays``, updated) from
+    local time ``t`` (min after the step's start) in substep ``k`` to the end of the step or
+    its fate (module docstring).
 
     Returns:
         ``(t_dissociated, substep)``: the time and substep of a digoxin dissociation (the
         cluster's fate is set; the caller creates the singles), or ``(-1.0, -1)``.
     """
-    uid = ids[r]
+    size, neutrophils = units.size, units.neutrophils
+    uid = units.id[r]
     h = dt / n_sub
     k_cloak = params[P_CLOAK_PER_MIN]
     c_max = 1.0 - inhibition
@@ -350,8 +161,8 @@ def _advance_unit(seed, step, r, t, k, n_sub, dt, params, nk_on, inhibition, dig
     max_escorts = params[P_MAX_ESCORTS]
     h_dig = params[P_DIGOXIN_DISSOCIATION_PER_MIN] * digoxin
     shear = params[P_SHEAR_DEATH_PER_MIN] * (
-        1.0 - params[P_ANOIKIS_PROTECTION] * anoikis_resistance[r])
-    c = platelets[r]
+        1.0 - params[P_ANOIKIS_PROTECTION] * units.anoikis_resistance[r])
+    c = units.platelets[r]
     t_start = t
     end = -1
     while k < n_sub:
@@ -393,7 +204,7 @@ def _advance_unit(seed, step, r, t, k, n_sub, dt, params, nk_on, inhibition, dig
                 if size[r] == 0:
                     end = DIED
             else:
-                p = outgrowth_probability(params, n, competence[r], neutrophils[r])
+                p = outgrowth_probability(params, n, units.competence[r], neutrophils[r])
                 u_seed = uniform(seed, step, uid, _key(STREAM_CTC_SEED, k, j))
                 end = SEEDED if u_seed < p else ARRESTED_FAILED
         if end >= 0:
@@ -401,12 +212,12 @@ def _advance_unit(seed, step, r, t, k, n_sub, dt, params, nk_on, inhibition, dig
         c = _cover(c, k_cloak, c_max, t_end - t)
         t = t_end
         k += 1
-    platelets[r] = c
-    age_min[r] += t - t_start
+    units.platelets[r] = c
+    units.age_min[r] += t - t_start
     if end < 0:
         return -1.0, -1
-    fate[r] = end
-    end_min[r] = time_min + t
+    units.fate[r] = end
+    units.end_min[r] = time_min + t
     if end == DISSOCIATED:
         return t, k
     return -1.0, -1
@@ -420,11 +231,10 @@ N_COUNTS = 2 + len(CTC_FATES)
 
 @jit
 def circulate(seed, step, dt_tissue_min, n_substeps, params, nk_on, platelet_inhibition,
-              digoxin_effect, time_min, hwm, alive, ids, parent_id, size, size_shed, shed_min,
-              shed_clock_h, competence, anoikis_resistance, platelets, neutrophils, age_min,
-              fate, end_min, free, counters, new_rows, ended_rows):
-    """Advance every circulating unit by ``dt_tissue_min`` in ``n_substeps`` blood substeps
-    (rules and the exact event-driven scheme in the module docstring), in row order.
+              digoxin_effect, time_min, units, new_rows, ended_rows):
+    """Advance every circulating unit of ``units`` (``CTCTable.Arrays``, updated in place) by
+    ``dt_tissue_min`` in ``n_substeps`` blood substeps (rules and the exact event-driven
+    scheme in the module docstring), in row order.
 
     Units with ``fate != CIRCULATING`` are skipped (their rows wait for release); a unit
     with ``shed_min`` inside the step starts at that time, one shed at or after the end of the
@@ -435,7 +245,6 @@ def circulate(seed, step, dt_tissue_min, n_substeps, params, nk_on, platelet_inh
     Args:
         time_min: time at the start of the step (min). nk_on: NK killing in the blood.
         platelet_inhibition, digoxin_effect: 0–1, the drugs' effects over the step.
-        hwm: rows to visit. The table's columns are updated in place.
         new_rows: int64 output, the rows of new singles, in creation order.
         ended_rows: int64 output, the rows that reached a fate this step (a dissociated
             cluster, then its singles that ended), in the order reached in row order.
@@ -444,51 +253,47 @@ def circulate(seed, step, dt_tissue_min, n_substeps, params, nk_on, platelet_inh
         int64 ``[N_COUNTS]``: new singles, ended units, then ended units by fate code
         (``counts[2 + code]``).
     """
+    u = units
+    hwm = high_water_mark(u)
     counts = np.zeros(N_COUNTS, dtype=np.int64)
-    rows = np.flatnonzero(alive[:hwm] & (fate[:hwm] == CIRCULATING))
+    rows = np.flatnonzero(u.alive[:hwm] & (u.fate[:hwm] == CIRCULATING))
     h = dt_tissue_min / n_substeps
     for r in rows:
-        t0 = max(shed_min[r] - time_min, 0.0)
+        t0 = max(u.shed_min[r] - time_min, 0.0)
         if t0 >= dt_tissue_min:
             continue
         k0 = min(int(t0 / h), n_substeps - 1)
         t_d, k_d = _advance_unit(seed, step, r, t0, k0, n_substeps, dt_tissue_min, params,
-                                 nk_on, platelet_inhibition, digoxin_effect, time_min, ids,
-                                 size, competence, anoikis_resistance, platelets, neutrophils,
-                                 age_min, fate, end_min)
-        if fate[r] == CIRCULATING:
+                                 nk_on, platelet_inhibition, digoxin_effect, time_min, u)
+        if u.fate[r] == CIRCULATING:
             continue
         ended_rows[counts[K_ENDED]] = r
         counts[K_ENDED] += 1
-        counts[2 + fate[r]] += 1
+        counts[2 + u.fate[r]] += 1
         if t_d < 0.0:
             continue
-        for i in range(size[r]):
-            s = _claim_row(free, counters)
-            alive[s] = True
-            ids[s] = counters[_COUNTER_NEXT_ID]
-            counters[_COUNTER_NEXT_ID] += 1
-            parent_id[s] = ids[r]
-            size[s] = 1
-            size_shed[s] = size_shed[r]
-            shed_min[s] = shed_min[r]
-            shed_clock_h[s] = shed_clock_h[r]
-            competence[s] = competence[r]
-            anoikis_resistance[s] = anoikis_resistance[r]
-            platelets[s] = platelets[r]
-            neutrophils[s] = neutrophils[r] if i == 0 else 0
-            age_min[s] = age_min[r]
-            fate[s] = CIRCULATING
-            end_min[s] = np.nan
+        for i in range(u.size[r]):
+            s = new_row(u)
+            u.parent_id[s] = u.id[r]
+            u.size[s] = 1
+            u.size_shed[s] = u.size_shed[r]
+            u.shed_min[s] = u.shed_min[r]
+            u.shed_clock_h[s] = u.shed_clock_h[r]
+            u.competence[s] = u.competence[r]
+            u.anoikis_resistance[s] = u.anoikis_resistance[r]
+            u.platelets[s] = u.platelets[r]
+            u.neutrophils[s] = u.neutrophils[r] if i == 0 else 0
+            u.age_min[s] = u.age_min[r]
+            u.fate[s] = CIRCULATING
+            u.end_min[s] = np.nan
             new_rows[counts[K_NEW]] = s
             counts[K_NEW] += 1
             _advance_unit(seed, step, s, t_d, k_d, n_substeps, dt_tissue_min, params, nk_on,
-                          platelet_inhibition, digoxin_effect, time_min, ids, size, competence,
-                          anoikis_resistance, platelets, neutrophils, age_min, fate, end_min)
-            if fate[s] != CIRCULATING:
+                          platelet_inhibition, digoxin_effect, time_min, u)
+            if u.fate[s] != CIRCULATING:
                 ended_rows[counts[K_ENDED]] = s
                 counts[K_ENDED] += 1
-                counts[2 + fate[s]] += 1
+                counts[2 + u.fate[s]] += 1
     return counts
 
 
@@ -592,10 +397,7 @@ class Circulation:
         ended_rows = np.empty(int(circulating.sum()) + n_new_max + 1, dtype=np.int64)
         counts = circulate(self.seed, int(step_index), float(dt_min), int(n_substeps),
                            self.params, bool(nk_on), float(platelet_inhibition),
-                           float(digoxin_effect), float(time_min), h, t.alive, t.id,
-                           t.parent_id, t.size, t.size_shed, t.shed_min, t.shed_clock_h,
-                           t.competence, t.anoikis_resistance, t.platelets, t.neutrophils,
-                           t.age_min, t.fate, t.end_min, t.free, t.counters, new_rows,
+                           float(digoxin_effect), float(time_min), t.arrays(), new_rows,
                            ended_rows)
         ended_rows = ended_rows[:counts[K_ENDED]].copy()
         summary = {"n_new_singles": int(counts[K_NEW]), "n_ended": int(counts[K_ENDED])}
@@ -669,7 +471,3 @@ def seeding_efficiency(records) -> dict[str, float]:
     out.update(per_single=float(per_single), per_cluster=float(per_cluster),
                per_cell=float(per_cell), ratio=float(ratio))
     return out
-
-
-PARAMETER_DOCS = default_params()[1]
-"""``{name: (default value, unit, source)}`` for the config docs."""

@@ -222,7 +222,7 @@ def describe_params() -> str:
 def _describe_tables() -> list[str]:
     """The keys of the immune.cd8 / immune.nk and blood.params tables (their defaults live in
     abm/immune.py and abm/blood.py, which import the config package)."""
-    from abm.circulation.blood import PARAMETER_DOCS as BLOOD_DOCS
+    from abm.circulation.params import PARAMETER_DOCS as BLOOD_DOCS
     from abm.immune.params import PARAMETER_DOCS as IMMUNE_DOCS
 
     tables = {f"immune.{kind}": entries for kind, entries in IMMUNE_DOCS.items()}
@@ -493,7 +493,7 @@ def _check_secretion_and_immune(c: Config, errors: list[str]) -> None:
     if c.immune.enabled and not c.chemokine.field:
         errors.append("immune.enabled = true needs chemokine.field = true (immune cells enter "
                       "and navigate by the chemokine)")
-    from abm.circulation.blood import blood_params
+    from abm.circulation.params import blood_params
     from abm.tumor.phenotype.network_fate import network_parameters
     collect(errors, lambda: params_from_mapping({"cd8": c.immune.cd8, "nk": c.immune.nk}))
     collect(errors, lambda: blood_params(c.blood.params))

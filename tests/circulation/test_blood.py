@@ -9,12 +9,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from abm.circulation.blood import (ARRESTED_FAILED, CIRCULATING, CTC_FATES, DIED, DISSOCIATED,
-                                   EVENT_COLUMNS, KILLED_NK, P_ANOIKIS_PROTECTION, P_ARREST_PER_MIN,
-                                   P_ARREST_SIZE_EXPONENT, P_CLOAK_PER_MIN, P_CLUSTER_PROTECTION,
-                                   P_DIGOXIN_DISSOCIATION_PER_MIN, P_NK_KILL_PER_MIN, P_PLATELET_SHIELD,
-                                   P_SHEAR_DEATH_PER_MIN, PARAM_NAMES, PARAMETER_DOCS, SEEDED,
-                                   Circulation, blood_params, default_params, seeding_efficiency)
+from abm.circulation.blood import EVENT_COLUMNS, Circulation, seeding_efficiency
+from abm.circulation.ctc_table import (ARRESTED_FAILED, CIRCULATING, CTC_FATES, DIED, DISSOCIATED,
+                                       KILLED_NK, SEEDED)
+from abm.circulation.params import (P_ANOIKIS_PROTECTION, P_ARREST_PER_MIN, P_ARREST_SIZE_EXPONENT,
+                                    P_CLOAK_PER_MIN, P_CLUSTER_PROTECTION,
+                                    P_DIGOXIN_DISSOCIATION_PER_MIN, P_NK_KILL_PER_MIN,
+                                    P_PLATELET_SHIELD, P_SHEAR_DEATH_PER_MIN, PARAM_NAMES,
+                                    PARAMETER_DOCS, blood_params, default_params)
 
 DT = 6.0  # tissue step (min)
 FAST_CLOAK = 1e9  # min⁻¹: coverage 1 from the first instant on
