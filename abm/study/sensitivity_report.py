@@ -18,7 +18,8 @@ def report_sensitivity(spec: StudySpec, summary: pd.DataFrame) -> list[Path]:
     written = [plot_effects(spec, summary, spec.out_dir / "effects.png")]
     if spec.method not in ("sobol", "morris") or not (summary["status"] == "done").all():
         return written
-    from abm.study.sensitivity import plot_sensitivity, sensitivity_table, write_sensitivity
+    from abm.study.sensitivity import sensitivity_table
+    from abm.study.sensitivity_output import plot_sensitivity, write_sensitivity
 
     from abm.study.design import design_points
 
