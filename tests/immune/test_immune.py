@@ -132,6 +132,7 @@ def _expected_step_x(chi, relative_gradient):
     return (w * DIR_X).sum() / w.sum(), (w * LENGTH).sum() / w.sum()
 
 
+@pytest.mark.calibration
 def test_chemotaxis_drifts_up_the_gradient_at_the_predicted_rate():
     """In C = 1.1^x (10 % per site) the mean x step per move matches the turning weights,
     and the default χ gives a drift of half the path speed (PhysiCell's bias 0.5)."""
