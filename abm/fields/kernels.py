@@ -106,13 +106,19 @@ class Dirichlet(NamedTuple):
 # per-site helpers taking arrays do). Row r's vertical neighbours are clamped to the grid;
 # the weight across a domain edge is 0, so the clamped read contributes nothing.
 @jit
+def _row(x, system, r):
+    """Row r of x and its two vertical neighbours, row r of b and q, and row r's weights."""
+    ny = x.shape[0]
+    return (x[r], x[max(r - 1, 0)], x[min(r + 1, ny - 1)], system.b[r], system.q[r],
+            system.wym[r], system.wyp[r])
+
+
+@jit
 def _relax_row(x, system, r, s):
     """Gauss–Seidel update x ← b + q·S of the sites s, s+2, … of row r (one colour)."""
-    ny, nx = x.shape
+    nx = x.shape[1]
     wxm, wxp = system.wxm, system.wxp
-    xr, xu, xd = x[r], x[max(r - 1, 0)], x[min(r + 1, ny - 1)]
-    br, qr = system.b[r], system.q[r]
-    a, c = system.wym[r], system.wyp[r]
+    xr, xu, xd, br, qr, a, c = _row(x, system, r)
     if s == 0:
         right = 1 if nx > 1 else 0
         xr[0] = br[0] + qr[0] * ((wxm[0] * xr[0] + wxp[0] * xr[right]) + (a * xu[0] + c * xd[0]))
@@ -137,11 +143,9 @@ def _relax_row(x, system, r, s):
 @jit
 def _scaled_residual_row(x, system, r, out):
     """out[i] = ρ = b + q·S − x on row r (the change a Jacobi update would make)."""
-    ny, nx = x.shape
+    nx = x.shape[1]
     wxm, wxp = system.wxm, system.wxp
-    xr, xu, xd = x[r], x[max(r - 1, 0)], x[min(r + 1, ny - 1)]
-    br, qr = system.b[r], system.q[r]
-    a, c = system.wym[r], system.wyp[r]
+    xr, xu, xd, br, qr, a, c = _row(x, system, r)
     right = 1 if nx > 1 else 0
     out[0] = br[0] + qr[0] * ((wxm[0] * xr[0] + wxp[0] * xr[right]) + (a * xu[0] + c * xd[0])) - xr[0]
     if system.uniform and a == 1.0 and c == 1.0:
