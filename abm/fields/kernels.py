@@ -34,9 +34,10 @@ the residual and its restriction, each lagging the previous by two rows so that 
 final when the next stage reads it) and ``prolong_smooth`` (prolongation, the post-sweeps
 and, on the finest level, the convergence measure). Red–black colours are pipelined the same
 way (red of row j, then black of row j−1), which gives exactly the two-pass red–black result.
-"""
-from typing import NamedTuple
 
+The kernels take a level as named tuples of its arrays (``System``, ``Restriction``,
+``Interpolation``, ``Dirichlet`` of :mod:`abm.fields.level_arrays`).
+"""
 import numpy as np
 
 from abm._numba import jit
@@ -49,57 +50,6 @@ BAD_C, BAD_UPTAKE, NEG_UPTAKE, BAD_SOURCE, NEG_SOURCE = 1, 2, 3, 4, 5
 
 # Slots of the prolongation's ring of x-interpolated coarse rows.
 RING = 4
-
-
-class System(NamedTuple):
-    """One level's system in Jacobi form, what every sweep reads: ``b``, ``q`` float64
-    ``[ny, nx]`` (rewritten in place each step), the largest coupling ``c0`` (min⁻¹), the
-    weights ``wxm``, ``wxp`` ``[nx]`` and ``wym``, ``wyp`` ``[ny]``, and ``uniform`` (every
-    interior x-weight is exactly 1: the sweeps skip the products)."""
-
-    b: np.ndarray
-    q: np.ndarray
-    c0: float
-    wxm: np.ndarray
-    wxp: np.ndarray
-    wym: np.ndarray
-    wyp: np.ndarray
-    uniform: bool
-
-
-class Restriction(NamedTuple):
-    """What averaging from a level to the next coarser one needs (static): the fine cell
-    widths ``wy`` ``[ny]``, ``wx`` ``[nx]`` (µm), the coarsening factors ``fy``, ``fx`` (1 or
-    2), and per coarse cell 1/height ``inv_h`` ``[nyc]`` and 1/width ``inv_w`` ``[nxc]``
-    (µm⁻¹), the Dirichlet sinks ``sink`` (min⁻¹), ``fixed`` (bool: all children fixed) and
-    ``area`` (µm²), each ``[nyc, nxc]``."""
-
-    wy: np.ndarray
-    wx: np.ndarray
-    fy: int
-    fx: int
-    inv_h: np.ndarray
-    inv_w: np.ndarray
-    sink: np.ndarray
-    fixed: np.ndarray
-    area: np.ndarray
-
-
-class Interpolation(NamedTuple):
-    """Linear prolongation along one axis: fine cell k takes w[k]·e[lo[k]] + (1 − w[k])·
-    e[hi[k]] (``lo``, ``hi`` int64, ``w`` float64, one entry per fine cell)."""
-
-    lo: np.ndarray
-    hi: np.ndarray
-    w: np.ndarray
-
-
-class Dirichlet(NamedTuple):
-    """Fixed sites in row-major order: rows ``j``, columns ``i`` (int64) and values."""
-
-    j: np.ndarray
-    i: np.ndarray
-    value: np.ndarray
 
 
 # Per-row helpers: numba inlines them into the streaming loops (per-row calls cost nothing,
@@ -282,7 +232,7 @@ def prepare(C, uptake, source, has_source, mask, fixed, add, inv_dt, system, sta
     offending free site (only the Dirichlet sites are exempt from the checks).
 
     ``mask``: bool ``[ny, nx]``, the Dirichlet sites, also listed in ``fixed``
-    (:class:`Dirichlet`); ``system``: the finest level's (its q and b are written).
+    (``Dirichlet``); ``system``: the finest level's (its q and b are written).
     """
     ny, nx = C.shape
     fixed_j, fixed_i, fixed_val = fixed
@@ -330,8 +280,8 @@ def prepare(C, uptake, source, has_source, mask, fixed, add, inv_dt, system, sta
 
 @jit
 def restrict_coefficients(kd, add, q, restriction, coarse, kd_c):
-    """Coarse kd (``kd_c``) and q (into ``coarse``, the coarse :class:`System`) from the fine
-    kd (= kd + add at the free sites, q ≠ 0) through ``restriction`` (:class:`Restriction`).
+    """Coarse kd (``kd_c``) and q (into ``coarse``, the coarse ``System``) from the fine
+    kd (= kd + add at the free sites, q ≠ 0) through ``restriction`` (``Restriction``).
 
     A Dirichlet site pins the error to zero, so for the error equation its free neighbours see
     the coupling c to it as an extra sink c·e. The coarse kd is the area-weighted mean over
@@ -386,7 +336,7 @@ def smooth_restrict(x, system, sweeps, zero_start, restriction, coarse, scale, o
     zero_start: x is taken as 0 on entry (a coarse correction), so it is never read before the
     first sweep writes it. out_c[J, I] = area-weighted mean (``restriction``) of the
     children's residual d·ρ (d = c0/q, so the diagonal need not be stored), times q_c/c0_c
-    (= 1/d_c, the coarse b; ``coarse`` is the coarse :class:`System`) if ``scale``, else as is
+    (= 1/d_c, the coarse b; ``coarse`` is the coarse ``System``) if ``scale``, else as is
     (the coarsest level's rhs).
     """
     b, q, c0 = system.b, system.q, system.c0
@@ -458,7 +408,7 @@ def _interp_row(e_c, J, xlo, xhi, xw, out):
 @jit
 def prolong_smooth(x, system, e_c, y_interp, x_interp, ring, ring_rows, sweeps, measure, stats,
                    res):
-    """x += linear interpolation of e_c (Dirichlet sites untouched; :class:`Interpolation`
+    """x += linear interpolation of e_c (Dirichlet sites untouched; ``Interpolation``
     per axis), then ``sweeps`` red–black sweeps and, if ``measure``, ``stats`` of the result,
     in one pass over the rows."""
     ylo, yhi, yw = y_interp

@@ -20,6 +20,7 @@ import numpy as np
 
 from abm.errors import NumericalError
 from abm.fields import kernels as kn
+from abm.fields.level_arrays import Dirichlet, Interpolation, Restriction, System
 
 # Smoothing sweeps before/after the coarse-grid correction. V(1,2) measured fastest per
 # advance on the benchmark setup (1000²: 5 cycles; V(2,1) 6, V(2,2) 5, V(3,2) 4 but dearer
@@ -88,7 +89,7 @@ class _Axis:
         return coarse
 
     def _interpolation(self, coarse):
-        """:class:`kernels.Interpolation` (lo, hi, w): fine cell k takes w·e[lo] + (1 − w)·
+        """:class:`~abm.fields.level_arrays.Interpolation` (lo, hi, w): fine cell k takes w·e[lo] + (1 − w)·
         e[hi], linear between centres."""
         lo = np.arange(self.n) // self.f
         x, X = self.centre, coarse.centre
@@ -96,7 +97,7 @@ class _Axis:
         hi = np.clip(hi, 0, coarse.n - 1)  # beyond the outermost centre: constant (no flux)
         span = X[hi] - X[lo]
         w = np.where(hi == lo, 1.0, 1.0 - (x - X[lo]) / np.where(hi == lo, 1.0, span))
-        return kn.Interpolation(lo.astype(np.int64), hi.astype(np.int64), w)
+        return Interpolation(lo.astype(np.int64), hi.astype(np.int64), w)
 
 
 class _Level:
@@ -105,9 +106,9 @@ class _Level:
 
     ``c0`` is the largest coupling and ``w`` the couplings per column/row divided by it;
     ``uniform`` says every interior x-weight is exactly 1 (the kernels then skip the products);
-    ``system`` bundles them with q and b for the kernels (:class:`kernels.System`).
+    ``system`` bundles them with q and b for the kernels (:class:`~abm.fields.level_arrays.System`).
     Below the finest level: ``kd`` (−1 at Dirichlet cells) and ``e`` (the correction); above
-    the coarsest, ``restriction`` (:class:`kernels.Restriction`, set by :meth:`link`).
+    the coarsest, ``restriction`` (:class:`~abm.fields.level_arrays.Restriction`, set by :meth:`link`).
     """
 
     def __init__(self, y, x):
@@ -128,7 +129,7 @@ class _Level:
         self.res = np.empty(x.n)
         self.ring = np.zeros((kn.RING, x.n))
         self.ring_rows = np.full(kn.RING, -1, dtype=np.int64)
-        self.system = kn.System(self.b, self.q, c0, *self.w, self.uniform)
+        self.system = System(self.b, self.q, c0, *self.w, self.uniform)
 
     def coarser(self, D):
         """Halve a dimension while it has more than one cell and its spacing is not the larger
@@ -177,7 +178,7 @@ class _Level:
             np.add.at(sink, (Jof[:, None] * np.ones((1, nx), np.int64),
                              np.ones((ny, 1), np.int64) * Iof[None, :]),
                       np.where(hit, area * np.broadcast_to(c, self.shape), 0.0))
-        self.restriction = kn.Restriction(
+        self.restriction = Restriction(
             self.y.width, self.x.width, fy, fx, 1.0 / height, 1.0 / width,
             np.ascontiguousarray(sink / coarse_area), coarse_fixed, coarse_area)
         return coarse_fixed
@@ -240,7 +241,7 @@ class FieldSolver:
         self._mask = np.ascontiguousarray(mask)
         self._fixed_j, self._fixed_i = (idx.astype(np.int64) for idx in np.nonzero(mask))
         self._fixed_val = np.ascontiguousarray(values)
-        self._fixed = kn.Dirichlet(self._fixed_j, self._fixed_i, self._fixed_val)
+        self._fixed = Dirichlet(self._fixed_j, self._fixed_i, self._fixed_val)
         self._fixed_scale = float(values.max()) if values.size else 0.0
         self._stats = np.empty(7)
         self.levels = [_Level(*(_Axis(self.dx * np.arange(n + 1.0), self.D) for n in shape))]
