@@ -10,6 +10,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from abm.study.spec import StudySpec
+from abm.study.status import DONE
 from abm.viz.style import OKABE_ITO
 
 COLORS = tuple(OKABE_ITO[name] for name in ("blue", "vermillion", "bluish_green",
@@ -19,7 +20,7 @@ COLORS = tuple(OKABE_ITO[name] for name in ("blue", "vermillion", "bluish_green"
 
 def plot_effects(spec: StudySpec, summary: pd.DataFrame, out_path: str | Path) -> Path:
     """Write the effects plot (metrics as rows, parameters as columns) to ``out_path``."""
-    done = summary[summary["status"] == "done"]
+    done = summary[summary["status"] == DONE]
     params = [p for p in spec.parameters]
     metrics = list(spec.metrics)
     groups = next((p.key for p in params if p.values is not None), None)

@@ -40,12 +40,12 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from abm.study.sensitivity_checks import (DONE, _candidate_metrics, _check_conf_level,
-                                          _check_method, _check_metric, _check_morris,
-                                          _check_positive_int, _check_problem,
-                                          _check_saltelli, _check_summary, _design_matrix,
-                                          _factors, _infer_n_points, _listing,
+from abm.study.sensitivity_checks import (_candidate_metrics, _check_conf_level, _check_method,
+                                          _check_metric, _check_morris, _check_positive_int,
+                                          _check_problem, _check_saltelli, _check_summary,
+                                          _design_matrix, _factors, _infer_n_points, _listing,
                                           _point_numbers, _rng)
+from abm.study.status import DONE
 
 __all__ = [
     "INDEX_COLUMNS",

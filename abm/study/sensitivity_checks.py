@@ -10,7 +10,6 @@ import pandas as pd
 
 METHODS = ("sobol", "morris")
 BOOKKEEPING = ("point", "replicate", "status")
-DONE = "done"
 
 # Relative tolerance for "the same design value": the values of a point come from one
 # float written the same way, so only text round-trips (CSV) can perturb them.
