@@ -10,6 +10,7 @@ not import the model, its numba kernels and Mesa.
 import importlib
 
 __version__ = "0.1.0"
+"""The package version (pyproject.toml reads it from here; run files record it)."""
 
 _EXPORTS = {
     "TumorModel": ("abm.model", "TumorModel"),

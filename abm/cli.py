@@ -265,6 +265,7 @@ def _run_design(args) -> int:
     from abm.study.design import run_table
     from abm.study.folder import StudyBusy, check_study_dir, claim_study_dir, study_lock
     from abm.study.runner import run_one
+    from abm.study.status import DONE
 
     spec = load_study_spec(args.study)
     table = run_table(spec)
@@ -278,7 +279,7 @@ def _run_design(args) -> int:
     except (StudyBusy, OSError) as exc:
         return _study_failure("run-design", exc)
     print(f"run {args.index}: {row['status']} {row.get('error', '')}".rstrip())
-    return 0 if row["status"] == "done" else 3
+    return 0 if row["status"] == DONE else 3
 
 
 def _study_failure(command: str, exc: BaseException) -> int:

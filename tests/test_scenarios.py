@@ -24,6 +24,7 @@ def _run(args, tmp_path):
     return result
 
 
+@pytest.mark.calibration
 def test_quickstart_writes_a_run_and_a_figure(tmp_path):
     out = tmp_path / "quickstart.h5"
     _run(["-m", "abm", "run", "scenarios/quickstart.toml", "--out", str(out), "--no-progress"], tmp_path)

@@ -13,7 +13,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from abm.circulation.blood import CTC_FATES, blood_params, outgrowth_probability, seeding_efficiency
+from abm.circulation.blood import outgrowth_probability, seeding_efficiency
+from abm.circulation.ctc_table import CTC_FATES
+from abm.circulation.params import blood_params
 from abm.tumor.cells import CD8, NK, PHASES
 from abm.circulation.circadian import CircadianClock
 from abm.schema import config_from_toml
@@ -113,7 +115,7 @@ def seeding_by_unit(path: str | Path) -> dict:
     """Metastatic seeding of the units shed in run ``path`` (``events/ctc``; units still in
     the blood at the end, fate ``circulating``, are not counted).
 
-    Returns :func:`abm.blood.seeding_efficiency` (seeds per shed single and cluster, their
+    Returns :func:`abm.circulation.blood.seeding_efficiency` (seeds per shed single and cluster, their
     ratio, seeds per shed cell; a cluster's dissociated singles count towards it) plus
     ``n_units`` and ``n_clusters`` shed, ``per_unit_rest`` / ``per_unit_active``: seeds per
     unit shed in the body's rest / active phase, and ``cluster_fraction_circulating``: the

@@ -89,9 +89,7 @@ nothing when they are off (coverage acts only on NK lysis). Simulated with all d
 the shed mix above (4 % clusters), full platelet inhibition lowers the seeds per shed unit
 from 5.5e-3 to 3.5e-3 with NK cells on, and leaves them at 7.4e-3 with NK cells off.
 
-Parameters are a float64 vector ``params[P.<NAME>]`` (``P`` is
-:data:`abm.circulation.sections.BloodParam`); their defaults, units, ranges and sources are
-declared once, in the ``[blood] params`` table of :mod:`abm.circulation.sections`.
+Parameters: :mod:`abm.circulation.params`; the units' table: :mod:`abm.circulation.ctc_table`.
 """
 from __future__ import annotations
 
@@ -100,107 +98,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from abm._numba import jit
-from abm.core.rowtable import _COUNTER_NEXT_ID, RowTable, _claim_row
-from abm.circulation.sections import BLOOD_PARAMS
+from abm.circulation.ctc_table import (ARRESTED_FAILED, CIRCULATING, CTC_FATES, DIED,
+                                       DISSOCIATED, KILLED_NK, SEEDED, CTCTable)
+from abm.circulation.params import check_params, default_params
 from abm.circulation.sections import BloodParam as P
+from abm.core.rowtable import high_water_mark, new_row
 from abm.core.rng import STREAM_CTC_EVENT, STREAM_CTC_SEED, STREAM_CTC_WAIT, uniform
-
-CTC_FATES = {"circulating": 0, "seeded": 1, "killed_nk": 2, "died": 3, "arrested_failed": 4,
-             "dissociated": 5}
-"""Fate codes of ``CTCTable.fate`` (``died``: shear/anoikis; ``dissociated``: a cluster that
-digoxin split into singles, which go on as new units)."""
-CIRCULATING, SEEDED, KILLED_NK, DIED, ARRESTED_FAILED, DISSOCIATED = range(6)
-
-# ---------------------------------------------------------------------------- parameters
-N_PARAMS = len(P)
-
-
-def default_params() -> tuple[np.ndarray, dict]:
-    """The default blood parameters and their documentation.
-
-    Returns:
-        ``(params, docs)``: ``params`` float64 ``[N_PARAMS]`` (indices
-        :data:`~abm.circulation.sections.BloodParam`); ``docs`` ``{name: (value, unit,
-        source)}`` in index order.
-    """
-    return BLOOD_PARAMS.vector(), BLOOD_PARAMS.docs
-
-
-def blood_params(values: dict[str, float] | None = None, **overrides: float) -> np.ndarray:
-    """The default parameter vector with ``values`` and ``overrides`` (``{name: value}``,
-    names of the ``blood.params`` table) set.
-
-    Raises:
-        ConfigError (a ValueError): naming every unknown ``blood.params.<name>`` and value out
-            of range.
-    """
-    return BLOOD_PARAMS.vector({**(values or {}), **overrides})
-
-
-def check_params(params: np.ndarray) -> None:
-    """Raise ValueError naming ``blood.params.<name>`` if ``params`` has the wrong shape or a
-    value out of its range (the ``blood.params`` table's entries)."""
-    BLOOD_PARAMS.check_vector(params)
-
-
-# ---------------------------------------------------------------------------- the table
-class CTCTable(RowTable):
-    """The circulating units (single CTCs and clusters); row ``r`` holds one unit while
-    ``alive[r]``.
-
-    Columns (length ``capacity``): ``alive`` bool; ``id`` int64 (own monotonic ids);
-    ``parent_id`` int64 (-1, or the id of the cluster a dissociated single came from);
-    ``size`` int32 living member cells now; ``size_shed`` int32 cells of the unit as shed
-    (a dissociated single keeps its cluster's); ``shed_min`` float64 time of shedding (min);
-    ``shed_clock_h`` float64 the body's clock time at shedding (h); ``competence`` float64
-    (0–1) share of members able to grow out; ``anoikis_resistance`` float64 (0–1);
-    ``platelets`` float64 platelet coverage (0–1); ``neutrophils`` int32 escorting
-    neutrophils; ``age_min`` float64 time in blood (min); ``fate`` int8
-    (:data:`CTC_FATES`); ``end_min`` float64 time the fate was reached (NaN while
-    circulating). A unit that reached a fate keeps its row (``alive``, readable) until
-    :meth:`Circulation.release` frees it. No ``state`` columns.
-    """
-
-    _COLUMNS = {"alive": np.bool_, "id": np.int64, "parent_id": np.int64, "size": np.int32,
-                "size_shed": np.int32, "shed_min": np.float64, "shed_clock_h": np.float64,
-                "competence": np.float64, "anoikis_resistance": np.float64,
-                "platelets": np.float64, "neutrophils": np.int32, "age_min": np.float64,
-                "fate": np.int8, "end_min": np.float64}
-    _PREFIX = "ctc"
-
-    def __init__(self, capacity: int = 64, n_state: int = 0):
-        super().__init__(capacity, n_state)
-
-    def add(self, size, shed_min, shed_clock_h, competence, anoikis_resistance) -> np.ndarray:
-        """New circulating units (arrays or scalars, broadcast); returns their rows (free
-        rows last-freed-first, then the high-water mark). Coverage, escorts and age start at
-        0, ``parent_id`` at -1, ``size_shed`` = ``size``."""
-        size, shed_min, shed_clock_h, competence, anoikis_resistance = (
-            np.atleast_1d(a).ravel() for a in np.broadcast_arrays(
-                np.asarray(size, dtype=np.int64), np.asarray(shed_min, dtype=np.float64),
-                np.asarray(shed_clock_h, dtype=np.float64),
-                np.asarray(competence, np.float64), np.asarray(anoikis_resistance, np.float64)))
-        _check_units(size, shed_min, shed_clock_h, competence, anoikis_resistance)
-        rows = self.claim(len(size))
-        self.parent_id[rows] = -1
-        self.size[rows] = size
-        self.size_shed[rows] = size
-        self.shed_min[rows], self.shed_clock_h[rows] = shed_min, shed_clock_h
-        self.competence[rows], self.anoikis_resistance[rows] = competence, anoikis_resistance
-        self.platelets[rows], self.neutrophils[rows], self.age_min[rows] = 0.0, 0, 0.0
-        self.fate[rows], self.end_min[rows] = CIRCULATING, np.nan
-        return rows
-
-
-def _check_units(size, shed_min, shed_clock_h, competence, anoikis_resistance) -> None:
-    if np.any(size < 1):
-        raise ValueError(f"CTC size must be ≥ 1 cell; got {size[size < 1][:5]}")
-    if not (np.all(np.isfinite(shed_min)) and np.all(np.isfinite(shed_clock_h))):
-        raise ValueError("CTC shed_min and shed_clock_h must be finite")
-    for key, values in (("competence", competence), ("anoikis_resistance", anoikis_resistance)):
-        bad = ~((values >= 0.0) & (values <= 1.0))
-        if bad.any():
-            raise ValueError(f"CTC {key} must be in [0, 1]; got {values[bad][:5]}")
 
 
 # ---------------------------------------------------------------------------- kernels
@@ -234,16 +137,17 @@ def _cover(c, k_cloak, c_max, tau):
 
 @jit
 def _advance_unit(seed, step, r, t, k, n_sub, dt, params, nk_on, inhibition, digoxin,
-                  time_min, ids, size, competence, anoikis_resistance, platelets, neutrophils,
-                  age_min, fate, end_min):
-    """Event-driven simulation of unit ``r`` from local time ``t`` (min after the step's
-    start) in substep ``k`` to the end of the step or its fate (module docstring).
+                  time_min, units):
+    """Event-driven simulation of unit ``r`` of ``units`` (``CTCTable.Arrays``, updated) from
+    local time ``t`` (min after the step's start) in substep ``k`` to the end of the step or
+    its fate (module docstring).
 
     Returns:
         ``(t_dissociated, substep)``: the time and substep of a digoxin dissociation (the
         cluster's fate is set; the caller creates the singles), or ``(-1.0, -1)``.
     """
-    uid = ids[r]
+    size, neutrophils = units.size, units.neutrophils
+    uid = units.id[r]
     h = dt / n_sub
     k_cloak = params[P.CLOAK_PER_MIN]
     c_max = 1.0 - inhibition
@@ -252,8 +156,8 @@ def _advance_unit(seed, step, r, t, k, n_sub, dt, params, nk_on, inhibition, dig
     max_escorts = params[P.MAX_ESCORTS]
     h_dig = params[P.DIGOXIN_DISSOCIATION_PER_MIN] * digoxin
     shear = params[P.SHEAR_DEATH_PER_MIN] * (
-        1.0 - params[P.ANOIKIS_PROTECTION] * anoikis_resistance[r])
-    c = platelets[r]
+        1.0 - params[P.ANOIKIS_PROTECTION] * units.anoikis_resistance[r])
+    c = units.platelets[r]
     t_start = t
     end = -1
     while k < n_sub:
@@ -295,7 +199,7 @@ def _advance_unit(seed, step, r, t, k, n_sub, dt, params, nk_on, inhibition, dig
                 if size[r] == 0:
                     end = DIED
             else:
-                p = outgrowth_probability(params, n, competence[r], neutrophils[r])
+                p = outgrowth_probability(params, n, units.competence[r], neutrophils[r])
                 u_seed = uniform(seed, step, uid, _key(STREAM_CTC_SEED, k, j))
                 end = SEEDED if u_seed < p else ARRESTED_FAILED
         if end >= 0:
@@ -303,12 +207,12 @@ def _advance_unit(seed, step, r, t, k, n_sub, dt, params, nk_on, inhibition, dig
         c = _cover(c, k_cloak, c_max, t_end - t)
         t = t_end
         k += 1
-    platelets[r] = c
-    age_min[r] += t - t_start
+    units.platelets[r] = c
+    units.age_min[r] += t - t_start
     if end < 0:
         return -1.0, -1
-    fate[r] = end
-    end_min[r] = time_min + t
+    units.fate[r] = end
+    units.end_min[r] = time_min + t
     if end == DISSOCIATED:
         return t, k
     return -1.0, -1
@@ -322,11 +226,10 @@ N_COUNTS = 2 + len(CTC_FATES)
 
 @jit
 def circulate(seed, step, dt_tissue_min, n_substeps, params, nk_on, platelet_inhibition,
-              digoxin_effect, time_min, hwm, alive, ids, parent_id, size, size_shed, shed_min,
-              shed_clock_h, competence, anoikis_resistance, platelets, neutrophils, age_min,
-              fate, end_min, free, counters, new_rows, ended_rows):
-    """Advance every circulating unit by ``dt_tissue_min`` in ``n_substeps`` blood substeps
-    (rules and the exact event-driven scheme in the module docstring), in row order.
+              digoxin_effect, time_min, units, new_rows, ended_rows):
+    """Advance every circulating unit of ``units`` (``CTCTable.Arrays``, updated in place) by
+    ``dt_tissue_min`` in ``n_substeps`` blood substeps (rules and the exact event-driven
+    scheme in the module docstring), in row order.
 
     Units with ``fate != CIRCULATING`` are skipped (their rows wait for release); a unit
     with ``shed_min`` inside the step starts at that time, one shed at or after the end of the
@@ -337,7 +240,6 @@ def circulate(seed, step, dt_tissue_min, n_substeps, params, nk_on, platelet_inh
     Args:
         time_min: time at the start of the step (min). nk_on: NK killing in the blood.
         platelet_inhibition, digoxin_effect: 0–1, the drugs' effects over the step.
-        hwm: rows to visit. The table's columns are updated in place.
         new_rows: int64 output, the rows of new singles, in creation order.
         ended_rows: int64 output, the rows that reached a fate this step (a dissociated
             cluster, then its singles that ended), in the order reached in row order.
@@ -346,51 +248,47 @@ def circulate(seed, step, dt_tissue_min, n_substeps, params, nk_on, platelet_inh
         int64 ``[N_COUNTS]``: new singles, ended units, then ended units by fate code
         (``counts[2 + code]``).
     """
+    u = units
+    hwm = high_water_mark(u)
     counts = np.zeros(N_COUNTS, dtype=np.int64)
-    rows = np.flatnonzero(alive[:hwm] & (fate[:hwm] == CIRCULATING))
+    rows = np.flatnonzero(u.alive[:hwm] & (u.fate[:hwm] == CIRCULATING))
     h = dt_tissue_min / n_substeps
     for r in rows:
-        t0 = max(shed_min[r] - time_min, 0.0)
+        t0 = max(u.shed_min[r] - time_min, 0.0)
         if t0 >= dt_tissue_min:
             continue
         k0 = min(int(t0 / h), n_substeps - 1)
         t_d, k_d = _advance_unit(seed, step, r, t0, k0, n_substeps, dt_tissue_min, params,
-                                 nk_on, platelet_inhibition, digoxin_effect, time_min, ids,
-                                 size, competence, anoikis_resistance, platelets, neutrophils,
-                                 age_min, fate, end_min)
-        if fate[r] == CIRCULATING:
+                                 nk_on, platelet_inhibition, digoxin_effect, time_min, u)
+        if u.fate[r] == CIRCULATING:
             continue
         ended_rows[counts[K_ENDED]] = r
         counts[K_ENDED] += 1
-        counts[2 + fate[r]] += 1
+        counts[2 + u.fate[r]] += 1
         if t_d < 0.0:
             continue
-        for i in range(size[r]):
-            s = _claim_row(free, counters)
-            alive[s] = True
-            ids[s] = counters[_COUNTER_NEXT_ID]
-            counters[_COUNTER_NEXT_ID] += 1
-            parent_id[s] = ids[r]
-            size[s] = 1
-            size_shed[s] = size_shed[r]
-            shed_min[s] = shed_min[r]
-            shed_clock_h[s] = shed_clock_h[r]
-            competence[s] = competence[r]
-            anoikis_resistance[s] = anoikis_resistance[r]
-            platelets[s] = platelets[r]
-            neutrophils[s] = neutrophils[r] if i == 0 else 0
-            age_min[s] = age_min[r]
-            fate[s] = CIRCULATING
-            end_min[s] = np.nan
+        for i in range(u.size[r]):
+            s = new_row(u)
+            u.parent_id[s] = u.id[r]
+            u.size[s] = 1
+            u.size_shed[s] = u.size_shed[r]
+            u.shed_min[s] = u.shed_min[r]
+            u.shed_clock_h[s] = u.shed_clock_h[r]
+            u.competence[s] = u.competence[r]
+            u.anoikis_resistance[s] = u.anoikis_resistance[r]
+            u.platelets[s] = u.platelets[r]
+            u.neutrophils[s] = u.neutrophils[r] if i == 0 else 0
+            u.age_min[s] = u.age_min[r]
+            u.fate[s] = CIRCULATING
+            u.end_min[s] = np.nan
             new_rows[counts[K_NEW]] = s
             counts[K_NEW] += 1
             _advance_unit(seed, step, s, t_d, k_d, n_substeps, dt_tissue_min, params, nk_on,
-                          platelet_inhibition, digoxin_effect, time_min, ids, size, competence,
-                          anoikis_resistance, platelets, neutrophils, age_min, fate, end_min)
-            if fate[s] != CIRCULATING:
+                          platelet_inhibition, digoxin_effect, time_min, u)
+            if u.fate[s] != CIRCULATING:
                 ended_rows[counts[K_ENDED]] = s
                 counts[K_ENDED] += 1
-                counts[2 + fate[s]] += 1
+                counts[2 + u.fate[s]] += 1
     return counts
 
 
@@ -494,10 +392,7 @@ class Circulation:
         ended_rows = np.empty(int(circulating.sum()) + n_new_max + 1, dtype=np.int64)
         counts = circulate(self.seed, int(step_index), float(dt_min), int(n_substeps),
                            self.params, bool(nk_on), float(platelet_inhibition),
-                           float(digoxin_effect), float(time_min), h, t.alive, t.id,
-                           t.parent_id, t.size, t.size_shed, t.shed_min, t.shed_clock_h,
-                           t.competence, t.anoikis_resistance, t.platelets, t.neutrophils,
-                           t.age_min, t.fate, t.end_min, t.free, t.counters, new_rows,
+                           float(digoxin_effect), float(time_min), t.arrays(), new_rows,
                            ended_rows)
         ended_rows = ended_rows[:counts[K_ENDED]].copy()
         summary = {"n_new_singles": int(counts[K_NEW]), "n_ended": int(counts[K_ENDED])}
@@ -571,7 +466,3 @@ def seeding_efficiency(records) -> dict[str, float]:
     out.update(per_single=float(per_single), per_cluster=float(per_cluster),
                per_cell=float(per_cell), ratio=float(ratio))
     return out
-
-
-PARAMETER_DOCS = BLOOD_PARAMS.docs
-"""``{name: (default value, unit, source)}`` for the config docs."""

@@ -14,7 +14,8 @@ import numpy as np
 
 from abm.circulation import blood
 from abm.circulation.circadian import CircadianClock
-from abm.circulation.shedding import perivascular_sites, shed, shedding_params
+from abm.circulation.params import blood_params
+from abm.circulation.shedding import ShedUnits, perivascular_sites, shed, shedding_params
 from abm.core.agents import CTC, AgentMirror
 from abm.core.process import Process
 from abm.errors import ConfigError
@@ -73,7 +74,7 @@ class Circulation(Process):
         if not model.config.shedding.enabled:
             return None
         try:
-            params = blood.blood_params(model.config.blood.params)
+            params = blood_params(model.config.blood.params)
         except ValueError as exc:
             raise ConfigError(str(exc)) from None
         if snapshot is not None and "ctc.counters" in snapshot:
@@ -104,12 +105,10 @@ class Circulation(Process):
         """Perivascular cells leave the tissue as new units (members recorded, rows freed)."""
         c, dt, t = model.cells, model.dt_min, model.time_min
         n_max = c.hwm
-        members, start = np.empty(n_max, np.int64), np.empty(n_max + 1, np.int64)
-        competence, anoikis = np.empty(n_max), np.empty(n_max)
+        members, start, competence, anoikis = units = ShedUnits.empty(n_max)
         n = shed(model.seed, model.step_index, dt / 60.0,
-                 float(self.clock.shedding_factor(t + dt / 2)), self.params, c.hwm, c.alive,
-                 c.id, c.phase, c.x, c.y, c.emt, model.space.occupancy, self.perivascular,
-                 np.zeros(n_max, np.uint8), members, start, competence, anoikis)
+                 float(self.clock.shedding_factor(t + dt / 2)), self.params, c.arrays(),
+                 model.space.occupancy, self.perivascular, units)
         rows, sizes = members[:start[n]], np.diff(start[:n + 1])
         self._counts.update(ctc_shed_units=n, ctc_shed_cells=len(rows),
                             ctc_shed_clusters=int(np.count_nonzero(sizes >= 2)))

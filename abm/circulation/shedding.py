@@ -22,16 +22,18 @@ order of anything but the rows (which a resumed run restores).
 """
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from abm._numba import jit
+from abm.core.lattice import MOORE_X, MOORE_Y
+from abm.core.rowtable import high_water_mark
 from abm.tumor.cells import DORMANT, PROLIFERATING, QUIESCENT
 from abm.circulation.sections import SHEDDING_PARAMS
 from abm.circulation.sections import SheddingParam as S
 from abm.core.rng import STREAM_SHED, STREAM_SHED_CLUSTER, STREAM_SHED_SIZE, uniform
 
-_MOORE_X = np.array([1, 1, 0, -1, -1, -1, 0, 1], dtype=np.int64)
-_MOORE_Y = np.array([0, 1, 1, 1, 0, -1, -1, -1], dtype=np.int64)
 
 
 def shedding_params(section) -> np.ndarray:
@@ -45,9 +47,26 @@ def perivascular_sites(vessels: np.ndarray) -> np.ndarray:
     padded = np.pad(vessels, 1)
     near = np.zeros_like(vessels)
     ny, nx = vessels.shape
-    for dx, dy in zip(_MOORE_X, _MOORE_Y):
+    for dx, dy in zip(MOORE_X, MOORE_Y):
         near |= padded[1 + dy:1 + dy + ny, 1 + dx:1 + dx + nx]
     return near & ~vessels
+
+
+class ShedUnits(NamedTuple):
+    """What :func:`shed` picked: unit ``i``'s cells are ``members[unit_start[i]:unit_start[i
+    + 1]]`` (tumour rows, the shedding cell first), its competence ``competence[i]`` (0–1)
+    and anoikis resistance ``anoikis[i]`` (0–1)."""
+
+    members: np.ndarray
+    unit_start: np.ndarray
+    competence: np.ndarray
+    anoikis: np.ndarray
+
+    @classmethod
+    def empty(cls, n_cells: int) -> ShedUnits:
+        """Room for every one of ``n_cells`` cells to leave, one unit each."""
+        return cls(np.empty(n_cells, np.int64), np.empty(n_cells + 1, np.int64),
+                   np.empty(n_cells), np.empty(n_cells))
 
 
 @jit
@@ -59,15 +78,15 @@ def _eligible(r, alive, phase, taken):
 
 
 @jit
-def shed(seed, step, dt_h, clock_factor, params, hwm, alive, ids, phase, xs, ys, emt,
-         occupancy, perivascular, taken, members, unit_start, competence, anoikis):
-    """Pick this step's shed units. Returns the number of units ``n``; unit ``i``'s cells are
-    ``members[unit_start[i]:unit_start[i + 1]]`` (tumour rows, the shedding cell first), its
-    competence and anoikis resistance ``competence[i]``, ``anoikis[i]``.
+def shed(seed, step, dt_h, clock_factor, params, cells, occupancy, perivascular, units):
+    """Pick this step's shed units from ``cells`` (``CellTable.Arrays``) into ``units``
+    (:class:`ShedUnits` with room for the table's high-water mark); returns their number.
 
-    ``taken``: uint8 ``[≥ hwm]``, zero on entry (marks cells already shed this step).
-    ``members`` needs room for every cell that could leave (≤ hwm); ``unit_start`` for
-    n + 1 entries."""
+    ``perivascular``: bool ``[ny, nx]`` (:func:`perivascular_sites`)."""
+    hwm = high_water_mark(cells)
+    alive, phase, xs, ys, emt = cells.alive, cells.phase, cells.x, cells.y, cells.emt
+    members, unit_start = units.members, units.unit_start
+    taken = np.zeros(hwm, np.uint8)  # cells already shed this step
     rate, quiescent, emt_gain = params[S.RATE_PER_H], params[S.QUIESCENT_FACTOR], params[S.EMT_GAIN]
     p_cluster, extra_mean = params[S.CLUSTER_PROBABILITY], params[S.CLUSTER_EXTRA_MEAN]
     q_geom = extra_mean / (1.0 + extra_mean)  # P(one more cell) of the geometric extra size
@@ -80,11 +99,11 @@ def shed(seed, step, dt_h, clock_factor, params, hwm, alive, ids, phase, xs, ys,
             continue
         factor = clock_factor if phase[r] == PROLIFERATING else quiescent
         hazard = rate * factor * (1.0 + emt_gain * emt[r])
-        if uniform(seed, step, ids[r], STREAM_SHED) >= 1.0 - np.exp(-hazard * dt_h):
+        if uniform(seed, step, cells.id[r], STREAM_SHED) >= 1.0 - np.exp(-hazard * dt_h):
             continue
         size = 1
-        if uniform(seed, step, ids[r], STREAM_SHED_CLUSTER) < p_cluster:
-            u = uniform(seed, step, ids[r], STREAM_SHED_SIZE)
+        if uniform(seed, step, cells.id[r], STREAM_SHED_CLUSTER) < p_cluster:
+            u = uniform(seed, step, cells.id[r], STREAM_SHED_SIZE)
             size = 2
             if q_geom > 0.0 and u > 0.0:
                 size += int(np.floor(np.log(u) / np.log(q_geom))) if q_geom < 1.0 else 0
@@ -98,7 +117,7 @@ def shed(seed, step, dt_h, clock_factor, params, hwm, alive, ids, phase, xs, ys,
             for d in range(8):
                 if n_members - first >= size:
                     break
-                xx, yy = xs[c] + _MOORE_X[d], ys[c] + _MOORE_Y[d]
+                xx, yy = xs[c] + MOORE_X[d], ys[c] + MOORE_Y[d]
                 if 0 <= xx < nx and 0 <= yy < ny:
                     nb = occupancy[yy, xx]
                     if _eligible(nb, alive, phase, taken):
@@ -111,8 +130,8 @@ def shed(seed, step, dt_h, clock_factor, params, hwm, alive, ids, phase, xs, ys,
         for j in range(first, n_members):
             n_prolif += phase[members[j]] == PROLIFERATING
             emt_sum += emt[members[j]]
-        competence[n_units] = n_prolif / (n_members - first)
-        anoikis[n_units] = emt_sum / (n_members - first)
+        units.competence[n_units] = n_prolif / (n_members - first)
+        units.anoikis[n_units] = emt_sum / (n_members - first)
         n_units += 1
         unit_start[n_units] = n_members
     return n_units

@@ -100,7 +100,7 @@ class ImmuneCell(_RowAgent):
 
 class CTC(_RowAgent):
     """A circulating tumour cell or cluster: a view on row ``row`` of ``model.blood.table``
-    (:class:`abm.blood.CTCTable`), one agent per unit (a cluster is one agent)."""
+    (:class:`abm.circulation.ctc_table.CTCTable`), one agent per unit (a cluster is one agent)."""
 
     @property
     def _table(self):

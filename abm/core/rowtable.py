@@ -8,6 +8,8 @@ are row tables.
 """
 from __future__ import annotations
 
+from collections import namedtuple
+
 import numpy as np
 
 from abm._numba import jit
@@ -25,6 +27,9 @@ class RowTable:
     ``state`` float64 ``[capacity, n_state]``, the free list ``free`` and ``counters`` int64[3]:
     the high-water mark, the free-list length and the next id (an array so that kernels can
     update it in place).
+
+    Kernels take a table as one argument, the named tuple ``Arrays`` of all these arrays
+    (:meth:`arrays`; numba compiles field access to plain array access).
     """
 
     _COLUMNS: dict[str, type] = {"alive": np.bool_, "id": np.int64}
@@ -34,6 +39,28 @@ class RowTable:
     def dtypes(cls) -> dict[str, type]:
         """The 1-D columns: name → dtype."""
         return cls._COLUMNS
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls._make_arrays_type()
+
+    @classmethod
+    def _make_arrays_type(cls) -> type:
+        """The named tuple of the table's arrays (:meth:`dtypes`, then state, free, counters)
+        as ``cls.Arrays``; made again when plugins have added columns since."""
+        arrays = namedtuple(f"{cls.__name__}Arrays", [*cls.dtypes(), "state", "free", "counters"])
+        # numba's on-disk cache pickles argument types by name: name the tuple where it lives
+        arrays.__module__, arrays.__qualname__ = cls.__module__, f"{cls.__qualname__}.Arrays"
+        cls.Arrays = arrays
+        return arrays
+
+    def arrays(self):
+        """The table's arrays as its ``Arrays`` named tuple, the form kernels take. It holds
+        the arrays of now: build it again after :meth:`ensure_capacity` (it costs ~1 µs)."""
+        kind = self.Arrays
+        if kind._fields[:-3] != tuple(self.dtypes()):
+            kind = type(self)._make_arrays_type()
+        return kind(*(getattr(self, name) for name in kind._fields))
 
     def __init__(self, capacity: int, n_state: int = 0):
         capacity = max(int(capacity), 16)
@@ -141,6 +168,23 @@ def _claim_row(free, counters):
     row = counters[_COUNTER_HWM]
     counters[_COUNTER_HWM] += 1
     return row
+
+
+@jit
+def new_row(table):
+    """Claim a row (:func:`_claim_row`) of ``table`` (an ``Arrays`` tuple) for a new agent:
+    alive, with the next id; its other columns are the caller's to set."""
+    row = _claim_row(table.free, table.counters)
+    table.alive[row] = True
+    table.id[row] = table.counters[_COUNTER_NEXT_ID]
+    table.counters[_COUNTER_NEXT_ID] += 1
+    return row
+
+
+@jit
+def high_water_mark(table):
+    """Rows of ``table`` (an ``Arrays`` tuple) ever used: the loop bound of row kernels."""
+    return table.counters[_COUNTER_HWM]
 
 
 @jit

@@ -10,7 +10,8 @@ from abm.core.agents import AgentMirror, ImmuneCell
 from abm.core.process import Process
 from abm.core.rng import STREAM_IMMUNE_INITIAL, uniform_array
 from abm.errors import ConfigError
-from abm.immune.layer import ImmuneLayer, params_from_mapping
+from abm.immune.layer import ImmuneLayer
+from abm.immune.params import params_from_mapping
 from abm.tumor.cells import CD8, NK
 
 

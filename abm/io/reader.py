@@ -54,6 +54,7 @@ from abm.io.schema import (
     CELLS, EVENTS, FIELDS, STATUS_INTERRUPTED, STATUS_RUNNING, TIMESERIES, NoCheckpointError, RunFileError,
     SchemaError, check_metadata, current_layout, from_attr, open_h5,
 )
+from abm.io.xarray_frames import lazy_frames, xarray_module
 
 
 VESSELS_LONG_NAME = "vessel sites"
@@ -294,7 +295,7 @@ class Run:
         :attr:`y_um` and :attr:`x_um`, the units ``run.attrs["units"]["fields"][name]``.
         """
         dset = self._field_dataset(name)
-        xr = _xarray()
+        xr = xarray_module()
         if xr is None:
             return self.field(name, frame)
         long_name = _long_name(name, dset)
@@ -307,7 +308,7 @@ class Run:
             coords["time"] = ((), self.frame_times[f], time_attrs)
             return xr.DataArray(self.field(name, f), dims=("y", "x"), coords=coords, name=name, attrs=attrs)
         coords["time"] = ("time", self.frame_times, time_attrs)
-        data = xr.Variable(("time", "y", "x"), _lazy_frames(self, name, dset), attrs=attrs)
+        data = xr.Variable(("time", "y", "x"), lazy_frames(self, name, dset), attrs=attrs)
         return xr.DataArray(data, coords=coords, name=name)
 
     def _field_dataset(self, name: str) -> h5py.Dataset:
@@ -488,58 +489,3 @@ def _long_name(name: str, dset: h5py.Dataset) -> str:
     spec = field_spec(name)
     return name.replace("_", " ") if spec is None else spec.long_name
 
-
-def _xarray():
-    """The xarray module, or None when it is not installed."""
-    try:
-        import xarray
-    except ImportError:
-        return None
-    return xarray
-
-
-def _lazy_frames(run: Run, name: str, dset: h5py.Dataset):
-    """The first ``run.n_frames`` frames of field ``name`` as a lazily indexed xarray array."""
-    from xarray.core import indexing
-
-    return indexing.LazilyIndexedArray(_frames_backend_class()(run, name, dset))
-
-
-@functools.cache
-def _frames_backend_class():
-    """An xarray BackendArray over an h5py field dataset (defined on first use: xarray is optional)."""
-    from xarray.backends import BackendArray
-    from xarray.core import indexing
-
-    class FieldFrames(BackendArray):
-        """Frames 0..n_frames-1 of a run's [frame, y, x] field; each access reads only its
-        selection, through the Run (so it shares the Run's file and its checks)."""
-
-        def __init__(self, run: Run, name: str, dset: h5py.Dataset):
-            self.run, self.name = run, name
-            self.shape = (run.n_frames, *dset.shape[1:])
-            self.dtype = dset.dtype
-
-        def __getitem__(self, key):
-            # h5py reads basic slices and one increasing index list per selection.
-            return indexing.explicit_indexing_adapter(
-                key, self.shape, indexing.IndexingSupport.OUTER_1VECTOR, self._read)
-
-        def _read(self, key: tuple) -> np.ndarray:
-            if not self.run._file.id.valid:
-                raise ValueError(f"the run file of field {self.name!r} is closed: load the "
-                                 "values (.load(), .values) before closing the Run")
-            key = tuple(_within(k, n) for k, n in zip(key, self.shape))
-            return self.run._read_frame(self.name, key)
-
-    return FieldFrames
-
-
-def _within(k, n: int):
-    """Index ``k`` of an axis of length ``n`` made explicit: the dataset's time axis can be one
-    frame longer than ``n`` (kill mid-frame), so ``:`` and ``-1`` must not reach past ``n``."""
-    if isinstance(k, slice):
-        return slice(*k.indices(n))
-    if isinstance(k, (int, np.integer)):
-        return k + n if k < 0 else k
-    return np.where(np.asarray(k) < 0, np.asarray(k) + n, k)

@@ -38,8 +38,7 @@ from abm.study.design import run_table
 from abm.study.folder import check_study_dir, claim_study_dir, study_lock
 from abm.study.metrics import evaluate, import_metrics_module
 from abm.study.spec import StudySpec, override_strings
-
-DONE, FAILED, RUNNING = "done", "failed", "running"
+from abm.study.status import DONE, FAILED, PENDING, RUNNING
 SINGLE_THREAD_ENV = {"NUMBA_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
                      "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 """Thread variables of worker processes: one run per core, not one run over all cores."""
@@ -260,7 +259,7 @@ def summary_table(spec: StudySpec) -> pd.DataFrame:
     design = run_table(spec)
     rows = []
     for index, values in design.iterrows():
-        row = read_row(spec, int(index)) or {"status": "pending", "error": ""}
+        row = read_row(spec, int(index)) or {"status": PENDING, "error": ""}
         rows.append({**values.to_dict(), "status": row["status"], "error": row.get("error", ""),
                      "seconds": row.get("seconds", np.nan),
                      **{m: row.get(m) if row.get(m) is not None else np.nan

@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from abm.study.spec import StudySpec
+from abm.study.status import DONE
 
 
 def report_sensitivity(spec: StudySpec, summary: pd.DataFrame) -> list[Path]:
@@ -16,9 +17,10 @@ def report_sensitivity(spec: StudySpec, summary: pd.DataFrame) -> list[Path]:
     from abm.study.plots import plot_effects
 
     written = [plot_effects(spec, summary, spec.out_dir / "effects.png")]
-    if spec.method not in ("sobol", "morris") or not (summary["status"] == "done").all():
+    if spec.method not in ("sobol", "morris") or not (summary["status"] == DONE).all():
         return written
-    from abm.study.sensitivity import plot_sensitivity, sensitivity_table, write_sensitivity
+    from abm.study.sensitivity import sensitivity_table
+    from abm.study.sensitivity_output import plot_sensitivity, write_sensitivity
 
     from abm.study.design import design_points
 

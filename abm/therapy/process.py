@@ -61,8 +61,7 @@ class DrugDeaths(Process):
             deaths.record(chemo_deaths=0, senolytic_deaths=0)
             return
         out = np.empty(c.hwm, dtype=np.int64)
-        n = drug_deaths(c.hwm, c.alive, c.id, c.phase, model.phenotype.in_cycle(c), c.stemness,
-                        e.chemo_kill_per_h, model.config.cell_state.stemness_chemo_tolerance,
+        n = drug_deaths(c.arrays(), model.phenotype.in_cycle(c), e.chemo_kill_per_h, model.config.cell_state.stemness_chemo_tolerance,
                         e.senolytic_kill_per_h, model.seed, model.step_index,
                         model.dt_min / 60.0, out)
         rows = out[:n]

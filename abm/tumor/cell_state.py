@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from abm._numba import jit
+from abm.core.rowtable import high_water_mark
 from abm.tumor.cells import PROLIFERATING, SENESCENT
 from abm.core.rng import STREAM_CHEMO_KILL, STREAM_SENOLYTIC_KILL, uniform
 from abm.tumor.sections import CELL_STATE_PARAMS
@@ -52,59 +53,60 @@ def _relax(x, a, b, decay):
 
 
 @jit
-def update_cell_state(hwm, alive, phase, oxygen, sasp, sasp_metabolic, pdl1, stemness,
-                      dna_damage, emt, params, damage_per_h, dt_h):
-    """Advance PD-L1, stemness, DNA damage and EMT of every live cell by ``dt_h`` (h).
+def update_cell_state(cells, params, damage_per_h, dt_h):
+    """Advance PD-L1, stemness, DNA damage and EMT of every live cell of ``cells``
+    (``CellTable.Arrays``) by ``dt_h`` (h).
 
-    ``sasp`` / ``sasp_metabolic``: the local fields (network units); ``damage_per_h``: the
-    chemotherapy DNA-damage rate (network units/h) this step, applied to proliferating
-    cells only. All arrays are the cell table's columns (length ≥ hwm)."""
+    They follow the local fields ``sasp`` / ``sasp_metabolic`` (network units) and
+    ``oxygen``; ``damage_per_h``: the chemotherapy DNA-damage rate (network units/h) this
+    step, applied to proliferating cells only."""
+    c = cells
     k_pdl1 = params[P.PDL1_TURNOVER_PER_H]
     k_stem = params[P.STEMNESS_DECAY_PER_H]
     k_repair = params[P.DNA_REPAIR_PER_H]
     decay_pdl1 = np.exp(-k_pdl1 * dt_h)
     decay_repair = np.exp(-k_repair * dt_h)
-    for r in range(hwm):
-        if not alive[r]:
+    for r in range(high_water_mark(c)):
+        if not c.alive[r]:
             continue
-        ratio = max(oxygen[r], 0.0) / params[HIF_HALF]
+        ratio = max(c.oxygen[r], 0.0) / params[HIF_HALF]
         hypoxia = 1.0 / (1.0 + ratio * ratio * ratio)
-        s = max(sasp[r], 0.0)
+        s = max(c.sasp[r], 0.0)
         drive = (params[P.PDL1_BASAL] + params[P.PDL1_HYPOXIA] * hypoxia
                  + params[P.PDL1_SASP] * s / (1.0 + s))
-        pdl1[r] = _relax(pdl1[r], drive * k_pdl1, k_pdl1, decay_pdl1)
-        gain = params[P.STEMNESS_RATE_PER_H] * (max(sasp[r], 0.0) + max(sasp_metabolic[r], 0.0))
+        c.pdl1[r] = _relax(c.pdl1[r], drive * k_pdl1, k_pdl1, decay_pdl1)
+        gain = params[P.STEMNESS_RATE_PER_H] * (max(c.sasp[r], 0.0) + max(c.sasp_metabolic[r], 0.0))
         rate = gain + k_stem
-        stemness[r] = _relax(stemness[r], gain, rate, np.exp(-rate * dt_h))
-        damage = damage_per_h if phase[r] == PROLIFERATING else 0.0
-        dna_damage[r] = _relax(dna_damage[r], damage, k_repair, decay_repair)
+        c.stemness[r] = _relax(c.stemness[r], gain, rate, np.exp(-rate * dt_h))
+        damage = damage_per_h if c.phase[r] == PROLIFERATING else 0.0
+        c.dna_damage[r] = _relax(c.dna_damage[r], damage, k_repair, decay_repair)
         gain = params[P.EMT_RATE_PER_H] * hypoxia
         rate = gain + params[P.EMT_REVERSAL_PER_H]
-        emt[r] = _relax(emt[r], gain, rate, np.exp(-rate * dt_h))
+        c.emt[r] = _relax(c.emt[r], gain, rate, np.exp(-rate * dt_h))
 
 
 @jit
-def drug_deaths(hwm, alive, ids, phase, in_cycle, stemness, chemo_kill_per_h, chemo_tolerance,
-                senolytic_kill_per_h, seed, step, dt_h, out):
-    """Rows killed this step by chemotherapy (cells with ``in_cycle[r]``, i.e. in S/G2/M, hazard
-    ``chemo_kill_per_h``·(1 − ``chemo_tolerance``·stemness)) or a senolytic (senescent cells,
-    hazard ``senolytic_kill_per_h``), ascending, into ``out``; returns how many. Draws are
-    counter-based on (seed, step, cell id)."""
+def drug_deaths(cells, in_cycle, chemo_kill_per_h, chemo_tolerance, senolytic_kill_per_h, seed,
+                step, dt_h, out):
+    """Rows of ``cells`` (``CellTable.Arrays``) killed this step by chemotherapy (cells with
+    ``in_cycle[r]``, i.e. in S/G2/M, hazard ``chemo_kill_per_h``·(1 − ``chemo_tolerance``·
+    stemness)) or a senolytic (senescent cells, hazard ``senolytic_kill_per_h``), ascending,
+    into ``out``; returns how many. Draws are counter-based on (seed, step, cell id)."""
     n = 0
     if chemo_kill_per_h <= 0.0 and senolytic_kill_per_h <= 0.0:
         return 0
-    for r in range(hwm):
-        if not alive[r]:
+    for r in range(high_water_mark(cells)):
+        if not cells.alive[r]:
             continue
         if in_cycle[r] and chemo_kill_per_h > 0.0:
-            hazard = chemo_kill_per_h * (1.0 - chemo_tolerance * stemness[r])
+            hazard = chemo_kill_per_h * (1.0 - chemo_tolerance * cells.stemness[r])
             stream = STREAM_CHEMO_KILL
-        elif phase[r] == SENESCENT and senolytic_kill_per_h > 0.0:
+        elif cells.phase[r] == SENESCENT and senolytic_kill_per_h > 0.0:
             hazard = senolytic_kill_per_h
             stream = STREAM_SENOLYTIC_KILL
         else:
             continue
-        if uniform(seed, step, ids[r], stream) < 1.0 - np.exp(-hazard * dt_h):
+        if uniform(seed, step, cells.id[r], stream) < 1.0 - np.exp(-hazard * dt_h):
             out[n] = r
             n += 1
     return n

@@ -6,10 +6,12 @@ favoured and the outcome does not depend on row layout or thread count.
 """
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from abm._numba import jit
-from abm.core.rowtable import _COUNTER_HWM, _COUNTER_NEXT_ID, _COUNTER_NFREE
+from abm.core.rowtable import new_row
 from abm.tumor.cells import NECROTIC
 from abm.core.rng import STREAM_DIVISION_ORDER, STREAM_DIVISION_SITE, uniform, uniform_array
 
@@ -20,12 +22,20 @@ def division_order(rows: np.ndarray, ids: np.ndarray, seed: int, step: int) -> n
     return rows[np.argsort(keys, kind="stable")]
 
 
-def placement_shells(radius: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+class Shells(NamedTuple):
+    """Site offsets of the placement disc (:func:`placement_shells`), int64 arrays."""
+
+    off_x: np.ndarray
+    off_y: np.ndarray
+    shell_start: np.ndarray
+
+
+def placement_shells(radius: float) -> Shells:
     """Site offsets within Euclidean ``radius`` (sites), grouped by distance.
 
-    Returns ``(off_x, off_y, shell_start)``: offsets sorted by squared distance, and the index
-    where each shell of equal distance starts (plus the end). Nearest-first placement over
-    Euclidean shells keeps growth isotropic; Chebyshev rings would grow a square tumour.
+    Returns :class:`Shells`: offsets sorted by squared distance, and the index where each
+    shell of equal distance starts (plus the end). Nearest-first placement over Euclidean
+    shells keeps growth isotropic; Chebyshev rings would grow a square tumour.
     """
     r = int(np.floor(radius))
     dy, dx = np.mgrid[-r:r + 1, -r:r + 1]
@@ -35,13 +45,12 @@ def placement_shells(radius: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     order = np.lexsort((dx, dy, d2))
     d2, dx, dy = d2[order], dx[order], dy[order]
     shell_start = np.concatenate([[0], np.flatnonzero(np.diff(d2)) + 1, [len(d2)]])
-    return dx.astype(np.int64), dy.astype(np.int64), shell_start.astype(np.int64)
+    return Shells(dx.astype(np.int64), dy.astype(np.int64), shell_start.astype(np.int64))
 
 
 @jit
-def place_daughters(mothers, occupancy, vessels, off_x, off_y, shell_start, seed, step,
-                    time_min, alive, ids, parent_ids, xs, ys, kind, phase, birth_min, oxygen,
-                    state, free, counters, daughters_out, blocked_out):
+def place_daughters(cells, mothers, occupancy, vessels, shells, seed, step, time_min,
+                    daughters_out, blocked_out):
     """Place one daughter per mother on the nearest free site (see :func:`placement_shells`).
 
     Ties within the nearest shell that has a free site are broken uniformly at random. The
@@ -50,8 +59,9 @@ def place_daughters(mothers, occupancy, vessels, off_x, off_y, shell_start, seed
     ensured capacity).
 
     Args:
-        mothers: rows in processing order. occupancy: int32 [ny, nx] row per site (-1 empty),
-            updated. vessels: bool [ny, nx], never occupied.
+        cells: ``CellTable.Arrays``, updated. mothers: rows in processing order.
+        occupancy: int32 [ny, nx] row per site (-1 empty), updated. vessels: bool [ny, nx],
+            never occupied. shells: :class:`Shells`. time_min: the daughters' birth time.
         daughters_out: int64 [len(mothers)], filled with the daughter row of each placed
             mother, in the order placed. blocked_out: int64, filled with mothers that found
             no site.
@@ -61,6 +71,8 @@ def place_daughters(mothers, occupancy, vessels, off_x, off_y, shell_start, seed
         mothers, which are ``mothers`` minus the blocked ones, in order.
     """
     ny, nx = occupancy.shape
+    off_x, off_y, shell_start = shells
+    xs, ys, state = cells.x, cells.y, cells.state
     max_shell = 0  # loops, not np.max(np.diff(…)): those cost seconds of first compile
     for k in range(shell_start.shape[0] - 1):
         max_shell = max(max_shell, shell_start[k + 1] - shell_start[k])
@@ -85,23 +97,15 @@ def place_daughters(mothers, occupancy, vessels, off_x, off_y, shell_start, seed
             blocked_out[n_blocked] = m
             n_blocked += 1
             continue
-        pick = int(uniform(seed, step, ids[m], STREAM_DIVISION_SITE) * n_cand)
-        if counters[_COUNTER_NFREE] > 0:
-            counters[_COUNTER_NFREE] -= 1
-            d = free[counters[_COUNTER_NFREE]]
-        else:
-            d = counters[_COUNTER_HWM]
-            counters[_COUNTER_HWM] += 1
-        alive[d] = True
-        ids[d] = counters[_COUNTER_NEXT_ID]
-        counters[_COUNTER_NEXT_ID] += 1
-        parent_ids[d] = ids[m]
+        pick = int(uniform(seed, step, cells.id[m], STREAM_DIVISION_SITE) * n_cand)
+        d = new_row(cells)
+        cells.parent_id[d] = cells.id[m]
         xs[d] = cand_x[pick]
         ys[d] = cand_y[pick]
-        kind[d] = kind[m]
-        phase[d] = phase[m]
-        birth_min[d] = time_min
-        oxygen[d] = oxygen[m]
+        cells.kind[d] = cells.kind[m]
+        cells.phase[d] = cells.phase[m]
+        cells.birth_min[d] = time_min
+        cells.oxygen[d] = cells.oxygen[m]
         for j in range(state.shape[1]):  # a slice copy would compile its shape-error path
             state[d, j] = state[m, j]
         occupancy[cand_y[pick], cand_x[pick]] = d

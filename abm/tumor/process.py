@@ -37,10 +37,8 @@ class CellState(Process):
         return cls(cell_state_params(model.config.cell_state, model.phenotype.hif_half_mmHg))
 
     def step(self, model):
-        c = model.cells
-        update_cell_state(c.hwm, c.alive, c.phase, c.oxygen, c.sasp, c.sasp_metabolic, c.pdl1,
-                          c.stemness, c.dna_damage, c.emt, self.params,
-                          model.effects.chemo_damage_per_h, model.dt_min / 60.0)
+        update_cell_state(model.cells.arrays(), self.params, model.effects.chemo_damage_per_h,
+                          model.dt_min / 60.0)
 
 
 class Fate(Process):

@@ -57,10 +57,8 @@ class Lattice:
         daughters = np.empty(len(mothers), dtype=np.int64)
         blocked = np.empty(len(mothers), dtype=np.int64)
         n_placed, n_blocked = place_daughters(
-            mothers, self.occupancy, self.vessels, *self.shells, seed, step, time_min,
-            cells.alive, cells.id, cells.parent_id, cells.x, cells.y, cells.kind, cells.phase,
-            cells.birth_min, cells.oxygen, cells.state, cells.free, cells.counters, daughters,
-            blocked)
+            cells.arrays(), mothers, self.occupancy, self.vessels, self.shells, seed, step,
+            time_min, daughters, blocked)
         blocked = blocked[:n_blocked]
         placed = mothers[~np.isin(mothers, blocked)]
         daughters = daughters[:n_placed]

@@ -1,5 +1,6 @@
-"""Shared plotting conventions: colour-blind-safe phase colours, a scale bar, and the maps
-of declared fields (style and colour limits from their :class:`abm.fields.specs.FieldSpec`)."""
+"""Shared plotting conventions: the colour palette, colour-blind-safe phase colours, a scale
+bar, and the maps of declared fields (style and colour limits from their
+:class:`abm.fields.specs.FieldSpec`)."""
 from __future__ import annotations
 
 import numpy as np
@@ -8,16 +9,21 @@ from matplotlib.patches import Rectangle
 from abm.fields.solutes import field_spec
 from abm.fields.specs import VMAX_VESSEL, FieldSpec, PlotStyle
 
+
+OKABE_ITO = {"blue": "#0072B2", "orange": "#E69F00", "bluish_green": "#009E73",
+             "vermillion": "#D55E00", "reddish_purple": "#CC79A7", "sky_blue": "#56B4E9",
+             "yellow": "#F0E442", "black": "#000000"}
+"""Okabe & Ito (2008) colour-universal-design palette (colour-blind safe), the project's
+colours; in this order it is the cycle of categorical plots (black last: the text colour)."""
 PHASE_COLORS = {
-    # Okabe & Ito (2008) colour-universal-design palette.
-    "proliferating": "#E69F00",
-    "quiescent": "#56B4E9",
-    "dormant": "#0072B2",
-    "senescent": "#CC79A7",
-    "apoptotic": "#F0E442",
-    "necrotic": "#000000",
+    "proliferating": OKABE_ITO["orange"],
+    "quiescent": OKABE_ITO["sky_blue"],
+    "dormant": OKABE_ITO["blue"],
+    "senescent": OKABE_ITO["reddish_purple"],
+    "apoptotic": OKABE_ITO["yellow"],
+    "necrotic": OKABE_ITO["black"],
 }
-VESSEL_COLOR = "#D55E00"
+VESSEL_COLOR = OKABE_ITO["vermillion"]
 TISSUE_COLOR = "#EDEDED"
 
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from abm.circulation.blood import (ARRESTED_FAILED, CIRCULATING, CTC_FATES, DIED, DISSOCIATED,
-                                   EVENT_COLUMNS, KILLED_NK, PARAMETER_DOCS, SEEDED, Circulation,
-                                   blood_params, default_params, seeding_efficiency)
+from abm.circulation.blood import EVENT_COLUMNS, Circulation, seeding_efficiency
+from abm.circulation.ctc_table import (ARRESTED_FAILED, CIRCULATING, CTC_FATES, DIED, DISSOCIATED,
+                                       KILLED_NK, SEEDED)
+from abm.circulation.params import PARAMETER_DOCS, blood_params, default_params
 from abm.circulation.sections import BloodParam as P
 
 DT = 6.0  # tissue step (min)
@@ -159,6 +160,7 @@ def test_cluster_fates_follow_the_size_chain():
     assert np.all(ev["size_shed"] == m0)
 
 
+@pytest.mark.calibration
 def test_clusters_seed_23_to_50_times_more_than_singles_with_defaults():
     """Aceto et al. 2014: clusters have 23–50× the metastatic potential of single CTCs.
     Shed units of the model's mix, competence 1, NK on, no drugs; with escorts off (the
@@ -179,6 +181,7 @@ def test_clusters_seed_23_to_50_times_more_than_singles_with_defaults():
 
 
 # ---------------------------------------------------------------------------- platelets, NK
+@pytest.mark.calibration
 def test_platelet_inhibition_lowers_seeding_only_when_nk_cells_kill():
     """Nieswandt et al. 1999: platelets shield CTCs from NK lysis, so platelet inhibition
     lowers seeding with NK killing on, and with it off changes no fate at all (the coverage
@@ -253,6 +256,7 @@ def test_digoxin_dissociates_clusters_into_singles():
     assert np.all(ev["fate"][daughters] != DISSOCIATED)
 
 
+@pytest.mark.calibration
 def test_digoxin_lowers_the_cluster_fraction_and_seeding():
     """Gkountela et al. 2019, Kurzeder et al. 2025: digoxin dissociates CTC clusters. Full
     digoxin effect lowers the fraction of circulating units that are clusters and the seeds

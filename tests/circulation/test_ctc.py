@@ -58,6 +58,7 @@ def _draw(path, hour, days, half_window_min=30.0):
     return float(series["n_ctc_cells"].to_numpy()[near & np.isin(day, days)].mean())
 
 
+@pytest.mark.calibration
 def test_blood_draws_at_4_vs_10_hold_3_to_4_5_times_the_ctcs(runs):
     """Diamantopoulou et al. 2022: 78.3 % of the CTCs of 04:00 + 10:00 draws were in the
     04:00 ones (ratio 3.6); the defaults must give 3–4.5 (measured 3.9)."""
@@ -75,6 +76,7 @@ def test_jet_lag_lowers_the_rest_phase_draws(runs):
     assert lagged < 0.75 * control, (lagged, control)
 
 
+@pytest.mark.calibration
 def test_rest_phase_units_and_clusters_seed_more(runs):
     """From the events/ctc table: units shed in the rest phase seed more per unit than
     active-phase ones (competence), and clusters 23–50× more than singles (the blood's

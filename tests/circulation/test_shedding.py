@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from abm.tumor.cells import PHASES
-from abm.circulation.shedding import perivascular_sites, shed
+from abm.tumor.cells import PHASES, CellTable
+from abm.circulation.shedding import ShedUnits, perivascular_sites, shed
 
 RATE, QUIESCENT, EMT_GAIN = 0.5, 0.2, 1.0
 
@@ -14,25 +14,22 @@ def _tissue(n=120, phase="proliferating", emt=0.0):
     vessels = np.zeros((n, n), dtype=bool)
     vessels[::4, ::4] = True
     ys, xs = np.nonzero(~vessels)
-    rows = np.arange(len(xs))
+    cells = CellTable(capacity=len(xs))
+    rows = cells.add(xs.astype(np.int32), ys.astype(np.int32), phase=PHASES[phase], birth_min=0.0)
+    cells.id[rows] += 1000
+    cells.emt[rows] = emt
     occupancy = np.full((n, n), -1, dtype=np.int32)
     occupancy[ys, xs] = rows
-    phases = np.full(len(xs), PHASES[phase], dtype=np.int8)
-    return dict(vessels=vessels, xs=xs.astype(np.int32), ys=ys.astype(np.int32),
-                occupancy=occupancy, phase=phases, alive=np.ones(len(xs), bool),
-                ids=rows.astype(np.int64) + 1000, emt=np.full(len(xs), emt))
+    return dict(vessels=vessels, cells=cells, xs=cells.x, ys=cells.y, occupancy=occupancy,
+                phase=cells.phase, emt=cells.emt)
 
 
 def _shed(t, clock_factor=1.0, p_cluster=0.0, extra=2.0, dt_h=0.1, seed=1, step=0):
-    n = len(t["xs"])
     params = np.array([RATE, QUIESCENT, EMT_GAIN, p_cluster, extra])
-    members = np.empty(n, np.int64)
-    start = np.empty(n + 1, np.int64)
-    comp, anoikis = np.empty(n), np.empty(n)
-    taken = np.zeros(n, np.uint8)
-    k = shed(seed, step, dt_h, clock_factor, params, n, t["alive"], t["ids"], t["phase"],
-             t["xs"], t["ys"], t["emt"], t["occupancy"], perivascular_sites(t["vessels"]),
-             taken, members, start, comp, anoikis)
+    units = ShedUnits.empty(t["cells"].hwm)
+    k = shed(seed, step, dt_h, clock_factor, params, t["cells"].arrays(), t["occupancy"],
+             perivascular_sites(t["vessels"]), units)
+    members, start, comp, anoikis = units
     return members[:start[k]], start[:k + 1], comp[:k], anoikis[:k]
 
 

@@ -161,8 +161,8 @@ def test_nan_in_a_cell_column_stops_the_run_naming_column_cell_and_time(tiny_con
     row = int(model.cells.live_rows()[3])
     cell_id, x, y = int(model.cells.id[row]), int(model.cells.x[row]), int(model.cells.y[row])
 
-    def poison(args):  # update_cell_state(hwm, alive, phase, oxygen, sasp, sasp_m, pdl1, ...)
-        args[6][row] = np.nan
+    def poison(args):  # update_cell_state(cells, ...)
+        args[0].pdl1[row] = np.nan
     _poison_after(monkeypatch, "update_cell_state", 4, poison)
     model.run_steps(4)  # steps 0–3 are clean
     with pytest.raises(NumericalError) as info:
@@ -212,7 +212,7 @@ def test_a_poisoned_run_fails_from_the_command_line_with_one_message(tmp_path, m
                                                                      capsys):
     """``abm run`` ends with exit 1 and the guard's message, no traceback."""
     def poison(args):
-        args[3][: args[0]] = math.inf  # local O2 of every row
+        args[0].oxygen[args[0].alive] = math.inf  # local O2 of every cell
     _poison_after(monkeypatch, "update_cell_state", 2, poison)
     out = tmp_path / "run.h5"
     code = main(["run", str(SCENARIOS / "quickstart.toml"), "--out", str(out), "--no-progress",

@@ -112,9 +112,9 @@ def test_table_entries_are_checked_together_with_their_ranges():
 
 
 def test_kernel_vectors_are_indexed_by_name():
-    from abm.circulation.blood import blood_params
+    from abm.circulation.params import blood_params
     from abm.circulation.sections import BloodParam
-    from abm.immune.layer import params_from_mapping
+    from abm.immune.params import params_from_mapping
     from abm.immune.sections import ImmuneParam
     from abm.tumor.cell_state import cell_state_params
     from abm.tumor.sections import CELL_STATE_PARAMS, FATE_RULES, CellStateParam, Rule

@@ -1,4 +1,4 @@
-"""Immune layer (abm/immune.py): each rule checked against its closed form, not against the
+"""Immune layer (abm/immune): each rule checked against its closed form, not against the
 code's own output.
 
 Statistical tolerances are 4 standard errors of the quantity tested (a false alarm about
@@ -12,10 +12,11 @@ import pytest
 
 from abm.core.agents import AgentMirror, ImmuneCell
 from abm.tumor.cells import CD8, DORMANT, NK, PHASES, PROLIFERATING
-from abm.immune.layer import (KILL_EVENT_COLUMNS, PARAMETER_DOCS, ImmuneLayer,
-                              ImmuneTable, default_params, effective_diffusivity,
-                              params_from_mapping)
+from abm.immune.kernels import effective_diffusivity
+from abm.immune.layer import KILL_EVENT_COLUMNS, ImmuneLayer
+from abm.immune.params import PARAMETER_DOCS, default_params, params_from_mapping
 from abm.immune.sections import PARAM_NAMES
+from abm.immune.table import ImmuneTable
 
 SQRT2 = np.sqrt(2.0)
 LENGTH = np.array([1.0, SQRT2] * 4)  # step length (sites) of the 8 Moore directions
@@ -132,6 +133,7 @@ def _expected_step_x(chi, relative_gradient):
     return (w * DIR_X).sum() / w.sum(), (w * LENGTH).sum() / w.sum()
 
 
+@pytest.mark.calibration
 def test_chemotaxis_drifts_up_the_gradient_at_the_predicted_rate():
     """In C = 1.1^x (10 % per site) the mean x step per move matches the turning weights,
     and the default χ gives a drift of half the path speed (PhysiCell's bias 0.5)."""

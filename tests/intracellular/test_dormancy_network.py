@@ -153,6 +153,7 @@ def test_y0_is_the_cycling_daughter(daughter):
 
 # --- design targets (network.md §2) ---------------------------------------------------------
 
+@pytest.mark.calibration
 @pytest.mark.parametrize("o2, target, tolerance", [
     (38.0, 6.0, 0.5),    # measured 5.88 h
     (7.6, 8.0, 0.5),     # measured 8.08 h
@@ -164,6 +165,7 @@ def test_g1_length_vs_oxygen(daughter, o2, target, tolerance):
     assert g1 is not None and abs(g1 - target) <= tolerance, g1
 
 
+@pytest.mark.calibration
 @pytest.mark.parametrize("o2", [0.38, 0.1, 0.0])
 def test_arrest_at_severe_hypoxia_is_dormant_prone(daughter, o2):
     # No commitment in 96 h (measured: none; at 0.38 mmHg the cell does commit after ~203 h,
@@ -203,6 +205,7 @@ def _reentry(arrest_hours, arrest_items):
     return g1_length(y, {"O2": 38.0, "GF": 1.0})
 
 
+@pytest.mark.calibration
 @pytest.mark.parametrize("o2, arrest_hours, measured", [
     (0.1, 48.0, 16.04),
     (0.1, 96.0, 17.99),
@@ -215,6 +218,7 @@ def test_reoxygenation_reentry_within_a_day(o2, arrest_hours, measured):
     assert t == pytest.approx(measured, abs=0.1)
 
 
+@pytest.mark.calibration
 @pytest.mark.xfail(strict=True, reason="design target not met by the equations as written: after "
                    "96 h at exactly 0 mmHg, p27 reaches ~23 (unbounded Alarcón accumulation) and "
                    "the E2F pool decays (RE 1.06 → 0.23), so re-entry takes 42.4 h (0.1 mmHg: 18 h)")
@@ -223,6 +227,7 @@ def test_reoxygenation_after_96_h_of_strict_anoxia():
     assert t is not None and t <= 30.0, t
 
 
+@pytest.mark.calibration
 @pytest.mark.parametrize("arrest, measured", [
     ({"O2": 0.1}, (13.55, 17.99)),
     ({"O2": 0.0}, (16.98, 42.35)),
@@ -236,6 +241,7 @@ def test_quiescence_deepens_with_time_arrested(arrest, measured):
     np.testing.assert_allclose((short, long), measured, atol=0.1)
 
 
+@pytest.mark.calibration
 def test_hypoxia_sensitive_preset_lengthens_g1_at_1_percent(daughter):
     preset = "hypoxia_sensitive"
     default = g1_length(daughter, {"O2": 7.6})

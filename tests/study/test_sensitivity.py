@@ -16,8 +16,8 @@ from SALib.sample import morris as morris_sample  # noqa: E402
 from SALib.sample import sobol as sobol_sample  # noqa: E402
 
 from abm.study.sensitivity import (  # noqa: E402
-    INDEX_COLUMNS, morris_indices, plot_sensitivity, point_means, sensitivity_table,
-    sobol_indices, write_sensitivity)
+    INDEX_COLUMNS, morris_indices, point_means, sensitivity_table, sobol_indices)
+from abm.study.sensitivity_output import plot_sensitivity, write_sensitivity  # noqa: E402
 
 # ----------------------------------------------------------------------- known answers
 

@@ -5,25 +5,23 @@ import pytest
 from scipy.integrate import solve_ivp
 
 from abm.tumor.cell_state import HIF_HALF_MMHG, cell_state_params, drug_deaths, update_cell_state
-from abm.tumor.cells import PHASES
+from abm.tumor.cells import PHASES, CellTable
 from abm.schema import load_config
 
 SECTION = load_config(None).cell_state
 
 
 def _cells(n, phase="proliferating", oxygen=38.0, sasp=0.0, sasp_metabolic=0.0):
-    return dict(alive=np.ones(n, bool), phase=np.full(n, PHASES[phase], np.int8),
-                oxygen=np.full(n, oxygen), sasp=np.full(n, sasp),
-                sasp_metabolic=np.full(n, sasp_metabolic), pdl1=np.zeros(n),
-                stemness=np.zeros(n), dna_damage=np.zeros(n), emt=np.zeros(n))
+    table = CellTable(capacity=n)
+    table.add(np.zeros(n, np.int32), np.zeros(n, np.int32), phase=PHASES[phase], birth_min=0.0)
+    table.oxygen[:], table.sasp[:], table.sasp_metabolic[:] = oxygen, sasp, sasp_metabolic
+    return table
 
 
 def _advance(c, hours, dt_h, damage_per_h=0.0):
     params = cell_state_params(SECTION)
     for _ in range(round(hours / dt_h)):
-        update_cell_state(len(c["alive"]), c["alive"], c["phase"], c["oxygen"], c["sasp"],
-                          c["sasp_metabolic"], c["pdl1"], c["stemness"], c["dna_damage"],
-                          c["emt"], params, damage_per_h, dt_h)
+        update_cell_state(c.arrays(), params, damage_per_h, dt_h)
 
 
 def _reference(o2, sasp, sasp_m, damage_per_h, hours):
@@ -50,7 +48,7 @@ def test_state_matches_an_ode_solve_whatever_the_step(o2, sasp, sasp_m, damage):
     for dt_h in (0.1, 6.0):
         c = _cells(1, oxygen=o2, sasp=sasp, sasp_metabolic=sasp_m)
         _advance(c, 48.0, dt_h, damage)
-        got = [c["pdl1"][0], c["stemness"][0], c["dna_damage"][0], c["emt"][0]]
+        got = [c.pdl1[0], c.stemness[0], c.dna_damage[0], c.emt[0]]
         np.testing.assert_allclose(got, expected, rtol=1e-7, atol=1e-12)
 
 
@@ -60,26 +58,25 @@ def test_hypoxia_and_sasp_raise_pdl1_to_their_steady_states():
     for c in (normoxic, hypoxic, inflamed):
         _advance(c, 20 * s.pdl1_half_life_h, 1.0)
     h38 = 1 / (1 + (38 / HIF_HALF_MMHG) ** 3)
-    assert normoxic["pdl1"][0] == pytest.approx(s.pdl1_basal + s.pdl1_hypoxia * h38, rel=1e-5)
-    assert hypoxic["pdl1"][0] == pytest.approx(s.pdl1_basal + s.pdl1_hypoxia, rel=1e-5)
-    assert inflamed["pdl1"][0] == pytest.approx(normoxic["pdl1"][0] + s.pdl1_sasp / 2, rel=1e-5)
+    assert normoxic.pdl1[0] == pytest.approx(s.pdl1_basal + s.pdl1_hypoxia * h38, rel=1e-5)
+    assert hypoxic.pdl1[0] == pytest.approx(s.pdl1_basal + s.pdl1_hypoxia, rel=1e-5)
+    assert inflamed.pdl1[0] == pytest.approx(normoxic.pdl1[0] + s.pdl1_sasp / 2, rel=1e-5)
 
 
 def test_only_cycling_cells_take_chemotherapy_dna_damage():
     cycling, dormant = _cells(1), _cells(1, phase="dormant")
     for c in (cycling, dormant):
         _advance(c, 12.0, 0.1, damage_per_h=0.2)
-    assert cycling["dna_damage"][0] > 1.0
-    assert dormant["dna_damage"][0] == 0.0
+    assert cycling.dna_damage[0] > 1.0
+    assert dormant.dna_damage[0] == 0.0
 
 
 def _kill_fraction(phase, chemo, senolytic, stemness=0.0, n=20000, dt_h=0.5, tolerance=0.8):
     c = _cells(n, phase=phase)
-    c["stemness"][:] = stemness
+    c.stemness[:] = stemness
     out = np.empty(n, np.int64)
-    in_cycle = c["phase"] == PHASES["proliferating"]
-    killed = drug_deaths(n, c["alive"], np.arange(n, dtype=np.int64), c["phase"], in_cycle, c["stemness"],
-                         chemo, tolerance, senolytic, 11, 3, dt_h, out)
+    in_cycle = c.phase == PHASES["proliferating"]
+    killed = drug_deaths(c.arrays(), in_cycle, chemo, tolerance, senolytic, 11, 3, dt_h, out)
     assert np.all(np.diff(out[:killed]) > 0)
     return killed / n
 

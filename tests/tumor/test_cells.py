@@ -48,10 +48,8 @@ def _divide(table, occupancy, vessels, mothers, radius=2.0, step=0):
     daughters = np.empty(len(mothers), dtype=np.int64)
     blocked = np.empty(len(mothers), dtype=np.int64)
     placed, n_blocked = place_daughters(
-        np.asarray(mothers, dtype=np.int64), occupancy, vessels, *placement_shells(radius), 11,
-        step, 6.0, table.alive, table.id, table.parent_id, table.x, table.y, table.kind,
-        table.phase, table.birth_min, table.oxygen, table.state, table.free, table.counters,
-        daughters, blocked)
+        table.arrays(), np.asarray(mothers, dtype=np.int64), occupancy, vessels,
+        placement_shells(radius), 11, step, 6.0, daughters, blocked)
     return daughters[:placed], blocked[:n_blocked]
 
 

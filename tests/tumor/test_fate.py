@@ -24,6 +24,7 @@ def test_normoxic_culture_doubles_with_g1_plus_sg2m(config):
     assert frame["dormant_fraction"].iloc[-1] == 0 and frame["senescent_fraction"].iloc[-1] == 0
 
 
+@pytest.mark.calibration
 def test_anoxia_makes_cells_dormant_and_reoxygenation_wakes_them(config):
     """≤ 0.38 mmHg arrests with low mTORC1 (network.md): after 24 h off, cells are dormant;
     back at 38 mmHg they re-enter the cycle within ~1 day (dormancy exits, then divisions)."""
@@ -38,6 +39,7 @@ def test_anoxia_makes_cells_dormant_and_reoxygenation_wakes_them(config):
     assert at.loc[144.0, "n_viable"] > at.loc[96.0, "n_viable"]
 
 
+@pytest.mark.calibration
 def test_sasp_arrest_with_active_mtor_becomes_senescence(config):
     """Arrest with active mTORC1 (SASP input, normoxia) → senescent after 72 h (Leontieva 2012)."""
     frame = run_culture(config, [(0.0, 38.0)], 144.0, n_cells=300, max_cells=100_000, sasp=3.0)

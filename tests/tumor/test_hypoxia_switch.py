@@ -30,12 +30,14 @@ def g0g1():
             for preset in ("default", "hypoxia_sensitive") for level in (38.0, 7.6, 1.52)}
 
 
+@pytest.mark.calibration
 def test_default_cycle_is_unaffected_at_1_percent_o2(g0g1):
     """Richards et al. 2016: the cycle is unaffected by 24–96 h at 1–8% O2 (measured: 0.453 →
     0.481 at 1% O2, +0.028)."""
     assert abs(g0g1[("default", 7.6)] - g0g1[("default", 38.0)]) < 0.05
 
 
+@pytest.mark.calibration
 def test_hypoxia_sensitive_preset_raises_g0g1_under_hypoxia(g0g1):
     """Schmaltz et al. 1998 (REF fibroblasts, 60.8% → 80.4% G0/G1 after 48 h, O2 not stated; we
     evaluate at 1% O2): the sensitive preset is calibrated to it. Measured (600-cell cultures,

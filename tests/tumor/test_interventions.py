@@ -152,7 +152,7 @@ def _kill_hazard(tmp_path, pdl1, blockade_dose=0.0, seed=0, exhaustion_min=1e9):
 
 
 def _expected_hazard(cfg, pdl1, blockade):
-    from abm.immune.layer import params_from_mapping
+    from abm.immune.params import params_from_mapping
     from abm.immune.sections import ImmuneParam as P
     params, _ = params_from_mapping({"cd8": cfg.immune.cd8})
     cd8 = params[0]
@@ -185,7 +185,7 @@ def test_pd1_signalling_exhausts_t_cells_and_anti_pdl1_spares_them(tmp_path):
     PD-L1-high targets stop after a few engagements: far fewer kills per T cell than against
     PD-L1-free targets; anti-PD-L1 (blockade ≈ 0.9) brings most of them back."""
     default = load_config(None).immune
-    from abm.immune.layer import params_from_mapping
+    from abm.immune.params import params_from_mapping
     from abm.immune.sections import ImmuneParam as P
     threshold = params_from_mapping({})[0][0, P.PD1_EXHAUSTION_MIN]
     kills = {}
