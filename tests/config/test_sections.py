@@ -11,6 +11,8 @@ import sys
 import numpy as np
 import pytest
 
+import abm.schema
+
 from abm.circulation.sections import BLOOD_PARAMS
 from abm.config.registry import section
 from abm.errors import ConfigError
@@ -73,9 +75,11 @@ def test_a_section_name_cannot_be_declared_twice():
 
 
 def test_config_pickles_by_reference():
+    """By reference to ``abm.schema.Config``, the class of the current schema (rebuilt when a
+    plugin registers or unregisters a section)."""
     config = load_config(None, overrides=["immune.cd8={kill_per_min=0.1}"])
     again = pickle.loads(pickle.dumps(config))
-    assert type(again) is Config and again == config
+    assert type(again) is type(config) is abm.schema.Config and again == config
 
 
 @pytest.mark.parametrize("source", ["override", "file"])
@@ -116,7 +120,7 @@ def test_kernel_vectors_are_indexed_by_name():
     from abm.circulation.sections import BloodParam
     from abm.immune.params import params_from_mapping
     from abm.immune.sections import ImmuneParam
-    from abm.tumor.cell_state import cell_state_params
+    from abm.tumor.cell_state import HIF_HALF, HIF_HALF_MMHG, cell_state_params
     from abm.tumor.sections import CELL_STATE_PARAMS, FATE_RULES, CellStateParam, Rule
 
     config = load_config(None, overrides=["fate.sg2m_mean_h=11.5", "cells.energy_time_h=7.0",
@@ -126,7 +130,8 @@ def test_kernel_vectors_are_indexed_by_name():
     assert len(rules) == len(Rule) == 19
     state = cell_state_params(config.cell_state)
     assert state[CellStateParam.PDL1_TURNOVER_PER_H] == np.log(2.0) / 5.0
-    assert len(state) == len(CELL_STATE_PARAMS.names)
+    assert len(state) == len(CELL_STATE_PARAMS.names) + 1  # then the HIF half-point
+    assert state[HIF_HALF] == HIF_HALF_MMHG
     params, _ = params_from_mapping({"nk": {"kill_per_min": 0.5}})
     assert params[1, ImmuneParam.KILL_PER_MIN] == 0.5 and params.shape == (2, len(ImmuneParam))
     assert blood_params(outgrowth=0.5)[BloodParam.OUTGROWTH] == 0.5
