@@ -1,6 +1,6 @@
 """Agent-based simulator of tumour growth, dormancy, senescence and metastatic seeding.
 
-Public API (DESIGN.md "Public contract"): :func:`load_config`, :class:`TumorModel`,
+Public API (docs/architecture.md "Public contract"): :func:`load_config`, :class:`TumorModel`,
 :func:`load_run`, :func:`abm.fields.steady_state`, and :func:`run_scenario` /
 :func:`resume_run` behind the ``abm`` command; :func:`load_study` for parameter studies.
 

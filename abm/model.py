@@ -1,11 +1,11 @@
 """``TumorModel``: the Mesa model that owns the tissue, the cells and the fields.
 
-The arrays are the source of truth and Mesa is the shell (DESIGN.md): the model is a
+The arrays are the source of truth and Mesa is the shell (docs/architecture.md): the model is a
 ``mesa.Model`` with its seeded rng, a ``DataCollector`` of model-level counts and thin agents
 created on events; all per-cell work runs in numba kernels over the cell table.
 
 A step (``dt_min``) is an ordered loop over processes (:class:`abm.core.process.Process`),
-the order of DESIGN.md (:data:`STEP`):
+the order of docs/architecture.md (:data:`STEP`):
 
 0. drug effects over the step (:mod:`abm.therapy.process`); they act in 1 (senomorphic:
    less secretion), 3b, 7 (anti-PD-L1), 8 (digoxin, platelet inhibitor) and 9;

@@ -34,7 +34,7 @@ def test_quickstart_writes_a_run_and_a_figure(tmp_path):
         assert series["n_tumor"].iloc[-1] >= 10_000  # issue #2: ≥ 10,000 cells in 10–14 days
         assert series["hypoxic_fraction"].iloc[-1] > 0.3
         assert series["n_dormant"].iloc[-1] > 0 and series["n_proliferating"].iloc[-1] > 0
-        # targets.md: proliferating rim → dormant hypoxic layer → necrosis where energy fails
+        # docs/targets.md: proliferating rim → dormant hypoxic layer → necrosis where energy fails
         # (glucose and O2 both low), in that order from the edge inwards.
         assert series["n_necrotic"].iloc[-1] > 0
         cells = run.cells()

@@ -33,7 +33,7 @@ The shedding factor multiplies the intravasation hazard of proliferating tumour 
 
 so its daily mean is 1 whatever the weights (the weights shape the rhythm, the shedding rate
 sets the mean). Melatonin raises shedding and glucocorticoids and testosterone lower it
-(Diamantopoulou et al. 2022 Nature 607:156, targets.md).
+(Diamantopoulou et al. 2022 Nature 607:156, docs/targets.md).
 """
 from __future__ import annotations
 

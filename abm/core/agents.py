@@ -2,7 +2,7 @@
 
 A :class:`TumorCell` stores only its row; every attribute reads the model's arrays, so agents
 never go stale and nothing hot touches them. They are created and removed on events only
-(birth, removal), which costs ~7 µs per event (notes/mesa.md §2.1), and can be switched off
+(birth, removal), which costs ~7 µs per event (docs/mesa_costs.md), and can be switched off
 with ``run.thin_agents = false`` for large headless runs. With them on, the usual Mesa idioms
 work, e.g. ``model.agents_by_type[TumorCell].select(lambda a: a.phase == "quiescent")``.
 

@@ -1,7 +1,7 @@
 """Diffusing fields (oxygen, SASP, chemokines): implicit multigrid solver and steady states.
 
 - :class:`FieldSolver` advances one field by a backward-Euler step (or to steady state).
-- :func:`steady_state` is the public one-call steady state (see DESIGN.md, public contract).
+- :func:`steady_state` is the public one-call steady state (see docs/architecture.md, public contract).
 - :mod:`abm.fields.reference` solves the same discretisation with ``scipy.sparse`` (tests).
 
 The names are imported on first use (PEP 562), so that the config sections of

@@ -58,12 +58,12 @@ class GlucoseSection:
     ATP, so energy (and the cell) fails where both run out: the necrotic centre."""
 
     field: bool = param(True, doc="solve the glucose field; false: every cell sees `level`",
-                        source="design choice: necrosis only where energy fails (targets.md) "
+                        source="design choice: necrosis only where energy fails (docs/targets.md) "
                                "needs glucose to run out in the core, as in spheroids")
     level: float = param(1.0, low=0.0, high=1.0,
                          doc="glucose (fraction of plasma) every cell sees when field = false, "
                              "and in well-mixed cultures",
-                         source="network.md §2 (glc default 1)")
+                         source="docs/network.md §2 (glc default 1)")
     diffusivity_um2_per_min: float = param(6600.0, unit="µm²/min", low=0.0,
                                            high=MAX_DIFFUSIVITY, low_inclusive=False,
                                            doc="glucose diffusion coefficient in tumour tissue",
@@ -84,7 +84,7 @@ class GlucoseSection:
                                          "2494 µm³); weak source: calibrate per cell line")
     dormant_uptake_factor: float = param(0.2, low=0.0, high=1.0,
                                          doc="uptake of a dormant cell relative to a cycling one",
-                                         source="targets.md: long-term hypoxia lowers glucose "
+                                         source="docs/targets.md: long-term hypoxia lowers glucose "
                                                 "uptake by ~80 % in dormant tumour cells")
     initial: str = param("steady", choices=("steady", "vessel"),
                          doc="initial field: the steady state with the seeded tumour, or "
@@ -113,7 +113,7 @@ def secreted_field(name: str):
     return register
 
 
-_CYTOKINE = "fields.md: PhysiCell's generic cytokine"
+_CYTOKINE = "docs/fields.md: PhysiCell's generic cytokine"
 
 
 @dataclass(frozen=True)
@@ -124,7 +124,7 @@ class SecretedFieldSection:
     D∇²S − (k_cells + λ)S + secretion = ∂S/∂t."""
 
     field: bool = param(True, doc="solve this field; false: no cell secretes or sees it",
-                        source="fields.md: secretion by senescent cells")
+                        source="docs/fields.md: secretion by senescent cells")
     diffusivity_um2_per_min: float = param(1000.0, unit="µm²/min", low=0.0,
                                            high=MAX_DIFFUSIVITY, low_inclusive=False,
                                            doc="diffusion coefficient", source=_CYTOKINE)
@@ -133,12 +133,12 @@ class SecretedFieldSection:
                                  source=_CYTOKINE)
     uptake_per_min: float = param(0.1, unit="min⁻¹", low=0.0, high=MAX_RATE,
                                   doc="first-order uptake by a viable cell, per cell volume",
-                                  source="fields.md: 0.1–1 min⁻¹ by neighbouring cells (low end)")
+                                  source="docs/fields.md: 0.1–1 min⁻¹ by neighbouring cells (low end)")
     secretion_per_min: float = param(10.0, unit="field units/min", low=0.0, high=MAX_SECRETION,
                                      doc="secretion by a senescent cell of a fully secreting "
                                          "route, per cell volume (a site gets secretion × "
                                          "cell volume / dx³ × the route's factor)",
-                                     source="design choice (normalisation, fields.md: 'a "
+                                     source="design choice (normalisation, docs/fields.md: 'a "
                                             "parameter'): an isolated fully secreting cell holds "
                                             "its own site near 1 field unit and its neighbours "
                                             "below it")
@@ -163,7 +163,7 @@ class SecretedFieldSection:
 @dataclass(frozen=True)
 class SaspSection(SecretedFieldSection):
     """Inflammatory SASP (IL-6/IL-8/IL-1-like; network units: the network's SASP input, where 1
-    arrests a normoxic cell with active mTORC1, G1 ≈ 56 h, network.md §2). Every cell's local
+    arrests a normoxic cell with active mTORC1, G1 ≈ 56 h, docs/network.md §2). Every cell's local
     value is its network's SASP input (secondary senescence through p21 and p38) and raises its
     PD-L1 and stemness ([cell_state]).
 

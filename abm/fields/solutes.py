@@ -6,7 +6,7 @@ also a little by viable tumour cells), taken up by their neighbours and drained 
 vessels.
 
 Each :class:`Solute` couples one field to the cell table in the three moves of a step
-(DESIGN.md): scatter the cells' uptake (and secretion) onto rate maps, advance the field by one
+(docs/architecture.md): scatter the cells' uptake (and secretion) onto rate maps, advance the field by one
 backward-Euler step of the multigrid solver (vessels are Dirichlet sites), and gather the local
 value into its cell-table column. Rates are per phase and per cell: a site's
 rate is the cell's rate times the fraction of the voxel the cell fills (cell volume / dx³; the

@@ -87,7 +87,7 @@ class CellsSection:
                                        "Euclidean radius (ties at random); none free = contact inhibition",
                                  source="design choice: a lattice stand-in for mechanical shoving "
                                         "(off-lattice tools push neighbours aside); 5 sites ≈ 84 µm "
-                                        "gives a proliferating rim ~100–200 µm (targets.md)")
+                                        "gives a proliferating rim ~100–200 µm (docs/targets.md)")
     retry_min: float = param(60.0, unit="min", low=0.0, high=MAX_RUN_H * 60.0, low_inclusive=False,
                              doc="placeholder program: a contact-inhibited cell retries division at "
                                  "this mean interval (the network program looks for space at each "
@@ -130,18 +130,18 @@ class CycleSection:
                                 high=ATMOSPHERIC_MMHG,
                                 doc="O2 at which cycle progress runs at half speed",
                                 source="0.1% O2: cycle unaffected at 1–8% O2, slowed near 0.1% "
-                                       "(Richards et al. 2016 PeerJ; network.md design targets)")
+                                       "(Richards et al. 2016 PeerJ; docs/network.md design targets)")
     arrest_mmHg: float = param(0.38, unit="mmHg", low=0.0, high=ATMOSPHERIC_MMHG,
                                doc="hypoxic arrest below this O2 (reversible quiescence)",
-                               source="network.md: ≤ 0.38 mmHg (0.05% O2) arrests")
+                               source="docs/network.md: ≤ 0.38 mmHg (0.05% O2) arrests")
     oxphos_atp: float = param(0.7, low=0.0, high=1.0,
                               doc="ATP supply from oxidative phosphorylation at saturating O2 "
                                   "(fraction of demand at full supply)",
-                              source="network.md ATP term (0.7·O2/(Kox+O2))")
+                              source="docs/network.md ATP term (0.7·O2/(Kox+O2))")
     atp_o2_half_mmHg: float = param(1.0, unit="mmHg", low=0.0,
                                     high=ATMOSPHERIC_MMHG, low_inclusive=False,
                                     doc="Kox: O2 at half-maximal oxidative ATP supply",
-                                    source="network.md (Kox 1 mmHg)")
+                                    source="docs/network.md (Kox 1 mmHg)")
     glycolytic_atp: float = param(0.3, low=0.0, high=1.0,
                                   doc="ATP supply from glycolysis (O2-independent)",
                                   source="design choice: glycolysis covers ~30% of demand")
@@ -157,10 +157,10 @@ class IntracellularSection:
 
     network: str = param("dormancy", choices=("dormancy",),
                          doc="network driving the fate layer (its species are read by [fate])",
-                         source="network.md §2 (the default hypoxia → dormancy/senescence network)")
+                         source="docs/network.md §2 (the default hypoxia → dormancy/senescence network)")
     preset: str = param("default", doc="parameter preset of the network (e.g. default, "
                                        "hypoxia_sensitive); checked against the network",
-                        source="network.md §2 presets")
+                        source="docs/network.md §2 presets")
     params: dict = param({}, doc="network parameter overrides, a table name = value "
                                  "(e.g. { Smax = 5.0 }); names checked against the network",
                          source="issue #3")
@@ -173,7 +173,7 @@ class IntracellularSection:
                         source="design choice")
     growth_factor: float = param(1.0, low=0.0, high=1.0,
                                  doc="mitogen/niche input GF seen by every cell",
-                                 source="network.md §2 (GF 1 in the design targets)")
+                                 source="docs/network.md §2 (GF 1 in the design targets)")
     mito_dysfunction: float = param(0.0, low=0.0, high=1.0,
                                     doc="mitochondrial dysfunction input (lost share of "
                                         "respiration) seen by every cell; 0.45–0.55 arrests "
@@ -188,47 +188,47 @@ class IntracellularSection:
 @section("fate")
 @dataclass(frozen=True)
 class FateSection:
-    """Fate rules on the network state (network.md §2 "Fate layer")."""
+    """Fate rules on the network state (docs/network.md §2 "Fate layer")."""
 
     commit_ef: float = param(0.5, low=0.0, high=MAX_NETWORK_LEVEL, low_inclusive=False,
                              doc="E2F (EF) above this commits the cell to S/G2/M",
-                             source="network.md §2 fate table")
+                             source="docs/network.md §2 fate table")
     sg2m_mean_h: float = param(10.0, unit="h", low=0.0, high=MAX_RUN_H, low_inclusive=False,
-                               doc="mean duration of S/G2/M after commitment", source="network.md §2")
+                               doc="mean duration of S/G2/M after commitment", source="docs/network.md §2")
     sg2m_sd_h: float = param(2.5, unit="h", low=0.0,
                              high=MAX_RUN_H, doc="its standard deviation (normal, "
-                             "truncated to ≥ 25% of the mean)", source="network.md §2")
+                             "truncated to ≥ 25% of the mean)", source="docs/network.md §2")
     dormant_after_h: float = param(24.0, unit="h", low=0.0, high=MAX_RUN_H,
                                    doc="E2F off this long with mTORC1 < mtor_threshold → dormant (G0, reversible)",
-                                   source="network.md §2 fate table")
+                                   source="docs/network.md §2 fate table")
     senescent_after_h: float = param(72.0, unit="h", low=0.0, high=MAX_RUN_H,
                                      doc="arrested with mTORC1 ≥ mtor_threshold this long → senescent "
                                          "(geroconversion, irreversible)",
-                                     source="Leontieva et al. 2012 PNAS 109:13314 (~3 days); network.md §2")
+                                     source="Leontieva et al. 2012 PNAS 109:13314 (~3 days); docs/network.md §2")
     mtor_threshold: float = param(0.6, low=0.0, high=1.0,
                                   doc="mTORC1 level separating dormancy (below) from geroconversion (at or above)",
-                                  source="network.md §2 fate table")
+                                  source="docs/network.md §2 fate table")
     apoptosis_ampk: float = param(0.7, low=0.0, high=1.0, doc="energy-stress apoptosis needs AMPK above this",
-                                  source="Zhou & Liu 2022 IJMS 23:14945 (qualitative); network.md §2")
+                                  source="Zhou & Liu 2022 IJMS 23:14945 (qualitative); docs/network.md §2")
     apoptosis_mtor: float = param(0.3, low=0.0, high=1.0, doc="... and mTORC1 below this",
-                                  source="network.md §2")
+                                  source="docs/network.md §2")
     apoptosis_p21: float = param(0.4, low=0.0,
-                                 high=MAX_NETWORK_LEVEL, doc="... and p21 above this", source="network.md §2")
+                                 high=MAX_NETWORK_LEVEL, doc="... and p21 above this", source="docs/network.md §2")
     apoptosis_after_h: float = param(48.0, unit="h", low=0.0, high=MAX_RUN_H,
-                                     doc="... sustained this long", source="network.md §2")
+                                     doc="... sustained this long", source="docs/network.md §2")
     atp_demand: float = param(0.6, low=0.0, high=1.0, low_inclusive=False,
-                              doc="ATP (network.md §2 formula) below which the energy reserve drains; "
+                              doc="ATP (docs/network.md §2 formula) below which the energy reserve drains; "
                                   "with glucose 1 the network's ATP falls below 0.6 only under "
                                   "~0.17 mmHg, and glycolysis alone (0.5) empties the reserve in "
                                   "energy_time_h/(0.6 − 0.5) = 60 h of anoxia",
-                              source="design choice: necrosis only where energy fails (network.md §2), "
+                              source="design choice: necrosis only where energy fails (docs/network.md §2), "
                                      "not at PhysiCell's O2-only 5 mmHg")
     paracrine_sasp: float = param(1.0, unit="network units", low=0.0, high=MAX_NETWORK_LEVEL,
                                   doc="a cell that senesces with its SASP input at or above this "
                                       "is recorded as paracrine (secondary) senescence",
                                   source="measured: normoxic cultures at constant SASP 1.0 show "
                                          "0 % senescence at 144 h, at 1.25 86 % (the network's "
-                                         "threshold; network.md §2: SASP 1 arrests with active "
+                                         "threshold; docs/network.md §2: SASP 1 arrests with active "
                                          "mTORC1)")
     therapy_damage: float = param(0.5, unit="network units", low=0.0, high=MAX_NETWORK_LEVEL,
                                   doc="a cell that senesces with DNA damage at or above this is "

@@ -1,5 +1,5 @@
 """Blood compartment (abm/blood.py): each rule checked against its closed form or the claim it
-stands for (targets.md, "Circulating tumour cells"), not against the code's own output.
+stands for (docs/targets.md, "Circulating tumour cells"), not against the code's own output.
 
 Statistical tolerances are 4 standard errors of the quantity tested (a false alarm about
 once in 16 000 runs per check); every run is seeded, so the checks are also reproducible.

@@ -34,7 +34,7 @@ def one_senescent_cell(tmp_path):
 
 
 def test_a_point_source_matches_the_2d_k0_profile(one_senescent_cell):
-    """fields.md #6: D∇²S = λS with production Q = q·dx² at one site → S = Q/(2πD)·K0(r/L),
+    """docs/fields.md #6: D∇²S = λS with production Q = q·dx² at one site → S = Q/(2πD)·K0(r/L),
     L = √(D/λ) (no uptake by the cell, so the source is exactly q)."""
     model, _ = one_senescent_cell("sasp.uptake_per_min=0.0")
     cfg, n = model.config, model.shape[0]
@@ -219,7 +219,7 @@ def _stripe_focus_margin(tmp_path, D, half_width=30, outside=80, height=8):
 
 def test_the_affected_margin_scales_with_the_sasp_length(tmp_path):
     """Outside a wide stripe of senescent cells the steady SASP decays as exp(−x/L),
-    L = √(D/(λ + k)), from the level its edge holds, which does not depend on D (fields.md #1
+    L = √(D/(λ + k)), from the level its edge holds, which does not depend on D (docs/fields.md #1
     with a source); so the margin where it stays above the paracrine-senescence threshold
     (fate.paracrine_sasp: the SASP input that senesces a normoxic cell) is a fixed multiple
     of L: ×4 in D, ×2 in the margin. Both margins match the exact 1D solution."""

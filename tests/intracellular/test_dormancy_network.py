@@ -25,7 +25,7 @@ NET = get_network("dormancy")
 EF = NET.index("EF")
 MTOR = NET.index("mTORC1")
 P27 = NET.index("p27")
-SG2M_HOURS = 10.0  # S/G2/M duration between commitment and division (network.md fate table)
+SG2M_HOURS = 10.0  # S/G2/M duration between commitment and division (docs/network.md fate table)
 
 
 def _committed(t, y):
@@ -88,7 +88,7 @@ def test_contract():
         "kMA", "kMH", "kEa", "KGF", "kEd", "kEP", "kPa", "kPd", "bP", "sH", "sS", "k21", "d21",
         "b21", "a21A", "a21P", "a21S", "a21D", "a21M", "c1", "c2", "B", "c27H", "KID", "KI",
         "Smax", "hD", "fRB0")
-    # The Yao core reuses the published values unchanged (network.md §1a).
+    # The Yao core reuses the published values unchanged (docs/network.md §1a).
     yao = dict(KS=0.5, KMC=0.15, KEF=0.15, KD=0.92, KE=0.92, Kp=0.01, kM=1.0, kCDS=0.45,
                kEF=0.4, kb=0.003, kCE=0.35, kCD=0.03, kRB=0.18, kRBPP=18, kRBP=18, kRBP2=18,
                kRE=180, kRBUP=3.6, dMC=0.7, dEF=0.25, dCE=1.5, dCD=1.5, dRB=0.06, dRP=0.06,
@@ -151,7 +151,7 @@ def test_y0_is_the_cycling_daughter(daughter):
     np.testing.assert_allclose(daughter, dormancy.y0, rtol=0, atol=1e-5)
 
 
-# --- design targets (network.md §2) ---------------------------------------------------------
+# --- design targets (docs/network.md §2) ---------------------------------------------------------
 
 @pytest.mark.calibration
 @pytest.mark.parametrize("o2, target, tolerance", [

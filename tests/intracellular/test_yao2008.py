@@ -1,6 +1,6 @@
 """The published behaviour of the Yao et al. 2008 Rb–E2F switch: bistability, hysteresis in
 serum, and slow switching near the threshold (thresholds computed here, on the batched
-integrator; E2F "on" means EF > 0.5, as in the fate layer of network.md §2)."""
+integrator; E2F "on" means EF > 0.5, as in the fate layer of docs/network.md §2)."""
 from __future__ import annotations
 
 import numpy as np

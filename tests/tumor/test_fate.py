@@ -16,7 +16,7 @@ def config():
 
 
 def test_normoxic_culture_doubles_with_g1_plus_sg2m(config):
-    """G1 ≈ 6 h at 38 mmHg (network.md) + S/G2/M 10 ± 2.5 h ⇒ doubling time ≈ 16 h."""
+    """G1 ≈ 6 h at 38 mmHg (docs/network.md) + S/G2/M 10 ± 2.5 h ⇒ doubling time ≈ 16 h."""
     frame = run_culture(config, [(0.0, 38.0)], 48.0, n_cells=400, max_cells=100_000)
     n0, n48 = frame["n_viable"].iloc[0], frame["n_viable"].iloc[-1]
     doubling_h = 48.0 * np.log(2) / np.log(n48 / n0)
@@ -26,7 +26,7 @@ def test_normoxic_culture_doubles_with_g1_plus_sg2m(config):
 
 @pytest.mark.calibration
 def test_anoxia_makes_cells_dormant_and_reoxygenation_wakes_them(config):
-    """≤ 0.38 mmHg arrests with low mTORC1 (network.md): after 24 h off, cells are dormant;
+    """≤ 0.38 mmHg arrests with low mTORC1 (docs/network.md): after 24 h off, cells are dormant;
     back at 38 mmHg they re-enter the cycle within ~1 day (dormancy exits, then divisions)."""
     schedule = [(0.0, 0.1), (96.0, 38.0)]
     frame = run_culture(config, schedule, 144.0, n_cells=400, max_cells=100_000)

@@ -1,4 +1,4 @@
-"""Hypoxia switch in culture against targets.md (the in-silico version of the experiments).
+"""Hypoxia switch in culture against docs/targets.md (the in-silico version of the experiments).
 
 G0/G1 of a culture rings after a switch (the switch synchronises the cells), so fractions are
 compared as means over 24–72 h after the switch, against a normoxic control run alongside.

@@ -1,7 +1,7 @@
 """The fate layer: the intracellular network decides each tumour cell's cycle and fate.
 
 Every step the batched integrator advances every viable cell's network (inputs: local O2,
-growth factor, glucose, SASP) by ``dt``; then one kernel applies the rules of network.md §2
+growth factor, glucose, SASP) by ``dt``; then one kernel applies the rules of docs/network.md §2
 ("Fate layer"), with parameters in ``[fate]`` and ``[cells]``:
 
 - **Commitment → division.** E2F (``EF``) above ``commit_ef`` commits the cell; S/G2/M then
@@ -21,7 +21,7 @@ growth factor, glucose, SASP) by ``dt``; then one kernel applies the rules of ne
 - **Apoptosis.** AMPK > ``apoptosis_ampk`` with mTORC1 < ``apoptosis_mtor`` and p21 >
   ``apoptosis_p21`` sustained for ``apoptosis_after_h``; removed after
   ``cells.apoptosis_duration_h``.
-- **Necrosis (energy-based).** The network's ATP (network.md §2) drains an energy reserve
+- **Necrosis (energy-based).** The network's ATP (docs/network.md §2) drains an energy reserve
   ``E`` when below ``atp_demand``: ``dE/dt = (ATP − demand)/cells.energy_time_h``; ``E = 0``
   is necrosis; debris clears after ``cells.necrotic_clearance_h``.
 - **Contact inhibition (in G1).** A cell whose E2F turns on commits only if a free site
