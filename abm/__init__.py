@@ -1,6 +1,6 @@
 """Agent-based simulator of tumour growth, dormancy, senescence and metastatic seeding.
 
-Public API (DESIGN.md "Public contract"): :func:`load_config`, :class:`TumorModel`,
+Public API (docs/architecture.md "Public contract"): :func:`load_config`, :class:`TumorModel`,
 :func:`load_run`, :func:`abm.fields.steady_state`, and :func:`run_scenario` /
 :func:`resume_run` behind the ``abm`` command; :func:`load_study` for parameter studies.
 
@@ -10,11 +10,12 @@ not import the model, its numba kernels and Mesa.
 import importlib
 
 __version__ = "0.1.0"
+"""The package version (pyproject.toml reads it from here; run files record it)."""
 
 _EXPORTS = {
     "TumorModel": ("abm.model", "TumorModel"),
     "fields": ("abm.fields", None),
-    "load_config": ("abm.config", "load_config"),
+    "load_config": ("abm.schema", "load_config"),
     "load_run": ("abm.io", "load_run"),
     "load_study": ("abm.study", "load_study"),
     "resume_run": ("abm.runner", "resume_run"),

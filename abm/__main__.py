@@ -1,6 +1,6 @@
 """``python -m abm`` runs the command line."""
 import sys
 
-from .cli import main
+from abm.cli import main
 
 sys.exit(main())

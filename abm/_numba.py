@@ -6,5 +6,7 @@ reproducibility: the same seed gives the same HDF5 datasets on every machine and
 """
 import numba
 
-jit = numba.njit(cache=True, fastmath=False, nogil=True)
+OPTIONS = {"cache": True, "fastmath": False, "nogil": True}
+
+jit = numba.njit(**OPTIONS)
 """Decorator for serial kernels: ``@jit`` on a function compiles it with the project options."""

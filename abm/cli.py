@@ -8,7 +8,7 @@ import logging
 import os
 import sys
 
-from .errors import ConfigError, NumericalError, UserError
+from abm.errors import ConfigError, NumericalError, UserError
 
 EXIT_OK, EXIT_RUNTIME, EXIT_USER, EXIT_INTERRUPTED = 0, 1, 2, 130
 """Exit codes: 2 for the user's errors (config, arguments, outputs; argparse uses 2 too), 1
@@ -69,7 +69,7 @@ def _fail(exc, code: int) -> int:
 
 @functools.cache  # built once per process: in-process callers (tests, scripts) call main often
 def _parser() -> argparse.ArgumentParser:
-    from .memory import ENV_VAR, PHYSICAL_FRACTION
+    from abm.memory import ENV_VAR, PHYSICAL_FRACTION
 
     parser = argparse.ArgumentParser(
         prog="abm", description="2D agent-based simulator of tumour growth, dormancy and seeding.",
@@ -159,8 +159,8 @@ def _progress(args) -> bool | None:
 
 
 def _run(args) -> int:
-    from .config import load_config
-    from .runner import run_scenario
+    from abm.schema import load_config
+    from abm.runner import run_scenario
 
     overrides = list(args.overrides)
     if args.days is not None:
@@ -172,14 +172,14 @@ def _run(args) -> int:
 
 
 def _resume(args) -> int:
-    from .runner import resume_run
+    from abm.runner import resume_run
 
     resume_run(args.run_file, progress=_progress(args))
     return 0
 
 
 def _info(args) -> int:
-    from .io import load_run
+    from abm.io import load_run
 
     with load_run(args.run_file) as run:
         print(run.config_toml if args.config else run.summary())
@@ -187,7 +187,7 @@ def _info(args) -> int:
 
 
 def _plot(args) -> int:
-    from .viz.figures import check_plot_request, plot
+    from abm.viz.figures import check_plot_request, plot
 
     try:
         check_plot_request(args.out, args.kinds)
@@ -200,7 +200,7 @@ def _plot(args) -> int:
 
 
 def _movie(args) -> int:
-    from .viz.movie import render_movie
+    from abm.viz.movie import render_movie
 
     try:
         print(render_movie(args.run_file, args.out, fields=tuple(args.fields), fps=args.fps,
@@ -221,11 +221,11 @@ def _sweep(args) -> int:
     with exit code 1; failed runs give exit code 3."""
     import os
 
-    from .study import load_study_spec
-    from .study.engines import dask_executor, emit_slurm
-    from .study.folder import StudyBusy
-    from .study.runner import run_study
-    from .study.sensitivity_report import report_sensitivity
+    from abm.study import load_study_spec
+    from abm.study.engines import dask_executor, emit_slurm
+    from abm.study.folder import StudyBusy
+    from abm.study.runner import run_study
+    from abm.study.sensitivity_report import report_sensitivity
 
     spec = load_study_spec(args.study)
     if args.emit_slurm:
@@ -261,10 +261,11 @@ def _sweep(args) -> int:
 def _run_design(args) -> int:
     """``abm run-design``: one run of a study (a SLURM array task), under a shared lock of
     the study folder; errors as for :func:`_sweep`."""
-    from .study import load_study_spec
-    from .study.design import run_table
-    from .study.folder import StudyBusy, check_study_dir, claim_study_dir, study_lock
-    from .study.runner import run_one
+    from abm.study import load_study_spec
+    from abm.study.design import run_table
+    from abm.study.folder import StudyBusy, check_study_dir, claim_study_dir, study_lock
+    from abm.study.runner import run_one
+    from abm.study.status import DONE
 
     spec = load_study_spec(args.study)
     table = run_table(spec)
@@ -278,7 +279,7 @@ def _run_design(args) -> int:
     except (StudyBusy, OSError) as exc:
         return _study_failure("run-design", exc)
     print(f"run {args.index}: {row['status']} {row.get('error', '')}".rstrip())
-    return 0 if row["status"] == "done" else 3
+    return 0 if row["status"] == DONE else 3
 
 
 def _study_failure(command: str, exc: BaseException) -> int:
@@ -288,7 +289,7 @@ def _study_failure(command: str, exc: BaseException) -> int:
 
 
 def _params(args) -> int:
-    from .config import describe_params
+    from abm.schema import describe_params
 
     print(describe_params())
     return 0

@@ -1,12 +1,14 @@
-"""A well-mixed cell culture: the cell program without space, for in-vitro-style experiments.
+"""A well-mixed cell culture: the tissue's cell processes without space, for in-vitro-style
+experiments.
 
 Cells sit in a dish at one uniform O2 level that follows a schedule (e.g. 38 mmHg, then switched
-to 1% O2 at t = 24 h); every division succeeds (no contact inhibition, as in a sub-confluent
-culture); dead cells are removed when cleared. When the viable population exceeds
-``max_cells`` the culture is passaged: half of the cells, drawn with the counter-based rng, are
-discarded, which leaves every fraction unbiased. Recorded every ``record_every_h``: the
-fractions a flow-cytometry experiment reports (G0/G1 = viable cells not in S/G2/M) and the
-phase fractions.
+to 1% O2 at t = 24 h). The culture runs the same processes as the tissue model
+(:mod:`abm.tumor.process`, :mod:`abm.therapy.process`) in a :class:`abm.tumor.space.WellMixed`
+space: every division succeeds (no contact inhibition, as in a sub-confluent culture) and dead
+cells are removed when cleared. When the viable population exceeds ``max_cells`` the culture
+is passaged: half of the cells, drawn with the counter-based rng, are discarded, which leaves
+every fraction unbiased. Recorded every ``record_every_h``: the fractions a flow-cytometry
+experiment reports (G0/G1 = viable cells not in S/G2/M) and the phase fractions.
 
 Only the network program has an S/G2/M stage (``sg2m_h`` column), so the culture needs
 ``cells.program = "network"``.
@@ -18,16 +20,15 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from .cells import NO_ROUTE, PHASES, SENESCENCE_ROUTES, CellTable
-from .config import Config
-from .cell_state import cell_state_params, drug_deaths, update_cell_state
-from .errors import ConfigError
-from .phenotype import EVENT_DIVIDE, EVENT_NAMES, EVENT_REMOVE, make_phenotype
-from .rng import STREAM_DIVISION_SITE, uniform_array
-from .therapy import TherapySchedule
-
-VIABLE_PHASES = ("proliferating", "quiescent", "dormant", "senescent")
-
+from abm.schema import Config
+from abm.core.process import Process, find
+from abm.core.rng import STREAM_DIVISION_SITE, uniform_array
+from abm.errors import ConfigError
+from abm.therapy.process import DrugDeaths, DrugEffects
+from abm.tumor.cells import NO_ROUTE, PHASES, SENESCENCE_ROUTES, CellTable
+from abm.tumor.phenotype import EVENT_NAMES, make_phenotype
+from abm.tumor.process import CellState, Deaths, Events, Fate
+from abm.tumor.space import WellMixed
 
 def o2_at(schedule: Sequence[tuple[float, float]], t_h: float) -> float:
     """O2 (mmHg) of a piecewise-constant schedule ``[(start_h, mmHg), ...]`` at time ``t_h``."""
@@ -36,6 +37,86 @@ def o2_at(schedule: Sequence[tuple[float, float]], t_h: float) -> float:
         if t_h >= start:
             level = value
     return level
+
+
+class Medium(Process):
+    """The dish's environment at the start of a step: O2 (mmHg) from the schedule, the
+    medium's glucose (``glucose.level``), a constant SASP input (network units) and, when
+    ``dna_damage`` > 0, a clamped DNA-damage input (network units)."""
+
+    name, timing = "medium", "field"
+
+    def __init__(self, schedule: Sequence[tuple[float, float]], glucose: float, sasp: float,
+                 dna_damage: float):
+        self.schedule, self.glucose = schedule, glucose
+        self.sasp, self.dna_damage = sasp, dna_damage
+
+    def step(self, model):
+        c, hwm = model.cells, model.cells.hwm
+        c.oxygen[:hwm] = o2_at(self.schedule, model.time_min / 60)
+        c.glucose[:hwm] = self.glucose
+        c.sasp[:hwm] = self.sasp
+        if self.dna_damage > 0.0:
+            c.dna_damage[:hwm] = self.dna_damage
+
+
+class Passage(Process):
+    """Discards half of the cells (counter-based draws) when the viable ones exceed
+    ``max_cells``."""
+
+    name, timing = "passage", "events"
+
+    def __init__(self, max_cells: int):
+        self.max_cells = max_cells
+
+    def step(self, model):
+        viable = _viable_rows(model.cells)
+        if len(viable) > self.max_cells:
+            draws = uniform_array(model.seed, model.step_index, model.cells.id[viable],
+                                  STREAM_DIVISION_SITE)
+            model.space.remove(model.cells, viable[draws < 0.5])
+
+
+class Culture:
+    """The host of the culture's processes: the dish's cells, clock and space (the culture's
+    counterpart of :class:`abm.model.TumorModel`).
+
+    Per step: :class:`Medium`, drug effects, the cell state (not when the DNA damage is
+    clamped: the assay fixes that input), fate, drug deaths, events, :class:`Passage`. The
+    drugs kill before the events (the tissue kills last), so that a cell killed in S/G2/M
+    cannot have divided in the same step.
+    """
+
+    def __init__(self, config: Config, seed: int, schedule, n_cells: int, max_cells: int,
+                 sasp: float, dna_damage: float):
+        self.config, self.seed, self.dt_min = config, int(seed), config.run.dt_min
+        self.phenotype = make_phenotype(config, self.seed)
+        self.cells = CellTable(capacity=2 * max_cells + 16,
+                               n_state=len(self.phenotype.state_names))
+        zeros = np.zeros(n_cells, dtype=np.int32)
+        rows = self.cells.add(zeros, zeros, phase=PHASES["proliferating"], birth_min=0.0)
+        self.phenotype.initialize(self.cells, rows, 0)
+        self.space = WellMixed()
+        self.step_index, self.time_min = 0, 0.0
+        self.step_events: dict[str, dict[str, np.ndarray]] = {}
+        self.processes: list[Process] = [Medium(schedule, config.glucose.level, sasp, dna_damage)]
+        kinds = (DrugEffects,) + (() if dna_damage > 0.0 else (CellState,)) + (
+            Fate, Deaths, DrugDeaths, Events)
+        for kind in kinds:
+            self.processes.append(kind.from_config(self, None))
+        self.processes.append(Passage(max_cells))
+
+    def process(self, name: str) -> Process | None:
+        """The process called ``name``, or None."""
+        return find(self.processes, name)
+
+    def step(self) -> None:
+        """Advance the dish by ``dt_min``."""
+        self.step_events = {}
+        for process in self.processes:
+            process.step(self)
+        self.step_index += 1
+        self.time_min = self.step_index * self.dt_min
 
 
 def run_culture(config: Config, schedule: Sequence[tuple[float, float]], hours: float, *,
@@ -50,70 +131,35 @@ def run_culture(config: Config, schedule: Sequence[tuple[float, float]], hours: 
     (``divisions``, ``dormancy_entries``, ...), and ``drug_deaths`` (cumulative). ``sasp``
     is the constant SASP input of every cell (network units); ``dna_damage`` a constant
     DNA-damage input, or, when 0 (the default), each cell's damage follows the drugs of
-    ``config.therapy`` (chemotherapy damages cycling cells; :mod:`abm.cell_state`), which also
-    kill cells as in the tissue (a drug-response assay).
+    ``config.therapy`` (chemotherapy damages cycling cells; :mod:`abm.tumor.cell_state`),
+    which also kill cells as in the tissue (a drug-response assay).
     """
     if config.cells.program != "network":
         raise ConfigError(f"cells.program = {config.cells.program!r}: a culture needs 'network' "
                           "(only the network program has an S/G2/M stage)")
     seed = config.run.seed if seed is None else int(seed)
-    program = make_phenotype(config, seed)
+    culture = Culture(config, seed, schedule, n_cells, max_cells, sasp, dna_damage)
+    program = culture.phenotype
     sg2m_col = program.n_species + program.state_names[program.n_species:].index("sg2m_h")
-    table = CellTable(capacity=2 * max_cells + 16, n_state=len(program.state_names))
-    zeros = np.zeros(n_cells, dtype=np.int32)
-    program.initialize(table, table.add(zeros, zeros, phase=PHASES["proliferating"], birth_min=0.0), 0)
     dt_min = config.run.dt_min
-    events = np.zeros(table.capacity, dtype=np.int8)
     totals = dict.fromkeys(EVENT_NAMES.values(), 0)
+    totals["drug_deaths"] = 0
     record_every = max(1, round(record_every_h * 60 / dt_min))
     n_steps = round(hours * 60 / dt_min)
     rows = []
-    therapy = TherapySchedule.from_config(config)
-    state_params = cell_state_params(config.cell_state)
-    killed = np.empty(table.capacity, dtype=np.int64)
-    totals["drug_deaths"] = 0
+    events, deaths = culture.process("events"), culture.process("deaths")
     for step in range(n_steps + 1):
         t_h = step * dt_min / 60
         if step % record_every == 0:
-            rows.append(_record(table, t_h, o2_at(schedule, t_h), sg2m_col, totals))
+            rows.append(_record(culture.cells, t_h, o2_at(schedule, t_h), sg2m_col, totals))
         if step == n_steps:
             break
-        table.oxygen[: table.hwm] = o2_at(schedule, t_h)
-        table.glucose[: table.hwm] = config.glucose.level  # well mixed: the medium's level
-        table.sasp[: table.hwm] = sasp
-        effects = therapy.step_effects(step * dt_min, (step + 1) * dt_min)
-        if dna_damage > 0.0:
-            table.dna_damage[: table.hwm] = dna_damage
-        else:
-            update_cell_state(table.hwm, table.alive, table.phase, table.oxygen, table.sasp,
-                              table.sasp_metabolic, table.pdl1, table.stemness,
-                              table.dna_damage, table.emt, state_params,
-                              effects.chemo_damage_per_h,
-                              dt_min / 60)
-        program.advance(table, step, dt_min, events)
-        hits = events[: table.hwm]
-        counts = np.bincount(hits, minlength=max(EVENT_NAMES) + 1)
-        for code, name in EVENT_NAMES.items():
-            totals[name] += int(counts[code])
-        table.release(np.flatnonzero(hits == EVENT_REMOVE))
-        if killed.shape[0] < table.capacity:
-            killed = np.empty(table.capacity, dtype=np.int64)
-        n_killed = drug_deaths(table.hwm, table.alive, table.id, table.phase,
-                               program.in_cycle(table), table.stemness,
-                               effects.chemo_kill_per_h, config.cell_state.stemness_chemo_tolerance,
-                               effects.senolytic_kill_per_h, seed, step, dt_min / 60, killed)
-        table.release(program.kill(table, killed[:n_killed], step))
-        totals["drug_deaths"] += n_killed
-        mothers = np.flatnonzero(hits == EVENT_DIVIDE)
-        if len(mothers):
-            daughters = table.append_copies(mothers, birth_min=(step + 1) * dt_min)
-            program.on_division(table, mothers, daughters, step)
-            if table.capacity > events.shape[0]:
-                events = np.zeros(table.capacity, dtype=np.int8)
-        viable = _viable_rows(table)
-        if len(viable) > max_cells:
-            draws = uniform_array(seed, step, table.id[viable], STREAM_DIVISION_SITE)
-            table.release(viable[draws < 0.5])
+        culture.step()
+        counts = events.counts(culture)
+        for name in EVENT_NAMES.values():
+            totals[name] += counts[name]
+        killed = deaths.counts(culture)
+        totals["drug_deaths"] += killed["chemo_deaths"] + killed["senolytic_deaths"]
     return pd.DataFrame(rows)
 
 

@@ -16,8 +16,8 @@ Estimate (bytes)::
                                                  DataCollector keeps in memory (one Python
                                                  float per reporter and step)
 
-with ``sites = grid.nx × grid.ny``, ``fields`` the fields the config solves (oxygen, glucose
-and the secreted fields that are on), ``cells`` the initial tumour (the disc's sites, or
+with ``sites = grid.nx × grid.ny``, ``fields`` the fields the config solves (oxygen and the
+declared fields it turns on), ``cells`` the initial tumour (the disc's sites, or
 the tumour mask's), ``steps = run.days × 1440 / run.dt_min`` and ``reporters`` the model's
 time-series columns (63). The last term is small for the shipped scenarios (6 MB for 12 days
 at 6 min) but not for long runs with short steps (1.8 GB for 10 years at 6 min). A tumour grows; the estimate for a lattice full of tumour cells
@@ -54,8 +54,8 @@ import logging
 import math
 import os
 
-from .config import Config
-from .errors import ConfigError
+from abm.schema import Config
+from abm.errors import ConfigError
 
 log = logging.getLogger("abm")
 
@@ -79,10 +79,9 @@ system and other processes (an HPC node or a laptop is rarely ours alone)."""
 
 def solved_fields(config: Config) -> list[str]:
     """The fields a run of ``config`` solves."""
-    from .solutes import SECRETED_FIELDS
+    from abm.fields.solutes import field_specs
 
-    optional = ("glucose",) + tuple(SECRETED_FIELDS)
-    return ["oxygen"] + [name for name in optional if getattr(config, name).field]
+    return [spec.name for spec in field_specs(config)]
 
 
 def initial_cells(config: Config) -> int:
@@ -90,7 +89,7 @@ def initial_cells(config: Config) -> int:
     the tumour mask's; vessel sites are not subtracted)."""
     g, t = config.grid, config.tumor
     if t.seed_pattern == "mask":
-        from .config.masks import load_mask
+        from abm.config.masks import load_mask
 
         return int(load_mask(t.mask_file, (g.ny, g.nx), "tumor.mask_file").sum())
     return min(g.nx * g.ny, math.ceil(math.pi * (t.radius_um / g.dx_um) ** 2))
@@ -103,7 +102,7 @@ def _lattice_bytes(config: Config) -> float:
 
 
 def _series_bytes(config: Config) -> float:
-    from .model import TumorModel  # not at import time: the model pulls in every kernel
+    from abm.model import TumorModel  # not at import time: the model pulls in every kernel
 
     steps = config.run.days * 1440.0 / config.run.dt_min
     return steps * len(TumorModel.reporter_names()) * PER_RECORD_BYTES

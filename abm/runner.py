@@ -7,15 +7,15 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from .config import Config, config_from_toml
-from .config.names import template_fields
-from .errors import ConfigError, OutputError
-from .io import RunWriter
-from .io.parts import parts_dir
-from .memory import check_memory
-from .model import TumorModel
-from .outputs import check_output, may_replace_run_file
-from .recorder import RunRecorder
+from abm.schema import Config, config_from_toml
+from abm.config.names import template_fields
+from abm.errors import ConfigError, OutputError
+from abm.io import RunWriter
+from abm.io.parts import parts_dir
+from abm.memory import check_memory
+from abm.model import TumorModel
+from abm.io.outputs import check_output, may_replace_run_file
+from abm.io.recorder import RunRecorder
 
 log = logging.getLogger("abm")
 
@@ -144,7 +144,7 @@ def _finish(model: TumorModel, recorder: RunRecorder, path: Path) -> Path:
     recorder.finish(model)
     log.info("wrote %s (%d cells at day %.1f)", path, model.cells.count, model.time_min / 1440)
     if model.config.output.figure:
-        from .viz import summary_figure
+        from abm.viz import summary_figure
 
         figure = summary_figure(path, path.with_suffix(".png"))
         log.info("wrote %s", figure)

@@ -37,7 +37,7 @@ def _shed_sizes(n: int, rng: np.random.Generator) -> np.ndarray:
 
 
 def bench_kernel(shed_per_step: int, steps: int, substeps: int) -> dict:
-    from abm.blood import Circulation
+    from abm.circulation.blood import Circulation
 
     rng = np.random.default_rng(1)
     circ = Circulation(seed=1)

@@ -104,15 +104,13 @@ def kernel_split(n, rng):
     f, c = s.levels[0], s.levels[1]
     rows = {
         "prepare (setup + measure)": lambda: kn.prepare(
-            C, uptake, uptake, False, s._mask, s._fixed_j, s._fixed_i, s._fixed_val, add,
-            inv_dt, f.c0, *f.w, f.uniform, f.q, f.b, s._stats, f.res),
+            C, uptake, uptake, False, s._mask, s._fixed, add, inv_dt, f.system, s._stats, f.res),
         "coarse levels rebuild": lambda: s._setup_levels(C, uptake, None, add, inv_dt),
         f"fine smooth_restrict ({mg.PRE_SWEEPS} sweeps)": lambda: kn.smooth_restrict(
-            C, f.b, f.q, f.c0, *f.w, f.uniform, mg.PRE_SWEEPS, False, f.y.width, f.x.width,
-            f.y.f, f.x.f, c.inv_h, c.inv_w, c.q, 1 / c.c0, True, c.b, f.res),
+            C, f.system, mg.PRE_SWEEPS, False, f.restriction, c.system, True, c.b, f.res),
         f"fine prolong_smooth ({mg.POST_SWEEPS} sweeps + measure)": lambda: kn.prolong_smooth(
-            C, f.b, f.q, c.e, *f.y.prolongation, *f.x.prolongation, f.ring, f.ring_rows,
-            *f.w, f.uniform, mg.POST_SWEEPS, True, s._stats, f.res),
+            C, f.system, c.e, f.y.prolongation, f.x.prolongation, f.ring, f.ring_rows,
+            mg.POST_SWEEPS, True, s._stats, f.res),
         "coarse levels of one V-cycle": lambda: s._vcycle(1, c.e),
         "whole V-cycle": lambda: s._vcycle(0, C),
     }

@@ -71,8 +71,8 @@ def build_case(n_sites: int, n_cells: int, n_immune: int, glucose: bool):
     import numpy as np
     from bench_model import build
 
-    from abm.cells import GEROCONVERSION, PHASES
-    from abm.solutes import SECRETED_FIELDS
+    from abm.tumor.cells import GEROCONVERSION, PHASES
+    from abm.fields.solutes import SECRETED_FIELDS
 
     dx = 16.8
     area_mm2 = n_sites * n_sites * (dx / 1000.0) ** 2
@@ -97,7 +97,7 @@ def build_case(n_sites: int, n_cells: int, n_immune: int, glucose: bool):
 
 def bench_case(size: str, steps: int, warmup: int, glucose: bool) -> dict:
     from abm.model import TIMING_PHASES
-    from abm.recorder import RunRecorder
+    from abm.io.recorder import RunRecorder
 
     n_sites, n_cells, n_immune = SIZES[size]
     t0 = time.perf_counter()

@@ -31,7 +31,7 @@ import numpy as np
 
 from abm import TumorModel, load_config
 from abm.model import TIMING_PHASES
-from abm.recorder import RunRecorder
+from abm.io.recorder import RunRecorder
 
 PHYSICELL_US_PER_CELL_MIN = (21.0, 28.0)
 PHYSICELL_US_PER_VOXEL_MIN = 3.0

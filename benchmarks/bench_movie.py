@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from abm.cells import KINDS, PHASES
+from abm.tumor.cells import KINDS, PHASES
 from abm.io import RunWriter
 
 DX_UM, VESSEL_MMHG, VESSEL_SPACING = 16.8, 38.0, 12

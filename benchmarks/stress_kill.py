@@ -1,7 +1,7 @@
 """The kill campaign: many random SIGKILLs of ``abm run``, ``abm resume`` and ``abm sweep``, and
 kills placed inside every write step, each checked against an uninterrupted run.
 
-Every trial runs the kill-stress scenario (tests/killpoints.py: 48 × 40 sites, 6 h, 21
+Every trial runs the kill-stress scenario (tests/io/killpoints.py: 48 × 40 sites, 6 h, 21
 frames, immune cells, drugs, shedding), kills it (at a random time after it opened its run
 file, or at a kill point: the N-th call of a low-level write operation), checks what is left
 (opens with ``abm.load_run``; at least the frames a polling reader saw before the kill; every
@@ -34,7 +34,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests import killpoints as kp  # noqa: E402 - after the path is set
+from tests.io import killpoints as kp  # noqa: E402 - after the path is set
 
 COLUMNS = ["trial", "kind", "point", "delay", "seed", "kills", "frames_left", "failed_opens", "outcome",
            "seconds", "detail"]

@@ -22,7 +22,8 @@ deterministic (no ``prange``).
 Sparse LU: W is factored without pivoting by straight-line code generated for the
 network's sparsity pattern (:mod:`intracellular.sparse_lu`), passed to the kernel as two more
 function values. A Jacobian outside the pattern, a zero pivot or a large multiplier sends the
-step to the dense LU with partial pivoting (also used for every step with ``sparse=False``).
+step to the dense LU with partial pivoting (:mod:`intracellular.dense_lu`; also used for every
+step with ``sparse=False``).
 """
 from __future__ import annotations
 
@@ -37,6 +38,7 @@ from numba import types
 from ._numba import OPTIONS, jit
 from .network import Network
 from .registry import get_network
+from .dense_lu import dense_factor, lu_solve
 from .sparse_lu import lu_for
 
 _VECTOR, _MATRIX = types.float64[::1], types.float64[:, ::1]
@@ -105,64 +107,6 @@ class IntegrationError(FloatingPointError):
 
 
 @jit
-def _lu_factor(M, piv):
-    """LU with partial pivoting of W, given its transpose ``M`` = Wᵀ [n, n], in place; False
-    if W is singular.
-
-    Column-major LU as in LAPACK: with Wᵀ stored row-major, the pivot search, the multipliers
-    and every elimination update run along contiguous memory (axpy loops that vectorise without
-    reassociating sums). On return row k of ``M`` holds column k of the factors: L below the
-    diagonal (unit diagonal implied) and U above it, with 1/U[k, k] stored on the diagonal (the
-    solves multiply instead of divide: divisions sit on the critical path of back
-    substitution); ``piv[k]`` is the row of W swapped with row k.
-    """
-    n = M.shape[0]
-    for k in range(n):
-        pk = k
-        big = abs(M[k, k])
-        for i in range(k + 1, n):
-            if abs(M[k, i]) > big:
-                pk, big = i, abs(M[k, i])
-        piv[k] = pk
-        if big == 0.0:
-            return False
-        if pk != k:
-            for j in range(n):
-                M[j, k], M[j, pk] = M[j, pk], M[j, k]
-        inv = 1.0 / M[k, k]
-        M[k, k] = inv
-        for i in range(k + 1, n):
-            M[k, i] *= inv
-        for j in range(k + 1, n):
-            ukj = M[j, k]
-            if ukj != 0.0:  # network Jacobians are sparse: skip empty columns
-                for i in range(k + 1, n):
-                    M[j, i] -= M[k, i] * ukj
-    return True
-
-
-@jit
-def _lu_solve(M, piv, b):
-    """Solve ``W·x = b`` in place (``b`` becomes ``x``) with the factors of :func:`_lu_factor`
-    (column-oriented substitutions, contiguous in ``M``)."""
-    n = M.shape[0]
-    for k in range(n):
-        if piv[k] != k:
-            b[k], b[piv[k]] = b[piv[k]], b[k]
-    for j in range(n):
-        bj = b[j]
-        if bj != 0.0:
-            for i in range(j + 1, n):
-                b[i] -= M[j, i] * bj
-    for j in range(n - 1, -1, -1):
-        bj = b[j] * M[j, j]
-        b[j] = bj
-        if bj != 0.0:
-            for i in range(j):
-                b[i] -= M[j, i] * bj
-
-
-@jit
 def _initial_step(rhs, y, p, u, f, dt, rtol, atol):
     """A first step (h) for a row without memory: 1 % of the time for y to change by its own
     size at the initial slope, in tolerance-weighted RMS norms (Hairer & Wanner I, II.4)."""
@@ -187,18 +131,6 @@ def _culprit(y, trial, worst):
         return worst, trial[worst]
     k = np.argmax(np.abs(y))
     return k, y[k]
-
-
-@jit
-def _dense_factor(J, c, W, piv):
-    """W = I + c·J, stored transposed in ``W``, and its LU with partial pivoting
-    (:func:`_lu_factor`); False if W is singular."""
-    n = J.shape[0]
-    for i in range(n):
-        for j in range(n):
-            W[j, i] = c * J[i, j]
-        W[i, i] += 1.0
-    return _lu_factor(W, piv)
 
 
 def _advance_rows(rhs, jac, factor, solve, off, slots, y, u, p, dt, active, h, rtol, atol,
@@ -283,20 +215,20 @@ def _advance_rows(rhs, jac, factor, solve, off, slots, y, u, p, dt, active, h, r
             # W = I − γh·J: the sparse LU when J fits it and its checks pass, else the dense
             # pivoted LU (a cold path, called as a function)
             sp = sparse and factor(Jf, -gh, a)
-            ok = sp or _dense_factor(J, -gh, W, piv)
+            ok = sp or dense_factor(J, -gh, W, piv)
             if ok:
                 for k in range(n):
                     K0[k] = gh * f0[k]
                 if sp:
                     solve(a, K0)
                 else:
-                    _lu_solve(W, piv, K0)
+                    lu_solve(W, piv, K0)
                 for k in range(n):  # stage 2: f at the same point as stage 1
                     K1[k] = gh * f0[k] + g * _C[1, 0] * K0[k]
                 if sp:
                     solve(a, K1)
                 else:
-                    _lu_solve(W, piv, K1)
+                    lu_solve(W, piv, K1)
                 for k in range(n):
                     ys[k] = yi[k] + _A[2, 0] * K0[k]
                 rhs(ys, pi, ui, fs)
@@ -305,7 +237,7 @@ def _advance_rows(rhs, jac, factor, solve, off, slots, y, u, p, dt, active, h, r
                 if sp:
                     solve(a, K2)
                 else:
-                    _lu_solve(W, piv, K2)
+                    lu_solve(W, piv, K2)
                 for k in range(n):
                     ys[k] = yi[k] + _A[3, 0] * K0[k] + _A[3, 2] * K2[k]
                 rhs(ys, pi, ui, fs)
@@ -315,7 +247,7 @@ def _advance_rows(rhs, jac, factor, solve, off, slots, y, u, p, dt, active, h, r
                 if sp:
                     solve(a, K3)
                 else:
-                    _lu_solve(W, piv, K3)
+                    lu_solve(W, piv, K3)
                 # candidate y_new into ys (M = 2, 0, 1, 1); err = RMS of the
                 # tolerance-weighted error estimate E·K = K3
                 total = 0.0

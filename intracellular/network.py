@@ -12,7 +12,9 @@ system dy/dt = f(y; p, u) with time in hours:
   the implicit integrator; a test checks it against finite differences of ``rhs``.
 
 and a ``NETWORK = Network(...)`` object that the registry in ``intracellular/__init__.py``
-collects. Parameters are positional in ``p`` (the order of ``Network.parameters``), so kernels
+collects. A network that drives cells also declares what a cell model may read and call
+(:attr:`Network.observables`, :attr:`Network.hooks`), so that the model never imports the
+network's module. Parameters are positional in ``p`` (the order of ``Network.parameters``), so kernels
 never look names up; :meth:`Network.parameter_vector` turns a preset plus overrides into ``p``.
 """
 from __future__ import annotations
@@ -123,6 +125,15 @@ class Network:
     jac: Callable
     presets: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
     """Named parameter sets (e.g. per cell line): name → {parameter: value} applied on the defaults."""
+    observables: Mapping[str, str] = field(default_factory=dict)
+    """Role → name of the species (a state readout, e.g. ``"e2f": "EF"``) or parameter (a
+    constant, e.g. ``"hif_half_mmHg": "KH"``) that plays it, for a cell model that reads
+    roles rather than this network's names (:meth:`species_for`, :meth:`parameter_for`)."""
+    hooks: Mapping[str, Callable] = field(default_factory=dict)
+    """Role → compiled function of ONE cell that a cell model calls, e.g. ``"energy"``:
+    ``f(y, p, u) -> float`` the ATP supply (dimensionless, 1 = demand met), and
+    ``"post_mitotic_reset"``: ``f(y, out)`` writes a daughter's state right after division
+    into ``out`` (which may be ``y``); 1-D contiguous float64 arrays as in :attr:`rhs`."""
 
     @property
     def n_species(self) -> int:
@@ -139,6 +150,15 @@ class Network:
     def index(self, species: str) -> int:
         """Column of ``species`` in the state vector."""
         return self.species.index(self._check(species, self.species, "species"))
+
+    def species_for(self, role: str) -> int:
+        """Column of the species that plays observable ``role``."""
+        return self.index(self.observables[self._check(role, self.observables, "observable")])
+
+    def parameter_for(self, role: str) -> int:
+        """Position in ``p`` of the parameter that plays observable ``role``."""
+        name = self.observables[self._check(role, self.observables, "observable")]
+        return self.parameter_names.index(self._check(name, self.parameter_names, "parameter"))
 
     def parameter_vector(self, preset: str | None = None,
                          overrides: Mapping[str, float] | None = None) -> np.ndarray:

@@ -26,10 +26,10 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from abm import load_run
-from abm.analysis import blood_draws, seeding_by_unit
-from abm.outputs import write_atomically
+from abm.circulation.analysis import blood_draws, seeding_by_unit
+from abm.io.outputs import write_atomically
 from abm.viz.figures import draw_ctc
-from arms import run_from_command_line
+from abm.study.arms import run_from_command_line
 
 HERE = Path(__file__).resolve().parent
 DAILY = {"daily_at": "08:00", "first_day": 0, "n_days": 6}

@@ -7,7 +7,7 @@ synchrony — then switched to the level and followed for ``--hours``. Writes ``
 one dataset per recorded column, the resolved config in the root attributes) and
 ``outputs/hypoxia_switch.png``.
 
-Published observations (targets.md): glioblastoma lines and primary cells cycle normally over
+Published observations (docs/targets.md): glioblastoma lines and primary cells cycle normally over
 24–96 h at 1–8% O2 and arrest transiently only near 0.1% (Richards et al. 2016) — the default
 preset; REF fibroblasts go from 60.8% to 80.4% G0/G1 after 48 h of hypoxia (Schmaltz et al.
 1998, O2 level not stated) — the hypoxia-sensitive preset.
@@ -25,10 +25,10 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from abm import load_config
-from abm.config import to_toml
+from abm.schema import to_toml
 from abm.culture import run_culture
 from abm.errors import UserError
-from abm.outputs import check_output, write_atomically
+from abm.io.outputs import check_output, write_atomically
 
 HERE = Path(__file__).resolve().parent
 PRESETS = ("default", "hypoxia_sensitive")

@@ -16,12 +16,12 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
-from abm.analysis import kill_statistics
-from abm.cells import CD8, NK
+from abm.circulation.analysis import kill_statistics
+from abm.tumor.cells import CD8, NK
 from abm.io import load_run
-from abm.outputs import write_atomically
+from abm.io.outputs import write_atomically
 from abm.viz.style import add_scale_bar, nice_length
-from arms import run_from_command_line, series
+from abm.study.arms import run_from_command_line, series
 
 HERE = Path(__file__).resolve().parent
 ARMS = {"untreated": [], "anti_pdl1": [{"drug": "anti_pdl1", "at_h": [48.0]}]}

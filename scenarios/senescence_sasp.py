@@ -21,8 +21,8 @@ from pathlib import Path
 from matplotlib.figure import Figure
 
 from abm.viz.style import add_scale_bar, nice_length
-from abm.outputs import write_atomically
-from arms import last_field, run_from_command_line, series
+from abm.io.outputs import write_atomically
+from abm.study.arms import last_field, run_from_command_line, series
 
 HERE = Path(__file__).resolve().parent
 COURSE_DAYS = {"first_day": 7, "n_days": 5}

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from abm.config import load_config
+from abm.schema import load_config
 
 from .helpers import TINY
 

@@ -6,7 +6,7 @@ import tomllib
 import h5py
 import numpy as np
 
-from abm.config import config_from_dict
+from abm.schema import config_from_dict
 
 TINY = [
     "grid.nx=48", "grid.ny=40", "run.days=0.5", "vessels.pattern=array",

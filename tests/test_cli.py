@@ -130,7 +130,7 @@ def test_run_never_replaces_a_file_it_did_not_write(tmp_path, capsys, overwrite)
 
 
 def test_output_path_template_fields_and_folder(tmp_path, monkeypatch):
-    from abm.config import load_config
+    from abm.schema import load_config
     from abm.runner import output_path
 
     config = load_config(None, overrides=['output.path="runs/{name}_s{seed}.h5"', "name=q"],
@@ -196,7 +196,6 @@ def test_movie_refuses_an_existing_file_and_reports_an_encoder_failure(run_file,
 
 def test_keyboard_interrupt_is_one_line_and_exit_130(monkeypatch, capsys):
     import abm.runner
-
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
@@ -225,7 +224,7 @@ def test_user_errors_from_a_subprocess_are_one_line(tmp_path):
 def test_memory_estimate_is_within_a_factor_two_of_a_run(tmp_path):
     """Peak RSS of a real run (a subprocess: imports, compiled kernels, a 120² lattice half
     full of tumour cells, its frames written) against the estimate from its config."""
-    from abm.config import load_config
+    from abm.schema import load_config
     from abm.memory import estimate_peak_bytes
 
     overrides = [*TINY, "grid.nx=120", "grid.ny=120", "tumor.radius_um=900.0", "run.days=0.125"]
@@ -257,7 +256,6 @@ def test_memory_limit_refuses_before_anything_is_built(tmp_path, capsys, monkeyp
 ])
 def test_a_full_disk_is_one_message_and_exit_1(monkeypatch, capsys, error):
     import abm.runner
-
     def full(*args, **kwargs):
         raise error
 
@@ -272,6 +270,6 @@ def test_overwrite_replaces_an_empty_file_left_by_a_killed_writer(tmp_path, caps
     out.touch()
     assert _tiny_run(out) == 2 and "exists; pass --overwrite" in capsys.readouterr().err
     assert _tiny_run(out, "--overwrite") == 0
-    from abm.outputs import is_run_file
+    from abm.io.outputs import is_run_file
 
     assert is_run_file(out)

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from abm import TumorModel
-from abm.agents import TumorCell
-from abm.cells import PHASES
+from abm.core.agents import TumorCell
+from abm.tumor.cells import PHASES
 
 
 def check_invariants(model: TumorModel) -> None:

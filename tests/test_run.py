@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 
 from abm import load_run, resume_run, run_scenario
-from abm.cells import PHASES
-from abm.config import to_toml
+from abm.tumor.cells import PHASES
+from abm.schema import to_toml
 from abm.model import TumorModel
 
 from .helpers import TINY, assert_same_run, datasets
@@ -89,7 +89,7 @@ def test_resume_after_an_interruption_equals_an_uninterrupted_run(tiny_config, t
                                                                   monkeypatch, extra):
     import dataclasses
 
-    from abm.therapy import TherapyEntry
+    from abm.therapy.schedule import TherapyEntry
 
     config = tiny_config("run.days=1.0", *extra)
     if extra == WITH_IMMUNE_AND_DRUGS:  # doses before and after the checkpoint (step 120 = 12 h)

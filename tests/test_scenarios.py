@@ -24,6 +24,7 @@ def _run(args, tmp_path):
     return result
 
 
+@pytest.mark.calibration
 def test_quickstart_writes_a_run_and_a_figure(tmp_path):
     out = tmp_path / "quickstart.h5"
     _run(["-m", "abm", "run", "scenarios/quickstart.toml", "--out", str(out), "--no-progress"], tmp_path)
@@ -33,7 +34,7 @@ def test_quickstart_writes_a_run_and_a_figure(tmp_path):
         assert series["n_tumor"].iloc[-1] >= 10_000  # issue #2: ≥ 10,000 cells in 10–14 days
         assert series["hypoxic_fraction"].iloc[-1] > 0.3
         assert series["n_dormant"].iloc[-1] > 0 and series["n_proliferating"].iloc[-1] > 0
-        # targets.md: proliferating rim → dormant hypoxic layer → necrosis where energy fails
+        # docs/targets.md: proliferating rim → dormant hypoxic layer → necrosis where energy fails
         # (glucose and O2 both low), in that order from the edge inwards.
         assert series["n_necrotic"].iloc[-1] > 0
         cells = run.cells()
@@ -91,7 +92,7 @@ def test_immune_pdl1_arms(tmp_path):
     result = _run(["scenarios/immune_pdl1.py", "--out", str(out)], tmp_path)
     assert "kills per CD8 per day" in result.stdout
     assert out.with_suffix(".png").stat().st_size > 100_000
-    from abm.analysis import kill_statistics
+    from abm.circulation.analysis import kill_statistics
     stats = {arm: kill_statistics(tmp_path / f"immune_pdl1_{arm}.h5", since_min=2880.0)
              for arm in ("untreated", "anti_pdl1")}
     untreated, treated = stats["untreated"], stats["anti_pdl1"]
@@ -111,7 +112,7 @@ def test_ctc_circadian_arms(tmp_path):
     result = _run(["scenarios/ctc_circadian.py", "--out", str(out)], tmp_path)
     assert "expected seeds per single" in result.stdout
     assert out.with_suffix(".png").stat().st_size > 100_000
-    from abm.analysis import blood_draws, seeding_by_unit
+    from abm.circulation.analysis import blood_draws, seeding_by_unit
     path = {arm: tmp_path / f"ctc_circadian_{arm}.h5"
             for arm in ("control", "jet_lag", "platelet_inhibitor", "digoxin", "control_no_nk",
                         "platelet_inhibitor_no_nk")}

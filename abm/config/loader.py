@@ -6,6 +6,10 @@ Problems are collected in one round: the file itself, the overrides, every key's
 range, and the checks that involve several keys (those that involve a key already reported
 as bad are left out, so every message is about a real problem). A check may raise
 :class:`ConfigError` with several ``problems``; :func:`collect` merges them into the round.
+
+The loader knows no section: every function takes the :class:`abm.config.schema.Schema` that
+assembled them, and the checks that need domain knowledge are the sections' own
+(:func:`abm.config.registry.check`).
 """
 from __future__ import annotations
 
@@ -19,21 +23,19 @@ import typing
 from pathlib import Path
 from typing import Any
 
-from ..errors import ConfigError
-from .migrate import CONFIG_VERSION, MOVED_KEYS, migrate_stored
-from .masks import check_mask
-from .names import check_name, check_output_template
-from .params import MAGNITUDE_LIMIT, info_of
-from .schema import SECTIONS, Config
-from ..therapy import TherapyEntry, daily_times_h, parse_clock
+from abm.config.migrate import CONFIG_VERSION, MOVED_KEYS, migrate_stored
+from abm.config.names import check_name
+from abm.config.params import MAGNITUDE_LIMIT, info_of
+from abm.config.tables import unknown_message
+from abm.errors import ConfigError
 
 _TOP_LEVEL_KEYS = ("name", "config_version")
 
 
-def load_config(path: str | os.PathLike | None = None,
-                overrides: list[str] | dict[str, Any] | None = None,
-                seed: int | None = None) -> Config:
-    """Read a scenario TOML file (or the defaults when ``path`` is None) into a :class:`Config`.
+def load_config(schema, path: str | os.PathLike | None = None,
+                overrides: list[str] | dict[str, Any] | None = None, seed: int | None = None):
+    """Read a scenario TOML file (or the defaults when ``path`` is None) into a Config of
+    ``schema``.
 
     Args:
         path: scenario file; its stem is the scenario name and its folder the base for
@@ -47,12 +49,12 @@ def load_config(path: str | os.PathLike | None = None,
             inconsistent setting.
     """
     if path is None:
-        return config_from_dict({}, name="scenario", base_dir=Path.cwd(), overrides=overrides,
-                                seed=seed)
+        return config_from_dict(schema, {}, name="scenario", base_dir=Path.cwd(),
+                                overrides=overrides, seed=seed)
     path = Path(path)
     data, problem = _read_toml(path)
     # A file that cannot be read still gets its overrides checked in the same round.
-    return config_from_dict(data, name=path.stem, base_dir=path.resolve().parent,
+    return config_from_dict(schema, data, name=path.stem, base_dir=path.resolve().parent,
                             overrides=overrides, seed=seed, _errors=[problem] if problem else [])
 
 
@@ -78,17 +80,17 @@ def _read_toml(path: Path) -> tuple[dict, str | None]:
         return {}, f"{where} is not valid TOML: arrays or tables nested too deeply"
 
 
-def config_from_toml(text: str, overrides=None, seed: int | None = None) -> Config:
+def config_from_toml(schema, text: str, overrides=None, seed: int | None = None):
     """Rebuild a config from resolved TOML text (as stored in every run file, of any version)."""
     data = migrate_stored(tomllib.loads(text))
-    return config_from_dict(data, name=data.get("name", "scenario"), base_dir=Path.cwd(),
+    return config_from_dict(schema, data, name=data.get("name", "scenario"), base_dir=Path.cwd(),
                             overrides=overrides, seed=seed)
 
 
-def config_from_dict(data: dict, *, name: str = "scenario", base_dir: str | os.PathLike = ".",
-                     overrides=None, seed: int | None = None, _errors: list[str] | None = None
-                     ) -> Config:
-    """Validate a nested mapping ``{section: {key: value}}`` into a :class:`Config`.
+def config_from_dict(schema, data: dict, *, name: str = "scenario",
+                     base_dir: str | os.PathLike = ".", overrides=None, seed: int | None = None,
+                     _errors: list[str] | None = None):
+    """Validate a nested mapping ``{section: {key: value}}`` into a Config of ``schema``.
 
     Raises ConfigError listing every problem (``_errors``: problems found before, e.g. with
     the file the mapping came from, reported in the same round).
@@ -101,17 +103,18 @@ def config_from_dict(data: dict, *, name: str = "scenario", base_dir: str | os.P
         if dotted == "name":
             data["name"] = value
             continue
-        if section == "therapy":
-            errors.append(f"override {dotted!r}: [[therapy]] entries cannot be set with --set; "
-                          "write them in the scenario file")
+        if section in schema.arrays:
+            errors.append(f"override {dotted!r}: [[{section}]] entries cannot be set with "
+                          "--set; write them in the scenario file")
             continue
-        if not key or section not in SECTIONS:
-            known = [f"{s}.{f.name}" for s, cls in SECTIONS.items() for f in dataclasses.fields(cls)]
+        if not key or section not in schema.sections:
+            known = [f"{s}.{f.name}" for s, cls in schema.sections.items()
+                     for f in dataclasses.fields(cls)]
             close = difflib.get_close_matches(dotted, known, n=1, cutoff=0.6)
             errors.append(f"unknown override {dotted!r}; " + (
                 f"did you mean {close[0]!r}?" if close else
-                f"overrides are name or section.key with the sections {', '.join(SECTIONS)} "
-                "(every key: abm params)"))
+                "overrides are name or section.key with the sections "
+                f"{', '.join(schema.sections)} (every key: abm params)"))
             continue
         if not isinstance(data.get(section, {}), dict):
             continue  # reported below: the file's [section] is not a table
@@ -128,25 +131,28 @@ def config_from_dict(data: dict, *, name: str = "scenario", base_dir: str | os.P
         errors.append(problem)
         name = "scenario"
 
-    therapy = _build_therapy(data.pop("therapy", []), errors)
+    arrays = {n: _build_entries(spec, data.pop(n, []), errors, Path(base_dir))
+              for n, spec in schema.arrays.items()}
     sections = {}
     for section, values in data.items():
-        if section not in SECTIONS:
-            errors.append(_unknown(section, list(SECTIONS) + ["therapy"] + list(_TOP_LEVEL_KEYS),
-                                   "section"))
+        if section not in schema.sections:
+            errors.append(unknown_message(
+                section, [*schema.sections, *schema.arrays, *_TOP_LEVEL_KEYS], "section"))
         elif not isinstance(values, dict):
             errors.append(f"[{section}] must be a table of keys, got {values!r}")
-            bad_keys.update(f"{section}.{f.name}" for f in dataclasses.fields(SECTIONS[section]))
+            bad_keys.update(f"{section}.{f.name}"
+                            for f in dataclasses.fields(schema.sections[section]))
         else:
-            kwargs = _check_keys(SECTIONS[section], section, values, errors)
+            cls = schema.sections[section]
+            kwargs = _check_keys(cls, section, values, errors, Path(base_dir))
             bad_keys.update(f"{section}.{k}" for k in values if k not in kwargs)
-            sections[section] = SECTIONS[section](**kwargs)
-    config = Config(name=name, base_dir=str(Path(base_dir).resolve()), therapy=therapy,
-                    **{s: sections.get(s, cls()) for s, cls in SECTIONS.items()})
-    config = _resolve_paths(config)
+            sections[section] = cls(**kwargs)
+    config = schema.Config(name=name, base_dir=str(Path(base_dir).resolve()), **arrays,
+                           **{s: sections.get(s, cls()) for s, cls in schema.sections.items()})
     # Keys already reported keep their defaults here; checks that involve them are dropped.
     cross: list[str] = []
-    _check_consistency(config, cross)
+    for check in schema.checks:
+        check(config, cross)
     errors.extend(p for p in cross if not any(_mentions(p, key) for key in bad_keys))
     if errors:
         raise ConfigError(_report(errors), problems=errors)
@@ -169,37 +175,29 @@ def collect(errors: list[str], check) -> None:
         errors.append(str(exc))
 
 
-def to_toml(config: Config) -> str:
+def to_toml(schema, config) -> str:
     """The fully resolved config as TOML text (every key, defaults included)."""
     lines = [f"config_version = {CONFIG_VERSION}", f"name = {_toml_value(config.name)}"]
-    for section in SECTIONS:
+    for section in schema.sections:
         lines.append(f"\n[{section}]")
         obj = getattr(config, section)
         for f in dataclasses.fields(obj):
             lines.append(f"{f.name} = {_toml_value(getattr(obj, f.name))}")
-    for entry in config.therapy:
-        lines.append("\n[[therapy]]")
-        lines.extend(f"{key} = {_toml_value(value)}" for key, value in _entry_items(entry))
+    for name, spec in schema.arrays.items():
+        for entry in getattr(config, name):
+            lines.append(f"\n[[{name}]]")
+            items = (spec.written(entry) if spec.written else
+                     ((f.name, getattr(entry, f.name)) for f in dataclasses.fields(entry)))
+            lines.extend(f"{key} = {_toml_value(value)}" for key, value in items)
     return "\n".join(lines) + "\n"
 
 
-def _entry_items(entry: TherapyEntry):
-    """The keys of a [[therapy]] entry worth writing: the daily keys only with daily_at, at_h
-    only when it holds doses (the loader rejects first_day/n_days without daily_at)."""
-    for f in dataclasses.fields(entry):
-        value = getattr(entry, f.name)
-        if f.name == "at_h" and not value:
-            continue
-        if f.name in ("daily_at", "first_day", "n_days") and not entry.daily_at:
-            continue
-        yield f.name, value
-
-
-def describe_params() -> str:
+def describe_params(schema) -> str:
     """Every key with default, unit, allowed values and source, as a plain-text table."""
     out = []
-    tables = [(f"[{section}]", cls) for section, cls in SECTIONS.items()]
-    for header, cls in tables + [("[[therapy]]", TherapyEntry)]:
+    tables = [(f"[{section}]", cls) for section, cls in schema.sections.items()]
+    tables += [(f"[[{name}]]", spec.cls) for name, spec in schema.arrays.items()]
+    for header, cls in tables:
         out.append(f"{header}  {cls.__doc__.splitlines()[0]}")
         for f in dataclasses.fields(cls):
             info = info_of(f)
@@ -215,26 +213,19 @@ def describe_params() -> str:
             out.append(f"      {info.doc}")
             out.append(f"      source: {info.source}")
         out.append("")
-    out.extend(_describe_tables())
+    for cls in schema.sections.values():
+        out.extend(_describe_table(info_of(f).table) for f in dataclasses.fields(cls)
+                   if info_of(f).table is not None)
     return "\n".join(out)
 
 
-def _describe_tables() -> list[str]:
-    """The keys of the immune.cd8 / immune.nk and blood.params tables (their defaults live in
-    abm/immune.py and abm/blood.py, which import the config package)."""
-    from ..blood import PARAMETER_DOCS as BLOOD_DOCS
-    from ..immune import PARAMETER_DOCS as IMMUNE_DOCS
-
-    tables = {f"immune.{kind}": entries for kind, entries in IMMUNE_DOCS.items()}
-    tables["blood.params"] = BLOOD_DOCS
-    out = []
-    for table, entries in tables.items():
-        out.append(f"[{table}]  entries of the {table} table (name = value)")
-        for name, (value, unit, source) in entries.items():
-            out.append(f"  {name} = {value:g} {unit}")
-            out.append(f"      source: {source}")
-        out.append("")
-    return out
+def _describe_table(table) -> str:
+    """The entries of a declared :class:`abm.config.tables.ParamTable`."""
+    out = [f"[{table.key}]  entries of the {table.key} table (name = value)"]
+    for name, (value, unit, source) in table.docs.items():
+        out.append(f"  {name} = {value:g} {unit}")
+        out.append(f"      source: {source}")
+    return "\n".join(out) + "\n"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -261,15 +252,11 @@ def _parse_overrides(overrides, errors: list[str]):
     return parsed
 
 
-def _unknown(key: str, known: list[str], what: str) -> str:
-    close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
-    hint = f"; did you mean {close[0]!r}?" if close else f"; known: {', '.join(known)}"
-    return f"unknown {what} {key!r}{hint}"
-
-
-def _check_keys(cls, prefix: str, values: dict, errors: list[str]) -> dict:
-    """The valid ``values`` of a section (or [[therapy]] entry) dataclass ``cls`` as keyword
-    arguments; every unknown key or bad value goes to ``errors`` as ``prefix.key = value: ...``."""
+def _check_keys(cls, prefix: str, values: dict, errors: list[str], base_dir: Path) -> dict:
+    """The valid ``values`` of a section (or array entry) dataclass ``cls`` as keyword
+    arguments, paths made absolute against ``base_dir`` (so a stored config resumes from any
+    working directory); every unknown key or bad value goes to ``errors`` as
+    ``prefix.key = value: ...``."""
     fields = {f.name: f for f in dataclasses.fields(cls)}
     hints = typing.get_type_hints(cls)
     kwargs = {}
@@ -279,22 +266,30 @@ def _check_keys(cls, prefix: str, values: dict, errors: list[str]) -> dict:
             errors.append(f"{dotted} has moved: write it as {MOVED_KEYS[dotted]}")
             continue
         if key not in fields:
-            errors.append(_unknown(dotted, [f"{prefix}.{k}" for k in fields], "key"))
+            errors.append(unknown_message(dotted, [f"{prefix}.{k}" for k in fields], "key"))
             continue
         if hints[key] is tuple:  # a list of numbers, each checked against the key's range
             value = _check_list(dotted, value, info_of(fields[key]), errors)
             if value is not None:
                 kwargs[key] = value
             continue
-        problem = _check_value(value, hints[key], info_of(fields[key]))
+        info = info_of(fields[key])
+        problem = _check_value(value, hints[key], info)
         if problem:
             errors.append(f"{dotted} = {value!r}: {problem}")
-        else:
-            if hints[key] is float:
-                value = float(value)
-            elif hints[key] is dict:
-                value = {k: float(v) for k, v in value.items()}
-            kwargs[key] = value
+            continue
+        if hints[key] is float:
+            value = float(value)
+        elif hints[key] is dict:
+            value = {k: float(v) for k, v in value.items()}
+            if info.table is not None:
+                problems = info.table.problems(value)
+                errors.extend(problems)
+                if problems:
+                    continue
+        elif info.path and value:
+            value = str((base_dir / value).resolve())
+        kwargs[key] = value
     return kwargs
 
 
@@ -311,38 +306,30 @@ def _check_list(dotted: str, value: Any, info, errors: list[str]) -> tuple | Non
     return None if any(p for _, _, p in problems) else tuple(float(v) for v in value)
 
 
-def _build_therapy(raw: Any, errors: list[str]) -> tuple:
-    """The [[therapy]] entries as :class:`TherapyEntry` objects (checks that need the run's
-    length and clock are in :func:`_check_therapy_times`)."""
+def _build_entries(spec, raw: Any, errors: list[str], base_dir: Path) -> tuple:
+    """The entries of a ``[[name]]`` array as ``spec.cls`` objects: keys checked, required keys
+    (those without a default) present, then ``spec.check_entry``; an entry with a problem is
+    left out (its problems are in ``errors``)."""
+    name = spec.name
     if not isinstance(raw, list):
-        errors.append(f"therapy = {raw!r}: must be an array of tables, written [[therapy]] "
-                      "(one per drug schedule)")
+        errors.append(f"{name} = {raw!r}: must be an array of tables, written [[{name}]]")
         return ()
     entries = []
+    required = [f for f in dataclasses.fields(spec.cls)
+                if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING]
     for i, values in enumerate(raw):
-        key = f"therapy[{i}]"
+        key = f"{name}[{i}]"
         if not isinstance(values, dict):
-            errors.append(f"{key} = {values!r}: must be a table (a [[therapy]] entry)")
+            errors.append(f"{key} = {values!r}: must be a table (a [[{name}]] entry)")
             continue
         n_errors = len(errors)
-        kwargs = _check_keys(TherapyEntry, key, values, errors)
-        if "drug" not in values:
-            drug = next(f for f in dataclasses.fields(TherapyEntry) if f.name == "drug")
-            errors.append(f"{key}.drug: missing; must be {info_of(drug).allowed()}")
-        if not values.get("at_h") and "daily_at" not in values:
-            errors.append(f"{key}: needs at_h (dose times, h from the start of the run) or "
-                          "daily_at (a daily clock time 'HH:MM'), or both")
-        if "daily_at" not in values:
-            errors.extend(f"{key}.{k} = {values[k]!r}: only with daily_at (a daily clock time "
-                          "'HH:MM')" for k in ("first_day", "n_days") if k in values)
-        elif "daily_at" in kwargs:  # a string (_check_keys reported anything else)
-            try:
-                parse_clock(kwargs["daily_at"])
-            except ValueError:
-                errors.append(f"{key}.daily_at = {kwargs['daily_at']!r}: must be a clock time "
-                              "'HH:MM' from 00:00 to 23:59")
+        kwargs = _check_keys(spec.cls, key, values, errors, base_dir)
+        errors.extend(f"{key}.{f.name}: missing; must be {info_of(f).allowed()}"
+                      for f in required if f.name not in values)
+        if spec.check_entry is not None:
+            spec.check_entry(key, values, kwargs, errors)
         if len(errors) == n_errors:
-            entries.append(TherapyEntry(**kwargs))
+            entries.append(spec.cls(**kwargs))
     return tuple(entries)
 
 
@@ -396,131 +383,6 @@ def _check_value(value: Any, expected: type, info) -> str | None:
 
 _TOO_LARGE = (f"must be at most {MAGNITUDE_LIMIT:g} in magnitude (no quantity of the model comes "
               "near that in its units; larger values overflow what is derived from them)")
-
-
-def _resolve_paths(config: Config) -> Config:
-    """Make mask paths absolute so a stored config resumes from any working directory."""
-    def absolute(p: str) -> str:
-        return str((Path(config.base_dir) / p).resolve()) if p else p
-    return dataclasses.replace(
-        config,
-        vessels=dataclasses.replace(config.vessels, mask_file=absolute(config.vessels.mask_file)),
-        tumor=dataclasses.replace(config.tumor, mask_file=absolute(config.tumor.mask_file)),
-    )
-
-
-def _is_multiple(value: float, unit: float) -> bool:
-    ratio = value / unit
-    return abs(ratio - round(ratio)) < 1e-9 * max(1.0, ratio) and round(ratio) >= 1
-
-
-def _check_consistency(c: Config, errors: list[str]) -> None:
-    """Checks that involve more than one key."""
-    dt = c.run.dt_min
-    if not _is_multiple(c.run.days * 1440.0, dt):
-        errors.append(f"run.days = {c.run.days!r}: must be a whole number (≥ 1) of steps of "
-                      f"run.dt_min = {dt!r} min")
-    if not _is_multiple(c.output.frame_every_min, dt):
-        errors.append(f"output.frame_every_min = {c.output.frame_every_min!r}: must be a "
-                      f"multiple of run.dt_min = {dt!r}")
-    if not _is_multiple(c.output.checkpoint_every_min, c.output.frame_every_min):
-        errors.append(f"output.checkpoint_every_min = {c.output.checkpoint_every_min!r}: must be "
-                      f"a multiple of output.frame_every_min = {c.output.frame_every_min!r}")
-    for section in ("vessels", "tumor"):
-        obj = getattr(c, section)
-        needs_mask = (obj.pattern == "mask") if section == "vessels" else (obj.seed_pattern == "mask")
-        key = f"{section}.{'pattern' if section == 'vessels' else 'seed_pattern'}"
-        if needs_mask and not obj.mask_file:
-            errors.append(f"{key} = 'mask' needs {section}.mask_file (a .npy or .png of shape "
-                          f"(ny, nx) = ({c.grid.ny}, {c.grid.nx}))")
-        elif needs_mask:
-            collect(errors, lambda: check_mask(obj.mask_file, (c.grid.ny, c.grid.nx),
-                                               f"{section}.mask_file",
-                                               need_sites=section == "tumor"))
-    v = c.vessels
-    if v.pattern == "random":
-        # Random sequential adsorption of discs jams at ~55% area coverage. (Both factors are
-        # below the magnitude limit, so the product is finite.)
-        coverage = v.density_per_mm2 * 1e-6 * math.pi * (v.min_spacing_um / 2) ** 2
-        if coverage > 0.5:
-            errors.append(f"vessels.density_per_mm2 = {v.density_per_mm2!r} with vessels.min_spacing_um = "
-                          f"{v.min_spacing_um!r}: discs of that spacing cannot reach that density "
-                          f"(coverage {coverage:.2g} > 0.5); lower one of them")
-    if v.pattern == "array" and v.array_spacing_um < c.grid.dx_um:
-        errors.append(f"vessels.array_spacing_um = {v.array_spacing_um!r}: must be ≥ grid.dx_um = {c.grid.dx_um!r}")
-    t = c.tumor
-    if t.seed_pattern == "disc":
-        size = min(c.grid.nx, c.grid.ny) * c.grid.dx_um
-        if t.radius_um >= size / 2:
-            errors.append(f"tumor.radius_um = {t.radius_um!r}: the disc must fit in the domain "
-                          f"(< {size / 2:g} µm, half the smaller side)")
-    cyc = c.cycle
-    if cyc.arrest_mmHg >= c.oxygen.vessel_mmHg:
-        errors.append(f"cycle.arrest_mmHg = {cyc.arrest_mmHg!r}: must be below oxygen.vessel_mmHg = "
-                      f"{c.oxygen.vessel_mmHg!r}, or no cell could ever cycle")
-    if c.run.start_clock_h >= 24.0:
-        errors.append(f"run.start_clock_h = {c.run.start_clock_h!r}: must be a value in [0, 24) "
-                      "(h since midnight; write midnight as 0)")
-    collect(errors, lambda: check_output_template(c.output.path))
-    _check_therapy_times(c, errors)
-    _check_secretion_and_immune(c, errors)
-    _check_network(c, errors)
-
-
-def _check_network(c: Config, errors: list[str]) -> None:
-    """The network, preset and parameter names (and values, as the network checks them)."""
-    if c.cells.program != "network":
-        return
-    import intracellular  # not at import time: the config package stays light
-
-    def check():
-        try:
-            network = intracellular.get_network(c.intracellular.network)
-            network.parameter_vector(c.intracellular.preset, c.intracellular.params)
-        except ValueError as exc:
-            raise ConfigError(f"intracellular.preset = {c.intracellular.preset!r} / "
-                              f"intracellular.params = {c.intracellular.params!r}: {exc}") from None
-    collect(errors, check)
-
-
-def _check_secretion_and_immune(c: Config, errors: list[str]) -> None:
-    """Route names of the secreted fields' tables and the immune parameter tables."""
-    from ..immune import params_from_mapping  # the immune module imports the config package
-    from ..solutes import SECRETED_FIELDS, route_factors
-
-    for key in SECRETED_FIELDS:
-        collect(errors, lambda: route_factors(getattr(c, key), key))
-    if c.immune.enabled and not c.chemokine.field:
-        errors.append("immune.enabled = true needs chemokine.field = true (immune cells enter "
-                      "and navigate by the chemokine)")
-    from ..blood import blood_params
-    from ..phenotype.network_fate import network_parameters
-    collect(errors, lambda: params_from_mapping({"cd8": c.immune.cd8, "nk": c.immune.nk}))
-    collect(errors, lambda: blood_params(c.blood.params))
-    collect(errors, lambda: network_parameters(c.intracellular))
-
-
-def _check_therapy_times(c: Config, errors: list[str]) -> None:
-    """Every dose must fall within the run: t < run.days·24 h."""
-    end_h = c.run.days * 24.0
-    length = f"the run ends at {end_h:g} h (run.days = {c.run.days!r})"
-    for i, entry in enumerate(c.therapy):
-        for j, t in enumerate(entry.at_h):
-            if t >= end_h:
-                errors.append(f"therapy[{i}].at_h[{j}] = {t!r}: after the end of the run; "
-                              f"{length}, so doses must be at < {end_h:g} h")
-        if not entry.daily_at:
-            continue
-        # The first late dose by arithmetic: n_days may be huge (never list every dose here).
-        first = float(daily_times_h(dataclasses.replace(entry, n_days=1), c.run.start_clock_h)[0])
-        k = max(0, math.ceil((end_h - first) / 24.0))  # doses 0 … k-1 fall before the end
-        if k < entry.n_days:
-            t = first + 24.0 * k
-            fix = f"n_days can be at most {k}" if k else "lower first_day"
-            errors.append(f"therapy[{i}].daily_at = {entry.daily_at!r} (first_day = "
-                          f"{entry.first_day}, n_days = {entry.n_days}): daily dose {k + 1} of "
-                          f"{entry.n_days} at t = {t:g} h is after the end of the run; "
-                          f"{length}, so {fix}")
 
 
 def _toml_value(value: Any) -> str:

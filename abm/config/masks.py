@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import ConfigError
+from abm.errors import ConfigError
 
 SUFFIXES = (".npy", ".png")
 

@@ -6,7 +6,7 @@ that moved gets an error that says where it went (:data:`MOVED_KEYS`).
 """
 from __future__ import annotations
 
-from ..errors import ConfigError
+from abm.errors import ConfigError
 
 CONFIG_VERSION = 5
 """Version of the config schema written by :func:`abm.config.to_toml`."""

@@ -20,7 +20,12 @@ products of up to ten such numbers (what derived quantities are) stay finite in 
 
 @dataclass(frozen=True)
 class ParamInfo:
-    """Metadata of one config key."""
+    """Metadata of one config key.
+
+    ``path``: the value is a file path, made absolute against the scenario file's folder.
+    ``table``: for a key holding a table ``{name = number}``, the
+    :class:`abm.config.tables.ParamTable` that declares its entries (None: the section's own
+    check names what is allowed)."""
 
     unit: str
     doc: str
@@ -29,6 +34,8 @@ class ParamInfo:
     high: float | None = None
     low_inclusive: bool = True
     choices: tuple[str, ...] | None = None
+    path: bool = False
+    table: Any = None
 
     def allowed(self) -> str:
         """Human-readable description of the allowed values (used in error messages)."""
@@ -42,10 +49,10 @@ class ParamInfo:
 
 def param(default: Any, *, unit: str = "", doc: str, source: str, low: float | None = None,
           high: float | None = None, low_inclusive: bool = True,
-          choices: tuple[str, ...] | None = None) -> Any:
+          choices: tuple[str, ...] | None = None, path: bool = False, table: Any = None) -> Any:
     """Declare a config key: its default plus the :class:`ParamInfo` metadata."""
     info = ParamInfo(unit=unit, doc=doc, source=source, low=low, high=high,
-                     low_inclusive=low_inclusive, choices=choices)
+                     low_inclusive=low_inclusive, choices=choices, path=path, table=table)
     if isinstance(default, dict):  # a table of overrides: each instance gets its own copy
         return dataclasses.field(default_factory=lambda: dict(default), metadata={"info": info})
     return dataclasses.field(default=default, metadata={"info": info})

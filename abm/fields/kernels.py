@@ -34,6 +34,9 @@ the residual and its restriction, each lagging the previous by two rows so that 
 final when the next stage reads it) and ``prolong_smooth`` (prolongation, the post-sweeps
 and, on the finest level, the convergence measure). Red–black colours are pipelined the same
 way (red of row j, then black of row j−1), which gives exactly the two-pass red–black result.
+
+The kernels take a level as named tuples of its arrays (``System``, ``Restriction``,
+``Interpolation``, ``Dirichlet`` of :mod:`abm.fields.level_arrays`).
 """
 import numpy as np
 
@@ -53,12 +56,19 @@ RING = 4
 # per-site helpers taking arrays do). Row r's vertical neighbours are clamped to the grid;
 # the weight across a domain edge is 0, so the clamped read contributes nothing.
 @jit
-def _relax_row(x, b, q, r, s, wxm, wxp, wym, wyp, uniform):
+def _row(x, system, r):
+    """Row r of x and its two vertical neighbours, row r of b and q, and row r's weights."""
+    ny = x.shape[0]
+    return (x[r], x[max(r - 1, 0)], x[min(r + 1, ny - 1)], system.b[r], system.q[r],
+            system.wym[r], system.wyp[r])
+
+
+@jit
+def _relax_row(x, system, r, s):
     """Gauss–Seidel update x ← b + q·S of the sites s, s+2, … of row r (one colour)."""
-    ny, nx = x.shape
-    xr, xu, xd = x[r], x[max(r - 1, 0)], x[min(r + 1, ny - 1)]
-    br, qr = b[r], q[r]
-    a, c = wym[r], wyp[r]
+    nx = x.shape[1]
+    wxm, wxp = system.wxm, system.wxp
+    xr, xu, xd, br, qr, a, c = _row(x, system, r)
     if s == 0:
         right = 1 if nx > 1 else 0
         xr[0] = br[0] + qr[0] * ((wxm[0] * xr[0] + wxp[0] * xr[right]) + (a * xu[0] + c * xd[0]))
@@ -66,7 +76,7 @@ def _relax_row(x, b, q, r, s, wxm, wxp, wym, wyp, uniform):
     else:
         start = 1
     m = (nx - start) // 2  # interior sites start, start+2, … ≤ nx−2
-    if uniform and a == 1.0 and c == 1.0:
+    if system.uniform and a == 1.0 and c == 1.0:
         for k in range(m):
             i = start + 2 * k
             xr[i] = br[i] + qr[i] * ((xr[i - 1] + xr[i + 1]) + (xu[i] + xd[i]))
@@ -81,15 +91,14 @@ def _relax_row(x, b, q, r, s, wxm, wxp, wym, wyp, uniform):
 
 
 @jit
-def _scaled_residual_row(x, b, q, r, wxm, wxp, wym, wyp, uniform, out):
+def _scaled_residual_row(x, system, r, out):
     """out[i] = ρ = b + q·S − x on row r (the change a Jacobi update would make)."""
-    ny, nx = x.shape
-    xr, xu, xd = x[r], x[max(r - 1, 0)], x[min(r + 1, ny - 1)]
-    br, qr = b[r], q[r]
-    a, c = wym[r], wyp[r]
+    nx = x.shape[1]
+    wxm, wxp = system.wxm, system.wxp
+    xr, xu, xd, br, qr, a, c = _row(x, system, r)
     right = 1 if nx > 1 else 0
     out[0] = br[0] + qr[0] * ((wxm[0] * xr[0] + wxp[0] * xr[right]) + (a * xu[0] + c * xd[0])) - xr[0]
-    if uniform and a == 1.0 and c == 1.0:
+    if system.uniform and a == 1.0 and c == 1.0:
         for i in range(1, nx - 1):
             out[i] = br[i] + qr[i] * ((xr[i - 1] + xr[i + 1]) + (xu[i] + xd[i])) - xr[i]
     else:
@@ -102,10 +111,10 @@ def _scaled_residual_row(x, b, q, r, wxm, wxp, wym, wyp, uniform, out):
 
 
 @jit
-def _measure_row(x, b, q, r, wxm, wxp, wym, wyp, uniform, stats, res):
+def _measure_row(x, system, r, stats, res):
     """Fold row r into ``stats``: max |ρ|, max and min C (with the first minimum's site), first
     non-finite site. Branch-free over the row; the rare cases rescan it."""
-    _scaled_residual_row(x, b, q, r, wxm, wxp, wym, wyp, uniform, res)
+    _scaled_residual_row(x, system, r, res)
     nx = x.shape[1]
     xr = x[r]
     # Four independent accumulators per extremum (select chains are latency-bound).
@@ -183,11 +192,11 @@ def reset_stats(stats):
 
 
 @jit
-def measure(x, b, q, wxm, wxp, wym, wyp, uniform, stats, res):
+def measure(x, system, stats, res):
     """Fill ``stats`` for x (a separate pass; the cycles measure inside ``prolong_smooth``)."""
     reset_stats(stats)
     for r in range(x.shape[0]):
-        _measure_row(x, b, q, r, wxm, wxp, wym, wyp, uniform, stats, res)
+        _measure_row(x, system, r, stats, res)
 
 
 @jit
@@ -213,8 +222,7 @@ def _scan_bad_row(C, uptake, source, has_source, mask, j):
 
 
 @jit
-def prepare(C, uptake, source, has_source, mask, fixed_j, fixed_i, fixed_val, add, inv_dt,
-            c0, wxm, wxp, wym, wyp, uniform, q, b, stats, res):
+def prepare(C, uptake, source, has_source, mask, fixed, add, inv_dt, system, stats, res):
     """Set up the finest level of one step and measure the warm start, in one pass.
 
     Writes C = fixed value at the Dirichlet sites, q = c0/d and b = (C_old/dt + source)/d with
@@ -222,8 +230,14 @@ def prepare(C, uptake, source, has_source, mask, fixed_j, fixed_i, fixed_val, ad
     fills ``stats`` for the warm-start C (rows lag by one so each row's q and b exist when it is
     measured). Returns (status, j, i): status 0, or one of the BAD_*/NEG_* codes with the first
     offending free site (only the Dirichlet sites are exempt from the checks).
+
+    ``mask``: bool ``[ny, nx]``, the Dirichlet sites, also listed in ``fixed``
+    (``Dirichlet``); ``system``: the finest level's (its q and b are written).
     """
     ny, nx = C.shape
+    fixed_j, fixed_i, fixed_val = fixed
+    c0, wxm, wxp, wym, wyp = system.c0, system.wxm, system.wxp, system.wym, system.wyp
+    q, b = system.q, system.b
     nfix = fixed_j.size
     for n in range(nfix):
         C[fixed_j[n], fixed_i[n]] = fixed_val[n]
@@ -259,23 +273,25 @@ def prepare(C, uptake, source, has_source, mask, fixed_j, fixed_i, fixed_val, ad
             bj[fixed_i[p]] = fixed_val[p]
             p += 1
         if j >= 1:
-            _measure_row(C, b, q, j - 1, wxm, wxp, wym, wyp, uniform, stats, res)
-    _measure_row(C, b, q, ny - 1, wxm, wxp, wym, wyp, uniform, stats, res)
+            _measure_row(C, system, j - 1, stats, res)
+    _measure_row(C, system, ny - 1, stats, res)
     return 0, -1, -1
 
 
 @jit
-def restrict_coefficients(kd, add, q, wy, wx, fy, fx, sink_c, fixed_c, area_c,
-                          c0_c, wxm_c, wxp_c, wym_c, wyp_c, kd_c, q_c):
-    """Coarse kd and q from the fine kd (= kd + add at the free sites, q ≠ 0).
+def restrict_coefficients(kd, add, q, restriction, coarse, kd_c):
+    """Coarse kd (``kd_c``) and q (into ``coarse``, the coarse ``System``) from the fine
+    kd (= kd + add at the free sites, q ≠ 0) through ``restriction`` (``Restriction``).
 
     A Dirichlet site pins the error to zero, so for the error equation its free neighbours see
     the coupling c to it as an extra sink c·e. The coarse kd is the area-weighted mean over
     the children of kd (0 on Dirichlet children) plus those sinks (``sink_c``, static: it
     depends on the Dirichlet sites and the geometry only), the Galerkin average of the diagonal
     for a piecewise-constant error; faces to a coarse Dirichlet cell (``fixed_c``, all children
-    fixed) are left to the coarse stencil. wy, wx: fine cell widths per row/column.
+    fixed) are left to the coarse stencil.
     """
+    wy, wx, fy, fx = restriction.wy, restriction.wx, restriction.fy, restriction.fx
+    c0_c, wxm_c, wxp_c, q_c = coarse.c0, coarse.wxm, coarse.wxp, coarse.q
     ny, nx = q.shape
     nyc, nxc = kd_c.shape
     for J in range(nyc):
@@ -299,8 +315,9 @@ def restrict_coefficients(kd, add, q, wy, wx, fy, fx, sink_c, fixed_c, area_c,
                 for i in range(nx):
                     t0 = wx[i] * (kj[i] + add)
                     kc[i] += a * (t0 if qj[i] != 0.0 else 0.0)
-        cy = c0_c * (wym_c[J] + wyp_c[J])
-        qc, fc, sc, ac = q_c[J], fixed_c[J], sink_c[J], area_c[J]
+        cy = c0_c * (coarse.wym[J] + coarse.wyp[J])
+        qc, fc = q_c[J], restriction.fixed[J]
+        sc, ac = restriction.sink[J], restriction.area[J]
         for I in range(nxc):
             k = kc[I] / ac[I] + sc[I]
             d = k + (c0_c * (wxm_c[I] + wxp_c[I]) + cy)
@@ -313,15 +330,19 @@ def restrict_coefficients(kd, add, q, wy, wx, fy, fx, sink_c, fixed_c, area_c,
 
 
 @jit
-def smooth_restrict(x, b, q, c0, wxm, wxp, wym, wyp, uniform, sweeps, zero_start,
-                    wy, wx, fy, fx, inv_h_c, inv_w_c, q_c, inv_c0_c, scale, out_c, res):
+def smooth_restrict(x, system, sweeps, zero_start, restriction, coarse, scale, out_c, res):
     """``sweeps`` red–black sweeps of x, then the restricted residual into ``out_c``, in one pass.
 
     zero_start: x is taken as 0 on entry (a coarse correction), so it is never read before the
-    first sweep writes it. out_c[J, I] = area-weighted mean of the children's residual d·ρ
-    (d = c0/q, so the diagonal need not be stored),
-    times q_c/c0_c (= 1/d_c, the coarse b) if ``scale``, else as is (the coarsest level's rhs).
+    first sweep writes it. out_c[J, I] = area-weighted mean (``restriction``) of the
+    children's residual d·ρ (d = c0/q, so the diagonal need not be stored), times q_c/c0_c
+    (= 1/d_c, the coarse b; ``coarse`` is the coarse ``System``) if ``scale``, else as is
+    (the coarsest level's rhs).
     """
+    b, q, c0 = system.b, system.q, system.c0
+    wy, wx, fy, fx = restriction.wy, restriction.wx, restriction.fy, restriction.fx
+    inv_h_c, inv_w_c, q_c = restriction.inv_h, restriction.inv_w, coarse.q
+    inv_c0_c = 1.0 / coarse.c0 if coarse.c0 else 0.0
     ny, nx = x.shape
     nxc = out_c.shape[1]
     lag = 2 * sweeps
@@ -336,13 +357,13 @@ def smooth_restrict(x, b, q, c0, wxm, wxp, wym, wyp, uniform, sweeps, zero_start
                     for i in range(nx):
                         xr[i] = br[i] if (i + r) % 2 == 0 else 0.0
                 else:
-                    _relax_row(x, b, q, r, r % 2, wxm, wxp, wym, wyp, uniform)
+                    _relax_row(x, system, r, r % 2)
             r -= 1
             if 0 <= r < ny:
-                _relax_row(x, b, q, r, (r + 1) % 2, wxm, wxp, wym, wyp, uniform)
+                _relax_row(x, system, r, (r + 1) % 2)
         r = step - lag - 1
         if 0 <= r < ny:
-            _scaled_residual_row(x, b, q, r, wxm, wxp, wym, wyp, uniform, res)
+            _scaled_residual_row(x, system, r, res)
             J = r // fy
             oc = out_c[J]
             if r == fy * J:
@@ -385,10 +406,14 @@ def _interp_row(e_c, J, xlo, xhi, xw, out):
 
 
 @jit
-def prolong_smooth(x, b, q, e_c, ylo, yhi, yw, xlo, xhi, xw, ring, ring_rows,
-                   wxm, wxp, wym, wyp, uniform, sweeps, measure, stats, res):
-    """x += linear interpolation of e_c (Dirichlet sites untouched), then ``sweeps`` red–black
-    sweeps and, if ``measure``, ``stats`` of the result, in one pass over the rows."""
+def prolong_smooth(x, system, e_c, y_interp, x_interp, ring, ring_rows, sweeps, measure, stats,
+                   res):
+    """x += linear interpolation of e_c (Dirichlet sites untouched; ``Interpolation``
+    per axis), then ``sweeps`` red–black sweeps and, if ``measure``, ``stats`` of the result,
+    in one pass over the rows."""
+    ylo, yhi, yw = y_interp
+    xlo, xhi, xw = x_interp
+    q = system.q
     ny, nx = x.shape
     for k in range(RING):
         ring_rows[k] = -1
@@ -414,13 +439,13 @@ def prolong_smooth(x, b, q, e_c, ylo, yhi, yw, xlo, xhi, xw, ring, ring_rows,
         for s in range(sweeps):
             r = step - 1 - 2 * s
             if 0 <= r < ny:
-                _relax_row(x, b, q, r, r % 2, wxm, wxp, wym, wyp, uniform)
+                _relax_row(x, system, r, r % 2)
             r -= 1
             if 0 <= r < ny:
-                _relax_row(x, b, q, r, (r + 1) % 2, wxm, wxp, wym, wyp, uniform)
+                _relax_row(x, system, r, (r + 1) % 2)
         r = step - lag - 1
         if measure and 0 <= r < ny:
-            _measure_row(x, b, q, r, wxm, wxp, wym, wyp, uniform, stats, res)
+            _measure_row(x, system, r, stats, res)
 
 
 @jit

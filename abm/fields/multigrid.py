@@ -20,6 +20,7 @@ import numpy as np
 
 from abm.errors import NumericalError
 from abm.fields import kernels as kn
+from abm.fields.level_arrays import Dirichlet, Interpolation, Restriction, System
 
 # Smoothing sweeps before/after the coarse-grid correction. V(1,2) measured fastest per
 # advance on the benchmark setup (1000²: 5 cycles; V(2,1) 6, V(2,2) 5, V(3,2) 4 but dearer
@@ -88,14 +89,15 @@ class _Axis:
         return coarse
 
     def _interpolation(self, coarse):
-        """(lo, hi, w): fine cell k takes w·e[lo] + (1 − w)·e[hi], linear between centres."""
+        """:class:`~abm.fields.level_arrays.Interpolation` (lo, hi, w): fine cell k takes w·e[lo] + (1 − w)·
+        e[hi], linear between centres."""
         lo = np.arange(self.n) // self.f
         x, X = self.centre, coarse.centre
         hi = np.where(x < X[lo], lo - 1, lo + 1)
         hi = np.clip(hi, 0, coarse.n - 1)  # beyond the outermost centre: constant (no flux)
         span = X[hi] - X[lo]
         w = np.where(hi == lo, 1.0, 1.0 - (x - X[lo]) / np.where(hi == lo, 1.0, span))
-        return lo.astype(np.int64), hi.astype(np.int64), w
+        return Interpolation(lo.astype(np.int64), hi.astype(np.int64), w)
 
 
 class _Level:
@@ -103,10 +105,10 @@ class _Level:
     step; see :mod:`abm.fields.kernels` for the Jacobi form d, q, b).
 
     ``c0`` is the largest coupling and ``w`` the couplings per column/row divided by it;
-    ``uniform`` says every interior x-weight is exactly 1 (the kernels then skip the products).
-    Below the finest level: ``kd`` (−1 at Dirichlet cells), ``e`` (the correction) and, for
-    the restriction from the level above, the static ``sink``, ``fixed``, ``area``,
-    ``inv_h``/``inv_w`` (1/height, 1/width of each cell from its children).
+    ``uniform`` says every interior x-weight is exactly 1 (the kernels then skip the products);
+    ``system`` bundles them with q and b for the kernels (:class:`~abm.fields.level_arrays.System`).
+    Below the finest level: ``kd`` (−1 at Dirichlet cells) and ``e`` (the correction); above
+    the coarsest, ``restriction`` (:class:`~abm.fields.level_arrays.Restriction`, set by :meth:`link`).
     """
 
     def __init__(self, y, x):
@@ -127,6 +129,7 @@ class _Level:
         self.res = np.empty(x.n)
         self.ring = np.zeros((kn.RING, x.n))
         self.ring_rows = np.full(kn.RING, -1, dtype=np.int64)
+        self.system = System(self.b, self.q, c0, *self.w, self.uniform)
 
     def coarser(self, D):
         """Halve a dimension while it has more than one cell and its spacing is not the larger
@@ -139,25 +142,25 @@ class _Level:
         return _Level(y.coarser(D, halve_y), x.coarser(D, halve_x))
 
     def link(self, coarse, fixed):
-        """Static data of the restriction to ``coarse``, given this level's Dirichlet sites."""
+        """Static data of the restriction to ``coarse`` (:attr:`restriction`), given this
+        level's Dirichlet sites ``fixed``; returns the coarse level's (all children fixed)."""
         fy, fx = self.y.f, self.x.f
         ny, nx = self.shape
         nyc, nxc = coarse.shape
         Jof, Iof = np.arange(ny) // fy, np.arange(nx) // fx
         height = np.bincount(Jof, weights=self.y.width, minlength=nyc)
         width = np.bincount(Iof, weights=self.x.width, minlength=nxc)
-        coarse.inv_h, coarse.inv_w = 1.0 / height, 1.0 / width
-        coarse.area = np.ascontiguousarray(np.outer(height, width))
+        coarse_area = np.ascontiguousarray(np.outer(height, width))
         count = np.zeros(coarse.shape, np.int64)
         np.add.at(count, (Jof[:, None], Iof[None, :]), fixed.astype(np.int64))
         sizes = np.outer(np.bincount(Jof, minlength=nyc), np.bincount(Iof, minlength=nxc))
-        coarse.fixed = np.ascontiguousarray(count == sizes)
+        coarse_fixed = np.ascontiguousarray(count == sizes)
         # Sinks: a free child next to a fixed site whose coarse cell is free.
         sink = np.zeros(coarse.shape)
         cxm, cxp, cym, cyp = self.g
         area = np.outer(self.y.width, self.x.width)
         free = ~fixed
-        cfix = coarse.fixed[Jof[:, None], Iof[None, :]]  # coarse fixedness per fine site
+        cfix = coarse_fixed[Jof[:, None], Iof[None, :]]  # coarse fixedness per fine site
         for axis, shift, c in ((1, -1, cxm[None, :]), (1, 1, cxp[None, :]),
                                (0, -1, cym[:, None]), (0, 1, cyp[:, None])):
             nb_fixed = np.zeros_like(fixed)
@@ -175,7 +178,10 @@ class _Level:
             np.add.at(sink, (Jof[:, None] * np.ones((1, nx), np.int64),
                              np.ones((ny, 1), np.int64) * Iof[None, :]),
                       np.where(hit, area * np.broadcast_to(c, self.shape), 0.0))
-        coarse.sink = np.ascontiguousarray(sink / coarse.area)
+        self.restriction = Restriction(
+            self.y.width, self.x.width, fy, fx, 1.0 / height, 1.0 / width,
+            np.ascontiguousarray(sink / coarse_area), coarse_fixed, coarse_area)
+        return coarse_fixed
 
 
 def _check_positive(name, value):
@@ -235,6 +241,7 @@ class FieldSolver:
         self._mask = np.ascontiguousarray(mask)
         self._fixed_j, self._fixed_i = (idx.astype(np.int64) for idx in np.nonzero(mask))
         self._fixed_val = np.ascontiguousarray(values)
+        self._fixed = Dirichlet(self._fixed_j, self._fixed_i, self._fixed_val)
         self._fixed_scale = float(values.max()) if values.size else 0.0
         self._stats = np.empty(7)
         self.levels = [_Level(*(_Axis(self.dx * np.arange(n + 1.0), self.D) for n in shape))]
@@ -242,8 +249,7 @@ class FieldSolver:
             self.levels.append(self.levels[-1].coarser(self.D))
         fixed = self._mask
         for fine, coarse in zip(self.levels, self.levels[1:]):
-            fine.link(coarse, fixed)
-            fixed = coarse.fixed
+            fixed = fine.link(coarse, fixed)
         n = self.levels[-1].shape[0] * self.levels[-1].shape[1]
         self._A = np.empty((n, n))
         self._A_kd = None  # coarsest kd of the cached inverse
@@ -273,8 +279,7 @@ class FieldSolver:
         stats = self._stats
         status, j, i = kn.prepare(
             C, uptake, uptake if source is None else source, source is not None,
-            self._mask, self._fixed_j, self._fixed_i, self._fixed_val, add, inv_dt,
-            fine.c0, *fine.w, fine.uniform, fine.q, fine.b, stats, fine.res)
+            self._mask, self._fixed, add, inv_dt, fine.system, stats, fine.res)
         if status:
             self._raise_bad_input(status, j, i, C, uptake, source)
         if (inv_dt == 0.0 and self._fixed_j.size == 0 and self.decay == 0.0
@@ -356,10 +361,8 @@ class FieldSolver:
             fine.rhs = C * inv_dt + (0.0 if source is None else source)
         kd, add_l = uptake, add
         for level, coarse in zip(levels, levels[1:]):
-            kn.restrict_coefficients(
-                kd, add_l, level.q, level.y.width, level.x.width, level.y.f, level.x.f,
-                coarse.sink, coarse.fixed, coarse.area, coarse.c0, *coarse.w,
-                coarse.kd, coarse.q)
+            kn.restrict_coefficients(kd, add_l, level.q, level.restriction, coarse.system,
+                                     coarse.kd)
             kd, add_l = coarse.kd, 0.0
         last = levels[-1]
         if self._A_kd is None or not np.array_equal(self._A_kd, last.kd):
@@ -378,20 +381,18 @@ class FieldSolver:
                 kn.dense_solve(self._A_inv, level.kd, level.rhs, x)
             else:  # a single-level grid: solve, then measure the exact solution
                 kn.dense_solve(self._A_inv, level.kd, level.rhs, x)
-                kn.measure(x, level.b, level.q, *level.w, level.uniform, self._stats, level.res)
+                kn.measure(x, level.system, self._stats, level.res)
             return
         coarse = levels[depth + 1]
         coarsest = depth + 1 == len(levels) - 1
         if coarsest:
             coarse.rhs = coarse.b  # unscaled residual for the direct solve
-        kn.smooth_restrict(x, level.b, level.q, level.c0, *level.w, level.uniform, PRE_SWEEPS,
-                           depth > 0, level.y.width, level.x.width, level.y.f, level.x.f,
-                           coarse.inv_h, coarse.inv_w, coarse.q, 1.0 / coarse.c0 if coarse.c0 else 0.0,
-                           not coarsest, coarse.b, level.res)
+        kn.smooth_restrict(x, level.system, PRE_SWEEPS, depth > 0, level.restriction,
+                           coarse.system, not coarsest, coarse.b, level.res)
         self._vcycle(depth + 1, coarse.e)
-        kn.prolong_smooth(x, level.b, level.q, coarse.e, *level.y.prolongation,
-                          *level.x.prolongation, level.ring, level.ring_rows, *level.w,
-                          level.uniform, POST_SWEEPS, depth == 0, self._stats, level.res)
+        kn.prolong_smooth(x, level.system, coarse.e, level.y.prolongation, level.x.prolongation,
+                          level.ring, level.ring_rows, POST_SWEEPS, depth == 0, self._stats,
+                          level.res)
 
 
 def steady_state(D, dx, uptake, source_mask, source_value, decay=0.0, rtol=1e-10):

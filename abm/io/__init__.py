@@ -1,6 +1,6 @@
 """HDF5 output of runs: write with :class:`RunWriter`, read with :func:`load_run`.
 
-Layout (schema ``tumor-abm-run`` v1): see DESIGN.md "Output" and :mod:`abm.io.layout`; how a
+Layout (schema ``tumor-abm-run`` v1): see docs/architecture.md "Output" and :mod:`abm.io.layout`; how a
 run is committed so that nothing written can be lost: :mod:`abm.io.parts`.
 This layer is generic: it stores numpy arrays and dicts and knows nothing of the model.
 """

@@ -54,18 +54,12 @@ from abm.io.schema import (
     CELLS, EVENTS, FIELDS, STATUS_INTERRUPTED, STATUS_RUNNING, TIMESERIES, NoCheckpointError, RunFileError,
     SchemaError, check_metadata, current_layout, from_attr, open_h5,
 )
+from abm.io.xarray_frames import lazy_frames, xarray_module
 
 
-FIELD_LONG_NAMES = {
-    "oxygen": "oxygen partial pressure",
-    "glucose": "glucose concentration",
-    "sasp": "inflammatory SASP",
-    "sasp_metabolic": "metabolic SASP",
-    "chemokine": "chemokine",
-    "vessels": "vessel sites",
-}
-"""``long_name`` of the fields this project writes (others: the dataset's own ``long_name``
-attribute, else the name with spaces)."""
+VESSELS_LONG_NAME = "vessel sites"
+"""``long_name`` of the static ``fields/vessels`` map (:attr:`Run.vessels`); the solved
+fields' long names are their declarations' (:class:`abm.fields.specs.FieldSpec`)."""
 
 
 def load_run(path: str | Path) -> Run:
@@ -198,7 +192,7 @@ class Run:
     @property
     def config_toml(self) -> str:
         """The fully resolved config the run was made with, as TOML text (as that version of
-        abm wrote it: ``abm.config.config_from_toml`` migrates an old one to a Config)."""
+        abm wrote it: ``abm.schema.config_from_toml`` migrates an old one to a Config)."""
         return self.attrs["config_toml"]
 
     @cached_property
@@ -301,7 +295,7 @@ class Run:
         :attr:`y_um` and :attr:`x_um`, the units ``run.attrs["units"]["fields"][name]``.
         """
         dset = self._field_dataset(name)
-        xr = _xarray()
+        xr = xarray_module()
         if xr is None:
             return self.field(name, frame)
         long_name = _long_name(name, dset)
@@ -314,7 +308,7 @@ class Run:
             coords["time"] = ((), self.frame_times[f], time_attrs)
             return xr.DataArray(self.field(name, f), dims=("y", "x"), coords=coords, name=name, attrs=attrs)
         coords["time"] = ("time", self.frame_times, time_attrs)
-        data = xr.Variable(("time", "y", "x"), _lazy_frames(self, name, dset), attrs=attrs)
+        data = xr.Variable(("time", "y", "x"), lazy_frames(self, name, dset), attrs=attrs)
         return xr.DataArray(data, coords=coords, name=name)
 
     def _field_dataset(self, name: str) -> h5py.Dataset:
@@ -487,60 +481,11 @@ def _long_name(name: str, dset: h5py.Dataset) -> str:
     stored = dset.attrs.get("long_name")
     if stored is not None:
         return from_attr(stored)
-    return FIELD_LONG_NAMES.get(name, name.replace("_", " "))
+    if name == "vessels":
+        return VESSELS_LONG_NAME
+    # Not at import time: reading a run does not import the model's kernels.
+    from abm.fields.solutes import field_spec
 
+    spec = field_spec(name)
+    return name.replace("_", " ") if spec is None else spec.long_name
 
-def _xarray():
-    """The xarray module, or None when it is not installed."""
-    try:
-        import xarray
-    except ImportError:
-        return None
-    return xarray
-
-
-def _lazy_frames(run: Run, name: str, dset: h5py.Dataset):
-    """The first ``run.n_frames`` frames of field ``name`` as a lazily indexed xarray array."""
-    from xarray.core import indexing
-
-    return indexing.LazilyIndexedArray(_frames_backend_class()(run, name, dset))
-
-
-@functools.cache
-def _frames_backend_class():
-    """An xarray BackendArray over an h5py field dataset (defined on first use: xarray is optional)."""
-    from xarray.backends import BackendArray
-    from xarray.core import indexing
-
-    class FieldFrames(BackendArray):
-        """Frames 0..n_frames-1 of a run's [frame, y, x] field; each access reads only its
-        selection, through the Run (so it shares the Run's file and its checks)."""
-
-        def __init__(self, run: Run, name: str, dset: h5py.Dataset):
-            self.run, self.name = run, name
-            self.shape = (run.n_frames, *dset.shape[1:])
-            self.dtype = dset.dtype
-
-        def __getitem__(self, key):
-            # h5py reads basic slices and one increasing index list per selection.
-            return indexing.explicit_indexing_adapter(
-                key, self.shape, indexing.IndexingSupport.OUTER_1VECTOR, self._read)
-
-        def _read(self, key: tuple) -> np.ndarray:
-            if not self.run._file.id.valid:
-                raise ValueError(f"the run file of field {self.name!r} is closed: load the "
-                                 "values (.load(), .values) before closing the Run")
-            key = tuple(_within(k, n) for k, n in zip(key, self.shape))
-            return self.run._read_frame(self.name, key)
-
-    return FieldFrames
-
-
-def _within(k, n: int):
-    """Index ``k`` of an axis of length ``n`` made explicit: the dataset's time axis can be one
-    frame longer than ``n`` (kill mid-frame), so ``:`` and ``-1`` must not reach past ``n``."""
-    if isinstance(k, slice):
-        return slice(*k.indices(n))
-    if isinstance(k, (int, np.integer)):
-        return k + n if k < 0 else k
-    return np.where(np.asarray(k) < 0, np.asarray(k) + n, k)

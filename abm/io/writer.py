@@ -36,7 +36,7 @@ log = logging.getLogger("abm")
 
 
 class RunWriter:
-    """Writer of one run (layout: DESIGN.md "Output", abm.io.layout, abm.io.parts).
+    """Writer of one run (layout: docs/architecture.md "Output", abm.io.layout, abm.io.parts).
 
     Times are in min, lengths in µm. Fields are 2-D arrays [y, x] of shape
     ``(len(y_um), len(x_um))``; cells are 1-D columns of equal length (one row per cell).

@@ -16,8 +16,9 @@ from pathlib import Path
 import h5py
 import pandas as pd
 
-from .metrics import register_metric
-from .spec import StudySpec, load_study_spec
+from abm.study.metrics import register_metric
+from abm.study.spec import StudySpec, load_study_spec
+from abm.study.status import DONE
 
 __all__ = ["Study", "StudySpec", "load_study", "load_study_spec", "register_metric"]
 
@@ -32,7 +33,7 @@ class Study:
 
     def done(self) -> pd.DataFrame:
         """The rows of the runs that finished."""
-        return self.summary[self.summary["status"] == "done"]
+        return self.summary[self.summary["status"] == DONE]
 
 
 def load_study(path: str | Path) -> Study:

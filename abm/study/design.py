@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 if TYPE_CHECKING:  # spec imports this module to count runs while it checks a file
-    from .spec import Parameter, StudySpec
+    from abm.study.spec import Parameter, StudySpec
 
 
 def design_points(spec: StudySpec) -> pd.DataFrame:

@@ -10,12 +10,12 @@ import sys
 from contextlib import contextmanager
 from pathlib import Path
 
-from ..io.atomic import write_atomic
-from . import script_values
-from .design import run_table
-from .folder import claim_study_dir
-from .runner import SINGLE_THREAD_ENV
-from .spec import StudyError, StudySpec
+from abm.io.atomic import write_atomic
+from abm.study import script_values
+from abm.study.design import run_table
+from abm.study.folder import claim_study_dir
+from abm.study.runner import SINGLE_THREAD_ENV
+from abm.study.spec import StudyError, StudySpec
 
 
 def _distributed():

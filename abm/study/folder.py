@@ -26,10 +26,10 @@ import os
 from contextlib import contextmanager
 from pathlib import Path
 
-from ..io.atomic import write_atomic
-from ..config import load_config, to_toml
-from .design import run_table
-from .spec import StudyError, StudySpec
+from abm.io.atomic import write_atomic
+from abm.schema import load_config, to_toml
+from abm.study.design import run_table
+from abm.study.spec import StudyError, StudySpec
 
 LOCK_NAME = ".abm-study.lock"
 MARKER_NAME = "study.json"

@@ -26,7 +26,7 @@ import math
 import re
 from collections.abc import Callable
 
-from ..cells import PHASES
+from abm.tumor.cells import PHASES
 
 METRICS: dict[str, Callable] = {}
 """Metric name → function ``(run, argument: str | None) -> float``."""

@@ -9,15 +9,18 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from .spec import StudySpec
+from abm.study.spec import StudySpec
+from abm.study.status import DONE
+from abm.viz.style import OKABE_ITO
 
-COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
-"""Okabe & Ito (2008): colour-blind safe."""
+COLORS = tuple(OKABE_ITO[name] for name in ("blue", "vermillion", "bluish_green",
+                                           "reddish_purple", "orange", "sky_blue", "black"))
+"""Colours of the listed-values groups, in order (the palette without yellow)."""
 
 
 def plot_effects(spec: StudySpec, summary: pd.DataFrame, out_path: str | Path) -> Path:
     """Write the effects plot (metrics as rows, parameters as columns) to ``out_path``."""
-    done = summary[summary["status"] == "done"]
+    done = summary[summary["status"] == DONE]
     params = [p for p in spec.parameters]
     metrics = list(spec.metrics)
     groups = next((p.key for p in params if p.values is not None), None)

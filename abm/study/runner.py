@@ -32,14 +32,13 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from ..io.atomic import write_atomic
-from ..io.parts import parts_dir, remove_parts
-from .design import run_table
-from .folder import check_study_dir, claim_study_dir, study_lock
-from .metrics import evaluate, import_metrics_module
-from .spec import StudySpec, override_strings
-
-DONE, FAILED, RUNNING = "done", "failed", "running"
+from abm.io.atomic import write_atomic
+from abm.io.parts import parts_dir, remove_parts
+from abm.study.design import run_table
+from abm.study.folder import check_study_dir, claim_study_dir, study_lock
+from abm.study.metrics import evaluate, import_metrics_module
+from abm.study.spec import StudySpec, override_strings
+from abm.study.status import DONE, FAILED, PENDING, RUNNING
 SINGLE_THREAD_ENV = {"NUMBA_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
                      "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 """Thread variables of worker processes: one run per core, not one run over all cores."""
@@ -68,7 +67,7 @@ def run_one(spec: StudySpec, index: int, design: dict) -> dict:
     """Run ``index`` of the study with the parameters and seed of ``design`` (its row of
     :func:`abm.study.design.run_table`) to ``runs/run_NNNN.h5``, evaluate the metrics and
     store the row. Never raises for a failed run: the row says ``failed`` with the error."""
-    from .. import load_config, load_run, run_scenario
+    from abm import load_config, load_run, run_scenario
 
     path = run_path(spec, index)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -260,7 +259,7 @@ def summary_table(spec: StudySpec) -> pd.DataFrame:
     design = run_table(spec)
     rows = []
     for index, values in design.iterrows():
-        row = read_row(spec, int(index)) or {"status": "pending", "error": ""}
+        row = read_row(spec, int(index)) or {"status": PENDING, "error": ""}
         rows.append({**values.to_dict(), "status": row["status"], "error": row.get("error", ""),
                      "seconds": row.get("seconds", np.nan),
                      **{m: row.get(m) if row.get(m) is not None else np.nan

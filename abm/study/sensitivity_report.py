@@ -6,21 +6,23 @@ from pathlib import Path
 
 import pandas as pd
 
-from .spec import StudySpec
+from abm.study.spec import StudySpec
+from abm.study.status import DONE
 
 
 def report_sensitivity(spec: StudySpec, summary: pd.DataFrame) -> list[Path]:
     """Write the effects plot (``effects.png``: every metric against every parameter) and,
     for a Sobol or Morris design whose runs all finished, ``sensitivity_<method>.csv/.h5/
     .png`` in the study directory; returns the paths written."""
-    from .plots import plot_effects
+    from abm.study.plots import plot_effects
 
     written = [plot_effects(spec, summary, spec.out_dir / "effects.png")]
-    if spec.method not in ("sobol", "morris") or not (summary["status"] == "done").all():
+    if spec.method not in ("sobol", "morris") or not (summary["status"] == DONE).all():
         return written
-    from .sensitivity import plot_sensitivity, sensitivity_table, write_sensitivity
+    from abm.study.sensitivity import sensitivity_table
+    from abm.study.sensitivity_output import plot_sensitivity, write_sensitivity
 
-    from .design import design_points
+    from abm.study.design import design_points
 
     options = {"num_levels": spec.levels} if spec.method == "morris" else {}
     table = sensitivity_table(summary, spec.problem, list(spec.metrics), spec.method,

@@ -48,9 +48,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..config import load_config
-from ..errors import ConfigError
-from . import script_values
+from abm.schema import load_config
+from abm.errors import ConfigError
+from abm.study import script_values
 
 METHODS = ("factorial", "random", "lhs", "sobol", "morris")
 DEFAULT_OUT = "outputs/{name}"
@@ -118,8 +118,8 @@ def _unknown(where: str, key: str, allowed) -> str:
 def load_study_spec(path: str | Path) -> StudySpec:
     """Read and check the study file at ``path`` (raises :class:`StudyError` listing every
     problem; nothing is written)."""
-    from .design import count_runs
-    from .metrics import check_metrics, metrics_module_problem
+    from abm.study.design import count_runs
+    from abm.study.metrics import check_metrics, metrics_module_problem
 
     path = Path(path).resolve()
     data = _read_toml(path)

@@ -1,4 +1,4 @@
 """Figures rendered from run files (never from inside the simulation loop)."""
-from .summary import summary_figure
+from abm.viz.summary import summary_figure
 
 __all__ = ["summary_figure"]

@@ -10,7 +10,9 @@ Kinds (:data:`KINDS`):
   tumour's centre (µm);
 - ``sasp``: the inflammatory SASP field with the senescent cells on it;
 - ``immune``: CD8 T and NK cells over the tumour (from ``events/immune_cells``);
-- ``ctc``: CTC shedding and circulating counts against clock time (hourly means).
+- ``ctc``: CTC shedding and circulating counts against clock time (hourly means);
+- a registered field whose style asks for a figure (:class:`abm.fields.specs.PlotStyle`,
+  :mod:`abm.extend`): its map, under the field's name.
 
 All drawing happens after a run, from its file, with colour-blind-safe colours (Okabe & Ito
 2008; ``viridis``/``cividis``/``magma`` maps) and units on every axis::
@@ -28,6 +30,7 @@ All drawing happens after a run, from its file, with colour-blind-safe colours (
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -36,12 +39,14 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from ..cells import KINDS as KIND_CODES
-from ..cells import PHASES
-from ..io import load_run
-from ..outputs import check_output, write_atomically
-from .raster import lattice_index, map_extent, phase_codes, phase_image
-from .style import PHASE_COLORS, VESSEL_COLOR, add_scale_bar, nice_length
+from abm.tumor.cells import KINDS as KIND_CODES
+from abm.tumor.cells import PHASES
+from abm.io import load_run
+from abm.io.outputs import check_output, write_atomically
+from abm.viz.raster import lattice_index, map_extent, phase_codes, phase_image
+from abm.fields.solutes import field_specs
+from abm.viz.style import (PHASE_COLORS, VESSEL_COLOR, add_scale_bar, colour_max, declared_field,
+                           nice_length)
 
 FORMATS = (".png", ".pdf", ".svg")
 IMMUNE_COLORS = {"cd8": "#009E73", "nk": "#D55E00"}
@@ -59,6 +64,13 @@ def map_vessels(run) -> np.ndarray:
 
 def _frame_label(run, frame: int) -> str:
     return f"day {float(run.frame_times[frame]) / 1440:.1f}"
+
+
+def field_label(run, name: str) -> str:
+    """Colour-bar label of field ``name`` of ``run``: its declared label, or its title and
+    the units stored in the run (the declared unit if the run has none)."""
+    spec = declared_field(name)
+    return spec.label(run.attrs["units"].get("fields", {}).get(name, spec.unit))
 
 
 def _map_axes(ax, run, bar_color: str) -> None:
@@ -89,7 +101,7 @@ def draw_tissue(ax, run, frame: int = -1) -> None:
     extent = map_extent(run.x_um, run.y_um)
     im = ax.imshow(oxygen, origin="lower", extent=extent, cmap="cividis", vmin=0,
                    vmax=float(run.config["oxygen"]["vessel_mmHg"]))
-    fig.colorbar(im, ax=ax, label="O$_2$ (mmHg)", shrink=0.8)
+    fig.colorbar(im, ax=ax, label=field_label(run, "oxygen"), shrink=0.8)
     cells = _tumour_cells(run.cells(frame))
     vessels = map_vessels(run)
     image = phase_image(cells, run.x_um, run.y_um, vessels)
@@ -189,18 +201,19 @@ def draw_radial(ax, run, frame: int = -1) -> None:
 
 def draw_sasp(ax, run, frame: int = -1) -> None:
     """The inflammatory SASP field (network units) with the senescent cells (pink dots)."""
+    spec = declared_field("sasp")
     sasp = np.asarray(run.field("sasp", frame))
-    im = ax.imshow(sasp, origin="lower", extent=map_extent(run.x_um, run.y_um), cmap="magma",
+    im = ax.imshow(sasp, origin="lower", extent=map_extent(run.x_um, run.y_um),
+                   cmap=spec.style.cmap,
                    vmin=0, vmax=max(float(sasp.max()), 1e-3))  # an all-zero field stays black
-    units = run.attrs["units"].get("fields", {}).get("sasp", "network units")
-    ax.figure.colorbar(im, ax=ax, label=f"SASP ({units})", shrink=0.8)
+    ax.figure.colorbar(im, ax=ax, label=field_label(run, "sasp"), shrink=0.8)
     cells = _tumour_cells(run.cells(frame))
     senescent = cells[phase_codes(cells) == PHASES["senescent"]]
     ax.plot(senescent["x"] / 1000, senescent["y"] / 1000, ".", ms=2,
             color=PHASE_COLORS["senescent"], label=f"senescent ({len(senescent):,})")
     if len(senescent):
         ax.legend(fontsize=7, loc="upper right")
-    ax.set_title(f"SASP, {_frame_label(run, frame)}")
+    ax.set_title(f"{spec.style.title}, {_frame_label(run, frame)}")
     _map_axes(ax, run, "white")
 
 
@@ -266,15 +279,37 @@ def draw_ctc(ax, run, frame: int | None = None) -> None:
     ax.legend(fontsize=7)
 
 
+def draw_field(ax, run, frame: int = -1, *, name: str) -> None:
+    """The map of field ``name`` in its declared style, with the vessels (dots)."""
+    spec = declared_field(name)
+    frame = run.frame_index(frame)
+    extent = map_extent(run.x_um, run.y_um)
+    im = ax.imshow(np.asarray(run.field(name, frame)), origin="lower", extent=extent,
+                   cmap=spec.style.cmap, vmin=0, vmax=colour_max(run, spec, [frame]))
+    ax.figure.colorbar(im, ax=ax, label=field_label(run, name), shrink=0.8)
+    vy, vx = np.nonzero(map_vessels(run))
+    ax.plot(run.x_um[vx] / 1000, run.y_um[vy] / 1000, "o", ms=1.5, color=VESSEL_COLOR)
+    ax.set_title(f"{spec.style.title}, {_frame_label(run, frame)}")
+    _map_axes(ax, run, "white")
+
+
 KINDS: dict[str, Callable] = {"tissue": draw_tissue, "populations": draw_populations,
                               "radial": draw_radial, "sasp": draw_sasp,
                               "immune": draw_immune, "ctc": draw_ctc}
-"""Figure kind → drawing function ``(ax, run, frame)``."""
+"""The built-in figure kinds: kind → drawing function ``(ax, run, frame)``."""
+
+
+def figure_kinds() -> dict[str, Callable]:
+    """Every figure kind: :data:`KINDS`, then one per declared field whose style asks for a
+    figure (:func:`draw_field`, under the field's name)."""
+    fields = {spec.name: functools.partial(draw_field, name=spec.name)
+              for spec in field_specs() if spec.style.figure}
+    return KINDS | fields
 
 
 def drawable_kinds(run) -> list[str]:
     """The kinds this run has the data for (sasp: a SASP field; immune: immune cells;
-    ctc: the shedding and clock series)."""
+    ctc: the shedding and clock series; a field's own kind: that field)."""
     kinds = ["tissue", "populations", "radial"]
     if "sasp" in run.field_names:
         kinds.append("sasp")
@@ -282,7 +317,8 @@ def drawable_kinds(run) -> list[str]:
         kinds.append("immune")
     if {"ctc_shed_cells", "clock_h"} <= set(run.timeseries_columns):
         kinds.append("ctc")
-    return kinds
+    return kinds + [kind for kind in figure_kinds() if kind not in KINDS
+                    and kind in run.field_names]
 
 
 def available_kinds(run) -> list[str]:
@@ -301,9 +337,10 @@ def check_plot_request(out_path: str | Path, kinds: Sequence[str] | None) -> Non
     if suffix not in FORMATS:
         raise ValueError(f"output {str(out_path)!r}: format {suffix or '(none)'!r} not "
                          f"supported; allowed: {', '.join(FORMATS)}")
+    known = figure_kinds()
     for kind in kinds or ():
-        if kind not in KINDS:
-            raise ValueError(f"kind {kind!r} unknown; allowed: {', '.join(KINDS)}")
+        if kind not in known:
+            raise ValueError(f"kind {kind!r} unknown; allowed: {', '.join(known)}")
 
 
 def plot(run_path: str | Path, out_path: str | Path, kinds: Sequence[str] | None = None,
@@ -329,8 +366,9 @@ def plot(run_path: str | Path, out_path: str | Path, kinds: Sequence[str] | None
         nrows = -(-len(kinds) // ncols)
         fig = Figure(figsize=(5.6 * ncols, 4.6 * nrows), layout="constrained")
         axes = np.atleast_1d(fig.subplots(nrows, ncols)).ravel()
+        draw = figure_kinds()
         for i, (ax, kind) in enumerate(zip(axes, kinds)):
-            KINDS[kind](ax, run, frame)
+            draw[kind](ax, run, frame)
             if len(kinds) > 1:
                 ax.set_title(f"({chr(ord('a') + i)}) {ax.get_title()}")
         for ax in axes[len(kinds):]:

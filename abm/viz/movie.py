@@ -33,28 +33,22 @@ from matplotlib.patches import Patch
 from PIL import Image
 from tqdm import tqdm
 
-from ..cells import PHASES
-from ..io import load_run
-from ..outputs import check_output, write_atomically
-from .raster import map_extent, phase_image
-from .style import PHASE_COLORS, VESSEL_COLOR, add_scale_bar, nice_length
+from abm.fields.solutes import FIELDS
+from abm.tumor.cells import PHASES
+from abm.io import load_run
+from abm.io.outputs import check_output, write_atomically
+from abm.viz.raster import map_extent, phase_image
+from abm.viz.style import (PHASE_COLORS, VESSEL_COLOR, add_scale_bar, colour_max, declared_field,
+                           nice_length)
 
-MOVIE_PANELS = ("phases", "oxygen", "glucose", "sasp", "sasp_metabolic", "chemokine")
-"""Panel names for ``fields``: ``phases`` (cells coloured by phase) and the fields a run can
-hold (a run has oxygen always, the others when its config enables them); any other field of
-a run is accepted too."""
+MOVIE_PANELS = ("phases", *(spec.name for spec in FIELDS))
+"""Panel names for ``fields``: ``phases`` (cells coloured by phase) and the built-in fields a
+run can hold (a run has oxygen always, the others when its config enables them); any other
+field of a run (a registered one, :mod:`abm.extend`) is accepted too, drawn in its declared
+style (:class:`abm.fields.specs.PlotStyle`)."""
 
 SUFFIXES = (".mp4", ".gif")
 
-# Field panels: title, colour-bar label (None: the name and the units stored in the run file)
-# and colour map (perceptually uniform and colour-blind safe).
-_FIELD_STYLE = {
-    "oxygen": ("oxygen", "O$_2$ (mmHg)", "viridis"),
-    "glucose": ("glucose", "glucose (fraction of plasma)", "cividis"),
-    "sasp": ("SASP", None, "magma"),
-    "sasp_metabolic": ("metabolic SASP", None, "magma"),
-    "chemokine": ("chemokine", None, "magma"),
-}
 _PANEL_INCHES = 3.6
 """Width (or height, if taller than wide) of one map, inches."""
 
@@ -249,15 +243,14 @@ class _MovieFigure:
     def _field_panel(self, ax, name: str):
         """The map of field ``name`` with its colour bar on ``ax``: its image and its
         per-frame update."""
-        title, label, cmap = _FIELD_STYLE.get(name, (name, None, "magma"))
-        if label is None:
-            label = f"{title} ({self.run.attrs['units']['fields'].get(name, 'units?')})"
+        spec = declared_field(name)
+        units = self.run.attrs["units"]["fields"].get(name, "units?")
         dataset = self.run.field(name)  # lazy [frame, y, x]: one frame read per update
         image = ax.imshow(np.zeros(dataset.shape[1:], np.float32), origin="lower",
-                          extent=self.extent, cmap=cmap, vmin=0.0,
-                          vmax=_colour_max(self.run, name, self.frames))
-        self.figure.colorbar(image, ax=ax, label=label, shrink=0.85)
-        ax.set_title(title)
+                          extent=self.extent, cmap=spec.style.cmap, vmin=0.0,
+                          vmax=colour_max(self.run, spec, self.frames))
+        self.figure.colorbar(image, ax=ax, label=spec.label(units), shrink=0.85)
+        ax.set_title(spec.style.title)
 
         def update(frame: int) -> None:
             image.set_data(dataset[frame])
@@ -276,24 +269,6 @@ def _empty_figure(extent, n_panels: int, dpi: float) -> Figure:
 def _phase_handles() -> list[Patch]:
     return ([Patch(color=PHASE_COLORS[name], label=name) for name in PHASES]
             + [Patch(color=VESSEL_COLOR, label="vessel")])
-
-
-def _colour_max(run, name: str, frames: list[int]) -> float:
-    """Upper colour limit of field ``name`` for the whole movie (of ``frames``).
-
-    O2 and glucose never exceed their vessel level (the fixed boundary value of a field with
-    uptake only), so that is used without reading the field; for the others the maximum over
-    the frames is read, one frame (one HDF5 chunk) at a time.
-    """
-    known = {"oxygen": ("oxygen", "vessel_mmHg"), "glucose": ("glucose", "vessel_level")}
-    if name in known:
-        section, key = known[name]
-        level = run.config.get(section, {}).get(key)
-        if level is not None:
-            return float(level)
-    dataset = run.field(name)
-    top = max(float(np.max(dataset[f])) for f in frames)
-    return top if top > 0 else 1.0  # an all-zero field (nothing secreted yet) still needs a scale
 
 
 def _clock(time_min: float) -> str:

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.colors import to_rgb
 
-from ..cells import PHASES
-from .style import PHASE_COLORS, TISSUE_COLOR, VESSEL_COLOR
+from abm.tumor.cells import PHASES
+from abm.viz.style import PHASE_COLORS, TISSUE_COLOR, VESSEL_COLOR
 
 _PALETTE = np.array([to_rgb(PHASE_COLORS[name]) for name in PHASES], dtype=np.float32)
 """RGB of each phase code (``abm.cells.PHASES`` order)."""

@@ -1,18 +1,29 @@
-"""Shared plotting conventions: colour-blind-safe phase colours and a scale bar."""
+"""Shared plotting conventions: the colour palette, colour-blind-safe phase colours, a scale
+bar, and the maps of declared fields (style and colour limits from their
+:class:`abm.fields.specs.FieldSpec`)."""
 from __future__ import annotations
 
+import numpy as np
 from matplotlib.patches import Rectangle
 
+from abm.fields.solutes import field_spec
+from abm.fields.specs import VMAX_VESSEL, FieldSpec, PlotStyle
+
+
+OKABE_ITO = {"blue": "#0072B2", "orange": "#E69F00", "bluish_green": "#009E73",
+             "vermillion": "#D55E00", "reddish_purple": "#CC79A7", "sky_blue": "#56B4E9",
+             "yellow": "#F0E442", "black": "#000000"}
+"""Okabe & Ito (2008) colour-universal-design palette (colour-blind safe), the project's
+colours; in this order it is the cycle of categorical plots (black last: the text colour)."""
 PHASE_COLORS = {
-    # Okabe & Ito (2008) colour-universal-design palette.
-    "proliferating": "#E69F00",
-    "quiescent": "#56B4E9",
-    "dormant": "#0072B2",
-    "senescent": "#CC79A7",
-    "apoptotic": "#F0E442",
-    "necrotic": "#000000",
+    "proliferating": OKABE_ITO["orange"],
+    "quiescent": OKABE_ITO["sky_blue"],
+    "dormant": OKABE_ITO["blue"],
+    "senescent": OKABE_ITO["reddish_purple"],
+    "apoptotic": OKABE_ITO["yellow"],
+    "necrotic": OKABE_ITO["black"],
 }
-VESSEL_COLOR = "#D55E00"
+VESSEL_COLOR = OKABE_ITO["vermillion"]
 TISSUE_COLOR = "#EDEDED"
 
 
@@ -35,3 +46,26 @@ def nice_length(extent: float) -> float:
         if candidate >= target:
             return candidate
     return target
+
+
+def declared_field(name: str) -> FieldSpec:
+    """The declaration of field ``name``; for a field this package does not declare (a
+    newer run file's), one with the default style titled by its name."""
+    return field_spec(name) or FieldSpec(name, "", name, coupling=None, style=PlotStyle(name))
+
+
+def colour_max(run, spec: FieldSpec, frames: list[int]) -> float:
+    """Upper colour limit of field ``spec`` over ``frames`` (indices).
+
+    A field styled with ``vmax = "vessel"`` (O2, glucose: uptake only) never exceeds its
+    vessel level (its fixed boundary value), so that is read from the run's config without
+    reading the field; for the others the maximum over the frames is read, one frame (one
+    HDF5 chunk) at a time.
+    """
+    if spec.style.vmax == VMAX_VESSEL:
+        level = run.config.get(spec.section, {}).get(spec.vessel_key)
+        if level is not None:
+            return float(level)
+    dataset = run.field(spec.name)
+    top = max(float(np.max(dataset[f])) for f in frames)
+    return top if top > 0 else 1.0  # an all-zero field (nothing secreted yet) still needs a scale

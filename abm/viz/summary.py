@@ -7,11 +7,11 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
-from ..io import load_run
-from ..outputs import write_atomically
-from .figures import draw_populations, draw_tissue, map_vessels
-from .raster import map_extent
-from .style import VESSEL_COLOR, add_scale_bar, nice_length
+from abm.io import load_run
+from abm.io.outputs import write_atomically
+from abm.viz.figures import draw_populations, draw_tissue, field_label, map_vessels
+from abm.viz.raster import map_extent
+from abm.viz.style import VESSEL_COLOR, add_scale_bar, declared_field, nice_length
 
 
 def summary_figure(run_path: str | Path, out_path: str | Path, frame: int = -1) -> Path:
@@ -32,16 +32,17 @@ def summary_figure(run_path: str | Path, out_path: str | Path, frame: int = -1) 
         vessels = map_vessels(run)
         x_mm, y_mm = run.x_um / 1000, run.y_um / 1000
         vy, vx = np.nonzero(vessels)
+        oxygen, glucose = declared_field("oxygen"), declared_field("glucose")
         im = axes[0].imshow(run.field("oxygen", frame), origin="lower", extent=extent,
-                            cmap="viridis", vmin=0)
+                            cmap=oxygen.style.cmap, vmin=0)
         axes[0].plot(x_mm[vx], y_mm[vy], "o", ms=2.0, color=VESSEL_COLOR)
-        fig.colorbar(im, ax=axes[0], label="O$_2$ (mmHg)", shrink=0.85)
-        axes[0].set_title(f"oxygen, day {float(run.frame_times[frame]) / 1440:.1f}")
+        fig.colorbar(im, ax=axes[0], label=field_label(run, "oxygen"), shrink=0.85)
+        axes[0].set_title(f"{oxygen.style.title}, day {float(run.frame_times[frame]) / 1440:.1f}")
         if maps == 3:
             im = axes[1].imshow(run.field("glucose", frame), origin="lower", extent=extent,
-                                cmap="cividis", vmin=0, vmax=1)
-            fig.colorbar(im, ax=axes[1], label="glucose (fraction of plasma)", shrink=0.85)
-            axes[1].set_title("glucose")
+                                cmap=glucose.style.cmap, vmin=0, vmax=1)
+            fig.colorbar(im, ax=axes[1], label=field_label(run, "glucose"), shrink=0.85)
+            axes[1].set_title(glucose.style.title)
         for ax in axes[:maps - 1]:
             ax.set(xlabel="x (mm)", ylabel="y (mm)")
             add_scale_bar(ax, nice_length(extent[1] - extent[0]))

@@ -18,7 +18,7 @@ is in HOURS like every other network. The parameters keep their published per-mi
 
 Variant: the normal-cell p27 equation, whose synthesis c1·(1 − m/m*) falls as the cell grows.
 The paper's cancer-cell variant (constant synthesis, other constants) is not shipped: its
-constants are doubtful (network.md §1b).
+constants are doubtful (docs/network.md §1b).
 
 G1 exit (division) is an event the caller tests: x < 0.004 and y > 0.2. Growth of m drives it
 (b4·m·x·y inactivates Cdh1, which frees cyclin–CDK). Oxygen acts through p27 only: its
@@ -47,7 +47,7 @@ X_THRESHOLD = 0.004
 Y_THRESHOLD = 0.2
 """G1 exit needs cyclin–CDK above this (and Cdh1–APC below :data:`X_THRESHOLD`)."""
 
-_SOURCE = ("Alarcón, Byrne & Maini 2004 J Theor Biol 229:395 (network.md §1b); "
+_SOURCE = ("Alarcón, Byrne & Maini 2004 J Theor Biol 229:395 (docs/network.md §1b); "
            "per minute as published, RHS ×60 for hours")
 _PER_MIN = "min⁻¹ (RHS ×60 → h⁻¹)"
 _DIMLESS = "dimensionless"

@@ -1,6 +1,6 @@
-"""The default network: hypoxia → dormancy / senescence (14 species; network.md §2).
+"""The default network: hypoxia → dormancy / senescence (14 species; docs/network.md §2).
 
-The Yao et al. 2008 bistable Rb–E2F switch (network.md §1a, parameters unchanged) is the G1/S
+The Yao et al. 2008 bistable Rb–E2F switch (docs/network.md §1a, parameters unchanged) is the G1/S
 decision core. Its serum input S is replaced by drives from small upstream modules that read
 the cell's environment:
 
@@ -23,20 +23,20 @@ Species (columns of ``y``, all activities/concentrations dimensionless):
 cyclin D/E, RB free Rb, RE Rb–E2F complex, RP phospho-Rb). Time in hours.
 
 Module contents besides ``NETWORK`` (see ``intracellular.network`` for ``rhs_reference``,
-``rhs`` and ``jac``):
+``rhs`` and ``jac``; the next two are its hooks ``energy`` and ``post_mitotic_reset``):
 
 - ``atp(y, p, u) -> float``: compiled, ONE cell (1-D ``y``, ``p``, ``u``): the ATP supply
   ``min(1, aOX·(1 − mito)·O2/(Kox + O2) + aGLY·glc·(fGLY0 + (1 − fGLY0)·HIF))`` (dimensionless, 1 = demand
   met), which the fate layer uses for energy-based necrosis. ``atp_reference`` is its NumPy
   twin over ``y`` of shape (..., 14) and ``u`` of shape (..., 6), returning shape (...).
 - ``post_mitotic_reset(y, out)``: compiled, ONE cell: writes into ``out`` (shape (14,); may be
-  ``y`` itself) the state of a daughter cell right after division (network.md fate table):
+  ``y`` itself) the state of a daughter cell right after division (docs/network.md fate table):
   phospho-Rb is dephosphorylated (RB += RP, RP = 0), E2F and cyclin E drop to 5 % (EF × 0.05,
   CE × 0.05); every other species is inherited unchanged.
 - ``y0``: the default initial state (float64, shape (14,)), a post-mitotic daughter of a cell
   cycling at 38 mmHg, GF 1, glc 1, SASP 0 (see the comment above it for how it was made).
 
-Behaviour (design targets of network.md §2, checked in tests/test_dormancy_network.py): G1
+Behaviour (design targets of docs/network.md §2, checked in tests/test_dormancy_network.py): G1
 5.9 h at 38 mmHg, 8.1 h at 7.6, 13.8 h at 1.5, 66 h at 0.76; no commitment within 96 h at
 ≤ 0.38 mmHg (permanent at ≤ 0.2 mmHg; ~200 h G1 at 0.38) with mTORC1 ≈ 0.35 and p27 rising;
 GF 0 arrests; SASP 1 gives G1 56 h with mTORC1 0.9; re-entry after reoxygenation slows with
@@ -61,12 +61,12 @@ iH, iA, iM, iE, iP, i21, i27, iMC, iEF, iCD, iCE, iRB, iRE, iRP = range(len(SPEC
 
 _H = "h⁻¹"
 _DIMLESS = "dimensionless"
-_PHYSICELL = "PhysiCell documented HIF defaults (network.md §2)"
-_ALARCON = "Alarcón et al. 2004 form (network.md §2)"
+_PHYSICELL = "PhysiCell documented HIF defaults (docs/network.md §2)"
+_ALARCON = "Alarcón et al. 2004 form (docs/network.md §2)"
 
 
 def _design(reason: str) -> str:
-    return f"design choice (network.md §2): {reason}"
+    return f"design choice (docs/network.md §2): {reason}"
 
 
 PARAMETERS = with_bounds((
@@ -113,7 +113,7 @@ PARAMETERS = with_bounds((
     Parameter("a21P", 0.5, _DIMLESS, _design("p21 drive by p38")),
     Parameter("a21S", 1.0, _DIMLESS, _design("p21 drive per unit SASP (senescence reinforcement)")),
     Parameter("a21D", 1.0, _DIMLESS,
-              _design("p21 drive per unit DNA damage (p53 → p21; network.md §2 optional DNA-damage "
+              _design("p21 drive per unit DNA damage (p53 → p21; docs/network.md §2 optional DNA-damage "
                       "arm): damage 1 acts like SASP 1, an arrest with active mTORC1")),
     Parameter("a21M", 3.0, _DIMLESS,
               _design("AMPK → p53 → p21 gain per unit mitochondrial dysfunction (MiDAS: Wiley et "
@@ -453,6 +453,9 @@ NETWORK = Network(
     rhs_reference=rhs_reference,
     rhs=rhs,
     jac=jac,
+    observables={"e2f": "EF", "mtorc1": "mTORC1", "ampk": "AMPK", "p21": "p21", "hif": "HIF",
+                 "hif_half_mmHg": "KH"},  # what the fate layer reads (docs/network.md §2)
+    hooks={"energy": atp, "post_mitotic_reset": post_mitotic_reset},
     presets={
         "default": {},
         # Calibrated to REF fibroblasts (G0/G1 60.8 % → 80.4 % after 48 h hypoxia: Schmaltz et

@@ -31,7 +31,7 @@ from ..network import Input, Network, Parameter, with_bounds
 
 SPECIES = ("Md", "E2F", "Me", "Ma", "Mb", "Cdc20")
 
-_SOURCE = "Gérard & Goldbeter 2011 Interface Focus 1:24, BIOMD0000000941 (network.md §1c)"
+_SOURCE = "Gérard & Goldbeter 2011 Interface Focus 1:24, BIOMD0000000941 (docs/network.md §1c)"
 _UM = "µM"
 _UM_H = "µM·h⁻¹"
 _H = "h⁻¹"

@@ -33,7 +33,7 @@ from ..network import Input, Network, Parameter, with_bounds
 
 SPECIES = ("MC", "EF", "CD", "CE", "RB", "RE", "RP")
 
-_SOURCE = "Yao et al. 2008 (network.md §1a)"
+_SOURCE = "Yao et al. 2008 (docs/network.md §1a)"
 _H = "h⁻¹"
 _DIMLESS = "dimensionless"
 PARAMETERS = with_bounds(tuple(Parameter(name, value, unit, _SOURCE) for name, value, unit in (

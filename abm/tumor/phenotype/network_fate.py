@@ -1,0 +1,372 @@
+"""The fate layer: the intracellular network decides each tumour cell's cycle and fate.
+
+Every step the batched integrator advances every viable cell's network (inputs: local O2,
+growth factor, glucose, SASP) by ``dt``; then one kernel applies the rules of docs/network.md §2
+("Fate layer"), with parameters in ``[fate]`` and ``[cells]``:
+
+- **Commitment → division.** E2F (``EF``) above ``commit_ef`` commits the cell; S/G2/M then
+  lasts a normal draw (``sg2m_mean_h`` ± ``sg2m_sd_h``, truncated at a quarter of the mean),
+  after which the cell divides. Both sisters get the post-mitotic reset (RP → RB,
+  EF × 0.05, CE × 0.05) and lognormal noise ``exp(σ·z)`` on every species.
+- **Dormancy (G0, reversible).** E2F off for more than ``dormant_after_h`` with mTORC1 below
+  ``mtor_threshold``. A dormant cell whose E2F turns on exits and commits; its depth (time
+  arrested, and the Rb pool the network accumulates) grows while it stays.
+- **Senescence (irreversible).** Arrested with mTORC1 ≥ ``mtor_threshold`` continuously for
+  more than ``senescent_after_h`` (geroconversion). The route is recorded: ``therapy`` when
+  the cell's DNA damage is ≥ ``therapy_damage`` at conversion, else ``paracrine`` when its
+  SASP input is ≥ ``paracrine_sasp``, else ``geroconversion``. **Metabolic route:** arrested
+  (or dormant) with AMPK ≥ ``metabolic_ampk`` and HIF < ``metabolic_hif`` (energy stress that
+  hypoxia does not explain: mitochondrial dysfunction, AMPK–p53; Wiley et al. 2016) for
+  more than ``senescent_after_h``. Senescent cells never divide.
+- **Apoptosis.** AMPK > ``apoptosis_ampk`` with mTORC1 < ``apoptosis_mtor`` and p21 >
+  ``apoptosis_p21`` sustained for ``apoptosis_after_h``; removed after
+  ``cells.apoptosis_duration_h``.
+- **Necrosis (energy-based).** The network's ATP (docs/network.md §2) drains an energy reserve
+  ``E`` when below ``atp_demand``: ``dE/dt = (ATP − demand)/cells.energy_time_h``; ``E = 0``
+  is necrosis; debris clears after ``cells.necrotic_clearance_h``.
+- **Contact inhibition (in G1).** A cell whose E2F turns on commits only if a free site
+  exists within ``cells.division_radius``. Otherwise it does not pass the restriction point:
+  its E2F module gets the post-mitotic reset (E2F low again, as in contact-inhibited G0/G1
+  cells) and it is ``quiescent`` until a later commitment finds space. Crowding deactivates
+  mTOR and suppresses geroconversion (Leontieva & Blagosklonny 2010 Aging 2:924), so
+  contact-inhibited cells accumulate no geroconversion time. A crowded cell that turns hypoxic
+  keeps E2F off with low mTORC1 and becomes dormant; a crowded normoxic one stays quiescent.
+  (Letting a blocked cell keep E2F on would lock it on through the Yao switch's hysteresis,
+  and no crowded core could ever go dormant.) A cell whose space was taken during S/G2/M
+  aborts the division the same way, without a daughter.
+
+Phases: G1 and S/G2/M cells are ``proliferating`` (the ``sg2m_h`` column > 0 marks S/G2/M),
+contact-inhibited G1 cells ``quiescent``. Without a bound lattice (a well-mixed culture)
+there is always space.
+
+The layer reads the network through its declared roles, never its module: the species of
+:data:`OBSERVED` (``Network.observables``), the HIF half-point (observable
+``hif_half_mmHg``, a parameter; it also drives PD-L1, :mod:`abm.tumor.cell_state`), and the
+hooks of :data:`HOOKS` (``Network.hooks``), which the kernels call as first-class functions
+(typed by signature, as the integrator calls ``rhs``; the kernels are compiled once and
+cached on disk whatever the network).
+"""
+from __future__ import annotations
+
+import functools
+
+import numba
+import numpy as np
+from numba import types
+
+import intracellular
+from intracellular.sparse_lu import CacheDirError
+
+from abm._numba import OPTIONS, jit
+from abm.tumor.cells import (APOPTOTIC, DORMANT, GEROCONVERSION, METABOLIC, NECROTIC, PARACRINE,
+                             PROLIFERATING, QUIESCENT, SENESCENT, THERAPY)
+from abm.schema import Config
+from abm.errors import ConfigError, NumericalError
+from abm.tumor.lattice_events import has_free_site
+from abm.tumor.sections import FATE_RULES, network_parameters
+from abm.tumor.sections import Rule as R
+from abm.core.rng import STREAM_INHERIT, STREAM_INITIAL_PROGRESS, STREAM_SG2M, normal, uniform
+from abm.tumor.phenotype.base import (EVENT_APOPTOSIS, EVENT_DIVIDE, EVENT_DORMANCY_ENTRY, EVENT_DORMANCY_EXIT,
+                                      EVENT_NECROSIS, EVENT_NONE, EVENT_REMOVE, EVENT_SENESCENCE, Phenotype)
+
+FATE_COLUMNS = ("step_h", "sg2m_h", "arrested_h", "gero_h", "stress_h", "energy", "dead_h",
+                "contact_inhibited", "metabolic_h")
+"""State columns after the species: integrator step memory (h), remaining S/G2/M (h), time
+with E2F off (h), time arrested with active mTORC1 (h), time under energy stress (h), energy
+reserve (0–1), time since death (h), waiting to divide (0/1), time arrested under normoxic
+energy stress (h)."""
+STEP_H, SG2M_H, ARRESTED_H, GERO_H, STRESS_H, ENERGY, DEAD_H, BLOCKED, METABOLIC_H = range(9)
+_NO_LATTICE = (np.full((1, 1), -1, dtype=np.int32), np.zeros((1, 1), dtype=np.bool_),
+               np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
+INPUTS = ("O2", "GF", "glc", "SASP", "DNA", "mito")
+SETTABLE_INPUTS = ("GF", "mito")
+OBSERVED = ("e2f", "mtorc1", "ampk", "p21", "hif")
+"""Observables (species roles) the fate rules read, in the order of ``species_index``."""
+_VECTOR = types.float64[::1]
+HOOKS = {"energy": types.FunctionType(types.float64(_VECTOR, _VECTOR, _VECTOR)),
+         "post_mitotic_reset": types.FunctionType(types.void(_VECTOR, _VECTOR))}
+"""Hooks the fate layer calls (``Network.hooks``) and their compiled signatures: the ATP
+supply ``energy(y, p, u)`` (energy-based necrosis) and ``post_mitotic_reset(y, out)``."""
+FOUNDER_SG2M_FRACTION = 0.4
+"""Founders start in S/G2/M with this probability (≈ 10 h of a ~16 h cycle at normoxia; design
+choice so the seeded tumour is not synchronised)."""
+
+
+class NetworkFate(Phenotype):
+    """Cells driven by an intracellular network (see module docstring)."""
+
+    def __init__(self, config: Config, seed: int):
+        ic = config.intracellular
+        self.seed = int(seed)
+        self.network = intracellular.get_network(ic.network)
+        net = self.network
+        if net.input_names != INPUTS:
+            raise ConfigError(f"intracellular.network = {ic.network!r}: the fate layer needs inputs "
+                              f"{INPUTS}, the network has {net.input_names}")
+        missing = ([r for r in OBSERVED + ("hif_half_mmHg",) if r not in net.observables]
+                   + [h for h in HOOKS if h not in net.hooks])
+        if missing:
+            raise ConfigError(f"intracellular.network = {ic.network!r}: the fate layer needs the "
+                              f"observables {OBSERVED + ('hif_half_mmHg',)} and hooks "
+                              f"{tuple(HOOKS)}; the network lacks {missing}")
+        self.energy, self.reset = (net.hooks[h] for h in HOOKS)
+        self.params = network_parameters(ic)
+        try:  # builds (or loads) the network's generated LU code
+            self.integrator = intracellular.BatchIntegrator(net, rtol=ic.rtol, atol=ic.atol)
+        except CacheDirError as exc:  # a setting of the user's environment: one message
+            raise ConfigError(str(exc)) from None
+        self.n_species = net.n_species
+        self.state_names = tuple(net.species) + FATE_COLUMNS
+        self.y0 = net.state_vector()
+        self.species_index = np.array([net.species_for(role) for role in OBSERVED],
+                                      dtype=np.int64)
+        self.hif_half_mmHg = float(self.params[net.parameter_for("hif_half_mmHg")])
+        self.inputs = np.array([0.0, ic.growth_factor, 1.0, 0.0, 0.0, ic.mito_dysfunction])
+        self.rules = FATE_RULES.values(config)
+        self._u = np.zeros((0, len(INPUTS)))
+        self._stem_gf_reduction = config.cell_state.stemness_gf_reduction
+        self._dx_um = config.grid.dx_um  # positions in error messages
+        self._lattice = _NO_LATTICE
+
+    def bind_lattice(self, occupancy, vessels, shells):
+        off_x, off_y, _ = shells
+        self._lattice = (occupancy, vessels, off_x, off_y)
+
+    def set_input(self, name: str, value: float) -> None:
+        """Set an input that every cell sees (GF, mito; O2, glucose, SASP and DNA damage come
+        from the cell table: the fields, or their uniform levels without a field)."""
+        if name not in SETTABLE_INPUTS:
+            raise ValueError(f"input {name!r}: settable inputs are {SETTABLE_INPUTS}")
+        self.inputs[INPUTS.index(name)] = float(value)
+        self._u = np.zeros((0, len(INPUTS)))
+
+    def _inputs(self, table) -> np.ndarray:
+        """Per-row inputs [capacity, 6]: local O2, glucose, SASP and DNA damage, the
+        configured GF lowered by the cell's stemness (stem-like cells cycle slower), and the
+        configured mitochondrial dysfunction."""
+        if self._u.shape[0] != table.capacity:
+            self._u = np.tile(self.inputs, (table.capacity, 1))
+        self._u[:, 0] = table.oxygen
+        self._u[:, 2] = table.glucose
+        self._u[:, 3] = table.sasp
+        self._u[:, 4] = table.dna_damage
+        np.multiply(self.inputs[1], 1.0 - self._stem_gf_reduction * table.stemness,
+                    out=self._u[:, 1])
+        return self._u
+
+    def initialize(self, table, rows, step):
+        _init_founders(rows, table.id, table.phase, table.state, self.y0, self.rules,
+                       self.seed, step)
+
+    def advance(self, table, step, dt_min, events):
+        hwm = table.hwm
+        dt_h = dt_min / 60.0
+        u = self._inputs(table)
+        phase = table.phase[:hwm]
+        active = table.alive[:hwm] & (phase != NECROTIC) & (phase != APOPTOTIC)
+        n = self.n_species
+        try:
+            self.integrator.advance(table.state[:hwm, :n], u[:hwm], self.params, dt_h, active,
+                                    table.state[:hwm, n + STEP_H])
+        except intracellular.IntegrationError as exc:
+            r, dx = exc.row, self._dx_um
+            raise NumericalError(
+                f"intracellular network {exc.network!r}, step {step} (from t = "
+                f"{step * dt_min:g} min): cell id {table.id[r]} at site (x={table.x[r]}, "
+                f"y={table.y[r]}), position ({(table.x[r] + 0.5) * dx:g}, "
+                f"{(table.y[r] + 0.5) * dx:g}) µm, O2 {table.oxygen[r]:.4g} mmHg: "
+                f"{exc.species} = {exc.value!r}: {exc.reason}") from exc
+        _kernels()[0](hwm, table.alive, table.id, table.phase, table.route, table.state, u,
+                      self.params, events, self.species_index, n, self.rules, self.seed, step,
+                      dt_h, table.x, table.y, *self._lattice, self.energy, self.reset)
+
+    def in_cycle(self, table):
+        """Cells in S/G2/M (committed: the remaining S/G2/M time is > 0)."""
+        hwm = table.hwm
+        return (table.phase[:hwm] == PROLIFERATING) & (table.state[:hwm, self.n_species + SG2M_H] > 0.0)
+
+    def kill(self, table, rows, step):
+        """Killed cells become apoptotic (removed after ``cells.apoptosis_duration_h``, like
+        the network's own apoptosis); nothing is removed at once."""
+        table.phase[rows] = APOPTOTIC
+        table.state[rows, self.n_species + DEAD_H] = 0.0
+        return np.zeros(0, dtype=np.int64)
+
+    def on_division(self, table, mothers, daughters, step):
+        _kernels()[1](mothers, daughters, table.id, table.phase, table.state, self.n_species,
+                      self.rules, self.seed, step, self.reset)
+
+    def on_contact_inhibited(self, table, rows, step):
+        if not len(rows):  # each kernel call converts the hooks (see _kernels)
+            return
+        _kernels()[2](rows, table.id, table.phase, table.state, self.n_species, self.rules,
+                      self.seed, step, self.reset)
+
+
+@jit
+def _draw_sg2m(rules, seed, step, cell_id):
+    mean, sd = rules[R.SG2M_MEAN_H], rules[R.SG2M_SD_H]
+    return max(0.25 * mean, mean + sd * normal(seed, step, cell_id, STREAM_SG2M))
+
+
+@jit
+def _init_founders(rows, ids, phase, state, y0, rules, seed, step):
+    n = y0.shape[0]
+    noise = rules[R.INHERIT_NOISE]
+    for r in rows:
+        for j in range(n):
+            state[r, j] = y0[j] * np.exp(noise * normal(seed, step, ids[r], STREAM_INHERIT + j))
+        for k in range(len(FATE_COLUMNS)):
+            state[r, n + k] = 0.0
+        state[r, n + ENERGY] = 1.0
+        if uniform(seed, step, ids[r], STREAM_INITIAL_PROGRESS) < FOUNDER_SG2M_FRACTION:
+            state[r, n + SG2M_H] = _draw_sg2m(rules, seed, step, ids[r]) * uniform(
+                seed, step, ids[r], STREAM_SG2M + 1)
+        phase[r] = PROLIFERATING
+
+
+def _apply_fate(hwm, alive, ids, phase, route, state, u, p, events, idx, n, rules, seed, step,
+                dt_h, xs, ys, occupancy, vessels, off_x, off_y, energy, reset):
+    """The fate rules for every live row (module docstring); writes phase, events and, at
+    senescence, the route (therapy when the DNA-damage input u[r, 4] ≥
+    rules[R.THERAPY_DAMAGE], else paracrine when the SASP input u[r, 3] ≥
+    rules[R.PARACRINE_SASP]; metabolic by its own rule).
+
+    ``off_x``/``off_y`` are the placement offsets; empty means no lattice (always space)."""
+    use_lattice = off_x.shape[0] > 0
+    commit_ef, dormant_after = rules[R.COMMIT_EF], rules[R.DORMANT_AFTER_H]
+    senescent_after, mtor_thr = rules[R.SENESCENT_AFTER_H], rules[R.MTOR_THRESHOLD]
+    apo_ampk, apo_mtor = rules[R.APOPTOSIS_AMPK], rules[R.APOPTOSIS_MTOR]
+    apo_p21, apo_after = rules[R.APOPTOSIS_P21], rules[R.APOPTOSIS_AFTER_H]
+    demand, tau_e = rules[R.ATP_DEMAND], rules[R.ENERGY_TIME_H]
+    necrotic_clear, apoptotic_clear = rules[R.NECROTIC_CLEARANCE_H], rules[R.APOPTOSIS_DURATION_H]
+    i_ef, i_mtor, i_ampk, i_p21, i_hif = idx[0], idx[1], idx[2], idx[3], idx[4]
+    metabolic_ampk, metabolic_hif = rules[R.METABOLIC_AMPK], rules[R.METABOLIC_HIF]
+    for r in range(hwm):
+        events[r] = EVENT_NONE
+        if not alive[r]:
+            continue
+        s = state[r]
+        ph = phase[r]
+        if ph == NECROTIC or ph == APOPTOTIC:
+            s[n + DEAD_H] += dt_h
+            if s[n + DEAD_H] >= (necrotic_clear if ph == NECROTIC else apoptotic_clear):
+                events[r] = EVENT_REMOVE
+            continue
+        reserve = s[n + ENERGY] + dt_h * (energy(s[:n], p, u[r]) - demand) / tau_e
+        s[n + ENERGY] = min(1.0, max(0.0, reserve))
+        if s[n + ENERGY] <= 0.0:
+            phase[r] = NECROTIC
+            s[n + DEAD_H] = 0.0
+            events[r] = EVENT_NECROSIS
+            continue
+        ef, mtor = s[i_ef], s[i_mtor]
+        if s[i_ampk] > apo_ampk and mtor < apo_mtor and s[i_p21] > apo_p21:
+            s[n + STRESS_H] += dt_h
+        else:
+            s[n + STRESS_H] = 0.0
+        if s[n + STRESS_H] > apo_after:
+            phase[r] = APOPTOTIC
+            s[n + DEAD_H] = 0.0
+            events[r] = EVENT_APOPTOSIS
+            continue
+        if ph == SENESCENT:
+            continue
+        if s[n + SG2M_H] > 0.0:
+            s[n + SG2M_H] -= dt_h
+            if s[n + SG2M_H] <= 0.0:
+                events[r] = EVENT_DIVIDE
+            continue
+        if ef > commit_ef:
+            if use_lattice and not has_free_site(xs[r], ys[r], occupancy, vessels, off_x, off_y):
+                reset(s[:n], s[:n])
+                s[n + BLOCKED] = 1.0
+                s[n + GERO_H] = 0.0
+                if ph != DORMANT:
+                    phase[r] = QUIESCENT
+                continue
+            s[n + BLOCKED] = 0.0
+            s[n + SG2M_H] = _draw_sg2m(rules, seed, step, ids[r])
+            s[n + ARRESTED_H] = 0.0
+            s[n + GERO_H] = 0.0
+            if ph == DORMANT:
+                events[r] = EVENT_DORMANCY_EXIT
+            phase[r] = PROLIFERATING
+            continue
+        blocked = s[n + BLOCKED] > 0.0
+        s[n + ARRESTED_H] += dt_h
+        s[n + GERO_H] = s[n + GERO_H] + dt_h if (mtor >= mtor_thr and not blocked) else 0.0
+        metabolic = s[i_ampk] >= metabolic_ampk and s[i_hif] < metabolic_hif
+        s[n + METABOLIC_H] = s[n + METABOLIC_H] + dt_h if metabolic else 0.0
+        if s[n + GERO_H] > senescent_after or s[n + METABOLIC_H] > senescent_after:
+            phase[r] = SENESCENT
+            if s[n + METABOLIC_H] > senescent_after:
+                route[r] = METABOLIC
+            elif u[r, 4] >= rules[R.THERAPY_DAMAGE]:
+                route[r] = THERAPY
+            elif u[r, 3] >= rules[R.PARACRINE_SASP]:
+                route[r] = PARACRINE
+            else:
+                route[r] = GEROCONVERSION
+            events[r] = EVENT_SENESCENCE
+        elif ph == DORMANT:
+            continue
+        elif s[n + ARRESTED_H] > dormant_after and mtor < mtor_thr:
+            phase[r] = DORMANT
+            events[r] = EVENT_DORMANCY_ENTRY
+        else:
+            phase[r] = QUIESCENT if blocked else PROLIFERATING
+
+
+@jit
+def _restart_g1(r, reset, ids, state, n, noise, seed, step):
+    """Row r starts G1 from the post-mitotic state ``reset`` with lognormal noise."""
+    for j in range(n):
+        state[r, j] = reset[j] * np.exp(noise * normal(seed, step, ids[r], STREAM_INHERIT + j))
+    for k in (SG2M_H, ARRESTED_H, GERO_H, STRESS_H, DEAD_H, BLOCKED, METABOLIC_H):
+        state[r, n + k] = 0.0
+
+
+def _reset_sisters(mothers, daughters, ids, phase, state, n, rules, seed, step, reset):
+    """Post-mitotic reset of both sisters plus lognormal noise; cycle timers restart."""
+    y = np.empty(n)
+    for i in range(mothers.shape[0]):
+        reset(state[mothers[i], :n], y)
+        for r in (mothers[i], daughters[i]):
+            _restart_g1(r, y, ids, state, n, rules[R.INHERIT_NOISE], seed, step)
+            phase[r] = PROLIFERATING
+
+
+def _abort_division(rows, ids, phase, state, n, rules, seed, step, reset):
+    """No site for the daughter: back to G1 without dividing, contact-inhibited."""
+    y = np.empty(n)
+    for r in rows:
+        reset(state[r, :n], y)
+        _restart_g1(r, y, ids, state, n, rules[R.INHERIT_NOISE], seed, step)
+        state[r, n + BLOCKED] = 1.0
+        phase[r] = QUIESCENT
+
+
+_INT, _REAL = types.int64, types.float64
+_ROWS, _I8, _STATE = types.int64[::1], types.int8[::1], types.float64[:, ::1]
+_SIGNATURES = (
+    types.void(_INT, types.boolean[::1], _ROWS, _I8, _I8, _STATE, _STATE, _VECTOR, _I8, _ROWS,
+               _INT, _VECTOR, _INT, _INT, _REAL, types.int32[::1], types.int32[::1],
+               types.int32[:, ::1], types.boolean[:, ::1], _ROWS, _ROWS, *HOOKS.values()),
+    types.void(_ROWS, _ROWS, _ROWS, _I8, _STATE, _INT, _VECTOR, _INT, _INT,
+               HOOKS["post_mitotic_reset"]),
+    types.void(_ROWS, _ROWS, _I8, _STATE, _INT, _VECTOR, _INT, _INT, HOOKS["post_mitotic_reset"]),
+)
+"""Signatures of :func:`_apply_fate`, :func:`_reset_sisters` and :func:`_abort_division`
+(the cell table's contiguous columns; the hooks typed by :data:`HOOKS`)."""
+
+
+@functools.cache
+def _kernels():
+    """The three kernels that call hooks, compiled for :data:`_SIGNATURES` (or loaded from the
+    disk cache) on first use. An explicit signature types the hooks as function values: a
+    plain dispatcher argument would specialise each kernel per network and miss the disk
+    cache in every new process (see :mod:`intracellular.integrate`). Cost: numba converts
+    each hook argument at every call (~0.05–0.1 ms on the 2-core development machine)."""
+    return tuple(numba.njit(sig, **OPTIONS)(kernel) for sig, kernel in
+                 zip(_SIGNATURES, (_apply_fate, _reset_sisters, _abort_division)))

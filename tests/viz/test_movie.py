@@ -1,0 +1,183 @@
+"""Tests of abm.viz.movie: MP4 and GIF movies of a stored run, the fallback without ffmpeg,
+input checks, and that a failure never leaves a (partial) movie behind."""
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import imageio_ffmpeg
+import matplotlib as mpl
+import numpy as np
+import pytest
+from matplotlib.colors import to_rgb
+from PIL import Image
+
+from abm import load_config, load_run, run_scenario
+from abm.viz import movie
+from abm.viz.movie import MOVIE_PANELS, find_ffmpeg, render_movie
+from abm.viz.style import PHASE_COLORS, TISSUE_COLOR, VESSEL_COLOR
+
+from ..helpers import TINY
+
+ROOT = Path(__file__).resolve().parents[2]
+N_FRAMES = 13  # TINY: 12 h, a frame every 60 min, plus the initial one
+
+needs_posix_shell = pytest.mark.skipif(os.name == "nt", reason="fake encoders are sh scripts")
+
+
+@pytest.fixture(scope="module")
+def run_file(tmp_path_factory) -> Path:
+    """A 48×40-site, 12-hour quickstart run (oxygen, glucose and both SASP fields)."""
+    config = load_config(ROOT / "scenarios" / "quickstart.toml", overrides=TINY)
+    return run_scenario(config, tmp_path_factory.mktemp("movie") / "run.h5", progress=False)
+
+
+def fake_encoder(directory: Path, name: str = "ffmpeg") -> Path:
+    """An executable that, like a failing ffmpeg, writes junk to its output (last argument),
+    complains on stderr and exits 3."""
+    path = directory / name
+    path.write_text('#!/bin/sh\nfor out; do :; done\necho junk > "$out"\n'
+                    'echo "fake encoder failed: no libx264" >&2\nexit 3\n')
+    path.chmod(path.stat().st_mode | stat.S_IXUSR)
+    return path
+
+
+def has_colour(image: Image.Image, colour: str, tolerance: int = 12) -> bool:
+    """Whether some pixel of ``image`` is within ``tolerance`` (0–255 per channel) of ``colour``."""
+    pixels = np.asarray(image.convert("RGB"), dtype=np.int16)
+    target = np.round(np.array(to_rgb(colour)) * 255).astype(np.int16)
+    return bool(np.any(np.all(np.abs(pixels - target) <= tolerance, axis=-1)))
+
+
+# ---------------------------------------------------------------------------- MP4 and GIF
+def test_mp4_has_every_frame_at_an_even_size(run_file, tmp_path):
+    fields = ("phases", "oxygen", "sasp")
+    mp4 = render_movie(run_file, tmp_path / "run.mp4", fields=fields, fps=5, progress=False)
+    gif = render_movie(run_file, tmp_path / "run.gif", fields=fields, fps=5, progress=False)
+    assert mp4 == tmp_path / "run.mp4" and gif == tmp_path / "run.gif"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run.gif", "run.mp4"]  # no temporaries
+    n_frames, seconds = imageio_ffmpeg.count_frames_and_secs(mp4)
+    assert n_frames == N_FRAMES and seconds == pytest.approx(N_FRAMES / 5, abs=0.25)
+    meta = next(imageio_ffmpeg.read_frames(mp4))
+    width, height = Image.open(gif).size  # the canvas: GIF frames are not padded
+    assert meta["size"] == (width + width % 2, height + height % 2)
+    assert meta["codec"] == "h264" and meta["fps"] == pytest.approx(5)
+
+
+def test_mp4_pads_an_odd_canvas(tmp_path):
+    """yuv420p needs even sides: a 33×21 canvas becomes a 34×22 video."""
+    ffmpeg = find_ffmpeg()[0]
+    frames = (memoryview(np.full((21, 33, 4), 40 * k, np.uint8)) for k in range(4))
+    movie._encode_mp4(frames, (33, 21), tmp_path / "odd.mp4", 10, ffmpeg)
+    assert imageio_ffmpeg.count_frames_and_secs(tmp_path / "odd.mp4")[0] == 4
+    assert next(imageio_ffmpeg.read_frames(tmp_path / "odd.mp4"))["size"] == (34, 22)
+
+
+def test_gif_frames_show_the_phases(run_file, tmp_path):
+    out = render_movie(run_file, tmp_path / "run.gif", fps=4, progress=False)
+    with Image.open(out) as gif:
+        assert gif.n_frames == N_FRAMES and gif.info["duration"] == 250 and gif.info["loop"] == 0
+        assert 400 < gif.size[0] < 2000 and 200 < gif.size[1] < 1000  # two panels at dpi 100
+        gif.seek(N_FRAMES - 1)
+        last = gif.convert("RGB")
+    with load_run(run_file) as run:
+        present = set(run.cells(-1)["phase"].astype(str))
+    assert {"proliferating", "quiescent"} <= present
+    assert len(last.getcolors(1 << 16)) > 30  # maps, colour bar, text: far from blank
+    for colour in [PHASE_COLORS[name] for name in present] + [TISSUE_COLOR, VESSEL_COLOR]:
+        assert has_colour(last, colour), colour
+
+
+def test_frames_select_part_of_the_run(run_file, tmp_path):
+    out = render_movie(run_file, tmp_path / "part.gif", fields=["phases"],
+                       frames=slice(0, None, 4), progress=False)
+    assert Image.open(out).n_frames == 4  # frames 0, 4, 8, 12
+    out = render_movie(run_file, tmp_path / "last.gif", fields="glucose", frames=[-1],
+                       progress=False)
+    assert Image.open(out).n_frames == 1
+
+
+def test_no_ffmpeg_writes_a_gif_and_says_so(run_file, tmp_path, monkeypatch):
+    monkeypatch.setattr(movie, "find_ffmpeg", lambda: None)
+    with pytest.warns(UserWarning, match=r'pip install "tumor-abm\[movie\]"'):
+        out = render_movie(run_file, tmp_path / "run.mp4", frames=range(3), progress=False)
+    assert out == tmp_path / "run.gif" and Image.open(out).n_frames == 3
+    assert [p.name for p in tmp_path.iterdir()] == ["run.gif"]
+
+
+# ---------------------------------------------------------------------------- bad input, failures
+@pytest.mark.parametrize("name, kwargs, named", [
+    ("run.mp4", {"fields": ("phases", "pressure")}, "'pressure'"),
+    ("run.mp4", {"fields": ("chemokine",)}, "'chemokine'"),  # a field this run does not have
+    ("run.mp4", {"fields": ()}, "phases, "),
+    ("run.gif", {"fps": 0}, "fps must be a positive number, got 0"),
+    ("run.gif", {"fps": float("nan")}, "fps"),
+    ("run.mp4", {"dpi": -100}, "dpi must be a positive number, got -100"),
+    ("run.avi", {}, "'.avi'"),
+    ("run", {}, "none"),
+    ("run.gif", {"frames": [0, 13]}, "[13]"),
+    ("run.gif", {"frames": slice(20, None)}, "no frames"),
+])
+def test_bad_input_raises_before_writing(run_file, tmp_path, name, kwargs, named):
+    out_dir = tmp_path / "out"  # not created: nothing may be
+    with pytest.raises(ValueError) as error:
+        render_movie(run_file, out_dir / name, progress=False, **kwargs)
+    assert named in str(error.value)
+    if "fields" in kwargs:  # the message lists what is allowed
+        assert "phases, glucose, oxygen, sasp, sasp_metabolic" in str(error.value)
+    assert not out_dir.exists()
+
+
+@needs_posix_shell
+def test_failing_encoder_leaves_no_file(run_file, tmp_path, monkeypatch):
+    encoder = fake_encoder(tmp_path)
+    monkeypatch.setattr(movie, "find_ffmpeg", lambda: (str(encoder), "test"))
+    out_dir = tmp_path / "out"
+    with pytest.raises(RuntimeError, match="exit code 3:\nfake encoder failed: no libx264"):
+        render_movie(run_file, out_dir / "run.mp4", progress=False)
+    assert list(out_dir.iterdir()) == []
+
+
+@pytest.mark.parametrize("suffix", [".mp4", ".gif"])
+def test_failure_while_rendering_keeps_the_old_movie(run_file, tmp_path, monkeypatch, suffix):
+    calls = []
+
+    def fail_on_third_frame(*args):
+        calls.append(1)
+        if len(calls) == 3:
+            raise OSError("disk vanished")
+        return original(*args)
+
+    original = movie.phase_image
+    monkeypatch.setattr(movie, "phase_image", fail_on_third_frame)
+    out = tmp_path / f"run{suffix}"
+    out.write_bytes(b"the previous movie")
+    with pytest.raises(OSError, match="disk vanished"):
+        render_movie(run_file, out, progress=False, overwrite=True)
+    assert [p.name for p in tmp_path.iterdir()] == [out.name]
+    assert out.read_bytes() == b"the previous movie"
+
+
+# ---------------------------------------------------------------------------- finding ffmpeg
+@needs_posix_shell
+def test_find_ffmpeg_order(tmp_path, monkeypatch):
+    configured = fake_encoder(tmp_path, "configured-ffmpeg")
+    on_path = fake_encoder(tmp_path, "ffmpeg")
+    monkeypatch.setitem(mpl.rcParams, "animation.ffmpeg_path", str(configured))
+    assert find_ffmpeg() == (str(configured), "matplotlib rcParams")
+    monkeypatch.setitem(mpl.rcParams, "animation.ffmpeg_path", "ffmpeg")
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert find_ffmpeg() == (str(on_path), "PATH")
+    monkeypatch.setitem(mpl.rcParams, "animation.ffmpeg_path", str(tmp_path / "missing"))
+    with pytest.warns(UserWarning, match="missing"):
+        assert find_ffmpeg() == (str(on_path), "PATH")
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    monkeypatch.setitem(mpl.rcParams, "animation.ffmpeg_path", "ffmpeg")
+    assert find_ffmpeg() == (imageio_ffmpeg.get_ffmpeg_exe(), "imageio-ffmpeg")
+
+
+def test_movie_panels_name_every_field_a_run_can_hold():
+    from abm.fields.solutes import SECRETED_FIELDS
+
+    assert set(MOVIE_PANELS) == {"phases", "oxygen", "glucose", *SECRETED_FIELDS}
