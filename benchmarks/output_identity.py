@@ -8,16 +8,17 @@ Usage::
     # every .h5 under A must exist under B (and vice versa) and hold the same objects
     python benchmarks/output_identity.py compare A B
 
-The reference recordings of the code before the redesign (commit 174ba30) are in
-``/work/identity/ref_quick`` (``--quick``) and ``/work/identity/ref_full`` (full), made by::
+A reference is a recording of an earlier commit, made from a checkout of it (a git worktree)
+with this script::
 
-    cd /work/ref && PYTHONPATH=/work/ref /work/main/.venv/bin/python \\
-        /work/main/benchmarks/output_identity.py record /work/identity/ref_quick --quick --jobs 1
+    git worktree add --detach ../ref 174ba30
+    (cd ../ref && PYTHONPATH=$PWD python <this checkout>/benchmarks/output_identity.py \\
+        record ../identity/ref_quick --quick)
 
-A developer checks a change with::
+and a change is checked against it with::
 
-    python benchmarks/output_identity.py record /tmp/mine --quick
-    python benchmarks/output_identity.py compare /work/identity/ref_quick /tmp/mine
+    python benchmarks/output_identity.py record ../identity/mine --quick
+    python benchmarks/output_identity.py compare ../identity/ref_quick ../identity/mine
 
 ``record``
     Runs, as subprocesses of ``sys.executable`` with the current directory as the project
@@ -89,7 +90,7 @@ A developer checks a change with::
     (to see what differs between two runs of one code).
 
 Exclusions, and why (measured: two ``record --quick`` runs of the same code, commit 174ba30,
-in different folders and from different worktrees (/work/main and /work/ref), differ in
+in different folders and from different worktrees, differ in
 exactly these and nothing else):
 
 * root attribute ``created_utc`` of every run file: the wall-clock time the run was created;
