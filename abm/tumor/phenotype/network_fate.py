@@ -53,6 +53,7 @@ import functools
 import numba
 import numpy as np
 from numba import types
+from numba.typed import List
 
 import intracellular
 from intracellular.sparse_lu import CacheDirError
@@ -109,7 +110,8 @@ class NetworkFate(Phenotype):
             raise ConfigError(f"intracellular.network = {ic.network!r}: the fate layer needs the "
                               f"observables {OBSERVED + ('hif_half_mmHg',)} and hooks "
                               f"{tuple(HOOKS)}; the network lacks {missing}")
-        self.energy, self.reset = (net.hooks[h] for h in HOOKS)
+        self.energy, self.reset = (_function_value(net.hooks[h], kind)
+                                   for h, kind in HOOKS.items())
         self.params = network_parameters(ic)
         try:  # builds (or loads) the network's generated LU code
             self.integrator = intracellular.BatchIntegrator(net, rtol=ic.rtol, atol=ic.atol)
@@ -197,8 +199,6 @@ class NetworkFate(Phenotype):
                       self.rules, self.seed, step, self.reset)
 
     def on_contact_inhibited(self, table, rows, step):
-        if not len(rows):  # each kernel call converts the hooks (see _kernels)
-            return
         _kernels()[2](rows, table.id, table.phase, table.state, self.n_species, self.rules,
                       self.seed, step, self.reset)
 
@@ -226,7 +226,7 @@ def _init_founders(rows, ids, phase, state, y0, rules, seed, step):
 
 
 def _apply_fate(hwm, alive, ids, phase, route, state, u, p, events, idx, n, rules, seed, step,
-                dt_h, xs, ys, occupancy, vessels, off_x, off_y, energy, reset):
+                dt_h, xs, ys, occupancy, vessels, off_x, off_y, energy_hook, reset_hook):
     """The fate rules for every live row (module docstring); writes phase, events and, at
     senescence, the route (therapy when the DNA-damage input u[r, 4] ≥
     rules[R.THERAPY_DAMAGE], else paracrine when the SASP input u[r, 3] ≥
@@ -234,6 +234,7 @@ def _apply_fate(hwm, alive, ids, phase, route, state, u, p, events, idx, n, rule
 
     ``off_x``/``off_y`` are the placement offsets; empty means no lattice (always space)."""
     use_lattice = off_x.shape[0] > 0
+    energy, reset = energy_hook[0], reset_hook[0]
     commit_ef, dormant_after = rules[R.COMMIT_EF], rules[R.DORMANT_AFTER_H]
     senescent_after, mtor_thr = rules[R.SENESCENT_AFTER_H], rules[R.MTOR_THRESHOLD]
     apo_ampk, apo_mtor = rules[R.APOPTOSIS_AMPK], rules[R.APOPTOSIS_MTOR]
@@ -327,8 +328,9 @@ def _restart_g1(r, reset, ids, state, n, noise, seed, step):
         state[r, n + k] = 0.0
 
 
-def _reset_sisters(mothers, daughters, ids, phase, state, n, rules, seed, step, reset):
+def _reset_sisters(mothers, daughters, ids, phase, state, n, rules, seed, step, reset_hook):
     """Post-mitotic reset of both sisters plus lognormal noise; cycle timers restart."""
+    reset = reset_hook[0]
     y = np.empty(n)
     for i in range(mothers.shape[0]):
         reset(state[mothers[i], :n], y)
@@ -337,8 +339,9 @@ def _reset_sisters(mothers, daughters, ids, phase, state, n, rules, seed, step, 
             phase[r] = PROLIFERATING
 
 
-def _abort_division(rows, ids, phase, state, n, rules, seed, step, reset):
+def _abort_division(rows, ids, phase, state, n, rules, seed, step, reset_hook):
     """No site for the daughter: back to G1 without dividing, contact-inhibited."""
+    reset = reset_hook[0]
     y = np.empty(n)
     for r in rows:
         reset(state[r, :n], y)
@@ -349,16 +352,25 @@ def _abort_division(rows, ids, phase, state, n, rules, seed, step, reset):
 
 _INT, _REAL = types.int64, types.float64
 _ROWS, _I8, _STATE = types.int64[::1], types.int8[::1], types.float64[:, ::1]
+_ENERGY, _RESET = (types.ListType(kind) for kind in HOOKS.values())
 _SIGNATURES = (
     types.void(_INT, types.boolean[::1], _ROWS, _I8, _I8, _STATE, _STATE, _VECTOR, _I8, _ROWS,
                _INT, _VECTOR, _INT, _INT, _REAL, types.int32[::1], types.int32[::1],
-               types.int32[:, ::1], types.boolean[:, ::1], _ROWS, _ROWS, *HOOKS.values()),
-    types.void(_ROWS, _ROWS, _ROWS, _I8, _STATE, _INT, _VECTOR, _INT, _INT,
-               HOOKS["post_mitotic_reset"]),
-    types.void(_ROWS, _ROWS, _I8, _STATE, _INT, _VECTOR, _INT, _INT, HOOKS["post_mitotic_reset"]),
+               types.int32[:, ::1], types.boolean[:, ::1], _ROWS, _ROWS, _ENERGY, _RESET),
+    types.void(_ROWS, _ROWS, _ROWS, _I8, _STATE, _INT, _VECTOR, _INT, _INT, _RESET),
+    types.void(_ROWS, _ROWS, _I8, _STATE, _INT, _VECTOR, _INT, _INT, _RESET),
 )
 """Signatures of :func:`_apply_fate`, :func:`_reset_sisters` and :func:`_abort_division`
-(the cell table's contiguous columns; the hooks typed by :data:`HOOKS`)."""
+(the cell table's contiguous columns; each hook a typed list of one function value of its
+:data:`HOOKS` type)."""
+
+
+def _function_value(hook, kind: types.FunctionType) -> List:
+    """``hook`` as a typed list holding one function value of type ``kind``. A kernel takes
+    the list in ~1 µs; a dispatcher passed directly is converted at every call (~0.1 ms)."""
+    value = List.empty_list(kind)
+    value.append(hook)
+    return value
 
 
 @functools.cache
@@ -366,7 +378,6 @@ def _kernels():
     """The three kernels that call hooks, compiled for :data:`_SIGNATURES` (or loaded from the
     disk cache) on first use. An explicit signature types the hooks as function values: a
     plain dispatcher argument would specialise each kernel per network and miss the disk
-    cache in every new process (see :mod:`intracellular.integrate`). Cost: numba converts
-    each hook argument at every call (~0.05–0.1 ms on the 2-core development machine)."""
+    cache in every new process (see :mod:`intracellular.integrate`)."""
     return tuple(numba.njit(sig, **OPTIONS)(kernel) for sig, kernel in
                  zip(_SIGNATURES, (_apply_fate, _reset_sisters, _abort_division)))
