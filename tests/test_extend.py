@@ -3,7 +3,7 @@ field list derive from the column and field declarations; a field and a column r
 from outside the package (abm.extend) are created, solved, gathered, recorded and drawn."""
 from __future__ import annotations
 
-from types import SimpleNamespace
+from dataclasses import dataclass
 
 import h5py
 import numpy as np
@@ -12,7 +12,8 @@ from matplotlib.image import imread
 
 from abm import TumorModel, load_config, load_run, run_scenario
 from abm.core.columns import Column
-from abm.extend import register_columns, register_field, unregister
+from abm.config import param
+from abm.extend import register_columns, register_field, register_section, unregister
 from abm.fields.solutes import FIELDS, field_specs, uptake
 from abm.fields.specs import MEAN_VIABLE, VMAX_VESSEL, FieldSpec, PlotStyle
 from abm.memory import solved_fields
@@ -79,10 +80,23 @@ def test_the_model_builds_the_fields_the_declarations_enable(overrides):
 
 
 # ---------------------------------------------------------------------------- a plugin
-TOY_SECTION = SimpleNamespace(field=True, diffusivity_um2_per_min=6000.0, decay_per_min=0.0,
-                              uptake_per_min=2.0, vessel_level=3.0, initial="vessel",
-                              rtol=1e-6, max_cycles=60)
-"""Solver settings of the toy field (a plugin would declare its config section)."""
+@dataclass(frozen=True)
+class ToySection:
+    """Solver settings of the toy field: a solute from the vessels, taken up by the cells."""
+
+    field: bool = param(True, doc="solve the toy field", source="test plugin")
+    diffusivity_um2_per_min: float = param(6000.0, unit="µm²/min", low=0.0, high=1e6,
+                                           doc="diffusivity", source="test plugin")
+    decay_per_min: float = param(0.0, unit="min⁻¹", low=0.0, high=1e3, doc="decay",
+                                 source="test plugin")
+    uptake_per_min: float = param(2.0, unit="min⁻¹", low=0.0, high=1e3,
+                                  doc="uptake by a cell", source="test plugin")
+    vessel_level: float = param(3.0, unit="toy units", low=0.0, high=1e3,
+                                doc="level at vessel sites", source="test plugin")
+    initial: str = param("vessel", choices=("vessel", "steady"), doc="initial state",
+                         source="test plugin")
+    rtol: float = param(1e-6, low=1e-12, high=0.1, doc="solver tolerance", source="test plugin")
+    max_cycles: int = param(60, low=1, high=1000, doc="V-cycle limit", source="test plugin")
 
 TOY_COLUMN = Column("toy", np.float64, unit="toy units", doc="local toy solute",
                     record=np.float32)
@@ -93,22 +107,21 @@ TOY_FIELD = FieldSpec("toy", "toy units", "toy solute", uptake,
 
 @pytest.fixture
 def toy_plugin():
+    register_section("toy")(ToySection)
     register_columns("cells", TOY_COLUMN)
     register_field(TOY_FIELD)
     yield
     unregister("toy")
 
 
-def _toy_config(**overrides):
-    config = load_config(None, overrides=TINY + ["run.days=0.1", "output.frame_every_min=60.0"],
-                         seed=3)
-    object.__setattr__(config, "toy", SimpleNamespace(**{**vars(TOY_SECTION), **overrides}))
-    return config
+def _toy_config(*overrides: str):
+    return load_config(None, overrides=TINY + ["run.days=0.1", "output.frame_every_min=60.0",
+                                               *overrides], seed=3)
 
 
 def test_a_registered_field_is_solved_gathered_recorded_and_drawn(toy_plugin, tmp_path):
     assert "toy" in [c.name for c in cell_columns()]
-    assert "toy" not in [s.name for s in field_specs(_toy_config(field=False))]
+    assert "toy" not in [s.name for s in field_specs(_toy_config("toy.field=false"))]
     model = TumorModel(_toy_config())
     assert list(model.fields)[-1] == "toy" and "toy_mean_viable" in model.counts
     model.run_steps(2)
