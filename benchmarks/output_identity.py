@@ -11,14 +11,14 @@ Usage::
 A reference is a recording of an earlier commit, made from a checkout of it (a git worktree)
 with this script::
 
-    git worktree add --detach ../ref 174ba30
-    (cd ../ref && PYTHONPATH=$PWD python <this checkout>/benchmarks/output_identity.py \\
-        record ../identity/ref_quick --quick)
+    git worktree add --detach ../before 174ba30
+    (cd ../before && PYTHONPATH=$PWD python <this checkout>/benchmarks/output_identity.py \\
+        record ../recordings/ref_quick --quick)
 
 and a change is checked against it with::
 
-    python benchmarks/output_identity.py record ../identity/mine --quick
-    python benchmarks/output_identity.py compare ../identity/ref_quick ../identity/mine
+    python benchmarks/output_identity.py record ../recordings/mine --quick
+    python benchmarks/output_identity.py compare ../recordings/ref_quick ../recordings/mine
 
 ``record``
     Runs, as subprocesses of ``sys.executable`` with the current directory as the project
