@@ -14,6 +14,7 @@ import numpy as np
 
 from abm.circulation import blood
 from abm.circulation.circadian import CircadianClock
+from abm.circulation.ctc_table import CTC_FATES
 from abm.circulation.params import blood_params
 from abm.circulation.shedding import ShedUnits, perivascular_sites, shed, shedding_params
 from abm.core.agents import CTC, AgentMirror
@@ -145,7 +146,7 @@ class Circulation(Process):
         None with none circulating."""
         t = self.blood.table
         rows = np.flatnonzero(t.alive[:t.hwm]
-                              & (t.fate[:t.hwm] == blood.CTC_FATES["circulating"]))
+                              & (t.fate[:t.hwm] == CTC_FATES["circulating"]))
         if not len(rows):
             return None
         return ctc_event_columns({c: getattr(t, c)[rows].copy() for c in blood.EVENT_COLUMNS})
@@ -168,7 +169,7 @@ def ctc_event_columns(units: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     :data:`abm.circulation.blood.EVENT_COLUMNS`): the fate as its name, ``time`` = the
     shedding time (min), ``survived`` = arrested alive (seeded or failed to grow out),
     ``seeded``."""
-    names = {code: name for name, code in blood.CTC_FATES.items()}
+    names = {code: name for name, code in CTC_FATES.items()}
     fate = np.array([names[int(f)] for f in units["fate"]], dtype=str)
     return {**{k: v for k, v in units.items() if k != "fate"}, "fate": fate,
             "time": units["shed_min"],

@@ -170,4 +170,4 @@ class Census(Process):
         for route, code in SENESCENCE_ROUTES.items():
             if route != "none":
                 out[f"n_senescent_{route}"] = int(routes[code])
-        return {name: out[name] for name in self.reporter_names()}
+        return out  # built in the order of reporter_names()
