@@ -17,7 +17,7 @@ from abm.circulation.sections import BLOOD_PARAMS
 from abm.config.registry import section
 from abm.errors import ConfigError
 from abm.immune.sections import IMMUNE_TABLES
-from abm.schema import ORDER, SCHEMA, SECTIONS, Config, load_config, to_toml
+from abm.schema import ORDER, SCHEMA, SECTIONS, load_config, to_toml
 
 _CONFIG_MODULES = ("abm.config", "abm.config.bounds", "abm.config.loader", "abm.config.masks",
                    "abm.config.migrate", "abm.config.names", "abm.config.params",
