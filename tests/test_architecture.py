@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import re
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -158,10 +159,14 @@ def test_every_cited_document_is_in_the_repo():
 
 
 def _machine_paths() -> set[str]:
-    """How a source would name this machine: the folder this checkout sits in and the home
-    folder (as absolute paths), and the folders beside the checkout (as ``../NAME/``)."""
-    marks = {f"{folder}/" for folder in (ROOT.parent, Path.home()) if folder != Path("/")}
-    marks |= {f"../{p.name}/" for p in ROOT.parent.iterdir() if p.is_dir() and p != ROOT}
+    """How a source would name this machine: the checkout's own absolute path, the home
+    folder, and, unless the checkout sits in a folder everyone shares (``/``, the temporary
+    folder), that folder and the folders beside the checkout (as ``../NAME/``)."""
+    marks = {f"{ROOT}/"} | ({f"{Path.home()}/"} if Path.home() != Path("/") else set())
+    parent = ROOT.parent
+    if parent not in (Path("/"), Path(tempfile.gettempdir()).resolve()):
+        marks.add(f"{parent}/")
+        marks |= {f"../{p.name}/" for p in parent.iterdir() if p.is_dir() and p != ROOT}
     return marks
 
 
