@@ -104,7 +104,7 @@ def kernel_split(n, rng):
     f, c = s.levels[0], s.levels[1]
     rows = {
         "prepare (setup + measure)": lambda: kn.prepare(
-            C, uptake, uptake, False, s._mask, s._fixed, add, inv_dt, f.system, s._stats, f.res),
+            C, uptake, uptake, False, False, s._mask, s._fixed, add, inv_dt, f.system, s._stats, f.res),
         "coarse levels rebuild": lambda: s._setup_levels(C, uptake, None, add, inv_dt),
         f"fine smooth_restrict ({mg.PRE_SWEEPS} sweeps)": lambda: kn.smooth_restrict(
             C, f.system, mg.PRE_SWEEPS, False, f.restriction, c.system, True, c.b, f.res),

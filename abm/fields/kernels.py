@@ -200,8 +200,9 @@ def measure(x, system, stats, res):
 
 
 @jit
-def _scan_bad_row(C, uptake, source, has_source, mask, j):
-    """First offending free site of row j in site order: (status, i) or (0, -1)."""
+def _scan_bad_row(C, uptake, source, has_source, signed, mask, j):
+    """First offending free site of row j in site order: (status, i) or (0, -1); ``signed``:
+    a negative source is allowed."""
     for i in range(C.shape[1]):
         if mask[j, i]:
             continue
@@ -216,20 +217,21 @@ def _scan_bad_row(C, uptake, source, has_source, mask, j):
             f = source[j, i]
             if not np.isfinite(f):
                 return BAD_SOURCE, i
-            if f < 0.0:
+            if f < 0.0 and not signed:
                 return NEG_SOURCE, i
     return 0, -1
 
 
 @jit
-def prepare(C, uptake, source, has_source, mask, fixed, add, inv_dt, system, stats, res):
+def prepare(C, uptake, source, has_source, signed, mask, fixed, add, inv_dt, system, stats, res):
     """Set up the finest level of one step and measure the warm start, in one pass.
 
     Writes C = fixed value at the Dirichlet sites, q = c0/d and b = (C_old/dt + source)/d with
     d = uptake + add + Σc (add = decay + 1/dt; q = 0, b = fixed value at Dirichlet sites), then
     fills ``stats`` for the warm-start C (rows lag by one so each row's q and b exist when it is
     measured). Returns (status, j, i): status 0, or one of the BAD_*/NEG_* codes with the first
-    offending free site (only the Dirichlet sites are exempt from the checks).
+    offending free site (only the Dirichlet sites are exempt from the checks; ``signed``: the
+    source may be negative, as in a Newton linearisation, :mod:`abm.fields.saturating`).
 
     ``mask``: bool ``[ny, nx]``, the Dirichlet sites, also listed in ``fixed``
     (``Dirichlet``); ``system``: the finest level's (its q and b are written).
@@ -259,13 +261,13 @@ def prepare(C, uptake, source, has_source, mask, fixed, add, inv_dt, system, sta
                 f = fj[i]
                 bj[i] = (c * inv_dt + f) * inv
                 bad += (c + k + f) * 0.0      # NaN iff one of them is not finite
-                kmin = min(kmin, min(k, f))
+                kmin = min(kmin, k if signed else min(k, f))
             else:
                 bj[i] = (c * inv_dt) * inv
                 bad += (c + k) * 0.0
                 kmin = k if k < kmin else kmin
         if bad != 0.0 or kmin < 0.0:
-            status, i = _scan_bad_row(C, uptake, source, has_source, mask, j)
+            status, i = _scan_bad_row(C, uptake, source, has_source, signed, mask, j)
             if status:
                 return status, j, i
         while p < nfix and fixed_j[p] == j:

@@ -20,6 +20,7 @@ import numpy as np
 
 from abm.errors import NumericalError
 from abm.fields import kernels as kn
+from abm.fields import saturating as sat
 from abm.fields.level_arrays import Dirichlet, Interpolation, Restriction, System
 
 # Smoothing sweeps before/after the coarse-grid correction. V(1,2) measured fastest per
@@ -50,12 +51,15 @@ class SolveInfo:
     residual: final max-norm residual scaled to a concentration (see ``FieldSolver``).
     residuals: the scaled residual of the warm start and after every cycle (len cycles+1).
     seconds: wall time of the call.
+    newton: Newton steps of a saturating sink (0 without one); ``cycles`` and ``residuals``
+        then count the V-cycles of all of them and the residuals of the last.
     """
 
     cycles: int
     residual: float
     residuals: tuple
     seconds: float
+    newton: int = 0
 
 
 class _Axis:
@@ -254,17 +258,21 @@ class FieldSolver:
         self._A = np.empty((n, n))
         self._A_kd = None  # coarsest kd of the cached inverse
 
-    def advance(self, C, uptake, dt, source=None):
+    def advance(self, C, uptake, dt, source=None, vmax=None, km=None):
         """Advance C (float64 (ny, nx), in place, warm start) by one backward-Euler step of dt min.
 
         uptake: (ny, nx) first-order uptake, min⁻¹ (≥ 0; decay is added). source: optional
-        (ny, nx) production, conc/min (≥ 0). dt: step in minutes, ``math.inf`` for the steady
-        state. Returns a :class:`SolveInfo`. Raises NumericalError (naming field, site, value)
-        on NaN/inf, on a negative result, or when ``max_cycles`` V-cycles do not converge.
+        (ny, nx) production, conc/min (≥ 0). vmax, km: optional saturating (Michaelis–Menten)
+        sink vmax·C/(km + C), vmax (ny, nx) conc/min (≥ 0), km a concentration (> 0), solved
+        by Newton's method (:mod:`abm.fields.saturating`). dt: step in minutes, ``math.inf``
+        for the steady state. Returns a :class:`SolveInfo`. Raises NumericalError (naming
+        field, site, value) on NaN/inf, on a negative result, or when ``max_cycles`` V-cycles
+        (or :data:`~abm.fields.saturating.MAX_NEWTON` Newton steps) do not converge.
 
         Cost: one fused pass sets up the finest level and measures the warm start; the coarse
         levels are only rebuilt (from the new uptake) when a V-cycle is needed, and each
-        V-cycle measures its result inside its last smoothing pass.
+        V-cycle measures its result inside its last smoothing pass. A saturating sink adds a
+        linearisation pass and a warm-start measure per Newton step.
         """
         start = time.perf_counter()
         self._check_array("C", C, dtype_exact=True)
@@ -275,20 +283,72 @@ class FieldSolver:
             raise ValueError(f"dt must be > 0 minutes (math.inf for steady state), got {dt!r}")
         inv_dt = 0.0 if math.isinf(dt) else 1.0 / dt
         add = self.decay + inv_dt
+        if vmax is None:
+            residuals = self._solve(C, uptake, source, add, inv_dt)
+            self._clip_error_undershoot(C)
+            return SolveInfo(len(residuals) - 1, residuals[-1], tuple(residuals),
+                             time.perf_counter() - start)
+        return self._newton(C, uptake, source, vmax, km, add, inv_dt, start)
+
+    def _newton(self, C, uptake, source, vmax, km, add, inv_dt, start):
+        """Newton's method for the saturating sink (see :mod:`abm.fields.saturating`)."""
+        self._check_array("vmax", vmax)
+        if not (np.isfinite(km) and km > 0):
+            raise ValueError(f"{self.name}: km must be a finite number > 0, got {km!r}")
+        if not np.all(np.isfinite(vmax)) or vmax.min() < 0.0:
+            j, i = np.unravel_index(np.argmax(~np.isfinite(vmax) | (vmax < 0.0)), vmax.shape)
+            raise ValueError(f"{self.name}: vmax = {float(vmax[j, i])!r} at "
+                             f"{self._site(j, i)}; must be finite and >= 0")
+        rhs, K, F = self._newton_buffers()
+        np.multiply(C, inv_dt, out=rhs)
+        if source is not None:
+            self._check_array("source", source)
+            if source.min() < 0.0:  # the linear solves accept a signed source: check here
+                j, i = np.unravel_index(np.argmin(source), source.shape)
+                raise ValueError(f"{self.name}: source = {float(source[j, i])!r} at "
+                                 f"{self._site(j, i)}; must be finite and >= 0")
+            rhs += source
+        entry_max = None
+        cycles, residuals = 0, []
+        for newton in range(1, sat.MAX_NEWTON + 1):
+            sat.linearise(C, uptake, vmax, float(km), rhs, K, F)
+            residuals = self._solve(C, K, F, add, 0.0, signed=True, entry_max=entry_max)
+            entry_max = self._entry_max
+            cycles += len(residuals) - 1
+            clipped = sat.clip_negative(C)
+            if len(residuals) == 1 and not clipped:
+                return SolveInfo(cycles, residuals[-1], tuple(residuals),
+                                 time.perf_counter() - start, newton)
+        raise NumericalError(f"{self.name}: Newton's method for the saturating uptake did not "
+                             f"converge in {sat.MAX_NEWTON} steps (scaled residual "
+                             f"{residuals[-1]:.3e}, rtol·scale {self.rtol * self._scale():.3e})")
+
+    def _newton_buffers(self):
+        """Three float64 arrays of the grid's shape, allocated on first use: the Newton
+        right-hand side, linearised uptake and source."""
+        if getattr(self, "_newton_arrays", None) is None:
+            self._newton_arrays = tuple(np.zeros(self.shape) for _ in range(3))
+        return self._newton_arrays
+
+    def _solve(self, C, uptake, source, add, inv_dt, signed=False, entry_max=None):
+        """V-cycles on the linear system until the residual test holds; returns the scaled
+        residuals (warm start first). ``signed``: the source may be negative (a Newton
+        linearisation). ``entry_max``: the tolerance's scale from C_old, when C is no longer
+        C_old (later Newton steps); None: from C."""
         fine = self.levels[0]
         stats = self._stats
         status, j, i = kn.prepare(
-            C, uptake, uptake if source is None else source, source is not None,
+            C, uptake, uptake if source is None else source, source is not None, signed,
             self._mask, self._fixed, add, inv_dt, fine.system, stats, fine.res)
         if status:
             self._raise_bad_input(status, j, i, C, uptake, source)
-        if (inv_dt == 0.0 and self._fixed_j.size == 0 and self.decay == 0.0
+        if (inv_dt == 0.0 and add == 0.0 and self._fixed_j.size == 0
                 and not np.any(uptake)):
             raise SingularSteadyStateError(
                 f"{self.name}: steady state (dt=inf) with no fixed site and zero uptake and "
                 "decay is singular (the level is undetermined)")
         residuals = [self._check_stats(C)]
-        self._entry_max = float(stats[kn.CMAX])
+        self._entry_max = float(stats[kn.CMAX]) if entry_max is None else entry_max
         ready = False
         while residuals[-1] > self.rtol * self._scale():
             if len(residuals) > self.max_cycles:
@@ -301,6 +361,11 @@ class FieldSolver:
                 ready = True
             self._vcycle(0, C)
             residuals.append(self._check_stats(C))
+        return residuals
+
+    def _clip_error_undershoot(self, C):
+        """Set to 0 a negative C within the solver's error bound; NumericalError beyond it."""
+        stats = self._stats
         cmin = stats[kn.CMIN]
         if cmin < 0.0:
             allowed = NEGATIVE_ERROR_FACTOR * self.rtol * self._scale()
@@ -310,8 +375,6 @@ class FieldSolver:
                                      f"{self._site(j, i)}, beyond the solver's error bound "
                                      f"-{allowed:.3g}")
             np.maximum(C, 0.0, out=C)
-        return SolveInfo(len(residuals) - 1, residuals[-1], tuple(residuals),
-                         time.perf_counter() - start)
 
     def _check_array(self, name, a, dtype_exact=False):
         if not isinstance(a, np.ndarray) or a.shape != self.shape or a.ndim != 2:
@@ -395,8 +458,10 @@ class FieldSolver:
                           level.res)
 
 
-def steady_state(D, dx, uptake, source_mask, source_value, decay=0.0, rtol=1e-10):
-    """Steady state of D∇²C − (uptake + decay)·C = 0, C = source_value where source_mask.
+def steady_state(D, dx, uptake, source_mask, source_value, decay=0.0, rtol=1e-10, vmax=None,
+                 km=None):
+    """Steady state of D∇²C − (uptake + decay)·C − vmax·C/(km + C) = 0, C = source_value where
+    source_mask (the saturating term only with ``vmax``: conc/min array, ``km`` conc).
 
     D: µm²/min; dx: µm; uptake: 2D array, min⁻¹ (≥ 0); source_mask: bool array of the same
     shape; source_value: scalar or array (read where source_mask); decay: min⁻¹. No flux at
@@ -406,5 +471,5 @@ def steady_state(D, dx, uptake, source_mask, source_value, decay=0.0, rtol=1e-10
     uptake = np.ascontiguousarray(uptake, dtype=np.float64)
     solver = FieldSolver(uptake.shape, dx, D, decay, source_mask, source_value, rtol=rtol)
     C = np.zeros(uptake.shape)
-    solver.advance(C, uptake, math.inf)
+    solver.advance(C, uptake, math.inf, vmax=vmax, km=km)
     return C
