@@ -284,6 +284,8 @@ class FieldSolver:
         inv_dt = 0.0 if math.isinf(dt) else 1.0 / dt
         add = self.decay + inv_dt
         if vmax is None:
+            if km is not None:
+                raise ValueError(f"{self.name}: km = {km!r} given without vmax")
             residuals = self._solve(C, uptake, source, add, inv_dt)
             self._clip_error_undershoot(C)
             return SolveInfo(len(residuals) - 1, residuals[-1], tuple(residuals),
@@ -293,12 +295,17 @@ class FieldSolver:
     def _newton(self, C, uptake, source, vmax, km, add, inv_dt, start):
         """Newton's method for the saturating sink (see :mod:`abm.fields.saturating`)."""
         self._check_array("vmax", vmax)
-        if not (np.isfinite(km) and km > 0):
-            raise ValueError(f"{self.name}: km must be a finite number > 0, got {km!r}")
-        if not np.all(np.isfinite(vmax)) or vmax.min() < 0.0:
-            j, i = np.unravel_index(np.argmax(~np.isfinite(vmax) | (vmax < 0.0)), vmax.shape)
-            raise ValueError(f"{self.name}: vmax = {float(vmax[j, i])!r} at "
-                             f"{self._site(j, i)}; must be finite and >= 0")
+        if not (isinstance(km, (int, float, np.floating, np.integer)) and np.isfinite(km)
+                and km > 0):
+            raise ValueError(f"{self.name}: km must be a finite number > 0 (a concentration), "
+                             f"got {km!r}")
+        for name, array in (("vmax", vmax), ("uptake", uptake)):  # the Newton solves see
+            bad = ~np.isfinite(array) | (array < 0.0)              # uptake + a, not uptake
+            bad &= ~self._mask
+            if bad.any():
+                j, i = np.unravel_index(np.argmax(bad), bad.shape)
+                raise ValueError(f"{self.name}: {name} = {float(array[j, i])!r} at "
+                                 f"{self._site(j, i)}; must be finite and >= 0")
         rhs, K, F = self._newton_buffers()
         np.multiply(C, inv_dt, out=rhs)
         if source is not None:

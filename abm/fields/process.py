@@ -10,6 +10,8 @@ import numpy as np
 
 from abm.core.process import Process
 from abm.errors import ConfigError, NumericalError
+from abm.fields.medium import make_medium
+from abm.fields.metabolism import Metabolism
 from abm.fields.multigrid import SingularSteadyStateError
 from abm.fields.solutes import (cycle_counts, cycle_reporters, field_specs, initial_fields,
                                 make_solutes)
@@ -17,13 +19,17 @@ from abm.fields.solutes import (cycle_counts, cycle_reporters, field_specs, init
 
 class Fields(Process):
     """Advances every field by one backward-Euler step and gathers local values into the
-    cell table; reports the V-cycles of the solves that declare a cycles reporter.
+    cell table, then every tumour cell's ATP supply / demand (:mod:`abm.fields.metabolism`)
+    into its ``atp`` column; reports the V-cycles of the solves that declare a cycles
+    reporter.
 
     Attributes:
         fields: name → float64 ``[ny, nx]`` field (``oxygen`` in mmHg, ``glucose`` in × plasma,
             the secreted fields in their units).
         solutes: name → :class:`abm.fields.solutes.Solute`, the coupling of each field to the
             cells.
+        medium: the culture medium (:class:`abm.fields.medium.Medium`), or None.
+        metabolism: the cells' :class:`abm.fields.metabolism.Metabolism`.
     """
 
     name, timing = "fields", "field"
@@ -32,8 +38,9 @@ class Fields(Process):
     def reporter_names(cls):
         return tuple(cycle_reporters())
 
-    def __init__(self, fields: dict[str, np.ndarray], solutes: dict):
+    def __init__(self, fields: dict[str, np.ndarray], solutes: dict, medium, metabolism):
         self.fields, self.solutes = fields, solutes
+        self.medium, self.metabolism = medium, metabolism
 
     @classmethod
     def from_config(cls, model, snapshot):
@@ -45,7 +52,10 @@ class Fields(Process):
                       for s in field_specs(cfg)}
         else:
             fields = initial_fields(cfg, model.shape)
-        solutes = make_solutes(cfg, model.vessels, fields)
+        medium = make_medium(cfg, model.shape)
+        if medium is not None:
+            medium.update(model.occupancy, model.vessels)
+        solutes = make_solutes(cfg, model.vessels, fields, medium)
         for name, solute in solutes.items():
             if snapshot is None and solute.settings.initial == "steady":
                 try:
@@ -59,18 +69,23 @@ class Fields(Process):
                         "'vessel'") from None
             else:
                 solute.gather(model.cells)
-        return cls(fields, solutes)
+        metabolism = Metabolism(cfg)
+        metabolism.update_atp(model.cells)
+        return cls(fields, solutes, medium, metabolism)
 
     def step(self, model):
         for solute in self.solutes.values():
             if solute.spec.secreted:
                 solute.secretion_scale = model.effects.sasp_secretion_scale
+        if self.medium is not None:
+            self.medium.update(model.occupancy, model.vessels)
         try:
             for solute in self.solutes.values():
                 solute.update(model.cells, model.dt_min)
         except NumericalError as exc:  # the solver names field and site; add the time
             raise NumericalError(f"{exc}, in the step from t = {model.time_min:g} min (step "
                                  f"{model.step_index})") from exc
+        self.metabolism.update_atp(model.cells)
 
     def snapshot(self):
         return {f"fields.{name}": values for name, values in self.fields.items()}

@@ -26,9 +26,10 @@ residual of the nonlinear system itself.
 """
 from abm._numba import jit
 
-MAX_NEWTON = 50
+MAX_NEWTON = 200
 """Newton steps allowed per solve before a NumericalError (design choice: a warm-started
-time step needs 1–3, a steady state from a cold start ~10; 50 means something is wrong)."""
+time step needs 1–3, a steady state from a cold start ~10 at km/C ~ 1/40; a near zero-order
+sink (km/C ~ 1e-6) needs ~70: the clipped front creeps one site per step)."""
 
 
 @jit

@@ -14,7 +14,8 @@ from abm.config.registry import check, section
 @section("oxygen")
 @dataclass(frozen=True)
 class OxygenSection:
-    """The oxygen field: D∇²C − (k_cells + λ)C = ∂C/∂t, vessels fixed at vessel_mmHg."""
+    """The oxygen field: D∇²C − λC − Σ_cells V·C/(Km + C) = ∂C/∂t, vessels fixed at
+    vessel_mmHg; the cells' Michaelis–Menten respiration V, Km is set by ``[metabolism]``."""
 
     diffusivity_um2_per_min: float = param(1.0e5, unit="µm²/min", low=0.0,
                                            high=MAX_DIFFUSIVITY, low_inclusive=False,
@@ -27,14 +28,11 @@ class OxygenSection:
                                high=ATMOSPHERIC_MMHG, low_inclusive=False,
                                doc="O2 partial pressure at vessel sites",
                                source="PhysiCell: 38 mmHg = 5% O2, physioxic")
-    uptake_per_min: float = param(10.0, unit="min⁻¹", low=0.0, high=MAX_RATE,
-                                  doc="first-order uptake by a viable tumour cell, per cell volume",
-                                  source="PhysiCell cancer_immune sample")
     cell_volume_um3: float = param(2494.0, unit="µm³", low=0.0,
                                    high=MAX_DX_UM ** 3, low_inclusive=False,
-                                   doc="tumour cell volume: a site's uptake rate is "
-                                       "uptake_per_min × cell_volume / dx³ (the 2D lattice is a "
-                                       "slab one site thick)",
+                                   doc="tumour cell volume: a site's rate is a cell's rate "
+                                       "(per its own volume) × cell_volume / dx³ (the 2D lattice "
+                                       "is a slab one site thick)",
                                    source="PhysiCell MCF-7 (radius 8.41 µm)")
     initial: str = param("steady", choices=("steady", "vessel"),
                          doc="initial field: the steady state with the seeded tumour, or vessel_mmHg everywhere",
@@ -54,8 +52,9 @@ class OxygenSection:
 @dataclass(frozen=True)
 class GlucoseSection:
     """Glucose, the second vessel-supplied field (normalised to the plasma level: 1 ≈ 5.5 mM):
-    D∇²G − (k_cells + λ)G = ∂G/∂t, vessels fixed at vessel_level. With O2 it sets the network's
-    ATP, so energy (and the cell) fails where both run out: the necrotic centre."""
+    D∇²G − λG − Σ_cells V_G·G/(K_G + G) = ∂G/∂t, vessels fixed at vessel_level; the cells'
+    uptake follows their glycolysis (``[metabolism]``). With O2 it sets the cells' ATP, so
+    energy (and the cell) fails where both run out: the necrotic centre."""
 
     field: bool = param(True, doc="solve the glucose field; false: every cell sees `level`",
                         source="design choice: necrosis only where energy fails (docs/targets.md) "
@@ -76,16 +75,6 @@ class GlucoseSection:
     vessel_level: float = param(1.0, low=0.0, high=MAX_GLUCOSE, low_inclusive=False,
                                 doc="glucose at vessel sites (fraction of plasma)",
                                 source="normalisation: 1 = plasma level (≈ 5.5 mM)")
-    uptake_per_min: float = param(0.09, unit="min⁻¹", low=0.0, high=MAX_RATE,
-                                  doc="first-order uptake by a viable tumour cell, per cell volume "
-                                      "(oxygen.cell_volume_um3), at the plasma level",
-                                  source="≈ 2e-17 mol/cell/s at 5.5 mM (EMT6/Ro order of magnitude, "
-                                         "Casciari et al. 1992 J Cell Physiol 151:386) / (5.5 mM × "
-                                         "2494 µm³); weak source: calibrate per cell line")
-    dormant_uptake_factor: float = param(0.2, low=0.0, high=1.0,
-                                         doc="uptake of a dormant cell relative to a cycling one",
-                                         source="docs/targets.md: long-term hypoxia lowers glucose "
-                                                "uptake by ~80 % in dormant tumour cells")
     initial: str = param("steady", choices=("steady", "vessel"),
                          doc="initial field: the steady state with the seeded tumour, or "
                              "vessel_level everywhere",
@@ -218,3 +207,132 @@ class ChemokineSection(SecretedFieldSection):
                                           source="design choice: a packed tumour of N cells "
                                                  "outshines one senescent cell when N ≳ 50 "
                                                  "(tumour-derived CXCL9/10 recruit T cells)")
+
+
+_MM = "docs/fields.md, 'Respiration and glycolysis'"
+
+
+@section("metabolism")
+@dataclass(frozen=True)
+class MetabolismSection:
+    """How a tumour cell makes its ATP, and so what it takes up (docs/fields.md, 'Respiration
+    and glycolysis'). In units of the ATP demand of a proliferating cell: respiration can make
+    up to ``oxidative_capacity`` × O2/(Km + O2), glycolysis up to ``glycolytic_capacity`` ×
+    (glucose saturation, 1 at plasma) × (1 + ``hif_glycolysis_gain`` × HIF(O2)). A cell whose
+    capacity exceeds its demand runs both pathways in proportion to their capacity; one
+    whose capacity falls short runs both at capacity and has an energy deficit. O2 uptake
+    follows respiration (``atp_per_o2``), glucose uptake glycolysis (``atp_per_glucose``,
+    plus the glucose respiration burns): so glucose uptake rises in hypoxia, O2 uptake rises
+    when glucose runs short, and both fall with the demand of arrested cells."""
+
+    o2_uptake_mmHg_per_min: float = param(1326.0, unit="mmHg/min", low=0.0, high=1e5,
+                                          doc="O2 consumption of packed quiescent tissue (one cell "
+                                              "per site) at saturating O2 and plasma glucose, as a "
+                                              "rate of partial pressure (proliferating cells use "
+                                              "1/quiescent_demand × more)",
+                                          source="Grimes et al. 2014 J R Soc Interface 11:20131124: "
+                                                 "DLD1 spheroids, a = 7.29e-7 m³ kg⁻¹ s⁻¹ × Henry "
+                                                 "k = 3.03e7 mmHg kg m⁻³ = 22.1 mmHg/s, the in-situ "
+                                                 "rate of spheroid tissue (mostly non-cycling); 136 "
+                                                 "amol/cell/s at dx = 16.8 µm, within the 1–350 "
+                                                 "of Wagner et al. 2011 Free Radic Biol Med 51:700")
+    o2_km_mmHg: float = param(1.0, unit="mmHg", low=0.0, high=ATMOSPHERIC_MMHG,
+                              low_inclusive=False,
+                              doc="O2 at which respiration is half-maximal (Michaelis–Menten)",
+                              source="Wagner et al. 2011: cellular respiration is near zero order "
+                                     "down to ~1 mmHg, Km ~0.5–1 mmHg (upper end)")
+    o2_solubility_uM_per_mmHg: float = param(1.3, unit="µM/mmHg", low=0.0, high=100.0,
+                                             low_inclusive=False,
+                                             doc="O2 concentration per mmHg in tissue (Henry): "
+                                                 "turns O2 use into ATP and glucose amounts",
+                                             source="1.3–1.4 µM/mmHg in water and tissue at "
+                                                    "37 °C (Wagner et al. 2011)")
+    oxidative_capacity: float = param(1.0, low=0.0, high=10.0,
+                                      doc="ATP respiration can make at saturating O2, in units of "
+                                          "a proliferating cell's demand",
+                                      source="design choice: respiration alone can meet the demand "
+                                             "(cells raise O2 use when glucose runs short, Casciari "
+                                             "et al. 1992 J Cell Physiol 151:386)")
+    glycolytic_capacity: float = param(0.25, low=0.0, high=10.0,
+                                       doc="ATP glycolysis can make at plasma glucose without "
+                                           "HIF, in units of a proliferating cell's demand",
+                                       source="Zu & Guppy 2004 Biochem Biophys Res Commun 313:459: "
+                                              "glycolysis makes ~17 % of a normoxic cancer cell's "
+                                              "ATP on average; 0.25/(1 + 0.25) = 20 %")
+    hif_glycolysis_gain: float = param(0.67, low=0.0, high=10.0,
+                                       doc="relative rise of glycolytic capacity at full HIF "
+                                           "(GLUT1, hexokinase 2, LDHA are HIF targets)",
+                                       source="the network's glycolytic share: fGLY0 = 0.6 without "
+                                              "HIF, 1 with it (docs/network.md §2) → 1/0.6 − 1")
+    hif_half_mmHg: float = param(11.0, unit="mmHg", low=0.0, high=ATMOSPHERIC_MMHG,
+                                 low_inclusive=False,
+                                 doc="O2 at which HIF is half-maximal: HIF = 1/(1 + (O2/K)^n)",
+                                 source="as the network's KH (docs/network.md §2): HIF-1α "
+                                        "half-maximal at ~1.5–2 % O2")
+    hif_hill: float = param(3.0, low=0.0, high=10.0, low_inclusive=False,
+                            doc="Hill coefficient of HIF in O2", source="as the network's nH")
+    glucose_km: float = param(0.2, unit="× plasma", low=0.0, high=MAX_GLUCOSE,
+                              low_inclusive=False,
+                              doc="glucose at which glycolytic uptake is half-maximal "
+                                  "(Michaelis–Menten)",
+                              source="GLUT1 Km ~1–3 mM; 0.2 × 5.5 mM = 1.1 mM (low end: EMT6/Ro "
+                                     "uptake still rises between 0.4 and 5.5 mM, Casciari 1992)")
+    atp_per_o2: float = param(5.0, unit="ATP/O2", low=0.0, high=10.0, low_inclusive=False,
+                              doc="ATP made per O2 respired",
+                              source="P/O ≈ 2.5 (Hinkle 2005 Biochim Biophys Acta 1706:1) × 2 O")
+    atp_per_glucose: float = param(2.0, unit="ATP/glucose", low=0.0, high=10.0,
+                                   low_inclusive=False,
+                                   doc="ATP made per glucose by glycolysis to lactate",
+                                   source="textbook stoichiometry")
+    respired_glucose_share: float = param(0.5, low=0.0, high=1.0,
+                                          doc="share of respiration fuelled by glucose (6 O2 per "
+                                              "glucose; glutamine and fatty acids the rest)",
+                                          source="design choice: tumour cells respire glucose and "
+                                                 "glutamine in comparable amounts (DeBerardinis "
+                                                 "et al. 2007 PNAS 104:19345)")
+    quiescent_demand: float = param(0.5, low=0.0, high=10.0,
+                                    doc="ATP demand of a contact-inhibited (quiescent) cell, "
+                                        "relative to a proliferating one",
+                                    source="Wagner et al. 2011: growing cells respire 1.5–5× more "
+                                           "than plateau-phase ones; EMT6/Ro: Walenta & "
+                                           "Mueller-Klieser 1987 Adv Exp Med Biol 215:389")
+    dormant_demand: float = param(0.5, low=0.0, high=10.0,
+                                  doc="ATP demand of a dormant (G0) cell, relative to a "
+                                      "proliferating one",
+                                  source="design choice within Wagner et al. 2011 (1/5–1/1.5): a "
+                                         "deep G0 near the low end")
+    senescent_demand: float = param(1.0, low=0.0, high=10.0,
+                                    doc="ATP demand of a senescent cell, relative to a "
+                                        "proliferating one",
+                                    source="senescent cells stay metabolically active and secrete "
+                                           "(Wiley & Campisi 2016 Nat Cell Biol 18:1064)")
+
+
+@section("medium")
+@dataclass(frozen=True)
+class MediumSection:
+    """Culture medium around a tumour without vessels (a spheroid): the domain edge is held
+    at the medium's O2 and glucose (and 0 of every secreted field), and, when ``stirred``,
+    every cell-free site joined to the edge by cell-free sites is medium too (a spinner
+    flask's well-mixed medium; necrotic debris and cells shield the inside)."""
+
+    edge: bool = param(False, doc="hold the domain edge at the medium values (a boundary "
+                                  "condition of every field)",
+                       source="design choice: on for spheroids in culture, off in tissue")
+    oxygen_mmHg: float = param(142.0, unit="mmHg", low=0.0, high=ATMOSPHERIC_MMHG,
+                               doc="O2 of the medium",
+                               source="20 % O2 over humidified medium at 37 °C: 0.2 × (760 − 47) "
+                                      "mmHg (Freyer & Sutherland 1986 Cancer Res 46:3504)")
+    glucose_level: float = param(3.0, unit="× plasma", low=0.0, high=MAX_GLUCOSE,
+                                 doc="glucose of the medium (1 = 5.5 mM)",
+                                 source="16.5 mM, EMT6/Ro spheroid medium (Freyer & Sutherland "
+                                        "1986)")
+    stirred: bool = param(True, doc="cell-free sites joined to the edge are medium (relax to "
+                                    "the medium values at exchange_per_min)",
+                          source="design choice: spinner-flask culture (Freyer & Sutherland "
+                                 "1986); false: the medium diffuses with the field's D")
+    exchange_per_min: float = param(1000.0, unit="min⁻¹", low=0.0, high=MAX_RATE,
+                                    low_inclusive=False,
+                                    doc="rate at which a medium site relaxes to the medium values",
+                                    source="design choice: ≫ D/dx² (~350 min⁻¹ for O2), so a "
+                                           "medium site holds the medium value within a few %")

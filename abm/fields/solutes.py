@@ -29,6 +29,8 @@ from abm.core.columns import merge
 from abm.errors import ConfigError
 from abm.extend import registered_fields
 from abm.fields import FieldSolver
+from abm.fields.medium import Medium
+from abm.fields.metabolism import glycolysis, respiration
 from abm.fields.specs import MAX, MEAN_TISSUE, MEAN_VIABLE, VMAX_VESSEL, FieldSpec, PlotStyle
 from abm.tumor.lattice_events import gather, scatter_by_phase, scatter_by_phase_and_route
 
@@ -54,19 +56,32 @@ class Solute:
         solver: the :class:`abm.fields.FieldSolver`; ``cycles`` the V-cycles of the last solve.
     """
 
-    def __init__(self, spec: FieldSpec, config: Config, values: np.ndarray, vessels: np.ndarray):
+    def __init__(self, spec: FieldSpec, config: Config, values: np.ndarray, vessels: np.ndarray,
+                 medium: Medium | None = None):
         self.spec, self.name, self.units, self.column = spec, spec.name, spec.unit, spec.column
         self.settings = section = spec.settings(config)
         self.values = values
-        site_rate, site_secretion = spec.coupling(config, spec)
-        self.site_rate = np.ascontiguousarray(site_rate, dtype=np.float64)
+        site_rate, site_secretion = (None, None) if spec.coupling is None else spec.coupling(
+            config, spec)
+        self.site_rate = (None if site_rate is None
+                          else np.ascontiguousarray(site_rate, dtype=np.float64))
         self.site_secretion = (None if site_secretion is None
                                else np.ascontiguousarray(site_secretion, dtype=np.float64))
+        self.saturating = None if spec.saturating is None else spec.saturating(config)
+        self.vmax = None if self.saturating is None else np.zeros(values.shape)
         self.sink = np.zeros(values.shape)
-        self.source = None if site_secretion is None else np.zeros(values.shape)
+        self.medium = medium
+        self.medium_value = 0.0 if medium is None else medium.value(config, spec)
+        stirred = medium is not None and medium.stirred
+        self.source = (np.zeros(values.shape) if site_secretion is not None or stirred
+                       else None)
+        fixed, fixed_value = vessels, spec.vessel_value(config)
+        if medium is not None:
+            fixed = vessels | medium.edge
+            fixed_value = np.where(medium.edge, self.medium_value, fixed_value)
         self.solver = FieldSolver(values.shape, config.grid.dx_um,
                                   section.diffusivity_um2_per_min, section.decay_per_min,
-                                  vessels, spec.vessel_value(config), rtol=section.rtol,
+                                  fixed, fixed_value, rtol=section.rtol,
                                   max_cycles=section.max_cycles, name=spec.name)
         self.cycles = 0
         self.secretion_scale = 1.0
@@ -74,14 +89,29 @@ class Solute:
     def update(self, cells, dt_min: float) -> None:
         """Scatter uptake (and secretion), advance the field by ``dt_min`` (``np.inf``: to
         steady state) and gather local values into its column."""
-        scatter_by_phase(cells.hwm, cells.alive, cells.phase, cells.x, cells.y, self.site_rate,
-                         self.sink)
-        if self.source is not None:
+        if self.site_rate is not None:
+            scatter_by_phase(cells.hwm, cells.alive, cells.phase, cells.x, cells.y,
+                             self.site_rate, self.sink)
+        else:
+            self.sink.fill(0.0)
+        if self.site_secretion is not None:
             secretion = (self.site_secretion if self.secretion_scale == 1.0
                          else self.site_secretion * self.secretion_scale)
             scatter_by_phase_and_route(cells.hwm, cells.alive, cells.phase, cells.route,
                                        cells.x, cells.y, secretion, self.source)
-        self.cycles = self.solver.advance(self.values, self.sink, dt_min, self.source).cycles
+        elif self.source is not None:
+            self.source.fill(0.0)
+        if self.medium is not None and self.medium.stirred:
+            sites, rate = self.medium.sites, self.medium.rate
+            self.sink[sites] += rate
+            self.source[sites] += rate * self.medium_value
+        if self.saturating is None:
+            info = self.solver.advance(self.values, self.sink, dt_min, self.source)
+        else:
+            self.saturating.fill(cells, self.vmax)
+            info = self.solver.advance(self.values, self.sink, dt_min, self.source,
+                                       vmax=self.vmax, km=self.saturating.km)
+        self.cycles = info.cycles
         self.gather(cells)
 
     def gather(self, cells) -> None:
@@ -95,11 +125,10 @@ def _per_site(config: Config, per_cell_rate: float) -> float:
     return per_cell_rate * config.oxygen.cell_volume_um3 / config.grid.dx_um ** 3
 
 
-def site_rates(config: Config, per_cell_rate: float, dormant_factor: float = 1.0) -> np.ndarray:
-    """Per-phase site uptake (min⁻¹): ``per_cell_rate`` × cell volume / dx³ for viable phases
-    (× ``dormant_factor`` for dormant cells), 0 for necrotic debris."""
+def site_rates(config: Config, per_cell_rate: float) -> np.ndarray:
+    """Per-phase site uptake (min⁻¹): ``per_cell_rate`` × cell volume / dx³ for viable
+    phases, 0 for necrotic debris."""
     rates = np.full(len(PHASES), _per_site(config, per_cell_rate))
-    rates[PHASES["dormant"]] *= dormant_factor
     rates[PHASES["necrotic"]] = 0.0
     return rates
 
@@ -150,11 +179,10 @@ def senescent_secretion(config: Config, key: str) -> np.ndarray:
 
 
 def uptake(config: Config, spec: FieldSpec) -> tuple[np.ndarray, None]:
-    """Coupling of a field that cells only take up: ``<section>.uptake_per_min`` per cell
-    (× ``dormant_uptake_factor`` for dormant cells, where the section has one)."""
-    section = spec.settings(config)
-    dormant = getattr(section, "dormant_uptake_factor", 1.0)
-    return site_rates(config, section.uptake_per_min, dormant), None
+    """Coupling of a field that cells only take up, first order: ``<section>.uptake_per_min``
+    per cell (the built-in O2 and glucose uptake is saturating instead:
+    :mod:`abm.fields.metabolism`)."""
+    return site_rates(config, spec.settings(config).uptake_per_min), None
 
 
 def uptake_and_secretion(config: Config, spec: FieldSpec) -> tuple[np.ndarray, np.ndarray]:
@@ -165,15 +193,17 @@ def uptake_and_secretion(config: Config, spec: FieldSpec) -> tuple[np.ndarray, n
 
 
 FIELDS = (
-    FieldSpec("oxygen", "mmHg", "oxygen partial pressure", uptake,
+    FieldSpec("oxygen", "mmHg", "oxygen partial pressure", None,
               PlotStyle("oxygen", cmap="viridis", label="O$_2$ (mmHg)", vmax=VMAX_VESSEL), column="oxygen",
               optional=False, vessel_key="vessel_mmHg", reporters=(MEAN_TISSUE, MEAN_VIABLE),
-              report_as="o2", cycles_reporter="solver_cycles"),
-    FieldSpec("glucose", "× plasma", "glucose concentration", uptake,
+              report_as="o2", cycles_reporter="solver_cycles", saturating=respiration,
+              medium_key="oxygen_mmHg"),
+    FieldSpec("glucose", "× plasma", "glucose concentration", None,
               PlotStyle("glucose", cmap="cividis", label="glucose (fraction of plasma)",
                         vmax=VMAX_VESSEL),
               column="glucose", vessel_key="vessel_level", reporters=(MEAN_VIABLE,),
-              cycles_reporter="glucose_solver_cycles"),
+              cycles_reporter="glucose_solver_cycles", saturating=glycolysis,
+              medium_key="glucose_level"),
     FieldSpec("sasp", "network units", "inflammatory SASP", uptake_and_secretion,
               PlotStyle("SASP"), column="sasp", secreted=True, reporters=(MEAN_VIABLE, MAX)),
     FieldSpec("sasp_metabolic", "network units", "metabolic SASP", uptake_and_secretion,
@@ -207,11 +237,12 @@ def initial_fields(config: Config, shape: tuple[int, int]) -> dict[str, np.ndarr
     return {s.name: np.full(shape, s.vessel_value(config)) for s in field_specs(config)}
 
 
-def make_solutes(config: Config, vessels: np.ndarray, fields: dict[str, np.ndarray]
-                 ) -> dict[str, Solute]:
+def make_solutes(config: Config, vessels: np.ndarray, fields: dict[str, np.ndarray],
+                 medium: Medium | None = None) -> dict[str, Solute]:
     """The model's solutes, on the arrays of ``fields``, one per field a run of ``config``
-    solves (:func:`field_specs`), in solve order."""
-    return {s.name: Solute(s, config, fields[s.name], vessels) for s in field_specs(config)}
+    solves (:func:`field_specs`), in solve order; ``medium``: the culture medium, if any."""
+    return {s.name: Solute(s, config, fields[s.name], vessels, medium)
+            for s in field_specs(config)}
 
 
 def field_reporters() -> list[str]:

@@ -52,10 +52,11 @@ class FieldSpec:
             file, movie panel name.
         unit: of the field values (the run file's ``units`` attribute).
         long_name: descriptive name (``long_name`` of :meth:`abm.io.Run.field_array`).
-        coupling: ``coupling(config, spec) -> (site_rate, site_secretion)``: per-phase uptake
-            (min⁻¹) float64 ``[len(PHASES)]`` of a site holding a cell in each phase, and
-            production (units/min) float64 ``[len(PHASES), len(SENESCENCE_ROUTES)]`` of a site
-            by phase and senescence route, or None (nothing secretes).
+        coupling: ``coupling(config, spec) -> (site_rate, site_secretion)``: per-phase
+            first-order uptake (min⁻¹) float64 ``[len(PHASES)]`` of a site holding a cell in
+            each phase, and production (units/min) float64 ``[len(PHASES),
+            len(SENESCENCE_ROUTES)]`` of a site by phase and senescence route, or None
+            (nothing secretes); None: no first-order uptake and no secretion.
         style: how it is drawn.
         section: config section with its solver settings (``diffusivity_um2_per_min``,
             ``decay_per_min``, ``rtol``, ``max_cycles``, ``initial``, and ``field`` when
@@ -69,12 +70,17 @@ class FieldSpec:
             :data:`MEAN_VIABLE`, :data:`MAX`).
         report_as: prefix of its reporters; default: ``name``.
         cycles_reporter: reporter of the solver's V-cycles in the step, or None.
+        saturating: ``saturating(config) -> SaturatingUptake`` (:mod:`abm.fields.metabolism`):
+            the cells' Michaelis–Menten uptake, ``fill(cells, out)`` writing the per-site
+            maximal rate (units/min) and ``km`` (units); None: none.
+        medium_key: key of ``[medium]`` with the field's value in culture medium
+            (:mod:`abm.fields.medium`); None: 0.
     """
 
     name: str
     unit: str
     long_name: str
-    coupling: Callable
+    coupling: Callable | None
     style: PlotStyle
     section: str = ""
     column: str | None = None
@@ -84,6 +90,8 @@ class FieldSpec:
     reporters: tuple[str, ...] = field(default=())
     report_as: str = ""
     cycles_reporter: str | None = None
+    saturating: Callable | None = None
+    medium_key: str | None = None
 
     def __post_init__(self):
         object.__setattr__(self, "section", self.section or self.name)

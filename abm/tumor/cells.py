@@ -50,6 +50,9 @@ CELL_COLUMNS = (
            division=KERNEL),
     Column("glucose", np.float64, "× plasma", "local glucose (the configured level without a "
            "glucose field)", record=np.float32, division=COPY),
+    Column("atp", np.float64, "supply/demand", "ATP its metabolism can make over its demand "
+           "(≤ 1; abm.fields.metabolism), updated each step", record=np.float32,
+           division=COPY, report_mean_viable=True),
     Column("sasp", np.float64, "network units", "local inflammatory SASP, gathered each step",
            record=np.float32, division=COPY),
     Column("route", np.int8, doc="senescence route (:data:`SENESCENCE_ROUTES`, 0 unless "

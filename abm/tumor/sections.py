@@ -216,13 +216,16 @@ class FateSection:
                                  high=MAX_NETWORK_LEVEL, doc="... and p21 above this", source="docs/network.md §2")
     apoptosis_after_h: float = param(48.0, unit="h", low=0.0, high=MAX_RUN_H,
                                      doc="... sustained this long", source="docs/network.md §2")
-    atp_demand: float = param(0.6, low=0.0, high=1.0, low_inclusive=False,
-                              doc="ATP (docs/network.md §2 formula) below which the energy reserve drains; "
-                                  "with glucose 1 the network's ATP falls below 0.6 only under "
-                                  "~0.17 mmHg, and glycolysis alone (0.5) empties the reserve in "
-                                  "energy_time_h/(0.6 − 0.5) = 60 h of anoxia",
-                              source="design choice: necrosis only where energy fails (docs/network.md §2), "
-                                     "not at PhysiCell's O2-only 5 mmHg")
+    atp_demand: float = param(1.0, low=0.0, high=1.0, low_inclusive=False,
+                              doc="ATP supply / demand (the cell's metabolism, the atp column) "
+                                  "below which the energy reserve drains: 1 = any unmet demand. "
+                                  "A proliferating cell meets its demand down to ~1 mmHg O2; in "
+                                  "anoxia its glycolysis makes ~0.45 of it and the reserve "
+                                  "empties in cells.energy_time_h/0.55 ≈ 11 h; a dormant cell's "
+                                  "lower demand lets it last ~5× longer",
+                              source="design choice: necrosis only where energy fails "
+                                     "(docs/fields.md, 'Respiration and glycolysis'), not at an "
+                                     "O2 threshold")
     paracrine_sasp: float = param(1.0, unit="network units", low=0.0, high=MAX_NETWORK_LEVEL,
                                   doc="a cell that senesces with its SASP input at or above this "
                                       "is recorded as paracrine (secondary) senescence",

@@ -21,8 +21,10 @@ growth factor, glucose, SASP) by ``dt``; then one kernel applies the rules of do
 - **Apoptosis.** AMPK > ``apoptosis_ampk`` with mTORC1 < ``apoptosis_mtor`` and p21 >
   ``apoptosis_p21`` sustained for ``apoptosis_after_h``; removed after
   ``cells.apoptosis_duration_h``.
-- **Necrosis (energy-based).** The network's ATP (docs/network.md §2) drains an energy reserve
-  ``E`` when below ``atp_demand``: ``dE/dt = (ATP − demand)/cells.energy_time_h``; ``E = 0``
+- **Necrosis (energy-based).** The cell's ATP supply over its demand (its respiration and
+  glycolysis at the local O2 and glucose, the ``atp`` column of :mod:`abm.fields.metabolism`)
+  drains an energy reserve ``E`` when below ``atp_demand``:
+  ``dE/dt = (ATP − atp_demand)/cells.energy_time_h``; ``E = 0``
   is necrosis; debris clears after ``cells.necrotic_clearance_h``.
 - **Contact inhibition (in G1).** A cell whose E2F turns on commits only if a free site
   exists within ``cells.division_radius``. Otherwise it does not pass the restriction point:
@@ -84,10 +86,10 @@ SETTABLE_INPUTS = ("GF", "mito")
 OBSERVED = ("e2f", "mtorc1", "ampk", "p21", "hif")
 """Observables (species roles) the fate rules read, in the order of ``species_index``."""
 _VECTOR = types.float64[::1]
-HOOKS = {"energy": types.FunctionType(types.float64(_VECTOR, _VECTOR, _VECTOR)),
-         "post_mitotic_reset": types.FunctionType(types.void(_VECTOR, _VECTOR))}
-"""Hooks the fate layer calls (``Network.hooks``) and their compiled signatures: the ATP
-supply ``energy(y, p, u)`` (energy-based necrosis) and ``post_mitotic_reset(y, out)``."""
+HOOKS = {"post_mitotic_reset": types.FunctionType(types.void(_VECTOR, _VECTOR))}
+"""Hooks the fate layer calls (``Network.hooks``) and their compiled signatures:
+``post_mitotic_reset(y, out)``. (The network's own ``energy`` hook drives its AMPK inside the
+network; the energy reserve reads the cell's metabolism, the ``atp`` column.)"""
 FOUNDER_SG2M_FRACTION = 0.4
 """Founders start in S/G2/M with this probability (≈ 10 h of a ~16 h cycle at normoxia; design
 choice so the seeded tumour is not synchronised)."""
@@ -110,8 +112,9 @@ class NetworkFate(Phenotype):
             raise ConfigError(f"intracellular.network = {ic.network!r}: the fate layer needs the "
                               f"observables {OBSERVED + ('hif_half_mmHg',)} and hooks "
                               f"{tuple(HOOKS)}; the network lacks {missing}")
-        self.energy, self.reset = (_function_value(net.hooks[h], kind)
-                                   for h, kind in HOOKS.items())
+        self.reset = _function_value(net.hooks["post_mitotic_reset"],
+                                     HOOKS["post_mitotic_reset"])
+        self._glucose_km = config.metabolism.glucose_km
         self.params = network_parameters(ic)
         try:  # builds (or loads) the network's generated LU code
             self.integrator = intracellular.BatchIntegrator(net, rtol=ic.rtol, atol=ic.atol)
@@ -143,13 +146,16 @@ class NetworkFate(Phenotype):
         self._u = np.zeros((0, len(INPUTS)))
 
     def _inputs(self, table) -> np.ndarray:
-        """Per-row inputs [capacity, 6]: local O2, glucose, SASP and DNA damage, the
-        configured GF lowered by the cell's stemness (stem-like cells cycle slower), and the
-        configured mitochondrial dysfunction."""
+        """Per-row inputs [capacity, 6]: local O2, glucose availability (glycolytic
+        saturation relative to plasma, at most 1: the network's range), SASP and DNA damage,
+        the configured GF lowered by the cell's stemness (stem-like cells cycle slower), and
+        the configured mitochondrial dysfunction."""
         if self._u.shape[0] != table.capacity:
             self._u = np.tile(self.inputs, (table.capacity, 1))
         self._u[:, 0] = table.oxygen
-        self._u[:, 2] = table.glucose
+        k = self._glucose_km
+        np.minimum(1.0, table.glucose * (1.0 + k) / (k + np.maximum(table.glucose, 0.0)),
+                   out=self._u[:, 2])
         self._u[:, 3] = table.sasp
         self._u[:, 4] = table.dna_damage
         np.multiply(self.inputs[1], 1.0 - self._stem_gf_reduction * table.stemness,
@@ -180,7 +186,7 @@ class NetworkFate(Phenotype):
                 f"{exc.species} = {exc.value!r}: {exc.reason}") from exc
         _kernels()[0](hwm, table.alive, table.id, table.phase, table.route, table.state, u,
                       self.params, events, self.species_index, n, self.rules, self.seed, step,
-                      dt_h, table.x, table.y, *self._lattice, self.energy, self.reset)
+                      dt_h, table.x, table.y, *self._lattice, table.atp, self.reset)
 
     def in_cycle(self, table):
         """Cells in S/G2/M (committed: the remaining S/G2/M time is > 0)."""
@@ -226,15 +232,16 @@ def _init_founders(rows, ids, phase, state, y0, rules, seed, step):
 
 
 def _apply_fate(hwm, alive, ids, phase, route, state, u, p, events, idx, n, rules, seed, step,
-                dt_h, xs, ys, occupancy, vessels, off_x, off_y, energy_hook, reset_hook):
+                dt_h, xs, ys, occupancy, vessels, off_x, off_y, atp, reset_hook):
     """The fate rules for every live row (module docstring); writes phase, events and, at
     senescence, the route (therapy when the DNA-damage input u[r, 4] ≥
     rules[R.THERAPY_DAMAGE], else paracrine when the SASP input u[r, 3] ≥
     rules[R.PARACRINE_SASP]; metabolic by its own rule).
 
-    ``off_x``/``off_y`` are the placement offsets; empty means no lattice (always space)."""
+    ``off_x``/``off_y`` are the placement offsets; empty means no lattice (always space);
+    ``atp`` the cells' ATP supply / demand (the energy reserve's input)."""
     use_lattice = off_x.shape[0] > 0
-    energy, reset = energy_hook[0], reset_hook[0]
+    reset = reset_hook[0]
     commit_ef, dormant_after = rules[R.COMMIT_EF], rules[R.DORMANT_AFTER_H]
     senescent_after, mtor_thr = rules[R.SENESCENT_AFTER_H], rules[R.MTOR_THRESHOLD]
     apo_ampk, apo_mtor = rules[R.APOPTOSIS_AMPK], rules[R.APOPTOSIS_MTOR]
@@ -254,7 +261,7 @@ def _apply_fate(hwm, alive, ids, phase, route, state, u, p, events, idx, n, rule
             if s[n + DEAD_H] >= (necrotic_clear if ph == NECROTIC else apoptotic_clear):
                 events[r] = EVENT_REMOVE
             continue
-        reserve = s[n + ENERGY] + dt_h * (energy(s[:n], p, u[r]) - demand) / tau_e
+        reserve = s[n + ENERGY] + dt_h * (atp[r] - demand) / tau_e
         s[n + ENERGY] = min(1.0, max(0.0, reserve))
         if s[n + ENERGY] <= 0.0:
             phase[r] = NECROTIC
@@ -352,16 +359,16 @@ def _abort_division(rows, ids, phase, state, n, rules, seed, step, reset_hook):
 
 _INT, _REAL = types.int64, types.float64
 _ROWS, _I8, _STATE = types.int64[::1], types.int8[::1], types.float64[:, ::1]
-_ENERGY, _RESET = (types.ListType(kind) for kind in HOOKS.values())
+_RESET = types.ListType(HOOKS["post_mitotic_reset"])
 _SIGNATURES = (
     types.void(_INT, types.boolean[::1], _ROWS, _I8, _I8, _STATE, _STATE, _VECTOR, _I8, _ROWS,
                _INT, _VECTOR, _INT, _INT, _REAL, types.int32[::1], types.int32[::1],
-               types.int32[:, ::1], types.boolean[:, ::1], _ROWS, _ROWS, _ENERGY, _RESET),
+               types.int32[:, ::1], types.boolean[:, ::1], _ROWS, _ROWS, _VECTOR, _RESET),
     types.void(_ROWS, _ROWS, _ROWS, _I8, _STATE, _INT, _VECTOR, _INT, _INT, _RESET),
     types.void(_ROWS, _ROWS, _I8, _STATE, _INT, _VECTOR, _INT, _INT, _RESET),
 )
 """Signatures of :func:`_apply_fate`, :func:`_reset_sisters` and :func:`_abort_division`
-(the cell table's contiguous columns; each hook a typed list of one function value of its
+(the cell table's contiguous columns; the hook a typed list of one function value of its
 :data:`HOOKS` type)."""
 
 

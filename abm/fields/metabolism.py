@@ -1,0 +1,165 @@
+"""Respiration and glycolysis of the tumour cells: their O2 and glucose uptake and their ATP.
+
+Per cell (``[metabolism]``; docs/fields.md, 'Respiration and glycolysis'), in units of the ATP
+demand of a proliferating cell, with local O2 ``c`` (mmHg) and glucose ``g`` (× plasma):
+
+    respiration capacity  R = oxidative_capacity · c/(Km + c)
+    glycolytic capacity   Y = glycolytic_capacity · s(g) · (1 + hif_glycolysis_gain · HIF(c)),
+                          s(g) = g(1 + K_G)/(K_G + g)  (1 at plasma),  HIF = 1/(1 + (c/K_H)^n)
+    demand d by phase (1 proliferating; ``*_demand`` otherwise; 0 for dead cells)
+    both pathways run at the share f = min(1, d/(R + Y)) of their capacity;
+    ATP supply / demand = min(1, (R + Y)/d)  (the ``atp`` column; 1 for d = 0).
+
+O2 uptake is respiration / ``atp_per_o2``; glucose uptake is glycolysis / ``atp_per_glucose``
+plus the glucose respiration burns (``respired_glucose_share`` / 6 per O2). Both are
+Michaelis–Menten in their own solute (Km and K_G) with a per-cell maximal rate that holds the
+other solute and the share f at their values from the last solve: each field is solved with
+its saturating sink (:mod:`abm.fields.saturating`) and O2 first, so glucose sees this step's
+O2 (an operator split of one step, as for every coupling between fields).
+
+A site of quiescent normoxic cells at plasma glucose consumes ``o2_uptake_mmHg_per_min`` (a
+tissue rate: one cell per site is packed tissue; measured in situ in spheroids, whose viable
+rim is mostly non-cycling), which sets the ATP turnover; glucose
+rates follow through the O2 solubility, the stoichiometry and 5.5 mM per unit of glucose.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import NamedTuple
+
+import numpy as np
+
+from abm._numba import jit
+from abm.tumor.cells import PHASES, TUMOR
+
+PLASMA_GLUCOSE_MM = 5.5
+"""Plasma glucose (mM), the unit of the glucose field (docs/fields.md)."""
+
+# Layout of the parameter vector the kernels read.
+(P_OX, P_KM, P_GLY, P_GAIN, P_KH, P_NH, P_KG, P_O2_SITE, P_GLC_SITE, P_GLC_PER_OX,
+ N_PARAMS) = range(11)
+
+
+class Metabolism:
+    """The ``[metabolism]`` section turned into kernel inputs, and the three per-cell passes.
+
+    Attributes:
+        demand: float64 ``[len(PHASES)]`` ATP demand by phase (proliferating 1).
+        params: float64 ``[N_PARAMS]`` kernel parameters (capacities, constants, and the
+            conversions of a cell's capacity share to per-site maximal rates).
+        o2_km, glucose_km: half-saturations of the two uptakes (mmHg, × plasma).
+    """
+
+    def __init__(self, config):
+        m = config.metabolism
+        self.demand = np.zeros(len(PHASES))
+        self.demand[PHASES["proliferating"]] = 1.0
+        self.demand[PHASES["quiescent"]] = m.quiescent_demand
+        self.demand[PHASES["dormant"]] = m.dormant_demand
+        self.demand[PHASES["senescent"]] = m.senescent_demand
+        # Respiration share of a quiescent normoxic cell at plasma glucose (the in-situ rate
+        # of a spheroid's mostly non-cycling rim): it consumes o2_uptake_mmHg_per_min per site.
+        reference = m.oxidative_capacity * min(1.0, m.quiescent_demand / (
+            m.oxidative_capacity + m.glycolytic_capacity))
+        o2_site = m.o2_uptake_mmHg_per_min / reference if reference > 0 else 0.0
+        # O2 (mmHg/min) → amount per site volume: × solubility (1 µM = 1e-3 amol/µm³); ATP
+        # and glucose follow by stoichiometry; glucose as × plasma (1 mM = 1 amol/µm³).
+        o2_amount = o2_site * m.o2_solubility_uM_per_mmHg * 1e-3
+        glucose_per_o2 = o2_amount / PLASMA_GLUCOSE_MM  # × plasma/min per unit share, per O2
+        self.params = np.zeros(N_PARAMS)
+        p = self.params
+        p[P_OX], p[P_KM], p[P_GLY] = m.oxidative_capacity, m.o2_km_mmHg, m.glycolytic_capacity
+        p[P_GAIN], p[P_KH], p[P_NH] = m.hif_glycolysis_gain, m.hif_half_mmHg, m.hif_hill
+        p[P_KG] = m.glucose_km
+        p[P_O2_SITE] = o2_site
+        p[P_GLC_SITE] = glucose_per_o2 * m.atp_per_o2 / m.atp_per_glucose
+        p[P_GLC_PER_OX] = glucose_per_o2 * m.respired_glucose_share / 6.0
+        self.o2_km, self.glucose_km = m.o2_km_mmHg, m.glucose_km
+
+    def o2_vmax(self, cells, out: np.ndarray) -> None:
+        """Maximal O2 uptake (mmHg/min) of every site into ``out`` ``[ny, nx]`` (0 where no
+        tumour cell is)."""
+        uptake_maps(cells.hwm, cells.alive, cells.kind, cells.phase, cells.x, cells.y,
+                    cells.oxygen, cells.glucose, self.demand, self.params, True, out)
+
+    def glucose_vmax(self, cells, out: np.ndarray) -> None:
+        """Maximal glucose uptake (× plasma/min) of every site into ``out``."""
+        uptake_maps(cells.hwm, cells.alive, cells.kind, cells.phase, cells.x, cells.y,
+                    cells.oxygen, cells.glucose, self.demand, self.params, False, out)
+
+    def update_atp(self, cells) -> None:
+        """Every live tumour cell's ATP supply / demand (its local O2 and glucose) into its
+        ``atp`` column."""
+        atp_ratio(cells.hwm, cells.alive, cells.kind, cells.phase, cells.oxygen,
+                  cells.glucose, self.demand, self.params, cells.atp)
+
+
+@jit
+def _capacities(c, g, p):
+    """Respiration and glycolysis capacities (demand units) at O2 c (mmHg), glucose g."""
+    c = c if c > 0.0 else 0.0
+    g = g if g > 0.0 else 0.0
+    hif = 1.0 / (1.0 + (c / p[P_KH]) ** p[P_NH])
+    respiration = p[P_OX] * c / (p[P_KM] + c)
+    glycolysis_unsaturated = p[P_GLY] * (1.0 + p[P_KG]) * (1.0 + p[P_GAIN] * hif)
+    return respiration, glycolysis_unsaturated * g / (p[P_KG] + g), glycolysis_unsaturated
+
+
+@jit
+def uptake_maps(hwm, alive, kind, phase, xs, ys, oxygen, glucose, demand, params, o2, out):
+    """Per-site maximal uptake of O2 (``o2``) or glucose into ``out`` (zeroed first): the
+    cell's share f = min(1, d/(R + Y)) of the pathway's capacity at saturation, converted
+    to a site rate (the solver multiplies by c/(Km + c) or g/(K_G + g))."""
+    out[:, :] = 0.0
+    p = params
+    for r in range(hwm):
+        if not alive[r] or kind[r] != TUMOR:
+            continue
+        d = demand[phase[r]]
+        if d <= 0.0:
+            continue
+        respiration, glycolysis, glycolysis_unsaturated = _capacities(oxygen[r], glucose[r], p)
+        total = respiration + glycolysis
+        share = min(1.0, d / total) if total > 0.0 else 1.0
+        if o2:
+            out[ys[r], xs[r]] = share * p[P_OX] * p[P_O2_SITE]
+        else:
+            # respiration's glucose follows glucose saturation too (other fuels make up
+            # the rest when glucose runs short)
+            out[ys[r], xs[r]] = share * (glycolysis_unsaturated * p[P_GLC_SITE]
+                                         + respiration * (1.0 + p[P_KG]) * p[P_GLC_PER_OX])
+
+
+@jit
+def atp_ratio(hwm, alive, kind, phase, oxygen, glucose, demand, params, atp):
+    """atp[r] = min(1, (R + Y)/d) for every live tumour cell (1 where d = 0)."""
+    for r in range(hwm):
+        if not alive[r] or kind[r] != TUMOR:
+            continue
+        d = demand[phase[r]]
+        if d <= 0.0:
+            atp[r] = 1.0
+            continue
+        respiration, glycolysis, _ = _capacities(oxygen[r], glucose[r], params)
+        atp[r] = min(1.0, (respiration + glycolysis) / d)
+
+
+class SaturatingUptake(NamedTuple):
+    """A field's Michaelis–Menten uptake by the cells (:attr:`FieldSpec.saturating`):
+    ``fill(cells, out)`` writes the per-site maximal rate (field units/min) into ``out``
+    ``[ny, nx]``; ``km`` is the half-saturation (field units)."""
+
+    fill: Callable
+    km: float
+
+
+def respiration(config) -> SaturatingUptake:
+    """The O2 uptake of :class:`Metabolism`."""
+    metabolism = Metabolism(config)
+    return SaturatingUptake(metabolism.o2_vmax, metabolism.o2_km)
+
+
+def glycolysis(config) -> SaturatingUptake:
+    """The glucose uptake of :class:`Metabolism`."""
+    metabolism = Metabolism(config)
+    return SaturatingUptake(metabolism.glucose_vmax, metabolism.glucose_km)
