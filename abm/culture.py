@@ -24,6 +24,7 @@ from abm.schema import Config
 from abm.core.process import Process, find
 from abm.core.rng import STREAM_DIVISION_SITE, uniform_array
 from abm.errors import ConfigError
+from abm.fields.metabolism import Metabolism
 from abm.therapy.process import DrugDeaths, DrugEffects
 from abm.tumor.cells import NO_ROUTE, PHASES, SENESCENCE_ROUTES, CellTable
 from abm.tumor.phenotype import EVENT_NAMES, make_phenotype
@@ -42,22 +43,27 @@ def o2_at(schedule: Sequence[tuple[float, float]], t_h: float) -> float:
 class Medium(Process):
     """The dish's environment at the start of a step: O2 (mmHg) from the schedule, the
     medium's glucose (``glucose.level``), a constant SASP input (network units) and, when
-    ``dna_damage`` > 0, a clamped DNA-damage input (network units)."""
+    ``dna_damage`` > 0, a clamped DNA-damage input (network units); then every cell's ATP
+    supply / demand at those levels (:class:`abm.fields.metabolism.Metabolism` on one-site
+    maps: every cell of the dish sits at site (0, 0))."""
 
     name, timing = "medium", "field"
 
     def __init__(self, schedule: Sequence[tuple[float, float]], glucose: float, sasp: float,
-                 dna_damage: float):
+                 dna_damage: float, config: Config):
         self.schedule, self.glucose = schedule, glucose
         self.sasp, self.dna_damage = sasp, dna_damage
+        self.metabolism = Metabolism(config, np.zeros((1, 1)), np.full((1, 1), glucose))
 
     def step(self, model):
         c, hwm = model.cells, model.cells.hwm
-        c.oxygen[:hwm] = o2_at(self.schedule, model.time_min / 60)
+        c.oxygen[:hwm] = self.metabolism.o2_map[0, 0] = o2_at(self.schedule,
+                                                              model.time_min / 60)
         c.glucose[:hwm] = self.glucose
         c.sasp[:hwm] = self.sasp
         if self.dna_damage > 0.0:
             c.dna_damage[:hwm] = self.dna_damage
+        self.metabolism.update_atp(c)
 
 
 class Passage(Process):
@@ -99,7 +105,8 @@ class Culture:
         self.space = WellMixed()
         self.step_index, self.time_min = 0, 0.0
         self.step_events: dict[str, dict[str, np.ndarray]] = {}
-        self.processes: list[Process] = [Medium(schedule, config.glucose.level, sasp, dna_damage)]
+        self.processes: list[Process] = [Medium(schedule, config.glucose.level, sasp, dna_damage,
+                                                 config)]
         kinds = (DrugEffects,) + (() if dna_damage > 0.0 else (CellState,)) + (
             Fate, Deaths, DrugDeaths, Events)
         for kind in kinds:

@@ -19,7 +19,7 @@ from abm.config.schema import Schema
 
 ORDER = ("run", "grid", "vessels", "tumor", "oxygen", "glucose", "sasp", "sasp_metabolic",
          "chemokine", "cell_state", "immune", "circadian", "shedding", "blood", "cells", "cycle",
-         "intracellular", "fate", "output", "drugs", "therapy", "metabolism", "medium")
+         "intracellular", "fate", "output", "drugs", "metabolism", "medium", "therapy")
 """Every section and array of tables, in the order they are documented, stored and written:
 the resolved config TOML in every run file follows it, so a new section goes at the end."""
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from abm.errors import ConfigError
 
-CONFIG_VERSION = 5
+CONFIG_VERSION = 6
 """Version of the config schema written by :func:`abm.config.to_toml`."""
 
 MOVED_KEYS = {
@@ -61,6 +61,17 @@ def migrate_stored(data: dict) -> dict:
         data.setdefault("sasp_metabolic", {})["field"] = False
         data.setdefault("chemokine", {})["field"] = False
         version = 5
+    if version == 5:
+        # Runs before version 6 took up O2 and glucose at first order (oxygen.uptake_per_min,
+        # glucose.uptake_per_min, glucose.dormant_uptake_factor) and drained the energy
+        # reserve below the network's ATP (fate.atp_demand = 0.6 of it). Neither has a
+        # counterpart in the saturating uptake of [metabolism] and its ATP supply / demand:
+        # the keys are dropped and the config rebuilds with today's metabolism.
+        data.get("oxygen", {}).pop("uptake_per_min", None)
+        for key in ("uptake_per_min", "dormant_uptake_factor"):
+            data.get("glucose", {}).pop(key, None)
+        data.get("fate", {}).pop("atp_demand", None)
+        version = 6
     if version != CONFIG_VERSION:
         raise ConfigError(f"config_version = {version!r}: this abm reads versions 1 to "
                           f"{CONFIG_VERSION}; the file was written by a newer abm")

@@ -6,20 +6,23 @@ demand of a proliferating cell, with local O2 ``c`` (mmHg) and glucose ``g`` (×
     respiration capacity  R = oxidative_capacity · c/(Km + c)
     glycolytic capacity   Y = glycolytic_capacity · s(g) · (1 + hif_glycolysis_gain · HIF(c)),
                           s(g) = g(1 + K_G)/(K_G + g)  (1 at plasma),  HIF = 1/(1 + (c/K_H)^n)
-    demand d by phase (1 proliferating; ``*_demand`` otherwise; 0 for dead cells)
+    demand d: the cell's ``demand`` column, set by its program (the network's: from mTORC1,
+    :func:`demand_from_mtorc1`); 0 for dead cells
     both pathways run at the share f = min(1, d/(R + Y)) of their capacity;
     ATP supply / demand = min(1, (R + Y)/d)  (the ``atp`` column; 1 for d = 0).
 
 O2 uptake is respiration / ``atp_per_o2``; glucose uptake is glycolysis / ``atp_per_glucose``
-plus the glucose respiration burns (``respired_glucose_share`` / 6 per O2). Both are
+plus the glucose respiration burns: ``respired_glucose_share`` / 6 per O2 at plasma glucose,
+× s(g) (other fuels take over as glucose runs short, and glutamine less as it abounds). Both are
 Michaelis–Menten in their own solute (Km and K_G) with a per-cell maximal rate that holds the
 other solute and the share f at their values from the last solve: each field is solved with
 its saturating sink (:mod:`abm.fields.saturating`) and O2 first, so glucose sees this step's
-O2 (an operator split of one step, as for every coupling between fields).
+O2 (an operator split of one step, as for every coupling between fields). The local values
+are read from the field maps at each cell's site, not from the cells' gathered columns, so a
+run resumed from a checkpoint (which holds the maps) takes up exactly what it would have.
 
-A site of quiescent normoxic cells at plasma glucose consumes ``o2_uptake_mmHg_per_min`` (a
-tissue rate: one cell per site is packed tissue; measured in situ in spheroids, whose viable
-rim is mostly non-cycling), which sets the ATP turnover; glucose
+A site of cycling normoxic cells at plasma glucose consumes ``o2_uptake_mmHg_per_min`` (a
+tissue rate: one cell per site is packed tissue), which sets the ATP turnover; glucose
 rates follow through the O2 solubility, the stoichiometry and 5.5 mM per unit of glucose.
 """
 from __future__ import annotations
@@ -30,7 +33,7 @@ from typing import NamedTuple
 import numpy as np
 
 from abm._numba import jit
-from abm.tumor.cells import PHASES, TUMOR
+from abm.tumor.cells import APOPTOTIC, NECROTIC, TUMOR
 
 PLASMA_GLUCOSE_MM = 5.5
 """Plasma glucose (mM), the unit of the glucose field (docs/fields.md)."""
@@ -44,23 +47,20 @@ class Metabolism:
     """The ``[metabolism]`` section turned into kernel inputs, and the three per-cell passes.
 
     Attributes:
-        demand: float64 ``[len(PHASES)]`` ATP demand by phase (proliferating 1).
+        o2_map, glucose_map: float64 ``[ny, nx]`` the O2 (mmHg) and glucose (× plasma) maps
+            the cells read, updated in place by their solvers (or by the caller).
         params: float64 ``[N_PARAMS]`` kernel parameters (capacities, constants, and the
             conversions of a cell's capacity share to per-site maximal rates).
         o2_km, glucose_km: half-saturations of the two uptakes (mmHg, × plasma).
     """
 
-    def __init__(self, config):
+    def __init__(self, config, o2_map: np.ndarray, glucose_map: np.ndarray):
         m = config.metabolism
-        self.demand = np.zeros(len(PHASES))
-        self.demand[PHASES["proliferating"]] = 1.0
-        self.demand[PHASES["quiescent"]] = m.quiescent_demand
-        self.demand[PHASES["dormant"]] = m.dormant_demand
-        self.demand[PHASES["senescent"]] = m.senescent_demand
-        # Respiration share of a quiescent normoxic cell at plasma glucose (the in-situ rate
-        # of a spheroid's mostly non-cycling rim): it consumes o2_uptake_mmHg_per_min per site.
-        reference = m.oxidative_capacity * min(1.0, m.quiescent_demand / (
-            m.oxidative_capacity + m.glycolytic_capacity))
+        self.o2_map, self.glucose_map = o2_map, glucose_map
+        # Respiration share of a cycling normoxic cell (demand 1) at plasma glucose: it
+        # consumes o2_uptake_mmHg_per_min per site.
+        reference = m.oxidative_capacity * min(1.0, 1.0 / (m.oxidative_capacity
+                                                            + m.glycolytic_capacity))
         o2_site = m.o2_uptake_mmHg_per_min / reference if reference > 0 else 0.0
         # O2 (mmHg/min) → amount per site volume: × solubility (1 µM = 1e-3 amol/µm³); ATP
         # and glucose follow by stoichiometry; glucose as × plasma (1 mM = 1 amol/µm³).
@@ -80,18 +80,18 @@ class Metabolism:
         """Maximal O2 uptake (mmHg/min) of every site into ``out`` ``[ny, nx]`` (0 where no
         tumour cell is)."""
         uptake_maps(cells.hwm, cells.alive, cells.kind, cells.phase, cells.x, cells.y,
-                    cells.oxygen, cells.glucose, self.demand, self.params, True, out)
+                    self.o2_map, self.glucose_map, cells.demand, self.params, True, out)
 
     def glucose_vmax(self, cells, out: np.ndarray) -> None:
         """Maximal glucose uptake (× plasma/min) of every site into ``out``."""
         uptake_maps(cells.hwm, cells.alive, cells.kind, cells.phase, cells.x, cells.y,
-                    cells.oxygen, cells.glucose, self.demand, self.params, False, out)
+                    self.o2_map, self.glucose_map, cells.demand, self.params, False, out)
 
     def update_atp(self, cells) -> None:
         """Every live tumour cell's ATP supply / demand (its local O2 and glucose) into its
         ``atp`` column."""
-        atp_ratio(cells.hwm, cells.alive, cells.kind, cells.phase, cells.oxygen,
-                  cells.glucose, self.demand, self.params, cells.atp)
+        atp_ratio(cells.hwm, cells.alive, cells.kind, cells.phase, cells.x, cells.y,
+                  self.o2_map, self.glucose_map, cells.demand, self.params, cells.atp)
 
 
 @jit
@@ -107,40 +107,45 @@ def _capacities(c, g, p):
 
 @jit
 def uptake_maps(hwm, alive, kind, phase, xs, ys, oxygen, glucose, demand, params, o2, out):
+    # oxygen, glucose: [ny, nx] maps read at each cell's site
     """Per-site maximal uptake of O2 (``o2``) or glucose into ``out`` (zeroed first): the
     cell's share f = min(1, d/(R + Y)) of the pathway's capacity at saturation, converted
     to a site rate (the solver multiplies by c/(Km + c) or g/(K_G + g))."""
     out[:, :] = 0.0
     p = params
     for r in range(hwm):
-        if not alive[r] or kind[r] != TUMOR:
+        if not alive[r] or kind[r] != TUMOR or phase[r] == NECROTIC or phase[r] == APOPTOTIC:
             continue
-        d = demand[phase[r]]
+        d = demand[r]
         if d <= 0.0:
             continue
-        respiration, glycolysis, glycolysis_unsaturated = _capacities(oxygen[r], glucose[r], p)
+        x, y = xs[r], ys[r]
+        respiration, glycolysis, glycolysis_unsaturated = _capacities(oxygen[y, x],
+                                                                      glucose[y, x], p)
         total = respiration + glycolysis
         share = min(1.0, d / total) if total > 0.0 else 1.0
         if o2:
-            out[ys[r], xs[r]] = share * p[P_OX] * p[P_O2_SITE]
+            out[y, x] = share * p[P_OX] * p[P_O2_SITE]
         else:
             # respiration's glucose follows glucose saturation too (other fuels make up
             # the rest when glucose runs short)
-            out[ys[r], xs[r]] = share * (glycolysis_unsaturated * p[P_GLC_SITE]
+            out[y, x] = share * (glycolysis_unsaturated * p[P_GLC_SITE]
                                          + respiration * (1.0 + p[P_KG]) * p[P_GLC_PER_OX])
 
 
 @jit
-def atp_ratio(hwm, alive, kind, phase, oxygen, glucose, demand, params, atp):
-    """atp[r] = min(1, (R + Y)/d) for every live tumour cell (1 where d = 0)."""
+def atp_ratio(hwm, alive, kind, phase, xs, ys, oxygen, glucose, demand, params, atp):
+    """atp[r] = min(1, (R + Y)/d) for every live tumour cell (1 where d = 0), at the O2 and
+    glucose of its site (``[ny, nx]`` maps)."""
     for r in range(hwm):
         if not alive[r] or kind[r] != TUMOR:
             continue
-        d = demand[phase[r]]
-        if d <= 0.0:
+        d = demand[r]
+        if d <= 0.0 or phase[r] == NECROTIC or phase[r] == APOPTOTIC:
             atp[r] = 1.0
             continue
-        respiration, glycolysis, _ = _capacities(oxygen[r], glucose[r], params)
+        respiration, glycolysis, _ = _capacities(oxygen[ys[r], xs[r]], glucose[ys[r], xs[r]],
+                                                 params)
         atp[r] = min(1.0, (respiration + glycolysis) / d)
 
 
@@ -153,13 +158,33 @@ class SaturatingUptake(NamedTuple):
     km: float
 
 
-def respiration(config) -> SaturatingUptake:
-    """The O2 uptake of :class:`Metabolism`."""
-    metabolism = Metabolism(config)
+def tissue_metabolism(config, fields: dict[str, np.ndarray]) -> Metabolism:
+    """The :class:`Metabolism` of a tissue on its field maps (``fields``: name → ``[ny, nx]``;
+    without a glucose field, a uniform map at ``glucose.level``)."""
+    oxygen = fields["oxygen"]
+    glucose = fields.get("glucose")
+    if glucose is None:
+        glucose = np.full(oxygen.shape, config.glucose.level)
+    return Metabolism(config, oxygen, glucose)
+
+
+def respiration(config, fields: dict[str, np.ndarray]) -> SaturatingUptake:
+    """The O2 uptake of the tissue's :class:`Metabolism`."""
+    metabolism = tissue_metabolism(config, fields)
     return SaturatingUptake(metabolism.o2_vmax, metabolism.o2_km)
 
 
-def glycolysis(config) -> SaturatingUptake:
-    """The glucose uptake of :class:`Metabolism`."""
-    metabolism = Metabolism(config)
+def glycolysis(config, fields: dict[str, np.ndarray]) -> SaturatingUptake:
+    """The glucose uptake of the tissue's :class:`Metabolism`."""
+    metabolism = tissue_metabolism(config, fields)
     return SaturatingUptake(metabolism.glucose_vmax, metabolism.glucose_km)
+
+
+def demand_from_mtorc1(config, mtorc1: np.ndarray) -> np.ndarray:
+    """ATP demand (relative to a cycling cell) of cells with mTORC1 activity ``mtorc1``
+    (float64 ``[n]``): maintenance + (1 − maintenance)·min(1, mTORC1 / reference)
+    (``[metabolism]``): biosynthesis, which mTORC1 drives, is most of a growing cell's ATP
+    turnover."""
+    m = config.metabolism
+    growth = np.clip(mtorc1 / m.mtorc1_reference, 0.0, 1.0)
+    return m.maintenance_demand + (1.0 - m.maintenance_demand) * growth

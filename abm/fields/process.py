@@ -11,7 +11,7 @@ import numpy as np
 from abm.core.process import Process
 from abm.errors import ConfigError, NumericalError
 from abm.fields.medium import make_medium
-from abm.fields.metabolism import Metabolism
+from abm.fields.metabolism import tissue_metabolism
 from abm.fields.multigrid import SingularSteadyStateError
 from abm.fields.solutes import (cycle_counts, cycle_reporters, field_specs, initial_fields,
                                 make_solutes)
@@ -29,7 +29,7 @@ class Fields(Process):
         solutes: name → :class:`abm.fields.solutes.Solute`, the coupling of each field to the
             cells.
         medium: the culture medium (:class:`abm.fields.medium.Medium`), or None.
-        metabolism: the cells' :class:`abm.fields.metabolism.Metabolism`.
+        metabolism: the cells' :class:`abm.fields.metabolism.Metabolism` on the field maps.
     """
 
     name, timing = "fields", "field"
@@ -69,7 +69,7 @@ class Fields(Process):
                         "'vessel'") from None
             else:
                 solute.gather(model.cells)
-        metabolism = Metabolism(cfg)
+        metabolism = tissue_metabolism(cfg, fields)
         metabolism.update_atp(model.cells)
         return cls(fields, solutes, medium, metabolism)
 

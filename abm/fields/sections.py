@@ -225,17 +225,16 @@ class MetabolismSection:
     plus the glucose respiration burns): so glucose uptake rises in hypoxia, O2 uptake rises
     when glucose runs short, and both fall with the demand of arrested cells."""
 
-    o2_uptake_mmHg_per_min: float = param(1326.0, unit="mmHg/min", low=0.0, high=1e5,
-                                          doc="O2 consumption of packed quiescent tissue (one cell "
-                                              "per site) at saturating O2 and plasma glucose, as a "
-                                              "rate of partial pressure (proliferating cells use "
-                                              "1/quiescent_demand × more)",
-                                          source="Grimes et al. 2014 J R Soc Interface 11:20131124: "
-                                                 "DLD1 spheroids, a = 7.29e-7 m³ kg⁻¹ s⁻¹ × Henry "
-                                                 "k = 3.03e7 mmHg kg m⁻³ = 22.1 mmHg/s, the in-situ "
-                                                 "rate of spheroid tissue (mostly non-cycling); 136 "
-                                                 "amol/cell/s at dx = 16.8 µm, within the 1–350 "
-                                                 "of Wagner et al. 2011 Free Radic Biol Med 51:700")
+    o2_uptake_mmHg_per_min: float = param(167.0, unit="mmHg/min", low=0.0, high=1e5,
+                                          doc="O2 consumption of packed tissue of cycling cells (one "
+                                              "cell per site, ATP demand 1) at saturating O2 and "
+                                              "plasma glucose, as a rate of partial pressure",
+                                          source="tumours in vivo consume 2–10 µL O2/g/min (Vaupel, "
+                                                 "Kallinowski & Okunieff 1989 Cancer Res 49:6449): "
+                                                 "5 µL/g/min ÷ 3.0e-5 mL O2/mL/mmHg = 167 mmHg/min. "
+                                                 "Spheroids in vitro respire ~8× more: 1326 mmHg/min "
+                                                 "for DLD1 (Grimes et al. 2014 J R Soc Interface "
+                                                 "11:20131124), scenarios/spheroid.toml")
     o2_km_mmHg: float = param(1.0, unit="mmHg", low=0.0, high=ATMOSPHERIC_MMHG,
                               low_inclusive=False,
                               doc="O2 at which respiration is half-maximal (Michaelis–Menten)",
@@ -290,22 +289,22 @@ class MetabolismSection:
                                           source="design choice: tumour cells respire glucose and "
                                                  "glutamine in comparable amounts (DeBerardinis "
                                                  "et al. 2007 PNAS 104:19345)")
-    quiescent_demand: float = param(0.5, low=0.0, high=10.0,
-                                    doc="ATP demand of a contact-inhibited (quiescent) cell, "
-                                        "relative to a proliferating one",
-                                    source="Wagner et al. 2011: growing cells respire 1.5–5× more "
-                                           "than plateau-phase ones; EMT6/Ro: Walenta & "
-                                           "Mueller-Klieser 1987 Adv Exp Med Biol 215:389")
-    dormant_demand: float = param(0.5, low=0.0, high=10.0,
-                                  doc="ATP demand of a dormant (G0) cell, relative to a "
-                                      "proliferating one",
-                                  source="design choice within Wagner et al. 2011 (1/5–1/1.5): a "
-                                         "deep G0 near the low end")
-    senescent_demand: float = param(1.0, low=0.0, high=10.0,
-                                    doc="ATP demand of a senescent cell, relative to a "
-                                        "proliferating one",
-                                    source="senescent cells stay metabolically active and secrete "
-                                           "(Wiley & Campisi 2016 Nat Cell Biol 18:1064)")
+    maintenance_demand: float = param(0.2, low=0.0, high=1.0,
+                                      doc="ATP demand of a cell with mTORC1 off, relative to a "
+                                          "cycling one: the demand is maintenance + (1 − "
+                                          "maintenance) × min(1, mTORC1 / mtorc1_reference), so it "
+                                          "falls as a cell arrests (dormancy: mTORC1 low) and "
+                                          "stays high in senescence (mTORC1 active)",
+                                      source="Wagner et al. 2011 Free Radic Biol Med 51:700: growing "
+                                             "cells respire 1.5–5× more than plateau-phase ones "
+                                             "(1/5 taken: mTORC1-driven protein synthesis is the "
+                                             "largest ATP consumer, Buttgereit & Brand 1995 "
+                                             "Biochem J 312:163)")
+    mtorc1_reference: float = param(0.9, low=0.0, high=10.0, low_inclusive=False,
+                                    doc="mTORC1 activity of a cycling cell (full demand at or "
+                                        "above it)",
+                                    source="the default network's mTORC1 at GF 1, normoxia "
+                                           "(docs/network.md §2)")
 
 
 @section("medium")

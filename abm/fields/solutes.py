@@ -56,18 +56,18 @@ class Solute:
         solver: the :class:`abm.fields.FieldSolver`; ``cycles`` the V-cycles of the last solve.
     """
 
-    def __init__(self, spec: FieldSpec, config: Config, values: np.ndarray, vessels: np.ndarray,
-                 medium: Medium | None = None):
+    def __init__(self, spec: FieldSpec, config: Config, fields: dict[str, np.ndarray],
+                 vessels: np.ndarray, medium: Medium | None = None):
         self.spec, self.name, self.units, self.column = spec, spec.name, spec.unit, spec.column
         self.settings = section = spec.settings(config)
-        self.values = values
+        self.values = values = fields[spec.name]
         site_rate, site_secretion = (None, None) if spec.coupling is None else spec.coupling(
             config, spec)
         self.site_rate = (None if site_rate is None
                           else np.ascontiguousarray(site_rate, dtype=np.float64))
         self.site_secretion = (None if site_secretion is None
                                else np.ascontiguousarray(site_secretion, dtype=np.float64))
-        self.saturating = None if spec.saturating is None else spec.saturating(config)
+        self.saturating = None if spec.saturating is None else spec.saturating(config, fields)
         self.vmax = None if self.saturating is None else np.zeros(values.shape)
         self.sink = np.zeros(values.shape)
         self.medium = medium
@@ -241,7 +241,7 @@ def make_solutes(config: Config, vessels: np.ndarray, fields: dict[str, np.ndarr
                  medium: Medium | None = None) -> dict[str, Solute]:
     """The model's solutes, on the arrays of ``fields``, one per field a run of ``config``
     solves (:func:`field_specs`), in solve order; ``medium``: the culture medium, if any."""
-    return {s.name: Solute(s, config, fields[s.name], vessels, medium)
+    return {s.name: Solute(s, config, fields, vessels, medium)
             for s in field_specs(config)}
 
 

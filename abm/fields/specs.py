@@ -70,7 +70,8 @@ class FieldSpec:
             :data:`MEAN_VIABLE`, :data:`MAX`).
         report_as: prefix of its reporters; default: ``name``.
         cycles_reporter: reporter of the solver's V-cycles in the step, or None.
-        saturating: ``saturating(config) -> SaturatingUptake`` (:mod:`abm.fields.metabolism`):
+        saturating: ``saturating(config, fields) -> SaturatingUptake``
+            (:mod:`abm.fields.metabolism`; ``fields`` the run's maps, name → ``[ny, nx]``):
             the cells' Michaelis–Menten uptake, ``fill(cells, out)`` writing the per-site
             maximal rate (units/min) and ``km`` (units); None: none.
         medium_key: key of ``[medium]`` with the field's value in culture medium

@@ -50,6 +50,8 @@ CELL_COLUMNS = (
            division=KERNEL),
     Column("glucose", np.float64, "× plasma", "local glucose (the configured level without a "
            "glucose field)", record=np.float32, division=COPY),
+    Column("demand", np.float64, "relative", "ATP demand relative to a cycling cell, set by "
+           "its program each step (abm.fields.metabolism)", record=np.float32, division=COPY),
     Column("atp", np.float64, "supply/demand", "ATP its metabolism can make over its demand "
            "(≤ 1; abm.fields.metabolism), updated each step", record=np.float32,
            division=COPY, report_mean_viable=True),

@@ -39,7 +39,7 @@ BAD = [
     ("vessels.avascular_radius_um", 1e12, "409600"),
     ("tumor.radius_um", 1e12, "409600"),
     ("oxygen.diffusivity_um2_per_min", 1e9, "1e+06"),
-    ("oxygen.uptake_per_min", 1e5, "1000"),
+    ("metabolism.o2_uptake_mmHg_per_min", 1e6, "100000"),
     ("oxygen.cell_volume_um3", 1e6, "125000"),    # a cell fills at most a 50-µm site
     ("glucose.vessel_level", 100.0, "10"),
     ("sasp.decay_per_min", -1.0, "[0,"),

@@ -65,6 +65,7 @@ from abm.tumor.cells import (APOPTOTIC, DORMANT, GEROCONVERSION, METABOLIC, NECR
                              PROLIFERATING, QUIESCENT, SENESCENT, THERAPY)
 from abm.schema import Config
 from abm.errors import ConfigError, NumericalError
+from abm.fields.metabolism import demand_from_mtorc1
 from abm.tumor.lattice_events import has_free_site
 from abm.tumor.sections import FATE_RULES, network_parameters
 from abm.tumor.sections import Rule as R
@@ -115,6 +116,7 @@ class NetworkFate(Phenotype):
         self.reset = _function_value(net.hooks["post_mitotic_reset"],
                                      HOOKS["post_mitotic_reset"])
         self._glucose_km = config.metabolism.glucose_km
+        self._demand = functools.partial(demand_from_mtorc1, config)
         self.params = network_parameters(ic)
         try:  # builds (or loads) the network's generated LU code
             self.integrator = intracellular.BatchIntegrator(net, rtol=ic.rtol, atol=ic.atol)
@@ -165,6 +167,7 @@ class NetworkFate(Phenotype):
     def initialize(self, table, rows, step):
         _init_founders(rows, table.id, table.phase, table.state, self.y0, self.rules,
                        self.seed, step)
+        table.demand[rows] = self._demand(table.state[rows, self.species_index[1]])
 
     def advance(self, table, step, dt_min, events):
         hwm = table.hwm
@@ -187,6 +190,8 @@ class NetworkFate(Phenotype):
         _kernels()[0](hwm, table.alive, table.id, table.phase, table.route, table.state, u,
                       self.params, events, self.species_index, n, self.rules, self.seed, step,
                       dt_h, table.x, table.y, *self._lattice, table.atp, self.reset)
+        # ATP demand follows mTORC1 (the fields read it next step)
+        table.demand[:hwm] = self._demand(table.state[:hwm, self.species_index[1]])
 
     def in_cycle(self, table):
         """Cells in S/G2/M (committed: the remaining S/G2/M time is > 0)."""

@@ -45,6 +45,7 @@ class PlaceholderCycle(Phenotype):
     def initialize(self, table, rows, step):
         _init_founders(rows, table.id, table.phase, table.state, self.cycle_time_h, self.sigma,
                        self.seed, step)
+        table.demand[rows] = 1.0  # no growth signal: every cell demands as a cycling one
 
     def advance(self, table, step, dt_min, events):
         _advance(table.hwm, table.alive, table.id, table.phase, table.oxygen, table.state,
