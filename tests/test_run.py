@@ -76,10 +76,10 @@ def test_thread_count_does_not_change_the_run(tmp_path):
 
 WITH_IMMUNE_AND_DRUGS = ("chemokine.field=true", "immune.enabled=true",
                          "immune.initial_cd8_per_mm2=100.0", "immune.initial_nk_per_mm2=50.0")
-WITH_SHEDDING = ("shedding.enabled=true", "shedding.rate_per_h=5.0",
+WITH_SHEDDING = ("shedding.enabled=true", "shedding.rate_per_h=5.0", "tumor.radius_um=200.0",
                  "shedding.cluster_probability=0.3", "circadian.jet_lag_at_h=6.0",
                  "circadian.jet_lag_shift_h=5.0")
-"""Shedding 2,500× the default with many clusters and a jet lag before the checkpoint, so that
+"""Shedding 2,500× the default from a larger tumour, with many clusters and a jet lag before the checkpoint, so that
 units are in the blood (and one clock is shifted) when the run is cut and resumed."""
 
 
@@ -108,7 +108,7 @@ def test_resume_after_an_interruption_equals_an_uninterrupted_run(tiny_config, t
         if extra == WITH_SHEDDING:
             assert {"ctc", "ctc_members"} <= tables
             series = run.timeseries
-            assert series["n_ctc_units"].iloc[120:137].min() > 0  # in the blood at the cut
+            assert series["n_ctc_units"].iloc[120] > 0  # in the blood at the cut
 
     class Interrupt(Exception):
         pass

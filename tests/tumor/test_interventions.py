@@ -22,7 +22,7 @@ nx = 64
 ny = 64
 [vessels]
 pattern = "array"
-array_spacing_um = 500.0
+array_spacing_um = 300.0
 avascular_radius_um = 0.0
 [tumor]
 radius_um = 500.0
