@@ -27,7 +27,8 @@ Module contents besides ``NETWORK`` (see ``intracellular.network`` for ``rhs_ref
 
 - ``atp(y, p, u) -> float``: compiled, ONE cell (1-D ``y``, ``p``, ``u``): the ATP supply
   ``min(1, aOX·(1 − mito)·O2/(Kox + O2) + aGLY·glc·(fGLY0 + (1 − fGLY0)·HIF))`` (dimensionless, 1 = demand
-  met), which the fate layer uses for energy-based necrosis. ``atp_reference`` is its NumPy
+  met), the ATP its AMPK responds to (a host model may judge energy failure by a metabolism
+  of its own). ``atp_reference`` is its NumPy
   twin over ``y`` of shape (..., 14) and ``u`` of shape (..., 6), returning shape (...).
 - ``post_mitotic_reset(y, out)``: compiled, ONE cell: writes into ``out`` (shape (14,); may be
   ``y`` itself) the state of a daughter cell right after division (docs/network.md fate table):
