@@ -56,11 +56,11 @@ def test_same_seed_same_state_other_seed_differs(tiny_config):
 
 def test_anoxia_arrests_then_necrosis_after_the_energy_reserve_runs_out(tiny_config):
     """Placeholder program. No vessels: O2 = 0, ATP = glycolytic 0.3 < demand 0.5, so E falls 0.2/τ per hour from 1
-    and hits 0 after τ/0.2 = 60 h (τ = 12 h); debris clears 48 h later."""
+    and hits 0 after τ/0.2 = 30 h; debris clears 48 h later."""
     model = TumorModel(tiny_config("vessels.pattern=none", "run.days=4.0", "cells.program=placeholder"))
     cyc, cells = model.config.cycle, model.config.cells
     onset_h = cells.energy_time_h / (cyc.atp_demand - cyc.glycolytic_atp)
-    assert onset_h == pytest.approx(60.0)
+    assert onset_h == pytest.approx(30.0)
     n0 = model.cells.count
     model.step()
     assert model.counts["n_quiescent"] == n0 and model.counts["divisions"] == 0

@@ -93,11 +93,11 @@ class CellsSection:
                                  "this mean interval (the network program looks for space at each "
                                  "commitment)",
                              source="design choice: saves a neighbour search per blocked cell per step")
-    energy_time_h: float = param(12.0, unit="h", low=0.0, high=MAX_RUN_H, low_inclusive=False,
+    energy_time_h: float = param(6.0, unit="h", low=0.0, high=MAX_RUN_H, low_inclusive=False,
                                  doc="τ of the energy reserve E ∈ [0, 1], dE/dt = (ATP − demand)/τ; "
                                      "E = 0 is necrosis (network program, a cycling cell in anoxia "
-                                     "at plasma glucose: ATP ≈ 0.42, τ/0.58 ≈ 21 h; placeholder: "
-                                     "τ/(0.5 − 0.3) = 60 h)",
+                                     "at plasma glucose: ATP ≈ 0.42, τ/0.58 ≈ 10 h, an arrested "
+                                     "one 1–3 days; placeholder: τ/(0.5 − 0.3) = 30 h)",
                                  source="design choice: necrosis after ~1 day of anoxia")
     necrotic_clearance_h: float = param(48.0, unit="h", low=0.0,
                                         high=MAX_RUN_H, low_inclusive=False,
@@ -223,7 +223,7 @@ class FateSection:
                                   "below which the energy reserve drains: 1 = any unmet demand. "
                                   "A proliferating cell meets its demand down to ~1 mmHg O2; in "
                                   "anoxia its glycolysis makes ~0.42 of it (plasma glucose) and "
-                                  "the reserve empties in cells.energy_time_h/0.58 ≈ 21 h; "
+                                  "the reserve empties in cells.energy_time_h/0.58 ≈ 10 h; "
                                   "arrest lowers the demand (mTORC1, [metabolism]), so an "
                                   "arrested cell lasts longer",
                               source="design choice: necrosis only where energy fails "

@@ -12,9 +12,9 @@ from abm.model import TumorModel
 @pytest.mark.parametrize("field", [True, False])
 def test_without_vessels_energy_fails_much_sooner_when_glucose_runs_out_too(tiny_config, field):
     """Network program, no vessels: O2 = 0. With a uniform glucose level of 1 glycolysis makes
-    ~0.42 of a cycling cell's demand and the reserve lasts at least τ/0.58 ≈ 21 h (test_fate:
-    necrosis within 3 days); with the field, the cells consume the glucose as well, ATP → 0
-    and necrosis comes within τ = 12 h of depletion."""
+    ~0.42 of a cycling cell's demand and the reserve lasts at least τ/0.58 ≈ 10 h, longer as
+    arrest lowers the demand (test_fate); with the field, the cells consume the glucose as
+    well, ATP → 0 and necrosis comes within τ = 6 h of depletion."""
     model = TumorModel(tiny_config("vessels.pattern=none", "run.days=3.0",
                                    f"glucose.field={str(field).lower()}"))
     model.run_steps(240)  # 24 h
