@@ -1,5 +1,6 @@
 """Diffusing solutes coupled to the cells: oxygen (mmHg) and glucose (× plasma), supplied by the
-vessels and consumed by the cells, and the secreted fields — inflammatory SASP (``sasp``),
+vessels (or the culture medium) and consumed by the cells' metabolism (Michaelis–Menten,
+:mod:`abm.fields.metabolism`), and the secreted fields — inflammatory SASP (``sasp``),
 metabolic SASP (``sasp_metabolic``), both in network units, and the immune ``chemokine`` —
 secreted by senescent cells with a composition set by their senescence route (the chemokine
 also a little by viable tumour cells), taken up by their neighbours and drained by the
@@ -7,10 +8,12 @@ vessels.
 
 Each :class:`Solute` couples one field to the cell table in the three moves of a step
 (docs/architecture.md): scatter the cells' uptake (and secretion) onto rate maps, advance the field by one
-backward-Euler step of the multigrid solver (vessels are Dirichlet sites), and gather the local
-value into its cell-table column. Rates are per phase and per cell: a site's
-rate is the cell's rate times the fraction of the voxel the cell fills (cell volume / dx³; the
-lattice is a slab one site thick); necrotic debris takes up nothing.
+backward-Euler step of the multigrid solver (vessels, and a medium-held edge, are Dirichlet
+sites), and gather the local value into its cell-table column. First-order rates and
+secretion are per phase and per cell: a site's rate is the cell's rate times the fraction of
+the voxel the cell fills (cell volume / dx³; the lattice is a slab one site thick); necrotic
+debris takes up nothing. O2 and glucose uptake is per cell from its ATP budget
+(:mod:`abm.fields.metabolism`), as a tissue rate per site.
 
 The built-in fields are declared once here (:data:`FIELDS`, with their couplings);
 :func:`field_specs` adds the registered ones (:mod:`abm.extend`), and everything that deals
@@ -47,11 +50,18 @@ class Solute:
             field is read from the map, as the immune cells read the chemokine).
         settings: the config section with its solver settings.
         values: float64 ``[ny, nx]`` field.
-        site_rate: float64 ``[len(PHASES)]`` uptake rate (min⁻¹) of a site holding a cell in
-            each phase.
+        site_rate: float64 ``[len(PHASES)]`` first-order uptake rate (min⁻¹) of a site
+            holding a cell in each phase, or None (no first-order uptake).
         site_secretion: float64 ``[len(PHASES), len(SENESCENCE_ROUTES)]`` production
             (units/min) of a site holding a cell in each phase and senescence route, or None
             (nothing secretes).
+        saturating: the cells' Michaelis–Menten uptake
+            (:class:`abm.fields.metabolism.SaturatingUptake`) or None; ``vmax`` its per-site
+            maximal rate of this step, float64 ``[ny, nx]`` (units/min).
+        sink, source: this step's first-order uptake (min⁻¹) and production (units/min) maps,
+            float64 ``[ny, nx]`` (source None when nothing produces the field).
+        medium: the culture medium (:class:`abm.fields.medium.Medium`) or None;
+            ``medium_value`` the field's value in it.
         secretion_scale: factor on all secretion this step (a senomorphic drug lowers it).
         solver: the :class:`abm.fields.FieldSolver`; ``cycles`` the V-cycles of the last solve.
     """
