@@ -9,12 +9,21 @@ per simulated minute (PhysiCell reference: 3.0), the memory-bandwidth floor (one
 K, F and one write of C per voxel, timed in the same run) and solver time / floor.
 Targets: 1000² < 50 ms per advance at rtol 1e-6, ratio ≤ 15.
 
+With ``--saturating N [N ...]`` (default 250 1000; none to skip) it also times, on N×N grids, one
+advance with a saturating (Michaelis–Menten) sink next to the linear advance on the same setup
+(same vessels, same growing disc, each warm-started from its own previous step, the two
+advances alternating step by step): the disc takes up vmax·C/(km + C) with vmax 167 mmHg/min
+(the model's O2 consumption of packed tissue) and km 1 mmHg instead of 5.3·C, solved by
+Newton's method with one multigrid solve per Newton step. It prints the medians of ms per
+advance, V-cycles (of all Newton steps) and Newton steps, and saturating / linear time.
+
 With ``--split N`` (default 1000, 0 to skip) it also prints the time of each kernel of one
 advance on the N×N setup (median of repeated calls on the solver's own arrays): the fused
 setup + warm-start measure, the coarse-level rebuild, the finest level's two passes of a
 V-cycle and the coarse part of the cycle. The machine is shared, so repeat runs.
 
-    python benchmarks/bench_fields.py [--sizes 250 1000 2000] [--steps 10] [--split 1000]
+    python benchmarks/bench_fields.py [--sizes 250 1000 2000] [--steps 10] [--saturating 250 1000]
+        [--split 1000]
 """
 import argparse
 import math
@@ -28,6 +37,7 @@ from abm.fields import kernels as kn
 from abm.fields import multigrid as mg
 
 DX, D, DECAY, DT, VESSEL_O2, UPTAKE = 16.8, 1e5, 0.1, 6.0, 38.0, 5.3
+VMAX, KM = 167.0, 1.0  # saturating sink: mmHg/min (packed tissue), mmHg
 
 
 @jit
@@ -51,11 +61,12 @@ def floor_seconds(n, repeats=10):
     return float(np.median(times))
 
 
-def tumour_setup(n, rng):
+def tumour_setup(n, rng, saturating=False):
     """The benchmark problem on an n×n grid after a first (cold, untimed) advance.
 
     Returns (solver, C, r2, radius): r2 is each site's squared distance (sites²) from the
-    centre and radius the tumour disc's radius (sites), so callers can grow the disc.
+    centre and radius the tumour disc's radius (sites), so callers can grow the disc. With
+    ``saturating`` the disc's sink is the saturating one (see :func:`advance_disc`).
     """
     vessels = rng.random((n, n)) < 0.01
     y, x = np.mgrid[0:n, 0:n]
@@ -63,8 +74,16 @@ def tumour_setup(n, rng):
     radius = math.sqrt(0.4 * n * n / math.pi)
     solver = FieldSolver((n, n), DX, D, DECAY, vessels, VESSEL_O2, rtol=1e-6)
     C = np.full((n, n), VESSEL_O2)
-    solver.advance(C, np.where(r2 <= radius**2, UPTAKE, 0.0), DT)
+    advance_disc(solver, C, r2 <= radius**2, saturating)
     return solver, C, r2, radius
+
+
+def advance_disc(solver, C, disc, saturating):
+    """One advance with the disc's sink: first-order UPTAKE·C, or with ``saturating``
+    VMAX·C/(KM + C) (no first-order uptake, decay only)."""
+    if saturating:
+        return solver.advance(C, np.zeros(C.shape), DT, vmax=np.where(disc, VMAX, 0.0), km=KM)
+    return solver.advance(C, np.where(disc, UPTAKE, 0.0), DT)
 
 
 def bench(n, steps, rng):
@@ -84,6 +103,35 @@ def bench(n, steps, rng):
         "Mvox/s": n * n / t / 1e6, "µs/vox/min": 1e6 * t / (n * n * DT),
         "floor ms": 1e3 * floor, "ratio": t / floor,
     }
+
+
+def bench_saturating(n, steps, seed=0):
+    """Linear and saturating sink on the same n×n setup (vessels drawn from ``seed``),
+    alternating advances; returns the row of medians."""
+    setups = [tumour_setup(n, np.random.default_rng(seed), saturating)
+              for saturating in (False, True)]
+    ms, cycles, newton = ([], []), ([], []), []
+    for _ in range(steps):
+        for k, (solver, C, r2, radius) in enumerate(setups):
+            radius += 1.0
+            setups[k] = solver, C, r2, radius
+            info = advance_disc(solver, C, r2 <= radius**2, saturating=k == 1)
+            ms[k].append(1e3 * info.seconds)
+            cycles[k].append(info.cycles)
+        newton.append(info.newton)
+    linear, sat = (float(np.median(m)) for m in ms)
+    return {
+        "grid": f"{n}²", "linear ms": linear, "V-cycles": np.median(cycles[0]),
+        "MM ms": sat, "MM V-cycles": np.median(cycles[1]), "Newton": np.median(newton),
+        "MM/linear": float(np.median(np.array(ms[1]) / np.array(ms[0]))),
+    }
+
+
+def print_rows(rows):
+    header = list(rows[0])
+    print("  ".join(f"{h:>11}" for h in header))
+    for row in rows:
+        print("  ".join(f"{v:>11}" if isinstance(v, str) else f"{v:>11.3g}" for v in row.values()))
 
 
 def _median_ms(f, repeats=7):
@@ -123,16 +171,20 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[250, 1000, 2000])
     parser.add_argument("--steps", type=int, default=10)
+    parser.add_argument("--saturating", type=int, nargs="*", default=[250, 1000],
+                        help="grids of the saturating-sink comparison; none skips")
     parser.add_argument("--split", type=int, default=1000, help="grid of the kernel split; 0 skips")
     args = parser.parse_args()
     rng = np.random.default_rng(0)
     bench(32, 1, rng)  # JIT warm-up (compiles or loads every kernel)
     rows = [bench(n, args.steps, rng) for n in args.sizes]
-    header = list(rows[0])
-    print("  ".join(f"{h:>11}" for h in header))
-    for row in rows:
-        print("  ".join(f"{v:>11}" if isinstance(v, str) else f"{v:>11.3g}" for v in row.values()))
+    print_rows(rows)
     print("PhysiCell reference: 3.0 µs/vox/min; targets: 1000² < 50 ms, ratio ≤ 15")
+    if args.saturating:
+        bench_saturating(32, 1)  # JIT warm-up of the Newton kernels
+        print(f"saturating sink (vmax {VMAX:g} mmHg/min, km {KM:g} mmHg) vs linear ({UPTAKE} min⁻¹), "
+              f"same setup; MM/linear: median of the per-step ratios")
+        print_rows([bench_saturating(n, args.steps) for n in args.saturating])
     if args.split:
         kernel_split(args.split, rng)
 
