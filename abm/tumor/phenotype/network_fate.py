@@ -115,7 +115,6 @@ class NetworkFate(Phenotype):
                               f"{tuple(HOOKS)}; the network lacks {missing}")
         self.reset = _function_value(net.hooks["post_mitotic_reset"],
                                      HOOKS["post_mitotic_reset"])
-        self._glucose_km = config.metabolism.glucose_km
         self._demand = functools.partial(demand_from_mtorc1, config)
         self.params = network_parameters(ic)
         try:  # builds (or loads) the network's generated LU code
@@ -148,16 +147,15 @@ class NetworkFate(Phenotype):
         self._u = np.zeros((0, len(INPUTS)))
 
     def _inputs(self, table) -> np.ndarray:
-        """Per-row inputs [capacity, 6]: local O2, glucose availability (glycolytic
-        saturation relative to plasma, at most 1: the network's range), SASP and DNA damage,
-        the configured GF lowered by the cell's stemness (stem-like cells cycle slower), and
-        the configured mitochondrial dysfunction."""
+        """Per-row inputs [capacity, 6]: local O2, glucose availability (the local glucose
+        relative to plasma, at most 1: the network's range; a culture medium's 3 × plasma is
+        full availability), SASP and DNA damage, the configured GF lowered by the cell's
+        stemness (stem-like cells cycle slower), and the configured mitochondrial
+        dysfunction."""
         if self._u.shape[0] != table.capacity:
             self._u = np.tile(self.inputs, (table.capacity, 1))
         self._u[:, 0] = table.oxygen
-        k = self._glucose_km
-        np.minimum(1.0, table.glucose * (1.0 + k) / (k + np.maximum(table.glucose, 0.0)),
-                   out=self._u[:, 2])
+        np.minimum(1.0, table.glucose, out=self._u[:, 2])
         self._u[:, 3] = table.sasp
         self._u[:, 4] = table.dna_damage
         np.multiply(self.inputs[1], 1.0 - self._stem_gf_reduction * table.stemness,
