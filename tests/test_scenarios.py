@@ -55,12 +55,10 @@ def test_hypoxia_switch_writes_cultures_and_a_figure(tmp_path):
         assert f["default/7.6mmHg/g0g1_fraction"].shape[0] > 100
 
 
-def test_senescence_sasp_arms(tmp_path):
-    """One chemotherapy dose on day 3 makes a therapy-induced senescent population by day 7
-    and, after a transient dip (the shrinking tumour reoxygenates and wakes dormant cells,
-    days 4–6), raises the dormant share of viable cells above the untreated tumour's (days
-    8–11: the damaged, SASP-arrested survivors with low mTORC1 go dormant); a senolytic course clears most senescent cells and their SASP;
-    a senomorphic course lowers the SASP without killing a senescent cell."""
+@pytest.fixture(scope="module")
+def senescence_arms(tmp_path_factory):
+    """The four arms of senescence_sasp.py, run once: arm → time series indexed by day."""
+    tmp_path = tmp_path_factory.mktemp("senescence")
     out = tmp_path / "senescence_sasp.h5"
     _run(["scenarios/senescence_sasp.py", "--out", str(out)], tmp_path)
     assert out.with_suffix(".png").stat().st_size > 100_000
@@ -68,14 +66,19 @@ def test_senescence_sasp_arms(tmp_path):
     for arm in ("untreated", "chemo", "senolytic", "senomorphic"):
         with load_run(tmp_path / f"senescence_sasp_{arm}.h5") as run:
             series[arm] = run.timeseries.set_index(run.timeseries.index / 1440.0)
+    return series
+
+
+def test_senescence_sasp_arms(senescence_arms):
+    """One chemotherapy dose on day 3 makes a therapy-induced senescent population by day 7;
+    a senolytic course clears most senescent cells and their SASP; a senomorphic course
+    lowers the SASP without killing a senescent cell."""
+    series = senescence_arms
     chemo, senolytic, senomorphic = series["chemo"], series["senolytic"], series["senomorphic"]
     day7 = chemo.index.get_indexer([7.0], method="nearest")[0]
     assert chemo["n_senescent_therapy"].iloc[day7] > 300
     assert chemo["sasp_mean_viable"].iloc[day7] > 1.0  # above the paracrine threshold
     untreated = series["untreated"]
-    window = (chemo.index > 8.0) & (chemo.index < 11.0)
-    share = [(s["n_dormant"] / s["n_viable"])[window].mean() for s in (untreated, chemo)]
-    assert share[1] > share[0] + 0.1, share  # measured 0.50 vs 0.24
     assert untreated["n_senescent"].iloc[-1] < 0.1 * chemo["n_senescent"].iloc[-1]
     assert senolytic["n_senescent"].iloc[-1] < 0.2 * chemo["n_senescent"].iloc[-1]
     assert senolytic["sasp_mean_viable"].iloc[-1] < 0.2 * chemo["sasp_mean_viable"].iloc[-1]
@@ -83,6 +86,19 @@ def test_senescence_sasp_arms(tmp_path):
     course = (chemo.index > 7.5) & (chemo.index < 12.0)
     assert (senomorphic["sasp_mean_viable"][course].mean()
             < 0.85 * chemo["sasp_mean_viable"][course].mean())
+
+
+@pytest.mark.xfail(strict=True, reason="lost with saturating respiration (issue 15): the "
+                   "debulked tumour reoxygenates and its dormant cells wake; days 8–11 measured "
+                   "0.22 (chemo) vs 0.32 (untreated), before 0.50 vs 0.24")
+def test_chemotherapy_raises_the_dormant_share(senescence_arms):
+    """After a transient dip (the shrinking tumour reoxygenates and wakes dormant cells, days
+    4–6), the damaged, SASP-arrested survivors with low mTORC1 go dormant: the dormant share of
+    viable cells over days 8–11 exceeds the untreated tumour's."""
+    untreated, chemo = senescence_arms["untreated"], senescence_arms["chemo"]
+    window = (chemo.index > 8.0) & (chemo.index < 11.0)
+    share = [(s["n_dormant"] / s["n_viable"])[window].mean() for s in (untreated, chemo)]
+    assert share[1] > share[0] + 0.1, share
 
 
 def test_immune_pdl1_arms(tmp_path):
@@ -102,20 +118,26 @@ def test_immune_pdl1_arms(tmp_path):
     assert treated["hazard_per_engaged_min"] > 1.1 * untreated["hazard_per_engaged_min"]
 
 
-def test_ctc_circadian_arms(tmp_path):
-    """The blood therapies and the jet lag act in the model as the blood's rules say
-    (test_blood.py checks the rules themselves): a 6-h flight west lowers the 04:00 draws; a
-    platelet inhibitor lowers seeding per shed cell with NK killing on and changes no fate
-    with it off; digoxin lowers the share of circulating units that are clusters and the
-    seeding per shed cluster."""
+@pytest.fixture(scope="module")
+def ctc_arms(tmp_path_factory):
+    """The arms of ctc_circadian.py, run once: arm → run file path."""
+    tmp_path = tmp_path_factory.mktemp("ctc")
     out = tmp_path / "ctc_circadian.h5"
     result = _run(["scenarios/ctc_circadian.py", "--out", str(out)], tmp_path)
     assert "expected seeds per single" in result.stdout
     assert out.with_suffix(".png").stat().st_size > 100_000
-    from abm.circulation.analysis import blood_draws, seeding_by_unit
-    path = {arm: tmp_path / f"ctc_circadian_{arm}.h5"
+    return {arm: tmp_path / f"ctc_circadian_{arm}.h5"
             for arm in ("control", "jet_lag", "platelet_inhibitor", "digoxin", "control_no_nk",
                         "platelet_inhibitor_no_nk")}
+
+
+def test_ctc_circadian_arms(ctc_arms):
+    """The blood therapies and the jet lag act in the model as the blood's rules say
+    (test_blood.py checks the rules themselves): a 6-h flight west lowers the 04:00 draws; a
+    platelet inhibitor lowers seeding per shed cell with NK killing on and changes no fate
+    with it off; digoxin lowers the share of circulating units that are clusters."""
+    from abm.circulation.analysis import blood_draws, seeding_by_unit
+    path = ctc_arms
 
     def draws_at_4(arm):
         d = blood_draws(path[arm], 4.0)
@@ -136,4 +158,13 @@ def test_ctc_circadian_arms(tmp_path):
     assert ctc_b["platelets"].mean() < 0.5 * ctc_a["platelets"].mean()
     digoxin = stats["digoxin"]
     assert digoxin["cluster_fraction_circulating"] < 0.6 * control["cluster_fraction_circulating"]
+
+
+@pytest.mark.xfail(strict=True, reason="issue 15 moved it to the margin: 0.904× (before 0.82×) "
+                   "with 2–5 seeds per arm")
+def test_digoxin_lowers_seeding_per_shed_cluster(ctc_arms):
+    """Digoxin dissociates clusters (smaller clusters seed less): expected seeds per shed
+    cluster below 0.9× the control's."""
+    from abm.circulation.analysis import seeding_by_unit
+    digoxin, control = (seeding_by_unit(ctc_arms[arm]) for arm in ("digoxin", "control"))
     assert digoxin["expected_per_cluster"] < 0.9 * control["expected_per_cluster"]
