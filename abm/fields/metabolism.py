@@ -1,7 +1,7 @@
 """Respiration and glycolysis of the tumour cells: their O2 and glucose uptake and their ATP.
 
 Per cell (``[metabolism]``; docs/fields.md, 'Respiration and glycolysis'), in units of the ATP
-demand of a proliferating cell, with local O2 ``c`` (mmHg) and glucose ``g`` (× plasma):
+demand of a cycling cell, with local O2 ``c`` (mmHg) and glucose ``g`` (× plasma):
 
     respiration capacity  R = oxidative_capacity · c/(Km + c)
     glycolytic capacity   Y = glycolytic_capacity · s(g) · (1 + hif_glycolysis_gain · HIF(c)),

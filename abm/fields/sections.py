@@ -216,7 +216,7 @@ _MM = "docs/fields.md, 'Respiration and glycolysis'"
 @dataclass(frozen=True)
 class MetabolismSection:
     """How a tumour cell makes its ATP, and so what it takes up (docs/fields.md, 'Respiration
-    and glycolysis'). In units of the ATP demand of a proliferating cell: respiration can make
+    and glycolysis'). In units of the ATP demand of a cycling cell: respiration can make
     up to ``oxidative_capacity`` × O2/(Km + O2), glycolysis up to ``glycolytic_capacity`` ×
     (glucose saturation, 1 at plasma) × (1 + ``hif_glycolysis_gain`` × HIF(O2)). A cell whose
     capacity exceeds its demand runs both pathways in proportion to their capacity; one
@@ -248,13 +248,13 @@ class MetabolismSection:
                                                     "37 °C (Wagner et al. 2011)")
     oxidative_capacity: float = param(1.0, low=0.0, high=10.0,
                                       doc="ATP respiration can make at saturating O2, in units of "
-                                          "a proliferating cell's demand",
+                                          "a cycling cell's demand",
                                       source="design choice: respiration alone can meet the demand "
                                              "(cells raise O2 use when glucose runs short, Casciari "
                                              "et al. 1992 J Cell Physiol 151:386)")
     glycolytic_capacity: float = param(0.25, low=0.0, high=10.0,
                                        doc="ATP glycolysis can make at plasma glucose without "
-                                           "HIF, in units of a proliferating cell's demand",
+                                           "HIF, in units of a cycling cell's demand",
                                        source="Zu & Guppy 2004 Biochem Biophys Res Commun 313:459: "
                                               "glycolysis makes ~17 % of a normoxic cancer cell's "
                                               "ATP on average; 0.25/(1 + 0.25) = 20 %")
