@@ -299,22 +299,16 @@ class FieldSolver:
                 and km > 0):
             raise ValueError(f"{self.name}: km must be a finite number > 0 (a concentration), "
                              f"got {km!r}")
-        for name, array in (("vmax", vmax), ("uptake", uptake)):  # the Newton solves see
-            bad = ~np.isfinite(array) | (array < 0.0)              # uptake + a, not uptake
-            bad &= ~self._mask
-            if bad.any():
-                j, i = np.unravel_index(np.argmax(bad), bad.shape)
-                raise ValueError(f"{self.name}: {name} = {float(array[j, i])!r} at "
-                                 f"{self._site(j, i)}; must be finite and >= 0")
-        rhs, K, F = self._newton_buffers()
-        np.multiply(C, inv_dt, out=rhs)
         if source is not None:
             self._check_array("source", source)
-            if source.min() < 0.0:  # the linear solves accept a signed source: check here
-                j, i = np.unravel_index(np.argmin(source), source.shape)
-                raise ValueError(f"{self.name}: source = {float(source[j, i])!r} at "
-                                 f"{self._site(j, i)}; must be finite and >= 0")
-            rhs += source
+        rhs, K, F = self._newton_buffers()
+        status, j, i = sat.newton_rhs(C, inv_dt, uptake if source is None else source,
+                                      source is not None, vmax, uptake, self._mask, rhs)
+        if status:
+            name, array = {sat.BAD_VMAX: ("vmax", vmax), sat.BAD_UPTAKE: ("uptake", uptake),
+                           sat.NEG_SOURCE: ("source", source)}[status]
+            raise ValueError(f"{self.name}: {name} = {float(array[j, i])!r} at "
+                             f"{self._site(j, i)}; must be finite and >= 0")
         entry_max = None
         cycles, residuals = 0, []
         for newton in range(1, sat.MAX_NEWTON + 1):

@@ -24,6 +24,8 @@ above once an iterate is above it, and converges quadratically near it; the stop
 the solver's own residual test on the linearisation at the current iterate, which is the
 residual of the nonlinear system itself.
 """
+import numpy as np
+
 from abm._numba import jit
 
 MAX_NEWTON = 200
@@ -38,6 +40,36 @@ step's starting (nonlinear) residual, or meets the tolerance (design choice: the
 of Eisenstat & Walker 1996 SIAM J Sci Comput 17:16 at its usual constant; convergence stays
 superlinear and the final step, which needs no V-cycle, checks the full tolerance).
 Measured on bench_fields --saturating: fewer V-cycles per advance than exact solves."""
+
+
+BAD_VMAX, BAD_UPTAKE, NEG_SOURCE = 1, 2, 3
+"""Codes of :func:`newton_rhs` for the first offending free site."""
+
+
+@jit
+def newton_rhs(C, inv_dt, source, has_source, vmax, uptake, mask, rhs):
+    """rhs = C_old/dt (+ source) in one pass that also checks, at the free sites (``mask``
+    False), what the Newton solves cannot see (they take uptake + a and a signed source):
+    returns (0, -1, -1), or a code (:data:`BAD_VMAX`: vmax not finite or < 0;
+    :data:`BAD_UPTAKE`: uptake not finite or < 0; :data:`NEG_SOURCE`) and the first such
+    site (j, i) in row-major order."""
+    ny, nx = C.shape
+    for j in range(ny):
+        for i in range(nx):
+            value = C[j, i] * inv_dt
+            if has_source:
+                value += source[j, i]
+            rhs[j, i] = value
+            if mask[j, i]:
+                continue
+            v, k = vmax[j, i], uptake[j, i]
+            if not (v >= 0.0 and v < np.inf):
+                return BAD_VMAX, j, i
+            if not (k >= 0.0 and k < np.inf):
+                return BAD_UPTAKE, j, i
+            if has_source and source[j, i] < 0.0:
+                return NEG_SOURCE, j, i
+    return 0, -1, -1
 
 
 @jit
