@@ -108,7 +108,7 @@ def test_immune_pdl1_arms(tmp_path):
     result = _run(["scenarios/immune_pdl1.py", "--out", str(out)], tmp_path)
     assert "kills per CD8 per day" in result.stdout
     assert out.with_suffix(".png").stat().st_size > 100_000
-    from abm.circulation.analysis import kill_statistics
+    from abm.immune.analysis import kill_statistics
     stats = {arm: kill_statistics(tmp_path / f"immune_pdl1_{arm}.h5", since_min=2880.0)
              for arm in ("untreated", "anti_pdl1")}
     untreated, treated = stats["untreated"], stats["anti_pdl1"]

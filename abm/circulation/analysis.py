@@ -16,68 +16,9 @@ import pandas as pd
 from abm.circulation.blood import outgrowth_probability, seeding_efficiency
 from abm.circulation.ctc_table import CTC_FATES
 from abm.circulation.params import blood_params
-from abm.tumor.cells import CD8, NK, PHASES
 from abm.circulation.circadian import CircadianClock
 from abm.schema import config_from_toml
 from abm.io import load_run
-
-
-def kill_statistics(path: str | Path, since_min: float = 0.0) -> dict:
-    """Immune killing in run ``path`` from ``since_min`` (min) to the end.
-
-    Returns a dict:
-
-    - ``kills_cd8``, ``kills_nk``: kills by each kind;
-    - ``kills_per_cd8_day``, ``kills_per_nk_day``: kills / ∫ n_kind dt (per cell and day
-      present; NaN when that kind was never there);
-    - ``hazard_per_engaged_min``: the kill rate while attached (min⁻¹), −ln(1 − q)/dt with
-      q = kills / (engaged-cell steps), where an immune cell engaged at the end of a step is
-      at risk during the next one (the per-step probability q = 1 − exp(−k·dt) inverted);
-    - ``per_capita_per_day``: phase name → kills of tumour cells in that phase / ∫ n_phase dt
-      (per cell-day of that phase; NaN when the phase never occurred).
-
-    Integrals are sums over steps of the counts at the end of the previous step × dt (the
-    time series has one row per step).
-    """
-    with load_run(path) as run:
-        series = run.timeseries
-        kills = (run.events("immune_kills") if "immune_kills" in run.event_tables
-                 else pd.DataFrame({"time_min": [], "immune_kind": [], "target_phase": []}))
-    t = series.index.to_numpy()
-    dt = np.diff(t)
-    window = t[1:] > since_min
-    at_risk = {name: float(np.sum(series[name].to_numpy()[:-1][window] * dt[window]))
-               for name in ["n_cd8", "n_nk", "n_engaged"] + [f"n_{p}" for p in PHASES]}
-    kills = kills[kills["time_min"] > since_min]
-    kind = kills["immune_kind"].to_numpy()
-    n_cd8, n_nk = int(np.count_nonzero(kind == CD8)), int(np.count_nonzero(kind == NK))
-    phases = _phase_names(kills["target_phase"])
-    day = 1440.0
-    return {
-        "kills_cd8": n_cd8, "kills_nk": n_nk,
-        "kills_per_cd8_day": _ratio(n_cd8, at_risk["n_cd8"] / day),
-        "kills_per_nk_day": _ratio(n_nk, at_risk["n_nk"] / day),
-        "hazard_per_engaged_min": _step_hazard(n_cd8 + n_nk, at_risk["n_engaged"], dt),
-        "per_capita_per_day": {p: _ratio(int(np.count_nonzero(phases == p)), at_risk[f"n_{p}"] / day)
-                               for p in PHASES},
-    }
-
-
-def _phase_names(column: pd.Series) -> np.ndarray:
-    """Phase names of an event column (decoded enum strings or raw codes)."""
-    values = column.to_numpy()
-    if values.dtype.kind in "iu":
-        names = {code: name for name, code in PHASES.items()}
-        return np.array([names[int(v)] for v in values], dtype=object)
-    return values.astype(str)
-
-
-def _step_hazard(count: int, exposure_min: float, dt: np.ndarray) -> float:
-    """Hazard (min⁻¹) from ``count`` events in ``exposure_min`` at-risk minutes of steps dt."""
-    if exposure_min <= 0 or not len(dt):
-        return float("nan")
-    step = float(np.median(dt))
-    return -np.log1p(-count * step / exposure_min) / step
 
 
 def _ratio(count: int, exposure: float) -> float:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from abm.errors import ConfigError
 
-CONFIG_VERSION = 6
+CONFIG_VERSION = 7
 """Version of the config schema written by :func:`abm.config.to_toml`."""
 
 MOVED_KEYS = {
@@ -72,6 +72,18 @@ def migrate_stored(data: dict) -> dict:
             data.get("glucose", {}).pop(key, None)
         data.get("fate", {}).pop("atp_demand", None)
         version = 6
+    if version == 6:
+        # Runs before version 7 killed with one hazard per contact, a lifetime kill cap and
+        # exhaustion after minutes of PD-1 signal (immune.<kind>.kill_per_min, max_kills,
+        # pd1_exhaustion_min). Today's additive hits, drawn capacity and dysfunction over days
+        # have no counterpart of them: the keys are dropped and the config rebuilds with
+        # today's immune rules.
+        dropped = ("kill_per_min", "max_kills", "pd1_exhaustion_min")
+        immune = data.get("immune", {})
+        for kind in ("cd8", "nk"):
+            if kind in immune:
+                immune[kind] = {k: v for k, v in immune[kind].items() if k not in dropped}
+        version = 7
     if version != CONFIG_VERSION:
         raise ConfigError(f"config_version = {version!r}: this abm reads versions 1 to "
                           f"{CONFIG_VERSION}; the file was written by a newer abm")

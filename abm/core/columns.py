@@ -37,6 +37,8 @@ class Column:
         report_mean_viable: reported every step as ``<name>_mean_viable``, the mean over
             viable (non-necrotic) live cells (0 without any). A column gathered from a field
             is reported by its field instead (:attr:`abm.fields.specs.FieldSpec.reporters`).
+        initial: the value of a new row that is not a daughter (a founder cell, or a row
+            missing from an older checkpoint).
     """
 
     name: str
@@ -48,6 +50,7 @@ class Column:
     site: bool = False
     division: str = RESET
     report_mean_viable: bool = False
+    initial: float = 0.0
 
     def __post_init__(self):
         if self.division not in (KERNEL, COPY, RESET):

@@ -34,8 +34,10 @@ STREAM_IMMUNE_PERSIST = 204  # + move index × substream: keep the heading or tu
 STREAM_IMMUNE_TURN = 205  # + move index × substream: the new heading
 STREAM_IMMUNE_ATTACH = 206
 STREAM_IMMUNE_TARGET = 207
-STREAM_IMMUNE_KILL = 208
+STREAM_IMMUNE_HIT = 208  # how many hits an engaged cell delivers this step
 STREAM_IMMUNE_EXIT = 209
+STREAM_IMMUNE_CAPACITY = 210  # the killing capacity drawn at entry
+STREAM_IMMUNE_DYSFUNCTION = 211  # the dysfunction transition of a step
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -76,6 +78,46 @@ def normal(seed, step, cell_id, stream):
     u1 = 1.0 - uniform(seed, step, cell_id, stream)  # (0, 1]: log is finite
     u2 = uniform(seed, step, cell_id, stream + STREAM_NORMAL_2 * 1000003)
     return np.sqrt(-2.0 * np.log(u1)) * np.cos(2.0 * np.pi * u2)
+
+
+_MAX_COUNT = 100_000
+"""Largest count the inversion samplers return (a guard on the loop; the means used are far
+smaller)."""
+
+
+@jit
+def poisson_by_inversion(u, mean):
+    """The Poisson(``mean``) count whose CDF first exceeds ``u`` (uniform in [0, 1)): one
+    uniform per draw, so a counter-based draw stays one draw. For means ≲ 700 (exp(−mean)
+    must not underflow)."""
+    p = np.exp(-mean)
+    cdf = p
+    n = 0
+    while u >= cdf and n < _MAX_COUNT:
+        n += 1
+        p *= mean / n
+        cdf += p
+        if p == 0.0 and n > mean:  # the rest of the tail is below float resolution
+            break
+    return n
+
+
+@jit
+def negative_binomial_by_inversion(u, mean, shape):
+    """The negative binomial count (mean ``mean``, shape κ = ``shape``: variance mean +
+    mean²/κ, the gamma–Poisson mixture) whose CDF first exceeds ``u``, by inversion:
+    P(0) = (κ/(κ + mean))^κ, P(n + 1) = P(n)·(n + κ)/(n + 1)·mean/(κ + mean)."""
+    q = mean / (shape + mean)
+    p = (shape / (shape + mean)) ** shape
+    cdf = p
+    n = 0
+    while u >= cdf and n < _MAX_COUNT:
+        p *= (n + shape) / (n + 1) * q
+        n += 1
+        cdf += p
+        if p == 0.0 and n > mean:
+            break
+    return n
 
 
 @jit

@@ -40,6 +40,12 @@ class RowTable:
         """The 1-D columns: name → dtype."""
         return cls._COLUMNS
 
+    @classmethod
+    def initial_values(cls) -> dict[str, float]:
+        """Columns whose rows missing from an older checkpoint start at a value other than 0:
+        name → value."""
+        return {}
+
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         cls._make_arrays_type()
@@ -144,14 +150,17 @@ class RowTable:
     @classmethod
     def from_snapshot(cls, snap: dict[str, np.ndarray]):
         """Rebuild a table saved by :meth:`snapshot` (same rows, free list and ids); columns
-        missing from an older checkpoint stay 0."""
+        missing from an older checkpoint hold their :meth:`initial_values` (0 by default)."""
         pre = cls._PREFIX
         state = snap[f"{pre}.state"]
         table = cls(capacity=max(2 * state.shape[0], 16), n_state=state.shape[1])
         hwm = state.shape[0]
+        initial = cls.initial_values()
         for name in cls.dtypes():
             if f"{pre}.{name}" in snap:
                 getattr(table, name)[:hwm] = snap[f"{pre}.{name}"]
+            elif name in initial:
+                getattr(table, name)[:hwm] = initial[name]
         table.state[:hwm] = state
         free = snap[f"{pre}.free"]
         table.free[: len(free)] = free

@@ -1,5 +1,5 @@
 """The immune cells' per-step rules as serial numba kernels over :class:`ImmuneTable` rows:
-:func:`recruit`, :func:`move`, :func:`engage_and_kill`, :func:`age_and_exit`.
+:func:`recruit`, :func:`move`, :func:`age_and_exit` (killing: :mod:`abm.immune.killing`).
 
 Lattice walk (documented for :func:`move`)
 ------------------------------------------
@@ -34,22 +34,16 @@ persistence times shorter than τ.
 """
 from __future__ import annotations
 
-from typing import NamedTuple
-
 import numpy as np
 
 from abm._numba import jit
 from abm.core.lattice import MOORE_X, MOORE_Y
 from abm.core.rowtable import _COUNTER_NFREE, high_water_mark, new_row
+from abm.immune.killing import FUNCTIONAL, draw_capacity, function_left
 from abm.immune.sections import ImmuneParam as P
-from abm.tumor.cells import APOPTOTIC, NECROTIC
-from abm.core.rng import (STREAM_IMMUNE_ATTACH, STREAM_IMMUNE_ENTRY_SITE, STREAM_IMMUNE_EXIT,
-                          STREAM_IMMUNE_HEADING, STREAM_IMMUNE_KILL, STREAM_IMMUNE_MOVES,
-                          STREAM_IMMUNE_PERSIST, STREAM_IMMUNE_RECRUIT, STREAM_IMMUNE_TARGET,
-                          STREAM_IMMUNE_TURN, uniform)
-
-_REACH_X = np.concatenate(([0], MOORE_X))  # own site + Moore neighbours: contact reach
-_REACH_Y = np.concatenate(([0], MOORE_Y))
+from abm.core.rng import (STREAM_IMMUNE_CAPACITY, STREAM_IMMUNE_ENTRY_SITE, STREAM_IMMUNE_EXIT,
+                          STREAM_IMMUNE_HEADING, STREAM_IMMUNE_MOVES, STREAM_IMMUNE_PERSIST,
+                          STREAM_IMMUNE_RECRUIT, STREAM_IMMUNE_TURN, uniform)
 _INV_LENGTH = np.array([1.0, 1.0 / np.sqrt(2.0)] * 4)
 MEAN_STEP_SITES = 4.0 / (2.0 + np.sqrt(2.0))
 """Mean length (sites) of an unbiased move: the 1/length turning weights give orthogonal
@@ -140,7 +134,7 @@ def move(seed, step, dt_min, dx_um, chemokine, params, immune, occupancy, vessel
         tau = MEAN_STEP_SITES * dx_um / speed
         persistence = params[k, P.PERSISTENCE_MIN]
         keep = np.exp(-tau / persistence) if persistence > 0.0 else 0.0
-        chi = params[k, P.CHEMOTAXIS]
+        chi = params[k, P.CHEMOTAXIS] * function_left(params, k, immune.dysfunction[r])
         n_moves = _move_count(dt_min / tau, uniform(seed, step, ids[r], STREAM_IMMUNE_MOVES))
         for j in range(n_moves):
             if uniform(seed, step, ids[r], _substream(STREAM_IMMUNE_PERSIST, j)) >= keep:
@@ -235,13 +229,8 @@ def recruit(seed, step, dt_min, time_min, vessel_x, vessel_y, chemokine, params,
             immune.y[r] = y
             immune.heading[r] = _choose_heading(
                 x, y, chemokine, 0.0, uniform(seed, step, immune.id[r], STREAM_IMMUNE_HEADING))
-            immune.target[r] = -1
-            immune.target_id[r] = -1
-            immune.engaged_min[r] = 0.0
-            immune.kills[r] = 0
-            immune.age_min[r] = 0.0
-            immune.birth_min[r] = time_min
-            immune.pd1_min[r] = 0.0
+            _start(immune, r, time_min, draw_capacity(
+                params, k, uniform(seed, step, immune.id[r], STREAM_IMMUNE_CAPACITY)))
             occupancy[y, x] = r
             rows_out[n_new] = r
             n_new += 1
@@ -249,179 +238,33 @@ def recruit(seed, step, dt_min, time_min, vessel_x, vessel_y, chemokine, params,
 
 
 @jit
-def initial_headings(seed, ids):
-    """Unbiased headings (int8) for cells placed by hand, keyed by their ids (step 0)."""
-    out = np.empty(ids.shape[0], dtype=np.int8)
-    dummy = np.zeros((1, 1))
-    for i in range(ids.shape[0]):
-        out[i] = _choose_heading(0, 0, dummy, 0.0, uniform(seed, 0, ids[i], STREAM_IMMUNE_HEADING))
-    return out
-
-
-# ---------------------------------------------------------------------------- killing
-class Targets(NamedTuple):
-    """The tumour cells an immune cell can reach (read only): ``occupancy`` int32
-    ``[ny, nx]`` tumour row per site, and the tumour table's ``alive``, ``phase``, ``id`` and
-    ``pdl1`` columns."""
-
-    occupancy: np.ndarray
-    alive: np.ndarray
-    phase: np.ndarray
-    id: np.ndarray
-    pdl1: np.ndarray
-
-
-class KillEvents(NamedTuple):
-    """Buffers :func:`engage_and_kill` writes one entry per kill into: the immune cell's id
-    and kind code (1 CD8, 2 NK), the target's row, id, phase code and PD-L1."""
-
-    immune_id: np.ndarray
-    immune_kind: np.ndarray
-    target_row: np.ndarray
-    target_id: np.ndarray
-    target_phase: np.ndarray
-    target_pdl1: np.ndarray
-
-    @classmethod
-    def empty(cls, n: int) -> KillEvents:
-        """Room for ``n`` kills."""
-        return cls(np.empty(n, np.int64), np.empty(n, np.int8), np.empty(n, np.int64),
-                   np.empty(n, np.int64), np.empty(n, np.int8), np.empty(n, np.float64))
+def _start(immune, r, time_min, capacity):
+    """Reset the state of new row ``r``: free, no kills or hits, functional, entered at
+    ``time_min`` with ``capacity`` kills."""
+    immune.target[r] = -1
+    immune.target_id[r] = -1
+    immune.engaged_min[r] = 0.0
+    immune.kills[r] = 0
+    immune.hits[r] = 0
+    immune.kill_capacity[r] = capacity
+    immune.dysfunction[r] = FUNCTIONAL
+    immune.age_min[r] = 0.0
+    immune.birth_min[r] = time_min
+    immune.pd1_min[r] = 0.0
+    immune.antigen_min[r] = 0.0
 
 
 @jit
-def kill_rate(params, recognition, k, phase, pdl1, blockade):
-    """Kill hazard (min⁻¹) of kind index ``k`` on a target of ``phase`` with PD-L1 ``pdl1``:
-    P.KILL·recognition·(1 − P.PDL1_BRAKE·(1 − blockade)·pdl1/(P.PDL1_K + pdl1))."""
-    p = max(pdl1, 0.0)
-    brake = 0.0
-    if p > 0.0:
-        brake = params[k, P.PDL1_BRAKE] * (1.0 - blockade) * p / (params[k, P.PDL1_K] + p)
-    return params[k, P.KILL_PER_MIN] * recognition[k, phase] * (1.0 - brake)
-
-
-@jit
-def pd1_signal(params, k, pdl1, blockade):
-    """PD-1 signalling (0–1) of kind index ``k`` engaged with a target of PD-L1 ``pdl1``:
-    (1 − blockade)·pdl1/(P.PDL1_K + pdl1), the occupancy behind the kill brake."""
-    p = max(pdl1, 0.0)
-    return (1.0 - blockade) * p / (params[k, P.PDL1_K] + p)
-
-
-@jit
-def _eligible(t, k, recognition, tumour_alive, tumour_phase, killed):
-    """Whether tumour row ``t`` can be engaged by kind index ``k`` now."""
-    if t < 0 or not tumour_alive[t] or killed[t] != 0:
-        return False
-    phase = tumour_phase[t]
-    return phase != APOPTOTIC and phase != NECROTIC and recognition[k, phase] > 0.0
-
-
-@jit
-def _pick_target(x, y, k, u, recognition, tumour_occupancy, tumour_alive, tumour_phase,
-                 killed):
-    """An eligible tumour row at ``(x, y)`` or its 8 neighbours, uniformly with ``u``; -1 if
-    none. Candidates are scanned own site first, then ``MOORE_X``/``MOORE_Y`` order."""
-    ny, nx = tumour_occupancy.shape
-    n = 0
-    for d in range(9):
-        xx, yy = x + _REACH_X[d], y + _REACH_Y[d]
-        if 0 <= xx < nx and 0 <= yy < ny and _eligible(tumour_occupancy[yy, xx], k, recognition,
-                                                       tumour_alive, tumour_phase, killed):
-            n += 1
-    pick = int(u * n)
-    for d in range(9):
-        xx, yy = x + _REACH_X[d], y + _REACH_Y[d]
-        if 0 <= xx < nx and 0 <= yy < ny and _eligible(tumour_occupancy[yy, xx], k, recognition,
-                                                       tumour_alive, tumour_phase, killed):
-            if pick == 0:
-                return np.int64(tumour_occupancy[yy, xx])
-            pick -= 1
-    return np.int64(-1)
-
-
-@jit
-def engage_and_kill(seed, step, dt_min, params, recognition, blockade, immune, tumour, killed,
-                    events):
-    """Attachment, killing and detachment, for every live immune cell in row order.
-
-    - An engaged cell first checks its target: dead, removed, replaced in its row (id
-      mismatch), apoptotic/necrotic, no longer recognised, or killed this step by another
-      cell → detach. Otherwise engaged_min += dt and it kills with probability
-      1 − exp(−k·dt), k = :func:`kill_rate`; on a kill the event is recorded, kills += 1,
-      ``killed[target] = 1`` (no second kill this step) and the cell is free again. Without
-      a kill it detaches once engaged_min ≥ P.DETACH_MIN. Kill attempts therefore start the
-      step after attachment: over a full engagement the kill probability is
-      1 − exp(−k·P.DETACH_MIN) when P.DETACH_MIN is a multiple of dt.
-    - A free cell with kills < P.MAX_KILLS attaches with probability 1 − exp(−P.ATTACH·dt)
-      to an eligible tumour cell (alive, not apoptotic/necrotic, not killed this step,
-      recognition > 0) on its own site or the 8 neighbours, chosen uniformly. Several immune
-      cells may engage one target (as in PhysiCell).
-    - Exhaustion: a cell with kills ≥ P.MAX_KILLS (Kather et al. 2018's killing capacity) or
-      with accumulated PD-1 signalling ``pd1_min`` ≥ P.PD1_EXHAUSTION_MIN never attaches
-      again (it still moves and ages out). While engaged, ``pd1_min`` grows by
-      dt·:func:`pd1_signal` of the target, so PD-L1-high targets exhaust T cells early and
-      anti-PD-L1 (``blockade``) spares them.
-
-    Args:
-        blockade: 0–1, the anti-PD-L1 effect this step (1 removes the PD-L1 brake).
-        immune: ``ImmuneTable.Arrays`` (updated). tumour: :class:`Targets`. killed: uint8
-            ``[tumour capacity]``, zero on entry, set for killed rows.
-        events: :class:`KillEvents` with room for every live immune cell.
-
-    Returns:
-        The number of kill events written.
-    """
-    # Columns into locals once: the helpers called per neighbour take arrays (a tuple argument
-    # made this kernel ~2× slower, measured), and so does the loop.
-    alive, ids, kind, xs, ys = immune.alive, immune.id, immune.kind, immune.x, immune.y
-    target, target_id, engaged_min = immune.target, immune.target_id, immune.engaged_min
-    kills, pd1_min = immune.kills, immune.pd1_min
-    tumour_occupancy, tumour_alive, tumour_phase = tumour.occupancy, tumour.alive, tumour.phase
-    tumour_id, tumour_pdl1 = tumour.id, tumour.pdl1
-    n_events = 0
-    for r in range(high_water_mark(immune)):
-        if not alive[r]:
-            continue
-        k = kind[r] - 1
-        t = target[r]
-        if t >= 0:
-            if not (_eligible(t, k, recognition, tumour_alive, tumour_phase, killed)
-                    and tumour_id[t] == target_id[r]):
-                target[r] = -1
-                target_id[r] = -1
-                continue
-            engaged_min[r] += dt_min
-            pd1_min[r] += dt_min * pd1_signal(params, k, tumour_pdl1[t], blockade)
-            rate = kill_rate(params, recognition, k, tumour_phase[t], tumour_pdl1[t], blockade)
-            if uniform(seed, step, ids[r], STREAM_IMMUNE_KILL) < 1.0 - np.exp(-rate * dt_min):
-                events.immune_id[n_events] = ids[r]
-                events.immune_kind[n_events] = kind[r]
-                events.target_row[n_events] = t
-                events.target_id[n_events] = tumour_id[t]
-                events.target_phase[n_events] = tumour_phase[t]
-                events.target_pdl1[n_events] = tumour_pdl1[t]
-                n_events += 1
-                kills[r] += 1
-                killed[t] = 1
-                target[r] = -1
-                target_id[r] = -1
-            elif engaged_min[r] >= params[k, P.DETACH_MIN] * (1.0 - 1e-12):
-                target[r] = -1
-                target_id[r] = -1
-        elif (kills[r] < params[k, P.MAX_KILLS]
-              and pd1_min[r] < params[k, P.PD1_EXHAUSTION_MIN]):
-            p_attach = 1.0 - np.exp(-params[k, P.ATTACH_PER_MIN] * dt_min)
-            if uniform(seed, step, ids[r], STREAM_IMMUNE_ATTACH) >= p_attach:
-                continue
-            u = uniform(seed, step, ids[r], STREAM_IMMUNE_TARGET)
-            t = _pick_target(xs[r], ys[r], k, u, recognition, tumour_occupancy,
-                             tumour_alive, tumour_phase, killed)
-            if t >= 0:
-                target[r] = t
-                target_id[r] = tumour_id[t]
-                engaged_min[r] = 0.0
-    return n_events
+def start_rows(seed, params, immune, rows, time_min):
+    """Start the cells of ``rows`` placed by hand (kinds and sites set) at ``time_min``, as
+    :func:`recruit` starts the cells it brings in, with an unbiased heading: draws keyed by
+    their ids at step 0."""
+    no_chemokine = np.zeros((1, 1))
+    for r in rows:
+        immune.heading[r] = _choose_heading(
+            0, 0, no_chemokine, 0.0, uniform(seed, 0, immune.id[r], STREAM_IMMUNE_HEADING))
+        _start(immune, r, time_min, draw_capacity(
+            params, immune.kind[r] - 1, uniform(seed, 0, immune.id[r], STREAM_IMMUNE_CAPACITY)))
 
 
 # ---------------------------------------------------------------------------- exit

@@ -1,5 +1,6 @@
 """Immune cells (CD8 T cells and NK cells): recruitment from vessels, a persistent biased
-random walk on the lattice, contact killing of tumour cells, and exit.
+random walk on the lattice, contact killing of tumour cells by additive hits, dysfunction,
+and exit.
 
 The immune cells are a second layer over the tumour lattice: at most one immune cell per
 site (``ImmuneLayer.occupancy``), never on a vessel, but an immune cell may sit on a site
@@ -10,9 +11,11 @@ deterministic, and every random decision is a counter-based draw keyed by
 (seed, step, immune cell id, stream) — or by the vessel's flat site index for recruitment —
 so it does not depend on thread count or on how a sweep is spread over workers.
 
-One step (:meth:`ImmuneLayer.step`): :func:`recruit` → :func:`move` →
-:func:`engage_and_kill` → :func:`age_and_exit` (:mod:`abm.immune.kernels`, which also
-documents the lattice walk); parameters in :mod:`abm.immune.params`.
+One step (:meth:`ImmuneLayer.step`): :func:`recruit` → :func:`move` → the targets' damage
+decays (:func:`abm.immune.damage.decay_damage`) → :func:`engage_and_hit` →
+:func:`age_and_exit` (:mod:`abm.immune.kernels` documents the lattice walk,
+:mod:`abm.immune.killing` the contacts, hits, capacity and dysfunction); parameters in
+:mod:`abm.immune.params`.
 """
 from __future__ import annotations
 
@@ -20,16 +23,20 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from abm.immune.kernels import (KillEvents, Targets, age_and_exit, engage_and_kill,
-                                initial_headings, move, recruit)
+from abm.immune.damage import DamageModel, decay_damage
+from abm.immune.kernels import age_and_exit, move, recruit, start_rows
+from abm.immune.killing import FIXED, FUNCTIONAL, HitEvents, KillEvents, Targets, engage_and_hit
 from abm.immune.params import check_params
-from abm.immune.sections import ImmuneParam as P
 from abm.immune.table import ImmuneTable
-from abm.tumor.cells import CD8, NK
+from abm.tumor.cells import CD8, NK, CellTable
 
 KILL_EVENT_COLUMNS = ("time_min", "immune_id", "immune_kind", "target_id", "target_phase",
-                      "target_pdl1")
+                      "target_pdl1", "target_mhc1")
 """Keys of :attr:`StepResult.kill_events`: the time stamp, then fields of :class:`KillEvents`."""
+HIT_EVENT_COLUMNS = ("time_min",) + HitEvents._fields
+"""Keys of :attr:`StepResult.hit_events`: the time stamp, then fields of :class:`HitEvents`."""
+RECOVERY_EVENT_COLUMNS = ("time_min", "cell_id")
+"""Keys of :attr:`StepResult.recovery_events`: tumour cells whose damage was repaired."""
 
 
 @dataclass
@@ -41,27 +48,26 @@ class StepResult:
             death).
         kill_events: column name (:data:`KILL_EVENT_COLUMNS`) → 1-D array, one entry per
             kill in immune row order: time_min (min, end of the step), immune_id, immune_kind
-            (1 CD8, 2 NK), target_id, target_phase (phase code), target_pdl1.
+            (1 CD8, 2 NK), target_id, target_phase (phase code), target_pdl1, target_mhc1.
+        hit_events: :data:`HIT_EVENT_COLUMNS` → 1-D array, one entry per immune cell that hit
+            this step: time_min, immune_id, immune_kind, target_id, hits, damage (the
+            target's, after the hits), lethal.
+        recovery_events: :data:`RECOVERY_EVENT_COLUMNS` → 1-D array: tumour cells whose
+            damage decayed below ``immune.recovered_below_hits`` this step.
         entered_rows, exited_rows: int64 immune rows that entered / left this step. A row
             may be in both (entered and left in one step): add agents for ``entered_rows``
             before removing those of ``exited_rows``. Exited rows are reused only from the
             next step on.
-        n_cd8, n_nk, n_engaged, n_exhausted: live counts after the step.
+        counts: live counts after the step (:meth:`ImmuneLayer.counts`).
     """
 
     killed_rows: np.ndarray
     kill_events: dict[str, np.ndarray]
+    hit_events: dict[str, np.ndarray]
+    recovery_events: dict[str, np.ndarray]
     entered_rows: np.ndarray
     exited_rows: np.ndarray
-    n_cd8: int = 0
-    n_nk: int = 0
-    n_engaged: int = 0
-    n_exhausted: int = 0
-    counts: dict[str, int] = field(init=False)
-
-    def __post_init__(self):
-        self.counts = {"n_cd8": self.n_cd8, "n_nk": self.n_nk, "n_engaged": self.n_engaged,
-                       "n_exhausted": self.n_exhausted}
+    counts: dict[str, int] = field(default_factory=dict)
 
 
 class ImmuneLayer:
@@ -72,6 +78,7 @@ class ImmuneLayer:
         vessels: bool ``[ny, nx]`` (entry points; never stood on).
         params, recognition: as from :func:`abm.immune.params.default_params` (checked).
         seed: the run's seed (all draws are keyed by it).
+        damage: the additive-damage rule (default: ``[immune]``'s defaults).
 
     Attributes:
         table: the :class:`ImmuneTable`. occupancy: int32 ``[ny, nx]`` immune row per site
@@ -80,7 +87,8 @@ class ImmuneLayer:
     """
 
     def __init__(self, shape: tuple[int, int], dx_um: float, vessels: np.ndarray,
-                 params: np.ndarray, recognition: np.ndarray, seed: int):
+                 params: np.ndarray, recognition: np.ndarray, seed: int,
+                 damage: DamageModel | None = None):
         self.shape = (int(shape[0]), int(shape[1]))
         vessels = np.ascontiguousarray(vessels, dtype=np.bool_)
         if vessels.shape != self.shape:
@@ -91,6 +99,7 @@ class ImmuneLayer:
         self.dx_um = float(dx_um)
         self.vessels = vessels
         self.seed = int(seed)
+        self.damage = DamageModel() if damage is None else damage
         self.vessel_y, self.vessel_x = (a.astype(np.int64) for a in np.nonzero(vessels))
         self.table = ImmuneTable(capacity=max(16, 2 * len(self.vessel_x)))
         self.occupancy = np.full(self.shape, -1, dtype=np.int32)
@@ -112,8 +121,8 @@ class ImmuneLayer:
         if taken.any() or len(np.unique(flat)) != len(flat):
             raise ValueError("immune cells need distinct sites without a vessel or another "
                              "immune cell")
-        rows = self.table.add(kind, xs, ys, time_min)
-        self.table.heading[rows] = initial_headings(self.seed, self.table.id[rows])
+        rows = self.table.add(kind, xs, ys)
+        start_rows(self.seed, self.params, self.table.arrays(), rows, time_min)
         self.occupancy[ys, xs] = rows
         return rows
 
@@ -125,27 +134,29 @@ class ImmuneLayer:
 
     @classmethod
     def from_snapshot(cls, snap: dict, dx_um: float, vessels: np.ndarray, params: np.ndarray,
-                      recognition: np.ndarray, seed: int) -> ImmuneLayer:
+                      recognition: np.ndarray, seed: int,
+                      damage: DamageModel | None = None) -> ImmuneLayer:
         """Rebuild a layer saved by :meth:`snapshot`; stepping it continues exactly."""
-        layer = cls(np.shape(vessels), dx_um, vessels, params, recognition, seed)
+        layer = cls(np.shape(vessels), dx_um, vessels, params, recognition, seed, damage)
         layer.table = ImmuneTable.from_snapshot(snap)
         layer.occupancy[:] = snap["immune.occupancy"]
         return layer
 
     # -------------------------------------------------------------- one step
     def step(self, step_index: int, dt_min: float, time_min: float, chemokine: np.ndarray | None,
-             tumour_occupancy: np.ndarray, tumour_alive: np.ndarray, tumour_phase: np.ndarray,
-             tumour_id: np.ndarray, tumour_pdl1: np.ndarray, blockade: float) -> StepResult:
-        """Advance the immune cells by ``dt_min``: recruit → move → engage_and_kill →
-        age_and_exit.
+             tumour_occupancy: np.ndarray, cells: CellTable, blockade: float) -> StepResult:
+        """Advance the immune cells by ``dt_min``: recruit → move → damage decay →
+        engage_and_hit → age_and_exit.
 
         Args:
             step_index: the model's step (keys the draws). time_min: time at the start of
-                the step (min); entries and kills are stamped ``time_min + dt_min``.
+                the step (min); entries, hits, recoveries and kills are stamped
+                ``time_min + dt_min``.
             chemokine: float64 ``[ny, nx]`` (chemokine units), or None (no chemokine: no
                 recruitment, no chemotaxis).
-            tumour_occupancy: int32 ``[ny, nx]`` tumour row per site. tumour_alive, _phase,
-                _id, _pdl1: the tumour table's columns (read only).
+            tumour_occupancy: int32 ``[ny, nx]`` tumour row per site. cells: the tumour
+                table (its ``immune_damage`` is updated; killed cells are the caller's to
+                remove).
             blockade: anti-PD-L1 effect this step, 0–1.
         """
         if not 0.0 <= blockade <= 1.0:
@@ -159,25 +170,24 @@ class ImmuneLayer:
         t = self.table
         move(self.seed, step_index, dt_min, self.dx_um, chem, self.params, t.arrays(),
              self.occupancy, self.vessels)
-        killed_rows, events = self._engage_and_kill(step_index, dt_min, t_end, blockade,
-                                                    tumour_occupancy, tumour_alive,
-                                                    tumour_phase, tumour_id, tumour_pdl1)
+        recovered = self._decay_damage(cells, dt_min, t_end)
+        killed_rows, kills, hits = self._engage_and_hit(step_index, dt_min, t_end, blockade,
+                                                        tumour_occupancy, cells)
         exited = self._age_and_exit(step_index, dt_min)
-        return StepResult(killed_rows, events, entered, exited, **self.counts())
+        return StepResult(killed_rows, kills, hits, recovered, entered, exited, self.counts())
 
     def counts(self) -> dict[str, int]:
-        """Live CD8 and NK cells, engaged cells, and exhausted cells (kills ≥ P.MAX_KILLS or
-        PD-1 signalling ≥ P.PD1_EXHAUSTION_MIN)."""
+        """Live CD8 and NK cells, engaged cells, and CD8 cells by dysfunction: ``n_exhausted``
+        (plastic or fixed) and ``n_exhausted_fixed``."""
         t = self.table
         h = t.hwm
-        alive, kind = t.alive[:h], t.kind[:h]
-        row = np.clip(kind.astype(np.int64) - 1, 0, 1)
-        exhausted = ((t.kills[:h] >= self.params[row, P.MAX_KILLS])
-                     | (t.pd1_min[:h] >= self.params[row, P.PD1_EXHAUSTION_MIN]))
-        return {"n_cd8": int(np.count_nonzero(alive & (kind == CD8))),
+        alive, kind, state = t.alive[:h], t.kind[:h], t.dysfunction[:h]
+        cd8 = alive & (kind == CD8)
+        return {"n_cd8": int(np.count_nonzero(cd8)),
                 "n_nk": int(np.count_nonzero(alive & (kind == NK))),
                 "n_engaged": int(np.count_nonzero(alive & (t.target[:h] >= 0))),
-                "n_exhausted": int(np.count_nonzero(alive & exhausted))}
+                "n_exhausted": int(np.count_nonzero(cd8 & (state != FUNCTIONAL))),
+                "n_exhausted_fixed": int(np.count_nonzero(cd8 & (state == FIXED)))}
 
     def _recruit(self, step_index, dt_min, t_end, chem) -> np.ndarray:
         n_max = 2 * len(self.vessel_x)  # at most one cell per kind and vessel site
@@ -190,19 +200,29 @@ class ImmuneLayer:
                     self.params, t.arrays(), self.occupancy, self.vessels, rows)
         return rows[:n]
 
-    def _engage_and_kill(self, step_index, dt_min, t_end, blockade, tumour_occupancy,
-                         tumour_alive, tumour_phase, tumour_id, tumour_pdl1):
+    def _decay_damage(self, cells: CellTable, dt_min: float, t_end: float) -> dict:
+        ids = np.empty(max(cells.hwm, 1), dtype=np.int64)
+        n = decay_damage(cells.arrays(), np.exp(-dt_min / self.damage.decay_min),
+                         self.damage.recovered_below_hits, ids)
+        return {"time_min": np.full(n, t_end), "cell_id": ids[:n].copy()}
+
+    def _engage_and_hit(self, step_index, dt_min, t_end, blockade, tumour_occupancy, cells):
         t = self.table
-        killed = np.zeros(tumour_alive.shape[0], dtype=np.uint8)
-        n_max = max(t.count, 1)  # each immune cell kills at most once per step
-        ev = KillEvents.empty(n_max)
-        n = engage_and_kill(self.seed, step_index, dt_min, self.params, self.recognition,
-                            float(blockade), t.arrays(),
-                            Targets(tumour_occupancy, tumour_alive, tumour_phase, tumour_id,
-                                    tumour_pdl1), killed, ev)
-        events = {"time_min": np.full(n, t_end),
-                  **{name: getattr(ev, name)[:n].copy() for name in KILL_EVENT_COLUMNS[1:]}}
-        return np.flatnonzero(killed).astype(np.int64), events
+        killed = np.zeros(cells.alive.shape[0], dtype=np.uint8)
+        n_max = max(t.count, 1)  # each immune cell kills and hits at most once per step
+        kill_buffer, hit_buffer = KillEvents.empty(n_max), HitEvents.empty(n_max)
+        n_kills, n_hits = engage_and_hit(
+            self.seed, step_index, dt_min, self.params, self.recognition, float(blockade),
+            self.damage.lethal, t.arrays(),
+            Targets(tumour_occupancy, cells.alive, cells.phase, cells.id, cells.pdl1,
+                    cells.mhc1, cells.immune_damage), killed, kill_buffer, hit_buffer)
+        kills = {"time_min": np.full(n_kills, t_end),
+                 **{name: getattr(kill_buffer, name)[:n_kills].copy()
+                    for name in KILL_EVENT_COLUMNS[1:]}}
+        hits = {"time_min": np.full(n_hits, t_end),
+                **{name: getattr(hit_buffer, name)[:n_hits].copy()
+                   for name in HIT_EVENT_COLUMNS[1:]}}
+        return np.flatnonzero(killed).astype(np.int64), kills, hits
 
     def _age_and_exit(self, step_index, dt_min) -> np.ndarray:
         t = self.table

@@ -10,6 +10,7 @@ from abm.core.agents import AgentMirror, ImmuneCell
 from abm.core.process import Process
 from abm.core.rng import STREAM_IMMUNE_INITIAL, uniform_array
 from abm.errors import ConfigError
+from abm.immune.damage import DamageModel
 from abm.immune.layer import ImmuneLayer
 from abm.immune.params import params_from_mapping
 from abm.tumor.cells import CD8, NK
@@ -17,7 +18,8 @@ from abm.tumor.cells import CD8, NK
 
 class Immune(Process):
     """The immune layer when ``immune.enabled``; reports its cells after each step (live CD8
-    and NK cells, engaged and exhausted cells) and, through ``Deaths``, its kills.
+    and NK cells, engaged cells, dysfunctional CD8 cells) and, through ``Deaths``, its kills;
+    its hits, kills and the targets' recoveries go to the event tables.
 
     Attributes:
         layer: the :class:`ImmuneLayer` (``model.immune``).
@@ -25,7 +27,7 @@ class Immune(Process):
     """
 
     name, timing = "immune", "immune"
-    reporters = ("n_cd8", "n_nk", "n_engaged", "n_exhausted")
+    reporters = ("n_cd8", "n_nk", "n_engaged", "n_exhausted", "n_exhausted_fixed")
 
     def __init__(self, layer: ImmuneLayer, mirror: AgentMirror | None):
         self.layer, self.mirror = layer, mirror
@@ -44,12 +46,13 @@ class Immune(Process):
             params, recognition = params_from_mapping({"cd8": im.cd8, "nk": im.nk})
         except ValueError as exc:
             raise ConfigError(str(exc)) from None
+        damage = DamageModel.from_section(im)
         if snapshot is not None:
             layer = ImmuneLayer.from_snapshot(snapshot, model.dx_um, model.vessels, params,
-                                              recognition, model.seed)
+                                              recognition, model.seed, damage)
         else:
             layer = ImmuneLayer(model.shape, model.dx_um, model.vessels, params, recognition,
-                                model.seed)
+                                model.seed, damage)
             _seed_initial(layer, im, model.shape, model.dx_um, model.vessels, model.seed)
         mirror = AgentMirror(model, ImmuneCell) if model.config.run.thin_agents else None
         return cls(layer, mirror)
@@ -57,8 +60,8 @@ class Immune(Process):
     def step(self, model):
         c = model.cells
         result = self.layer.step(model.step_index, model.dt_min, model.time_min,
-                                 model.fields["chemokine"], model.space.occupancy, c.alive,
-                                 c.phase, c.id, c.pdl1, model.effects.pdl1_blockade)
+                                 model.fields["chemokine"], model.space.occupancy, c,
+                                 model.effects.pdl1_blockade)
         if self.mirror is not None:
             self.mirror.add(result.entered_rows)
             self.mirror.remove(result.exited_rows)
@@ -66,8 +69,11 @@ class Immune(Process):
         deaths = model.process("deaths")
         deaths.record(immune_kills_cd8=int(np.count_nonzero(kinds == CD8)),
                       immune_kills_nk=int(np.count_nonzero(kinds == NK)))
-        if len(kinds):
-            model.step_events["immune_kills"] = result.kill_events
+        for table, events in (("immune_kills", result.kill_events),
+                              ("immune_hits", result.hit_events),
+                              ("immune_recoveries", result.recovery_events)):
+            if len(events["time_min"]):
+                model.step_events[table] = events
         deaths.kill(model, result.killed_rows)
 
     def snapshot(self):

@@ -22,23 +22,25 @@ class ImmuneTable(RowTable):
 
     _COLUMNS = {"alive": np.bool_, "id": np.int64, "kind": np.int8, "x": np.int32,
                 "y": np.int32, "heading": np.int8, "target": np.int64, "target_id": np.int64,
-                "engaged_min": np.float64, "kills": np.int32, "age_min": np.float64,
-                "birth_min": np.float64, "pd1_min": np.float64}
+                "engaged_min": np.float64, "kills": np.int32, "hits": np.int32,
+                "kill_capacity": np.float64, "dysfunction": np.int8, "age_min": np.float64,
+                "birth_min": np.float64, "pd1_min": np.float64, "antigen_min": np.float64}
     _PREFIX = "immune"
 
     def __init__(self, capacity: int = 16, n_state: int = 0):
         super().__init__(capacity, n_state)
 
-    def add(self, kind, xs: np.ndarray, ys: np.ndarray, birth_min: float) -> np.ndarray:
-        """New free cells of ``kind`` (a code or an array of codes) at sites ``(xs, ys)``;
-        returns their rows. Free rows are reused last-freed-first (as :func:`recruit` and
-        ``CellTable.append_copies`` do), then the high-water mark grows. Headings start at 0
-        (:meth:`ImmuneLayer.place` draws them); the occupancy is the caller's."""
+    @classmethod
+    def initial_values(cls) -> dict[str, float]:
+        return {"kill_capacity": np.inf}  # cells of an older checkpoint drew no capacity
+
+    def add(self, kind, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
+        """Claim rows for new cells of ``kind`` (a code or an array of codes) at sites
+        ``(xs, ys)`` and return them; the rest of their state is set by
+        ``abm.immune.kernels.start_rows`` (through :meth:`ImmuneLayer.place`). Free rows are
+        reused last-freed-first (as :func:`recruit` and ``CellTable.append_copies`` do),
+        then the high-water mark grows; the occupancy is the caller's."""
         xs = np.asarray(xs, dtype=np.int32)
         rows = self.claim(len(xs))
         self.kind[rows], self.x[rows], self.y[rows] = kind, xs, ys
-        self.heading[rows] = 0
-        self.target[rows], self.target_id[rows] = -1, -1
-        self.engaged_min[rows], self.kills[rows], self.age_min[rows] = 0.0, 0, 0.0
-        self.birth_min[rows], self.pd1_min[rows] = birth_min, 0.0
         return rows

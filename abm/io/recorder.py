@@ -11,15 +11,18 @@ import numpy as np
 from abm.circulation.blood import EVENT_COLUMNS as CTC_UNIT_COLUMNS
 from abm.tumor.cells import cell_columns
 from abm.schema import to_toml
-from abm.immune.layer import KILL_EVENT_COLUMNS
+from abm.immune.layer import HIT_EVENT_COLUMNS, KILL_EVENT_COLUMNS, RECOVERY_EVENT_COLUMNS
 from abm.io import RunWriter
 
 
-IMMUNE_FRAME_COLUMNS = ("time_min", "id", "kind", "x", "y", "kills", "pd1_min", "target_id")
+IMMUNE_FRAME_COLUMNS = ("time_min", "id", "kind", "x", "y", "kills", "hits", "kill_capacity",
+                        "dysfunction", "pd1_min", "antigen_min", "birth_min", "target_id")
 """Columns of ``events/immune_cells`` (:func:`immune_frame`)."""
 
 EVENT_TABLES = {
     "immune_kills": KILL_EVENT_COLUMNS,
+    "immune_hits": HIT_EVENT_COLUMNS,
+    "immune_recoveries": RECOVERY_EVENT_COLUMNS,
     "immune_cells": IMMUNE_FRAME_COLUMNS,
     "drug_deaths": ("time_min", "cell_id", "phase", "drug"),
     "doses": ("time_min", "drug", "dose"),
@@ -57,14 +60,18 @@ def recorded_columns(model) -> dict[str, tuple]:
 
 def immune_frame(model) -> dict[str, np.ndarray]:
     """The live immune cells at this frame, as rows of the ``events/immune_cells`` table
-    (``time_min`` the frame time; x, y in µm; ``pd1_min`` accumulated PD-1 signalling, min;
+    (``time_min`` the frame time; x, y in µm; kills and hits so far; ``kill_capacity`` the kills it
+    may make (inf: no cap); ``dysfunction`` 0 functional, 1 plastic, 2 fixed; ``pd1_min`` and
+    ``antigen_min`` accumulated PD-1 signalling and antigen, min; ``birth_min`` entry time;
     ``target_id`` -1 when free)."""
     t = model.immune.table
     rows = t.live_rows()
     values = (np.full(len(rows), model.time_min), t.id[rows], t.kind[rows],
               ((t.x[rows] + 0.5) * model.dx_um).astype(np.float32),
               ((t.y[rows] + 0.5) * model.dx_um).astype(np.float32),
-              t.kills[rows], t.pd1_min[rows], np.where(t.target[rows] >= 0, t.target_id[rows], -1))
+              t.kills[rows], t.hits[rows], t.kill_capacity[rows], t.dysfunction[rows],
+              t.pd1_min[rows], t.antigen_min[rows], t.birth_min[rows],
+              np.where(t.target[rows] >= 0, t.target_id[rows], -1))
     return dict(zip(IMMUNE_FRAME_COLUMNS, values, strict=True))
 
 

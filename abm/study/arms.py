@@ -59,23 +59,82 @@ def run_arms(configs: dict, out: Path, overwrite: bool = False) -> dict[str, Pat
     return paths
 
 
+def run_replicates(configs: dict, seeds: list[int], out: Path, workers: int = 1,
+                   overwrite: bool = False) -> dict[str, dict[int, Path]]:
+    """Run every arm with every seed into ``<out stem>_<arm>_seed<k>.h5``, ``workers`` runs at
+    a time (processes); returns arm → seed → run file. As :func:`run_arms`, every output is
+    checked before the first run. A run's result does not depend on ``workers``."""
+    jobs = {}
+    for name, config in configs.items():
+        for seed in seeds:
+            seeded = dataclasses.replace(config, run=dataclasses.replace(config.run, seed=seed))
+            path = out.with_name(f"{out.stem}_{name}_seed{seed}.h5")
+            check_run_outputs(seeded, path, overwrite)
+            jobs[(name, seed)] = (seeded, path)
+    check_output(out.with_suffix(".png"), overwrite=overwrite, what="comparison figure")
+    if workers <= 1:
+        for seeded, path in jobs.values():
+            _run_one(seeded, path, overwrite)
+    else:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            for done in [pool.submit(_run_one, *job, overwrite) for job in jobs.values()]:
+                done.result()
+    paths: dict[str, dict[int, Path]] = {name: {} for name in configs}
+    for (name, seed), (_, path) in jobs.items():
+        paths[name][seed] = path
+    return paths
+
+
+def _run_one(config, path: Path, overwrite: bool) -> None:
+    run_scenario(config, path, overwrite=overwrite, progress=None)
+    print(f"wrote {path}", flush=True)
+
+
+def _parser(description: str, default_out: Path) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--days", type=float, help="override run.days")
+    parser.add_argument("--out", type=Path, default=default_out,
+                        help="base path: arms go to <stem>_<arm>[_seed<k>].h5, the figure to "
+                             "<stem>.png")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace the arms' run files and figures if they exist")
+    return parser
+
+
 def run_from_command_line(description: str, scenario: Path, arms: dict[str, list[dict]],
                           default_out: Path) -> tuple[dict[str, Path], Path]:
     """The scripts' shared command line (``--days``, ``--seed``, ``--out``): run every arm;
     returns arm → run file, and the ``--out`` path (figures go next to it as .png)."""
-    parser = argparse.ArgumentParser(description=description)
-    parser.add_argument("--days", type=float, help="override run.days")
+    parser = _parser(description, default_out)
     parser.add_argument("--seed", type=int, help="override run.seed")
-    parser.add_argument("--out", type=Path, default=default_out,
-                        help="base path: arms go to <stem>_<arm>.h5, the figure to <stem>.png")
-    parser.add_argument("--overwrite", action="store_true",
-                        help="replace the arms' run files and figures if they exist")
     args = parser.parse_args()
     try:
         configs = arm_configs(scenario, arms, seed=args.seed, days=args.days)
         args.out.parent.mkdir(parents=True, exist_ok=True)
         return run_arms(configs, args.out, overwrite=args.overwrite), args.out
     except UserError as exc:  # a bad --days for the schedule, an existing output: no traceback
+        parser.error(str(exc))
+
+
+def replicates_from_command_line(description: str, scenario: Path, arms: dict[str, list[dict]],
+                                 default_out: Path, default_seeds: list[int]
+                                 ) -> tuple[dict[str, dict[int, Path]], Path]:
+    """As :func:`run_from_command_line` with replicate seeds (``--seeds``, ``--workers``):
+    returns arm → seed → run file (:func:`run_replicates`) and the ``--out`` path."""
+    parser = _parser(description, default_out)
+    parser.add_argument("--seeds", type=int, nargs="+", default=default_seeds,
+                        help=f"replicate seeds (default {' '.join(map(str, default_seeds))})")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="runs at a time, each in its own process (default 1)")
+    args = parser.parse_args()
+    try:
+        configs = arm_configs(scenario, arms, days=args.days)
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        return run_replicates(configs, args.seeds, args.out, args.workers,
+                              overwrite=args.overwrite), args.out
+    except UserError as exc:
         parser.error(str(exc))
 
 

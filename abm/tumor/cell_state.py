@@ -1,7 +1,8 @@
-"""Per-cell state driven by the environment and drugs besides the network: PD-L1, stemness,
-DNA damage and EMT, and the deaths that drugs cause.
+"""Per-cell state driven by the environment and drugs besides the network: PD-L1, MHC-I,
+stemness, DNA damage and EMT, and the deaths that drugs cause.
 
-The four columns (``CellTable.pdl1``, ``stemness``, ``dna_damage``, ``emt``) follow linear ODEs with
+The five columns (``CellTable.pdl1``, ``mhc1``, ``stemness``, ``dna_damage``, ``emt``) follow
+linear ODEs with
 their inputs held over a step, so each step applies the exact solution
 ``X ← X∞ + (X − X∞)·exp(−b·dt)`` of ``dX/dt = a − b·X`` (``X∞ = a/b``): no step-size limit
 and no Euler error (:class:`abm.tumor.sections.CellStateSection` states the equations and the
@@ -20,7 +21,7 @@ import numpy as np
 
 from abm._numba import jit
 from abm.core.rowtable import high_water_mark
-from abm.tumor.cells import PROLIFERATING, SENESCENT
+from abm.tumor.cells import DORMANT, PROLIFERATING, SENESCENT
 from abm.core.rng import STREAM_CHEMO_KILL, STREAM_SENOLYTIC_KILL, uniform
 from abm.tumor.sections import CELL_STATE_PARAMS
 from abm.tumor.sections import CellStateParam as P
@@ -54,7 +55,7 @@ def _relax(x, a, b, decay):
 
 @jit
 def update_cell_state(cells, params, damage_per_h, dt_h):
-    """Advance PD-L1, stemness, DNA damage and EMT of every live cell of ``cells``
+    """Advance PD-L1, MHC-I, stemness, DNA damage and EMT of every live cell of ``cells``
     (``CellTable.Arrays``) by ``dt_h`` (h).
 
     They follow the local fields ``sasp`` / ``sasp_metabolic`` (network units) and
@@ -65,6 +66,8 @@ def update_cell_state(cells, params, damage_per_h, dt_h):
     k_stem = params[P.STEMNESS_DECAY_PER_H]
     k_repair = params[P.DNA_REPAIR_PER_H]
     decay_pdl1 = np.exp(-k_pdl1 * dt_h)
+    k_mhc1 = params[P.MHC1_TURNOVER_PER_H]
+    decay_mhc1 = np.exp(-k_mhc1 * dt_h)
     decay_repair = np.exp(-k_repair * dt_h)
     for r in range(high_water_mark(c)):
         if not c.alive[r]:
@@ -75,6 +78,12 @@ def update_cell_state(cells, params, damage_per_h, dt_h):
         drive = (params[P.PDL1_BASAL] + params[P.PDL1_HYPOXIA] * hypoxia
                  + params[P.PDL1_SASP] * s / (1.0 + s))
         c.pdl1[r] = _relax(c.pdl1[r], drive * k_pdl1, k_pdl1, decay_pdl1)
+        presented = 1.0
+        if c.phase[r] == DORMANT:
+            presented = params[P.MHC1_DORMANT]
+        elif c.phase[r] == SENESCENT:
+            presented = params[P.MHC1_SENESCENT]
+        c.mhc1[r] = _relax(c.mhc1[r], presented * k_mhc1, k_mhc1, decay_mhc1)
         gain = params[P.STEMNESS_RATE_PER_H] * (max(c.sasp[r], 0.0) + max(c.sasp_metabolic[r], 0.0))
         rate = gain + k_stem
         c.stemness[r] = _relax(c.stemness[r], gain, rate, np.exp(-rate * dt_h))

@@ -63,6 +63,11 @@ CELL_COLUMNS = (
            "step", record=np.float32, division=COPY),
     Column("pdl1", np.float64, "relative", "PD-L1 (0–1)", record=np.float32, division=COPY,
            report_mean_viable=True),
+    Column("mhc1", np.float64, "relative", "MHC-I antigen presentation (1 = a cycling cell; "
+           "abm.tumor.cell_state)", record=np.float32, division=COPY, report_mean_viable=True,
+           initial=1.0),
+    Column("immune_damage", np.float64, "hits", "sublethal damage from immune hits, decaying "
+           "(abm.immune.damage)", record=np.float32, division=COPY),
     Column("stemness", np.float64, "0–1", "stemness", record=np.float32, division=COPY,
            report_mean_viable=True),
     Column("dna_damage", np.float64, "network units", "DNA damage", record=np.float32,
@@ -111,6 +116,10 @@ class CellTable(RowTable):
     def dtypes(cls) -> dict[str, type]:
         return {c.name: c.dtype for c in cell_columns()}
 
+    @classmethod
+    def initial_values(cls) -> dict[str, float]:
+        return {c.name: c.initial for c in cell_columns() if c.initial}
+
     def divide(self, mothers: np.ndarray, daughters: np.ndarray) -> None:
         """Set the columns the division kernel leaves to us for ``daughters`` (placed by the
         kernel; ``daughters[i]`` is the child of ``mothers[i]``): copied or reset to 0 as each
@@ -138,6 +147,8 @@ class CellTable(RowTable):
         self.x[rows], self.y[rows] = xs, ys
         self.kind[rows], self.phase[rows] = kind, phase
         self.birth_min[rows] = birth_min
+        for name, value in self.initial_values().items():
+            getattr(self, name)[rows] = value
         self.counters[_COUNTER_HWM] += n
         self.counters[_COUNTER_NEXT_ID] += n
         return rows

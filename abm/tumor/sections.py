@@ -269,6 +269,8 @@ class CellStateSection:
     - PD-L1: dP/dt = (b + aH·h + aS·S/(1 + S))·ln2/t½ − P·ln2/t½, h = 1/(1 + (O2/11 mmHg)³)
       the hypoxia drive (the network's HIF steady state), S the inflammatory SASP (its effect
       saturates: PD-L1 stays within 0–(b + aH + aS) however dense the senescent focus);
+    - MHC-I (antigen presentation, 1 = a cycling cell): dM/dt = (M∞ − M)·ln2/t½ with M∞ =
+      ``mhc1_dormant`` for dormant cells, ``mhc1_senescent`` for senescent ones, else 1;
     - stemness: dσ/dt = ks·(S + S_m)·(1 − σ) − σ·ln2/t½, S_m the metabolic SASP; it lowers the
       cell's growth-factor input by ``stemness_gf_reduction``·σ (slower cycling) and its
       chemotherapy death hazard by ``stemness_chemo_tolerance``·σ;
@@ -294,6 +296,25 @@ class CellStateSection:
                                     doc="PD-L1 turnover half-life",
                                     source="design choice: PD-L1 protein half-life is hours "
                                            "(CSN5-stabilised; Lim et al. 2016 Cancer Cell 30:925)")
+    mhc1_dormant: float = param(0.5, low=0.0, high=MAX_RELATIVE,
+                                doc="MHC-I of a dormant cell relative to a cycling one (CD8 "
+                                    "hits scale with it: immune.cd8.mhc1_dependence)",
+                                source="design choice between Pommier et al. 2018 Science "
+                                       "360:eaao4908 (latent pancreatic DTCs are MHC-I-low) "
+                                       "and Goddard et al. 2024 Cancer Cell 42:119 (dormant "
+                                       "DTCs present antigen; they escape T cells by "
+                                       "scarcity); set ~0.1 for the Pommier case")
+    mhc1_senescent: float = param(1.5, low=0.0, high=MAX_RELATIVE,
+                                  doc="MHC-I of a senescent cell relative to a cycling one",
+                                  source="Marin et al. 2023 Cancer Discov 13:410 (senescent "
+                                         "cells raise MHC-I antigen presentation; the size "
+                                         "of the rise is a design choice)")
+    mhc1_half_life_h: float = param(8.0, unit="h", low=0.0, high=MAX_RUN_H,
+                                    low_inclusive=False,
+                                    doc="MHC-I turnover half-life: a waking dormant cell "
+                                        "regains antigen presentation over hours",
+                                    source="design choice: surface MHC-I class I complexes "
+                                           "turn over in hours")
     stemness_rate_per_h: float = param(0.01, unit="h⁻¹", low=0.0, high=MAX_RATE,
                                        doc="stemness gain per unit SASP (inflammatory + metabolic)",
                                        source="design choice: days of SASP exposure induce "
@@ -454,6 +475,9 @@ CELL_STATE_PARAMS = ConfigVector("CellStateParam", __name__, [
     "cell_state.pdl1_basal", "cell_state.pdl1_hypoxia", "cell_state.pdl1_sasp",
     Derived("pdl1_turnover_per_h", "cell_state.pdl1_half_life_h", _per_hour_from_half_life,
             "ln 2 / cell_state.pdl1_half_life_h (h⁻¹)"),
+    "cell_state.mhc1_dormant", "cell_state.mhc1_senescent",
+    Derived("mhc1_turnover_per_h", "cell_state.mhc1_half_life_h", _per_hour_from_half_life,
+            "ln 2 / cell_state.mhc1_half_life_h (h⁻¹)"),
     "cell_state.stemness_rate_per_h",
     Derived("stemness_decay_per_h", "cell_state.stemness_half_life_h", _per_hour_from_half_life,
             "ln 2 / cell_state.stemness_half_life_h (h⁻¹)"),

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from abm import TumorModel, load_config, run_scenario
-from abm.circulation.analysis import kill_statistics
+from abm.immune.analysis import kill_statistics
 from abm.tumor.cells import PHASES
 from abm.culture import run_culture
 from abm.therapy.schedule import TherapyEntry
