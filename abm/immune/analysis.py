@@ -36,6 +36,8 @@ def kill_statistics(path: str | Path, since_min: float = 0.0) -> dict:
       whole run (``since_min`` ignored), a tuple of 3;
     - ``hazard_per_engaged_min``: kills per engaged-cell minute (min⁻¹), −ln(1 − q)/dt with
       q = kills / (engaged-cell steps);
+    - ``hits_per_engaged_min``: hits delivered per engaged-cell minute (min⁻¹): the hit rate
+      of a contact (NaN without a hit table);
     - ``per_capita_per_day``: phase name → kills of tumour cells in that phase / ∫ n_phase dt;
     - ``hits_per_kill``: mean hits a killed target received since its last recovery (NaN
       without kills or without a hit table, as in runs before hits were recorded);
@@ -84,6 +86,9 @@ def kill_statistics(path: str | Path, since_min: float = 0.0) -> dict:
         "kills_per_nk_day": _ratio(n_nk, at_risk["n_nk"] / DAY_MIN),
         "kills_per_cd8_day_thirds": _thirds(series, kills_all, t, dt),
         "hazard_per_engaged_min": _step_hazard(n_cd8 + n_nk, at_risk["n_engaged"], dt),
+        "hits_per_engaged_min": (float("nan") if tables["immune_hits"] is None else _ratio(
+            int(tables["immune_hits"].loc[tables["immune_hits"]["time_min"] > since_min,
+                                          "hits"].sum()), at_risk["n_engaged"])),
         "per_capita_per_day": {p: _ratio(int(np.count_nonzero(phases == p)),
                                          at_risk[f"n_{p}"] / DAY_MIN) for p in PHASES},
         "hits_per_kill": hits_per_kill,

@@ -71,7 +71,7 @@ BAD = [
     ("immune.nk.pdl1_k", 0.0, "> 0"),             # PD-L1/(K + PD-L1) at PD-L1 = 0
     ("immune.cd8.recruit_k", 0.0, "> 0"),
     ("immune.cd8.chemotaxis", 1e5, "100"),
-    ("immune.nk.kill_per_min", -1.0, "≥ 0"),
+    ("immune.nk.hit_per_min", -1.0, "≥ 0"),
     ("immune.cd8.attach_per_min", 1e300, "1e+12"),
     ("immune.cd8.recognition_dormant", 2.0, "1"),
     # route secretion tables

@@ -77,7 +77,7 @@ def test_a_section_name_cannot_be_declared_twice():
 def test_config_pickles_by_reference():
     """By reference to ``abm.schema.Config``, the class of the current schema (rebuilt when a
     plugin registers or unregisters a section)."""
-    config = load_config(None, overrides=["immune.cd8={kill_per_min=0.1}"])
+    config = load_config(None, overrides=["immune.cd8={hit_per_min=0.1}"])
     again = pickle.loads(pickle.dumps(config))
     assert type(again) is type(config) is abm.schema.Config and again == config
 
@@ -89,7 +89,7 @@ def test_an_unknown_key_inside_immune_cd8_is_refused(tmp_path, source):
         path = None
     else:
         path = tmp_path / "s.toml"
-        path.write_text("[immune]\ncd8 = { sped = 1.0, kill_per_min = 0.1 }\n")
+        path.write_text("[immune]\ncd8 = { sped = 1.0, hit_per_min = 0.1 }\n")
         args = {}
     with pytest.raises(ConfigError) as info:
         load_config(path, **args)
@@ -111,8 +111,8 @@ def test_table_entries_are_checked_together_with_their_ranges():
         "a whole number (neutrophils)",
         "unknown key 'blood.params.nonsense'; the entries of blood.params are "
         + ", ".join(BLOOD_PARAMS.names)]
-    with pytest.raises(ConfigError, match=r"did you mean 'immune\.cd8\.kill_per_min'\?"):
-        load_config(None, overrides=["immune.cd8={kil_per_min = 1.0}"])
+    with pytest.raises(ConfigError, match=r"did you mean 'immune\.cd8\.hit_per_min'\?"):
+        load_config(None, overrides=["immune.cd8={hit_per_mni = 1.0}"])
 
 
 def test_kernel_vectors_are_indexed_by_name():
@@ -132,6 +132,6 @@ def test_kernel_vectors_are_indexed_by_name():
     assert state[CellStateParam.PDL1_TURNOVER_PER_H] == np.log(2.0) / 5.0
     assert len(state) == len(CELL_STATE_PARAMS.names) + 1  # then the HIF half-point
     assert state[HIF_HALF] == HIF_HALF_MMHG
-    params, _ = params_from_mapping({"nk": {"kill_per_min": 0.5}})
-    assert params[1, ImmuneParam.KILL_PER_MIN] == 0.5 and params.shape == (2, len(ImmuneParam))
+    params, _ = params_from_mapping({"nk": {"hit_per_min": 0.5}})
+    assert params[1, ImmuneParam.HIT_PER_MIN] == 0.5 and params.shape == (2, len(ImmuneParam))
     assert blood_params(outgrowth=0.5)[BloodParam.OUTGROWTH] == 0.5

@@ -96,3 +96,19 @@ def test_drug_deaths_follow_their_hazards():
     # stemness 1 removes 80 % of the chemotherapy hazard
     assert _binomial_ok(_kill_fraction("proliferating", 0.4, 0.0, stemness=1.0),
                         1 - np.exp(-0.4 * 0.2 * 0.5))
+
+
+@pytest.mark.parametrize("phase, target_key", [("proliferating", None),
+                                               ("dormant", "mhc1_dormant"),
+                                               ("senescent", "mhc1_senescent")])
+def test_mhc1_starts_at_one_and_relaxes_to_its_phase_level_with_its_half_life(phase, target_key):
+    """MHC-I of a founder is 1 (a cycling cell); in ``phase`` it relaxes as
+    M∞ + (1 − M∞)·2^(−t/t½), whatever the step."""
+    s = SECTION
+    target = 1.0 if target_key is None else getattr(s, target_key)
+    for dt_h in (0.1, 6.0):
+        c = _cells(1, phase=phase)
+        assert c.mhc1[0] == 1.0
+        _advance(c, 12.0, dt_h)
+        expected = target + (1.0 - target) * 2.0 ** (-12.0 / s.mhc1_half_life_h)
+        assert c.mhc1[0] == pytest.approx(expected, rel=1e-10)
