@@ -37,17 +37,22 @@ SCHIETINGER_PLASTIC_D = (5.0, 7.0)
 """Days in the tumour at which tumour-specific T cells are in the plastic dysfunctional state
 (Schietinger et al. 2016 Immunity 45:389; Philip et al. 2017 Nature 545:452)."""
 SUMMARY = {  # key → (label, how to read it from kill_statistics)
-    "kills_per_cd8_day": ("CD8 kills per CD8 per day, from day 2", lambda s: s["kills_per_cd8_day"]),
+    "kills_per_cd8_day": ("CD8 kills per CD8 per day, from day 2",
+                          lambda s: s["kills_per_cd8_day"]),
     "last_over_first": ("CD8 kill rate, last third / first third",
-                        lambda s: s["kills_per_cd8_day_thirds"][2] / s["kills_per_cd8_day_thirds"][0]),
+                        lambda s: s["kills_per_cd8_day_thirds"][2]
+                        / s["kills_per_cd8_day_thirds"][0]),
     "kills_per_nk_day": ("NK kills per NK per day, from day 2", lambda s: s["kills_per_nk_day"]),
     "nk_none_share": ("NK cells (stay ≥ 12 h) that kill nothing", lambda s: s["nk_none_share"]),
-    "nk_top_share": ("share of NK kills by the top fifth of NK cells", lambda s: s["nk_top_share"]),
+    "nk_top_share": ("share of NK kills by the top fifth of NK cells",
+                     lambda s: s["nk_top_share"]),
     "hits_per_kill": ("hits per kill", lambda s: s["hits_per_kill"]),
     "cooperative_share": ("kills with hits from ≥ 2 cells", lambda s: s["cooperative_share"]),
     "recovered_share": ("damaged targets that recovered", lambda s: s["recovered_share"]),
-    "plastic_day10": ("CD8 plastic-dysfunctional at the end", lambda s: s["dysfunction"]["plastic"].iloc[-1]),
-    "fixed_day10": ("CD8 fixed-dysfunctional at the end", lambda s: s["dysfunction"]["fixed"].iloc[-1]),
+    "plastic_end": ("CD8 plastic-dysfunctional at the end",
+                    lambda s: s["dysfunction"]["plastic"].iloc[-1]),
+    "fixed_end": ("CD8 fixed-dysfunctional at the end",
+                  lambda s: s["dysfunction"]["fixed"].iloc[-1]),
 }
 
 
@@ -150,7 +155,7 @@ def _distributions(ax, stats) -> None:
 def _hits(ax, stats) -> None:
     """Hits per kill, cooperative and recovered shares per arm (mean ± SD over seeds)."""
     keys = ("hits_per_kill", "cooperative_share", "recovered_share")
-    labels = ("hits per kill", "cooperative kills", "recovered targets")
+    labels = ("hits\nper kill", "kills by\n≥ 2 cells", "damaged targets\nthat recovered")
     values = summarise(stats)
     width = 0.38
     x = np.arange(len(keys))
@@ -188,7 +193,7 @@ def _map(ax, fig, path: Path) -> None:
         ax.scatter(immune["x"][sel] / 1000, immune["y"][sel] / 1000, s=8, marker=marker,
                    color=color, edgecolors="white", linewidths=0.3,
                    label="CD8" if kind == CD8 else "NK")
-    ax.set(title="(f) PD-L1 and immune cells at the end (untreated, first seed)",
+    ax.set(title="(f) PD-L1 and immune cells, end (untreated)",
            xlabel="x (mm)", ylabel="y (mm)", facecolor="#EDEDED")
     ax.legend(fontsize=7, loc="upper right")
     add_scale_bar(ax, nice_length(extent[1]), color="black")

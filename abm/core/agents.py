@@ -15,10 +15,12 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
+from abm.immune.killing import DYSFUNCTION_STATES
 from abm.tumor.cells import KINDS, PHASES
 
 _PHASE_NAMES = {code: name for name, code in PHASES.items()}
 _KIND_NAMES = {code: name for name, code in KINDS.items()}
+_DYSFUNCTION_NAMES = {code: name for name, code in DYSFUNCTION_STATES.items()}
 
 
 class _RowAgent(mesa.Agent):
@@ -96,6 +98,16 @@ class ImmuneCell(_RowAgent):
     def engaged(self) -> bool:
         """Whether it is attached to a target now."""
         return bool(self._table.target[self.row] >= 0)
+
+    @property
+    def hits(self) -> int:
+        """Hits it has delivered (abm.immune.killing)."""
+        return int(self._table.hits[self.row])
+
+    @property
+    def dysfunction(self) -> str:
+        """``"functional"``, ``"plastic"`` or ``"fixed"`` (abm.immune.killing)."""
+        return _DYSFUNCTION_NAMES[int(self._table.dysfunction[self.row])]
 
 
 class CTC(_RowAgent):

@@ -308,6 +308,7 @@ def test_immune_agents_mirror_rows():
     assert len(agents) == 3
     nk = mirror.by_row[rows[2]]
     assert (nk.kind, nk.site, nk.kills, nk.engaged) == ("nk", (5, 6), 0, False)
+    assert (nk.hits, nk.dysfunction) == (0, "functional")
     assert nk.cell_id == layer.table.id[rows[2]]
     mirror.remove(rows[:1])
     assert len(model.agents_by_type[ImmuneCell]) == 2

@@ -18,7 +18,7 @@ from abm.immune.killing import FIXED, FUNCTIONAL, PLASTIC
 from abm.immune.layer import HIT_EVENT_COLUMNS, KILL_EVENT_COLUMNS, ImmuneLayer
 from abm.immune.params import default_params, params_from_mapping
 from abm.immune.sections import PARAM_NAMES
-from abm.tumor.cells import CD8, DORMANT, NK, PROLIFERATING, CellTable
+from abm.tumor.cells import CD8, DORMANT, NK, PROLIFERATING, SENESCENT, CellTable
 
 from .tumour import Tumour
 
@@ -133,7 +133,8 @@ def _contact_trial(kind=CD8, phase=PROLIFERATING, pdl1=0.0, mhc1=1.0, blockade=0
     (CD8, PROLIFERATING, 0.0, 1.0, 0.0, 0), (CD8, PROLIFERATING, 0.6, 1.0, 0.0, 0),
     (CD8, PROLIFERATING, 0.6, 1.0, 1.0, 0), (CD8, DORMANT, 0.0, 0.5, 0.0, 0),
     (CD8, PROLIFERATING, 0.0, 0.1, 0.0, 0), (NK, PROLIFERATING, 0.6, 0.2, 0.0, 0),
-    (NK, DORMANT, 0.0, 1.0, 0.0, 0), (NK, PROLIFERATING, 0.0, 1.0, 0.0, 2)])
+    (NK, DORMANT, 0.0, 1.0, 0.0, 0), (NK, SENESCENT, 0.5, 1.5, 0.0, 0),
+    (NK, PROLIFERATING, 0.0, 1.0, 0.0, 2)])
 def test_hits_in_a_contact_are_poisson_at_the_documented_rate(kind, phase, pdl1, mhc1,
                                                               blockade, kills):
     """Hits in 60 min of contact ~ Poisson(h·60), h = hit·ρ·(1 − brake·s)·slowdown^kills,
@@ -141,10 +142,11 @@ def test_hits_in_a_contact_are_poisson_at_the_documented_rate(kind, phase, pdl1,
     4 SE and the whole distribution by a χ² test (p > 1e-4)."""
     hits, params, rec, _ = _contact_trial(kind, phase, pdl1, mhc1, blockade, kills,
                                           hit_per_min=0.05)
-    v = lambda name: _value(params, kind, name)  # noqa: E731
-    rho = rec[kind - 1, phase] * (1 - v("mhc1_dependence") + v("mhc1_dependence") * mhc1)
-    s = (1 - blockade) * pdl1 / (v("pdl1_k") + pdl1)
-    mean = 0.05 * rho * (1 - v("pdl1_brake") * s) * v("serial_slowdown") ** kills * 60.0
+    w = _value(params, kind, "mhc1_dependence")
+    rho = rec[kind - 1, phase] * (1 - w + w * mhc1)
+    s = (1 - blockade) * pdl1 / (_value(params, kind, "pdl1_k") + pdl1)
+    mean = (0.05 * rho * (1 - _value(params, kind, "pdl1_brake") * s)
+            * _value(params, kind, "serial_slowdown") ** kills * 60.0)
     _within(hits.mean(), mean, np.sqrt(mean / len(hits)))
     top = max(3, int(stats.poisson.ppf(0.999, mean)))
     observed = np.bincount(np.minimum(hits, top), minlength=top + 1)
@@ -187,8 +189,12 @@ def _cooperative_trial(m, hit_per_min, n_targets=1600, seed=21):
         result = tumour.step(layer, k, DT)
         kills.append(result.kill_events)
         hits.append(result.hit_events)
-    join = lambda events: {c: np.concatenate([e[c] for e in events]) for c in events[0]}  # noqa: E731
-    return tumour, join(kills), join(hits)
+    return tumour, _joined(kills), _joined(hits)
+
+
+def _joined(events: list[dict]) -> dict:
+    """One step's event columns after another, as one table."""
+    return {c: np.concatenate([e[c] for e in events]) for c in events[0]}
 
 
 @pytest.mark.parametrize("m", [1, 2, 3])
