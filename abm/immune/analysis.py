@@ -133,7 +133,8 @@ def _hits_and_cooperation(kills, hits, recoveries) -> tuple[float, float]:
     death = kills.set_index("target_id")["time_min"]
     on_killed = hits[hits["target_id"].isin(death.index)]
     since = on_killed["target_id"].map(lambda i: last_recovery.get(i, -np.inf))
-    counted = on_killed[on_killed["time_min"] > since]
+    # ≥: a step's recoveries come before its hits (the damage decays first)
+    counted = on_killed[on_killed["time_min"] >= since]
     per_target = counted.groupby("target_id").agg(hits=("hits", "sum"),
                                                   cells=("immune_id", "nunique"))
     if not len(per_target):
