@@ -1,8 +1,8 @@
 """Per-cell state driven by the environment and drugs besides the network: PD-L1, MHC-I,
-stemness, DNA damage and EMT, and the deaths that drugs cause.
+stemness, DNA damage, EMT, NR2F1 and the time spent hypoxic, and the deaths that drugs cause.
 
-The five columns (``CellTable.pdl1``, ``mhc1``, ``stemness``, ``dna_damage``, ``emt``) follow
-linear ODEs with
+The six ODE columns (``CellTable.pdl1``, ``mhc1``, ``stemness``, ``dna_damage``, ``emt``,
+``nr2f1``) follow linear ODEs with
 their inputs held over a step, so each step applies the exact solution
 ``X ← X∞ + (X − X∞)·exp(−b·dt)`` of ``dX/dt = a − b·X`` (``X∞ = a/b``): no step-size limit
 and no Euler error (:class:`abm.tumor.sections.CellStateSection` states the equations and the
@@ -39,11 +39,11 @@ entries of :data:`abm.tumor.sections.CellStateParam`, since it comes from the ne
 program, not from the config."""
 
 
-def cell_state_params(section, hif_half_mmHg: float = HIF_HALF_MMHG) -> np.ndarray:
-    """Kernel parameter vector from a :class:`CellStateSection`, indexed by
-    :data:`abm.tumor.sections.CellStateParam` (rates in h⁻¹), then the HIF half-point K
-    (mmHg) of the hypoxia drive at :data:`HIF_HALF`."""
-    return np.append(CELL_STATE_PARAMS.values(cell_state=section), hif_half_mmHg)
+def cell_state_params(config, hif_half_mmHg: float = HIF_HALF_MMHG) -> np.ndarray:
+    """Kernel parameter vector from a config's ``[cell_state]`` (and ``oxygen.hypoxic_mmHg``),
+    indexed by :data:`abm.tumor.sections.CellStateParam` (rates in h⁻¹), then the HIF
+    half-point K (mmHg) of the hypoxia drive at :data:`HIF_HALF`."""
+    return np.append(CELL_STATE_PARAMS.values(config), hif_half_mmHg)
 
 
 @jit
@@ -55,8 +55,8 @@ def _relax(x, a, b, decay):
 
 @jit
 def update_cell_state(cells, params, damage_per_h, dt_h):
-    """Advance PD-L1, MHC-I, stemness, DNA damage and EMT of every live cell of ``cells``
-    (``CellTable.Arrays``) by ``dt_h`` (h).
+    """Advance PD-L1, MHC-I, stemness, DNA damage, EMT, NR2F1 and the hours spent hypoxic of
+    every live cell of ``cells`` (``CellTable.Arrays``) by ``dt_h`` (h).
 
     They follow the local fields ``sasp`` / ``sasp_metabolic`` (network units) and
     ``oxygen``; ``damage_per_h``: the chemotherapy DNA-damage rate (network units/h) this
@@ -92,6 +92,11 @@ def update_cell_state(cells, params, damage_per_h, dt_h):
         gain = params[P.EMT_RATE_PER_H] * hypoxia
         rate = gain + params[P.EMT_REVERSAL_PER_H]
         c.emt[r] = _relax(c.emt[r], gain, rate, np.exp(-rate * dt_h))
+        gain = params[P.NR2F1_RATE_PER_H] * hypoxia
+        rate = gain + params[P.NR2F1_DECAY_PER_H]
+        c.nr2f1[r] = _relax(c.nr2f1[r], gain, rate, np.exp(-rate * dt_h))
+        if c.oxygen[r] < params[P.HYPOXIC_MMHG]:
+            c.hypoxic_h[r] += dt_h
 
 
 @jit

@@ -74,6 +74,13 @@ CELL_COLUMNS = (
            division=COPY, report_mean_viable=True),
     Column("emt", np.float64, "0–1", "EMT state", record=np.float32, division=COPY,
            report_mean_viable=True),
+    Column("nr2f1", np.float64, "0–1", "NR2F1, the dormancy program hypoxia leaves "
+           "(abm.tumor.cell_state)", record=np.float32, division=COPY, report_mean_viable=True),
+    Column("hypoxic_h", np.float64, "h", "time spent below oxygen.hypoxic_mmHg (a daughter "
+           "inherits its mother's)", record=np.float32, division=COPY),
+    Column("founder_id", np.int64, doc="at a secondary site, the id of the disseminated cell "
+           "whose colony it belongs to; -1 in the primary tumour", record=np.int64,
+           division=COPY, initial=-1),
     Column("birth_min", np.float64, "min", "time of birth", record=np.float64,
            division=KERNEL),
 )

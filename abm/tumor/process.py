@@ -34,7 +34,7 @@ class CellState(Process):
 
     @classmethod
     def from_config(cls, model, snapshot):
-        return cls(cell_state_params(model.config.cell_state, model.phenotype.hif_half_mmHg))
+        return cls(cell_state_params(model.config, model.phenotype.hif_half_mmHg))
 
     def step(self, model):
         update_cell_state(model.cells.arrays(), self.params, model.effects.chemo_damage_per_h,

@@ -275,7 +275,13 @@ class CellStateSection:
       cell's growth-factor input by ``stemness_gf_reduction``·σ (slower cycling) and its
       chemotherapy death hazard by ``stemness_chemo_tolerance``·σ;
     - EMT (0–1): dE/dt = k·h·(1 − E) − E·ln2/t½: hypoxia drives it; it raises shedding and
-      the anoikis resistance of shed cells ([shedding], abm/blood.py);
+      the anoikis resistance of shed cells ([shedding], abm/blood.py) and, with
+      ``[migration]``, moves cells up the O2 gradient;
+    - NR2F1 (0–1), the dormancy program hypoxia leaves behind: dN/dt = k·h·(1 − N) −
+      N·ln2/t½; where ``nr2f1_gf_repression`` r > 0 (a secondary site) it represses the
+      growth-factor input, GF·(1 − r·N⁴/(K⁴ + N⁴)), so a post-hypoxic cell that disseminates
+      is more often dormant where it lands;
+    - time spent hypoxic (``hypoxic_h``, h): grows while O2 < ``oxygen.hypoxic_mmHg``;
     - DNA damage: dD/dt = chemo damage rate (cycling cells) − D·ln2/t½ (repair); the network's
       DNA input (p53 → p21)."""
 
@@ -342,6 +348,35 @@ class CellStateSection:
     emt_half_life_h: float = param(48.0, unit="h", low=0.0, high=MAX_RUN_H, low_inclusive=False,
                                    doc="EMT reversal half-life after reoxygenation",
                                    source="design choice: EMT is reversible over days (MET)")
+    nr2f1_rate_per_h: float = param(0.05, unit="h⁻¹", low=0.0, high=MAX_RATE,
+                                    doc="NR2F1 gain at full hypoxia (dN/dt = k·h·(1 − N) − "
+                                        "N·ln2/t½): the dormancy program hypoxia leaves in a "
+                                        "cell, which it carries when it disseminates",
+                                    source="Fluegen et al. 2017 Nat Cell Biol 19:120 (hypoxia "
+                                           "in primary tumours induces NR2F1; post-hypoxic "
+                                           "disseminated cells are NR2F1-high and dormant); "
+                                           "rate a design choice: ~1 day of hypoxia induces "
+                                           "it to ~0.7")
+    nr2f1_half_life_h: float = param(168.0, unit="h", low=0.0, high=MAX_RUN_H,
+                                     low_inclusive=False,
+                                     doc="NR2F1 decay half-life after reoxygenation",
+                                     source="design choice: post-hypoxic DTCs stayed NR2F1-high "
+                                            "and dormant for days in the lung (Fluegen et al. "
+                                            "2017); a week")
+    nr2f1_gf_repression: float = param(0.0, low=0.0, high=1.0,
+                                       doc="largest fraction of the growth-factor input "
+                                           "NR2F1 represses: GF × (1 − r·N⁴/(K⁴ + N⁴)); at "
+                                           "GF ≲ 0.05 the network keeps a normoxic cell dormant",
+                                       source="design choice: in the primary tumour NR2F1 is "
+                                              "a readout (0); its dormancy program acts in the "
+                                              "niche of disseminated cells (Sosa et al. 2015 "
+                                              "Nat Commun 6:6170; Fluegen et al. 2017), where "
+                                              "[secondary] sets it")
+    nr2f1_gf_k: float = param(0.3, low=0.0, high=1.0, low_inclusive=False,
+                              doc="NR2F1 of half the repression (K above)",
+                              source="design choice: a day of hypoxia (NR2F1 ≈ 0.7) represses "
+                                     "fully, and the repression lifts ~9 days after "
+                                     "reoxygenation (NR2F1 half-life 7 d)")
     dna_repair_half_life_h: float = param(24.0, unit="h", low=0.0,
                                           high=MAX_RUN_H, low_inclusive=False,
                                           doc="DNA-damage repair half-life",
@@ -485,7 +520,11 @@ CELL_STATE_PARAMS = ConfigVector("CellStateParam", __name__, [
             "ln 2 / cell_state.dna_repair_half_life_h (h⁻¹)"),
     "cell_state.emt_rate_per_h",
     Derived("emt_reversal_per_h", "cell_state.emt_half_life_h", _per_hour_from_half_life,
-            "ln 2 / cell_state.emt_half_life_h (h⁻¹)")])
+            "ln 2 / cell_state.emt_half_life_h (h⁻¹)"),
+    "cell_state.nr2f1_rate_per_h",
+    Derived("nr2f1_decay_per_h", "cell_state.nr2f1_half_life_h", _per_hour_from_half_life,
+            "ln 2 / cell_state.nr2f1_half_life_h (h⁻¹)"),
+    "oxygen.hypoxic_mmHg"])
 """The per-cell state kernel's parameters (:mod:`abm.tumor.cell_state`), indexed by
 :data:`CellStateParam`."""
 CellStateParam = CELL_STATE_PARAMS.index

@@ -8,7 +8,8 @@ from abm.tumor.cell_state import HIF_HALF_MMHG, cell_state_params, drug_deaths, 
 from abm.tumor.cells import PHASES, CellTable
 from abm.schema import load_config
 
-SECTION = load_config(None).cell_state
+CONFIG = load_config(None)
+SECTION = CONFIG.cell_state
 
 
 def _cells(n, phase="proliferating", oxygen=38.0, sasp=0.0, sasp_metabolic=0.0):
@@ -19,7 +20,7 @@ def _cells(n, phase="proliferating", oxygen=38.0, sasp=0.0, sasp_metabolic=0.0):
 
 
 def _advance(c, hours, dt_h, damage_per_h=0.0):
-    params = cell_state_params(SECTION)
+    params = cell_state_params(CONFIG)
     for _ in range(round(hours / dt_h)):
         update_cell_state(c.arrays(), params, damage_per_h, dt_h)
 
@@ -31,13 +32,14 @@ def _reference(o2, sasp, sasp_m, damage_per_h, hours):
     h = 1.0 / (1.0 + (o2 / HIF_HALF_MMHG) ** 3)
 
     def rhs(t, y):
-        pdl1, stem, dna, emt = y
+        pdl1, stem, dna, emt, nr2f1 = y
         return [(s.pdl1_basal + s.pdl1_hypoxia * h + s.pdl1_sasp * sasp / (1 + sasp) - pdl1)
                 * ln2 / s.pdl1_half_life_h,
                 s.stemness_rate_per_h * (sasp + sasp_m) * (1 - stem) - stem * ln2 / s.stemness_half_life_h,
                 damage_per_h - dna * ln2 / s.dna_repair_half_life_h,
-                s.emt_rate_per_h * h * (1 - emt) - emt * ln2 / s.emt_half_life_h]
-    return solve_ivp(rhs, (0, hours), [0.0, 0.0, 0.0, 0.0], method="Radau", rtol=1e-10,
+                s.emt_rate_per_h * h * (1 - emt) - emt * ln2 / s.emt_half_life_h,
+                s.nr2f1_rate_per_h * h * (1 - nr2f1) - nr2f1 * ln2 / s.nr2f1_half_life_h]
+    return solve_ivp(rhs, (0, hours), [0.0] * 5, method="Radau", rtol=1e-10,
                      atol=1e-12).y[:, -1]
 
 
@@ -48,8 +50,10 @@ def test_state_matches_an_ode_solve_whatever_the_step(o2, sasp, sasp_m, damage):
     for dt_h in (0.1, 6.0):
         c = _cells(1, oxygen=o2, sasp=sasp, sasp_metabolic=sasp_m)
         _advance(c, 48.0, dt_h, damage)
-        got = [c.pdl1[0], c.stemness[0], c.dna_damage[0], c.emt[0]]
+        got = [c.pdl1[0], c.stemness[0], c.dna_damage[0], c.emt[0], c.nr2f1[0]]
         np.testing.assert_allclose(got, expected, rtol=1e-7, atol=1e-12)
+        hypoxic = o2 < CONFIG.oxygen.hypoxic_mmHg  # hours below the threshold, exactly
+        assert c.hypoxic_h[0] == pytest.approx(48.0 if hypoxic else 0.0, rel=1e-12)
 
 
 def test_hypoxia_and_sasp_raise_pdl1_to_their_steady_states():

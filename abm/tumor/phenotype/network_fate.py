@@ -131,6 +131,8 @@ class NetworkFate(Phenotype):
         self.rules = FATE_RULES.values(config)
         self._u = np.zeros((0, len(INPUTS)))
         self._stem_gf_reduction = config.cell_state.stemness_gf_reduction
+        self._nr2f1_repression = config.cell_state.nr2f1_gf_repression
+        self._nr2f1_k4 = config.cell_state.nr2f1_gf_k ** 4
         self._dx_um = config.grid.dx_um  # positions in error messages
         self._lattice = _NO_LATTICE
 
@@ -160,6 +162,9 @@ class NetworkFate(Phenotype):
         self._u[:, 4] = table.dna_damage
         np.multiply(self.inputs[1], 1.0 - self._stem_gf_reduction * table.stemness,
                     out=self._u[:, 1])
+        if self._nr2f1_repression > 0.0:
+            n4 = table.nr2f1 ** 4
+            self._u[:, 1] *= 1.0 - self._nr2f1_repression * n4 / (self._nr2f1_k4 + n4)
         return self._u
 
     def initialize(self, table, rows, step):
