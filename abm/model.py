@@ -20,6 +20,8 @@ the order of docs/architecture.md (:data:`STEP`):
 8. blood (:mod:`abm.circulation.process`): perivascular tumour cells shed as single CTCs or
    clusters at a rate set by the circadian clock; the shed units circulate (platelets,
    neutrophils, NK cells, shear, arrest) until they seed a metastasis or die;
+8b. with ``[secondary]``: the cells of units that arrested arrive at the secondary site, and
+   the site's tissue takes its step (:mod:`abm.metastasis.process`);
 9. drug deaths (chemotherapy, senolytic); the killed cells die (apoptotic for the network
    program, removed at once otherwise);
 10. record: counts from every process (DataCollector), then the observers (the HDF5
@@ -45,6 +47,7 @@ from abm.core.process import Process, find
 from abm.extend import registered_processes
 from abm.fields.process import Fields
 from abm.immune.process import Immune
+from abm.metastasis.process import Dissemination
 from abm.schema import Config, load_config
 from abm.therapy.process import DrugDeaths, DrugEffects
 from abm.tumor.cells import PHASES, CellTable
@@ -52,10 +55,10 @@ from abm.tumor.lattice_events import placement_shells
 from abm.tumor.phenotype import make_phenotype
 from abm.tumor.process import Census, CellState, Deaths, Events, Fate
 from abm.tumor.space import Lattice
-from abm.tumor.tissue import place_vessels, tumor_sites
+from abm.tumor.tissue import place_vessels, poorly_perfused, tumor_sites
 
 STEP: tuple[type[Process], ...] = (DrugEffects, Fields, CellState, Fate, Events, Deaths, Immune,
-                                   Clock, Circulation, DrugDeaths, Census)
+                                   Clock, Circulation, Dissemination, DrugDeaths, Census)
 """The processes of a step, in order (module docstring)."""
 
 def step_processes() -> tuple[type[Process], ...]:
@@ -78,7 +81,7 @@ def reporting_processes() -> tuple[type[Process], ...]:
 
 
 REPORTING: tuple[type[Process], ...] = (Census, Events, Fields, Deaths, Immune, DrugEffects,
-                                        Circulation, Clock)
+                                        Circulation, Clock, DrugDeaths, Dissemination)
 """Whose reporters make the time-series columns, in column order (the order of every run
 file so far; it differs from the step order)."""
 
@@ -99,6 +102,8 @@ class TumorModel(mesa.Model):
         cells: the :class:`abm.tumor.cells.CellTable` of tumour cells.
         occupancy: int32 ``[ny, nx]`` row of the cell at each site, -1 if empty.
         vessels: bool ``[ny, nx]`` vessel sites (O2 sources, never occupied).
+        poor_vessels: bool ``[ny, nx]`` the poorly perfused ones among them
+            (``vessels.poorly_perfused_fraction``).
         space: the :class:`abm.tumor.space.Lattice` over ``occupancy`` and ``vessels``.
         processes: the enabled processes of a step, in order (:data:`STEP`).
         fields: name → float64 ``[ny, nx]`` field: ``oxygen`` (mmHg), and ``glucose``
@@ -160,6 +165,7 @@ class TumorModel(mesa.Model):
         self.time_min = 0.0
         self.step_index = 0
         self.vessels = place_vessels(cfg, self.rng)
+        self.poor_vessels = poorly_perfused(cfg, self.vessels, self.rng)
         self.occupancy = np.full(self.shape, -1, dtype=np.int32)
         xs, ys = tumor_sites(cfg, self.vessels)
         self.cells = CellTable(capacity=2 * len(xs) + 1024, n_state=len(self.phenotype.state_names))
@@ -171,6 +177,8 @@ class TumorModel(mesa.Model):
         self.step_index = int(snap["model.step_index"])
         self.time_min = self.step_index * self.dt_min
         self.vessels = np.asarray(snap["tissue.vessels"], dtype=np.bool_)
+        self.poor_vessels = (np.asarray(snap["tissue.poor_vessels"], dtype=np.bool_)
+                             if "tissue.poor_vessels" in snap else np.zeros_like(self.vessels))
         self.occupancy = np.asarray(snap["tissue.occupancy"], dtype=np.int32).copy()
         self.cells = CellTable.from_snapshot(snap)
         self.rng.bit_generator.state = json.loads(_as_str(snap["model.rng_state"]))
@@ -188,6 +196,7 @@ class TumorModel(mesa.Model):
             "model.step_index": self.step_index,
             "model.rng_state": json.dumps(self.rng.bit_generator.state),
             "tissue.vessels": self.vessels,
+            "tissue.poor_vessels": self.poor_vessels,
             "tissue.occupancy": self.occupancy,
         })
         for process in self.processes:

@@ -98,8 +98,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from abm._numba import jit
-from abm.circulation.ctc_table import (ARRESTED_FAILED, CIRCULATING, CTC_FATES, DIED,
-                                       DISSOCIATED, KILLED_NK, SEEDED, CTCTable)
+from abm.circulation.ctc_table import (ARRESTED, ARRESTED_FAILED, CIRCULATING, CTC_FATES,
+                                       DIED, DISSOCIATED, KILLED_NK, SEEDED, CTCTable)
 from abm.circulation.params import check_params, default_params
 from abm.circulation.sections import BloodParam as P
 from abm.core.rowtable import high_water_mark, new_row
@@ -137,7 +137,7 @@ def _cover(c, k_cloak, c_max, tau):
 
 @jit
 def _advance_unit(seed, step, r, t, k, n_sub, dt, params, nk_on, inhibition, digoxin,
-                  time_min, units):
+                  time_min, units, to_site):
     """Event-driven simulation of unit ``r`` of ``units`` (``CTCTable.Arrays``, updated) from
     local time ``t`` (min after the step's start) in substep ``k`` to the end of the step or
     its fate (module docstring).
@@ -198,6 +198,8 @@ def _advance_unit(seed, step, r, t, k, n_sub, dt, params, nk_on, inhibition, dig
                 size[r] -= 1
                 if size[r] == 0:
                     end = DIED
+            elif to_site:  # the secondary site decides what follows
+                end = ARRESTED
             else:
                 p = outgrowth_probability(params, n, units.competence[r], neutrophils[r])
                 u_seed = uniform(seed, step, uid, _key(STREAM_CTC_SEED, k, j))
@@ -226,7 +228,7 @@ N_COUNTS = 2 + len(CTC_FATES)
 
 @jit
 def circulate(seed, step, dt_tissue_min, n_substeps, params, nk_on, platelet_inhibition,
-              digoxin_effect, time_min, units, new_rows, ended_rows):
+              digoxin_effect, time_min, units, new_rows, ended_rows, to_site):
     """Advance every circulating unit of ``units`` (``CTCTable.Arrays``, updated in place) by
     ``dt_tissue_min`` in ``n_substeps`` blood substeps (rules and the exact event-driven
     scheme in the module docstring), in row order.
@@ -239,6 +241,8 @@ def circulate(seed, step, dt_tissue_min, n_substeps, params, nk_on, platelet_inh
 
     Args:
         time_min: time at the start of the step (min). nk_on: NK killing in the blood.
+        to_site: arrested units end as ``arrested`` (a simulated secondary site takes them)
+            instead of the outgrowth draw.
         platelet_inhibition, digoxin_effect: 0–1, the drugs' effects over the step.
         new_rows: int64 output, the rows of new singles, in creation order.
         ended_rows: int64 output, the rows that reached a fate this step (a dissociated
@@ -259,7 +263,8 @@ def circulate(seed, step, dt_tissue_min, n_substeps, params, nk_on, platelet_inh
             continue
         k0 = min(int(t0 / h), n_substeps - 1)
         t_d, k_d = _advance_unit(seed, step, r, t0, k0, n_substeps, dt_tissue_min, params,
-                                 nk_on, platelet_inhibition, digoxin_effect, time_min, u)
+                                 nk_on, platelet_inhibition, digoxin_effect, time_min, u,
+                                 to_site)
         if u.fate[r] == CIRCULATING:
             continue
         ended_rows[counts[K_ENDED]] = r
@@ -276,6 +281,7 @@ def circulate(seed, step, dt_tissue_min, n_substeps, params, nk_on, platelet_inh
             u.shed_clock_h[s] = u.shed_clock_h[r]
             u.competence[s] = u.competence[r]
             u.anoikis_resistance[s] = u.anoikis_resistance[r]
+            u.hypoxic[s] = u.hypoxic[r]
             u.platelets[s] = u.platelets[r]
             u.neutrophils[s] = u.neutrophils[r] if i == 0 else 0
             u.age_min[s] = u.age_min[r]
@@ -284,7 +290,7 @@ def circulate(seed, step, dt_tissue_min, n_substeps, params, nk_on, platelet_inh
             new_rows[counts[K_NEW]] = s
             counts[K_NEW] += 1
             _advance_unit(seed, step, s, t_d, k_d, n_substeps, dt_tissue_min, params, nk_on,
-                          platelet_inhibition, digoxin_effect, time_min, u)
+                          platelet_inhibition, digoxin_effect, time_min, u, to_site)
             if u.fate[s] != CIRCULATING:
                 ended_rows[counts[K_ENDED]] = s
                 counts[K_ENDED] += 1
@@ -294,8 +300,8 @@ def circulate(seed, step, dt_tissue_min, n_substeps, params, nk_on, platelet_inh
 
 # ---------------------------------------------------------------------------- orchestration
 EVENT_COLUMNS = ("id", "parent_id", "size", "size_shed", "shed_min", "shed_clock_h",
-                 "competence", "anoikis_resistance", "platelets", "neutrophils", "age_min",
-                 "fate", "end_min")
+                 "competence", "anoikis_resistance", "hypoxic", "platelets", "neutrophils",
+                 "age_min", "fate", "end_min")
 """Keys of :attr:`StepResult.ended` (the table's columns of the ended units)."""
 
 
@@ -340,12 +346,14 @@ class Circulation:
         self.seed = int(seed)
         self.table = CTCTable(capacity)
 
-    def add_units(self, size, shed_min, shed_clock_h, competence, anoikis_resistance
-                  ) -> np.ndarray:
+    def add_units(self, size, shed_min, shed_clock_h, competence, anoikis_resistance,
+                  hypoxic=0.0) -> np.ndarray:
         """Shed units into the blood (vectorised; scalars broadcast); returns their rows.
         A unit starts circulating at ``shed_min`` (min); ``shed_clock_h`` is the body's
-        clock time then (h); ``competence`` and ``anoikis_resistance`` are 0–1."""
-        return self.table.add(size, shed_min, shed_clock_h, competence, anoikis_resistance)
+        clock time then (h); ``competence``, ``anoikis_resistance`` and ``hypoxic`` (share
+        of members hypoxic when shed) are 0–1."""
+        return self.table.add(size, shed_min, shed_clock_h, competence, anoikis_resistance,
+                              hypoxic)
 
     def release(self, rows: np.ndarray | None = None) -> np.ndarray:
         """Free ``rows`` (default: every unit that has reached a fate); returns the rows
@@ -362,7 +370,7 @@ class Circulation:
 
     def step(self, step_index: int, dt_min: float, time_min: float, nk_on: bool = True,
              platelet_inhibition: float = 0.0, digoxin_effect: float = 0.0,
-             n_substeps: int = 1) -> StepResult:
+             n_substeps: int = 1, to_site: bool = False) -> StepResult:
         """Release last step's ended units, then advance the circulating ones by ``dt_min``
         (from ``time_min``) in ``n_substeps`` blood substeps (:func:`circulate`).
 
@@ -370,6 +378,7 @@ class Circulation:
             step_index: the model's step (keys the draws). nk_on: NK killing in the blood.
             platelet_inhibition: 0–1, the antiplatelet effect (the share of a full cloak
                 the platelets cannot form). digoxin_effect: 0–1, scales the dissociation hazard.
+            to_site: arrested units end ``arrested`` for a secondary site to take.
         """
         for key, value in (("platelet_inhibition", platelet_inhibition),
                            ("digoxin_effect", digoxin_effect)):
@@ -393,7 +402,7 @@ class Circulation:
         counts = circulate(self.seed, int(step_index), float(dt_min), int(n_substeps),
                            self.params, bool(nk_on), float(platelet_inhibition),
                            float(digoxin_effect), float(time_min), t.arrays(), new_rows,
-                           ended_rows)
+                           ended_rows, bool(to_site))
         ended_rows = ended_rows[:counts[K_ENDED]].copy()
         summary = {"n_new_singles": int(counts[K_NEW]), "n_ended": int(counts[K_ENDED])}
         for name, code in CTC_FATES.items():

@@ -6,7 +6,9 @@
 - :class:`Circulation` (when ``shedding.enabled``): perivascular tumour cells shed as single
   CTCs or clusters at a rate set by the clock (:mod:`abm.circulation.shedding`); the shed
   units circulate (:class:`abm.circulation.blood.Circulation`) until they seed a metastasis
-  or die. It keeps which tumour cells left in which unit (:attr:`Circulation.members`).
+  or die. It keeps which tumour cells left in which unit (:attr:`Circulation.members`)
+  and, with a secondary site, the cells' whole rows (:class:`abm.circulation.transit.
+  TransitCells`) until their unit arrests there (:attr:`Circulation.arrivals`).
 """
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from abm.circulation.circadian import CircadianClock
 from abm.circulation.ctc_table import CTC_FATES
 from abm.circulation.params import blood_params
 from abm.circulation.shedding import ShedUnits, perivascular_sites, shed, shedding_params
+from abm.circulation.transit import TransitCells
 from abm.core.agents import CTC, AgentMirror
 from abm.core.process import Process
 from abm.errors import ConfigError
@@ -53,17 +56,26 @@ class Circulation(Process):
         blood: the :class:`abm.circulation.blood.Circulation` (``model.blood``).
         members: unit id → int64 ids of the tumour cells that left the tissue in it, for the
             units still circulating.
+        transit: the shed cells' rows (:class:`TransitCells`) with a secondary site, else
+            None.
+        arrivals: with a secondary site, the units that arrested in it this step: a list of
+            (unit id, int64 ids of its living cells); the site process takes their cells
+            from :attr:`transit`. A cluster that lost cells in the blood keeps its first
+            members (which ones died is not tracked).
         mirror: thin agents of the units (``run.thin_agents``), or None.
     """
 
     name, timing = "blood", "blood"
     reporters = ("ctc_shed_units", "ctc_shed_cells", "ctc_shed_clusters", "n_ctc_units",
-                 "n_ctc_cells", "n_ctc_clusters", "ctc_seeded", "ctc_killed_nk", "ctc_died")
+                 "n_ctc_cells", "n_ctc_clusters", "ctc_seeded", "ctc_killed_nk", "ctc_died",
+                 "ctc_arrested")
 
-    def __init__(self, model, circulation: blood.Circulation, members: dict[int, np.ndarray]):
-        self.blood, self.members = circulation, members
+    def __init__(self, model, circulation: blood.Circulation, members: dict[int, np.ndarray],
+                 transit: TransitCells | None):
+        self.blood, self.members, self.transit = circulation, members, transit
+        self.arrivals: list[tuple[int, np.ndarray]] = []
         self.clock = model.process("clock").clock
-        self.params = shedding_params(model.config.shedding)
+        self.params = shedding_params(model.config)
         self.perivascular = perivascular_sites(model.vessels)
         self._counts = dict.fromkeys(self.reporters, 0)
         self.mirror = AgentMirror(model, CTC) if model.config.run.thin_agents else None
@@ -82,34 +94,53 @@ class Circulation(Process):
             circulation = blood.Circulation.from_snapshot(snapshot, params, model.seed)
         else:
             circulation = blood.Circulation(params, model.seed)
-        return cls(model, circulation, _members_from_snapshot(snapshot))
+        transit = None
+        if model.config.secondary.enabled:
+            transit = (TransitCells.from_snapshot(snapshot)
+                       if snapshot is not None and "transit.counters" in snapshot
+                       else TransitCells(n_state=len(model.phenotype.state_names)))
+        return cls(model, circulation, _members_from_snapshot(snapshot), transit)
 
     def step(self, model):
         self._shed(model)
         e, cfg = model.effects, model.config.blood
         result = self.blood.step(model.step_index, model.dt_min, model.time_min, cfg.nk_killing,
-                                 e.platelet_inhibition, e.digoxin_effect, cfg.substeps)
+                                 e.platelet_inhibition, e.digoxin_effect, cfg.substeps,
+                                 to_site=self.transit is not None)
         self._split_members(result.new_rows)
         if self.mirror is not None:
             self.mirror.add(result.new_rows)
             self.mirror.remove(result.ended_rows)
-        for unit in result.ended["id"].tolist():
-            self.members.pop(unit, None)
+        self.arrivals = []
+        ended = result.ended
+        for unit, fate, size in zip(ended["id"].tolist(), ended["fate"].tolist(),
+                                    ended["size"].tolist()):
+            cells = self.members.pop(unit, np.zeros(0, np.int64))
+            if self.transit is None:
+                continue
+            # the living cells of an arrested unit go to the site, those of a dissociated
+            # cluster go on in its singles; the rest died in the blood
+            kept = size if fate in (CTC_FATES["arrested"], CTC_FATES["dissociated"]) else 0
+            if fate == CTC_FATES["arrested"]:
+                self.arrivals.append((unit, cells[:kept]))
+            self.transit.drop(cells[kept:])
         if len(result.ended_rows):
             model.step_events["ctc"] = ctc_event_columns(result.ended)
         counts = result.counts
         self._counts.update(n_ctc_units=counts["n_units"], n_ctc_cells=counts["n_cells"],
                             n_ctc_clusters=counts["n_clusters"], ctc_seeded=counts["n_seeded"],
-                            ctc_killed_nk=counts["n_killed_nk"], ctc_died=counts["n_died"])
+                            ctc_killed_nk=counts["n_killed_nk"], ctc_died=counts["n_died"],
+                            ctc_arrested=counts["n_arrested"])
 
     def _shed(self, model) -> None:
         """Perivascular cells leave the tissue as new units (members recorded, rows freed)."""
         c, dt, t = model.cells, model.dt_min, model.time_min
         n_max = c.hwm
-        members, start, competence, anoikis = units = ShedUnits.empty(n_max)
+        shed_units = ShedUnits.empty(n_max)
+        members, start, competence, anoikis = shed_units[:4]
         n = shed(model.seed, model.step_index, dt / 60.0,
                  float(self.clock.shedding_factor(t + dt / 2)), self.params, c.arrays(),
-                 model.space.occupancy, self.perivascular, units)
+                 model.space.occupancy, self.perivascular, shed_units)
         rows, sizes = members[:start[n]], np.diff(start[:n + 1])
         self._counts.update(ctc_shed_units=n, ctc_shed_cells=len(rows),
                             ctc_shed_clusters=int(np.count_nonzero(sizes >= 2)))
@@ -119,12 +150,15 @@ class Circulation(Process):
         melatonin = float(self.clock.hormones(t)["melatonin"])
         loss = model.config.shedding.active_competence_loss * (1.0 - melatonin)
         units = self.blood.add_units(sizes, t, float(self.clock.internal_clock_h(t)),
-                                     competence[:n] * (1.0 - loss), anoikis[:n])
+                                     competence[:n] * (1.0 - loss), anoikis[:n],
+                                     shed_units.hypoxic[:n])
         unit_ids = self.blood.table.id[units]
         for i, unit in enumerate(unit_ids.tolist()):
             self.members[unit] = cell_ids[start[i]:start[i + 1]]
         model.step_events["ctc_members"] = {"unit_id": np.repeat(unit_ids, sizes),
                                             "cell_id": cell_ids}
+        if self.transit is not None:
+            self.transit.carry(c, rows)
         model.space.remove(c, rows)
         if self.mirror is not None:
             self.mirror.add(units)
@@ -153,6 +187,8 @@ class Circulation(Process):
 
     def snapshot(self):
         snap = self.blood.snapshot()
+        if self.transit is not None:
+            snap.update(self.transit.snapshot())
         units = list(self.members)
         snap["ctc_members.unit"] = np.repeat(np.array(units, dtype=np.int64),
                                              [len(self.members[u]) for u in units])

@@ -219,6 +219,22 @@ class SheddingSection:
                                           "4, … with mean 4",
                                       source="Aceto et al. 2014 (clusters of 2–50 cells, most "
                                              "of 2–10); geometric a design choice")
+    hypoxia_gain: float = param(2.0, low=0.0, high=MAX_RELATIVE,
+                                doc="relative increase of the shedding hazard of a hypoxic cell",
+                                source="design choice after Donato et al. 2020 Cell Rep "
+                                       "32:108105 (hypoxia triggers intravasation; the size "
+                                       "of the effect is not measured per cell)")
+    cluster_hypoxia_gain: float = param(5.0, low=0.0, high=MAX_RELATIVE,
+                                        doc="relative increase of the cluster probability "
+                                            "when the shedding cell is hypoxic (capped at 1)",
+                                        source="design choice after Donato et al. 2020 (most "
+                                               "CTC clusters are hypoxic, single CTCs mostly "
+                                               "not)")
+    cluster_size_hypoxia_gain: float = param(1.0, low=0.0, high=MAX_RELATIVE,
+                                             doc="relative increase of the mean extra cluster "
+                                                 "size when the shedding cell is hypoxic",
+                                             source="design choice after Donato et al. 2020 "
+                                                    "(hypoxic clusters are larger)")
 
 
 @section("blood")
@@ -245,7 +261,9 @@ class BloodSection:
 
 SHEDDING_PARAMS = ConfigVector("SheddingParam", __name__, [
     "shedding.rate_per_h", "shedding.quiescent_factor", "shedding.emt_gain",
-    "shedding.cluster_probability", "shedding.cluster_extra_mean"])
+    "shedding.cluster_probability", "shedding.cluster_extra_mean", "shedding.hypoxia_gain",
+    "shedding.cluster_hypoxia_gain", "shedding.cluster_size_hypoxia_gain",
+    "oxygen.hypoxic_mmHg"])
 """The shedding kernel's parameters (:mod:`abm.circulation.shedding`), indexed by
 :data:`SheddingParam`."""
 SheddingParam = SHEDDING_PARAMS.index

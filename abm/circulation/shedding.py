@@ -4,19 +4,25 @@ A viable, non-senescent tumour cell on a Moore neighbour of a vessel site (``per
 sheds during a step with probability 1 − exp(−h·dt), where
 
     h = rate × (F(t) if proliferating else quiescent_factor) × (1 + emt_gain·EMT)
+          × (1 + hypoxia_gain·H)
 
-and F(t) is the circadian shedding factor of this step (:mod:`abm.circadian`, mean 1 over a
-day). A shed event is a cluster with probability ``cluster_probability``; its size is
-2 + a geometric number with mean ``cluster_extra_mean``, and it takes that many cells with
-it: the shedding cell and then its eligible tumour neighbours, breadth first over Moore
-neighbourhoods (clusters leave the tumour together; they are not assembled in the blood:
-Aceto et al. 2014). A cluster can be smaller than drawn if fewer neighbours are eligible.
+F(t) is the circadian shedding factor of this step (:mod:`abm.circadian`, mean 1 over a
+day) and H is 1 when the cell is hypoxic (O2 < ``oxygen.hypoxic_mmHg``: in practice next to a
+poorly perfused vessel), else 0. A shed event is a cluster with probability
+``cluster_probability``·(1 + ``cluster_hypoxia_gain``·H) (at most 1); its size is 2 + a
+geometric number with mean ``cluster_extra_mean``·(1 + ``cluster_size_hypoxia_gain``·H), and
+it takes that many cells with it: the shedding cell and then its eligible tumour neighbours,
+breadth first over Moore neighbourhoods (clusters leave the tumour together; they are not
+assembled in the blood: Aceto et al. 2014). A cluster can be smaller than drawn if fewer
+neighbours are eligible. Hypoxia thus drives the intravasation of clusters, and hypoxic
+clusters are larger (Donato et al. 2020 Cell Rep 32:108105).
 
 Each unit carries to the blood its ``competence`` — the share of its cells that were
 proliferating (rest-phase CTCs are the mitotic-gene-high ones that metastasise:
 Diamantopoulou et al. 2022), which the model lowers when the unit leaves with melatonin low,
 in the active phase (``active_competence_loss``) — and its ``anoikis_resistance``, the
-members' mean EMT.
+members' mean EMT — and ``hypoxic``, the share of its members that were hypoxic when it left
+(what a hypoxia marker on the CTCs would show).
 Draws are counter-based on (seed, step, cell id), so the result does not depend on the
 order of anything but the rows (which a resumed run restores).
 """
@@ -36,10 +42,10 @@ from abm.core.rng import STREAM_SHED, STREAM_SHED_CLUSTER, STREAM_SHED_SIZE, uni
 
 
 
-def shedding_params(section) -> np.ndarray:
-    """Kernel parameter vector from a :class:`SheddingSection`, indexed by
-    :data:`abm.circulation.sections.SheddingParam`."""
-    return SHEDDING_PARAMS.values(shedding=section)
+def shedding_params(config) -> np.ndarray:
+    """Kernel parameter vector from a config's ``[shedding]`` (and ``oxygen.hypoxic_mmHg``),
+    indexed by :data:`abm.circulation.sections.SheddingParam`."""
+    return SHEDDING_PARAMS.values(config)
 
 
 def perivascular_sites(vessels: np.ndarray) -> np.ndarray:
@@ -54,19 +60,20 @@ def perivascular_sites(vessels: np.ndarray) -> np.ndarray:
 
 class ShedUnits(NamedTuple):
     """What :func:`shed` picked: unit ``i``'s cells are ``members[unit_start[i]:unit_start[i
-    + 1]]`` (tumour rows, the shedding cell first), its competence ``competence[i]`` (0–1)
-    and anoikis resistance ``anoikis[i]`` (0–1)."""
+    + 1]]`` (tumour rows, the shedding cell first), its competence ``competence[i]`` (0–1),
+    anoikis resistance ``anoikis[i]`` (0–1) and hypoxic share ``hypoxic[i]`` (0–1)."""
 
     members: np.ndarray
     unit_start: np.ndarray
     competence: np.ndarray
     anoikis: np.ndarray
+    hypoxic: np.ndarray
 
     @classmethod
     def empty(cls, n_cells: int) -> ShedUnits:
         """Room for every one of ``n_cells`` cells to leave, one unit each."""
         return cls(np.empty(n_cells, np.int64), np.empty(n_cells + 1, np.int64),
-                   np.empty(n_cells), np.empty(n_cells))
+                   np.empty(n_cells), np.empty(n_cells), np.empty(n_cells))
 
 
 @jit
@@ -88,8 +95,8 @@ def shed(seed, step, dt_h, clock_factor, params, cells, occupancy, perivascular,
     members, unit_start = units.members, units.unit_start
     taken = np.zeros(hwm, np.uint8)  # cells already shed this step
     rate, quiescent, emt_gain = params[S.RATE_PER_H], params[S.QUIESCENT_FACTOR], params[S.EMT_GAIN]
-    p_cluster, extra_mean = params[S.CLUSTER_PROBABILITY], params[S.CLUSTER_EXTRA_MEAN]
-    q_geom = extra_mean / (1.0 + extra_mean)  # P(one more cell) of the geometric extra size
+    hypoxic_mmHg = params[S.HYPOXIC_MMHG]
+    oxygen = cells.oxygen
     ny, nx = occupancy.shape
     n_units = 0
     n_members = 0
@@ -98,9 +105,16 @@ def shed(seed, step, dt_h, clock_factor, params, cells, occupancy, perivascular,
         if not _eligible(r, alive, phase, taken) or not perivascular[ys[r], xs[r]]:
             continue
         factor = clock_factor if phase[r] == PROLIFERATING else quiescent
-        hazard = rate * factor * (1.0 + emt_gain * emt[r])
+        hypoxic = 1.0 if oxygen[r] < hypoxic_mmHg else 0.0
+        hazard = (rate * factor * (1.0 + emt_gain * emt[r])
+                  * (1.0 + params[S.HYPOXIA_GAIN] * hypoxic))
         if uniform(seed, step, cells.id[r], STREAM_SHED) >= 1.0 - np.exp(-hazard * dt_h):
             continue
+        p_cluster = params[S.CLUSTER_PROBABILITY] * (1.0 + params[S.CLUSTER_HYPOXIA_GAIN]
+                                                     * hypoxic)
+        extra_mean = params[S.CLUSTER_EXTRA_MEAN] * (1.0 + params[S.CLUSTER_SIZE_HYPOXIA_GAIN]
+                                                     * hypoxic)
+        q_geom = extra_mean / (1.0 + extra_mean)  # P(one more cell) of the geometric extra
         size = 1
         if uniform(seed, step, cells.id[r], STREAM_SHED_CLUSTER) < p_cluster:
             u = uniform(seed, step, cells.id[r], STREAM_SHED_SIZE)
@@ -126,12 +140,15 @@ def shed(seed, step, dt_h, clock_factor, params, cells, occupancy, perivascular,
                         n_members += 1
             scan += 1
         n_prolif = 0
+        n_hypoxic = 0
         emt_sum = 0.0
         for j in range(first, n_members):
             n_prolif += phase[members[j]] == PROLIFERATING
+            n_hypoxic += oxygen[members[j]] < hypoxic_mmHg
             emt_sum += emt[members[j]]
         units.competence[n_units] = n_prolif / (n_members - first)
         units.anoikis[n_units] = emt_sum / (n_members - first)
+        units.hypoxic[n_units] = n_hypoxic / (n_members - first)
         n_units += 1
         unit_start[n_units] = n_members
     return n_units

@@ -132,3 +132,5 @@ def uniform_array(seed, step, cell_ids, stream):
 STREAM_CTC_WAIT = 400  # waiting time to the next proposed event of a circulating unit
 STREAM_CTC_EVENT = 401  # which event (or a rejected NK proposal) it is
 STREAM_CTC_SEED = 402  # whether an arrested unit grows out (a metastatic seed)
+STREAM_SITE_VESSEL = 410  # which vessel of the secondary site an arrested unit lands at
+STREAM_EXTRAVASATE = 411  # whether a cell of an arrested unit extravasates

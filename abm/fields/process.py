@@ -55,7 +55,7 @@ class Fields(Process):
         medium = make_medium(cfg, model.shape)
         if medium is not None:
             medium.update(model.occupancy, model.vessels)
-        solutes = make_solutes(cfg, model.vessels, fields, medium)
+        solutes = make_solutes(cfg, model.vessels, fields, medium, model.poor_vessels)
         for name, solute in solutes.items():
             if snapshot is None and solute.settings.initial == "steady":
                 try:

@@ -67,7 +67,8 @@ class Solute:
     """
 
     def __init__(self, spec: FieldSpec, config: Config, fields: dict[str, np.ndarray],
-                 vessels: np.ndarray, medium: Medium | None = None):
+                 vessels: np.ndarray, medium: Medium | None = None,
+                 supply: np.ndarray | None = None):
         self.spec, self.name, self.units, self.column = spec, spec.name, spec.unit, spec.column
         self.settings = section = spec.settings(config)
         self.values = values = fields[spec.name]
@@ -86,6 +87,8 @@ class Solute:
         self.source = (np.zeros(values.shape) if site_secretion is not None or stirred
                        else None)
         fixed, fixed_value = vessels, spec.vessel_value(config)
+        if supply is not None:  # poorly perfused vessels supply less (a drained field: 0 still)
+            fixed_value = fixed_value * supply
         if medium is not None:
             fixed = vessels | medium.edge
             fixed_value = np.where(medium.edge, self.medium_value, fixed_value)
@@ -248,10 +251,16 @@ def initial_fields(config: Config, shape: tuple[int, int]) -> dict[str, np.ndarr
 
 
 def make_solutes(config: Config, vessels: np.ndarray, fields: dict[str, np.ndarray],
-                 medium: Medium | None = None) -> dict[str, Solute]:
+                 medium: Medium | None = None,
+                 poor_vessels: np.ndarray | None = None) -> dict[str, Solute]:
     """The model's solutes, on the arrays of ``fields``, one per field a run of ``config``
-    solves (:func:`field_specs`), in solve order; ``medium``: the culture medium, if any."""
-    return {s.name: Solute(s, config, fields, vessels, medium)
+    solves (:func:`field_specs`), in solve order; ``medium``: the culture medium, if any;
+    ``poor_vessels``: bool ``[ny, nx]`` poorly perfused vessel sites, which supply
+    ``vessels.poor_perfusion`` × a perfused vessel's value."""
+    supply = None
+    if poor_vessels is not None and poor_vessels.any():
+        supply = np.where(poor_vessels, config.vessels.poor_perfusion, 1.0)
+    return {s.name: Solute(s, config, fields, vessels, medium, supply)
             for s in field_specs(config)}
 
 

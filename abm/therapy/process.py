@@ -51,12 +51,22 @@ class DrugEffects(Process):
 class DrugDeaths(Process):
     """Step 9: chemotherapy kills cells in S/G2/M, a senolytic senescent cells (counter-based
     draws per cell, :func:`abm.tumor.cell_state.drug_deaths`); the killed cells die through
-    the tumour's ``Deaths`` (counters ``chemo_deaths``, ``senolytic_deaths``)."""
+    the tumour's ``Deaths`` (counters ``chemo_deaths``, ``senolytic_deaths``). A resection
+    removes every tumour cell of the tissue (reported as ``resected``)."""
 
     name, timing = "drug_deaths", "therapy"
+    reporters = ("resected",)
+
+    def __init__(self):
+        self.resected = 0
 
     def step(self, model):
         e, c, deaths = model.effects, model.cells, model.process("deaths")
+        self.resected = 0
+        if e.resection:
+            rows = c.live_rows()
+            self.resected = len(rows)
+            model.space.remove(c, rows)
         if e.chemo_kill_per_h <= 0.0 and e.senolytic_kill_per_h <= 0.0:
             deaths.record(chemo_deaths=0, senolytic_deaths=0)
             return
@@ -74,3 +84,6 @@ class DrugDeaths(Process):
                 "phase": c.phase[rows],
                 "drug": np.where(senescent, "senolytic", "chemo").astype(str)}
         deaths.kill(model, rows)
+
+    def counts(self, model):
+        return {"resected": self.resected}

@@ -42,7 +42,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from abm.therapy.sections import DRUG_NAMES, DrugsSection, TherapyEntry, first_daily_dose_h
+from abm.therapy.sections import (DRUG_NAMES, PROCEDURES, DrugsSection, TherapyEntry,
+                                  first_daily_dose_h)
 
 
 # --- the drugs ---------------------------------------------------------------------------
@@ -174,6 +175,8 @@ class DrugEffects:
     """Digoxin's effect C/(EC50 + C) (0–1), which scales the blood's dissociation hazard."""
     platelet_inhibition: float = 0.0
     """Fraction of platelet cloaking of CTCs prevented (0–1)."""
+    resection: bool = False
+    """The primary tumour is removed at the end of this step (a ``resection`` entry)."""
 
 
 class TherapySchedule:
@@ -187,19 +190,21 @@ class TherapySchedule:
                  start_clock_h: float = 0.0):
         self.drugs = dict(DRUGS if drugs is None else drugs)
         self.start_clock_h = float(start_clock_h)
-        times = {name: [] for name in DRUG_NAMES}
-        doses = {name: [] for name in DRUG_NAMES}
+        times = {name: [] for name in DRUG_NAMES + PROCEDURES}
+        doses = {name: [] for name in DRUG_NAMES + PROCEDURES}
         for entry in entries:
             t = dose_times_h(entry, self.start_clock_h) * 60.0
             times[entry.drug].extend(t)
             doses[entry.drug].extend([entry.dose] * len(t))
         self._doses = {}
-        for name in DRUG_NAMES:
+        for name in DRUG_NAMES + PROCEDURES:
             order = np.argsort(times[name], kind="stable")
             self._doses[name] = (np.asarray(times[name], dtype=np.float64)[order],
                                  np.asarray(doses[name], dtype=np.float64)[order])
         self.active_drugs: tuple[str, ...] = tuple(n for n in DRUG_NAMES if self._doses[n][0].size)
         """Drugs with at least one dose, in :data:`DRUG_NAMES` order."""
+        self.resections_min = self._doses["resection"][0]
+        """Times (min) of the ``resection`` entries, sorted."""
 
     @classmethod
     def from_config(cls, config) -> TherapySchedule:
@@ -257,9 +262,12 @@ class TherapySchedule:
         return float(pieces.sum() / (t1_min - t0_min))
 
     def step_effects(self, t0_min: float, t1_min: float) -> DrugEffects:
-        """The drugs' effects over the step [t0, t1]: step-mean effect fractions × effect sizes."""
+        """The drugs' effects over the step [t0, t1]: step-mean effect fractions × effect
+        sizes; ``resection`` when a resection time lies in (t0, t1] (or is t0 = 0)."""
+        r = self.resections_min
+        resection = bool(np.any((r > t0_min) & (r <= t1_min)) or (t0_min == 0.0 and np.any(r == 0.0)))
         if not self.active_drugs:
-            return DrugEffects()
+            return DrugEffects(resection=resection)
         e = {name: self.mean_effect(name, t0_min, t1_min) for name in self.active_drugs}
         chemo, seno = e.get("chemo", 0.0), e.get("senolytic", 0.0)
         d = self.drugs
@@ -271,7 +279,8 @@ class TherapySchedule:
             pdl1_blockade=d["anti_pdl1"].max_blockade * e.get("anti_pdl1", 0.0),
             digoxin_effect=e.get("digoxin", 0.0),
             platelet_inhibition=(d["platelet_inhibitor"].max_inhibition
-                                 * e.get("platelet_inhibitor", 0.0)))
+                                 * e.get("platelet_inhibitor", 0.0)),
+            resection=resection)
 
     def events_between(self, t0_min: float, t1_min: float) -> list[tuple[float, str, float]]:
         """The doses given in (t0, t1] as (time_min, drug, dose), by time (then drug order).
@@ -279,11 +288,11 @@ class TherapySchedule:
         A dose at exactly t = 0 lies in no step (t0, t1] of a run starting at 0: ask for it
         with ``events_between(-math.inf, t1)`` in the first step."""
         events = []
-        for name in self.active_drugs:
+        for name in self.active_drugs + PROCEDURES:
             times, doses = self._doses[name]
             sel = (times > t0_min) & (times <= t1_min)
             events.extend((float(t), name, float(d)) for t, d in zip(times[sel], doses[sel]))
-        order = {name: i for i, name in enumerate(DRUG_NAMES)}
+        order = {name: i for i, name in enumerate(DRUG_NAMES + PROCEDURES)}
         return sorted(events, key=lambda ev: (ev[0], order[ev[1]]))
 
     def clock_h(self, t_min):

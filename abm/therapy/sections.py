@@ -123,8 +123,15 @@ DRUG_NAMES: tuple[str, ...] = tuple(f.name.removesuffix("_half_life_h")
 
 # --- the [[therapy]] entries ---------------------------------------------------------------
 
+PROCEDURES: tuple[str, ...] = ("resection",)
+"""What a ``[[therapy]]`` entry can name besides a drug: procedures at given times, without
+kinetics (``dose`` is ignored). ``resection`` removes every tumour cell of the primary site
+(the secondary site keeps its disseminated cells: minimal residual disease)."""
+
 _DRUG_KEY = dataclasses.field(metadata={"info": ParamInfo(
-    unit="", choices=DRUG_NAMES, doc="the drug (its parameters: [drugs])", source="issue #4")})
+    unit="", choices=DRUG_NAMES + PROCEDURES,
+    doc="the drug (its parameters: [drugs]) or a procedure (resection: the primary tumour is "
+        "removed at each time)", source="issue #4; resection: issue 17")})
 
 
 @dataclass(frozen=True)

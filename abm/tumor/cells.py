@@ -160,6 +160,21 @@ class CellTable(RowTable):
         self.counters[_COUNTER_NEXT_ID] += n
         return rows
 
+    def take_copies(self, source: CellTable, rows: np.ndarray) -> np.ndarray:
+        """Copy rows ``rows`` of ``source`` (a table of the same columns and state width)
+        into new rows of this table, bit for bit, ids included; returns the new rows. A cell
+        that moves between tables (into the blood, into a secondary site) stays the same
+        cell."""
+        rows = np.asarray(rows, dtype=np.int64)
+        if source.state.shape[1] != self.state.shape[1]:
+            raise ValueError(f"state widths differ: {source.state.shape[1]} (source) vs "
+                             f"{self.state.shape[1]}")
+        new = self.claim(len(rows))
+        for name in self.dtypes():
+            getattr(self, name)[new] = getattr(source, name)[rows]
+        self.state[new] = source.state[rows]
+        return new
+
     def append_copies(self, rows: np.ndarray, birth_min: float) -> np.ndarray:
         """New cells that copy ``rows`` (children of them, new ids); returns the new rows.
 

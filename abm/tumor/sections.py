@@ -49,6 +49,20 @@ class VesselSection:
     mask_file: str = param("", doc="pattern=mask: .npy (nonzero = vessel) or .png (bright = vessel) "
                                    "of shape (ny, nx); relative paths are relative to the scenario file",
                            source="issue #2", path=True)
+    poorly_perfused_fraction: float = param(
+        0.0, low=0.0, high=1.0,
+        doc="share of the vessels (drawn at random) that are tumour-associated, leaky and "
+            "poorly perfused: they supply poor_perfusion × the O2 and glucose of a perfused "
+            "vessel, and tumour cells next to them are hypoxic yet can intravasate",
+        source="design choice (0: every vessel perfused, as before) after Chaplin et al. "
+               "1987 Cancer Res 47:597 (intermittent, sluggish flow in tumour microvessels "
+               "makes cells hypoxic next to them) and Donato et al. 2020 Cell Rep 32:108105 "
+               "(hypoxic tumour regions shed CTC clusters into leaky vessels)")
+    poor_perfusion: float = param(0.1, low=0.0, high=1.0,
+                                  doc="supply of a poorly perfused vessel relative to a "
+                                      "perfused one (its O2 and glucose at the vessel site)",
+                                  source="design choice: 3.8 mmHg at the default 38 mmHg, "
+                                         "below oxygen.hypoxic_mmHg")
 
 
 @section("tumor")
@@ -56,9 +70,11 @@ class VesselSection:
 class TumorSection:
     """Where the initial tumour cells sit."""
 
-    seed_pattern: str = param("disc", choices=("disc", "mask"),
+    seed_pattern: str = param("disc", choices=("disc", "mask", "none"),
                               doc="disc: all free sites within radius_um of the centre; "
-                                  "mask: sites from mask_file", source="issue #2")
+                                  "mask: sites from mask_file; none: no tumour cell (a "
+                                  "secondary site, which disseminated cells reach)",
+                              source="issue #2; none: issue 17")
     center_x_frac: float = param(0.5, low=0.0, high=1.0,
                                  doc="disc centre as a fraction of the domain width",
                                  source="design choice")

@@ -13,6 +13,9 @@ Vessel patterns (``[vessels] pattern``):
 - ``mask``: nonzero (``.npy``) or bright (``.png``, > 50 % of the maximum) pixels of
   ``mask_file``, which must have shape ``(ny, nx)``;
 - ``none``: no vessel (the oxygen field then only decays).
+
+``vessels.poorly_perfused_fraction`` of the vessels (:func:`poorly_perfused`) supply only
+``vessels.poor_perfusion`` × the O2 and glucose of a perfused one.
 """
 from __future__ import annotations
 
@@ -46,6 +49,20 @@ def place_vessels(config: Config, rng: np.random.Generator) -> np.ndarray:
     candidates = candidates[~_avascular_zone(config).ravel()[candidates]]
     spacing_sites = v.min_spacing_um / g.dx_um
     return _dart_throw(g.ny, g.nx, candidates, target, spacing_sites)
+
+
+def poorly_perfused(config: Config, vessels: np.ndarray,
+                    rng: np.random.Generator) -> np.ndarray:
+    """Boolean ``[ny, nx]``: the poorly perfused vessel sites, each vessel independently with
+    probability ``vessels.poorly_perfused_fraction`` (no draw from ``rng`` when it is 0, so
+    runs without them keep their random stream)."""
+    fraction = config.vessels.poorly_perfused_fraction
+    poor = np.zeros_like(vessels)
+    if fraction > 0.0:
+        ys, xs = np.nonzero(vessels)
+        chosen = rng.random(len(xs)) < fraction
+        poor[ys[chosen], xs[chosen]] = True
+    return poor
 
 
 def _distance_from_tumour_centre(config: Config) -> np.ndarray:
@@ -102,6 +119,8 @@ def _dart_throw(ny, nx, candidates, target, spacing):
 def tumor_sites(config: Config, vessels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Sites ``(xs, ys)`` of the initial tumour cells (vessel sites excluded), in raster order."""
     g, t = config.grid, config.tumor
+    if t.seed_pattern == "none":
+        return np.zeros(0, np.int32), np.zeros(0, np.int32)
     if t.seed_pattern == "mask":
         mask = load_mask(t.mask_file, (g.ny, g.nx), "tumor.mask_file")
     else:

@@ -148,6 +148,13 @@ class NetworkFate(Phenotype):
         self.inputs[INPUTS.index(name)] = float(value)
         self._u = np.zeros((0, len(INPUTS)))
 
+    def set_nr2f1_repression(self, repression: float) -> None:
+        """Set how fully NR2F1 represses the growth factor (``cell_state.
+        nr2f1_gf_repression``; an awakening niche signal lifts it)."""
+        if not 0.0 <= repression <= 1.0:
+            raise ValueError(f"nr2f1 repression = {repression!r}: must be in [0, 1]")
+        self._nr2f1_repression = float(repression)
+
     def _inputs(self, table) -> np.ndarray:
         """Per-row inputs [capacity, 6]: local O2, glucose availability (the local glucose
         relative to plasma, at most 1: the network's range; a culture medium's 3 × plasma is

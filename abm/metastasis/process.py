@@ -1,0 +1,57 @@
+"""The secondary site's process (step 8b, after the blood): the cells of the units that
+arrested this step arrive at the site (:meth:`abm.metastasis.site.SecondarySite.receive`),
+then the site's tissue takes its step."""
+from __future__ import annotations
+
+import numpy as np
+
+from abm.core.process import Process
+from abm.metastasis.site import DTC_EVENT_COLUMNS, SecondarySite
+
+
+class Dissemination(Process):
+    """The secondary site (``[secondary] enabled``); reports the cells that arrived this step
+    and the site's colonies (its full time series, fields, cells and events go to the run
+    file's ``sites/secondary`` group).
+
+    Attributes:
+        site: the :class:`SecondarySite`. arrivals: this step's ``dtc`` event rows (columns
+            :data:`abm.metastasis.site.DTC_EVENT_COLUMNS`), empty arrays without arrivals.
+    """
+
+    name, timing = "dissemination", "site"
+    reporters = ("dtc_arrived", "dtc_extravasated", "site_dtc", "site_micrometastases",
+                 "site_macrometastases")
+
+    def __init__(self, site: SecondarySite):
+        self.site = site
+        self.arrivals = _no_arrivals()
+
+    @classmethod
+    def from_config(cls, model, snapshot):
+        if not model.config.secondary.enabled:
+            return None
+        return cls(SecondarySite(type(model), model.config, model.seed, snapshot))
+
+    def step(self, model):
+        blood = model.process("blood")
+        t_end = model.time_min + model.dt_min
+        rows = [self.site.receive(blood.transit, unit, cells, model.step_index, t_end)
+                for unit, cells in blood.arrivals if len(cells)]
+        self.arrivals = ({c: np.concatenate([r[c] for r in rows]) for c in DTC_EVENT_COLUMNS}
+                         if rows else _no_arrivals())
+        self.site.step()
+
+    def snapshot(self):
+        return self.site.snapshot()
+
+    def counts(self, model):
+        site = self.site.counts()
+        return {"dtc_arrived": len(self.arrivals["cell_id"]),
+                "dtc_extravasated": int(np.count_nonzero(self.arrivals["placed"])),
+                "site_dtc": site["n_dtc"], "site_micrometastases": site["n_micrometastases"],
+                "site_macrometastases": site["n_macrometastases"]}
+
+
+def _no_arrivals() -> dict[str, np.ndarray]:
+    return {c: np.zeros(0) for c in DTC_EVENT_COLUMNS}
