@@ -1,6 +1,7 @@
-"""The secondary site's process (step 8b, after the blood): the cells of the units that
-arrested this step arrive at the site (:meth:`abm.metastasis.site.SecondarySite.receive`),
-then the site's tissue takes its step."""
+"""The secondary site's process (step 8b, after the blood): the site's tissue takes its
+step, then the cells of the units that arrested during it arrive
+(:meth:`abm.metastasis.site.SecondarySite.receive`), so that a cell's first row at the site
+is the row it left the primary with."""
 from __future__ import annotations
 
 import numpy as np
@@ -34,13 +35,13 @@ class Dissemination(Process):
         return cls(SecondarySite(type(model), model.config, model.seed, snapshot))
 
     def step(self, model):
+        self.site.step()
         blood = model.process("blood")
         t_end = model.time_min + model.dt_min
         rows = [self.site.receive(blood.transit, unit, cells, model.step_index, t_end)
                 for unit, cells in blood.arrivals if len(cells)]
         self.arrivals = ({c: np.concatenate([r[c] for r in rows]) for c in DTC_EVENT_COLUMNS}
                          if rows else _no_arrivals())
-        self.site.step()
 
     def snapshot(self):
         return self.site.snapshot()

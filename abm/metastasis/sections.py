@@ -51,6 +51,15 @@ class SecondarySection:
                                    "parameters)",
                          source="Goddard et al. 2024 Cancer Cell 42:119 (dormant DTCs meet T "
                                 "cells in the lung; they escape them by scarcity)")
+    immune_recruitment: float = param(0.05, low=0.0, high=1.0,
+                                      doc="the site's immune-cell entry rate per vessel "
+                                          "relative to the primary's (immune.<kind>."
+                                          "recruit_per_min × this)",
+                                      source="design choice after Goddard et al. 2024 Cancer "
+                                             "Cell 42:119 (T cells meet the few DTCs of a lung "
+                                             "rarely; DTCs escape them by scarcity) and Halama "
+                                             "et al. 2011 (tumour infiltrates are dense only "
+                                             "in established tumours)")
     extravasation_probability: float = param(
         0.87, low=0.0, high=1.0,
         doc="probability that a cell of an arrested unit leaves the capillary into the tissue "

@@ -4,8 +4,9 @@ cells of CTC units arresting in its capillaries.
 The site is a full tissue model of the same class as the primary (built by the caller's
 model class, so this module does not import :mod:`abm.model`) on its own config, derived
 from the primary's by :func:`site_config`: the site's grid, vessels, vessel O2 and niche
-from ``[secondary]``, no initial tumour, no shedding, immune cells if ``secondary.immune``,
-and the primary's drugs (they are systemic) but not its resections.
+from ``[secondary]``, no initial tumour, no shedding, immune cells if ``secondary.immune``
+(entering at ``secondary.immune_recruitment`` × the primary's rate), and the primary's
+drugs (they are systemic) but not its resections.
 
 Arrival (:meth:`SecondarySite.receive`): an arrested unit lands next to one of the site's
 vessels, chosen uniformly (a counter-based draw keyed by the unit's id). Each of its living
@@ -32,6 +33,8 @@ import numpy as np
 from abm.circulation.transit import TransitCells
 from abm.core.rng import STREAM_EXTRAVASATE, STREAM_SITE_VESSEL, uniform_array
 from abm.core.rowtable import _COUNTER_NEXT_ID
+from abm.immune.params import KIND_NAMES, params_from_mapping
+from abm.immune.sections import ImmuneParam
 from abm.schema import Config, config_from_dict, to_toml
 from abm.therapy.sections import PROCEDURES
 from abm.tumor.cells import DORMANT
@@ -64,6 +67,10 @@ def site_config(config: Config) -> Config:
     data["immune"]["enabled"] = s.immune
     if s.immune:
         data["chemokine"]["field"] = True
+        defaults, _ = params_from_mapping({k: data["immune"].get(k, {}) for k in KIND_NAMES})
+        for i, kind in enumerate(KIND_NAMES):
+            data["immune"].setdefault(kind, {})["recruit_per_min"] = float(
+                defaults[i, ImmuneParam.RECRUIT_PER_MIN] * s.immune_recruitment)
     data["intracellular"]["growth_factor"] = s.niche_growth_factor
     data["cell_state"]["nr2f1_gf_repression"] = s.nr2f1_gf_repression
     data["therapy"] = [t for t in data.get("therapy", []) if t["drug"] not in PROCEDURES]

@@ -76,8 +76,9 @@ CELL_COLUMNS = (
            report_mean_viable=True),
     Column("nr2f1", np.float64, "0–1", "NR2F1, the dormancy program hypoxia leaves "
            "(abm.tumor.cell_state)", record=np.float32, division=COPY, report_mean_viable=True),
-    Column("hypoxic_h", np.float64, "h", "time spent below oxygen.hypoxic_mmHg (a daughter "
-           "inherits its mother's)", record=np.float32, division=COPY),
+    Column("hypoxic_h", np.float64, "h", "time spent below oxygen.hypoxic_mmHg since its "
+           "birth (a hypoxia marker; a daughter starts at 0, while NR2F1, the program hypoxia "
+           "left, is inherited)", record=np.float32, division=RESET),
     Column("founder_id", np.int64, doc="at a secondary site, the id of the disseminated cell "
            "whose colony it belongs to; -1 in the primary tumour", record=np.int64,
            division=COPY, initial=-1),

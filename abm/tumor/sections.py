@@ -295,7 +295,7 @@ class CellStateSection:
       ``[migration]``, moves cells up the O2 gradient;
     - NR2F1 (0–1), the dormancy program hypoxia leaves behind: dN/dt = k·h·(1 − N) −
       N·ln2/t½; where ``nr2f1_gf_repression`` r > 0 (a secondary site) it represses the
-      growth-factor input, GF·(1 − r·N⁴/(K⁴ + N⁴)), so a post-hypoxic cell that disseminates
+      growth-factor input, GF·(1 − r·Nⁿ/(Kⁿ + Nⁿ)), so a post-hypoxic cell that disseminates
       is more often dormant where it lands;
     - time spent hypoxic (``hypoxic_h``, h): grows while O2 < ``oxygen.hypoxic_mmHg``;
     - DNA damage: dD/dt = chemo damage rate (cycling cells) − D·ln2/t½ (repair); the network's
@@ -373,26 +373,34 @@ class CellStateSection:
                                            "disseminated cells are NR2F1-high and dormant); "
                                            "rate a design choice: ~1 day of hypoxia induces "
                                            "it to ~0.7")
-    nr2f1_half_life_h: float = param(168.0, unit="h", low=0.0, high=MAX_RUN_H,
+    nr2f1_half_life_h: float = param(336.0, unit="h", low=0.0, high=MAX_RUN_H,
                                      low_inclusive=False,
                                      doc="NR2F1 decay half-life after reoxygenation",
                                      source="design choice: post-hypoxic DTCs stayed NR2F1-high "
-                                            "and dormant for days in the lung (Fluegen et al. "
-                                            "2017); a week")
+                                            "and dormant in the lung (Fluegen et al. 2017); "
+                                            "two weeks")
     nr2f1_gf_repression: float = param(0.0, low=0.0, high=1.0,
                                        doc="largest fraction of the growth-factor input "
-                                           "NR2F1 represses: GF × (1 − r·N⁴/(K⁴ + N⁴)); at "
-                                           "GF ≲ 0.05 the network keeps a normoxic cell dormant",
+                                           "NR2F1 represses: GF × (1 − r·Nⁿ/(Kⁿ + Nⁿ)); at "
+                                           "GF ≲ 0.01 the network makes a normoxic cell "
+                                           "dormant within 1–3 days and keeps it so",
                                        source="design choice: in the primary tumour NR2F1 is "
                                               "a readout (0); its dormancy program acts in the "
                                               "niche of disseminated cells (Sosa et al. 2015 "
                                               "Nat Commun 6:6170; Fluegen et al. 2017), where "
                                               "[secondary] sets it")
-    nr2f1_gf_k: float = param(0.3, low=0.0, high=1.0, low_inclusive=False,
+    nr2f1_gf_k: float = param(0.4, low=0.0, high=1.0, low_inclusive=False,
                               doc="NR2F1 of half the repression (K above)",
                               source="design choice: a day of hypoxia (NR2F1 ≈ 0.7) represses "
-                                     "fully, and the repression lifts ~9 days after "
-                                     "reoxygenation (NR2F1 half-life 7 d)")
+                                     "fully; the repression lifts when NR2F1 has decayed to "
+                                     "~0.4, ~1.5 half-lives after reoxygenation")
+    nr2f1_gf_hill: float = param(8.0, low=1.0, high=20.0,
+                                 doc="Hill exponent n of the repression (a switch: the "
+                                     "network's cycling is insensitive to GF down to ~0.05)",
+                                 source="design choice: GF 0.15 still lets cells cycle, GF 0 "
+                                        "makes them dormant (measured on the network, "
+                                        "docs/metastasis.md), so the repression must be "
+                                        "nearly all or nothing")
     dna_repair_half_life_h: float = param(24.0, unit="h", low=0.0,
                                           high=MAX_RUN_H, low_inclusive=False,
                                           doc="DNA-damage repair half-life",

@@ -132,7 +132,8 @@ class NetworkFate(Phenotype):
         self._u = np.zeros((0, len(INPUTS)))
         self._stem_gf_reduction = config.cell_state.stemness_gf_reduction
         self._nr2f1_repression = config.cell_state.nr2f1_gf_repression
-        self._nr2f1_k4 = config.cell_state.nr2f1_gf_k ** 4
+        self._nr2f1_hill = config.cell_state.nr2f1_gf_hill
+        self._nr2f1_kn = config.cell_state.nr2f1_gf_k ** self._nr2f1_hill
         self._dx_um = config.grid.dx_um  # positions in error messages
         self._lattice = _NO_LATTICE
 
@@ -170,8 +171,8 @@ class NetworkFate(Phenotype):
         np.multiply(self.inputs[1], 1.0 - self._stem_gf_reduction * table.stemness,
                     out=self._u[:, 1])
         if self._nr2f1_repression > 0.0:
-            n4 = table.nr2f1 ** 4
-            self._u[:, 1] *= 1.0 - self._nr2f1_repression * n4 / (self._nr2f1_k4 + n4)
+            nn = table.nr2f1 ** self._nr2f1_hill
+            self._u[:, 1] *= 1.0 - self._nr2f1_repression * nn / (self._nr2f1_kn + nn)
         return self._u
 
     def initialize(self, table, rows, step):
