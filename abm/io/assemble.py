@@ -17,7 +17,7 @@ from abm.io.checkpoint import find_checkpoint
 from abm.io.columns import create_column
 from abm.io.parts import CHECKPOINT_FILE, HEAD, committed_segments
 from abm.io.schema import (
-    CELLS, CHECKPOINT, EVENTS, FIELDS, METADATA_DIGEST, TIMESERIES, NoCheckpointError, RunFileError,
+    CELLS, CHECKPOINT, EVENTS, FIELDS, METADATA_DIGEST, SITES, TIMESERIES, NoCheckpointError, RunFileError,
     check_metadata, current_layout, metadata_digest, open_h5,
 )
 from abm.io.segment import FRAME_DTYPE, FRAMES, SegmentInfo, read_info
@@ -58,26 +58,49 @@ def assemble(parts: Path, target: h5py.File, *, status: str, with_state: bool,
     compression = specs["compression"]
     layout.create_skeleton(target, attrs, specs["x_um"], specs["y_um"], specs["field_units"],
                            specs["cell_columns"], specs["timeseries_columns"], compression,
-                           specs["static_fields"])
-    _size(target, infos, specs)
-    _event_tables(target[EVENTS], infos, compression)
-    rows = _Rows(target)
-    frame, offsets = 0, [0]
+                           specs["static_fields"], specs["sites"])
+    # The root and each site are filled alike, each from its part of every segment.
+    groups = {"": _Group(target, specs, infos, compression)}
+    for name, site in specs["sites"].items():
+        where = f"{SITES}/{name}"
+        groups[where] = _Group(target[where], site, [info.site(name) for info in infos], compression)
     for info in infos:
         try:
             with open_h5(info.path, "r") as segment:
-                frame = _copy_segment(segment, target, rows, frame, offsets)
+                for where, group in groups.items():
+                    if not where or where in segment:
+                        group.copy(segment[where] if where else segment)
         except RunFileError:
             raise
         except (OSError, KeyError, ValueError) as err:
             raise RunFileError(f"{info.path}: damaged segment ({err})") from None
-    rows.flush()
-    target[CELLS]["offsets"][:] = np.array(offsets, np.int64)
+    for group in groups.values():
+        group.finish()
     _checkpoint(parts, target, with_state)
     target.attrs[METADATA_DIGEST] = metadata_digest(target.attrs)
 
 
-def _size(target: h5py.File, infos: list[SegmentInfo], specs: dict) -> None:
+class _Group:
+    """The assembly of the run's root or of one site's group ``target`` from its part of
+    every segment (``infos``: what each segment holds of it)."""
+
+    def __init__(self, target: h5py.Group, specs: dict, infos: list[SegmentInfo], compression: int):
+        self.target = target
+        _size(target, infos, specs)
+        _event_tables(target[EVENTS], infos, compression)
+        self.rows = _Rows(target)
+        self.frame, self.offsets = 0, [0]
+
+    def copy(self, segment: h5py.Group) -> None:
+        """Add the part of one segment (its root, or the site's group in it)."""
+        self.frame = _copy_segment(segment, self.target, self.rows, self.frame, self.offsets)
+
+    def finish(self) -> None:
+        self.rows.flush()
+        self.target[CELLS]["offsets"][:] = np.array(self.offsets, np.int64)
+
+
+def _size(target: h5py.Group, infos: list[SegmentInfo], specs: dict) -> None:
     """Give every growable dataset its final length."""
     n_frames = sum(i.n_frames for i in infos)
     cell_rows = sum(i.cell_rows for i in infos)
@@ -119,7 +142,7 @@ class _Rows:
 
     FLUSH_BYTES = 64 << 20
 
-    def __init__(self, target: h5py.File):
+    def __init__(self, target: h5py.Group):
         self.target = target
         self.at: dict[str, int] = {}
         self.pending: dict[str, list[np.ndarray]] = {}
@@ -140,10 +163,11 @@ class _Rows:
         self.pending, self.nbytes = {}, 0
 
 
-def _copy_segment(segment: h5py.File, target: h5py.File, rows: _Rows, frame: int,
+def _copy_segment(segment: h5py.Group, target: h5py.Group, rows: _Rows, frame: int,
                   offsets: list[int]) -> int:
     """Copy one segment: its field frames (as stored chunks) at ``frame``, its table rows into
-    ``rows``, its cell counts onto ``offsets``; return the next frame index."""
+    ``rows``, its cell counts onto ``offsets``; return the next frame index. ``segment`` and
+    ``target`` are the roots of the files, or a site's group in each."""
     if FRAMES not in segment:
         frames = np.empty(0, FRAME_DTYPE)
     else:

@@ -157,7 +157,8 @@ def write_checkpoint_file(path: Path, state: dict, counts: dict, compression: in
     """Write ``state`` with ``counts`` (attributes) as the checkpoint file ``path``, atomically.
 
     ``counts``: ``time_min``, ``n_frames``, ``n_timeseries``, ``event_rows`` ({table: rows}),
-    ``n_segments`` (the segments the state follows) and ``config_sha256``. The old file stays
+    ``n_segments`` (the segments the state follows), ``config_sha256`` and, in runs with
+    sites, ``sites`` ({site: the same three counts of the site}). The old file stays
     until the new one is complete (abm.io.parts.write_atomic). Raises TypeError naming an
     entry that cannot be stored, before anything is written.
     """
@@ -195,7 +196,8 @@ def find_checkpoint(root: h5py.Group) -> h5py.Group:
 
 def checkpoint_counts(group: h5py.Group) -> dict:
     """Return the lengths recorded with checkpoint ``group``: n_frames, n_timeseries, event_rows
-    (and ``n_segments``, ``config_sha256`` where the checkpoint has them)."""
+    (and ``n_segments``, ``config_sha256`` and, in runs with sites, ``sites`` {name:
+    {n_frames, n_timeseries, event_rows}} where the checkpoint has them)."""
     counts = {
         "time_min": float(group.attrs["time_min"]),
         "n_frames": int(group.attrs["n_frames"]),
@@ -206,6 +208,8 @@ def checkpoint_counts(group: h5py.Group) -> dict:
         counts["n_segments"] = int(group.attrs["n_segments"])
     if "config_sha256" in group.attrs:
         counts["config_sha256"] = from_attr(group.attrs["config_sha256"])
+    if "sites" in group.attrs:
+        counts["sites"] = json.loads(group.attrs["sites"])
     return counts
 
 

@@ -29,10 +29,17 @@ tables (all added to version-1 files over time), and the static map ``fields/ves
 the oxygen field, see ``Run.vessels``). Readers must therefore not assume that a version-1
 file has any field but ``oxygen``, any cell column but ``id``, ``x``, ``y``, ``kind``,
 ``phase``, ``oxygen``, any event table, or ``fields/vessels``; tests/test_reader.py reads
-files written by old commits to keep this true.
+files written by old commits to keep this true. The group ``sites/`` (secondary sites, each
+laid out like the root) is additive in the same way: it exists only in runs that have sites,
+a reader that does not know it reads the root as before, and a reader that does treats a file
+without it as a run without sites.
 """
 
 FIELDS, CELLS, TIMESERIES, EVENTS = "fields", "cells", "timeseries", "events"
+SITES = "sites"
+"""Group of a run's secondary sites: ``sites/NAME`` is laid out like the root (fields, cells,
+time series, events) with its own ``units`` and ``event_columns`` attributes. Absent in runs
+without sites (every file before them)."""
 CHECKPOINT = "checkpoint"
 # Files written before the store of abm.io.parts kept a second checkpoint group here while
 # replacing the first; readers of those files still look for it.

@@ -14,6 +14,11 @@ Contents, every dataset fletcher32-checksummed and absent where it would be empt
     field per column; strings as fixed-length UTF-8). One dataset per table, not per column,
     because opening an HDF5 object costs more than reading a few rows from it.
 
+``sites/NAME/...``
+    the same for each secondary site of the run (its frame, cells, time-series and event
+    rows), in the same file, so that one commit holds every site or none. Absent for a site
+    the commit adds nothing to, and in runs without sites.
+
 Root attributes: ``index`` (1-based) and ``final`` (True on the segment that closes a
 complete run: everything after it is assembly).
 """
@@ -27,7 +32,7 @@ import numpy as np
 
 from abm.io.columns import create_column, create_field, encode_utf8, utf8_dtype
 from abm.io.parts import write_atomic
-from abm.io.schema import CELLS, EVENTS, FIELDS, TIMESERIES, RunFileError, create_part, open_h5
+from abm.io.schema import CELLS, EVENTS, FIELDS, SITES, TIMESERIES, RunFileError, create_part, open_h5
 
 FRAMES = "frames"
 FRAME_DTYPE = np.dtype([("time", np.float64), ("count", np.int64)])
@@ -36,31 +41,40 @@ FRAME_DTYPE = np.dtype([("time", np.float64), ("count", np.int64)])
 def write_segment(path: Path, *, index: int, final: bool, compression: int,
                   frame: tuple[float, dict, dict] | None = None,
                   series: tuple[np.ndarray, dict] | None = None,
-                  events: dict[str, dict[str, np.ndarray]] | None = None) -> None:
+                  events: dict[str, dict[str, np.ndarray]] | None = None,
+                  sites: dict[str, tuple] | None = None) -> None:
     """Write segment ``path`` atomically.
 
     ``frame``: (time in min, {field: float32 [y, x]}, {cell column: 1-D array}) or None.
     ``series``: (times in min [r], {column: [r]}) or None. ``events``: {table: {column: [n]}}
-    (str columns as numpy str). Raises OSError (e.g. ENOSPC) with nothing left behind.
+    (str columns as numpy str). ``sites``: {name: (frame, series, events)} of the same forms,
+    written as ``sites/name``. Raises OSError (e.g. ENOSPC) with nothing left behind.
     """
     def write(tmp: Path) -> None:
         with create_part(tmp) as h5file:
             h5file.attrs["index"] = int(index)
             h5file.attrs["final"] = bool(final)
-            if frame is not None:
-                time_min, grids, columns = frame
-                fields = h5file.create_group(FIELDS)
-                for name, grid in grids.items():
-                    create_field(fields, name, grid.shape, frames=1, compression=compression)[0] = grid
-                _put(h5file, FRAMES, {"time": np.array([time_min]), "count": np.array([len(columns["id"])])},
-                     FRAME_DTYPE)
-                _put(h5file, CELLS, columns)
-            if series is not None:
-                _put(h5file, TIMESERIES, {"time": series[0], **series[1]})
-            for table, columns in (events or {}).items():
-                _put(h5file.require_group(EVENTS), table, columns)
+            _write_rows(h5file, compression, frame, series, events)
+            for name, rows in (sites or {}).items():
+                _write_rows(h5file.require_group(f"{SITES}/{name}"), compression, *rows)
 
     write_atomic(path, write)
+
+
+def _write_rows(h5file: h5py.Group, compression: int, frame, series, events) -> None:
+    """The frame, time-series rows and event rows of one commit, into the segment's root or a site's group."""
+    if frame is not None:
+        time_min, grids, columns = frame
+        fields = h5file.create_group(FIELDS)
+        for name, grid in grids.items():
+            create_field(fields, name, grid.shape, frames=1, compression=compression)[0] = grid
+        _put(h5file, FRAMES, {"time": np.array([time_min]), "count": np.array([len(columns["id"])])},
+             FRAME_DTYPE)
+        _put(h5file, CELLS, columns)
+    if series is not None:
+        _put(h5file, TIMESERIES, {"time": series[0], **series[1]})
+    for table, columns in (events or {}).items():
+        _put(h5file.require_group(EVENTS), table, columns)
 
 
 def _put(group: h5py.Group, name: str, columns: dict[str, np.ndarray], dtype: np.dtype | None = None) -> None:
@@ -90,23 +104,37 @@ class SegmentInfo:
     series_rows: int = 0
     events: dict[str, dict[str, np.dtype]] = field(default_factory=dict)
     event_rows: dict[str, int] = field(default_factory=dict)
+    sites: dict[str, SegmentInfo] = field(default_factory=dict)
+    """What the segment holds of each site, as SegmentInfos of their own (without sites)."""
+
+    def site(self, name: str) -> SegmentInfo:
+        """What the segment holds of site ``name`` (nothing, if it holds no group of it)."""
+        return self.sites.get(name) or SegmentInfo(self.path, self.index, self.final)
 
 
 def read_info(path: Path) -> SegmentInfo:
     """The :class:`SegmentInfo` of segment ``path``; RunFileError if it cannot be read."""
     try:
         with open_h5(path, "r") as h5file:
-            info = SegmentInfo(path, int(h5file.attrs["index"]), bool(h5file.attrs["final"]))
-            info.n_frames = len(h5file[FRAMES]) if FRAMES in h5file else 0
-            info.cell_rows = len(h5file[CELLS]) if CELLS in h5file else 0
-            info.series_rows = len(h5file[TIMESERIES]) if TIMESERIES in h5file else 0
-            for table, dset in h5file.get(EVENTS, {}).items():
-                info.events[table] = column_dtypes(dset.dtype)
-                info.event_rows[table] = len(dset)
+            index, final = int(h5file.attrs["index"]), bool(h5file.attrs["final"])
+            info = _read_rows(h5file, SegmentInfo(path, index, final))
+            for name, group in (h5file[SITES].items() if SITES in h5file else ()):
+                info.sites[name] = _read_rows(group, SegmentInfo(path, index, final))
     except RunFileError:
         raise
     except (OSError, KeyError, ValueError) as err:
         raise RunFileError(f"{path}: damaged segment ({err})") from None
+    return info
+
+
+def _read_rows(h5file: h5py.Group, info: SegmentInfo) -> SegmentInfo:
+    """Fill ``info`` with what the segment's root (or a site's group) ``h5file`` holds."""
+    info.n_frames = len(h5file[FRAMES]) if FRAMES in h5file else 0
+    info.cell_rows = len(h5file[CELLS]) if CELLS in h5file else 0
+    info.series_rows = len(h5file[TIMESERIES]) if TIMESERIES in h5file else 0
+    for table, dset in h5file.get(EVENTS, {}).items():
+        info.events[table] = column_dtypes(dset.dtype)
+        info.event_rows[table] = len(dset)
     return info
 
 

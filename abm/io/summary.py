@@ -48,9 +48,31 @@ def summarize(run: Run) -> str:
         lines.append(f"  time series: none yet (columns {', '.join(series.columns)})")
     for table in run.event_tables:
         lines.append(f"  events {table}: {len(run.events(table))} rows")
+    for name in run.sites:
+        lines.extend(site_lines(run.site(name), units))
     checkpoint = run.checkpoint_time
     lines.append(f"  checkpoint: {'none' if checkpoint is None else f't = {checkpoint:g} ' + units['time']}")
     return "\n".join(lines)
+
+
+def site_lines(site, units: dict) -> list[str]:
+    """A secondary site (:class:`abm.io.group_reader.Site`) in brief: grid, frames, cells,
+    fields, time series, events."""
+    y, x = site.y_um, site.x_um
+    counts = site.cell_counts()
+    cells = f"cells {counts[0]} in the first frame, {counts[-1]} in the last ({counts.sum()} rows)" if len(counts) \
+        else "no cells yet"
+    lines = [f"  site {site.name}: grid {len(y)} × {len(x)} (y × x), {site.n_frames} frames, {cells}",
+             f"    fields: {', '.join(site.field_names) or 'none'}; cell columns: {', '.join(site.cell_columns)}"]
+    vessels = site.vessels
+    if vessels is not None:
+        lines.append(f"    vessels: {int(vessels.sum())} sites (stored)")
+    series = site.timeseries
+    lines.append(f"    time series: {len(series)} steps" + (f" to t = {series.index[-1]:g} {units['time']}"
+                                                             if len(series) else ""))
+    for table in site.event_tables:
+        lines.append(f"    events {table}: {len(site.events(table))} rows")
+    return lines
 
 
 def config_lines(config: dict) -> list[str]:

@@ -15,7 +15,6 @@ import hashlib
 import logging
 from pathlib import Path
 
-import h5py
 import numpy as np
 
 from abm.io import layout
@@ -26,9 +25,10 @@ from abm.io.parts import (
     HEAD, WriterLock, no_such_run, parts_dir, publish_dir, remove_parts, remove_staging, segment_path,
     staging_dir, write_atomic, writer_alive,
 )
+from abm.io.pending import Pending, check_keys
 from abm.io.schema import (
     METADATA_DIGEST, SCHEMA_VERSION, STATUS_COMPLETE, RunFileError, SchemaError,
-    StorageError, check_name, from_attr, metadata_digest, open_h5,
+    StorageError, from_attr, metadata_digest, open_h5,
 )
 from abm.io.segment import write_segment
 
@@ -46,6 +46,15 @@ class RunWriter:
     tables: rows of a declared table must have exactly its columns, and a reader shows a
     declared table without rows as empty. Everything is checked before anything is created; an
     existing run (``path`` or its ``.parts``) is replaced only with ``overwrite=True``.
+
+    ``sites`` {name: spec}: secondary sites recorded in the same run, each stored as the group
+    ``sites/NAME`` laid out like the root. A spec is a dict with the keys ``x_um``, ``y_um``
+    (µm, the site's own grid), ``field_units``, ``cell_columns``, ``timeseries_columns`` and
+    optionally ``static_fields`` (e.g. the site's ``vessels``) and ``event_columns``, each
+    meaning and checked as the run's argument of that name (a bad spec: ValueError or
+    TypeError naming the site and the key). Every frame then carries every site
+    (:meth:`write_frame`), and :meth:`append_timeseries` / :meth:`append_events` take
+    ``site=NAME``. Without sites the run file has no ``sites`` group.
     """
 
     def __init__(self, path, *, config_toml: str, seed: int, scenario: str,
@@ -54,7 +63,8 @@ class RunWriter:
                  timeseries_columns: dict[str, np.dtype], attrs: dict | None = None,
                  compression: int = 4, overwrite: bool = False,
                  static_fields: dict[str, tuple[np.ndarray, str]] | None = None,
-                 event_columns: dict[str, tuple[str, ...]] | None = None):
+                 event_columns: dict[str, tuple[str, ...]] | None = None,
+                 sites: dict[str, dict] | None = None):
         path = Path(path)
         parts = parts_dir(path)
         if not (isinstance(compression, int) and 0 <= compression <= 9):
@@ -66,6 +76,7 @@ class RunWriter:
             cell_columns=cell_columns, compression=compression, extra=attrs, static_fields=static_fields,
             event_columns=event_columns,
         )
+        sites = layout.check_sites(sites)
         if path.is_dir():
             raise FileExistsError(f"{path} is a directory, not a run file")
         if (path.exists() or parts.exists()) and not overwrite:
@@ -86,7 +97,7 @@ class RunWriter:
             def write_head(tmp: Path) -> None:
                 with open_h5(tmp, "w") as head:
                     layout.create_skeleton(head, root_attrs, x_um, y_um, field_units, cell_columns,
-                                           timeseries_columns, compression, static_fields)
+                                           timeseries_columns, compression, static_fields, sites)
                     head.attrs[METADATA_DIGEST] = metadata_digest(head.attrs)
 
             write_atomic(staging / HEAD, write_head)
@@ -104,23 +115,12 @@ class RunWriter:
         self.attrs = {name: from_attr(value) for name, value in attrs.items()}
         self._config_sha256 = hashlib.sha256(self.attrs["config_toml"].encode()).hexdigest()
         self._compression = specs["compression"]
-        self._shape = (len(specs["y_um"]), len(specs["x_um"]))
-        self._fields = list(specs["field_units"])
-        self._cell_dtypes = {n: spec[0] for n, spec in specs["cell_columns"].items()}
-        self._series = dict(specs["timeseries_columns"])
-        self._declared = layout.event_columns(self.attrs)
-        self._event_dtypes: dict[str, dict[str, np.dtype]] = {}
-        self._event_rows: dict[str, int] = {}
-        for info in infos:
-            for table, columns in info.events.items():
-                self._event_dtypes[table] = {n: _buffer_dtype(d) for n, d in columns.items()}
-                self._event_rows[table] = self._event_rows.get(table, 0) + info.event_rows[table]
+        self._root = Pending("", specs, layout.event_columns(self.attrs), infos)
+        self._sites = {name: Pending(f"site {name!r}: ", site, layout.event_columns(site["attrs"]),
+                                     [info.site(name) for info in infos])
+                       for name, site in specs["sites"].items()}
         self._n_segments = len(infos)
-        self._n_frames = sum(i.n_frames for i in infos)
-        self._n_timeseries = sum(i.series_rows for i in infos)
         self._finished = bool(infos) and infos[-1].final
-        self._series_rows: list[tuple[float, dict]] = []
-        self._event_buffer: dict[str, list[dict[str, np.ndarray]]] = {}
         self._open = True
 
     @property
@@ -135,55 +135,49 @@ class RunWriter:
         return self._finished
 
     # ------------------------------------------------------------------ buffered appends
-    def append_timeseries(self, time_min: float, values: dict[str, float | int]) -> None:
-        """Buffer one time-series row (one per model step); committed by the next frame/checkpoint/close."""
-        _check_keys("time-series row", values, self._series)
-        row = {n: _cast(f"time-series column {n!r}", np.asarray(v), self._series[n]) for n, v in values.items()}
-        self._series_rows.append((float(time_min), row))
+    def append_timeseries(self, time_min: float, values: dict[str, float | int], site: str | None = None) -> None:
+        """Buffer one time-series row (one per model step) of the run, or of ``site``;
+        committed by the next frame/checkpoint/close."""
+        self._group(site).append_timeseries(time_min, values)
 
-    def append_events(self, table: str, columns: dict[str, np.ndarray]) -> None:
-        """Buffer rows of event table ``table`` (columns: 1-D arrays of equal length, or scalars).
+    def append_events(self, table: str, columns: dict[str, np.ndarray], site: str | None = None) -> None:
+        """Buffer rows of event table ``table`` of the run, or of ``site`` (columns: 1-D arrays
+        of equal length, or scalars); committed by the next frame/checkpoint/close.
 
         The first rows of a table fix its columns and dtypes (numeric, bool or str).
         """
-        check_name("event table", table)
-        arrays = {name: np.atleast_1d(np.asarray(values)) for name, values in columns.items()}
-        lengths = {name: a.shape for name, a in arrays.items()}
-        if not arrays or any(a.ndim != 1 for a in arrays.values()) or len(set(lengths.values())) != 1:
-            raise ValueError(f"event table {table!r}: columns must be 1-D and of equal length, got shapes {lengths}")
-        if table in self._declared and set(arrays) != set(self._declared[table]):
-            _check_keys(f"event table {table!r} (declared)", arrays, self._declared[table])
-        known = self._event_dtypes.get(table)
-        if known is None and not len(next(iter(arrays.values()))):
-            return  # empty rows cannot fix the dtypes of a new table (np.array([]) is float)
-        known = known or _new_table_dtypes(table, arrays)
-        _check_keys(f"event table {table!r}", arrays, known)
-        arrays = {n: _cast(f"event table {table!r} column {n!r}", a, known[n]) for n, a in arrays.items()}
-        self._event_dtypes[table] = known
-        self._event_buffer.setdefault(table, []).append(arrays)
+        self._group(site).append_events(table, columns)
+
+    @property
+    def sites(self) -> list[str]:
+        """The names of the run's secondary sites (``[]`` if it has none)."""
+        return sorted(self._sites)
+
+    def _group(self, site: str | None) -> Pending:
+        if site is None:
+            return self._root
+        if site not in self._sites:
+            raise ValueError(f"no site {site!r} in this run; sites: {sorted(self._sites)}")
+        return self._sites[site]
 
     # ------------------------------------------------------------------ durable writes
-    def write_frame(self, time_min: float, fields: dict[str, np.ndarray], cells: dict[str, np.ndarray]) -> None:
+    def write_frame(self, time_min: float, fields: dict[str, np.ndarray], cells: dict[str, np.ndarray],
+                    sites: dict[str, tuple[dict, dict]] | None = None) -> None:
         """Commit one frame with the buffered rows; the frame survives a kill once this returns.
 
         ``fields``: {name: [y, x] array}, exactly the field names of the run.
         ``cells``: {column: 1-D array}, exactly the cell columns, all of one length.
-        Raises ValueError naming the offending field/column before anything is written, and
-        StorageError (nothing of this frame kept) if the disk refuses it.
+        ``sites``: {name: (fields, cells)} for every site of the run (a site without cells
+        gives columns of length 0), in the site's own grid and columns; its frame has the
+        run's time. All of it is one commit: a kill keeps every site's frame or none.
+        Raises ValueError naming the offending site/field/column before anything is written,
+        and StorageError (nothing of this frame kept) if the disk refuses it.
         """
-        _check_keys("fields", fields, self._fields)
-        _check_keys("cells", cells, self._cell_dtypes)
-        grids = {}
-        for name, values in fields.items():
-            values = np.asarray(values)
-            if values.shape != self._shape:
-                raise ValueError(f"field {name!r} has shape {values.shape}, expected (ny, nx) = {self._shape}")
-            grids[name] = _cast(f"field {name!r}", values, np.float32)
-        columns = {n: _cast(f"cell column {n!r}", np.asarray(v), self._cell_dtypes[n]) for n, v in cells.items()}
-        lengths = {n: c.shape for n, c in columns.items()}
-        if any(c.ndim != 1 for c in columns.values()) or len(set(lengths.values())) != 1:
-            raise ValueError(f"cell columns must be 1-D and of equal length, got shapes {lengths}")
-        self._commit(frame=(float(time_min), grids, columns))
+        frame = self._root.frame(time_min, fields, cells)
+        check_keys("sites of the frame", sites or {}, self._sites)
+        site_frames = {name: self._sites[name].frame(time_min, *_pair(name, value))
+                       for name, value in (sites or {}).items()}
+        self._commit(frame=frame, site_frames=site_frames)
 
     def write_checkpoint(self, time_min: float, state: dict[str, object]) -> None:
         """Commit the buffered rows, then replace the checkpoint by ``state``; durable on return.
@@ -192,11 +186,10 @@ class RunWriter:
         equal by :meth:`resume` and :func:`abm.io.read_checkpoint`.
         """
         self._commit()
-        counts = {
-            "time_min": float(time_min), "n_frames": self._n_frames, "n_timeseries": self._n_timeseries,
-            "event_rows": dict(self._event_rows), "n_segments": self._n_segments,
-            "config_sha256": self._config_sha256,
-        }
+        counts = {"time_min": float(time_min), **self._root.counts(), "n_segments": self._n_segments,
+                  "config_sha256": self._config_sha256}
+        if self._sites:
+            counts["sites"] = {name: group.counts() for name, group in self._sites.items()}
         try:
             write_checkpoint_file(self._parts / CHECKPOINT_FILE, state, counts, self._compression)
         except OSError as err:
@@ -233,30 +226,32 @@ class RunWriter:
     def __exit__(self, exc_type, exc, tb) -> None:
         self.close(complete=exc_type is None)
 
-    def _commit(self, frame: tuple[float, dict, dict] | None = None, final: bool = False) -> None:
-        """Write the buffered rows (and ``frame``) as the next segment, if there is anything."""
-        series = None
-        if self._series_rows:
-            series = (np.array([t for t, _ in self._series_rows]),
-                      {n: np.array([row[n] for _, row in self._series_rows]) for n in self._series})
-        events = {table: {n: np.concatenate([c[n] for c in chunks]) for n in self._event_dtypes[table]}
-                  for table, chunks in self._event_buffer.items()}
-        events = {table: columns for table, columns in events.items() if len(next(iter(columns.values())))}
-        if frame is None and series is None and not events and not final:
+    def _commit(self, frame: tuple[float, dict, dict] | None = None, final: bool = False,
+                site_frames: dict[str, tuple] | None = None) -> None:
+        """Write the buffered rows (and ``frame``, ``site_frames``) of the run and of every
+        site as the next segment, if there is anything."""
+        series, events = self._root.take()
+        sites = {}
+        for name, group in self._sites.items():
+            site_frame = (site_frames or {}).get(name)
+            site_series, site_events = group.take()
+            if site_frame is not None or site_series is not None or site_events:
+                sites[name] = (site_frame, site_series, site_events)
+        if frame is None and series is None and not events and not sites and not final:
             return
         index = self._n_segments + 1
         try:
             write_segment(segment_path(self._parts, index), index=index, final=final,
-                          compression=self._compression, frame=frame, series=series, events=events)
+                          compression=self._compression, frame=frame, series=series, events=events,
+                          sites=sites)
         except OSError as err:
-            what = f"committing frame {self._n_frames}" if frame is not None else "committing buffered rows"
+            what = f"committing frame {self._root.n_frames}" if frame is not None else "committing buffered rows"
             raise _storage_error(err, self._path, what) from err
         self._n_segments = index
-        self._n_frames += frame is not None
-        self._n_timeseries += 0 if series is None else len(series[0])
-        for table, columns in events.items():
-            self._event_rows[table] = self._event_rows.get(table, 0) + len(next(iter(columns.values())))
-        self._series_rows, self._event_buffer = [], {}
+        self._root.committed(frame is not None, series, events)
+        for name, group in self._sites.items():
+            site_frame, site_series, site_events = sites.get(name, (None, None, {}))
+            group.committed(site_frame is not None, site_series, site_events)
         self._finished = final
 
     def _assemble(self) -> None:
@@ -330,7 +325,7 @@ class RunWriter:
                     raise RunFileError(f"{parts}: the checkpoint follows {n} segments but only {len(infos)} "
                                        "are readable in order; the run is damaged")
                 kept = infos[:n]
-                _check_counts(parts, kept, counts)
+                _check_counts(parts, kept, counts, head[1]["sites"])
             for info in reversed(infos[len(kept):]):  # last first: a kill here leaves no gap
                 info.path.unlink()
         infos = kept
@@ -354,17 +349,22 @@ def _read_checkpoint_file(parts: Path) -> tuple[dict | None, dict | None]:
         raise RunFileError(f"{path}: damaged checkpoint ({err})") from None
 
 
-def _check_counts(parts: Path, infos, counts: dict) -> None:
-    """RunFileError unless the segments up to the checkpoint hold the rows it counted."""
-    rows = {}
-    for info in infos:
-        for table, n in info.event_rows.items():
-            rows[table] = rows.get(table, 0) + n
-    found = (sum(i.n_frames for i in infos), sum(i.series_rows for i in infos), rows)
-    expected = (counts["n_frames"], counts["n_timeseries"], counts["event_rows"])
-    if found != expected:
-        raise RunFileError(f"{parts}: the segments before the checkpoint hold (frames, time-series rows, "
-                           f"event rows) {found}, the checkpoint counted {expected}; the run is damaged")
+def _check_counts(parts: Path, infos, counts: dict, sites=()) -> None:
+    """RunFileError unless the segments up to the checkpoint hold the rows it counted, for the
+    run and for each of its ``sites`` (names)."""
+    if set(counts.get("sites", {})) != set(sites):
+        raise RunFileError(f"{parts}: the checkpoint counted the sites {sorted(counts.get('sites', {}))}, "
+                           f"the run has {sorted(sites)}; the run is damaged")
+    groups = {"the run": (infos, counts)}
+    for name, site_counts in counts.get("sites", {}).items():
+        groups[f"site {name!r}"] = ([info.site(name) for info in infos], site_counts)
+    for what, (group_infos, expected) in groups.items():
+        found = Pending.found(group_infos)
+        expected = (expected["n_frames"], expected["n_timeseries"], expected["event_rows"])
+        if found != expected:
+            raise RunFileError(f"{parts}: the segments before the checkpoint hold (frames, time-series rows, "
+                               f"event rows) {found} of {what}, the checkpoint counted {expected}; "
+                               "the run is damaged")
 
 
 def _stored_status(path: Path) -> str | None:
@@ -386,36 +386,8 @@ def _storage_error(err: BaseException, path: Path, what: str) -> BaseException:
                         "from the last checkpoint")
 
 
-def _buffer_dtype(dtype: np.dtype) -> np.dtype:
-    """The in-memory dtype of a stored event column (fixed-length UTF-8 → numpy str)."""
-    return np.dtype(str) if h5py.check_string_dtype(dtype) else dtype
-
-
-def _new_table_dtypes(table: str, arrays: dict[str, np.ndarray]) -> dict[str, np.dtype]:
-    """Return the column dtypes of a new event table from its first rows (str -> HDF5 str)."""
-    for name, a in arrays.items():
-        check_name(f"event table {table!r} column", name)
-        if a.dtype.kind not in "biufU":
-            raise TypeError(f"event table {table!r} column {name!r}: dtype {a.dtype} is not numeric, bool or str")
-    return {n: np.dtype(str) if a.dtype.kind == "U" else a.dtype for n, a in arrays.items()}
-
-
-def _check_keys(what: str, given, expected) -> None:
-    """Raise ValueError naming the missing and unexpected names of ``given``."""
-    missing, extra = sorted(set(expected) - set(given)), sorted(set(given) - set(expected))
-    if missing or extra:
-        raise ValueError(f"{what}: missing {missing}, unexpected {extra} (expected exactly {sorted(expected)})")
-
-
-def _cast(what: str, values: np.ndarray, dtype) -> np.ndarray:
-    """Return ``values`` as ``dtype``; raise ValueError if that changes its kind (e.g. float -> int)."""
-    dtype = np.dtype(dtype)
-    if dtype.kind == "U":  # event table str column (stored as UTF-8)
-        ok = values.dtype.kind == "U" or values.size == 0
-    else:
-        ok = np.can_cast(values.dtype, dtype, casting="same_kind") or (
-            values.dtype.kind in "biu" and dtype.kind in "biuf"
-        )
-    if not ok:
-        raise ValueError(f"{what}: cannot store dtype {values.dtype} as {'str' if dtype.kind == 'U' else dtype}")
-    return values.astype(str if dtype.kind == "U" else dtype, copy=False)
+def _pair(site: str, value) -> tuple[dict, dict]:
+    """A site's (fields, cells) of :meth:`RunWriter.write_frame`; ValueError naming the site."""
+    if not (isinstance(value, (tuple, list)) and len(value) == 2):
+        raise ValueError(f"site {site!r}: the frame must be (fields, cells), got {type(value).__name__}")
+    return value
