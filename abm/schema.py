@@ -14,14 +14,15 @@ import abm.fields.sections  # noqa: F401
 import abm.immune.sections  # noqa: F401
 import abm.metastasis.sections  # noqa: F401
 import abm.therapy.sections  # noqa: F401
+import abm.tumor.cell_state_sections  # noqa: F401
 import abm.tumor.sections  # noqa: F401
 from abm.config import registry
 from abm.config.schema import Schema
 
 ORDER = ("run", "grid", "vessels", "tumor", "oxygen", "glucose", "sasp", "sasp_metabolic",
          "chemokine", "cell_state", "immune", "circadian", "shedding", "blood", "cells", "cycle",
-         "intracellular", "fate", "output", "drugs", "metabolism", "medium", "therapy",
-         "secondary")
+         "intracellular", "fate", "output", "drugs", "metabolism", "medium", "secondary",
+         "therapy")
 """Every section and array of tables, in the order they are documented, stored and written:
 the resolved config TOML in every run file follows it, so a new section goes at the end."""
 

@@ -142,6 +142,11 @@ class ParamTable:
             raise ConfigError("; ".join(problems), problems=problems)
 
 
+def per_hour_from_half_life(half_life_h: float) -> float:
+    """A first-order rate (h⁻¹) from a half-life (h): ln 2 / t½ (for :class:`Derived`)."""
+    return math.log(2.0) / half_life_h
+
+
 @dataclass(frozen=True)
 class Derived:
     """An entry of a :class:`ConfigVector` that is not a config key's value itself:

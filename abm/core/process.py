@@ -69,6 +69,13 @@ class Process:
         """Its reporters' values after a step (keys: :meth:`reporter_names`, in order)."""
         return {}
 
+    def sites(self) -> dict:
+        """Other tissues this process runs (name → site: its ``model``, ``counts()``,
+        ``reporter_names()``, ``step_events()`` and the ``event_tables`` it adds to its
+        tissue's), each recorded in the run file's group ``sites/<name>`` (e.g.
+        :class:`abm.metastasis.site.SecondarySite`)."""
+        return {}
+
 
 def find(processes: list[Process], name: str) -> Process | None:
     """The process called ``name`` in ``processes``, or None (absent or disabled)."""

@@ -87,22 +87,19 @@ class RunRecorder:
 
     @classmethod
     def create(cls, model, path, overwrite: bool = True) -> "RunRecorder":
-        """Start a new run file for ``model`` (which must be at step 0) and record step 0."""
+        """Start a new run file for ``model`` (which must be at step 0) and record step 0.
+        The model's other tissues (:meth:`abm.core.process.Process.sites`) go to groups
+        ``sites/<name>`` with their own fields, cells, time series and events."""
         cfg = model.config
-        ny, nx = model.shape
         writer = RunWriter(
             path, config_toml=to_toml(cfg), seed=model.seed, scenario=cfg.name,
-            x_um=(np.arange(nx) + 0.5) * model.dx_um, y_um=(np.arange(ny) + 0.5) * model.dx_um,
-            field_units={name: solute.units for name, solute in model.solutes.items()},
-            cell_columns=recorded_columns(model),
-            timeseries_columns={name: np.float64 for name in model.reporter_names()},
             attrs={"dt_min": model.dt_min, "dx_um": model.dx_um,
                    "phenotype": type(model.phenotype).__name__},
-            event_columns=event_tables(model),
             compression=cfg.output.compression, overwrite=overwrite,
-            # The vessel sites (O2/glucose sources, never occupied) as fields/vessels [y, x]:
-            # static, so written once here (readers: Run.vessels).
-            static_fields={"vessels": (model.vessels, "")})
+            sites={name: group_spec(site.model, site.reporter_names(),
+                                    extra_events=site.event_tables)
+                   for name, site in sites_of(model).items()} or None,
+            **group_spec(model, model.reporter_names()))
         recorder = cls.for_model(writer, model)
         recorder.on_step(model)
         return recorder
@@ -119,26 +116,23 @@ class RunRecorder:
         self.writer.append_timeseries(model.time_min, model.counts)
         for table, columns in model.step_events.items():
             self.writer.append_events(table, columns)
+        for name, site in sites_of(model).items():
+            self.writer.append_timeseries(model.time_min, site.counts(), site=name)
+            for table, columns in site.step_events().items():
+                self.writer.append_events(table, columns, site=name)
         if model.step_index % self.frame_every == 0:
             self.write_frame(model)
         if model.step_index % self.checkpoint_every == 0:
             self.writer.write_checkpoint(model.time_min, model.snapshot())
 
     def write_frame(self, model) -> None:
-        """Append the fields and the live cells as one frame."""
-        c = model.cells
-        rows = c.live_rows()
-        cells = {column.name: column.recorded(getattr(c, column.name)[rows], model.dx_um)
-                 for column in cell_columns() if column.record}
-        for j, name in enumerate(model.phenotype.state_names):
-            cells[name] = c.state[rows, j].astype(np.float32)
-        fields = {name: solute.values for name, solute in model.solutes.items()}
-        if model.immune is not None:
-            self.writer.append_events("immune_cells", immune_frame(model))
-        for process in model.processes:
-            for table, columns in process.frame_events(model).items():
-                self.writer.append_events(table, columns)
-        self.writer.write_frame(model.time_min, fields, cells)
+        """Append the fields and the live cells of the model and of its sites as one frame."""
+        sites = {}
+        for name, site in sites_of(model).items():
+            sites[name] = _frame(site.model, lambda table, columns, n=name:
+                                 self.writer.append_events(table, columns, site=n))
+        fields, cells = _frame(model, self.writer.append_events)
+        self.writer.write_frame(model.time_min, fields, cells, sites=sites or None)
         self.last_frame_step = model.step_index
 
     def finish(self, model) -> None:
@@ -151,3 +145,43 @@ class RunRecorder:
         if circulating is not None:
             self.writer.append_events("ctc", circulating)
         self.writer.close(complete=True)
+
+
+def group_spec(model, reporters, extra_events=None) -> dict:
+    """The writer's description of one tissue (the run's, or a site's group): grid axes (µm),
+    field units, cell columns, time-series columns (``reporters``), static maps (the vessel
+    sites, and the poorly perfused ones when there are any) and event tables."""
+    ny, nx = model.shape
+    static = {"vessels": (model.vessels, "")}  # O2/glucose sources, never occupied
+    if model.poor_vessels.any():
+        static["poor_vessels"] = (model.poor_vessels, "")
+    return {"x_um": (np.arange(nx) + 0.5) * model.dx_um,
+            "y_um": (np.arange(ny) + 0.5) * model.dx_um,
+            "field_units": {name: solute.units for name, solute in model.solutes.items()},
+            "cell_columns": recorded_columns(model),
+            "timeseries_columns": {name: np.float64 for name in reporters},
+            "static_fields": static,
+            "event_columns": {**event_tables(model), **(extra_events or {})}}
+
+
+def sites_of(model) -> dict:
+    """The model's other tissues, name → site (:meth:`abm.core.process.Process.sites`)."""
+    return {name: site for process in model.processes for name, site in process.sites().items()}
+
+
+def _frame(model, append_events) -> tuple[dict, dict]:
+    """The fields and live cells of ``model`` for a frame; its per-frame event rows (the
+    immune cells', the processes') go to ``append_events(table, columns)``."""
+    c = model.cells
+    rows = c.live_rows()
+    cells = {column.name: column.recorded(getattr(c, column.name)[rows], model.dx_um)
+             for column in cell_columns() if column.record}
+    for j, name in enumerate(model.phenotype.state_names):
+        cells[name] = c.state[rows, j].astype(np.float32)
+    fields = {name: solute.values for name, solute in model.solutes.items()}
+    if model.immune is not None:
+        append_events("immune_cells", immune_frame(model))
+    for process in model.processes:
+        for table, columns in process.frame_events(model).items():
+            append_events(table, columns)
+    return fields, cells

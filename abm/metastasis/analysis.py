@@ -67,7 +67,7 @@ def dtc_dormancy(path: str | Path, delay_h: float = DORMANCY_DELAY_H) -> dict:
         phases = np.full(len(arrived), -1)
         for f in np.unique(frame[frame < len(times)]):
             cells = site.cells(int(f))
-            phase_of = dict(zip(cells["id"].to_numpy().tolist(), _phase_codes(cells["phase"])))
+            phase_of = dict(zip(cells.index.to_numpy().tolist(), _phase_codes(cells["phase"])))
             sel = np.flatnonzero(frame == f)
             phases[sel] = [phase_of.get(int(i), -1) for i in arrived["cell_id"].to_numpy()[sel]]
     read = phases >= 0
@@ -101,7 +101,7 @@ def arrested_fates(path: str | Path, min_age_h: float = 0.0) -> dict:
     size_of = pd.Series(founders).value_counts()
     size = arrived["cell_id"].map(size_of).fillna(0).to_numpy()
     placed = arrived["placed"].to_numpy().astype(bool)
-    phase_of = dict(zip(cells["id"].to_numpy().tolist(), _phase_codes(cells["phase"])))
+    phase_of = dict(zip(cells.index.to_numpy().tolist(), _phase_codes(cells["phase"])))
     dormant = np.array([phase_of.get(int(i), -1) == PHASES["dormant"]
                         for i in arrived["cell_id"]], dtype=bool)
     micro, macro = config.micrometastasis_cells, config.macrometastasis_cells
@@ -126,7 +126,7 @@ def time_to_macrometastasis(path: str | Path) -> float:
 
 def _phase_codes(column: pd.Series) -> np.ndarray:
     """Phase codes of a cell column (decoded names or raw codes)."""
-    values = column.to_numpy()
+    values = np.asarray(column)
     if values.dtype.kind in "iu":
         return values.astype(int)
     return np.array([PHASES[str(v)] for v in values], dtype=int)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from abm.core.process import Process
-from abm.metastasis.site import DTC_EVENT_COLUMNS, SecondarySite
+from abm.metastasis.site import DTC_EVENT_COLUMNS, SecondarySite, no_arrivals
 
 
 class Dissemination(Process):
@@ -16,8 +16,7 @@ class Dissemination(Process):
     file's ``sites/secondary`` group).
 
     Attributes:
-        site: the :class:`SecondarySite`. arrivals: this step's ``dtc`` event rows (columns
-            :data:`abm.metastasis.site.DTC_EVENT_COLUMNS`), empty arrays without arrivals.
+        site: the :class:`SecondarySite` (its ``arrivals``: this step's ``dtc`` rows).
     """
 
     name, timing = "dissemination", "site"
@@ -26,7 +25,6 @@ class Dissemination(Process):
 
     def __init__(self, site: SecondarySite):
         self.site = site
-        self.arrivals = _no_arrivals()
 
     @classmethod
     def from_config(cls, model, snapshot):
@@ -40,19 +38,18 @@ class Dissemination(Process):
         t_end = model.time_min + model.dt_min
         rows = [self.site.receive(blood.transit, unit, cells, model.step_index, t_end)
                 for unit, cells in blood.arrivals if len(cells)]
-        self.arrivals = ({c: np.concatenate([r[c] for r in rows]) for c in DTC_EVENT_COLUMNS}
-                         if rows else _no_arrivals())
+        self.site.arrivals = ({c: np.concatenate([r[c] for r in rows])
+                               for c in DTC_EVENT_COLUMNS} if rows else no_arrivals())
 
     def snapshot(self):
         return self.site.snapshot()
 
+    def sites(self):
+        return {"secondary": self.site}
+
     def counts(self, model):
-        site = self.site.counts()
-        return {"dtc_arrived": len(self.arrivals["cell_id"]),
-                "dtc_extravasated": int(np.count_nonzero(self.arrivals["placed"])),
+        site, arrivals = self.site.counts(), self.site.arrivals
+        return {"dtc_arrived": len(arrivals["cell_id"]),
+                "dtc_extravasated": int(np.count_nonzero(arrivals["placed"])),
                 "site_dtc": site["n_dtc"], "site_micrometastases": site["n_micrometastases"],
                 "site_macrometastases": site["n_macrometastases"]}
-
-
-def _no_arrivals() -> dict[str, np.ndarray]:
-    return {c: np.zeros(0) for c in DTC_EVENT_COLUMNS}

@@ -66,10 +66,11 @@ class SecondarySection:
             "(the others die there)",
         source="Koop et al. 1995 Cancer Res 55:2520 (> 80 % of arrested cells extravasate by "
                "24 h; 87 % in Luzzi et al. 1998 Am J Pathol 153:865, B16F1 in mouse liver)")
-    landing_radius_um: float = param(100.0, unit="µm", low=0.0, high=MAX_DOMAIN_UM,
+    landing_radius_um: float = param(250.0, unit="µm", low=0.0, high=MAX_DOMAIN_UM,
                                      doc="extravasated cells take the free sites nearest their "
                                          "vessel within this distance (none free: they die)",
-                                     source="design choice: a few cell diameters")
+                                     source="design choice: extravasated cells crawl a short "
+                                            "way into the tissue (~15 cell diameters)")
     niche_growth_factor: float = param(1.0, low=0.0, high=1.0,
                                        doc="growth-factor input of cells at the site "
                                            "(intracellular.growth_factor there)",

@@ -88,7 +88,11 @@ class SecondarySite:
 
     Attributes:
         model: the site's tissue model. config: its config (:func:`site_config`).
+        arrivals: the last step's ``dtc`` event rows (:data:`DTC_EVENT_COLUMNS`).
     """
+
+    event_tables = {"dtc": DTC_EVENT_COLUMNS}
+    """The event table the site adds to its tissue's (its arrivals)."""
 
     def __init__(self, model_class, config: Config, seed: int, snapshot: dict | None = None):
         self.section = config.secondary
@@ -110,6 +114,7 @@ class SecondarySite:
         order = np.lexsort((dx[inside], dy[inside], dx[inside] ** 2 + dy[inside] ** 2))
         self._offsets = (dx[inside][order], dy[inside][order])
         self.awakened = False
+        self.arrivals = no_arrivals()
 
     def receive(self, transit: TransitCells, unit_id: int, cell_ids: np.ndarray, step: int,
                 time_min: float) -> dict[str, np.ndarray]:
@@ -174,8 +179,20 @@ class SecondarySite:
     def reporter_names(self) -> list[str]:
         return list(self.model.reporter_names()) + list(COLONY_REPORTERS)
 
+    def step_events(self) -> dict[str, dict[str, np.ndarray]]:
+        """The last step's event rows: the site tissue's, and the ``dtc`` arrivals."""
+        events = dict(self.model.step_events)
+        if len(self.arrivals["cell_id"]):
+            events["dtc"] = self.arrivals
+        return events
+
     def snapshot(self) -> dict:
         return {SNAPSHOT_PREFIX + k: v for k, v in self.model.snapshot().items()}
+
+
+def no_arrivals() -> dict[str, np.ndarray]:
+    """``dtc`` event columns without rows."""
+    return {c: np.zeros(0) for c in DTC_EVENT_COLUMNS}
 
 
 COLONY_REPORTERS = ("n_dtc", "n_dtc_dormant", "n_colonies", "n_micrometastases",

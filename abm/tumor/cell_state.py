@@ -5,7 +5,7 @@ The six ODE columns (``CellTable.pdl1``, ``mhc1``, ``stemness``, ``dna_damage``,
 ``nr2f1``) follow linear ODEs with
 their inputs held over a step, so each step applies the exact solution
 ``X ← X∞ + (X − X∞)·exp(−b·dt)`` of ``dX/dt = a − b·X`` (``X∞ = a/b``): no step-size limit
-and no Euler error (:class:`abm.tumor.sections.CellStateSection` states the equations and the
+and no Euler error (:class:`abm.tumor.cell_state_sections.CellStateSection` states the equations and the
 sources of the rates).
 
 Drugs (:mod:`abm.therapy` gives their effect each step) act here too: chemotherapy damages
@@ -23,8 +23,8 @@ from abm._numba import jit
 from abm.core.rowtable import high_water_mark
 from abm.tumor.cells import DORMANT, PROLIFERATING, SENESCENT
 from abm.core.rng import STREAM_CHEMO_KILL, STREAM_SENOLYTIC_KILL, uniform
-from abm.tumor.sections import CELL_STATE_PARAMS
-from abm.tumor.sections import CellStateParam as P
+from abm.tumor.cell_state_sections import CELL_STATE_PARAMS
+from abm.tumor.cell_state_sections import CellStateParam as P
 
 HIF_HALF_MMHG = 11.0
 """O2 (mmHg) at which the hypoxia drive h = 1/(1 + (O2/K)³) is one half for programs without
@@ -35,13 +35,13 @@ the two equal), so PD-L1 follows HIF-1α for them too. A network program passes 
 
 HIF_HALF = len(P)
 """Index of the HIF half-point (mmHg) in :func:`cell_state_params`' vector: after the
-entries of :data:`abm.tumor.sections.CellStateParam`, since it comes from the network
+entries of :data:`abm.tumor.cell_state_sections.CellStateParam`, since it comes from the network
 program, not from the config."""
 
 
 def cell_state_params(config, hif_half_mmHg: float = HIF_HALF_MMHG) -> np.ndarray:
     """Kernel parameter vector from a config's ``[cell_state]`` (and ``oxygen.hypoxic_mmHg``),
-    indexed by :data:`abm.tumor.sections.CellStateParam` (rates in h⁻¹), then the HIF
+    indexed by :data:`abm.tumor.cell_state_sections.CellStateParam` (rates in h⁻¹), then the HIF
     half-point K (mmHg) of the hypoxia drive at :data:`HIF_HALF`."""
     return np.append(CELL_STATE_PARAMS.values(config), hif_half_mmHg)
 

@@ -121,7 +121,8 @@ def test_kernel_vectors_are_indexed_by_name():
     from abm.immune.params import params_from_mapping
     from abm.immune.sections import ImmuneParam
     from abm.tumor.cell_state import HIF_HALF, HIF_HALF_MMHG, cell_state_params
-    from abm.tumor.sections import CELL_STATE_PARAMS, FATE_RULES, CellStateParam, Rule
+    from abm.tumor.cell_state_sections import CELL_STATE_PARAMS, CellStateParam
+    from abm.tumor.sections import FATE_RULES, Rule
 
     config = load_config(None, overrides=["fate.sg2m_mean_h=11.5", "cells.energy_time_h=7.0",
                                           "cell_state.pdl1_half_life_h=5.0"])

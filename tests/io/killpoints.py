@@ -561,7 +561,7 @@ def trial(setup: Setup, kind: str, seed: int, path: Path) -> dict:
     """
     import numpy as np
 
-    from .helpers import assert_same_run
+    from ..helpers import assert_same_run
 
     rng = np.random.default_rng(seed)
     remove_run(path)
@@ -658,7 +658,7 @@ def sweep_trial(setup: Setup, workdir: Path, seed: int, reference_runs: Path, gr
     and compare every run file with ``reference_runs`` (the runs/ of an uninterrupted sweep)."""
     import numpy as np
 
-    from .helpers import assert_same_run
+    from ..helpers import assert_same_run
 
     rng = np.random.default_rng(seed)
     out = workdir / f"sweep_{seed}"

@@ -133,8 +133,8 @@ def _entry(**values):
 
 @pytest.mark.parametrize("therapy, expected", [
     ([_entry(drug="chemp")], "therapy[0].drug = 'chemp': must be one of 'chemo', 'senolytic', "
-                             "'senomorphic', 'anti_pdl1', 'digoxin', 'platelet_inhibitor' (did "
-                             "you mean 'chemo'?)"),
+                             "'senomorphic', 'anti_pdl1', 'digoxin', 'platelet_inhibitor', "
+                             "'resection' (did you mean 'chemo'?)"),
     ([{"at_h": [1.0]}], "therapy[0].drug: missing; must be one of 'chemo'"),
     ([_entry(), _entry(doze=2.0)], "unknown key 'therapy[1].doze'; did you mean 'therapy[1].dose'?"),
     ([_entry(at_h=[1.0, -5.0])], "therapy[0].at_h[1] = -5.0: must be a value in [0, inf] (h)"),
