@@ -51,7 +51,7 @@ class SecondarySection:
                                    "parameters)",
                          source="Goddard et al. 2024 Cancer Cell 42:119 (dormant DTCs meet T "
                                 "cells in the lung; they escape them by scarcity)")
-    immune_recruitment: float = param(0.05, low=0.0, high=1.0,
+    immune_recruitment: float = param(0.3, low=0.0, high=1.0,
                                       doc="the site's immune-cell entry rate per vessel "
                                           "relative to the primary's (immune.<kind>."
                                           "recruit_per_min × this)",

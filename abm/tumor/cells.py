@@ -75,7 +75,9 @@ CELL_COLUMNS = (
     Column("emt", np.float64, "0–1", "EMT state", record=np.float32, division=COPY,
            report_mean_viable=True),
     Column("nr2f1", np.float64, "0–1", "NR2F1, the dormancy program hypoxia leaves "
-           "(abm.tumor.cell_state)", record=np.float32, division=COPY, report_mean_viable=True),
+           "(abm.tumor.cell_state); a daughter starts at 0 (design choice: the program stays "
+           "with the post-hypoxic cell, which is dormant and rarely divides)", record=np.float32,
+           division=RESET, report_mean_viable=True),
     Column("hypoxic_h", np.float64, "h", "time spent below oxygen.hypoxic_mmHg since its "
            "birth (a hypoxia marker; a daughter starts at 0, while NR2F1, the program hypoxia "
            "left, is inherited)", record=np.float32, division=RESET),
