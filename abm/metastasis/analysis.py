@@ -26,6 +26,10 @@ SITE = "secondary"
 HYPOXIC_UNIT_SHARE = 0.5
 """A shed unit is hypoxic when at least this share of its cells were hypoxic as it left (a
 hypoxia marker on most of its cells)."""
+POST_HYPOXIC_H = 6.0
+"""A disseminated cell carried hypoxia when it had spent at least this long (h) below
+``oxygen.hypoxic_mmHg`` since its birth as it left: a hypoxia marker (pimonidazole adducts,
+an HRE-driven fate-mapping reporter as in Fluegen et al. 2017) needs hours of hypoxia."""
 DORMANCY_DELAY_H = 48.0
 """A disseminated cell's phase is read in the first frame at least this long after it
 arrived (h): long enough for a cell that arrived cycling to have arrested."""
@@ -51,8 +55,8 @@ def hypoxic_shedding(path: str | Path) -> dict:
 
 def dtc_dormancy(path: str | Path, delay_h: float = DORMANCY_DELAY_H) -> dict:
     """The share of disseminated cells that are dormant ``delay_h`` after they arrived, for
-    those that carried hypoxia (``hypoxic_h`` > 0 when they left the primary) and those that
-    did not. A cell's phase is read in the first site frame at least ``delay_h`` after its
+    those that carried hypoxia (``hypoxic_h`` ≥ :data:`POST_HYPOXIC_H` when they left the
+    primary) and those that did not. A cell's phase is read in the first site frame at least ``delay_h`` after its
     arrival, if it is alive then (a cell keeps its id when it divides).
 
     Returns ``hypoxic`` and ``normoxic``: dicts with ``cells`` (read), ``dormant`` (share);
@@ -71,7 +75,7 @@ def dtc_dormancy(path: str | Path, delay_h: float = DORMANCY_DELAY_H) -> dict:
             sel = np.flatnonzero(frame == f)
             phases[sel] = [phase_of.get(int(i), -1) for i in arrived["cell_id"].to_numpy()[sel]]
     read = phases >= 0
-    carried = arrived["hypoxic_h"].to_numpy() > 0.0
+    carried = arrived["hypoxic_h"].to_numpy() >= POST_HYPOXIC_H
     out = {}
     for name, group in (("hypoxic", carried), ("normoxic", ~carried)):
         sel = read & group

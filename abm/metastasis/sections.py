@@ -51,7 +51,7 @@ class SecondarySection:
                                    "parameters)",
                          source="Goddard et al. 2024 Cancer Cell 42:119 (dormant DTCs meet T "
                                 "cells in the lung; they escape them by scarcity)")
-    immune_recruitment: float = param(0.3, low=0.0, high=1.0,
+    immune_recruitment: float = param(0.05, low=0.0, high=1.0,
                                       doc="the site's immune-cell entry rate per vessel "
                                           "relative to the primary's (immune.<kind>."
                                           "recruit_per_min × this)",
@@ -71,11 +71,16 @@ class SecondarySection:
                                          "vessel within this distance (none free: they die)",
                                      source="design choice: extravasated cells crawl a short "
                                             "way into the tissue (~15 cell diameters)")
-    niche_growth_factor: float = param(1.0, low=0.0, high=1.0,
+    niche_growth_factor: float = param(0.01, low=0.0, high=1.0,
                                        doc="growth-factor input of cells at the site "
-                                           "(intracellular.growth_factor there)",
-                                       source="design choice: a permissive niche; dormancy "
-                                              "comes from the cells' carried state")
+                                           "(intracellular.growth_factor there); at ≤ 0.01 the "
+                                           "network keeps normoxic cells dormant, from ~0.02 "
+                                           "they re-enter the cycle within days",
+                                       source="design choice: a dormancy-imposing niche, as "
+                                              "the perivascular niche of the lung and bone "
+                                              "marrow (Ghajar et al. 2013 Nat Cell Biol 15:807: "
+                                              "thrombospondin-1 keeps DTCs quiescent); cells "
+                                              "that arrive cycling divide a few times first")
     nr2f1_gf_repression: float = param(1.0, low=0.0, high=1.0,
                                        doc="cell_state.nr2f1_gf_repression at the site: how "
                                            "fully NR2F1 represses the growth factor there",
@@ -87,7 +92,9 @@ class SecondarySection:
                             source="design choice: off unless a scenario asks")
     awakening_at_h: float = param(336.0, unit="h", low=0.0, high=MAX_RUN_H,
                                   doc="when the awakening signal starts: from then on the "
-                                      "growth factor is 1 and NR2F1 no longer represses it",
+                                      "growth factor is 1 and NR2F1 no longer represses it "
+                                      "(a niche growth factor 1: the dormant cells re-enter "
+                                      "the cycle)",
                                   source="design choice after Albrengues et al. 2018 Science "
                                          "361:eaao4227 (inflammation-induced NETs awaken "
                                          "dormant cancer cells in the lung through "
