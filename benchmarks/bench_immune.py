@@ -170,8 +170,10 @@ class ImmuneTally:
 
 def bench_case(size: str, steps: int, warmup: int, glucose: bool) -> dict:
     """Build, warm up and time one case (module docstring); times in s, RSS in MB."""
+    from bench_model import start_recording
+
     from abm.model import TIMING_PHASES
-    from abm.io.recorder import EVENT_TABLES, RunRecorder
+    from abm.io.recorder import EVENT_TABLES
 
     n_sites, n_cells, n_immune = SIZES[size]
     t0 = time.perf_counter()
@@ -182,13 +184,7 @@ def bench_case(size: str, steps: int, warmup: int, glucose: bool) -> dict:
     warmup_s = time.perf_counter() - t0
     tally = ImmuneTally(has_hits="immune_hits" in EVENT_TABLES)
     with tempfile.TemporaryDirectory() as tmp:
-        recorder = RunRecorder.create(model, Path(tmp) / "bench.h5")
-        t0 = time.perf_counter()
-        recorder.write_frame(model)
-        frame_s = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        recorder.writer.write_checkpoint(model.time_min, model.snapshot())
-        checkpoint_s = time.perf_counter() - t0
+        recorder, frame_s, checkpoint_s = start_recording(model, Path(tmp))
         model.observers += [recorder, tally]
         before = dict(model.timings)
         start_counts = dict(model.counts)

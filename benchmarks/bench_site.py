@@ -96,8 +96,9 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def bench_variant(variant: str, steps: int, warmup_days: float) -> dict:
     """Build, warm up and time one variant (module docstring); times in s, RSS in MB."""
+    from bench_model import start_recording
+
     from abm import TumorModel, load_config
-    from abm.io.recorder import RunRecorder
     from abm.model import TIMING_PHASES
 
     config = load_config(SCENARIO, overrides=[*COMMON, *VARIANTS[variant]])
@@ -108,13 +109,7 @@ def bench_variant(variant: str, steps: int, warmup_days: float) -> dict:
     process = model.process("dissemination")
     site = None if process is None else process.site.model
     with tempfile.TemporaryDirectory() as tmp:
-        recorder = RunRecorder.create(model, Path(tmp) / "bench.h5")
-        t0 = time.perf_counter()
-        recorder.write_frame(model)
-        frame_s = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        recorder.writer.write_checkpoint(model.time_min, model.snapshot())
-        checkpoint_s = time.perf_counter() - t0
+        recorder, frame_s, checkpoint_s = start_recording(model, Path(tmp))
         model.observers.append(recorder)
         before = dict(model.timings)
         site_before = {} if site is None else dict(site.timings)

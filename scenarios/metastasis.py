@@ -71,15 +71,16 @@ def figure(paths: dict[str, dict[int, Path]], stats: dict[str, dict[int, dict]],
     ax_primary.set(title="(a) primary tumour: viable cells", xlabel="time (d)", ylabel="cells")
     ax_site.set(title="(d) secondary site: DTCs and metastases", xlabel="time (d)",
                 ylabel="cells (DTCs) / colonies", yscale="symlog")
+    ax_site.set_ylim(bottom=0)
     for ax in (ax_primary, ax_site):
         ax.legend(fontsize=6)
     _paired_bars(ax_ctc, stats, ("hypoxic_cluster_share", "hypoxic_single_share"),
                  ("clusters", "single CTCs"), lambda s, k: s["shedding"][k])
-    ax_ctc.set(title="(b) hypoxic share of shed CTCs (Donato 2020: most clusters)",
+    ax_ctc.set(title="(b) hypoxic share of shed CTCs",
                ylabel="share hypoxic", ylim=(0, 1))
     _paired_bars(ax_dorm, stats, ("hypoxic", "normoxic"),
                  ("carried hypoxia", "did not"), lambda s, k: s["dormancy"][k]["dormant"])
-    ax_dorm.set(title="(c) DTCs dormant 2 d after arrival (Fluegen 2017)",
+    ax_dorm.set(title="(c) DTCs dormant 2 d after arrival",
                 ylabel="share dormant", ylim=(0, 1))
     _fates(ax_fates, stats)
     _site_map(ax_map, fig, next(iter(paths["control"].values())))
@@ -135,8 +136,8 @@ def _fates(ax, stats) -> None:
         lo, hi = LUZZI[k]
         ax.plot([i - 0.4, i + 0.4], [hi, hi], color=OKABE_ITO["bluish_green"], lw=2,
                 label="Luzzi 1998" if i == 0 else None)
-    ax.set(title=f"(e) fates of arrested cells (arrived ≥ {FATE_AGE_H / 24:g} d before the "
-                 "end)", ylabel="share of arrested cells", yscale="log", ylim=(1e-4, 1.5))
+    ax.set(title="(e) fates of arrested cells", ylabel="share of arrested cells", yscale="log",
+           ylim=(1e-4, 1.5))
     ax.legend(fontsize=6)
 
 
@@ -155,7 +156,7 @@ def _site_map(ax, fig, path: Path) -> None:
         sel = np.asarray(cells["phase"]) == phase
         ax.scatter(cells["x"][sel] / 1000, cells["y"][sel] / 1000, s=4, color=colour,
                    label=phase if sel.any() else None, linewidths=0)
-    ax.set(title="(f) secondary site at the end (control, first seed)", xlabel="x (mm)",
+    ax.set(title="(f) secondary site at the end (control)", xlabel="x (mm)",
            ylabel="y (mm)", facecolor=TISSUE_COLOR, xlim=extent[:2], ylim=extent[2:])
     ax.legend(fontsize=6, loc="upper right", markerscale=2)
     add_scale_bar(ax, 0.5, color="black")

@@ -83,8 +83,14 @@ WITH_SHEDDING = ("shedding.enabled=true", "shedding.rate_per_h=5.0", "tumor.radi
 units are in the blood (and one clock is shifted) when the run is cut and resumed."""
 
 
-@pytest.mark.parametrize("extra", [(), WITH_IMMUNE_AND_DRUGS, WITH_SHEDDING],
-                         ids=["tumour", "immune+drugs", "shedding"])
+WITH_SITE = WITH_SHEDDING + ("secondary.enabled=true", "secondary.nx=24", "secondary.ny=24",
+                             "blood.params={arrest_per_min=0.5}", "chemokine.field=true")
+"""The shedding case with a secondary site that units reach within minutes, and a resection
+after the checkpoint."""
+
+
+@pytest.mark.parametrize("extra", [(), WITH_IMMUNE_AND_DRUGS, WITH_SHEDDING, WITH_SITE],
+                         ids=["tumour", "immune+drugs", "shedding", "two sites"])
 def test_resume_after_an_interruption_equals_an_uninterrupted_run(tiny_config, tmp_path,
                                                                   monkeypatch, extra):
     import dataclasses
@@ -100,6 +106,9 @@ def test_resume_after_an_interruption_equals_an_uninterrupted_run(tiny_config, t
         config = dataclasses.replace(config, therapy=(
             TherapyEntry(drug="digoxin", at_h=(3.0,)),
             TherapyEntry(drug="platelet_inhibitor", at_h=(14.0,))))
+    if extra == WITH_SITE:
+        config = dataclasses.replace(config, therapy=(TherapyEntry(drug="resection",
+                                                                   at_h=(14.0,)),))
     full = run_scenario(config, tmp_path / "full.h5", progress=False)
     with load_run(full) as run:
         tables = set(run.event_tables)
@@ -109,6 +118,9 @@ def test_resume_after_an_interruption_equals_an_uninterrupted_run(tiny_config, t
             assert {"ctc", "ctc_members"} <= tables
             series = run.timeseries
             assert series["n_ctc_units"].iloc[120] > 0  # in the blood at the cut
+        if extra == WITH_SITE:
+            site = run.site("secondary")
+            assert site.timeseries["n_tumor"].iloc[120] > 0 and "dtc" in site.event_tables
 
     class Interrupt(Exception):
         pass

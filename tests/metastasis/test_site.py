@@ -154,3 +154,33 @@ def test_bad_site_input_is_refused_naming_the_key(key, value, message):
 def test_a_site_needs_shedding():
     with pytest.raises(ConfigError, match="shedding.enabled"):
         load_config(None, overrides=["secondary.enabled=true"])
+
+
+def test_the_run_file_holds_the_site_and_the_analyses_add_up(tmp_path):
+    """A two-site run file: the site group has its frames, series and ``dtc`` arrivals; the
+    fates of arrested cells partition them; the hypoxic shares are those of ``events/ctc``
+    counted by hand."""
+    from abm import run_scenario
+    from abm.io import load_run
+    from abm.metastasis.analysis import arrested_fates, hypoxic_shedding
+
+    config = config_from_text(TWO_SITES, output={"frame_every_min": 60.0})
+    path = run_scenario(config, tmp_path / "two.h5", progress=False)
+    with load_run(path) as run:
+        assert run.sites == ["secondary"]
+        site = run.site("secondary")
+        arrived = site.events("dtc")
+        assert site.n_frames == run.n_frames and len(arrived) > 0
+        assert site.timeseries["n_tumor"].iloc[-1] == len(site.cells(-1))
+        units = run.events("ctc")
+    fates = arrested_fates(path)
+    parts = ("died_in_capillary", "died_after_extravasation", "solitary", "small_clusters",
+             "micrometastases", "macrometastases")
+    assert fates["cells"] == len(arrived)
+    assert sum(fates[k] for k in parts) == pytest.approx(1.0)
+    shed = units[units["parent_id"] == -1]
+    cluster = shed["size_shed"].to_numpy() >= 2
+    hypoxic = shed["hypoxic"].to_numpy() >= 0.5
+    stats = hypoxic_shedding(path)
+    assert stats["clusters"] == cluster.sum() and stats["singles"] == (~cluster).sum()
+    assert stats["hypoxic_single_share"] == pytest.approx(hypoxic[~cluster].mean())
