@@ -186,3 +186,31 @@ def test_ctc_circadian_arms(ctc_arms):
     assert (mean("digoxin", "cluster_fraction_circulating")
             < 0.6 * mean("control", "cluster_fraction_circulating"))
     assert mean("digoxin", "expected_per_cluster") < 0.9 * mean("control", "expected_per_cluster")
+
+
+def test_metastasis_tells_its_story(tmp_path):
+    """What issue 17 asks of the scenario, on seed 1 (the figure shows 3 seeds): the hypoxic
+    share of shed clusters exceeds that of single CTCs (Donato et al. 2020); disseminated
+    cells that carried hypoxia are dormant more often than those that did not (Fluegen et al.
+    2017); most arrested cells extravasate, and many more stay solitary and dormant than form
+    micrometastases, and more form micro- than macrometastases (Luzzi et al. 1998's order);
+    a resection removes the primary and the site keeps its cells."""
+    out = tmp_path / "metastasis.h5"
+    result = _run(["scenarios/metastasis.py", "--out", str(out), "--seeds", "1",
+                   "--workers", "2"], tmp_path)
+    assert "hypoxic share of clusters" in result.stdout
+    assert out.with_suffix(".png").stat().st_size > 100_000
+    from abm.io import load_run
+    from abm.metastasis.analysis import arrested_fates, dtc_dormancy, hypoxic_shedding
+
+    control = tmp_path / "metastasis_control_seed1.h5"
+    shedding = hypoxic_shedding(control)
+    assert shedding["hypoxic_cluster_share"] > shedding["hypoxic_single_share"]
+    assert dtc_dormancy(control)["ratio"] > 1.0
+    fates = arrested_fates(control, 72.0)
+    assert 1.0 - fates["died_in_capillary"] > 0.7
+    assert fates["solitary_dormant"] > fates["micrometastases"] > fates["macrometastases"]
+    with load_run(tmp_path / "metastasis_resection_seed1.h5") as run:
+        series = run.timeseries
+        site = run.site("secondary").timeseries
+    assert series["n_tumor"].iloc[-1] == 0 and site["n_tumor"].iloc[-1] > 0
