@@ -10,8 +10,8 @@ on day 10: what is left is the minimal residual disease at the secondary site); 
 - the hypoxic share of shed clusters and of single CTCs (Donato et al. 2020);
 - the dormant share, 2 days after arrival, of disseminated cells that carried hypoxia and of
   those that did not, and their ratio (Fluegen et al. 2017);
-- the fates of the cells of arrested units that arrived ≥ 3 days before the end (Luzzi et
-  al. 1998; Koop et al. 1995);
+- the fates of the cells of arrested units 3 and 13 days after each arrived, Luzzi et al.
+  1998's time points (Koop et al. 1995 for extravasation);
 - the time to the first macrometastasis.
 
     python scenarios/metastasis.py [--days 21] [--seeds 1 2 3] [--workers 2]
@@ -40,9 +40,12 @@ ARMS = {"control": [],
                                              "secondary.awakening_at_h": AWAKENING_DAY * 24.0}}}
 COLORS = {"control": OKABE_ITO["black"], "resection": OKABE_ITO["blue"],
           "awakening": OKABE_ITO["vermillion"]}
-FATE_AGE_H = 72.0
-"""Fates are read for the cells that arrived at least this long before the end (h): Luzzi et
-al. counted micrometastases on day 3."""
+FATE_DAYS = (3.0, 13.0)
+"""Fates are read this long after each cell arrived (d): Luzzi et al. counted extravasated
+cells and micrometastases on day 3, solitary dormant cells and macrometastases on day 13."""
+FATE_DAY = {"extravasated": 3.0, "micrometastases": 3.0, "solitary_dormant": 13.0,
+            "macrometastases": 13.0}
+"""The day after arrival at which each fate is compared with Luzzi et al."""
 LUZZI = {"extravasated": (0.80, 0.87), "micrometastases": (0.02, 0.025),
          "macrometastases": (0.0002, 0.0002), "solitary_dormant": (0.36, 0.36)}
 """Luzzi et al. 1998 Am J Pathol 153:865 (B16F1 into mouse liver), shares of injected cells:
@@ -52,9 +55,15 @@ cells on day 13."""
 
 def statistics(path: Path) -> dict:
     """Every number the scenario reports, from one run file."""
-    fates = arrested_fates(path, FATE_AGE_H)
+    fates = {day: arrested_fates(path, day * 24.0) for day in FATE_DAYS}
     return {"shedding": hypoxic_shedding(path), "dormancy": dtc_dormancy(path),
             "fates": fates, "macro_day": time_to_macrometastasis(path)}
+
+
+def fate(stats: dict, key: str) -> float:
+    """Share of arrested cells in fate ``key`` on its day of :data:`FATE_DAY`."""
+    f = stats["fates"][FATE_DAY[key]]
+    return 1.0 - f["died_in_capillary"] if key == "extravasated" else f[key]
 
 
 def figure(paths: dict[str, dict[int, Path]], stats: dict[str, dict[int, dict]],
@@ -127,17 +136,15 @@ def _fates(ax, stats) -> None:
     """Fates of arrested cells (shares, log scale) per arm, with Luzzi's."""
     keys = ("extravasated", "solitary_dormant", "micrometastases", "macrometastases")
 
-    def read(s, k):
-        f = s["fates"]
-        return 1.0 - f["died_in_capillary"] if k == "extravasated" else f[k]
-    _paired_bars(ax, stats, keys, ("extravasated", "solitary\ndormant", "micro-\nmetastases",
-                                   "macro-\nmetastases"), read)
+    _paired_bars(ax, stats, keys, ("extravasated\n(d 3)", "solitary\ndormant (d 13)",
+                                   "micro-\nmetastases (d 3)", "macro-\nmetastases (d 13)"),
+                 fate)
     for i, k in enumerate(keys):
         lo, hi = LUZZI[k]
         ax.plot([i - 0.4, i + 0.4], [hi, hi], color=OKABE_ITO["bluish_green"], lw=2,
                 label="Luzzi 1998" if i == 0 else None)
-    ax.set(title="(e) fates of arrested cells", ylabel="share of arrested cells", yscale="log",
-           ylim=(1e-4, 1.5))
+    ax.set(title="(e) fates of arrested cells (days after arrival)",
+           ylabel="share of arrested cells", yscale="log", ylim=(1e-4, 1.5))
     ax.legend(fontsize=6)
 
 
@@ -185,14 +192,17 @@ def report(stats: dict[str, dict[int, dict]]) -> None:
          lambda s: s["dormancy"]["hypoxic"]["dormant"], "NR2F1-hi, dormant (Fluegen 2017)")
     show("DTCs dormant 2 d after arrival: did not", lambda s: s["dormancy"]["normoxic"]["dormant"])
     show("ratio (carried hypoxia / did not)", lambda s: s["dormancy"]["ratio"])
-    show("arrested cells (arrived ≥ 3 d before the end)", lambda s: s["fates"]["cells"])
-    show("extravasated", lambda s: 1.0 - s["fates"]["died_in_capillary"],
+    show("arrested cells read 3 d after arrival", lambda s: s["fates"][3.0]["cells"])
+    show("arrested cells read 13 d after arrival", lambda s: s["fates"][13.0]["cells"])
+    show("extravasated (d 3)", lambda s: fate(s, "extravasated"),
          "0.80–0.87 (Koop 1995; Luzzi 1998)")
-    show("solitary", lambda s: s["fates"]["solitary"])
-    show("solitary and dormant", lambda s: s["fates"]["solitary_dormant"], "0.36 (Luzzi, d 13)")
-    show("died after extravasation", lambda s: s["fates"]["died_after_extravasation"])
-    show("micrometastases", lambda s: s["fates"]["micrometastases"], "~0.02 (Luzzi, d 3)")
-    show("macrometastases", lambda s: s["fates"]["macrometastases"], "~0.0002 (Luzzi, d 13)")
+    show("micrometastases (d 3)", lambda s: fate(s, "micrometastases"), "~0.02 (Luzzi, d 3)")
+    show("solitary and dormant (d 13)", lambda s: fate(s, "solitary_dormant"),
+         "0.36 (Luzzi, d 13)")
+    show("died after extravasation (d 13)",
+         lambda s: s["fates"][13.0]["died_after_extravasation"])
+    show("macrometastases (d 13)", lambda s: fate(s, "macrometastases"),
+         "~0.0002 (Luzzi, d 13)")
     show("first macrometastasis (d)", lambda s: s["macro_day"])
 
 

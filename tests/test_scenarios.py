@@ -207,9 +207,10 @@ def test_metastasis_tells_its_story(tmp_path):
     shedding = hypoxic_shedding(control)
     assert shedding["hypoxic_cluster_share"] > shedding["hypoxic_single_share"]
     assert dtc_dormancy(control)["ratio"] > 1.0
-    fates = arrested_fates(control, 72.0)
-    assert 1.0 - fates["died_in_capillary"] > 0.7
-    assert fates["solitary_dormant"] > fates["micrometastases"] > fates["macrometastases"]
+    day3, day13 = arrested_fates(control, 72.0), arrested_fates(control, 312.0)
+    assert 1.0 - day3["died_in_capillary"] > 0.7
+    assert day13["solitary_dormant"] > day3["micrometastases"]
+    assert day13["solitary_dormant"] > day13["micrometastases"] > day13["macrometastases"]
     with load_run(tmp_path / "metastasis_resection_seed1.h5") as run:
         series = run.timeseries
         site = run.site("secondary").timeseries

@@ -6,9 +6,9 @@ cells did at the secondary site, and when the first macrometastasis appeared.
 - :func:`dtc_dormancy`: how often disseminated cells that carried hypoxia (hours spent
   hypoxic > 0 when they left) are dormant at the site, against those that did not (Fluegen
   et al. 2017), from the site's ``dtc`` events and frames.
-- :func:`arrested_fates`: the fates of the cells of arrested units, in Luzzi et al. 1998's
-  categories (died in the capillary, died after extravasation, solitary — dormant or not —,
-  small clusters, micro- and macrometastases).
+- :func:`arrested_fates`: the fates of the cells of arrested units a given time after their
+  arrival, in Luzzi et al. 1998's categories (died in the capillary, died after
+  extravasation, solitary — dormant or not —, small clusters, micro- and macrometastases).
 - :func:`time_to_macrometastasis`: the first time the site has a macrometastasis.
 """
 from __future__ import annotations
@@ -86,28 +86,32 @@ def dtc_dormancy(path: str | Path, delay_h: float = DORMANCY_DELAY_H) -> dict:
     return out
 
 
-def arrested_fates(path: str | Path, min_age_h: float = 0.0) -> dict:
-    """What became of the cells of arrested units that reached the site at least
-    ``min_age_h`` before the end, at the last frame: shares (of those cells) that
-    ``died_in_capillary`` (did not extravasate or found no room), ``died_after_extravasation``
-    (their colony is gone), are ``solitary`` (a colony of one cell; ``solitary_dormant`` the
-    dormant ones among all), in ``small_clusters`` (colonies below the micrometastasis
-    size), founded ``micrometastases`` or ``macrometastases``; and ``cells`` (how many)."""
+def arrested_fates(path: str | Path, age_h: float) -> dict:
+    """What became of the cells of arrested units ``age_h`` after each arrived (read in the
+    first site frame at least that long after; cells that arrived later than that before the
+    end are left out): shares that ``died_in_capillary`` (did not extravasate or found no
+    room), ``died_after_extravasation`` (their colony is gone), are ``solitary`` (a colony of
+    one cell; ``solitary_dormant`` the dormant ones), in ``small_clusters`` (below the
+    micrometastasis size), founded ``micrometastases`` or ``macrometastases``; and ``cells``
+    (how many). Luzzi et al. 1998 read their cells 3 and 13 days after injection."""
     with load_run(path) as run:
         config = config_from_toml(run.config_toml).secondary
         site = run.site(SITE)
         arrived = site.events("dtc")
-        end = site.frame_times[-1]
-        cells = site.cells(-1)
-    arrived = arrived[arrived["time_min"] <= end - min_age_h * 60.0]
-    n = len(arrived)
-    founders = cells["founder_id"].to_numpy()
-    size_of = pd.Series(founders).value_counts()
-    size = arrived["cell_id"].map(size_of).fillna(0).to_numpy()
+        times = np.asarray(site.frame_times)
+        frame = np.searchsorted(times, arrived["time_min"].to_numpy() + age_h * 60.0)
+        arrived, frame = arrived[frame < len(times)], frame[frame < len(times)]
+        size = np.zeros(len(arrived))
+        dormant = np.zeros(len(arrived), dtype=bool)
+        ids = arrived["cell_id"].to_numpy()
+        for f in np.unique(frame):
+            cells = site.cells(int(f))
+            size_of = pd.Series(cells["founder_id"].to_numpy()).value_counts()
+            phase_of = dict(zip(cells.index.to_numpy().tolist(), _phase_codes(cells["phase"])))
+            sel = np.flatnonzero(frame == f)
+            size[sel] = pd.Series(ids[sel]).map(size_of).fillna(0).to_numpy()
+            dormant[sel] = [phase_of.get(int(i), -1) == PHASES["dormant"] for i in ids[sel]]
     placed = arrived["placed"].to_numpy().astype(bool)
-    phase_of = dict(zip(cells.index.to_numpy().tolist(), _phase_codes(cells["phase"])))
-    dormant = np.array([phase_of.get(int(i), -1) == PHASES["dormant"]
-                        for i in arrived["cell_id"]], dtype=bool)
     micro, macro = config.micrometastasis_cells, config.macrometastasis_cells
     shares = {
         "died_in_capillary": ~placed,
@@ -117,7 +121,7 @@ def arrested_fates(path: str | Path, min_age_h: float = 0.0) -> dict:
         "small_clusters": placed & (size >= 2) & (size < micro),
         "micrometastases": placed & (size >= micro) & (size < macro),
         "macrometastases": placed & (size >= macro)}
-    return {"cells": n, **{k: _mean(v) for k, v in shares.items()}}
+    return {"cells": len(arrived), **{k: _mean(v) for k, v in shares.items()}}
 
 
 def time_to_macrometastasis(path: str | Path) -> float:

@@ -173,7 +173,7 @@ def test_the_run_file_holds_the_site_and_the_analyses_add_up(tmp_path):
         assert site.n_frames == run.n_frames and len(arrived) > 0
         assert site.timeseries["n_tumor"].iloc[-1] == len(site.cells(-1))
         units = run.events("ctc")
-    fates = arrested_fates(path)
+    fates = arrested_fates(path, 0.0)
     parts = ("died_in_capillary", "died_after_extravasation", "solitary", "small_clusters",
              "micrometastases", "macrometastases")
     assert fates["cells"] == len(arrived)
