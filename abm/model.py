@@ -20,8 +20,8 @@ the order of docs/architecture.md (:data:`STEP`):
 8. blood (:mod:`abm.circulation.process`): perivascular tumour cells shed as single CTCs or
    clusters at a rate set by the circadian clock; the shed units circulate (platelets,
    neutrophils, NK cells, shear, arrest) until they seed a metastasis or die;
-8b. with ``[secondary]``: the cells of units that arrested arrive at the secondary site, and
-   the site's tissue takes its step (:mod:`abm.metastasis.process`);
+8b. with ``[secondary]``: the secondary site's tissue takes its step, then the cells of units
+   that arrested arrive there (:mod:`abm.metastasis.process`);
 9. drug deaths (chemotherapy, senolytic); the killed cells die (apoptotic for the network
    program, removed at once otherwise);
 10. record: counts from every process (DataCollector), then the observers (the HDF5
@@ -156,7 +156,7 @@ class TumorModel(mesa.Model):
         self.datacollector = mesa.DataCollector(
             model_reporters={name: functools.partial(_read_count, name=name)
                              for name in self.reporter_names()})
-        self._update_counts()
+        self.update_counts()
         self.datacollector.collect(self)
 
     # ------------------------------------------------------------------ construction
@@ -246,7 +246,7 @@ class TumorModel(mesa.Model):
 
         t0 = time.perf_counter()
         check_model(self)  # before anything is recorded
-        self._update_counts()
+        self.update_counts()
         self.datacollector.collect(self)
         for observer in self.observers:
             observer.on_step(self)
@@ -264,8 +264,10 @@ class TumorModel(mesa.Model):
         the reporters of :data:`REPORTING`, in order."""
         return [name for kind in reporting_processes() for name in kind.reporter_names()]
 
-    def _update_counts(self) -> None:
-        """Read every reporter into :attr:`counts` (0 for those of disabled processes)."""
+    def update_counts(self) -> None:
+        """Read every reporter into :attr:`counts` (0 for those of disabled processes); done
+        after every step, and again by whoever changes the cells between steps (cells
+        arriving at a secondary site)."""
         counts: dict[str, float] = {}
         for kind in reporting_processes():
             process = self.process(kind.name)

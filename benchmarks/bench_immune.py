@@ -139,7 +139,7 @@ def build_case(n_sites: int, n_cells: int, n_immune: int, glucose: bool):
     c.route[chosen] = GEROCONVERSION
     for name in SECRETED_FIELDS:
         model.solutes[name].update(c, np.inf)  # steady state with the new sources
-    model._update_counts()  # the senescent cells in model.counts before the first step
+    model.update_counts()  # the senescent cells in model.counts before the first step
     return model
 
 

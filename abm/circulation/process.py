@@ -203,13 +203,14 @@ class Circulation(Process):
 def ctc_event_columns(units: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Rows of ``events/ctc`` for ``units`` (columns of
     :data:`abm.circulation.blood.EVENT_COLUMNS`): the fate as its name, ``time`` = the
-    shedding time (min), ``survived`` = arrested alive (seeded or failed to grow out),
+    shedding time (min), ``survived`` = arrested alive (seeded, failed to grow out, or
+    arrested at a secondary site),
     ``seeded``."""
     names = {code: name for name, code in CTC_FATES.items()}
     fate = np.array([names[int(f)] for f in units["fate"]], dtype=str)
     return {**{k: v for k, v in units.items() if k != "fate"}, "fate": fate,
             "time": units["shed_min"],
-            "survived": (fate == "seeded") | (fate == "arrested_failed"),
+            "survived": np.isin(fate, ("seeded", "arrested_failed", "arrested")),
             "seeded": fate == "seeded"}
 
 

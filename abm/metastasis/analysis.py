@@ -3,9 +3,9 @@ cells did at the secondary site, and when the first macrometastasis appeared.
 
 - :func:`hypoxic_shedding`: the hypoxic share of shed clusters and of single CTCs (Donato
   et al. 2020: most clusters hypoxic, singles mostly not), from ``events/ctc``.
-- :func:`dtc_dormancy`: how often disseminated cells that carried hypoxia (hours spent
-  hypoxic > 0 when they left) are dormant at the site, against those that did not (Fluegen
-  et al. 2017), from the site's ``dtc`` events and frames.
+- :func:`dtc_dormancy`: how often disseminated cells that carried hypoxia (≥
+  :data:`POST_HYPOXIC_H` hours spent hypoxic when they left) are dormant at the site, against
+  those that did not (Fluegen et al. 2017), from the site's ``dtc`` events and frames.
 - :func:`arrested_fates`: the fates of the cells of arrested units a given time after their
   arrival, in Luzzi et al. 1998's categories (died in the capillary, died after
   extravasation, solitary — dormant or not —, small clusters, micro- and macrometastases).

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from abm.core.guards import check_model
 from abm.core.process import Process
 from abm.metastasis.site import DTC_EVENT_COLUMNS, SecondarySite, no_arrivals
 
@@ -40,6 +41,9 @@ class Dissemination(Process):
                 for unit, cells in blood.arrivals if len(cells)]
         self.site.arrivals = ({c: np.concatenate([r[c] for r in rows])
                                for c in DTC_EVENT_COLUMNS} if rows else no_arrivals())
+        if rows:  # the site's counts (taken in its step) must include the cells that arrived
+            check_model(self.site.model)
+            self.site.model.update_counts()
 
     def snapshot(self):
         return self.site.snapshot()

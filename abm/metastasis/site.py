@@ -11,7 +11,8 @@ drugs (they are systemic) but not its resections.
 Arrival (:meth:`SecondarySite.receive`): an arrested unit lands next to one of the site's
 vessels, chosen uniformly (a counter-based draw keyed by the unit's id). Each of its living
 cells extravasates with ``secondary.extravasation_probability`` (its own draw, keyed by the
-cell's id) and takes, in id order, the free non-vessel site nearest the vessel within
+cell's id) and takes, in the order the unit shed them (the shedding cell first), the free
+non-vessel site nearest the vessel within
 ``secondary.landing_radius_um`` (sites by distance, ties in raster order); cells that do not
 extravasate, or find no free site, die. An extravasated cell's row is copied bit for bit
 from the blood (:class:`abm.circulation.transit.TransitCells`): same id, network state,
@@ -46,8 +47,8 @@ SITE_SEED_OFFSET = 1_000_003
 SNAPSHOT_PREFIX = "site.secondary."
 DTC_EVENT_COLUMNS = ("time_min", "cell_id", "unit_id", "unit_size", "extravasated", "placed",
                      "phase", "hypoxic_h", "nr2f1", "emt", "x", "y")
-"""Columns of the site's ``dtc`` event table: one row per cell of an arrested unit (x, y in
-µm; -1 when it did not land)."""
+"""Columns of the site's ``dtc`` event table: one row per living cell of an arrested unit
+(``unit_size``: its living cells as it arrested; x, y in µm, -1 when it did not land)."""
 
 
 def site_config(config: Config) -> Config:

@@ -67,7 +67,8 @@ CELL_COLUMNS = (
            "abm.tumor.cell_state)", record=np.float32, division=COPY, report_mean_viable=True,
            initial=1.0),
     Column("immune_damage", np.float64, "hits", "sublethal damage from immune hits, decaying "
-           "(abm.immune.damage)", record=np.float32, division=COPY),
+           "(abm.immune.damage); a daughter starts undamaged (the damage is not duplicated)",
+           record=np.float32, division=RESET),
     Column("stemness", np.float64, "0–1", "stemness", record=np.float32, division=COPY,
            report_mean_viable=True),
     Column("dna_damage", np.float64, "network units", "DNA damage", record=np.float32,
@@ -79,8 +80,8 @@ CELL_COLUMNS = (
            "with the post-hypoxic cell, which is dormant and rarely divides)", record=np.float32,
            division=RESET, report_mean_viable=True),
     Column("hypoxic_h", np.float64, "h", "time spent below oxygen.hypoxic_mmHg since its "
-           "birth (a hypoxia marker; a daughter starts at 0, while NR2F1, the program hypoxia "
-           "left, is inherited)", record=np.float32, division=RESET),
+           "birth (a hypoxia marker; a daughter starts at 0)", record=np.float32,
+           division=RESET),
     Column("founder_id", np.int64, doc="at a secondary site, the id of the disseminated cell "
            "whose colony it belongs to; -1 in the primary tumour", record=np.int64,
            division=COPY, initial=-1),

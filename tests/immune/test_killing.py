@@ -315,9 +315,10 @@ def test_dysfunction_follows_the_functional_plastic_fixed_chain(pdl1, blockade):
     assert np.allclose(layer.table.pd1_min[rows], 480 * DT * s)
 
 
-def test_dysfunction_slows_hits_and_chemotaxis():
+def test_dysfunction_slows_hits():
     """A plastic cell hits at plastic_function × the rate, a fixed one at fixed_function ×
-    (Poisson means within 4 SE)."""
+    (Poisson means within 4 SE). (The same factor on chemotaxis is in ``move``; the walk's
+    drift against χ is tested in test_immune.py.)"""
     for state, name in ((PLASTIC, "plastic_function"), (FIXED, "fixed_function")):
         params, rec = _params(speed_um_per_min=0.0, attach_per_min=1e9, detach_min=60.0,
                               lifetime_min=np.inf, hit_damage=0.0, hit_per_min=0.1,

@@ -171,7 +171,10 @@ def test_the_run_file_holds_the_site_and_the_analyses_add_up(tmp_path):
         site = run.site("secondary")
         arrived = site.events("dtc")
         assert site.n_frames == run.n_frames and len(arrived) > 0
-        assert site.timeseries["n_tumor"].iloc[-1] == len(site.cells(-1))
+        series = site.timeseries
+        for frame, t in enumerate(site.frame_times):  # every frame, arrivals included
+            assert series.loc[t, "n_tumor"] == len(site.cells(frame)), t
+        assert (series["n_dtc"] <= series["n_tumor"]).all()
         units = run.events("ctc")
     fates = arrested_fates(path, 0.0)
     parts = ("died_in_capillary", "died_after_extravasation", "solitary", "small_clusters",
