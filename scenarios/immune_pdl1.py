@@ -25,7 +25,7 @@ from abm.io import load_run
 from abm.io.outputs import write_atomically
 from abm.study.arms import replicates_from_command_line, series
 from abm.tumor.cells import CD8, NK
-from abm.viz.style import OKABE_ITO, add_scale_bar, nice_length
+from abm.viz.style import OKABE_ITO, add_scale_bar, in_days, mean_band, nice_length
 
 HERE = Path(__file__).resolve().parent
 ARMS = {"untreated": [], "anti_pdl1": [{"drug": "anti_pdl1", "at_h": [48.0]}]}
@@ -69,12 +69,12 @@ def figure(paths: dict[str, dict[int, Path]], stats: dict[str, dict[int, dict]],
     (ax_tumour, ax_rate, ax_dys), (ax_nk, ax_kill, ax_map) = fig.subplots(2, 3)
     for arm, per_seed in paths.items():
         color = COLORS[arm]
-        viable = [_in_days(series(p)["n_viable"]) for p in per_seed.values()]
-        _band(ax_tumour, viable, color, arm)
+        viable = [in_days(series(p)["n_viable"]) for p in per_seed.values()]
+        mean_band(ax_tumour, viable, color, arm)
         daily = [_daily_cd8_rate(p) for p in per_seed.values()]
-        _band(ax_rate, daily, color, arm, step=True)
+        mean_band(ax_rate, daily, color, arm, step=True)
         for state, ls in (("plastic", "-"), ("fixed", "--")):
-            _band(ax_dys, [_residence(s, state) for s in stats[arm].values()], color,
+            mean_band(ax_dys, [_residence(s, state) for s in stats[arm].values()], color,
                   f"{arm}: {state}", ls=ls, step=True)
     ax_rate.axhspan(*HALLE_RANGE, color=OKABE_ITO["bluish_green"], alpha=0.15, lw=0,
                     label="Halle 2016 (in vivo)")
@@ -98,23 +98,6 @@ def figure(paths: dict[str, dict[int, Path]], stats: dict[str, dict[int, dict]],
                  f"({n} seeds per arm)")
     write_atomically(out, lambda tmp: fig.savefig(tmp, dpi=150))
     return out
-
-
-def _band(ax, curves, color, label, ls="-", step=False) -> None:
-    """Mean of ``curves`` (Series over a shared index, d) with a ± SD band."""
-    stack = np.vstack([c.to_numpy(dtype=float) for c in curves])
-    x = curves[0].index.to_numpy()
-    mean, sd = np.nanmean(stack, axis=0), np.nanstd(stack, axis=0)
-    if step:
-        ax.step(x, mean, color=color, ls=ls, label=label, where="mid")
-    else:
-        ax.plot(x, mean, color=color, ls=ls, label=label)
-    ax.fill_between(x, mean - sd, mean + sd, color=color, alpha=0.2, lw=0,
-                    step="mid" if step else None)
-
-
-def _in_days(curve: pd.Series) -> pd.Series:
-    return pd.Series(curve.to_numpy(), index=curve.index.to_numpy() / 1440.0)
 
 
 def _residence(stats: dict, state: str) -> pd.Series:

@@ -30,7 +30,8 @@ from abm.io.outputs import write_atomically
 from abm.metastasis.analysis import (arrested_fates, dtc_dormancy, hypoxic_shedding,
                                      time_to_macrometastasis)
 from abm.study.arms import replicates_from_command_line, series
-from abm.viz.style import OKABE_ITO, PHASE_COLORS, TISSUE_COLOR, VESSEL_COLOR, add_scale_bar
+from abm.viz.style import (OKABE_ITO, PHASE_COLORS, TISSUE_COLOR, VESSEL_COLOR, add_scale_bar,
+                            in_days, mean_band)
 
 HERE = Path(__file__).resolve().parent
 RESECTION_DAY, AWAKENING_DAY = 10.0, 14.0
@@ -71,12 +72,12 @@ def figure(paths: dict[str, dict[int, Path]], stats: dict[str, dict[int, dict]],
     fig = Figure(figsize=(13, 8), layout="constrained")
     (ax_primary, ax_ctc, ax_dorm), (ax_site, ax_fates, ax_map) = fig.subplots(2, 3)
     for arm, per_seed in paths.items():
-        _band(ax_primary, [_days(series(p)["n_viable"]) for p in per_seed.values()],
+        mean_band(ax_primary, [in_days(series(p)["n_viable"]) for p in per_seed.values()],
               COLORS[arm], arm)
         site = [_site_series(p) for p in per_seed.values()]
         for column, ls in (("n_dtc", "-"), ("n_micrometastases", "--"),
                            ("n_macrometastases", ":")):
-            _band(ax_site, [s[column] for s in site], COLORS[arm], f"{arm}: {column[2:]}", ls)
+            mean_band(ax_site, [s[column] for s in site], COLORS[arm], f"{arm}: {column[2:]}", ls, alpha=0.15)
     ax_primary.set(title="(a) primary tumour: viable cells", xlabel="time (d)", ylabel="cells")
     ax_site.set(title="(d) secondary site: DTCs and metastases", xlabel="time (d)",
                 ylabel="cells (DTCs) / colonies", yscale="symlog")
@@ -100,24 +101,11 @@ def figure(paths: dict[str, dict[int, Path]], stats: dict[str, dict[int, dict]],
     return out
 
 
-def _days(curve: pd.Series) -> pd.Series:
-    return pd.Series(curve.to_numpy(), index=curve.index.to_numpy() / 1440.0)
-
-
 def _site_series(path: Path) -> pd.DataFrame:
     with load_run(path) as run:
         site = run.site("secondary").timeseries
     site.index = site.index / 1440.0
     return site
-
-
-def _band(ax, curves, color, label, ls="-") -> None:
-    """Mean of ``curves`` (Series on one index, d) with a ± SD band."""
-    stack = np.vstack([c.to_numpy(dtype=float) for c in curves])
-    x = curves[0].index.to_numpy()
-    mean, sd = stack.mean(axis=0), stack.std(axis=0)
-    ax.plot(x, mean, color=color, ls=ls, label=label)
-    ax.fill_between(x, mean - sd, mean + sd, color=color, alpha=0.15, lw=0)
 
 
 def _paired_bars(ax, stats, keys, labels, read) -> None:

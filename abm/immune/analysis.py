@@ -16,7 +16,7 @@ import pandas as pd
 
 from abm.immune.killing import FIXED, PLASTIC
 from abm.io import load_run
-from abm.tumor.cells import CD8, NK, PHASES
+from abm.tumor.cells import CD8, NK, PHASES, phase_codes
 
 DAY_MIN = 1440.0
 NK_STAY_MIN = 720.0
@@ -74,7 +74,7 @@ def kill_statistics(path: str | Path, since_min: float = 0.0) -> dict:
     kills = kills_all[kills_all["time_min"] > since_min]
     kind = kills["immune_kind"].to_numpy()
     n_cd8, n_nk = int(np.count_nonzero(kind == CD8)), int(np.count_nonzero(kind == NK))
-    phases = _phase_names(kills["target_phase"])
+    phases = phase_codes(kills["target_phase"])
     hits_per_kill, cooperative = _hits_and_cooperation(kills, tables["immune_hits"],
                                                        tables["immune_recoveries"])
     recoveries = (0 if tables["immune_recoveries"] is None else
@@ -89,8 +89,9 @@ def kill_statistics(path: str | Path, since_min: float = 0.0) -> dict:
         "hits_per_engaged_min": (float("nan") if tables["immune_hits"] is None else _ratio(
             int(tables["immune_hits"].loc[tables["immune_hits"]["time_min"] > since_min,
                                           "hits"].sum()), at_risk["n_engaged"])),
-        "per_capita_per_day": {p: _ratio(int(np.count_nonzero(phases == p)),
-                                         at_risk[f"n_{p}"] / DAY_MIN) for p in PHASES},
+        "per_capita_per_day": {p: _ratio(int(np.count_nonzero(phases == code)),
+                                         at_risk[f"n_{p}"] / DAY_MIN)
+                               for p, code in PHASES.items()},
         "hits_per_kill": hits_per_kill,
         "cooperative_share": cooperative,
         "recoveries": recoveries,
@@ -188,15 +189,6 @@ def _dysfunction_by_residence(frames) -> pd.DataFrame:
     out = table[["plastic", "fixed"]].mean()
     out["n"] = table.size()
     return out
-
-
-def _phase_names(column: pd.Series) -> np.ndarray:
-    """Phase names of an event column (decoded enum strings or raw codes)."""
-    values = column.to_numpy()
-    if values.dtype.kind in "iu":
-        names = {code: name for name, code in PHASES.items()}
-        return np.array([names[int(v)] for v in values], dtype=object)
-    return values.astype(str)
 
 
 def _step_hazard(count: int, exposure_min: float, dt: np.ndarray) -> float:

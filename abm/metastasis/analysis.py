@@ -20,7 +20,7 @@ import pandas as pd
 
 from abm.io import load_run
 from abm.schema import config_from_toml
-from abm.tumor.cells import PHASES
+from abm.tumor.cells import PHASES, phase_codes
 
 SITE = "secondary"
 HYPOXIC_UNIT_SHARE = 0.5
@@ -71,7 +71,7 @@ def dtc_dormancy(path: str | Path, delay_h: float = DORMANCY_DELAY_H) -> dict:
         phases = np.full(len(arrived), -1)
         for f in np.unique(frame[frame < len(times)]):
             cells = site.cells(int(f))
-            phase_of = dict(zip(cells.index.to_numpy().tolist(), _phase_codes(cells["phase"])))
+            phase_of = dict(zip(cells.index.to_numpy().tolist(), phase_codes(cells["phase"])))
             sel = np.flatnonzero(frame == f)
             phases[sel] = [phase_of.get(int(i), -1) for i in arrived["cell_id"].to_numpy()[sel]]
     read = phases >= 0
@@ -107,7 +107,7 @@ def arrested_fates(path: str | Path, age_h: float) -> dict:
         for f in np.unique(frame):
             cells = site.cells(int(f))
             size_of = pd.Series(cells["founder_id"].to_numpy()).value_counts()
-            phase_of = dict(zip(cells.index.to_numpy().tolist(), _phase_codes(cells["phase"])))
+            phase_of = dict(zip(cells.index.to_numpy().tolist(), phase_codes(cells["phase"])))
             sel = np.flatnonzero(frame == f)
             size[sel] = pd.Series(ids[sel]).map(size_of).fillna(0).to_numpy()
             dormant[sel] = [phase_of.get(int(i), -1) == PHASES["dormant"] for i in ids[sel]]
@@ -130,14 +130,6 @@ def time_to_macrometastasis(path: str | Path) -> float:
         series = run.site(SITE).timeseries
     hit = np.flatnonzero(series["n_macrometastases"].to_numpy() > 0)
     return float(series.index[hit[0]] / 1440.0) if len(hit) else float("nan")
-
-
-def _phase_codes(column: pd.Series) -> np.ndarray:
-    """Phase codes of a cell column (decoded names or raw codes)."""
-    values = np.asarray(column)
-    if values.dtype.kind in "iu":
-        return values.astype(int)
-    return np.array([PHASES[str(v)] for v in values], dtype=int)
 
 
 def _mean(values: np.ndarray) -> float:

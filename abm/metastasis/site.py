@@ -116,6 +116,7 @@ class SecondarySite:
         self._offsets = (dx[inside][order], dy[inside][order])
         self.awakened = False
         self.arrivals = no_arrivals()
+        self._colonies = None  # colony counts of the current cells (cleared when they change)
 
     def receive(self, transit: TransitCells, unit_id: int, cell_ids: np.ndarray, step: int,
                 time_min: float) -> dict[str, np.ndarray]:
@@ -152,6 +153,7 @@ class SecondarySite:
             if m.agents_mirror is not None:
                 m.agents_mirror.add(new)
         transit.drop(ids)
+        self._colonies = None
         return events
 
     def _free_sites_near(self, x0: int, y0: int) -> tuple[np.ndarray, np.ndarray]:
@@ -172,10 +174,14 @@ class SecondarySite:
             self.model.phenotype.set_nr2f1_repression(0.0)
             self.awakened = True
         self.model.step()
+        self._colonies = None
 
     def counts(self) -> dict[str, float]:
-        """The site's reporters: its tissue's, then :func:`colony_counts`."""
-        return {**self.model.counts, **colony_counts(self.model.cells, self.section)}
+        """The site's reporters: its tissue's, then :func:`colony_counts` (counted once per
+        state of the cells: the model and the recorder both ask)."""
+        if self._colonies is None:
+            self._colonies = colony_counts(self.model.cells, self.section)
+        return {**self.model.counts, **self._colonies}
 
     def reporter_names(self) -> list[str]:
         return list(self.model.reporter_names()) + list(COLONY_REPORTERS)

@@ -29,6 +29,14 @@ energy-stress arrest (AMPK high, HIF low: mitochondrial dysfunction, not hypoxia
 sets the SASP composition (``abm.solutes``)."""
 NO_ROUTE, GEROCONVERSION, PARACRINE, THERAPY, METABOLIC = range(5)
 
+def phase_codes(values) -> np.ndarray:
+    """Phase codes of a stored phase column: decoded names (str or categorical) or raw codes."""
+    values = np.asarray(values)
+    if values.dtype.kind in "iu":
+        return values.astype(int)
+    return np.array([PHASES[str(v)] for v in values], dtype=int)
+
+
 KINDS = {"tumor": 0, "cd8": 1, "nk": 2}
 """Kind codes of the HDF5 ``cells/kind`` enum: tumour cells, CD8 T cells, NK cells."""
 TUMOR, CD8, NK = range(3)

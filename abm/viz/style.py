@@ -69,3 +69,23 @@ def colour_max(run, spec: FieldSpec, frames: list[int]) -> float:
     dataset = run.field(spec.name)
     top = max(float(np.max(dataset[f])) for f in frames)
     return top if top > 0 else 1.0  # an all-zero field (nothing secreted yet) still needs a scale
+
+
+def mean_band(ax, curves, color, label, ls="-", step=False, alpha=0.2) -> None:
+    """Plot the mean of ``curves`` (replicate pandas Series on one index) with a ± SD band
+    (NaN-aware); ``step``: as steps centred on the index values."""
+    stack = np.vstack([c.to_numpy(dtype=float) for c in curves])
+    x = curves[0].index.to_numpy()
+    with np.errstate(invalid="ignore"):
+        mean, sd = np.nanmean(stack, axis=0), np.nanstd(stack, axis=0)
+    if step:
+        ax.step(x, mean, color=color, ls=ls, label=label, where="mid")
+    else:
+        ax.plot(x, mean, color=color, ls=ls, label=label)
+    ax.fill_between(x, mean - sd, mean + sd, color=color, alpha=alpha, lw=0,
+                    step="mid" if step else None)
+
+
+def in_days(curve):
+    """A time series indexed by minutes, re-indexed in days."""
+    return curve.set_axis(curve.index.to_numpy() / 1440.0)
