@@ -3,8 +3,9 @@
 :class:`DrugEffects` evaluates the schedule (:class:`abm.therapy.schedule.TherapySchedule`)
 over the step before anything else moves and leaves the result in ``model.effects``, which
 the fields (senomorphic: less secretion), the cell state (chemotherapy damage), the immune
-cells (anti-PD-L1) and the blood (digoxin, platelet inhibitor) read; it also logs the doses
-given in the step. :class:`DrugDeaths` kills with chemotherapy and senolytics.
+cells (anti-PD-L1) and the blood (digoxin, platelet inhibitor) read; the neutrophils and NETs
+(abm/myeloid) read neutrophil_depletion, net_digestion_per_h, net_inhibition; the tissue
+platelets read platelet_inhibition. It also logs the doses given in the step. :class:`DrugDeaths` kills with chemotherapy and senolytics.
 """
 from __future__ import annotations
 
@@ -19,11 +20,13 @@ from abm.tumor.cells import PHASES
 
 class DrugEffects(Process):
     """Sets ``model.effects`` for the step and logs its doses (``events/doses``); reports the
-    effects (the fields of :class:`abm.therapy.schedule.DrugEffects`)."""
+    effects named in ``reporters`` (fields of :class:`abm.therapy.schedule.DrugEffects`, listed
+    by hand: new ones at the end, so existing run files keep their column order)."""
 
     name, timing = "drug_effects", "field"
     reporters = ("chemo_kill_per_h", "chemo_damage_per_h", "senolytic_kill_per_h",
-                 "sasp_secretion_scale", "pdl1_blockade")
+                 "sasp_secretion_scale", "pdl1_blockade", "neutrophil_depletion",
+                 "net_digestion_per_h", "net_inhibition")
 
     def __init__(self, therapy: TherapySchedule):
         self.therapy = therapy

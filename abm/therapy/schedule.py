@@ -6,7 +6,7 @@ A scenario gives its therapy as ``[[therapy]]`` entries (validated by the config
     start_clock_h = 8.0          # clock time at t = 0
 
     [[therapy]]
-    drug = "chemo"               # chemo, senolytic, senomorphic, anti_pdl1
+    drug = "chemo"               # a drug of [drugs] (DRUG_NAMES) or "resection"
     dose = 1.0                   # × the drug's reference dose (default 1)
     at_h = [72.0, 96.0]          # dose times, h from the start of the run
 
@@ -24,7 +24,8 @@ dose d at t_d contributes d·2^(−(t − t_d)/t½) for t ≥ t_d (reference-dos
 peaks at 1) and the doses of a drug superpose. Pharmacodynamics: the effect is the fraction
 E = C/(EC50 + C) ∈ [0, 1) of the drug's maximal effect. :meth:`TherapySchedule.effect` and
 :meth:`TherapySchedule.mean_effect` return that fraction; the effect sizes (Emax: the
-``kill_per_h``, ``damage_per_h``, ``max_inhibition``, ``max_blockade`` of :data:`DRUGS`, set in
+``kill_per_h``, ``damage_per_h``, ``max_inhibition``, ``max_blockade``, ``max_depletion``,
+``digestion_per_h`` of :data:`DRUGS`, set in
 ``[drugs]``) are applied by :meth:`TherapySchedule.step_effects`, which gives the model what
 one step needs.
 
@@ -104,7 +105,26 @@ class Digoxin(Drug):
 @dataclass(frozen=True)
 class PlateletInhibitor(Drug):
     max_inhibition: float
-    """Maximal fraction of platelet cloaking of CTCs prevented (0–1)."""
+    """Maximal fraction of platelet activity prevented (0–1): CTC cloaking in the blood,
+    adhesion and TGF-β release by tissue platelets."""
+
+
+@dataclass(frozen=True)
+class NeutrophilDepletion(Drug):
+    max_depletion: float
+    """Maximal fraction of neutrophil recruitment (tissue and blood) prevented (0–1)."""
+
+
+@dataclass(frozen=True)
+class Dnase(Drug):
+    digestion_per_h: float
+    """Maximal NET clearance hazard added by the drug, h⁻¹."""
+
+
+@dataclass(frozen=True)
+class NeInhibitor(Drug):
+    max_inhibition: float
+    """Maximal fraction of NET formation prevented (0–1)."""
 
 
 _DRUG_KINDS = {
@@ -118,8 +138,16 @@ _DRUG_KINDS = {
                   "atezolizumab (anti-PD-L1 IgG1)"),
     "digoxin": (Digoxin, "CTC clusters in the blood: dissociation (Na⁺/K⁺-ATPase inhibition)",
                 "digoxin"),
-    "platelet_inhibitor": (PlateletInhibitor, "platelet cloaking of CTCs: inhibition",
+    "platelet_inhibitor": (PlateletInhibitor, "platelets (CTC cloaking in the blood; adhesion "
+                                              "and TGF-β release in the tissue): inhibition",
                            "aspirin (irreversible COX-1 inhibition of platelets)"),
+    "neutrophil_depletion": (NeutrophilDepletion, "neutrophil recruitment (tissue and blood): "
+                                                  "depletion",
+                             "anti-Ly6G antibody (clone 1A8, rat IgG2a)"),
+    "dnase": (Dnase, "neutrophil extracellular traps (NETs): digestion",
+              "DNase I"),
+    "ne_inhibitor": (NeInhibitor, "NET formation: inhibition of neutrophil elastase",
+                     "neutrophil elastase inhibitor (sivelestat, GW311616A)"),
 }
 if tuple(_DRUG_KINDS) != DRUG_NAMES:  # a drug is its [drugs] keys and its kind here
     raise RuntimeError(f"drug kinds {tuple(_DRUG_KINDS)} differ from the drugs of [drugs] "
@@ -174,7 +202,14 @@ class DrugEffects:
     digoxin_effect: float = 0.0
     """Digoxin's effect C/(EC50 + C) (0–1), which scales the blood's dissociation hazard."""
     platelet_inhibition: float = 0.0
-    """Fraction of platelet cloaking of CTCs prevented (0–1)."""
+    """Fraction of platelet activity prevented (0–1): CTC cloaking in the blood, adhesion and
+    TGF-β release by tissue platelets."""
+    neutrophil_depletion: float = 0.0
+    """Fraction of neutrophil recruitment and escorting prevented (0–1)."""
+    net_digestion_per_h: float = 0.0
+    """NET clearance hazard added by DNase I, h⁻¹."""
+    net_inhibition: float = 0.0
+    """Fraction of NET formation prevented (0–1)."""
     resection: bool = False
     """The primary tumour is removed at the end of this step (a ``resection`` entry)."""
 
@@ -280,6 +315,10 @@ class TherapySchedule:
             digoxin_effect=e.get("digoxin", 0.0),
             platelet_inhibition=(d["platelet_inhibitor"].max_inhibition
                                  * e.get("platelet_inhibitor", 0.0)),
+            neutrophil_depletion=(d["neutrophil_depletion"].max_depletion
+                                  * e.get("neutrophil_depletion", 0.0)),
+            net_digestion_per_h=d["dnase"].digestion_per_h * e.get("dnase", 0.0),
+            net_inhibition=d["ne_inhibitor"].max_inhibition * e.get("ne_inhibitor", 0.0),
             resection=resection)
 
     def events_between(self, t0_min: float, t1_min: float) -> list[tuple[float, str, float]]:

@@ -32,11 +32,11 @@ def _ec50(drug: str, default: float = 1.0, source: str = _EC50_AT_PEAK):
 @section("drugs")
 @dataclass(frozen=True)
 class DrugsSection:
-    """Drugs given by [[therapy]] (abm/therapy.py): one-compartment bolus kinetics and an Emax
+    """Drugs given by [[therapy]] (abm/therapy/): one-compartment bolus kinetics and an Emax
     effect. A dose is in reference-dose units (1 = the clinical dose of the drug each default
     represents), so a dose d at t_d adds C = d·2^(−(t − t_d)/t½) for t ≥ t_d; the effect is
     Emax·C/(EC50 + C), Emax being the drug's effect sizes below (kill_per_h, damage_per_h,
-    max_inhibition, max_blockade)."""
+    max_inhibition, max_blockade, max_depletion, digestion_per_h)."""
 
     chemo_half_life_h: float = _half_life(30.0, "chemotherapy (doxorubicin)",
                                           "doxorubicin terminal plasma t½ 20–48 h (US label "
@@ -110,9 +110,43 @@ class DrugsSection:
         "5 d is a design choice within that turnover (Patrono et al. 2005 NEJM 353:2373)")
     platelet_inhibitor_ec50: float = _ec50("platelet inhibitor")
     platelet_inhibitor_max_inhibition: float = param(
-        0.9, low=0.0, high=1.0, doc="maximal fraction of platelet cloaking of CTCs prevented",
+        0.9, low=0.0, high=1.0,
+        doc="maximal fraction of platelet activity (CTC cloaking, adhesion and TGF-β release by "
+            "tissue platelets) prevented",
         source="design choice: antiplatelet therapy or platelet depletion removes most of the "
                "platelet shield in mice (Nieswandt et al. 1999 Cancer Res 59:1295)")
+    neutrophil_depletion_half_life_h: float = _half_life(
+        72.0, "neutrophil-depleting antibody (anti-Ly6G, clone 1A8)",
+        "design choice: a rat IgG2a in mice, whose depletion lasts ~2–3 days after one dose; "
+        "the duration of the effect, not a measured plasma t½, sets this (1A8: Daley et al. "
+        "2008 J Leukoc Biol 83:64)")
+    neutrophil_depletion_ec50: float = _ec50("neutrophil-depleting antibody")
+    neutrophil_depletion_max_depletion: float = param(
+        0.95, low=0.0, high=1.0,
+        doc="maximal fraction of neutrophil recruitment (tissue and blood) prevented",
+        source="1A8 depletes > 90 % of blood neutrophils in mice (Daley et al. 2008 J Leukoc "
+               "Biol 83:64); 0.95 is a design choice within that")
+    dnase_half_life_h: float = _half_life(
+        6.0, "DNase I",
+        "design choice, not a measured t½: NET digestion in mice uses daily i.p. DNase I "
+        "(Cools-Lartigue et al. 2013 J Clin Invest 123:3446; Albrengues et al. 2018 Science "
+        "361:eaao4227); 6 h lets a daily reference dose act through the day: its "
+        "effect, half the maximal at the peak (EC50), stays at or above a fifth of the maximal "
+        "for 12 h and averages 0.23 of it over the 24 h")
+    dnase_ec50: float = _ec50("DNase I")
+    dnase_digestion_per_h: float = param(
+        1.0, unit="h⁻¹", low=0.0, high=MAX_RATE,
+        doc="maximal NET clearance hazard added by the drug",
+        source="design choice: at full effect a NET is digested within ~1 h")
+    ne_inhibitor_half_life_h: float = _half_life(
+        4.0, "neutrophil elastase inhibitor (sivelestat, GW311616A)",
+        "design choice after Albrengues et al. 2018 Science 361:eaao4227, which gave the NE "
+        "inhibitor daily")
+    ne_inhibitor_ec50: float = _ec50("neutrophil elastase inhibitor")
+    ne_inhibitor_max_inhibition: float = param(
+        0.9, low=0.0, high=1.0, doc="maximal fraction of NET formation prevented",
+        source="NE is required for NET formation (Papayannopoulos et al. 2010 J Cell Biol "
+               "191:677); design choice: 0.9, as some NETs form without it")
 
 
 DRUG_NAMES: tuple[str, ...] = tuple(f.name.removesuffix("_half_life_h")

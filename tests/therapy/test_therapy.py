@@ -66,6 +66,11 @@ def test_step_effects_scale_by_the_effect_sizes():
     assert step.sasp_secretion_scale == pytest.approx(
         1.0 - DRUGS["senomorphic"].max_inhibition * e["senomorphic"])
     assert step.pdl1_blockade == pytest.approx(DRUGS["anti_pdl1"].max_blockade * e["anti_pdl1"])
+    assert step.neutrophil_depletion == pytest.approx(
+        DRUGS["neutrophil_depletion"].max_depletion * e["neutrophil_depletion"])
+    assert step.net_digestion_per_h == pytest.approx(DRUGS["dnase"].digestion_per_h * e["dnase"])
+    assert step.net_inhibition == pytest.approx(
+        DRUGS["ne_inhibitor"].max_inhibition * e["ne_inhibitor"])
     assert schedule().step_effects(0.0, 6.0).sasp_secretion_scale == 1.0
 
 
@@ -134,6 +139,7 @@ def _entry(**values):
 @pytest.mark.parametrize("therapy, expected", [
     ([_entry(drug="chemp")], "therapy[0].drug = 'chemp': must be one of 'chemo', 'senolytic', "
                              "'senomorphic', 'anti_pdl1', 'digoxin', 'platelet_inhibitor', "
+                             "'neutrophil_depletion', 'dnase', 'ne_inhibitor', "
                              "'resection' (did you mean 'chemo'?)"),
     ([{"at_h": [1.0]}], "therapy[0].drug: missing; must be one of 'chemo'"),
     ([_entry(), _entry(doze=2.0)], "unknown key 'therapy[1].doze'; did you mean 'therapy[1].dose'?"),
