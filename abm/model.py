@@ -17,9 +17,13 @@ the order of docs/architecture.md (:data:`STEP`):
 6. events: remove cleared debris, place daughters on the lattice (or report contact
    inhibition), sync thin agents;
 7. immune cells (:mod:`abm.immune.process`): enter from vessels, walk up the chemokine, kill;
+7b. neutrophils and platelets (:mod:`abm.myeloid.process`): neutrophils enter up the
+   chemokine, walk, secrete IL-6, cast NETs; platelet aggregates adhere at vessels next to
+   tumour cells and release TGF-β (the fields take both in the next step);
 8. blood (:mod:`abm.circulation.process`): perivascular tumour cells shed as single CTCs or
-   clusters at a rate set by the circadian clock; the shed units circulate (platelets,
-   neutrophils, NK cells, shear, arrest) until they seed a metastasis or die;
+   clusters at a rate set by the circadian clock, taking neutrophils and platelets that
+   touch them along; the shed units circulate (platelets, neutrophils, NK cells, shear,
+   arrest) until they seed a metastasis or die;
 8b. with ``[secondary]``: the secondary site's tissue takes its step, then the cells of units
    that arrested arrive there (:mod:`abm.metastasis.process`);
 9. drug deaths (chemotherapy, senolytic); the killed cells die (apoptotic for the network
@@ -48,6 +52,7 @@ from abm.extend import registered_processes
 from abm.fields.process import Fields
 from abm.immune.process import Immune
 from abm.metastasis.process import Dissemination
+from abm.myeloid.process import Neutrophils, Platelets
 from abm.schema import Config, load_config
 from abm.therapy.process import DrugDeaths, DrugEffects
 from abm.tumor.cells import PHASES, CellTable
@@ -58,7 +63,8 @@ from abm.tumor.space import Lattice
 from abm.tumor.tissue import place_vessels, poorly_perfused, tumor_sites
 
 STEP: tuple[type[Process], ...] = (DrugEffects, Fields, CellState, Fate, Events, Deaths, Immune,
-                                   Clock, Circulation, Dissemination, DrugDeaths, Census)
+                                   Neutrophils, Platelets, Clock, Circulation, Dissemination,
+                                   DrugDeaths, Census)
 """The processes of a step, in order (module docstring)."""
 
 def step_processes() -> tuple[type[Process], ...]:
@@ -81,7 +87,8 @@ def reporting_processes() -> tuple[type[Process], ...]:
 
 
 REPORTING: tuple[type[Process], ...] = (Census, Events, Fields, Deaths, Immune, DrugEffects,
-                                        Circulation, Clock, DrugDeaths, Dissemination)
+                                        Circulation, Clock, DrugDeaths, Dissemination,
+                                        Neutrophils, Platelets)
 """Whose reporters make the time-series columns, in column order (the order of every run
 file so far; it differs from the step order)."""
 

@@ -13,6 +13,7 @@ import abm.core.sections  # noqa: F401
 import abm.fields.sections  # noqa: F401
 import abm.immune.sections  # noqa: F401
 import abm.metastasis.sections  # noqa: F401
+import abm.myeloid.sections  # noqa: F401
 import abm.therapy.sections  # noqa: F401
 import abm.tumor.cell_state_sections  # noqa: F401
 import abm.tumor.sections  # noqa: F401
@@ -22,7 +23,7 @@ from abm.config.schema import Schema
 ORDER = ("run", "grid", "vessels", "tumor", "oxygen", "glucose", "sasp", "sasp_metabolic",
          "chemokine", "cell_state", "immune", "circadian", "shedding", "blood", "cells", "cycle",
          "intracellular", "fate", "output", "drugs", "metabolism", "medium", "secondary",
-         "therapy")
+         "therapy", "neutrophils", "platelets", "il6", "tgfb")
 """Every section and array of tables, in the order they are documented, stored and written:
 the resolved config TOML in every run file follows it, so a new section goes at the end."""
 

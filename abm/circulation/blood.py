@@ -347,13 +347,14 @@ class Circulation:
         self.table = CTCTable(capacity)
 
     def add_units(self, size, shed_min, shed_clock_h, competence, anoikis_resistance,
-                  hypoxic=0.0) -> np.ndarray:
+                  hypoxic=0.0, platelets=0.0, neutrophils=0) -> np.ndarray:
         """Shed units into the blood (vectorised; scalars broadcast); returns their rows.
         A unit starts circulating at ``shed_min`` (min); ``shed_clock_h`` is the body's
         clock time then (h); ``competence``, ``anoikis_resistance`` and ``hypoxic`` (share
-        of members hypoxic when shed) are 0–1."""
+        of members hypoxic when shed) are 0–1; ``platelets`` (0–1) and ``neutrophils`` the
+        cloak and escorts it brings from the tissue."""
         return self.table.add(size, shed_min, shed_clock_h, competence, anoikis_resistance,
-                              hypoxic)
+                              hypoxic, platelets, neutrophils)
 
     def release(self, rows: np.ndarray | None = None) -> np.ndarray:
         """Free ``rows`` (default: every unit that has reached a fate); returns the rows
@@ -370,7 +371,8 @@ class Circulation:
 
     def step(self, step_index: int, dt_min: float, time_min: float, nk_on: bool = True,
              platelet_inhibition: float = 0.0, digoxin_effect: float = 0.0,
-             n_substeps: int = 1, to_site: bool = False) -> StepResult:
+             n_substeps: int = 1, to_site: bool = False, arrest_factor: float = 1.0,
+             neutrophil_depletion: float = 0.0) -> StepResult:
         """Release last step's ended units, then advance the circulating ones by ``dt_min``
         (from ``time_min``) in ``n_substeps`` blood substeps (:func:`circulate`).
 
@@ -379,11 +381,21 @@ class Circulation:
             platelet_inhibition: 0–1, the antiplatelet effect (the share of a full cloak
                 the platelets cannot form). digoxin_effect: 0–1, scales the dissociation hazard.
             to_site: arrested units end ``arrested`` for a secondary site to take.
+            arrest_factor: ≥ 1, multiplies the arrest hazard (NETs at the secondary site).
+            neutrophil_depletion: 0–1, the share of neutrophil attachment prevented.
         """
         for key, value in (("platelet_inhibition", platelet_inhibition),
-                           ("digoxin_effect", digoxin_effect)):
+                           ("digoxin_effect", digoxin_effect),
+                           ("neutrophil_depletion", neutrophil_depletion)):
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"{key} = {value!r}: must be in [0, 1]")
+        if not 1.0 <= arrest_factor < np.inf:
+            raise ValueError(f"arrest_factor = {arrest_factor!r}: must be finite and ≥ 1")
+        params = self.params
+        if arrest_factor != 1.0 or neutrophil_depletion != 0.0:
+            params = params.copy()
+            params[P.ARREST_PER_MIN] *= arrest_factor
+            params[P.NEUTROPHIL_ATTACH_PER_MIN] *= 1.0 - neutrophil_depletion
         if not (dt_min > 0 and np.isfinite(dt_min)) or int(n_substeps) != n_substeps \
                 or n_substeps < 1:
             raise ValueError(f"dt_min = {dt_min!r} must be > 0 and n_substeps = "
@@ -400,7 +412,7 @@ class Circulation:
         new_rows = np.empty(max(n_new_max, 1), dtype=np.int64)
         ended_rows = np.empty(int(circulating.sum()) + n_new_max + 1, dtype=np.int64)
         counts = circulate(self.seed, int(step_index), float(dt_min), int(n_substeps),
-                           self.params, bool(nk_on), float(platelet_inhibition),
+                           params, bool(nk_on), float(platelet_inhibition),
                            float(digoxin_effect), float(time_min), t.arrays(), new_rows,
                            ended_rows, bool(to_site))
         ended_rows = ended_rows[:counts[K_ENDED]].copy()

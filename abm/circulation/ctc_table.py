@@ -43,17 +43,21 @@ class CTCTable(RowTable):
         super().__init__(capacity, n_state)
 
     def add(self, size, shed_min, shed_clock_h, competence, anoikis_resistance,
-            hypoxic=0.0) -> np.ndarray:
+            hypoxic=0.0, platelets=0.0, neutrophils=0) -> np.ndarray:
         """New circulating units (arrays or scalars, broadcast); returns their rows (free
-        rows last-freed-first, then the high-water mark). Coverage, escorts and age start at
-        0, ``parent_id`` at -1, ``size_shed`` = ``size``."""
-        size, shed_min, shed_clock_h, competence, anoikis_resistance, hypoxic = (
+        rows last-freed-first, then the high-water mark). Coverage and escorts start at
+        ``platelets`` (0–1) and ``neutrophils`` (those that left the tissue with the unit),
+        age at 0, ``parent_id`` at -1, ``size_shed`` = ``size``."""
+        (size, shed_min, shed_clock_h, competence, anoikis_resistance, hypoxic, platelets,
+         neutrophils) = (
             np.atleast_1d(a).ravel() for a in np.broadcast_arrays(
                 np.asarray(size, dtype=np.int64), np.asarray(shed_min, dtype=np.float64),
                 np.asarray(shed_clock_h, dtype=np.float64),
                 np.asarray(competence, np.float64), np.asarray(anoikis_resistance, np.float64),
-                np.asarray(hypoxic, np.float64)))
-        _check_units(size, shed_min, shed_clock_h, competence, anoikis_resistance, hypoxic)
+                np.asarray(hypoxic, np.float64), np.asarray(platelets, np.float64),
+                np.asarray(neutrophils, np.int64)))
+        _check_units(size, shed_min, shed_clock_h, competence, anoikis_resistance, hypoxic,
+                     platelets, neutrophils)
         rows = self.claim(len(size))
         self.parent_id[rows] = -1
         self.size[rows] = size
@@ -61,19 +65,22 @@ class CTCTable(RowTable):
         self.shed_min[rows], self.shed_clock_h[rows] = shed_min, shed_clock_h
         self.competence[rows], self.anoikis_resistance[rows] = competence, anoikis_resistance
         self.hypoxic[rows] = hypoxic
-        self.platelets[rows], self.neutrophils[rows], self.age_min[rows] = 0.0, 0, 0.0
+        self.platelets[rows], self.neutrophils[rows] = platelets, neutrophils
+        self.age_min[rows] = 0.0
         self.fate[rows], self.end_min[rows] = CIRCULATING, np.nan
         return rows
 
 
-def _check_units(size, shed_min, shed_clock_h, competence, anoikis_resistance,
-                 hypoxic) -> None:
+def _check_units(size, shed_min, shed_clock_h, competence, anoikis_resistance, hypoxic,
+                 platelets, neutrophils) -> None:
     if np.any(size < 1):
         raise ValueError(f"CTC size must be ≥ 1 cell; got {size[size < 1][:5]}")
     if not (np.all(np.isfinite(shed_min)) and np.all(np.isfinite(shed_clock_h))):
         raise ValueError("CTC shed_min and shed_clock_h must be finite")
+    if np.any(neutrophils < 0):
+        raise ValueError(f"CTC neutrophils must be ≥ 0; got {neutrophils[neutrophils < 0][:5]}")
     for key, values in (("competence", competence), ("anoikis_resistance", anoikis_resistance),
-                        ("hypoxic", hypoxic)):
+                        ("hypoxic", hypoxic), ("platelets", platelets)):
         bad = ~((values >= 0.0) & (values <= 1.0))
         if bad.any():
             raise ValueError(f"CTC {key} must be in [0, 1]; got {values[bad][:5]}")

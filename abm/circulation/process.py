@@ -12,6 +12,8 @@
 """
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from abm.circulation import blood
@@ -58,9 +60,8 @@ class Circulation(Process):
             units still circulating.
         transit: the shed cells' rows (:class:`TransitCells`) with a secondary site, else
             None.
-        arrivals: with a secondary site, the units that arrested in it this step: a list of
-            (unit id, int64 ids of its living cells); the site process takes their cells
-            from :attr:`transit`. A cluster that lost cells in the blood keeps its first
+        arrivals: with a secondary site, the units that arrested in it this step
+            (:class:`Arrival`); the site process takes their cells from :attr:`transit`. A cluster that lost cells in the blood keeps its first
             members (which ones died is not tracked).
         mirror: thin agents of the units (``run.thin_agents``), or None.
     """
@@ -73,7 +74,7 @@ class Circulation(Process):
     def __init__(self, model, circulation: blood.Circulation, members: dict[int, np.ndarray],
                  transit: TransitCells | None):
         self.blood, self.members, self.transit = circulation, members, transit
-        self.arrivals: list[tuple[int, np.ndarray]] = []
+        self.arrivals: list[Arrival] = []
         self.clock = model.process("clock").clock
         self.params = shedding_params(model.config)
         self.perivascular = perivascular_sites(model.vessels)
@@ -104,17 +105,21 @@ class Circulation(Process):
     def step(self, model):
         self._shed(model)
         e, cfg = model.effects, model.config.blood
+        site = model.process("dissemination")
         result = self.blood.step(model.step_index, model.dt_min, model.time_min, cfg.nk_killing,
                                  e.platelet_inhibition, e.digoxin_effect, cfg.substeps,
-                                 to_site=self.transit is not None)
+                                 to_site=self.transit is not None,
+                                 arrest_factor=1.0 if site is None else site.site.arrest_factor(),
+                                 neutrophil_depletion=e.neutrophil_depletion)
         self._split_members(result.new_rows)
         if self.mirror is not None:
             self.mirror.add(result.new_rows)
             self.mirror.remove(result.ended_rows)
         self.arrivals = []
         ended = result.ended
-        for unit, fate, size in zip(ended["id"].tolist(), ended["fate"].tolist(),
-                                    ended["size"].tolist()):
+        for unit, fate, size, platelets, escorts in zip(
+                ended["id"].tolist(), ended["fate"].tolist(), ended["size"].tolist(),
+                ended["platelets"].tolist(), ended["neutrophils"].tolist()):
             cells = self.members.pop(unit, np.zeros(0, np.int64))
             if self.transit is None:
                 continue
@@ -122,7 +127,7 @@ class Circulation(Process):
             # cluster go on in its singles; the rest died in the blood
             kept = size if fate in (CTC_FATES["arrested"], CTC_FATES["dissociated"]) else 0
             if fate == CTC_FATES["arrested"]:
-                self.arrivals.append((unit, cells[:kept]))
+                self.arrivals.append(Arrival(unit, cells[:kept], platelets, escorts))
             self.transit.drop(cells[kept:])
         if len(result.ended_rows):
             model.step_events["ctc"] = ctc_event_columns(result.ended)
@@ -149,9 +154,10 @@ class Circulation(Process):
         cell_ids = c.id[rows].copy()
         melatonin = float(self.clock.hormones(t)["melatonin"])
         loss = model.config.shedding.active_competence_loss * (1.0 - melatonin)
+        escorts, cloak = _from_the_tissue(model, members, start, n)
         units = self.blood.add_units(sizes, t, float(self.clock.internal_clock_h(t)),
                                      competence[:n] * (1.0 - loss), anoikis[:n],
-                                     shed_units.hypoxic[:n])
+                                     shed_units.hypoxic[:n], cloak, escorts)
         unit_ids = self.blood.table.id[units]
         for i, unit in enumerate(unit_ids.tolist()):
             self.members[unit] = cell_ids[start[i]:start[i + 1]]
@@ -212,6 +218,28 @@ def ctc_event_columns(units: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
             "time": units["shed_min"],
             "survived": np.isin(fate, ("seeded", "arrested_failed", "arrested")),
             "seeded": fate == "seeded"}
+
+
+class Arrival(NamedTuple):
+    """A unit that arrested at the secondary site this step: its id, the int64 ids of its
+    living cells, its platelet coverage (0–1) and its escorting neutrophils."""
+
+    unit_id: int
+    cell_ids: np.ndarray
+    platelets: float
+    neutrophils: int
+
+
+def _from_the_tissue(model, members: np.ndarray, unit_start: np.ndarray,
+                     n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Escorting neutrophils and platelet coverage each of the ``n`` shed units takes from
+    the tissue (zeros without those agents), asked before the cells leave the lattice."""
+    neutrophils, platelets = model.process("neutrophils"), model.process("platelets")
+    escorts = (np.zeros(n, np.int32) if neutrophils is None
+               else neutrophils.take_escorts(model, members, unit_start, n))
+    cloak = (np.zeros(n) if platelets is None
+             else platelets.cloak(model, members, unit_start, n))
+    return escorts, cloak
 
 
 def _members_from_snapshot(snap: dict | None) -> dict[int, np.ndarray]:

@@ -134,3 +134,14 @@ STREAM_CTC_EVENT = 401  # which event (or a rejected NK proposal) it is
 STREAM_CTC_SEED = 402  # whether an arrested unit grows out (a metastatic seed)
 STREAM_SITE_VESSEL = 410  # which vessel of the secondary site an arrested unit lands at
 STREAM_EXTRAVASATE = 411  # whether a cell of an arrested unit extravasates
+# Myeloid agents (abm.myeloid); neutrophils walk with the immune walk's streams + this offset:
+STREAM_NEUTROPHIL_WALK = 1000  # offset added to STREAM_IMMUNE_MOVES/PERSIST/TURN
+STREAM_NEUTROPHIL_RECRUIT = 420  # entry at a vessel (keyed by the vessel's flat site)
+STREAM_NEUTROPHIL_ENTRY_SITE = 421  # which free neighbour of the vessel
+STREAM_NEUTROPHIL_HEADING = 422  # initial heading
+STREAM_NEUTROPHIL_FATE = 423  # whether a neutrophil dies / forms a NET / its NET is cleared
+STREAM_NEUTROPHIL_WHICH = 424  # which of the competing events it is
+STREAM_NEUTROPHIL_ESCORT = 425  # whether a neutrophil next to a shedding cell goes with it
+STREAM_NEUTROPHIL_INITIAL = 426  # the initial neutrophils' sites
+STREAM_PLATELET_ADHERE = 430  # adhesion of an aggregate at a vessel site
+STREAM_PLATELET_DETACH = 431  # detachment of an aggregate

@@ -209,6 +209,53 @@ class ChemokineSection(SecretedFieldSection):
                                                  "(tumour-derived CXCL9/10 recruit T cells)")
 
 
+@dataclass(frozen=True)
+class AgentFieldSection:
+    """A field secreted by agents other than tumour cells (neutrophils, platelets; their
+    processes set the secretion, [neutrophils] and [platelets]): tumour cells take it up,
+    vessels drain it (0 there) and it decays: D∇²S − (k_cells + λ)S + secretion = ∂S/∂t.
+    Units: a site holding a secreting agent reaches ~1 field unit."""
+
+    field: bool = param(False, doc="solve this field (the agents that secrete it need it)",
+                        source="design choice: off unless the agents are on")
+    diffusivity_um2_per_min: float = param(1000.0, unit="µm²/min", low=0.0,
+                                           high=MAX_DIFFUSIVITY, low_inclusive=False,
+                                           doc="diffusion coefficient", source=_CYTOKINE)
+    decay_per_min: float = param(0.016, unit="min⁻¹", low=0.0,
+                                 high=MAX_RATE, doc="decay (t½ ≈ 43 min)", source=_CYTOKINE)
+    uptake_per_min: float = param(0.1, unit="min⁻¹", low=0.0, high=MAX_RATE,
+                                  doc="first-order uptake by a viable tumour cell, per cell "
+                                      "volume",
+                                  source="docs/fields.md: 0.1–1 min⁻¹ by neighbouring cells "
+                                         "(low end), as the SASP")
+    initial: str = param("vessel", choices=("steady", "vessel"),
+                         doc="initial field: 0 everywhere (the vessels' value), or the steady "
+                             "state (no agent secretes yet: 0 as well)",
+                         source="design choice")
+    rtol: float = param(1e-4, low=1e-14, high=1e-2,
+                        doc="solver tolerance: max residual / max value",
+                        source="design choice (as glucose.rtol)")
+    max_cycles: int = param(60, low=1, high=10000,
+                            doc="multigrid V-cycles allowed per step before a NumericalError",
+                            source="design choice")
+
+
+@section("il6")
+@dataclass(frozen=True)
+class Il6Section(AgentFieldSection):
+    """IL-6/IL-1β (normalised units) secreted by neutrophils ([neutrophils]): a proliferative
+    signal that tumour cells read as extra growth factor (Szczerba et al. 2019 Nature 566:553:
+    neutrophil IL-6 and IL-1β push CTCs through the cell cycle)."""
+
+
+@section("tgfb")
+@dataclass(frozen=True)
+class TgfbSection(AgentFieldSection):
+    """TGF-β (normalised units) released by platelets adhering at vessel walls ([platelets]):
+    it drives tumour cells' EMT (``cell_state.emt_tgfb_rate_per_h``; Labelle et al. 2011
+    Cancer Cell 20:576)."""
+
+
 _MM = "docs/fields.md, 'Respiration and glycolysis'"
 
 

@@ -63,6 +63,8 @@ class Solute:
         medium: the culture medium (:class:`abm.fields.medium.Medium`) or None;
             ``medium_value`` the field's value in it.
         secretion_scale: factor on all secretion this step (a senomorphic drug lowers it).
+        agent_source: float64 ``[ny, nx]`` production by agents (units/min), set by their
+            process and added to every later solve (None unless ``spec.agents``).
         solver: the :class:`abm.fields.FieldSolver`; ``cycles`` the V-cycles of the last solve.
     """
 
@@ -84,8 +86,9 @@ class Solute:
         self.medium = medium
         self.medium_value = 0.0 if medium is None else medium.value(config, spec)
         stirred = medium is not None and medium.stirred
-        self.source = (np.zeros(values.shape) if site_secretion is not None or stirred
-                       else None)
+        self.agent_source = np.zeros(values.shape) if spec.agents else None
+        self.source = (np.zeros(values.shape)
+                       if site_secretion is not None or stirred or spec.agents else None)
         fixed, fixed_value = vessels, spec.vessel_value(config)
         if supply is not None:  # poorly perfused vessels supply less (a drained field: 0 still)
             fixed_value = fixed_value * supply
@@ -114,6 +117,8 @@ class Solute:
                                        cells.x, cells.y, secretion, self.source)
         elif self.source is not None:
             self.source.fill(0.0)
+        if self.agent_source is not None:
+            self.source += self.agent_source
         if self.medium is not None and self.medium.stirred:
             sites, rate = self.medium.sites, self.medium.rate
             self.sink[sites] += rate
@@ -224,6 +229,12 @@ FIELDS = (
               reporters=(MEAN_VIABLE,)),
     FieldSpec("chemokine", "chemokine units", "chemokine", uptake_and_secretion,
               PlotStyle("chemokine"), secreted=True, reporters=(MAX,)),
+    FieldSpec("il6", "IL-6 units", "IL-6/IL-1β from neutrophils", uptake,
+              PlotStyle("IL-6/IL-1β", cmap="inferno"), column="il6", agents=True,
+              reporters=(MAX,)),
+    FieldSpec("tgfb", "TGF-β units", "TGF-β from platelets", uptake,
+              PlotStyle("TGF-β", cmap="cividis"), column="tgfb", agents=True,
+              reporters=(MEAN_VIABLE, MAX)),
 )
 """The built-in fields, in solve order (also the order of the run file's field units)."""
 

@@ -76,6 +76,10 @@ class FieldSpec:
             maximal rate (units/min) and ``km`` (units); None: none.
         medium_key: key of ``[medium]`` with the field's value in culture medium
             (:mod:`abm.fields.medium`); None: 0.
+        agents: secreted by agents other than tumour cells: the process that owns them
+            writes its per-site production (units/min) into the solute's ``agent_source``
+            each step, which the next solve adds (e.g. neutrophils' IL-6,
+            :mod:`abm.myeloid`).
     """
 
     name: str
@@ -93,6 +97,7 @@ class FieldSpec:
     cycles_reporter: str | None = None
     saturating: Callable | None = None
     medium_key: str | None = None
+    agents: bool = False
 
     def __post_init__(self):
         object.__setattr__(self, "section", self.section or self.name)

@@ -63,7 +63,7 @@ def effective_diffusivity(speed_um_per_min: float, persistence_min: float,
 
 
 @jit
-def _substream(stream, index):
+def substream(stream, index):
     """Stream of the ``index``-th sub-draw of one purpose (independent of every other)."""
     return stream + index * _SUBSTREAM
 
@@ -82,7 +82,7 @@ def _turn_weight(x, y, d, chemokine, chi):
 
 
 @jit
-def _choose_heading(x, y, chemokine, chi, u):
+def choose_heading(x, y, chemokine, chi, u):
     """A heading drawn with the turning weights (``u`` uniform in [0, 1))."""
     total = 0.0
     for d in range(8):
@@ -97,14 +97,14 @@ def _choose_heading(x, y, chemokine, chi, u):
 
 
 @jit
-def _site_free(x, y, occupancy, vessels):
+def site_free(x, y, occupancy, vessels):
     """Whether an immune cell may stand on ``(x, y)`` (in the grid, no immune cell, no vessel)."""
     ny, nx = occupancy.shape
     return 0 <= x < nx and 0 <= y < ny and occupancy[y, x] < 0 and not vessels[y, x]
 
 
 @jit
-def _move_count(moves_per_step, u):
+def move_count(moves_per_step, u):
     """floor(m) moves plus one more with probability frac(m)."""
     n = int(np.floor(moves_per_step))
     if u < moves_per_step - n:
@@ -135,18 +135,33 @@ def move(seed, step, dt_min, dx_um, chemokine, params, immune, occupancy, vessel
         persistence = params[k, P.PERSISTENCE_MIN]
         keep = np.exp(-tau / persistence) if persistence > 0.0 else 0.0
         chi = params[k, P.CHEMOTAXIS] * function_left(params, k, immune.dysfunction[r])
-        n_moves = _move_count(dt_min / tau, uniform(seed, step, ids[r], STREAM_IMMUNE_MOVES))
-        for j in range(n_moves):
-            if uniform(seed, step, ids[r], _substream(STREAM_IMMUNE_PERSIST, j)) >= keep:
-                u = uniform(seed, step, ids[r], _substream(STREAM_IMMUNE_TURN, j))
-                heading[r] = _choose_heading(xs[r], ys[r], chemokine, chi, u)
-            x_new = xs[r] + MOORE_X[heading[r]]
-            y_new = ys[r] + MOORE_Y[heading[r]]
-            if _site_free(x_new, y_new, occupancy, vessels):
-                occupancy[ys[r], xs[r]] = -1
-                occupancy[y_new, x_new] = r
-                xs[r] = x_new
-                ys[r] = y_new
+        walk_row(seed, step, r, ids[r], 0, dt_min / tau, keep, chi, chemokine, xs, ys,
+                 heading, occupancy, vessels)
+
+
+@jit
+def walk_row(seed, step, r, cell_id, stream_offset, moves_per_step, keep, chi, chemokine, xs,
+             ys, heading, occupancy, vessels):
+    """One step of the lattice walk (module docstring) of the walker in row ``r`` (id
+    ``cell_id``; its draws use the immune walk's streams + ``stream_offset``, so that agents
+    of another table, whose ids overlap, draw independently): ``moves_per_step`` = dt/τ moves on average, each keeping the heading with
+    probability ``keep`` = exp(−τ/persistence), else turning with bias ``chi`` up
+    ``chemokine``; ``xs``, ``ys``, ``heading`` and ``occupancy`` (walker row per site) are
+    updated. Shared by every walking agent (immune cells, neutrophils)."""
+    n_moves = move_count(moves_per_step,
+                         uniform(seed, step, cell_id, STREAM_IMMUNE_MOVES + stream_offset))
+    for j in range(n_moves):
+        if uniform(seed, step, cell_id,
+                   substream(STREAM_IMMUNE_PERSIST + stream_offset, j)) >= keep:
+            u = uniform(seed, step, cell_id, substream(STREAM_IMMUNE_TURN + stream_offset, j))
+            heading[r] = choose_heading(xs[r], ys[r], chemokine, chi, u)
+        x_new = xs[r] + MOORE_X[heading[r]]
+        y_new = ys[r] + MOORE_Y[heading[r]]
+        if site_free(x_new, y_new, occupancy, vessels):
+            occupancy[ys[r], xs[r]] = -1
+            occupancy[y_new, x_new] = r
+            xs[r] = x_new
+            ys[r] = y_new
 
 
 # ---------------------------------------------------------------------------- recruitment
@@ -167,18 +182,18 @@ def perivascular_chemokine(x, y, chemokine, vessels):
 
 
 @jit
-def _entry_site(x, y, occupancy, vessels, u):
+def entry_site(x, y, occupancy, vessels, u):
     """A free Moore neighbour of ``(x, y)`` picked uniformly with ``u``; (-1, -1) if none."""
     n_free = 0
     for d in range(8):
-        if _site_free(x + MOORE_X[d], y + MOORE_Y[d], occupancy, vessels):
+        if site_free(x + MOORE_X[d], y + MOORE_Y[d], occupancy, vessels):
             n_free += 1
     if n_free == 0:
         return -1, -1
     pick = int(u * n_free)
     for d in range(8):
         xx, yy = x + MOORE_X[d], y + MOORE_Y[d]
-        if _site_free(xx, yy, occupancy, vessels):
+        if site_free(xx, yy, occupancy, vessels):
             if pick == 0:
                 return xx, yy
             pick -= 1
@@ -217,17 +232,17 @@ def recruit(seed, step, dt_min, time_min, vessel_x, vessel_y, chemokine, params,
             if n_new >= n_max or c <= 0.0:
                 continue
             rate = params[k, P.RECRUIT_PER_MIN] * c / (params[k, P.RECRUIT_K] + c)
-            if uniform(seed, step, key, _substream(STREAM_IMMUNE_RECRUIT, k)) >= 1.0 - np.exp(-rate * dt_min):
+            if uniform(seed, step, key, substream(STREAM_IMMUNE_RECRUIT, k)) >= 1.0 - np.exp(-rate * dt_min):
                 continue
-            u = uniform(seed, step, key, _substream(STREAM_IMMUNE_ENTRY_SITE, k))
-            x, y = _entry_site(vx, vy, occupancy, vessels, u)
+            u = uniform(seed, step, key, substream(STREAM_IMMUNE_ENTRY_SITE, k))
+            x, y = entry_site(vx, vy, occupancy, vessels, u)
             if x < 0:
                 continue
             r = new_row(immune)
             immune.kind[r] = k + 1
             immune.x[r] = x
             immune.y[r] = y
-            immune.heading[r] = _choose_heading(
+            immune.heading[r] = choose_heading(
                 x, y, chemokine, 0.0, uniform(seed, step, immune.id[r], STREAM_IMMUNE_HEADING))
             _start(immune, r, time_min, draw_capacity(
                 params, k, uniform(seed, step, immune.id[r], STREAM_IMMUNE_CAPACITY)))
@@ -261,7 +276,7 @@ def start_rows(seed, params, immune, rows, time_min):
     their ids at step 0."""
     no_chemokine = np.zeros((1, 1))
     for r in rows:
-        immune.heading[r] = _choose_heading(
+        immune.heading[r] = choose_heading(
             0, 0, no_chemokine, 0.0, uniform(seed, 0, immune.id[r], STREAM_IMMUNE_HEADING))
         _start(immune, r, time_min, draw_capacity(
             params, immune.kind[r] - 1, uniform(seed, 0, immune.id[r], STREAM_IMMUNE_CAPACITY)))

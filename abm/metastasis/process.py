@@ -37,8 +37,8 @@ class Dissemination(Process):
         self.site.step()
         blood = model.process("blood")
         t_end = model.time_min + model.dt_min
-        rows = [self.site.receive(blood.transit, unit, cells, model.step_index, t_end)
-                for unit, cells in blood.arrivals if len(cells)]
+        rows = [self.site.receive(blood.transit, arrival, model.step_index, t_end)
+                for arrival in blood.arrivals if len(arrival.cell_ids)]
         self.site.arrivals = ({c: np.concatenate([r[c] for r in rows])
                                for c in DTC_EVENT_COLUMNS} if rows else no_arrivals())
         if rows:  # the site's counts (taken in its step) must include the cells that arrived

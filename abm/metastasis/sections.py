@@ -99,6 +99,14 @@ class SecondarySection:
                                          "361:eaao4227 (inflammation-induced NETs awaken "
                                          "dormant cancer cells in the lung through "
                                          "integrin-FAK-ERK signalling); 2 weeks")
+    inflammation_at_h: float = param(-1.0, unit="h", low=-1.0, high=MAX_RUN_H,
+                                     doc="time of an inflammation pulse (LPS-like) at the "
+                                         "site (-1: none): it recruits neutrophils and makes "
+                                         "them cast NETs there ([neutrophils] inflammation_*)",
+                                     source="design choice after Albrengues et al. 2018 "
+                                            "Science 361:eaao4227 (LPS-induced lung "
+                                            "inflammation awakens dormant cancer cells "
+                                            "through NETs)")
     micrometastasis_cells: int = param(4, low=2, high=1_000_000,
                                        doc="a colony (the live descendants of one DTC) of at "
                                            "least this many cells is a micrometastasis",

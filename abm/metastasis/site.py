@@ -36,6 +36,7 @@ from abm.core.rng import STREAM_EXTRAVASATE, STREAM_SITE_VESSEL, uniform_array
 from abm.core.rowtable import _COUNTER_NEXT_ID
 from abm.immune.params import KIND_NAMES, params_from_mapping
 from abm.immune.sections import ImmuneParam
+from abm.myeloid.signals import net_vessel_share
 from abm.schema import Config, config_from_dict, to_toml
 from abm.therapy.sections import PROCEDURES
 from abm.tumor.cells import DORMANT
@@ -46,9 +47,13 @@ SITE_SEED_OFFSET = 1_000_003
 """The site's seed is the run's seed plus this (its draws must differ from the primary's)."""
 SNAPSHOT_PREFIX = "site.secondary."
 DTC_EVENT_COLUMNS = ("time_min", "cell_id", "unit_id", "unit_size", "extravasated", "placed",
-                     "phase", "hypoxic_h", "nr2f1", "emt", "x", "y")
+                     "phase", "hypoxic_h", "nr2f1", "emt", "x", "y", "unit_platelets",
+                     "unit_escorts", "net_at_vessel", "extravasation_probability")
 """Columns of the site's ``dtc`` event table: one row per living cell of an arrested unit
-(``unit_size``: its living cells as it arrested; x, y in µm, -1 when it did not land)."""
+(``unit_size``: its living cells as it arrested; x, y in µm, -1 when it did not land;
+``unit_platelets`` its unit's platelet coverage, ``unit_escorts`` its escorting neutrophils,
+``net_at_vessel`` whether a NET reached the landing vessel, and the resulting
+``extravasation_probability``)."""
 
 
 def site_config(config: Config) -> Config:
@@ -74,6 +79,7 @@ def site_config(config: Config) -> Config:
                 defaults[i, ImmuneParam.RECRUIT_PER_MIN] * s.immune_recruitment)
     data["intracellular"]["growth_factor"] = s.niche_growth_factor
     data["cell_state"]["nr2f1_gf_repression"] = s.nr2f1_gf_repression
+    data["neutrophils"]["inflammation_at_h"] = s.inflammation_at_h
     data["therapy"] = [t for t in data.get("therapy", []) if t["drug"] not in PROCEDURES]
     data["output"]["figure"] = False
     return config_from_dict(data, name=name)
@@ -118,21 +124,26 @@ class SecondarySite:
         self.arrivals = no_arrivals()
         self._colonies = None  # colony counts of the current cells (cleared when they change)
 
-    def receive(self, transit: TransitCells, unit_id: int, cell_ids: np.ndarray, step: int,
+    def receive(self, transit: TransitCells, arrival, step: int,
                 time_min: float) -> dict[str, np.ndarray]:
-        """The living cells ``cell_ids`` of arrested unit ``unit_id`` arrive (module
-        docstring); their rows leave ``transit``. Returns their ``dtc`` event rows."""
+        """The living cells of ``arrival`` (an :class:`abm.circulation.process.Arrival`)
+        arrive (module docstring); their rows leave ``transit`` and its escorts join the
+        site's neutrophils. Returns their ``dtc`` event rows."""
         m = self.model
         seed = m.seed
-        ids = np.asarray(cell_ids, dtype=np.int64)
+        unit_id = arrival.unit_id
+        ids = np.asarray(arrival.cell_ids, dtype=np.int64)
         rows = transit.rows_of(ids)
-        extravasated = (uniform_array(seed, step, ids, STREAM_EXTRAVASATE)
-                        < self.section.extravasation_probability)
         xs, ys = np.full(len(ids), -1), np.full(len(ids), -1)
+        vx = vy = -1
         if len(self.vessel_sites):
             pick = uniform_array(seed, step, np.array([unit_id]), STREAM_SITE_VESSEL)[0]
             vy, vx = divmod(int(self.vessel_sites[int(pick * len(self.vessel_sites))]),
                             m.shape[1])
+        net = self._net_reaches(vx, vy)
+        p = self.extravasation_probability(arrival.platelets, net)
+        extravasated = uniform_array(seed, step, ids, STREAM_EXTRAVASATE) < p
+        if vx >= 0:
             free_x, free_y = self._free_sites_near(vx, vy)
             k = min(int(extravasated.sum()), len(free_x))
             chosen = np.flatnonzero(extravasated)[:k]
@@ -144,7 +155,14 @@ class SecondarySite:
                   "phase": transit.phase[rows].copy(), "hypoxic_h": transit.hypoxic_h[rows].copy(),
                   "nr2f1": transit.nr2f1[rows].copy(), "emt": transit.emt[rows].copy(),
                   "x": np.where(placed, (xs + 0.5) * m.dx_um, -1.0),
-                  "y": np.where(placed, (ys + 0.5) * m.dx_um, -1.0)}
+                  "y": np.where(placed, (ys + 0.5) * m.dx_um, -1.0),
+                  "unit_platelets": np.full(len(ids), arrival.platelets),
+                  "unit_escorts": np.full(len(ids), arrival.neutrophils),
+                  "net_at_vessel": np.full(len(ids), net),
+                  "extravasation_probability": np.full(len(ids), p)}
+        neutrophils = m.process("neutrophils")
+        if neutrophils is not None and vx >= 0 and arrival.neutrophils:
+            neutrophils.place_near(m, vx, vy, arrival.neutrophils)
         if placed.any():
             new = m.cells.take_copies(transit, rows[placed])
             m.cells.x[new], m.cells.y[new] = xs[placed], ys[placed]
@@ -155,6 +173,34 @@ class SecondarySite:
         transit.drop(ids)
         self._colonies = None
         return events
+
+    def _net_reaches(self, x: int, y: int) -> bool:
+        """Whether a NET of the site's neutrophils reaches site ``(x, y)`` (False at -1)."""
+        neutrophils = self.model.process("neutrophils")
+        return bool(x >= 0 and neutrophils is not None and neutrophils.exposure[y, x] > 0)
+
+    def extravasation_probability(self, platelets: float, net: bool) -> float:
+        """Probability that a cell of an arrested unit extravasates: p₀ =
+        ``extravasation_probability``; with platelet agents, × (1 − share·(1 − c)) for the
+        unit's platelet coverage c (platelets open the endothelium); a NET at the landing
+        vessel then lets ``net_extravasation_gain`` of the rest through."""
+        c = self.config
+        p = self.section.extravasation_probability
+        if c.platelets.enabled:
+            p *= 1.0 - c.platelets.permeability_share * (1.0 - platelets)
+        if net:
+            p += (1.0 - p) * c.neutrophils.net_extravasation_gain
+        return p
+
+    def arrest_factor(self) -> float:
+        """Factor on the CTCs' arrest hazard from the site's NETs: 1 + ``neutrophils.
+        net_arrest_gain`` × the share of its vessel sites a NET reaches (1 without
+        neutrophils)."""
+        neutrophils = self.model.process("neutrophils")
+        if neutrophils is None:
+            return 1.0
+        return 1.0 + self.config.neutrophils.net_arrest_gain * net_vessel_share(
+            neutrophils.exposure, self.model.vessels)
 
     def _free_sites_near(self, x0: int, y0: int) -> tuple[np.ndarray, np.ndarray]:
         """Free non-vessel sites within the landing radius of ``(x0, y0)``, nearest first."""

@@ -58,8 +58,8 @@ def update_cell_state(cells, params, damage_per_h, dt_h):
     """Advance PD-L1, MHC-I, stemness, DNA damage, EMT, NR2F1 and the hours spent hypoxic of
     every live cell of ``cells`` (``CellTable.Arrays``) by ``dt_h`` (h).
 
-    They follow the local fields ``sasp`` / ``sasp_metabolic`` (network units) and
-    ``oxygen``; ``damage_per_h``: the chemotherapy DNA-damage rate (network units/h) this
+    They follow the local fields ``sasp`` / ``sasp_metabolic`` (network units), ``tgfb``
+    (EMT) and ``oxygen``; ``damage_per_h``: the chemotherapy DNA-damage rate (network units/h) this
     step, applied to proliferating cells only."""
     c = cells
     k_pdl1 = params[P.PDL1_TURNOVER_PER_H]
@@ -89,7 +89,9 @@ def update_cell_state(cells, params, damage_per_h, dt_h):
         c.stemness[r] = _relax(c.stemness[r], gain, rate, np.exp(-rate * dt_h))
         damage = damage_per_h if c.phase[r] == PROLIFERATING else 0.0
         c.dna_damage[r] = _relax(c.dna_damage[r], damage, k_repair, decay_repair)
-        gain = params[P.EMT_RATE_PER_H] * hypoxia
+        tgfb = max(c.tgfb[r], 0.0)
+        gain = (params[P.EMT_RATE_PER_H] * hypoxia
+                + params[P.EMT_TGFB_RATE_PER_H] * tgfb / (params[P.EMT_TGFB_K] + tgfb))
         rate = gain + params[P.EMT_REVERSAL_PER_H]
         c.emt[r] = _relax(c.emt[r], gain, rate, np.exp(-rate * dt_h))
         gain = params[P.NR2F1_RATE_PER_H] * hypoxia

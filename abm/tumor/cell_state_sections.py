@@ -26,7 +26,8 @@ class CellStateSection:
     - stemness: dσ/dt = ks·(S + S_m)·(1 − σ) − σ·ln2/t½, S_m the metabolic SASP; it lowers the
       cell's growth-factor input by ``stemness_gf_reduction``·σ (slower cycling) and its
       chemotherapy death hazard by ``stemness_chemo_tolerance``·σ;
-    - EMT (0–1): dE/dt = k·h·(1 − E) − E·ln2/t½: hypoxia drives it; it raises shedding and
+    - EMT (0–1): dE/dt = (k·h + kT·T/(KT + T))·(1 − E) − E·ln2/t½: hypoxia and platelet
+      TGF-β (T, the local ``tgfb`` field) drive it; it raises shedding and
       the anoikis resistance of shed cells ([shedding], abm/blood.py) and, with
       ``[migration]``, moves cells up the O2 gradient;
     - NR2F1 (0–1), the dormancy program hypoxia leaves behind: dN/dt = k·h·(1 − N) −
@@ -97,6 +98,20 @@ class CellStateSection:
                                   doc="EMT gain at full hypoxia (dE/dt = k·h·(1 − E) − E·ln2/t½)",
                                   source="design choice: HIF-1α induces EMT through Twist/Snail "
                                          "over days (Yang et al. 2008 Nat Cell Biol 10:295)")
+    emt_tgfb_rate_per_h: float = param(0.02, unit="h⁻¹", low=0.0, high=MAX_RATE,
+                                       doc="EMT gain at saturating platelet TGF-β (dE/dt "
+                                           "gains kT·T/(KT + T)·(1 − E))",
+                                       source="design choice after Labelle et al. 2011 Cancer "
+                                              "Cell 20:576 (platelet TGF-β with platelet "
+                                              "contact induces an EMT-like state within ~2 days "
+                                              "in vitro): as strong as full hypoxia "
+                                              "(emt_rate_per_h)")
+    emt_tgfb_k: float = param(0.1, unit="TGF-β units", low=0.0, high=1e3, low_inclusive=False,
+                              doc="TGF-β of half the maximal EMT gain (KT)",
+                              source="design choice: a tenth of the level at a site next to "
+                                     "an adhered platelet aggregate ([tgfb] units), so cells "
+                                     "next to platelets respond fully and the response fades "
+                                     "within a few cell diameters")
     emt_half_life_h: float = param(48.0, unit="h", low=0.0, high=MAX_RUN_H, low_inclusive=False,
                                    doc="EMT reversal half-life after reoxygenation",
                                    source="design choice: EMT is reversible over days (MET)")
@@ -157,7 +172,7 @@ CELL_STATE_PARAMS = ConfigVector("CellStateParam", __name__, [
             "ln 2 / cell_state.stemness_half_life_h (h⁻¹)"),
     Derived("dna_repair_per_h", "cell_state.dna_repair_half_life_h", per_hour_from_half_life,
             "ln 2 / cell_state.dna_repair_half_life_h (h⁻¹)"),
-    "cell_state.emt_rate_per_h",
+    "cell_state.emt_rate_per_h", "cell_state.emt_tgfb_rate_per_h", "cell_state.emt_tgfb_k",
     Derived("emt_reversal_per_h", "cell_state.emt_half_life_h", per_hour_from_half_life,
             "ln 2 / cell_state.emt_half_life_h (h⁻¹)"),
     "cell_state.nr2f1_rate_per_h",

@@ -93,6 +93,13 @@ CELL_COLUMNS = (
     Column("founder_id", np.int64, doc="at a secondary site, the id of the disseminated cell "
            "whose colony it belongs to; -1 in the primary tumour", record=np.int64,
            division=COPY, initial=-1),
+    Column("il6", np.float64, "IL-6 units", "local IL-6/IL-1β from neutrophils, gathered "
+           "each step", record=np.float32, division=COPY),
+    Column("tgfb", np.float64, "TGF-β units", "local TGF-β from platelets, gathered each step",
+           record=np.float32, division=COPY),
+    Column("gf_signal", np.float64, "GF units", "growth signal added to the growth-factor "
+           "input (neutrophils' IL-6 and NETs, abm.myeloid.signals); set each step",
+           record=np.float32, division=COPY),
     Column("birth_min", np.float64, "min", "time of birth", record=np.float64,
            division=KERNEL),
 )

@@ -160,7 +160,8 @@ class NetworkFate(Phenotype):
         """Per-row inputs [capacity, 6]: local O2, glucose availability (the local glucose
         relative to plasma, at most 1: the network's range; a culture medium's 3 × plasma is
         full availability), SASP and DNA damage, the configured GF lowered by the cell's
-        stemness (stem-like cells cycle slower), and the configured mitochondrial
+        stemness (stem-like cells cycle slower) and NR2F1, plus the cell's ``gf_signal``
+        (neutrophils' IL-6 and NETs; at most 1 in all), and the configured mitochondrial
         dysfunction."""
         if self._u.shape[0] != table.capacity:
             self._u = np.tile(self.inputs, (table.capacity, 1))
@@ -173,6 +174,9 @@ class NetworkFate(Phenotype):
         if self._nr2f1_repression > 0.0:
             nn = table.nr2f1 ** self._nr2f1_hill
             self._u[:, 1] *= 1.0 - self._nr2f1_repression * nn / (self._nr2f1_kn + nn)
+        # neutrophils' IL-6 and NETs signal past NR2F1 (abm.myeloid.signals); GF stays ≤ 1
+        self._u[:, 1] += table.gf_signal
+        np.minimum(self._u[:, 1], 1.0, out=self._u[:, 1])
         return self._u
 
     def initialize(self, table, rows, step):
