@@ -23,7 +23,7 @@ from abm.config.schema import Schema
 ORDER = ("run", "grid", "vessels", "tumor", "oxygen", "glucose", "sasp", "sasp_metabolic",
          "chemokine", "cell_state", "immune", "circadian", "shedding", "blood", "cells", "cycle",
          "intracellular", "fate", "output", "drugs", "metabolism", "medium", "secondary",
-         "therapy", "neutrophils", "platelets", "il6", "tgfb")
+         "neutrophils", "platelets", "il6", "tgfb", "therapy")
 """Every section and array of tables, in the order they are documented, stored and written:
 the resolved config TOML in every run file follows it, so a new section goes at the end."""
 

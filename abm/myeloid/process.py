@@ -23,6 +23,8 @@ from abm.myeloid.tables import NeutrophilTable, PlateletTable
 
 NEUTROPHIL_FRAME_COLUMNS = ("time_min", "id", "x", "y", "net", "age_min", "birth_min")
 """Columns of ``events/neutrophils``: the live neutrophils at each frame (x, y in µm)."""
+STEP_COUNTS = ("neutrophils_entered", "nets_formed", "neutrophils_escorting", "units_escorted")
+"""The neutrophils' reporters counted over a step."""
 PLATELET_FRAME_COLUMNS = ("time_min", "id", "x", "y", "birth_min")
 """Columns of ``events/platelets``: the adhered aggregates at each frame (x, y in µm)."""
 
@@ -72,7 +74,8 @@ class _AgentProcess(Process):
 
 class Neutrophils(_AgentProcess):
     """Neutrophils when ``neutrophils.enabled``; reports walking neutrophils, NETs, entries,
-    new NETs and escorts of the step, and the share of vessel sites a NET reaches.
+    new NETs, escorting neutrophils and escorted shed units of the step, and the share of
+    vessel sites a NET reaches.
 
     Attributes:
         table: the :class:`NeutrophilTable`; occupancy: int32 ``[ny, nx]`` its row per site.
@@ -81,7 +84,7 @@ class Neutrophils(_AgentProcess):
 
     name, timing = "neutrophils", "myeloid"
     reporters = ("n_neutrophils", "n_nets", "neutrophils_entered", "nets_formed",
-                 "neutrophils_escorting", "net_vessel_share")
+                 "neutrophils_escorting", "units_escorted", "net_vessel_share")
     event_tables = {"neutrophils": NEUTROPHIL_FRAME_COLUMNS}
     table_class, agent_class, frame_columns = NeutrophilTable, Neutrophil, NEUTROPHIL_FRAME_COLUMNS
 
@@ -91,8 +94,7 @@ class Neutrophils(_AgentProcess):
         self.exposure = np.zeros(model.shape, dtype=np.int32)
         net_exposure(self.table.arrays(), *self.offsets, self.exposure)
         self._no_sasp = np.zeros(model.shape)
-        self._step_counts = {"neutrophils_entered": 0, "nets_formed": 0,
-                             "neutrophils_escorting": 0}
+        self._step_counts = dict.fromkeys(STEP_COUNTS, 0)
 
     @classmethod
     def from_config(cls, model, snapshot):
@@ -125,8 +127,8 @@ class Neutrophils(_AgentProcess):
         il6_source(s.il6_secretion_per_min, t.arrays(), model.solutes["il6"].agent_source)
         net_exposure(t.arrays(), *self.offsets, self.exposure)
         growth_signal(model.cells, self.exposure, s)
-        self._step_counts = {"neutrophils_entered": n_in, "nets_formed": n_nets,
-                             "neutrophils_escorting": 0}
+        self._step_counts = {**dict.fromkeys(STEP_COUNTS, 0), "neutrophils_entered": n_in,
+                             "nets_formed": n_nets}
 
     def take_escorts(self, model, members: np.ndarray, unit_start: np.ndarray,
                      n_units: int) -> np.ndarray:
@@ -140,6 +142,7 @@ class Neutrophils(_AgentProcess):
                       self.occupancy, escorts, left)
         self._entered_and_left(np.zeros(0, np.int64), left[:n])
         self._step_counts["neutrophils_escorting"] += int(escorts[:n_units].sum())
+        self._step_counts["units_escorted"] += int(np.count_nonzero(escorts[:n_units]))
         return escorts[:n_units]
 
     def place_near(self, model, x: int, y: int, n: int) -> int:

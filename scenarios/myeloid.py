@@ -1,0 +1,144 @@
+"""Neutrophils and platelets in the hypoxic-primary → dormant-metastasis story, over replicate
+seeds.
+
+``metastasis.toml`` (21 days, a hypoxic primary shedding into the blood, a lung-like
+secondary site) with neutrophils and platelets as agents in both tissues ([neutrophils],
+[platelets]), in five arms:
+
+- ``control``;
+- ``depletion``: an anti-Ly6G antibody every 2 days from day 0 (``neutrophil_depletion``);
+- ``inflammation``: an LPS-like inflammation pulse at the secondary site on day 14
+  (``secondary.inflammation_at_h``);
+- ``inflammation_dnase``: the same pulse, and DNase I twice a day from the pulse on;
+- ``antiplatelet``: aspirin daily from day 0 (``platelet_inhibitor``).
+
+Each arm runs with every seed of ``--seeds`` (default 1–3) into
+``outputs/myeloid_<arm>_seed<k>.h5``; prints each effect with its mean ± SD over seeds and
+draws ``outputs/myeloid.png``:
+
+- the share of shed units escorted by neutrophils (from the tissue, and when they leave the
+  blood) and the metastatic yield per shed cell (Szczerba et al. 2019: neutrophil depletion
+  lowers both);
+- the awakening of the DTCs dormant at the pulse: the share that cycle or have divided 7
+  days later (Albrengues et al. 2018: inflammation awakens them through NETs, DNase I
+  prevents it);
+- EMT of perivascular cells, shed cells per day and extravasation under aspirin (Labelle et
+  al. 2011; Schumacher et al. 2013).
+
+    python scenarios/myeloid.py [--days 21] [--seeds 1 2 3] [--workers 2]
+                                [--out outputs/myeloid.h5] [--overwrite]
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from abm.io.outputs import write_atomically
+from abm.myeloid.analysis import (awakening, escort_shares, extravasation_share,
+                                  metastatic_yield, perivascular_emt, shed_cells_per_day)
+from abm.study.arms import replicates_from_command_line, series
+from abm.viz.style import OKABE_ITO, in_days, mean_band
+
+HERE = Path(__file__).resolve().parent
+PULSE_DAY = 14.0
+AWAKENING_WINDOW_H = 7 * 24.0
+AGENTS = {"neutrophils.enabled": True, "il6.field": True, "platelets.enabled": True,
+          "tgfb.field": True}
+PULSE = {**AGENTS, "secondary.inflammation_at_h": PULSE_DAY * 24.0}
+EVERY_2_DAYS = [48.0 * k for k in range(11)]
+DAILY = [24.0 * k for k in range(21)]
+TWICE_DAILY_FROM_PULSE = [PULSE_DAY * 24.0 + 12.0 * k for k in range(14)]
+ARMS = {
+    "control": {"therapy": [], "set": AGENTS},
+    "depletion": {"therapy": [{"drug": "neutrophil_depletion", "dose": 4.0,
+                               "at_h": EVERY_2_DAYS}], "set": AGENTS},
+    "inflammation": {"therapy": [], "set": PULSE},
+    "inflammation_dnase": {"therapy": [{"drug": "dnase", "dose": 4.0,
+                                        "at_h": TWICE_DAILY_FROM_PULSE}], "set": PULSE},
+    "antiplatelet": {"therapy": [{"drug": "platelet_inhibitor", "dose": 4.0, "at_h": DAILY}],
+                     "set": AGENTS},
+}
+COLORS = {"control": OKABE_ITO["black"], "depletion": OKABE_ITO["blue"],
+          "inflammation": OKABE_ITO["vermillion"], "inflammation_dnase": OKABE_ITO["orange"],
+          "antiplatelet": OKABE_ITO["bluish_green"]}
+
+
+def statistics(path: Path) -> dict:
+    """Every number the scenario reports, from one run file."""
+    return {**escort_shares(path), "yield": metastatic_yield(path),
+            "awakened": awakening(path, PULSE_DAY * 24.0, AWAKENING_WINDOW_H),
+            "emt": perivascular_emt(path), "shed_per_day": shed_cells_per_day(path),
+            "extravasated": extravasation_share(path)}
+
+
+ROWS = (
+    ("units escorted when shed (from the tissue)", "tissue_escort_share",
+     "CTC–neutrophil clusters are a minority (Szczerba 2019)"),
+    ("units escorted when they leave the blood", "escort_share", ""),
+    ("metastases (≥ micrometastasis) per 1000 shed cells, d 21", "yield",
+     "depletion lowers it (Szczerba 2019)"),
+    ("DTCs dormant at the pulse that cycle or divided by d 21", "awakened",
+     "inflammation ↑, DNase I prevents (Albrengues 2018)"),
+    ("EMT of perivascular viable cells (mean over frames)", "emt",
+     "aspirin ↓ (Labelle 2011)"),
+    ("shed cells per day", "shed_per_day", "aspirin ↓"),
+    ("extravasated share of arrested cells", "extravasated",
+     "aspirin ↓ (Schumacher 2013); 0.80–0.87 (Koop 1995; Luzzi 1998)"),
+)
+
+
+def report(stats: dict[str, dict[int, dict]]) -> None:
+    print(f"{'':58}" + "".join(f"{arm:>20}" for arm in stats))
+    for label, key, published in ROWS:
+        cells = []
+        for per_seed in stats.values():
+            v = np.array([s[key] for s in per_seed.values()], dtype=float)
+            cells.append(f"{np.nanmean(v):>10.3g} ± {np.nanstd(v):<7.2g}")
+        print(f"{label:58}" + "".join(cells) + f"  {published}")
+
+
+def figure(paths: dict[str, dict[int, Path]], stats: dict[str, dict[int, dict]],
+           out: Path) -> Path:
+    fig = Figure(figsize=(13, 8), layout="constrained")
+    axes = fig.subplots(2, 3).ravel()
+    panels = (("(a) neutrophils at the primary", "n_neutrophils", False),
+              ("(b) neutrophils and NETs at the secondary site", "n_nets", True))
+    for ax, (title, column, site) in zip(axes[:2], panels):
+        for arm, per_seed in paths.items():
+            frames = [in_days(series(p, site="secondary" if site else None)[column])
+                      for p in per_seed.values()]
+            mean_band(ax, frames, COLORS[arm], arm)
+        ax.set(title=title, xlabel="time (d)", ylabel=column)
+        ax.axvline(PULSE_DAY, color="grey", lw=0.8, ls=":")
+        ax.legend(fontsize=6)
+    bars = (("(c) escorted shed units (tissue)", "tissue_escort_share", "share"),
+            ("(d) metastases per 1000 shed cells (d 21)", "yield", "per 1000 shed cells"),
+            ("(e) dormant DTCs awakened within 7 d of the pulse", "awakened", "share"),
+            ("(f) EMT next to vessels", "emt", "mean EMT"))
+    for ax, (title, key, ylabel) in zip(axes[2:], bars):
+        for i, (arm, per_seed) in enumerate(stats.items()):
+            v = np.array([s[key] for s in per_seed.values()], dtype=float)
+            ax.bar(i, np.nanmean(v), yerr=np.nanstd(v), color=COLORS[arm], capsize=3)
+            ax.plot(np.full(len(v), i), v, "o", color="white", ms=3, mec="black", mew=0.5)
+        ax.set_xticks(range(len(stats)), [a.replace("_", "\n") for a in stats], fontsize=7)
+        ax.set(title=title, ylabel=ylabel)
+    n = len(next(iter(paths.values())))
+    fig.suptitle(f"Neutrophils and platelets from the primary to the secondary site ({n} "
+                 f"seeds per arm; inflammation pulse day {PULSE_DAY:g})")
+    write_atomically(out, lambda tmp: fig.savefig(tmp, dpi=150))
+    return out
+
+
+def main() -> None:
+    paths, out = replicates_from_command_line(__doc__.splitlines()[0], HERE / "metastasis.toml",
+                                              ARMS, Path("outputs/myeloid.h5"), [1, 2, 3])
+    stats = {arm: {seed: statistics(p) for seed, p in per_seed.items()}
+             for arm, per_seed in paths.items()}
+    report(stats)
+    print(f"wrote {figure(paths, stats, out.with_suffix('.png'))}")
+
+
+if __name__ == "__main__":
+    main()
