@@ -37,8 +37,9 @@ from matplotlib.figure import Figure
 
 from abm.io.outputs import write_atomically
 from abm.myeloid.analysis import (awakening, escort_shares, extravasation_share,
-                                  metastatic_yield, perivascular_emt, shed_cells_per_day)
-from abm.study.arms import replicates_from_command_line, series
+                                  metastatic_yield, perivascular_emt, shed_cells_per_day,
+                                  timeseries)
+from abm.study.arms import replicates_from_command_line
 from abm.viz.style import OKABE_ITO, in_days, mean_band
 
 HERE = Path(__file__).resolve().parent
@@ -107,7 +108,7 @@ def figure(paths: dict[str, dict[int, Path]], stats: dict[str, dict[int, dict]],
               ("(b) neutrophils and NETs at the secondary site", "n_nets", True))
     for ax, (title, column, site) in zip(axes[:2], panels):
         for arm, per_seed in paths.items():
-            frames = [in_days(series(p, site="secondary" if site else None)[column])
+            frames = [in_days(timeseries(p, "secondary" if site else None)[column])
                       for p in per_seed.values()]
             mean_band(ax, frames, COLORS[arm], arm)
         ax.set(title=title, xlabel="time (d)", ylabel=column)
