@@ -9,7 +9,8 @@ Kinds (:data:`KINDS`):
 - ``radial``: O2 (mmHg) and the share of sites in each phase against the distance from the
   tumour's centre (µm);
 - ``sasp``: the inflammatory SASP field with the senescent cells on it;
-- ``immune``: CD8 T and NK cells over the tumour (from ``events/immune_cells``);
+- ``immune``: the agents over the tumour: CD8 T and NK cells (``events/immune_cells``),
+  neutrophils and NETs (``events/neutrophils``), platelet aggregates (``events/platelets``);
 - ``ctc``: CTC shedding and circulating counts against clock time (hourly means);
 - a registered field whose style asks for a figure (:class:`abm.fields.specs.PlotStyle`,
   :mod:`abm.extend`): its map, under the field's name.
@@ -39,17 +40,16 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from abm.tumor.cells import KINDS as KIND_CODES
 from abm.tumor.cells import PHASES
 from abm.io import load_run
 from abm.io.outputs import check_output, write_atomically
-from abm.viz.raster import lattice_index, map_extent, phase_codes, phase_image
+from abm.viz.raster import (AGENT_TABLES, agent_positions, lattice_index, map_extent,
+                            phase_codes, phase_image)
 from abm.fields.solutes import field_specs
-from abm.viz.style import (PHASE_COLORS, VESSEL_COLOR, add_scale_bar, colour_max, declared_field,
-                           nice_length)
+from abm.viz.style import (AGENT_STYLES, PHASE_COLORS, VESSEL_COLOR, add_scale_bar, agent_marker,
+                           colour_max, declared_field, nice_length)
 
 FORMATS = (".png", ".pdf", ".svg")
-IMMUNE_COLORS = {"cd8": "#009E73", "nk": "#D55E00"}
 REST_SHADE = "0.9"
 O2_LINE = "#009E73"  # Okabe–Ito bluish green: no phase uses it
 
@@ -218,7 +218,9 @@ def draw_sasp(ax, run, frame: int = -1) -> None:
 
 
 def draw_immune(ax, run, frame: int = -1) -> None:
-    """CD8 T and NK cells (dots) over the tumour (grey) at ``frame``."""
+    """The agents at ``frame`` over the tumour (grey): CD8 T and NK cells (dots),
+    neutrophils (triangles), NETs (crosses) and platelet aggregates (squares), those the
+    run has (:data:`abm.viz.style.AGENT_STYLES`), each counted in the legend."""
     extent = map_extent(run.x_um, run.y_um)
     cells = _tumour_cells(run.cells(frame))
     occupied = np.zeros((len(run.y_um), len(run.x_um)), dtype=np.float32)
@@ -227,20 +229,13 @@ def draw_immune(ax, run, frame: int = -1) -> None:
     ax.imshow(occupied, origin="lower", extent=extent, cmap="Greys", vmin=0, vmax=2.5,
               interpolation="nearest")
     time_min = float(run.frame_times[frame])
-    immune = run.events("immune_cells") if "immune_cells" in run.event_tables else None
-    counts = {}
-    if immune is not None and len(immune):
-        times = immune["time_min"].to_numpy()
-        nearest = times[np.argmin(np.abs(times - time_min))]
-        now = immune[times == nearest]
-        kinds = now["kind"].to_numpy()
-        if kinds.dtype.kind in "iu":  # codes of abm.cells.KINDS
-            kinds = np.array(list(KIND_CODES), dtype=object)[kinds]
-        for kind, color in IMMUNE_COLORS.items():
-            sel = now[kinds.astype(str) == kind]
-            counts[kind] = len(sel)
-            ax.plot(sel["x"] / 1000, sel["y"] / 1000, "o", ms=2.5, color=color,
-                    label=f"{kind.upper()} ({len(sel):,})")
+    groups = agent_positions(run)
+    for group, positions in groups.items():
+        xy = positions.at(time_min)
+        ax.plot(xy[:, 0], xy[:, 1], linestyle="none", ms=3,
+                label=f"{AGENT_STYLES[group].label} ({len(xy):,})",
+                **agent_marker(AGENT_STYLES[group]))
+    if groups:
         ax.legend(fontsize=7, loc="upper right")
     else:
         ax.text(0.5, 0.5, "no immune cells in this run", transform=ax.transAxes,
@@ -308,12 +303,13 @@ def figure_kinds() -> dict[str, Callable]:
 
 
 def drawable_kinds(run) -> list[str]:
-    """The kinds this run has the data for (sasp: a SASP field; immune: immune cells;
-    ctc: the shedding and clock series; a field's own kind: that field)."""
+    """The kinds this run has the data for (sasp: a SASP field; immune: immune cells,
+    neutrophils or platelets; ctc: the shedding and clock series; a field's own kind: that
+    field)."""
     kinds = ["tissue", "populations", "radial"]
     if "sasp" in run.field_names:
         kinds.append("sasp")
-    if "immune_cells" in run.event_tables:
+    if set(AGENT_TABLES) & set(run.event_tables):
         kinds.append("immune")
     if {"ctc_shed_cells", "clock_h"} <= set(run.timeseries_columns):
         kinds.append("ctc")

@@ -1,8 +1,10 @@
-"""Movies of a stored run: the cell phases and chosen fields, frame by frame, as MP4 or GIF.
+"""Movies of a stored run: the cell phases (with the agents of the frame) and chosen fields,
+frame by frame, as MP4 or GIF.
 
 Everything is read from the run file, one frame at a time (memory does not grow with the
-number of frames for MP4). The figure is built once; each frame only swaps the image data
-and the time in the title, then the canvas pixels go to the encoder:
+number of frames for MP4; the agents' event tables, read whole once, are the exception).
+The figure is built once; each frame only swaps the image data, the agents' marker
+positions and the time in the title, then the canvas pixels go to the encoder:
 
 - MP4 (H.264, yuv420p): raw RGBA frames piped to ffmpeg (:func:`find_ffmpeg` says which);
 - GIF: Pillow, each frame quantised to a 256-colour palette as it is drawn.
@@ -29,6 +31,7 @@ import matplotlib as mpl
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from PIL import Image
 from tqdm import tqdm
@@ -37,9 +40,9 @@ from abm.fields.solutes import FIELDS
 from abm.tumor.cells import PHASES
 from abm.io import load_run
 from abm.io.outputs import check_output, write_atomically
-from abm.viz.raster import map_extent, phase_image
-from abm.viz.style import (PHASE_COLORS, VESSEL_COLOR, add_scale_bar, colour_max, declared_field,
-                           nice_length)
+from abm.viz.raster import agent_positions, map_extent, phase_image
+from abm.viz.style import (AGENT_STYLES, PHASE_COLORS, VESSEL_COLOR, add_scale_bar, agent_marker,
+                           colour_max, declared_field, nice_length)
 
 MOVIE_PANELS = ("phases", *(spec.name for spec in FIELDS))
 """Panel names for ``fields``: ``phases`` (cells coloured by phase) and the built-in fields a
@@ -52,6 +55,10 @@ SUFFIXES = (".mp4", ".gif")
 _PANEL_INCHES = 3.6
 """Width (or height, if taller than wide) of one map, inches."""
 
+_AGENT_MARKER_PT = 2.5
+"""Size of the agents' markers on the phase map, points (a hundredth of a map's width):
+small enough not to hide the cells around them."""
+
 
 # ---------------------------------------------------------------------------- public API
 def render_movie(run_path: str | Path, out_path: str | Path, *,
@@ -61,7 +68,9 @@ def render_movie(run_path: str | Path, out_path: str | Path, *,
     """Render the frames of run file ``run_path`` to the movie ``out_path`` and return its path.
 
     ``fields``: one panel per entry, side by side: ``"phases"`` (tumour cells coloured by
-    phase on grey tissue, vessels orange-red) or a field name of the run (a map with a colour
+    phase on grey tissue, vessels orange-red, and the agents of the frame as small markers
+    when the run has them: immune cells, neutrophils, NETs, platelet aggregates; see
+    :data:`abm.viz.style.AGENT_STYLES`) or a field name of the run (a map with a colour
     bar in its units, colour limits fixed over the movie). Maps are in mm with a scale bar;
     the figure title shows the frame time (day, hh:mm).
     ``out_path``: ``.mp4`` (H.264, needs ffmpeg: see :func:`find_ffmpeg`; without one a
@@ -189,9 +198,14 @@ class _MovieFigure:
         axes = self.figure.subplots(1, len(panels), squeeze=False)[0]
         self.updates: list[Callable[[int], None]] = []
         self.foreground = []  # artists drawn each frame, in this order
+        self.times = run.frame_times
+        # Every agent table read once, here: a frame only slices the arrays in memory.
+        self.agents = agent_positions(run) if "phases" in panels else {}
         for ax, name in zip(axes, panels):
+            markers = []
             if name == "phases":
                 image, update = self._phase_panel(ax, x_um, y_um)
+                markers = self._agent_markers(ax)
             else:
                 image, update = self._field_panel(ax, name)
             self.updates.append(update)
@@ -199,14 +213,14 @@ class _MovieFigure:
             add_scale_bar(ax, nice_length(self.extent[1] - self.extent[0]),
                           color="black" if name == "phases" else "white")
             on_map = [*ax.spines.values(), *ax.patches, *ax.texts]  # spines, scale bar
-            self.foreground += [image, *sorted(on_map, key=lambda a: a.get_zorder())]
+            self.foreground += [image, *markers, *sorted(on_map, key=lambda a: a.get_zorder())]
         if "phases" in panels:
-            self.figure.legend(handles=_phase_handles(), loc="outside lower center",
+            handles = _phase_handles() + [_agent_handle(group) for group in self.agents]
+            self.figure.legend(handles=handles, loc="outside lower center",
                                ncols=7 if len(panels) > 1 else 4, fontsize=7, frameon=False)
         self.name = f"{run.scenario} (seed {run.seed})"
         self.title = self.figure.suptitle(f"{self.name}, {_clock(0.0)}")
         self.foreground.append(self.title)
-        self.times = run.frame_times
         self.canvas.draw()  # lays the figure out (the title's height counts)
         self.figure.set_layout_engine("none")
         self.title.set_animated(True)  # left out of the background: its text changes
@@ -240,6 +254,22 @@ class _MovieFigure:
             image.set_data(rgba)
         return image, update
 
+    def _agent_markers(self, ax) -> list[Line2D]:
+        """One marker artist per agent group of the run on ``ax`` (the phase map), each
+        moved to the group's agents of the frame by an update; animated, so that they stay
+        out of the saved background and are drawn each frame."""
+        markers = []
+        for group, positions in self.agents.items():
+            line, = ax.plot([], [], linestyle="none", ms=_AGENT_MARKER_PT, animated=True,
+                            **agent_marker(AGENT_STYLES[group]))
+
+            def update(frame: int, line=line, positions=positions) -> None:
+                xy = positions.at(float(self.times[frame]))
+                line.set_data(xy[:, 0], xy[:, 1])
+            self.updates.append(update)
+            markers.append(line)
+        return markers
+
     def _field_panel(self, ax, name: str):
         """The map of field ``name`` with its colour bar on ``ax``: its image and its
         per-frame update."""
@@ -264,6 +294,12 @@ def _empty_figure(extent, n_panels: int, dpi: float) -> Figure:
     width = _PANEL_INCHES / max(aspect, 1.0)
     return Figure(figsize=(n_panels * (width + 1.3), width * aspect + 1.4), dpi=dpi,
                   layout="constrained")
+
+
+def _agent_handle(group: str) -> Line2D:
+    """The legend entry of agent group ``group`` (:data:`abm.viz.style.AGENT_STYLES`)."""
+    style = AGENT_STYLES[group]
+    return Line2D([], [], linestyle="none", ms=5, label=style.label, **agent_marker(style))
 
 
 def _phase_handles() -> list[Patch]:

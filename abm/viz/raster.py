@@ -1,12 +1,13 @@
 """Lattice images from run data, shared by figures and movies: the map extent in mm, the
-cells of a frame painted on the lattice by phase, and the vessel mask."""
+cells of a frame painted on the lattice by phase, the vessel mask, and the agents of the
+per-frame event tables (immune cells, neutrophils, platelets) grouped by frame time."""
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 from matplotlib.colors import to_rgb
 
-from abm.tumor.cells import PHASES
+from abm.tumor.cells import KINDS, PHASES
 from abm.viz.style import PHASE_COLORS, TISSUE_COLOR, VESSEL_COLOR
 
 _PALETTE = np.array([to_rgb(PHASE_COLORS[name]) for name in PHASES], dtype=np.float32)
@@ -57,3 +58,68 @@ def phase_image(cells: pd.DataFrame, x_um: np.ndarray, y_um: np.ndarray,
         known = codes >= 0
         image[iy[known], ix[known]] = _PALETTE[codes[known]]
     return image
+
+
+# ---------------------------------------------------------------------------- agents
+AGENT_TABLES = ("immune_cells", "neutrophils", "platelets")
+"""The per-frame event tables of agents that maps mark (:data:`abm.viz.style.AGENT_STYLES`)."""
+
+_TIME_TOLERANCE_MIN = 1e-3
+"""Rows belong to a frame when their ``time_min`` is within this of the frame time (min):
+both are the model's clock at that frame, so only rounding can separate them."""
+
+
+class AgentPositions:
+    """The positions of one group of agents at every frame of a run, grouped by time.
+
+    Built once from an event table's rows (``times`` in min, ``x_um``, ``y_um`` in µm);
+    :meth:`at` slices out the agents of one frame without reading the file again.
+    """
+
+    def __init__(self, times: np.ndarray, x_um: np.ndarray, y_um: np.ndarray):
+        order = np.argsort(times, kind="stable")
+        times = np.asarray(times, dtype=np.float64)[order]
+        self.xy_mm = np.column_stack([np.asarray(x_um, np.float64)[order] / 1000,
+                                      np.asarray(y_um, np.float64)[order] / 1000])
+        self.times, starts = np.unique(times, return_index=True)
+        self.starts = np.append(starts, len(times))
+
+    def at(self, time_min: float) -> np.ndarray:
+        """Positions ``[n, 2]`` (x, y in mm) of the agents at frame time ``time_min`` (min);
+        none (shape ``[0, 2]``) if the table has no row at that time (no agent then)."""
+        i = int(np.searchsorted(self.times, time_min - _TIME_TOLERANCE_MIN))
+        if i == len(self.times) or abs(self.times[i] - time_min) > _TIME_TOLERANCE_MIN:
+            return self.xy_mm[:0]
+        return self.xy_mm[self.starts[i]:self.starts[i + 1]]
+
+
+def agent_positions(run) -> dict[str, AgentPositions]:
+    """The agents of ``run`` by group of :data:`abm.viz.style.AGENT_STYLES` (``cd8``, ``nk``
+    from ``events/immune_cells``; ``neutrophil``, ``net`` from ``events/neutrophils``;
+    ``platelet`` from ``events/platelets``), each table read once; only the groups whose
+    table the run has, in that order."""
+    present = set(run.event_tables)
+    groups: dict[str, AgentPositions] = {}
+    for table in AGENT_TABLES:
+        if table not in present:
+            continue
+        rows = run.events(table)
+        for group, selected in _groups(table, rows).items():
+            groups[group] = AgentPositions(rows["time_min"].to_numpy()[selected],
+                                           rows["x"].to_numpy()[selected],
+                                           rows["y"].to_numpy()[selected])
+    return groups
+
+
+def _groups(table: str, rows: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Row masks of the groups in event table ``table``."""
+    if table == "immune_cells":
+        kinds = rows["kind"].to_numpy()
+        if kinds.dtype.kind in "iu":  # codes of abm.tumor.cells.KINDS
+            kinds = np.array(list(KINDS), dtype=object)[kinds]
+        kinds = kinds.astype(str)
+        return {"cd8": kinds == "cd8", "nk": kinds == "nk"}
+    if table == "neutrophils":
+        net = rows["net"].to_numpy().astype(bool)
+        return {"neutrophil": ~net, "net": net}
+    return {"platelet": np.ones(len(rows), dtype=bool)}

@@ -3,6 +3,8 @@ bar, and the maps of declared fields (style and colour limits from their
 :class:`abm.fields.specs.FieldSpec`)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from matplotlib.patches import Rectangle
 
@@ -25,6 +27,42 @@ PHASE_COLORS = {
 }
 VESSEL_COLOR = OKABE_ITO["vermillion"]
 TISSUE_COLOR = "#EDEDED"
+
+
+@dataclass(frozen=True)
+class AgentStyle:
+    """How one kind of agent is marked on a map: legend ``label``, ``color`` (Okabe–Ito),
+    matplotlib ``marker``; ``edge``: outline the marker in black (a filled marker stays
+    visible on a cell or vessel of its own colour)."""
+
+    label: str
+    color: str
+    marker: str
+    edge: bool = True
+
+
+AGENT_STYLES = {
+    "cd8": AgentStyle("CD8", OKABE_ITO["bluish_green"], "o"),
+    "nk": AgentStyle("NK", OKABE_ITO["vermillion"], "o"),  # outlined: vessels share it
+    "neutrophil": AgentStyle("neutrophil", OKABE_ITO["blue"], "^"),
+    "net": AgentStyle("NET", OKABE_ITO["black"], "x", edge=False),  # lines: no face to outline
+    "platelet": AgentStyle("platelet aggregate", OKABE_ITO["yellow"], "s"),
+}
+"""Markers of the agents drawn over maps (figures and movies), by group: the immune cells
+(``events/immune_cells``: CD8, NK), the walking neutrophils and the NETs
+(``events/neutrophils``, by ``net``) and the platelet aggregates (``events/platelets``).
+Neutrophils, NETs and aggregates differ from the immune cells' dots (and from each other)
+in shape as well as colour; filled markers are outlined in black, so that a marker on a
+cell or vessel of its own colour stays visible."""
+
+
+def agent_marker(style: AgentStyle) -> dict:
+    """Keyword arguments of ``Axes.plot`` (or ``Line2D``) that draw markers in ``style``."""
+    if style.edge:
+        return {"marker": style.marker, "color": style.color, "markeredgecolor": "black",
+                "markeredgewidth": 0.4}
+    return {"marker": style.marker, "color": style.color, "markeredgecolor": style.color,
+            "markeredgewidth": 1.0}
 
 
 def add_scale_bar(ax, length_mm: float, *, color: str = "white") -> None:

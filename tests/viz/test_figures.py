@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from matplotlib.figure import Figure
 from matplotlib.image import imread
 
 from abm import load_config, load_run, run_scenario
 from abm.cli import main
-from abm.viz.figures import (KINDS, available_kinds, clock_profile, drawable_kinds, plot,
-                              radial_profiles)
+from abm.viz.figures import (KINDS, available_kinds, clock_profile, draw_immune,
+                              drawable_kinds, plot, radial_profiles)
+from abm.viz.raster import AgentPositions
 
 from ..helpers import TINY
 
@@ -105,3 +107,76 @@ def test_abm_plot_command_and_its_errors(run_file, tmp_path, capsys):
         assert main(["plot", str(run_file), *args]) == 2
         assert message in capsys.readouterr().err
     assert not (tmp_path / "x.tif").exists() and not (tmp_path / "x.png").exists()
+
+
+# ------------------------------------------------------------------ neutrophils, platelets
+def _agents_at(run, time_min):
+    """Positions (mm, sorted rows of [x, y]) of the walking neutrophils, the NETs and the
+    platelet aggregates at frame time ``time_min``, read straight from the event tables."""
+    neutrophils, platelets = run.events("neutrophils"), run.events("platelets")
+    n = neutrophils[neutrophils["time_min"] == time_min]
+    p = platelets[platelets["time_min"] == time_min]
+    net = n["net"].to_numpy() == 1
+
+    def mm(rows):
+        xy = np.column_stack([rows["x"].to_numpy(), rows["y"].to_numpy()]) / 1000.0
+        return xy[np.lexsort(xy.T[::-1])]
+    return {"neutrophil": mm(n[~net]), "NET": mm(n[net]), "platelet aggregate": mm(p)}
+
+
+def _drawn(ax):
+    """Legend label → positions (sorted rows of [x, y]) of the markers drawn on ``ax``."""
+    out = {}
+    for line in ax.get_lines():
+        xy = np.column_stack(line.get_data()).astype(float)
+        out[line.get_label()] = xy[np.lexsort(xy.T[::-1])] if len(xy) else xy.reshape(0, 2)
+    return out
+
+
+def test_a_run_with_neutrophils_and_platelets_offers_the_immune_figure(myeloid_run):
+    with load_run(myeloid_run) as run:
+        assert "immune_cells" not in run.event_tables
+        assert "immune" in drawable_kinds(run) and "immune" in available_kinds(run)
+
+
+def test_the_immune_figure_draws_neutrophils_nets_and_platelets(myeloid_run):
+    """At the last frame (a day into an inflammation pulse) there are walking neutrophils,
+    NETs and aggregates: each is drawn where the tables put it, counted in the legend."""
+    fig = Figure()
+    ax = fig.add_subplot()
+    with load_run(myeloid_run) as run:
+        draw_immune(ax, run, -1)
+        expected = _agents_at(run, float(run.frame_times[-1]))
+    assert all(len(xy) > 0 for xy in expected.values())
+    drawn = _drawn(ax)
+    labels = [text.get_text() for text in ax.get_legend().get_texts()]
+    assert labels == [f"{name} ({len(xy):,})" for name, xy in expected.items()]
+    for name, xy in expected.items():
+        assert np.allclose(drawn[f"{name} ({len(xy):,})"], xy)
+    assert {line.get_marker() for line in ax.get_lines()} == {"^", "x", "s"}
+    assert ax.get_title().startswith("immune infiltration, day 1.0")
+
+
+def test_the_immune_figure_of_a_frame_without_agents_draws_none(myeloid_run):
+    """The first frame (time 0) comes before any neutrophil entered: the tables have no row
+    for it, so none is drawn (not the agents of the nearest frame that has rows)."""
+    fig = Figure()
+    ax = fig.add_subplot()
+    with load_run(myeloid_run) as run:
+        assert float(run.frame_times[0]) == 0.0
+        assert (run.events("neutrophils")["time_min"] > 0).all()
+        draw_immune(ax, run, 0)
+    labels = [text.get_text() for text in ax.get_legend().get_texts()]
+    assert labels == ["neutrophil (0)", "NET (0)", "platelet aggregate (0)"]
+
+
+def test_agent_positions_slice_the_rows_of_a_frame():
+    """Rows at 0, 60 and 180 min (none at 120): each time gives its own rows in mm, in the
+    order they were stored; a time without rows gives none."""
+    times = np.array([60.0, 0.0, 180.0, 60.0, 180.0, 180.0])
+    x_um = np.array([10.0, 20.0, 30.0, 40.0, 50.0, 60.0])
+    positions = AgentPositions(times, x_um, 2 * x_um)
+    assert np.allclose(positions.at(0.0), [[0.02, 0.04]])
+    assert np.allclose(positions.at(60.0), [[0.01, 0.02], [0.04, 0.08]])
+    assert np.allclose(positions.at(180.0), [[0.03, 0.06], [0.05, 0.10], [0.06, 0.12]])
+    assert positions.at(120.0).shape == (0, 2) and positions.at(240.0).shape == (0, 2)

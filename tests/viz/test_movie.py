@@ -178,6 +178,96 @@ def test_find_ffmpeg_order(tmp_path, monkeypatch):
 
 
 def test_movie_panels_name_every_field_a_run_can_hold():
-    from abm.fields.solutes import SECRETED_FIELDS
+    from abm.fields.solutes import FIELDS, SECRETED_FIELDS
 
-    assert set(MOVIE_PANELS) == {"phases", "oxygen", "glucose", *SECRETED_FIELDS}
+    agents = {spec.name for spec in FIELDS if spec.agents}  # secreted by agents: il6, tgfb
+    assert {"il6", "tgfb"} <= agents
+    assert set(MOVIE_PANELS) == {"phases", "oxygen", "glucose", *SECRETED_FIELDS, *agents}
+
+
+# ---------------------------------------------------------------------------- agents on the map
+PHASE_LEGEND = [*PHASE_COLORS, "vessel"]
+
+
+def _agents_at(run, time_min):
+    """Label → positions (mm, sorted rows of [x, y]) of the walking neutrophils, NETs and
+    platelet aggregates at frame time ``time_min``, read straight from the event tables."""
+    neutrophils, platelets = run.events("neutrophils"), run.events("platelets")
+    n = neutrophils[neutrophils["time_min"] == time_min]
+    p = platelets[platelets["time_min"] == time_min]
+    net = n["net"].to_numpy() == 1
+    return {"neutrophil": _sorted_mm(n["x"][~net], n["y"][~net]),
+            "NET": _sorted_mm(n["x"][net], n["y"][net]),
+            "platelet aggregate": _sorted_mm(p["x"], p["y"])}
+
+
+def _sorted_mm(x_um, y_um):
+    xy = np.column_stack([np.asarray(x_um, float), np.asarray(y_um, float)]) / 1000.0
+    return xy[np.lexsort(xy.T[::-1])]
+
+
+def _markers(figure):
+    """Legend label → positions of the agents' markers on the phase map (the first axes)."""
+    legend = [t.get_text() for t in figure.legends[0].get_texts()]
+    lines = figure.axes[0].get_lines()
+    return {label: _sorted_mm(*(1000 * np.asarray(line.get_data(), float)))
+            for label, line in zip(legend[len(PHASE_LEGEND):], lines, strict=True)}
+
+
+def test_the_phase_panel_marks_the_agents_of_each_frame(myeloid_run):
+    """Each frame's markers sit where that frame's rows put them (none at time 0, before
+    any neutrophil entered); they are drawn on top of the phase map: hiding them changes
+    the pixels of that map and nothing outside it."""
+    with load_run(myeloid_run) as run:
+        frames = list(range(run.n_frames))
+        figure = movie._MovieFigure(run, ("phases", "il6"), frames, 80)
+        legend = [t.get_text() for t in figure.figure.legends[0].get_texts()]
+        assert legend == PHASE_LEGEND + ["neutrophil", "NET", "platelet aggregate"]
+        for frame in (0, 4, frames[-1], 2):  # out of order: nothing carries over
+            figure.render(frame)
+            expected = _agents_at(run, float(run.frame_times[frame]))
+            drawn = _markers(figure.figure)
+            assert drawn.keys() == expected.keys()
+            for label, xy in expected.items():
+                assert np.allclose(drawn[label], xy), (frame, label)
+        assert all(len(xy) == 0 for xy in _agents_at(run, 0.0).values())
+        last = _agents_at(run, float(run.frame_times[-1]))
+        assert all(len(xy) > 0 for xy in last.values())
+        with_agents = np.array(figure.render(frames[-1]))
+        for line in figure.figure.axes[0].get_lines():
+            line.set_visible(False)
+        without = np.array(figure.render(frames[-1]))
+    changed_y, changed_x = np.nonzero(np.any(with_agents != without, axis=-1))
+    assert len(changed_y) > 0
+    box = figure.figure.axes[0].get_window_extent()  # pixels, origin at the bottom
+    height = with_agents.shape[0]
+    assert box.x0 - 3 <= changed_x.min() and changed_x.max() <= box.x1 + 3
+    assert box.y0 - 3 <= height - changed_y.max() and height - changed_y.min() <= box.y1 + 3
+
+
+def test_a_movie_without_agent_tables_has_no_markers(run_file):
+    with load_run(run_file) as run:
+        assert not {"immune_cells", "neutrophils", "platelets"} & set(run.event_tables)
+        figure = movie._MovieFigure(run, ("phases", "oxygen"), [0, 1], 80)
+    assert [t.get_text() for t in figure.figure.legends[0].get_texts()] == PHASE_LEGEND
+    assert figure.figure.axes[0].get_lines() == []
+
+
+def test_abm_movie_of_a_run_with_agents_and_their_fields(myeloid_run, tmp_path):
+    """`abm movie --fields phases il6 tgfb` on a run with neutrophils and platelets: a GIF of
+    every frame, the IL-6 and TGF-β maps drawn in their declared colour maps."""
+    from abm.cli import main
+
+    out = tmp_path / "agents.gif"
+    assert main(["movie", str(myeloid_run), "-o", str(out), "--fields", "phases", "il6",
+                 "tgfb", "--fps", "4", "--dpi", "60", "--no-progress"]) == 0
+    with load_run(myeloid_run) as run:
+        n_frames = run.n_frames
+    with Image.open(out) as gif:
+        assert gif.n_frames == n_frames == 9  # a day, a frame every 3 h, and the first
+        assert gif.size[0] > 2 * gif.size[1]  # three panels side by side
+        gif.seek(n_frames - 1)
+        last = gif.convert("RGB")
+    assert len(last.getcolors(1 << 16)) > 30
+    for cmap in ("inferno", "cividis"):  # top of each colour bar
+        assert has_colour(last, mpl.colors.to_hex(mpl.colormaps[cmap](1.0)), tolerance=20), cmap
