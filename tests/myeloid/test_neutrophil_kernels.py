@@ -247,7 +247,8 @@ def _walk_once(table, occupancy, shape, chemokine, n_moves, chi, dx_um=20.0, spe
     x0, y0 = table.x[:table.hwm].astype(float), table.y[:table.hwm].astype(float)
     nk.walk(SEED, 0, (n_moves + 1e-9) * tau, dx_um, chemokine, speed, persistence, chi,
             table.arrays(), occupancy, np.zeros(shape, dtype=bool))
-    return table.x[:table.hwm] - x0, table.y[:table.hwm] - y0, np.exp(-tau / persistence), tau
+    q = np.exp(-tau / persistence) if persistence > 0 else 0.0  # no persistence: always turn
+    return table.x[:table.hwm] - x0, table.y[:table.hwm] - y0, q, tau
 
 
 def test_unbiased_walk_has_the_persistent_walk_msd_and_d_eff():
@@ -273,6 +274,19 @@ def test_unbiased_walk_has_the_persistent_walk_msd_and_d_eff():
     t = n_moves * tau
     transient = s2 * dx ** 2 * 2 * q * (1 - q ** n_moves) / (1 - q) ** 2
     assert expected * dx ** 2 == pytest.approx(4 * d_eff * t - transient, rel=1e-12)
+
+
+def test_a_fresh_heading_is_diagonal_in_proportion_to_its_weight():
+    """Without persistence every move draws a new heading with weights 1/length: a move is
+    diagonal with probability 4/√2 / (4 + 4/√2) = √2 − 1, and each of the 8 directions has
+    its weight's share; after N such moves ⟨r²⟩ = N·√2 sites²."""
+    rng = np.random.default_rng(9)
+    table, occupancy, shape = _walkers(60, 60, 8, 10, rng)
+    rx, ry, _, _ = _walk_once(table, occupancy, shape, np.zeros(shape), 1, 0.0, persistence=0.0)
+    n = len(rx)
+    binomial(np.count_nonzero((np.abs(rx) == 1) & (np.abs(ry) == 1)), n, np.sqrt(2.0) - 1.0)
+    for d in range(8):
+        binomial(np.count_nonzero((rx == MOORE_X[d]) & (ry == MOORE_Y[d])), n, _UNBIASED[d])
 
 
 def _biased_mean_step(chi, g):
