@@ -89,8 +89,19 @@ WITH_SITE = WITH_SHEDDING + ("secondary.enabled=true", "secondary.nx=24", "secon
 after the checkpoint."""
 
 
-@pytest.mark.parametrize("extra", [(), WITH_IMMUNE_AND_DRUGS, WITH_SHEDDING, WITH_SITE],
-                         ids=["tumour", "immune+drugs", "shedding", "two sites"])
+WITH_MYELOID = WITH_SITE + ("neutrophils.enabled=true", "il6.field=true",
+                            "platelets.enabled=true", "tgfb.field=true",
+                            "neutrophils.recruit_per_min=0.05", "platelets.adhesion_per_h=2.0",
+                            "neutrophils.escort_probability=1.0",
+                            "secondary.inflammation_at_h=1.0")
+"""The two-site case with neutrophils (escorting every shed unit they touch) and platelets,
+and an inflammation pulse at the site, so that NETs, escorts, cloaks and the agents' field
+sources cross the checkpoint."""
+
+
+@pytest.mark.parametrize("extra", [(), WITH_IMMUNE_AND_DRUGS, WITH_SHEDDING, WITH_SITE,
+                                   WITH_MYELOID],
+                         ids=["tumour", "immune+drugs", "shedding", "two sites", "myeloid"])
 def test_resume_after_an_interruption_equals_an_uninterrupted_run(tiny_config, tmp_path,
                                                                   monkeypatch, extra):
     import dataclasses

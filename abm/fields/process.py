@@ -56,6 +56,10 @@ class Fields(Process):
         if medium is not None:
             medium.update(model.occupancy, model.vessels)
         solutes = make_solutes(cfg, model.vessels, fields, medium, model.poor_vessels)
+        for name, solute in solutes.items():  # the agents' production of the last step
+            key = f"fields.{name}.agent_source"
+            if solute.agent_source is not None and snapshot is not None and key in snapshot:
+                solute.agent_source[:] = snapshot[key]
         for name, solute in solutes.items():
             if snapshot is None and solute.settings.initial == "steady":
                 try:
@@ -88,7 +92,13 @@ class Fields(Process):
         self.metabolism.update_atp(model.cells)
 
     def snapshot(self):
-        return {f"fields.{name}": values for name, values in self.fields.items()}
+        """The fields, and the agents' production (IL-6, TGF-β) written in the last step,
+        which the next step's solve uses."""
+        snap = {f"fields.{name}": values for name, values in self.fields.items()}
+        for name, solute in self.solutes.items():
+            if solute.agent_source is not None:
+                snap[f"fields.{name}.agent_source"] = solute.agent_source.copy()
+        return snap
 
     def counts(self, model):
         return cycle_counts(self.solutes)
