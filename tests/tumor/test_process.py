@@ -48,8 +48,8 @@ def test_reporters_and_timings_derive_from_the_processes(tiny_config):
     assert len(names) == len(set(names))
     assert set(REPORTING) <= set(STEP)
     assert all(kind in REPORTING for kind in STEP if kind.reporters)
-    assert TIMING_PHASES == ("field", "cells", "events", "immune", "blood", "site", "therapy",
-                             "output")
+    assert TIMING_PHASES == ("field", "cells", "events", "immune", "myeloid", "blood", "site",
+                             "therapy", "output")
     model = TumorModel(tiny_config())  # immune and blood off: their reporters are 0
     assert list(model.counts) == names
     assert model.counts["n_cd8"] == 0 and model.counts["ctc_shed_units"] == 0
