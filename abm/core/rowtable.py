@@ -191,6 +191,17 @@ def new_row(table):
 
 
 @jit
+def free_row(table, row, occupancy):
+    """Free ``row`` of ``table`` (an ``Arrays`` tuple with ``x``, ``y``) inside a kernel: not
+    alive, pushed on the free list (reused last-freed-first), its site in ``occupancy``
+    (int32 ``[ny, nx]``) released."""
+    table.alive[row] = False
+    occupancy[table.y[row], table.x[row]] = -1
+    table.free[table.counters[_COUNTER_NFREE]] = row
+    table.counters[_COUNTER_NFREE] += 1
+
+
+@jit
 def high_water_mark(table):
     """Rows of ``table`` (an ``Arrays`` tuple) ever used: the loop bound of row kernels."""
     return table.counters[_COUNTER_HWM]

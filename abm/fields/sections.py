@@ -105,6 +105,32 @@ def secreted_field(name: str):
 _CYTOKINE = "docs/fields.md: PhysiCell's generic cytokine"
 
 
+_CYTOKINE_KEYS = {
+    "diffusivity_um2_per_min": dict(default=1000.0, unit="µm²/min", low=0.0,
+                                    high=MAX_DIFFUSIVITY, low_inclusive=False,
+                                    doc="diffusion coefficient", source=_CYTOKINE),
+    "decay_per_min": dict(default=0.016, unit="min⁻¹", low=0.0, high=MAX_RATE,
+                          doc="decay (t½ ≈ 43 min)", source=_CYTOKINE),
+    "uptake_per_min": dict(default=0.1, unit="min⁻¹", low=0.0, high=MAX_RATE,
+                           doc="first-order uptake by a viable cell, per cell volume",
+                           source="docs/fields.md: 0.1–1 min⁻¹ by neighbouring cells (low end)"),
+    "rtol": dict(default=1e-4, low=1e-14, high=1e-2,
+                 doc="solver tolerance: max residual / max value",
+                 source="design choice (as glucose.rtol)"),
+    "max_cycles": dict(default=60, low=1, high=10000,
+                       doc="multigrid V-cycles allowed per step before a NumericalError",
+                       source="design choice"),
+}
+"""The keys every cytokine-like field section shares (secreted by cells or by agents),
+declared once."""
+
+
+def _cytokine(key: str):
+    """A new declaration of the shared key ``key`` of :data:`_CYTOKINE_KEYS`."""
+    spec = dict(_CYTOKINE_KEYS[key])
+    return param(spec.pop("default"), **spec)
+
+
 @dataclass(frozen=True)
 class SecretedFieldSection:
     """What every secreted field shares (SASP, metabolic SASP, chemokine): senescent cells
@@ -114,15 +140,9 @@ class SecretedFieldSection:
 
     field: bool = param(True, doc="solve this field; false: no cell secretes or sees it",
                         source="docs/fields.md: secretion by senescent cells")
-    diffusivity_um2_per_min: float = param(1000.0, unit="µm²/min", low=0.0,
-                                           high=MAX_DIFFUSIVITY, low_inclusive=False,
-                                           doc="diffusion coefficient", source=_CYTOKINE)
-    decay_per_min: float = param(0.016, unit="min⁻¹", low=0.0,
-                                 high=MAX_RATE, doc="decay (t½ ≈ 43 min)",
-                                 source=_CYTOKINE)
-    uptake_per_min: float = param(0.1, unit="min⁻¹", low=0.0, high=MAX_RATE,
-                                  doc="first-order uptake by a viable cell, per cell volume",
-                                  source="docs/fields.md: 0.1–1 min⁻¹ by neighbouring cells (low end)")
+    diffusivity_um2_per_min: float = _cytokine("diffusivity_um2_per_min")
+    decay_per_min: float = _cytokine("decay_per_min")
+    uptake_per_min: float = _cytokine("uptake_per_min")
     secretion_per_min: float = param(10.0, unit="field units/min", low=0.0, high=MAX_SECRETION,
                                      doc="secretion by a senescent cell of a fully secreting "
                                          "route, per cell volume (a site gets secretion × "
@@ -140,12 +160,8 @@ class SecretedFieldSection:
                          doc="initial field: the steady state with the seeded tumour, or 0 "
                              "everywhere (the vessels' value)",
                          source="design choice")
-    rtol: float = param(1e-4, low=1e-14, high=1e-2,
-                        doc="solver tolerance: max residual / max value",
-                        source="design choice (as glucose.rtol)")
-    max_cycles: int = param(60, low=1, high=10000,
-                            doc="multigrid V-cycles allowed per step before a NumericalError",
-                            source="design choice")
+    rtol: float = _cytokine("rtol")
+    max_cycles: int = _cytokine("max_cycles")
 
 
 @secreted_field("sasp")
@@ -218,26 +234,15 @@ class AgentFieldSection:
 
     field: bool = param(False, doc="solve this field (the agents that secrete it need it)",
                         source="design choice: off unless the agents are on")
-    diffusivity_um2_per_min: float = param(1000.0, unit="µm²/min", low=0.0,
-                                           high=MAX_DIFFUSIVITY, low_inclusive=False,
-                                           doc="diffusion coefficient", source=_CYTOKINE)
-    decay_per_min: float = param(0.016, unit="min⁻¹", low=0.0,
-                                 high=MAX_RATE, doc="decay (t½ ≈ 43 min)", source=_CYTOKINE)
-    uptake_per_min: float = param(0.1, unit="min⁻¹", low=0.0, high=MAX_RATE,
-                                  doc="first-order uptake by a viable tumour cell, per cell "
-                                      "volume",
-                                  source="docs/fields.md: 0.1–1 min⁻¹ by neighbouring cells "
-                                         "(low end), as the SASP")
+    diffusivity_um2_per_min: float = _cytokine("diffusivity_um2_per_min")
+    decay_per_min: float = _cytokine("decay_per_min")
+    uptake_per_min: float = _cytokine("uptake_per_min")
     initial: str = param("vessel", choices=("steady", "vessel"),
                          doc="initial field: 0 everywhere (the vessels' value), or the steady "
                              "state (no agent secretes yet: 0 as well)",
                          source="design choice")
-    rtol: float = param(1e-4, low=1e-14, high=1e-2,
-                        doc="solver tolerance: max residual / max value",
-                        source="design choice (as glucose.rtol)")
-    max_cycles: int = param(60, low=1, high=10000,
-                            doc="multigrid V-cycles allowed per step before a NumericalError",
-                            source="design choice")
+    rtol: float = _cytokine("rtol")
+    max_cycles: int = _cytokine("max_cycles")
 
 
 @section("il6")

@@ -30,7 +30,7 @@ from abm.core.rng import (STREAM_NEUTROPHIL_ENTRY_SITE, STREAM_NEUTROPHIL_ESCORT
                           STREAM_NEUTROPHIL_FATE, STREAM_NEUTROPHIL_HEADING,
                           STREAM_NEUTROPHIL_RECRUIT, STREAM_NEUTROPHIL_WALK,
                           STREAM_NEUTROPHIL_WHICH, uniform)
-from abm.core.rowtable import _COUNTER_NFREE, high_water_mark, new_row
+from abm.core.rowtable import free_row, high_water_mark, new_row
 from abm.immune.kernels import (MEAN_STEP_SITES, choose_heading, entry_site,
                                 perivascular_chemokine, walk_row)
 
@@ -120,7 +120,6 @@ def fates(seed, step, dt_min, t_end, death_per_min, net_per_min, net_k, inhibiti
     """
     n_out = 0
     n_nets = 0
-    counters = table.counters
     for r in range(high_water_mark(table)):
         if not table.alive[r]:
             continue
@@ -141,10 +140,7 @@ def fates(seed, step, dt_min, t_end, death_per_min, net_per_min, net_k, inhibiti
                 else:
                     leave = True
         if leave:
-            table.alive[r] = False
-            occupancy[table.y[r], table.x[r]] = -1
-            table.free[counters[_COUNTER_NFREE]] = r
-            counters[_COUNTER_NFREE] += 1
+            free_row(table, r, occupancy)
             rows_out[n_out] = r
             n_out += 1
     return n_out, n_nets
@@ -160,7 +156,6 @@ def escort(seed, step, probability, members, unit_start, n_units, cell_x, cell_y
     released). Writes the escorts per unit into ``escorts_out[:n_units]``; returns the number
     of freed rows (``rows_out[:n]``)."""
     ny, nx = occupancy.shape
-    counters = table.counters
     n_out = 0
     for i in range(n_units):
         escorts_out[i] = 0
@@ -177,10 +172,7 @@ def escort(seed, step, probability, members, unit_start, n_units, cell_x, cell_y
                 if uniform(seed, step, table.id[r], STREAM_NEUTROPHIL_ESCORT) >= probability:
                     continue
                 escorts_out[i] += 1
-                table.alive[r] = False
-                occupancy[y, x] = -1
-                table.free[counters[_COUNTER_NFREE]] = r
-                counters[_COUNTER_NFREE] += 1
+                free_row(table, r, occupancy)
                 rows_out[n_out] = r
                 n_out += 1
     return n_out

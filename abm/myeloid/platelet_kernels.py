@@ -19,7 +19,7 @@ import numpy as np
 from abm._numba import jit
 from abm.core.lattice import MOORE_X, MOORE_Y
 from abm.core.rng import STREAM_PLATELET_ADHERE, STREAM_PLATELET_DETACH, uniform
-from abm.core.rowtable import _COUNTER_NFREE, high_water_mark, new_row
+from abm.core.rowtable import free_row, high_water_mark, new_row
 from abm.tumor.cells import APOPTOTIC, NECROTIC
 
 
@@ -71,15 +71,11 @@ def detach(seed, step, dt_min, lifetime_min, table, occupancy, rows_out):
     """Detachment (module docstring); freed rows go on the free list in row order. Returns
     how many left (``rows_out[:n]``)."""
     p = 1.0 - np.exp(-dt_min / lifetime_min)
-    counters = table.counters
     n_out = 0
     for r in range(high_water_mark(table)):
         if not table.alive[r] or uniform(seed, step, table.id[r], STREAM_PLATELET_DETACH) >= p:
             continue
-        table.alive[r] = False
-        occupancy[table.y[r], table.x[r]] = -1
-        table.free[counters[_COUNTER_NFREE]] = r
-        counters[_COUNTER_NFREE] += 1
+        free_row(table, r, occupancy)
         rows_out[n_out] = r
         n_out += 1
     return n_out
