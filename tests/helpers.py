@@ -52,3 +52,21 @@ def config_from_text(text: str, therapy=(), **sections):
     if therapy:
         data["therapy"] = list(therapy)
     return config_from_dict(data)
+
+
+def sorted_mm(x_um, y_um):
+    """Positions in mm as rows of [x, y], sorted by x then y (order-free comparison)."""
+    xy = np.column_stack([np.asarray(x_um, float), np.asarray(y_um, float)]) / 1000.0
+    return xy[np.lexsort(xy.T[::-1])]
+
+
+def agents_at(run, time_min):
+    """Label → positions (:func:`sorted_mm`) of the walking neutrophils, NETs and platelet
+    aggregates of ``run`` at frame time ``time_min``, read straight from its event tables."""
+    neutrophils, platelets = run.events("neutrophils"), run.events("platelets")
+    n = neutrophils[neutrophils["time_min"] == time_min]
+    p = platelets[platelets["time_min"] == time_min]
+    net = n["net"].to_numpy() == 1
+    return {"neutrophil": sorted_mm(n["x"][~net], n["y"][~net]),
+            "NET": sorted_mm(n["x"][net], n["y"][net]),
+            "platelet aggregate": sorted_mm(p["x"], p["y"])}

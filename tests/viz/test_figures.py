@@ -14,7 +14,7 @@ from abm.viz.figures import (KINDS, available_kinds, clock_profile, draw_immune,
                               drawable_kinds, plot, radial_profiles)
 from abm.viz.raster import AgentPositions
 
-from ..helpers import TINY
+from ..helpers import TINY, agents_at
 
 EVERYTHING = ["run.days=1.0", "sasp.field=true", "chemokine.field=true",
               "immune.enabled=true", "immune.initial_cd8_per_mm2=100.0",
@@ -110,20 +110,6 @@ def test_abm_plot_command_and_its_errors(run_file, tmp_path, capsys):
 
 
 # ------------------------------------------------------------------ neutrophils, platelets
-def _agents_at(run, time_min):
-    """Positions (mm, sorted rows of [x, y]) of the walking neutrophils, the NETs and the
-    platelet aggregates at frame time ``time_min``, read straight from the event tables."""
-    neutrophils, platelets = run.events("neutrophils"), run.events("platelets")
-    n = neutrophils[neutrophils["time_min"] == time_min]
-    p = platelets[platelets["time_min"] == time_min]
-    net = n["net"].to_numpy() == 1
-
-    def mm(rows):
-        xy = np.column_stack([rows["x"].to_numpy(), rows["y"].to_numpy()]) / 1000.0
-        return xy[np.lexsort(xy.T[::-1])]
-    return {"neutrophil": mm(n[~net]), "NET": mm(n[net]), "platelet aggregate": mm(p)}
-
-
 def _drawn(ax):
     """Legend label → positions (sorted rows of [x, y]) of the markers drawn on ``ax``."""
     out = {}
@@ -146,7 +132,7 @@ def test_the_immune_figure_draws_neutrophils_nets_and_platelets(myeloid_run):
     ax = fig.add_subplot()
     with load_run(myeloid_run) as run:
         draw_immune(ax, run, -1)
-        expected = _agents_at(run, float(run.frame_times[-1]))
+        expected = agents_at(run, float(run.frame_times[-1]))
     assert all(len(xy) > 0 for xy in expected.values())
     drawn = _drawn(ax)
     labels = [text.get_text() for text in ax.get_legend().get_texts()]

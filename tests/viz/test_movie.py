@@ -18,7 +18,7 @@ from abm.viz import movie
 from abm.viz.movie import MOVIE_PANELS, find_ffmpeg, render_movie
 from abm.viz.style import PHASE_COLORS, TISSUE_COLOR, VESSEL_COLOR
 
-from ..helpers import TINY
+from ..helpers import TINY, agents_at, sorted_mm
 
 ROOT = Path(__file__).resolve().parents[2]
 N_FRAMES = 13  # TINY: 12 h, a frame every 60 min, plus the initial one
@@ -189,28 +189,11 @@ def test_movie_panels_name_every_field_a_run_can_hold():
 PHASE_LEGEND = [*PHASE_COLORS, "vessel"]
 
 
-def _agents_at(run, time_min):
-    """Label → positions (mm, sorted rows of [x, y]) of the walking neutrophils, NETs and
-    platelet aggregates at frame time ``time_min``, read straight from the event tables."""
-    neutrophils, platelets = run.events("neutrophils"), run.events("platelets")
-    n = neutrophils[neutrophils["time_min"] == time_min]
-    p = platelets[platelets["time_min"] == time_min]
-    net = n["net"].to_numpy() == 1
-    return {"neutrophil": _sorted_mm(n["x"][~net], n["y"][~net]),
-            "NET": _sorted_mm(n["x"][net], n["y"][net]),
-            "platelet aggregate": _sorted_mm(p["x"], p["y"])}
-
-
-def _sorted_mm(x_um, y_um):
-    xy = np.column_stack([np.asarray(x_um, float), np.asarray(y_um, float)]) / 1000.0
-    return xy[np.lexsort(xy.T[::-1])]
-
-
 def _markers(figure):
     """Legend label → positions of the agents' markers on the phase map (the first axes)."""
     legend = [t.get_text() for t in figure.legends[0].get_texts()]
     lines = figure.axes[0].get_lines()
-    return {label: _sorted_mm(*(1000 * np.asarray(line.get_data(), float)))
+    return {label: sorted_mm(*(1000 * np.asarray(line.get_data(), float)))
             for label, line in zip(legend[len(PHASE_LEGEND):], lines, strict=True)}
 
 
@@ -225,13 +208,13 @@ def test_the_phase_panel_marks_the_agents_of_each_frame(myeloid_run):
         assert legend == PHASE_LEGEND + ["neutrophil", "NET", "platelet aggregate"]
         for frame in (0, 4, frames[-1], 2):  # out of order: nothing carries over
             figure.render(frame)
-            expected = _agents_at(run, float(run.frame_times[frame]))
+            expected = agents_at(run, float(run.frame_times[frame]))
             drawn = _markers(figure.figure)
             assert drawn.keys() == expected.keys()
             for label, xy in expected.items():
                 assert np.allclose(drawn[label], xy), (frame, label)
-        assert all(len(xy) == 0 for xy in _agents_at(run, 0.0).values())
-        last = _agents_at(run, float(run.frame_times[-1]))
+        assert all(len(xy) == 0 for xy in agents_at(run, 0.0).values())
+        last = agents_at(run, float(run.frame_times[-1]))
         assert all(len(xy) > 0 for xy in last.values())
         with_agents = np.array(figure.render(frames[-1]))
         for line in figure.figure.axes[0].get_lines():
