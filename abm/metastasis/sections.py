@@ -54,7 +54,8 @@ class SecondarySection:
     immune_recruitment: float = param(0.05, low=0.0, high=1.0,
                                       doc="the site's immune-cell entry rate per vessel "
                                           "relative to the primary's (immune.<kind>."
-                                          "recruit_per_min × this)",
+                                          "recruit_per_min and neutrophils.recruit_per_min "
+                                          "× this)",
                                       source="design choice after Goddard et al. 2024 Cancer "
                                              "Cell 42:119 (T cells meet the few DTCs of a lung "
                                              "rarely; DTCs escape them by scarcity) and Halama "

@@ -5,8 +5,9 @@ The site is a full tissue model of the same class as the primary (built by the c
 model class, so this module does not import :mod:`abm.model`) on its own config, derived
 from the primary's by :func:`site_config`: the site's grid, vessels, vessel O2 and niche
 from ``[secondary]``, no initial tumour, no shedding, immune cells if ``secondary.immune``
-(entering at ``secondary.immune_recruitment`` × the primary's rate), and the primary's
-drugs (they are systemic) but not its resections.
+(entering at ``secondary.immune_recruitment`` × the primary's rate, as do neutrophils), the
+inflammation pulse of ``secondary.inflammation_at_h``, and the primary's drugs (they are
+systemic) but not its resections.
 
 Arrival (:meth:`SecondarySite.receive`): an arrested unit lands next to one of the site's
 vessels, chosen uniformly (a counter-based draw keyed by the unit's id). Each of its living
@@ -80,6 +81,8 @@ def site_config(config: Config) -> Config:
     data["intracellular"]["growth_factor"] = s.niche_growth_factor
     data["cell_state"]["nr2f1_gf_repression"] = s.nr2f1_gf_repression
     data["neutrophils"]["inflammation_at_h"] = s.inflammation_at_h
+    data["neutrophils"]["recruit_per_min"] = (config.neutrophils.recruit_per_min
+                                              * s.immune_recruitment)
     data["therapy"] = [t for t in data.get("therapy", []) if t["drug"] not in PROCEDURES]
     data["output"]["figure"] = False
     return config_from_dict(data, name=name)
