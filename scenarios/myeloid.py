@@ -25,7 +25,8 @@ draws ``outputs/myeloid.png``:
 - EMT of perivascular cells, shed cells per day and extravasation under aspirin (Labelle et
   al. 2011; Schumacher et al. 2013).
 
-    python scenarios/myeloid.py [--days 21] [--seeds 1 2 3] [--workers 2]
+    python scenarios/myeloid.py [--seeds 1 2 3] [--workers 2] [--days 21: the dose schedules
+                                span 21 days, a shorter run is refused]
                                 [--out outputs/myeloid.h5] [--overwrite]
 """
 from __future__ import annotations

@@ -20,6 +20,7 @@ from abm.circulation import blood
 from abm.circulation.circadian import CircadianClock
 from abm.circulation.ctc_table import CTC_FATES
 from abm.circulation.params import blood_params
+from abm.circulation.sections import BloodParam
 from abm.circulation.shedding import ShedUnits, perivascular_sites, shed, shedding_params
 from abm.circulation.transit import TransitCells
 from abm.core.agents import CTC, AgentMirror
@@ -154,7 +155,8 @@ class Circulation(Process):
         cell_ids = c.id[rows].copy()
         melatonin = float(self.clock.hormones(t)["melatonin"])
         loss = model.config.shedding.active_competence_loss * (1.0 - melatonin)
-        escorts, cloak = _from_the_tissue(model, members, start, n)
+        escorts, cloak = _from_the_tissue(model, members, start, n,
+                                          int(self.blood.params[BloodParam.MAX_ESCORTS]))
         units = self.blood.add_units(sizes, t, float(self.clock.internal_clock_h(t)),
                                      competence[:n] * (1.0 - loss), anoikis[:n],
                                      shed_units.hypoxic[:n], cloak, escorts)
@@ -230,13 +232,14 @@ class Arrival(NamedTuple):
     neutrophils: int
 
 
-def _from_the_tissue(model, members: np.ndarray, unit_start: np.ndarray,
-                     n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Escorting neutrophils and platelet coverage each of the ``n`` shed units takes from
-    the tissue (zeros without those agents), asked before the cells leave the lattice."""
+def _from_the_tissue(model, members: np.ndarray, unit_start: np.ndarray, n: int,
+                     max_escorts: int) -> tuple[np.ndarray, np.ndarray]:
+    """Escorting neutrophils (at most ``max_escorts`` per unit) and platelet coverage each
+    of the ``n`` shed units takes from the tissue (zeros without those agents), asked before
+    the cells leave the lattice."""
     neutrophils, platelets = model.process("neutrophils"), model.process("platelets")
     escorts = (np.zeros(n, np.int32) if neutrophils is None
-               else neutrophils.take_escorts(model, members, unit_start, n))
+               else neutrophils.take_escorts(model, members, unit_start, n, max_escorts))
     cloak = (np.zeros(n) if platelets is None
              else platelets.cloak(model, members, unit_start, n))
     return escorts, cloak

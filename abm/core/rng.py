@@ -142,6 +142,6 @@ STREAM_NEUTROPHIL_HEADING = 422  # initial heading
 STREAM_NEUTROPHIL_FATE = 423  # whether a neutrophil dies / forms a NET / its NET is cleared
 STREAM_NEUTROPHIL_WHICH = 424  # which of the competing events it is
 STREAM_NEUTROPHIL_ESCORT = 425  # whether a neutrophil next to a shedding cell goes with it
-STREAM_NEUTROPHIL_INITIAL = 426  # the initial neutrophils' sites
+STREAM_NEUTROPHIL_ARRIVAL_SITE = 426  # where an escort arriving at a secondary site stands
 STREAM_PLATELET_ADHERE = 430  # adhesion of an aggregate at a vessel site
 STREAM_PLATELET_DETACH = 431  # detachment of an aggregate

@@ -5,8 +5,8 @@ The site is a full tissue model of the same class as the primary (built by the c
 model class, so this module does not import :mod:`abm.model`) on its own config, derived
 from the primary's by :func:`site_config`: the site's grid, vessels, vessel O2 and niche
 from ``[secondary]``, no initial tumour, no shedding, immune cells if ``secondary.immune``
-(entering at ``secondary.immune_recruitment`` × the primary's rate, as do neutrophils), the
-inflammation pulse of ``secondary.inflammation_at_h``, and the primary's drugs (they are
+(entering at ``secondary.immune_recruitment`` × the primary's rate, as do neutrophils up the
+chemokine, while an inflammation pulse draws them at the primary's rate), the inflammation pulse of ``secondary.inflammation_at_h``, and the primary's drugs (they are
 systemic) but not its resections.
 
 Arrival (:meth:`SecondarySite.receive`): an arrested unit lands next to one of the site's
@@ -81,8 +81,11 @@ def site_config(config: Config) -> Config:
     data["intracellular"]["growth_factor"] = s.niche_growth_factor
     data["cell_state"]["nr2f1_gf_repression"] = s.nr2f1_gf_repression
     data["neutrophils"]["inflammation_at_h"] = s.inflammation_at_h
-    data["neutrophils"]["recruit_per_min"] = (config.neutrophils.recruit_per_min
-                                              * s.immune_recruitment)
+    if s.immune_recruitment > 0.0:  # fewer enter up the chemokine, as many in a pulse
+        n = config.neutrophils
+        data["neutrophils"]["recruit_per_min"] = n.recruit_per_min * s.immune_recruitment
+        data["neutrophils"]["inflammation_recruit_gain"] = (n.inflammation_recruit_gain
+                                                            / s.immune_recruitment)
     data["therapy"] = [t for t in data.get("therapy", []) if t["drug"] not in PROCEDURES]
     data["output"]["figure"] = False
     return config_from_dict(data, name=name)
@@ -165,11 +168,12 @@ class SecondarySite:
                   "extravasation_probability": np.full(len(ids), p)}
         neutrophils = m.process("neutrophils")
         if neutrophils is not None and vx >= 0 and arrival.neutrophils:
-            neutrophils.place_near(m, vx, vy, arrival.neutrophils)
+            neutrophils.place_near(m, vx, vy, arrival.neutrophils, step, time_min)
         if placed.any():
             new = m.cells.take_copies(transit, rows[placed])
             m.cells.x[new], m.cells.y[new] = xs[placed], ys[placed]
             m.cells.founder_id[new] = m.cells.id[new]
+            m.cells.gf_signal[new] = 0.0  # the primary's signal; the site's is set in its step
             m.occupancy[ys[placed], xs[placed]] = new
             if m.agents_mirror is not None:
                 m.agents_mirror.add(new)

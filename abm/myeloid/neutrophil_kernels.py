@@ -18,7 +18,8 @@ perivascular_chemokine`; I the inflammation pulse, 0–1; D the depletion, 0–1
   cleared (its row freed) with hazard 1/NET lifetime + the DNase digestion hazard;
 - escort (:func:`escort`): when tumour cells shed, each walking neutrophil on a member's
   site or one of its 8 neighbours goes with the unit with probability p (independently),
-  so a unit touched by m neutrophils takes Binomial(m, p) escorts.
+  so a unit touched by m neutrophils takes Binomial(m, p) escorts (at most the blood's
+  ``max_escorts``).
 """
 from __future__ import annotations
 
@@ -59,7 +60,8 @@ def recruit(seed, step, dt_min, time_min, vessel_x, vessel_y, chemokine, k_per_m
         rate = entry_rate(k_per_min, recruit_k, perivascular_chemokine(vx, vy, chemokine, vessels),
                           inflammation_gain, inflammation, depletion)
         key = vy * nx + vx
-        if rate <= 0.0 or uniform(seed, step, key, STREAM_NEUTROPHIL_RECRUIT) >= 1.0 - np.exp(-rate * dt_min):
+        p = 1.0 - np.exp(-rate * dt_min)
+        if rate <= 0.0 or uniform(seed, step, key, STREAM_NEUTROPHIL_RECRUIT) >= p:
             continue
         x, y = entry_site(vx, vy, occupancy, vessels,
                           uniform(seed, step, key, STREAM_NEUTROPHIL_ENTRY_SITE))
@@ -147,13 +149,13 @@ def fates(seed, step, dt_min, t_end, death_per_min, net_per_min, net_k, inhibiti
 
 
 @jit
-def escort(seed, step, probability, members, unit_start, n_units, cell_x, cell_y, table,
-           occupancy, escorts_out, rows_out):
+def escort(seed, step, probability, max_escorts, members, unit_start, n_units, cell_x, cell_y,
+           table, occupancy, escorts_out, rows_out):
     """Neutrophils that go with this step's shed units (module docstring): unit ``i``'s
     tumour rows are ``members[unit_start[i]:unit_start[i + 1]]`` (their sites in ``cell_x``,
     ``cell_y``, read before they leave). A neutrophil goes with the first unit it touches
-    (its draw is made once); escorting neutrophils leave the tissue (rows freed, sites
-    released). Writes the escorts per unit into ``escorts_out[:n_units]``; returns the number
+    (its draw is made once), until the unit has ``max_escorts``; escorting neutrophils
+    leave the tissue (rows freed, sites released). Writes the escorts per unit into ``escorts_out[:n_units]``; returns the number
     of freed rows (``rows_out[:n]``)."""
     ny, nx = occupancy.shape
     n_out = 0
@@ -167,7 +169,7 @@ def escort(seed, step, probability, members, unit_start, n_units, cell_x, cell_y
                 if not (0 <= x < nx and 0 <= y < ny):
                     continue
                 r = occupancy[y, x]
-                if r < 0 or table.net[r] == 1:
+                if r < 0 or table.net[r] == 1 or escorts_out[i] >= max_escorts:
                     continue
                 if uniform(seed, step, table.id[r], STREAM_NEUTROPHIL_ESCORT) >= probability:
                     continue

@@ -12,7 +12,7 @@ import numpy as np
 
 from abm.core.agents import AgentMirror
 from abm.core.process import Process
-from abm.core.rng import STREAM_NEUTROPHIL_ENTRY_SITE, STREAM_NEUTROPHIL_HEADING, uniform
+from abm.core.rng import STREAM_NEUTROPHIL_ARRIVAL_SITE, STREAM_NEUTROPHIL_HEADING, uniform
 from abm.immune.kernels import choose_heading, entry_site
 from abm.myeloid import neutrophil_kernels as nk
 from abm.myeloid import platelet_kernels as pk
@@ -131,35 +131,37 @@ class Neutrophils(_AgentProcess):
                              "nets_formed": n_nets}
 
     def take_escorts(self, model, members: np.ndarray, unit_start: np.ndarray,
-                     n_units: int) -> np.ndarray:
+                     n_units: int, max_escorts: int) -> np.ndarray:
         """Neutrophils that go with this step's ``n_units`` shed units (tumour rows
-        ``members[unit_start[i]:unit_start[i + 1]]``, still on the lattice): int32 escorts
-        per unit; the escorts leave the tissue."""
+        ``members[unit_start[i]:unit_start[i + 1]]``, still on the lattice), at most
+        ``max_escorts`` each (the blood's cap): int32 escorts per unit; the escorts leave
+        the tissue."""
         escorts = np.zeros(max(n_units, 1), dtype=np.int32)
         left = np.empty(max(self.table.count, 1), dtype=np.int64)
-        n = nk.escort(model.seed, model.step_index, self.section.escort_probability, members,
-                      unit_start, n_units, model.cells.x, model.cells.y, self.table.arrays(),
+        n = nk.escort(model.seed, model.step_index, self.section.escort_probability,
+                      max_escorts, members, unit_start, n_units, model.cells.x, model.cells.y, self.table.arrays(),
                       self.occupancy, escorts, left)
         self._entered_and_left(np.zeros(0, np.int64), left[:n])
         self._step_counts["neutrophils_escorting"] += int(escorts[:n_units].sum())
         self._step_counts["units_escorted"] += int(np.count_nonzero(escorts[:n_units]))
         return escorts[:n_units]
 
-    def place_near(self, model, x: int, y: int, n: int) -> int:
+    def place_near(self, model, x: int, y: int, n: int, step: int, time_min: float) -> int:
         """Put up to ``n`` arriving escorts on free Moore neighbours of vessel site ``(x, y)``
-        (a unit's landing vessel at a secondary site); returns how many found a site."""
+        (a unit's landing vessel at a secondary site) at ``time_min``, draws keyed by
+        ``step`` and each new neutrophil's id; returns how many found a site."""
         t = self.table
         t.ensure_capacity(n)
         placed = []
         for _ in range(n):
-            u = uniform(model.seed, model.step_index, t.next_id, STREAM_NEUTROPHIL_ENTRY_SITE)
+            u = uniform(model.seed, step, t.next_id, STREAM_NEUTROPHIL_ARRIVAL_SITE)
             xx, yy = entry_site(x, y, self.occupancy, model.vessels, u)
             if xx < 0:
                 break
             row = t.claim(1)[0]
             heading = choose_heading(xx, yy, self._no_sasp, 0.0, uniform(
-                model.seed, model.step_index, t.id[row], STREAM_NEUTROPHIL_HEADING))
-            nk.start(t.arrays(), row, xx, yy, model.time_min + model.dt_min, heading)
+                model.seed, step, t.id[row], STREAM_NEUTROPHIL_HEADING))
+            nk.start(t.arrays(), row, xx, yy, time_min, heading)
             self.occupancy[yy, xx] = row
             placed.append(row)
         self._entered_and_left(np.array(placed, dtype=np.int64), np.zeros(0, np.int64))

@@ -26,8 +26,8 @@ class NeutrophilsSection:
                           source="design choice: the earlier scenarios stay as they were")
     recruit_per_min: float = param(
         0.005, unit="min⁻¹ per vessel site", low=0.0, high=MAX_RATE,
-        doc="maximal entry rate next to a vessel site (× C/(recruit_k + C), C the chemokine "
-            "next to the vessel)",
+        doc="entry rate next to a vessel site at saturating chemokine (× C/(recruit_k + C), "
+            "C the chemokine next to the vessel; an inflammation pulse adds to it)",
         source="design choice: at saturating chemokine and a 1-day life a vessel site keeps "
                "~7 neutrophils around it, tens per mm² at 10 vessels per mm² (tumour-"
                "associated neutrophils: tens to hundreds per mm², Shaul & Fridlender 2019 Nat "
@@ -132,9 +132,11 @@ class NeutrophilsSection:
                                                    "2018 (LPS-induced lung inflammation "
                                                    "resolves over days)")
     inflammation_recruit_gain: float = param(
-        10.0, low=0.0, high=100.0,
-        doc="relative rise of neutrophil entry at inflammation 1 (× 1 + gain·pulse), and "
-            "entry at the pulse's peak does not need chemokine",
+        10.0, low=0.0, high=1e4,
+        doc="entry at inflammation I, relative to entry at saturating chemokine: the entry "
+            "rate is recruit_per_min·(C/(recruit_k + C) + gain·I), so a pulse draws "
+            "neutrophils without chemokine (at a secondary site the gain is divided by "
+            "secondary.immune_recruitment, which scales recruit_per_min there)",
         source="design choice: LPS floods the lung with neutrophils within hours "
                "(Albrengues et al. 2018)")
 

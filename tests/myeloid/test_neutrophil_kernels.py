@@ -372,7 +372,7 @@ def test_escorts_per_unit_are_binomial(members_per_unit):
     n_before = table.count
     escorts = np.zeros(len(ms), dtype=np.int32)
     rows = np.empty(n_before, dtype=np.int64)
-    n_out = nk.escort(SEED, 0, p, members, unit_start, len(ms), cx, cy, table.arrays(),
+    n_out = nk.escort(SEED, 0, p, 100, members, unit_start, len(ms), cx, cy, table.arrays(),
                       occupancy, escorts, rows)
     assert n_out == escorts.sum() == n_before - table.count
     gone = rows[:n_out]
@@ -389,3 +389,19 @@ def test_escorts_per_unit_are_binomial(members_per_unit):
         prob = float(np.prod(np.arange(top - k + 1, top + 1)) / np.prod(np.arange(1, k + 1))) \
             * p ** k * (1 - p) ** (top - k)
         binomial(np.count_nonzero(these == k), len(these), prob)
+
+
+def test_escorts_stop_at_the_cap():
+    """With the blood's cap c, a unit touched by m walking neutrophils takes min(B, c)
+    escorts, B ~ Binomial(m, p): P(c escorts) = P(B ≥ c)."""
+    p, cap, m = SECTION.escort_probability, 2, 7
+    ms = np.full(3000, m)
+    table, occupancy, members, unit_start, cx, cy, _ = _units_with_neutrophils(ms, 1, netting=0)
+    escorts = np.zeros(len(ms), dtype=np.int32)
+    rows = np.empty(table.count, dtype=np.int64)
+    nk.escort(SEED, 0, p, cap, members, unit_start, len(ms), cx, cy, table.arrays(), occupancy,
+              escorts, rows)
+    assert escorts.max() == cap
+    below = sum(float(np.prod(np.arange(m - k + 1, m + 1)) / np.prod(np.arange(1, k + 1)))
+                * p ** k * (1 - p) ** (m - k) for k in range(cap))
+    binomial(np.count_nonzero(escorts == cap), len(ms), 1.0 - below)
