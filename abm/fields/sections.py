@@ -230,7 +230,7 @@ class AgentFieldSection:
     """A field secreted by agents other than tumour cells (neutrophils, platelets; their
     processes set the secretion, [neutrophils] and [platelets]): tumour cells take it up,
     vessels drain it (0 there) and it decays: D∇²S − (k_cells + λ)S + secretion = ∂S/∂t.
-    Units: a site holding a secreting agent reaches ~1 field unit."""
+    Its units are set by the agents' secretion rates (``[neutrophils]``, ``[platelets]``)."""
 
     field: bool = param(False, doc="solve this field (the agents that secrete it need it)",
                         source="design choice: off unless the agents are on")

@@ -144,9 +144,9 @@ def walk_row(seed, step, r, cell_id, stream_offset, moves_per_step, keep, chi, c
              ys, heading, occupancy, vessels):
     """One step of the lattice walk (module docstring) of the walker in row ``r`` (id
     ``cell_id``; its draws use the immune walk's streams + ``stream_offset``, so that agents
-    of another table, whose ids overlap, draw independently): ``moves_per_step`` = dt/τ moves on average, each keeping the heading with
-    probability ``keep`` = exp(−τ/persistence), else turning with bias ``chi`` up
-    ``chemokine``; ``xs``, ``ys``, ``heading`` and ``occupancy`` (walker row per site) are
+    of another table, whose ids overlap, draw independently): ``moves_per_step`` = dt/τ moves
+    on average, each keeping the heading with probability ``keep`` = exp(−τ/persistence),
+    else turning with bias ``chi`` up ``chemokine``; ``xs``, ``ys``, ``heading`` and ``occupancy`` (walker row per site) are
     updated. Shared by every walking agent (immune cells, neutrophils)."""
     n_moves = move_count(moves_per_step,
                          uniform(seed, step, cell_id, STREAM_IMMUNE_MOVES + stream_offset))

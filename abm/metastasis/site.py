@@ -6,8 +6,9 @@ model class, so this module does not import :mod:`abm.model`) on its own config,
 from the primary's by :func:`site_config`: the site's grid, vessels, vessel O2 and niche
 from ``[secondary]``, no initial tumour, no shedding, immune cells if ``secondary.immune``
 (entering at ``secondary.immune_recruitment`` × the primary's rate, as do neutrophils up the
-chemokine, while an inflammation pulse draws them at the primary's rate), the inflammation pulse of ``secondary.inflammation_at_h``, and the primary's drugs (they are
-systemic) but not its resections.
+chemokine, while an inflammation pulse draws them at the primary's rate), the inflammation
+pulse of ``secondary.inflammation_at_h``, and the primary's drugs (they are systemic) but not
+its resections.
 
 Arrival (:meth:`SecondarySite.receive`): an arrested unit lands next to one of the site's
 vessels, chosen uniformly (a counter-based draw keyed by the unit's id). Each of its living

@@ -155,8 +155,8 @@ def escort(seed, step, probability, max_escorts, members, unit_start, n_units, c
     tumour rows are ``members[unit_start[i]:unit_start[i + 1]]`` (their sites in ``cell_x``,
     ``cell_y``, read before they leave). A neutrophil goes with the first unit it touches
     (its draw is made once), until the unit has ``max_escorts``; escorting neutrophils
-    leave the tissue (rows freed, sites released). Writes the escorts per unit into ``escorts_out[:n_units]``; returns the number
-    of freed rows (``rows_out[:n]``)."""
+    leave the tissue (rows freed, sites released). Writes the escorts per unit into
+    ``escorts_out[:n_units]``; returns the number of freed rows (``rows_out[:n]``)."""
     ny, nx = occupancy.shape
     n_out = 0
     for i in range(n_units):

@@ -139,7 +139,8 @@ class Neutrophils(_AgentProcess):
         escorts = np.zeros(max(n_units, 1), dtype=np.int32)
         left = np.empty(max(self.table.count, 1), dtype=np.int64)
         n = nk.escort(model.seed, model.step_index, self.section.escort_probability,
-                      max_escorts, members, unit_start, n_units, model.cells.x, model.cells.y, self.table.arrays(),
+                      max_escorts, members, unit_start, n_units, model.cells.x, model.cells.y,
+                      self.table.arrays(),
                       self.occupancy, escorts, left)
         self._entered_and_left(np.zeros(0, np.int64), left[:n])
         self._step_counts["neutrophils_escorting"] += int(escorts[:n_units].sum())

@@ -59,7 +59,7 @@ class NeutrophilsSection:
         0.3, unit="IL-6 units/min", low=0.0, high=MAX_SECRETION,
         doc="IL-6/IL-1β secreted by a neutrophil (into the [il6] field at its site)",
         source="design choice (normalisation): an isolated neutrophil holds its own site "
-               "near 0.1 IL-6 units")
+               "near 0.05 IL-6 units, ~0.1 where neutrophils crowd")
     il6_gf_gain: float = param(0.05, unit="GF units", low=0.0, high=1.0,
                                doc="growth factor a tumour cell gains at saturating IL-6 "
                                    "(× I/(il6_k + I))",
@@ -69,7 +69,8 @@ class NeutrophilsSection:
                                       "niche's GF 0.01, little against the primary's GF 1")
     il6_k: float = param(0.05, unit="IL-6 units", low=0.0, high=1e3, low_inclusive=False,
                          doc="IL-6 of half the maximal GF gain",
-                         source="design choice: half the level at a neutrophil's own site")
+                         source="design choice: about the level at an isolated neutrophil's "
+                                "own site")
     net_per_h: float = param(0.1, unit="h⁻¹", low=0.0, high=MAX_RATE,
                              doc="maximal NET-formation hazard (× I/(net_k + I), I the "
                                  "inflammation: local SASP + the inflammation pulse)",

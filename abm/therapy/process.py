@@ -5,7 +5,8 @@ over the step before anything else moves and leaves the result in ``model.effect
 the fields (senomorphic: less secretion), the cell state (chemotherapy damage), the immune
 cells (anti-PD-L1) and the blood (digoxin, platelet inhibitor) read; the neutrophils and NETs
 (abm/myeloid) read neutrophil_depletion, net_digestion_per_h, net_inhibition; the tissue
-platelets read platelet_inhibition. It also logs the doses given in the step. :class:`DrugDeaths` kills with chemotherapy and senolytics.
+platelets read platelet_inhibition. It also logs the doses given in the step.
+:class:`DrugDeaths` kills with chemotherapy and senolytics.
 """
 from __future__ import annotations
 

@@ -205,7 +205,7 @@ class DrugEffects:
     """Fraction of platelet activity prevented (0–1): CTC cloaking in the blood, adhesion and
     TGF-β release by tissue platelets."""
     neutrophil_depletion: float = 0.0
-    """Fraction of neutrophil recruitment and escorting prevented (0–1)."""
+    """Fraction of neutrophil entry (tissue) and attachment to CTCs (blood) prevented (0–1)."""
     net_digestion_per_h: float = 0.0
     """NET clearance hazard added by DNase I, h⁻¹."""
     net_inhibition: float = 0.0

@@ -110,8 +110,9 @@ class CellStateSection:
                               doc="TGF-β of half the maximal EMT gain (KT)",
                               source="design choice: a tenth of the level at a site next to "
                                      "an adhered platelet aggregate ([tgfb] units), so cells "
-                                     "next to platelets respond fully and the response fades "
-                                     "within a few cell diameters")
+                                     "next to platelets respond fully; the drive stays above "
+                                     "half its maximum ~150 µm into the tumour around an "
+                                     "aggregate")
     emt_half_life_h: float = param(48.0, unit="h", low=0.0, high=MAX_RUN_H, low_inclusive=False,
                                    doc="EMT reversal half-life after reoxygenation",
                                    source="design choice: EMT is reversible over days (MET)")
