@@ -39,7 +39,7 @@ from matplotlib.figure import Figure
 from abm.io.outputs import write_atomically
 from abm.myeloid.analysis import (awakening, escort_shares, extravasation_share,
                                   metastatic_yield, perivascular_emt, shed_cells_per_day,
-                                  timeseries)
+                                  shedding_hazard, timeseries)
 from abm.study.arms import replicates_from_command_line
 from abm.viz.style import OKABE_ITO, in_days, mean_band
 
@@ -72,6 +72,7 @@ def statistics(path: Path) -> dict:
     return {**escort_shares(path), "yield": metastatic_yield(path),
             "awakened": awakening(path, PULSE_DAY * 24.0, AWAKENING_WINDOW_H),
             "emt": perivascular_emt(path), "shed_per_day": shed_cells_per_day(path),
+            "shedding_hazard": 1000.0 * shedding_hazard(path),
             "extravasated": extravasation_share(path)}
 
 
@@ -86,6 +87,7 @@ ROWS = (
     ("EMT of perivascular viable cells (mean over frames)", "emt",
      "aspirin ↓ (Labelle 2011)"),
     ("shed cells per day", "shed_per_day", "aspirin ↓"),
+    ("shed units per 1000 perivascular cell-hours", "shedding_hazard", "aspirin ↓"),
     ("extravasated share of arrested cells", "extravasated",
      "aspirin ↓ (Schumacher 2013); 0.80–0.87 (Koop 1995; Luzzi 1998)"),
 )

@@ -77,9 +77,9 @@ def awakening(path: str | Path, at_h: float, window_h: float) -> float:
     return float(np.mean([int(i) in cycling or int(i) in mothers for i in dormant]))
 
 
-def perivascular_emt(path: str | Path) -> float:
-    """Mean EMT of the primary's viable cells on a Moore neighbour of a vessel, over all
-    frames (NaN without such cells)."""
+def _perivascular_emt_by_frame(path: str | Path) -> list[np.ndarray]:
+    """Per frame of the primary, the EMT of its viable cells on a Moore neighbour of a
+    vessel (the cells that can shed)."""
     values = []
     with load_run(path) as run:
         near = perivascular_sites(np.asarray(run.vessels, dtype=bool))
@@ -90,8 +90,26 @@ def perivascular_emt(path: str | Path) -> float:
             iy = np.floor(cells["y"].to_numpy() / dx).astype(np.int64)
             sel = near[iy, ix] & np.isin(phase_codes(cells["phase"]), VIABLE)
             values.append(cells["emt"].to_numpy()[sel])
-    values = np.concatenate(values)
+    return values
+
+
+def perivascular_emt(path: str | Path) -> float:
+    """Mean EMT of the primary's viable cells on a Moore neighbour of a vessel, over all
+    frames (NaN without such cells)."""
+    values = np.concatenate(_perivascular_emt_by_frame(path))
     return float(values.mean()) if len(values) else float("nan")
+
+
+def shedding_hazard(path: str | Path) -> float:
+    """Shed units per viable perivascular cell and hour: the units the primary shed over
+    the run, divided by the mean number of viable cells next to a vessel over the frames
+    and the hours of the run (a per-cell rate that a change in how many cells touch
+    vessels does not move; NaN without such cells)."""
+    cells = np.mean([len(v) for v in _perivascular_emt_by_frame(path)])
+    series = timeseries(path)
+    with load_run(path) as run:
+        hours = config_from_toml(run.config_toml).run.days * 24.0
+    return float(series["ctc_shed_units"].sum() / (cells * hours)) if cells else float("nan")
 
 
 def shed_cells_per_day(path: str | Path) -> float:

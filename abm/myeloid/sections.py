@@ -71,12 +71,13 @@ class NeutrophilsSection:
                          doc="IL-6 of half the maximal GF gain",
                          source="design choice: about the level at an isolated neutrophil's "
                                 "own site")
-    net_per_h: float = param(0.1, unit="h⁻¹", low=0.0, high=MAX_RATE,
+    net_per_h: float = param(0.5, unit="h⁻¹", low=0.0, high=MAX_RATE,
                              doc="maximal NET-formation hazard (× I/(net_k + I), I the "
                                  "inflammation: local SASP + the inflammation pulse)",
                              source="design choice after Albrengues et al. 2018 Science 361:"
                                     "eaao4227 (LPS or tobacco-smoke inflammation makes lung "
-                                    "neutrophils form NETs within a day)")
+                                    "neutrophils form NETs): at the pulse's peak a neutrophil "
+                                    "casts a NET within ~3 h, so most recruited ones do")
     net_k: float = param(0.5, unit="inflammation units", low=0.0, high=1e3,
                          low_inclusive=False,
                          doc="inflammation of half-maximal NET formation (SASP network units; "
@@ -133,13 +134,15 @@ class NeutrophilsSection:
                                                    "2018 (LPS-induced lung inflammation "
                                                    "resolves over days)")
     inflammation_recruit_gain: float = param(
-        10.0, low=0.0, high=1e4,
+        1.0, low=0.0, high=1e4,
         doc="entry at inflammation I, relative to entry at saturating chemokine: the entry "
             "rate is recruit_per_min·(C/(recruit_k + C) + gain·I), so a pulse draws "
             "neutrophils without chemokine (at a secondary site the gain is divided by "
             "secondary.immune_recruitment, which scales recruit_per_min there)",
-        source="design choice: LPS floods the lung with neutrophils within hours "
-               "(Albrengues et al. 2018)")
+        source="design choice: LPS recruits neutrophils to the lung within hours "
+               "(Albrengues et al. 2018); at the pulse's peak entry doubles over saturating "
+               "chemokine, and at a secondary site (entry up the chemokine at 0.05×) it is "
+               "20× the site's own")
 
 
 @section("platelets")

@@ -20,6 +20,8 @@ SMALL = ["run.seed=3", "grid.nx=40", "grid.ny=40", "vessels.density_per_mm2=8.0"
          "secondary.enabled=true", "secondary.nx=30", "secondary.ny=30",
          # an inflammation pulse at the start fills both tissues with neutrophils and NETs
          "neutrophils.inflammation_at_h=0.0", "secondary.inflammation_at_h=0.0",
+         # every neutrophil touching a shed cell goes with it (the pulse turns many into NETs)
+         "neutrophils.escort_probability=1.0",
          "output.figure=false"]
 """A 40×40 primary that sheds fast into blood where units arrest within minutes, with a
 30×30 secondary site; 120 steps are 12 h."""
