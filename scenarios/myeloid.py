@@ -108,7 +108,7 @@ def figure(paths: dict[str, dict[int, Path]], stats: dict[str, dict[int, dict]],
     fig = Figure(figsize=(13, 8), layout="constrained")
     axes = fig.subplots(2, 3).ravel()
     panels = (("(a) neutrophils at the primary", "n_neutrophils", False),
-              ("(b) neutrophils and NETs at the secondary site", "n_nets", True))
+              ("(b) NETs at the secondary site", "n_nets", True))
     for ax, (title, column, site) in zip(axes[:2], panels):
         for arm, per_seed in paths.items():
             frames = [in_days(timeseries(p, "secondary" if site else None)[column])
