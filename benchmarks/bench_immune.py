@@ -256,14 +256,8 @@ def run_worker(root: Path, args: argparse.Namespace, size: str) -> dict:
                "--steps", str(args.steps), "--warmup", str(args.warmup)]
     if args.no_glucose:
         command.append("--no-glucose")
-    done = subprocess.run(command, env=env, capture_output=True, text=True)
-    if done.returncode != 0:
-        raise RuntimeError(f"worker for {root} ({size}) failed:\n{done.stderr}")
-    result = json.loads(done.stdout.strip().splitlines()[-1])
-    # An installed abm (e.g. an editable install of another checkout) must not win.
-    if not Path(result["abm"]).is_relative_to(root):
-        raise RuntimeError(f"the worker for {root} imported {result['abm']}")
-    return result
+    from bench_model import worker_result
+    return worker_result(command, env, root, f"for {root} ({size})")
 
 
 def worker(args: argparse.Namespace) -> None:

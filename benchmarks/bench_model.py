@@ -47,6 +47,21 @@ def build(n_sites: int, n_cells: int, program: str, extra=()):
     return TumorModel(config)
 
 
+def worker_result(command: list[str], env: dict, root: Path, label: str) -> dict:
+    """Run a benchmark's ``--worker`` subprocess and return the JSON dict it prints as the
+    last line of stdout, after checking that it imported the abm of checkout ``root`` (an
+    installed abm, e.g. an editable install of another checkout, must not win)."""
+    import json
+    import subprocess
+    done = subprocess.run(command, env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"worker {label} failed:\n{done.stderr}")
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    if not Path(result["abm"]).is_relative_to(root):
+        raise RuntimeError(f"the worker {label} imported {result['abm']}, not {root}'s abm")
+    return result
+
+
 def start_recording(model, folder: Path) -> tuple[RunRecorder, float, float]:
     """A recorder of ``model`` on a run file in ``folder``, with one frame and one checkpoint
     written and timed (s) once — the benchmarks amortise them over the configured intervals

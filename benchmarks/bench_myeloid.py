@@ -72,7 +72,6 @@ import math
 import os
 import resource
 import statistics
-import subprocess
 import sys
 import time
 import tracemalloc
@@ -167,7 +166,7 @@ def seed_neutrophils(model) -> None:
                              s.inflammation_recruit_gain, 0.0, 0.0)
         n = min(8, round(rate * lifetime_min))  # a vessel site has 8 neighbours at most
         if n > 0:
-            process.place_near(model, int(x), int(y), n)
+            process.place_near(model, int(x), int(y), n, model.step_index, model.time_min)
     il6 = model.solutes["il6"]
     il6_source(s.il6_secretion_per_min, process.table.arrays(), il6.agent_source)
     il6.update(model.cells, np.inf)
@@ -276,14 +275,8 @@ def run_worker(case: str, args: argparse.Namespace) -> dict:
                "--steps", str(args.steps), "--warmup", str(args.warmup)]
     if args.quick:
         command.append("--quick")
-    done = subprocess.run(command, env=env, capture_output=True, text=True)
-    if done.returncode != 0:
-        raise RuntimeError(f"worker {case} failed:\n{done.stderr}")
-    result = json.loads(done.stdout.strip().splitlines()[-1])
-    # An installed abm (e.g. an editable install of another checkout) must not win.
-    if not Path(result["abm"]).is_relative_to(ROOT):
-        raise RuntimeError(f"the worker imported {result['abm']}, not this checkout's abm")
-    return result
+    from bench_model import worker_result
+    return worker_result(command, env, ROOT, case)
 
 
 def interleaved_rounds(cases: list[str], args: argparse.Namespace) -> list[dict]:
