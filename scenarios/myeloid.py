@@ -38,8 +38,8 @@ from matplotlib.figure import Figure
 
 from abm.io.outputs import write_atomically
 from abm.myeloid.analysis import (awakening, escort_shares, extravasation_share,
-                                  metastatic_yield, perivascular_emt, shed_cells_per_day,
-                                  shedding_hazard, timeseries)
+                                  metastatic_yield, perivascular, shed_cells_per_day,
+                                  timeseries)
 from abm.study.arms import replicates_from_command_line
 from abm.viz.style import OKABE_ITO, in_days, mean_band
 
@@ -69,10 +69,11 @@ COLORS = {"control": OKABE_ITO["black"], "depletion": OKABE_ITO["blue"],
 
 def statistics(path: Path) -> dict:
     """Every number the scenario reports, from one run file."""
+    near_vessels = perivascular(path)
     return {**escort_shares(path), "yield": metastatic_yield(path),
             "awakened": awakening(path, PULSE_DAY * 24.0, AWAKENING_WINDOW_H),
-            "emt": perivascular_emt(path), "shed_per_day": shed_cells_per_day(path),
-            "shedding_hazard": 1000.0 * shedding_hazard(path),
+            "emt": near_vessels["emt"], "shed_per_day": shed_cells_per_day(path),
+            "shedding_hazard": 1000.0 * near_vessels["shedding_hazard"],
             "extravasated": extravasation_share(path)}
 
 

@@ -228,8 +228,7 @@ def test_myeloid_tells_its_story(tmp_path):
                   tmp_path, timeout=3600)
     assert "units escorted when shed" in result.stdout
     assert out.with_suffix(".png").stat().st_size > 100_000
-    from abm.myeloid.analysis import (awakening, escort_shares, extravasation_share,
-                                      perivascular_emt)
+    from abm.myeloid.analysis import awakening, escort_shares, extravasation_share, perivascular
 
     run = {arm: tmp_path / f"myeloid_{arm}_seed1.h5" for arm in
            ("control", "depletion", "inflammation", "inflammation_dnase", "antiplatelet")}
@@ -240,5 +239,5 @@ def test_myeloid_tells_its_story(tmp_path):
              for arm in ("control", "inflammation", "inflammation_dnase")}
     assert woken["inflammation"] > woken["control"]
     assert woken["inflammation_dnase"] < woken["inflammation"]
-    assert perivascular_emt(run["antiplatelet"]) < perivascular_emt(run["control"])
+    assert perivascular(run["antiplatelet"])["emt"] < perivascular(run["control"])["emt"]
     assert extravasation_share(run["antiplatelet"]) < extravasation_share(run["control"])

@@ -62,8 +62,9 @@ class Circulation(Process):
         transit: the shed cells' rows (:class:`TransitCells`) with a secondary site, else
             None.
         arrivals: with a secondary site, the units that arrested in it this step
-            (:class:`Arrival`); the site process takes their cells from :attr:`transit`. A cluster that lost cells in the blood keeps its first
-            members (which ones died is not tracked).
+            (:class:`Arrival`); the site process takes their cells from :attr:`transit`. A
+            cluster that lost cells in the blood keeps its first members (which ones died
+            is not tracked).
         mirror: thin agents of the units (``run.thin_agents``), or None.
     """
 

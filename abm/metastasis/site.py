@@ -42,6 +42,7 @@ from abm.myeloid.signals import net_vessel_share
 from abm.schema import Config, config_from_dict, to_toml
 from abm.therapy.sections import PROCEDURES
 from abm.tumor.cells import DORMANT
+from abm.tumor.lattice_events import placement_shells
 
 SITE_ID_BASE = 1 << 40
 """First id of a cell born at the secondary site (the primary's ids stay far below)."""
@@ -120,13 +121,9 @@ class SecondarySite:
             self.model = model_class(self.config, seed=site_seed)
             self.model.cells.counters[_COUNTER_NEXT_ID] = SITE_ID_BASE
         self.vessel_sites = np.flatnonzero(self.model.vessels.ravel())
-        ny, nx = self.model.shape
-        radius = self.section.landing_radius_um / self.model.dx_um
-        r = int(np.floor(radius))
-        dy, dx = np.mgrid[-r:r + 1, -r:r + 1]
-        inside = dx ** 2 + dy ** 2 <= radius ** 2
-        order = np.lexsort((dx[inside], dy[inside], dx[inside] ** 2 + dy[inside] ** 2))
-        self._offsets = (dx[inside][order], dy[inside][order])
+        # nearest first, ties in raster order; the vessel's own site is never free
+        shells = placement_shells(self.section.landing_radius_um / self.model.dx_um)
+        self._offsets = (shells.off_x, shells.off_y)
         self.awakened = False
         self.arrivals = no_arrivals()
         self._colonies = None  # colony counts of the current cells (cleared when they change)

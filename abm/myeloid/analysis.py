@@ -4,11 +4,11 @@
 - :func:`escort_shares`: the share of shed units that took neutrophils from the tissue, and
   of those that left the blood escorted (Szczerba et al. 2019);
 - :func:`metastatic_yield`: metastases (colonies ≥ ``secondary.micrometastasis_cells``) at
-  the end per 1000 shed cells, and the site's tumour cells per shed cell;
+  the end per 1000 shed cells;
 - :func:`awakening`: the share of the secondary site's dormant cells at a time that cycle or
   have divided a given time later (Albrengues et al. 2018);
-- :func:`perivascular_emt`: the mean EMT of viable primary cells next to a vessel, over the
-  frames (Labelle et al. 2011);
+- :func:`perivascular`: the mean EMT of viable primary cells next to a vessel, over the
+  frames (Labelle et al. 2011), and their shedding hazard;
 - :func:`shed_cells_per_day` and :func:`extravasation_share` (Schumacher et al. 2013).
 """
 from __future__ import annotations
@@ -38,9 +38,8 @@ def escort_shares(path: str | Path) -> dict[str, float]:
     (time series ``units_escorted`` / ``ctc_shed_units``); ``escort_share``: shed units
     (not singles from a dissociated cluster) that had at least one escort when they left the
     blood or the run ended (``events/ctc``)."""
-    series = timeseries(path)
     with load_run(path) as run:
-        units = run.events("ctc")
+        series, units = run.timeseries, run.events("ctc")
     units = units[units["parent_id"] == -1]
     shed = series["ctc_shed_units"].sum()
     return {"tissue_escort_share": float(series["units_escorted"].sum() / shed) if shed
@@ -52,8 +51,9 @@ def escort_shares(path: str | Path) -> dict[str, float]:
 def metastatic_yield(path: str | Path) -> float:
     """Colonies of at least ``secondary.micrometastasis_cells`` at the secondary site at the
     end, per 1000 cells shed by the primary (NaN without shed cells)."""
-    shed = timeseries(path)["ctc_shed_cells"].sum()
-    site = timeseries(path, SITE).iloc[-1]
+    with load_run(path) as run:
+        shed = run.timeseries["ctc_shed_cells"].sum()
+        site = run.site(SITE).timeseries.iloc[-1]
     metastases = site["n_micrometastases"] + site["n_macrometastases"]
     return float(1000.0 * metastases / shed) if shed else float("nan")
 
@@ -71,16 +71,18 @@ def awakening(path: str | Path, at_h: float, window_h: float) -> float:
     dormant = before.index.to_numpy()[phase_codes(before["phase"]) == PHASES["dormant"]]
     if not len(dormant):
         return float("nan")
-    cycling = set(after.index.to_numpy()[phase_codes(after["phase"]) == PHASES["proliferating"]])
-    born = after["birth_min"].to_numpy() > times[first]
-    mothers = set(after["parent_id"].to_numpy()[born].tolist())
-    return float(np.mean([int(i) in cycling or int(i) in mothers for i in dormant]))
+    cycling = after.index.to_numpy()[phase_codes(after["phase"]) == PHASES["proliferating"]]
+    mothers = after["parent_id"].to_numpy()[after["birth_min"].to_numpy() > times[first]]
+    return float(np.mean(np.isin(dormant, cycling) | np.isin(dormant, mothers)))
 
 
-def _perivascular_emt_by_frame(path: str | Path) -> list[np.ndarray]:
-    """Per frame of the primary, the EMT of its viable cells on a Moore neighbour of a
-    vessel (the cells that can shed)."""
-    values = []
+def perivascular(path: str | Path) -> dict[str, float]:
+    """The primary's viable cells on a Moore neighbour of a vessel (the cells that can
+    shed), over all frames, read once: ``emt``, their mean EMT; ``shedding_hazard``, the units
+    shed over the run per such cell and hour (the mean number of them over the frames × the
+    run's hours: a per-cell rate that a change in how many cells touch vessels does not
+    move). NaN without such cells."""
+    emt = []
     with load_run(path) as run:
         near = perivascular_sites(np.asarray(run.vessels, dtype=bool))
         dx = float(run.attrs["dx_um"])
@@ -89,35 +91,21 @@ def _perivascular_emt_by_frame(path: str | Path) -> list[np.ndarray]:
             ix = np.floor(cells["x"].to_numpy() / dx).astype(np.int64)
             iy = np.floor(cells["y"].to_numpy() / dx).astype(np.int64)
             sel = near[iy, ix] & np.isin(phase_codes(cells["phase"]), VIABLE)
-            values.append(cells["emt"].to_numpy()[sel])
-    return values
-
-
-def perivascular_emt(path: str | Path) -> float:
-    """Mean EMT of the primary's viable cells on a Moore neighbour of a vessel, over all
-    frames (NaN without such cells)."""
-    values = np.concatenate(_perivascular_emt_by_frame(path))
-    return float(values.mean()) if len(values) else float("nan")
-
-
-def shedding_hazard(path: str | Path) -> float:
-    """Shed units per viable perivascular cell and hour: the units the primary shed over
-    the run, divided by the mean number of viable cells next to a vessel over the frames
-    and the hours of the run (a per-cell rate that a change in how many cells touch
-    vessels does not move; NaN without such cells)."""
-    cells = np.mean([len(v) for v in _perivascular_emt_by_frame(path)])
-    series = timeseries(path)
-    with load_run(path) as run:
+            emt.append(cells["emt"].to_numpy()[sel])
+        shed = run.timeseries["ctc_shed_units"].sum()
         hours = config_from_toml(run.config_toml).run.days * 24.0
-    return float(series["ctc_shed_units"].sum() / (cells * hours)) if cells else float("nan")
+    cells = np.mean([len(e) for e in emt])
+    values = np.concatenate(emt)
+    return {"emt": float(values.mean()) if len(values) else float("nan"),
+            "shedding_hazard": float(shed / (cells * hours)) if cells else float("nan")}
 
 
 def shed_cells_per_day(path: str | Path) -> float:
     """Cells the primary shed per day of the run."""
-    series = timeseries(path)
     with load_run(path) as run:
+        shed = run.timeseries["ctc_shed_cells"].sum()
         days = config_from_toml(run.config_toml).run.days
-    return float(series["ctc_shed_cells"].sum() / days)
+    return float(shed / days)
 
 
 def extravasation_share(path: str | Path) -> float:

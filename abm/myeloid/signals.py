@@ -14,6 +14,7 @@ import numpy as np
 
 from abm._numba import jit
 from abm.core.rowtable import high_water_mark
+from abm.tumor.lattice_events import placement_shells
 
 
 def inflammation(section, time_min: float) -> float:
@@ -37,12 +38,11 @@ def il6_source(rate_per_min, table, source):
 
 def disc_offsets(radius_um: float, dx_um: float) -> tuple[np.ndarray, np.ndarray]:
     """int64 ``(dx, dy)`` of the sites whose centres lie within ``radius_um`` of a site's
-    centre (the site itself included)."""
-    r = radius_um / dx_um
-    k = int(np.floor(r))
-    dy, dx = np.mgrid[-k:k + 1, -k:k + 1]
-    inside = dx ** 2 + dy ** 2 <= r ** 2
-    return dx[inside].astype(np.int64), dy[inside].astype(np.int64)
+    centre: the site itself, then the placement disc's shells
+    (:func:`abm.tumor.lattice_events.placement_shells`)."""
+    shells = placement_shells(radius_um / dx_um)
+    return (np.concatenate([[0], shells.off_x]).astype(np.int64),
+            np.concatenate([[0], shells.off_y]).astype(np.int64))
 
 
 @jit
