@@ -134,6 +134,18 @@ class Network:
     ``f(y, p, u) -> float`` the ATP supply (dimensionless, 1 = demand met), and
     ``"post_mitotic_reset"``: ``f(y, out)`` writes a daughter's state right after division
     into ``out`` (which may be ``y``); 1-D contiguous float64 arrays as in :attr:`rhs`."""
+    events: Callable | None = None
+    """Compiled ``events(y_start, y, p, u, apply) -> bool`` for ONE cell (1-D contiguous
+    float64 arrays; ``apply`` a bool), or None (no events): True if some event's trigger is
+    false at ``y_start`` (the state at the start of a step) and true at ``y`` (its end); with
+    ``apply``, those events also fire, in definition order, each setting its targets in ``y``
+    in place from the state before it fired."""
+    time_unit_h: float = 1.0
+    """Hours per model time unit: ``rhs`` gives change per model time unit; the integrator
+    takes hours and converts (1.0 for networks written per hour)."""
+    definition: object = None
+    """The :class:`intracellular.definition.Definition` the network was generated from (None
+    for a hand-written network); SBML export and content hashing read it."""
 
     @property
     def n_species(self) -> int:
