@@ -21,6 +21,7 @@ exponent is a parameter goes through ``_pow``, which multiplies for exponents 1,
 from __future__ import annotations
 
 import keyword
+import textwrap
 
 import sympy
 from sympy.printing.pycode import PythonCodePrinter
@@ -184,15 +185,17 @@ def _cse(exprs, printer, indent="    "):
     return lines, [printer._print(e) for e in reduced]
 
 
-def _loads(parsed: Parsed, names, exprs, indent="    ", scalar=True) -> list[str]:
-    """Local assignments of the species, parameters and inputs that ``exprs`` use."""
+def _loads(parsed: Parsed, names, exprs, indent="    ", scalar=True,
+           arrays=("y", "p", "u")) -> list[str]:
+    """Local assignments of the species, parameters and inputs (those of ``arrays``) that
+    ``exprs`` use; ``scalar``: one cell (``y[i]``), else over leading axes (``y[..., i]``)."""
     used = set().union(*[e.free_symbols for e in exprs]) if exprs else set()
     used = {s.name for s in used}
     ns = parsed.namespace
     lines = []
     for array, group in (("y", ns.species), ("p", ns.parameters), ("u", ns.inputs)):
         for i, name in enumerate(group):
-            if name in used:
+            if name in used and array in arrays:
                 index = f"{i}" if scalar or array == "p" else f"..., {i}"
                 lines.append(f"{indent}{names[name]} = {array}[{index}]")
     return lines
@@ -265,7 +268,12 @@ def _unpack(ns, names, indent="    ") -> list[str]:
             continue
         targets = ", ".join(names[g] for g in group) + ("," if len(group) == 1 else "")
         source = "p" if array == "p" else f"np.moveaxis({array}, -1, 0)"
-        out.append(f"{indent}{targets} = {source}")
+        lines = textwrap.wrap(targets, 92, break_on_hyphens=False)
+        if len(lines) == 1:
+            out.append(f"{indent}{targets} = {source}")
+        else:  # a long unpacking, wrapped in parentheses
+            out += [f"{indent}({lines[0]}"] + [f"{indent} {line}" for line in lines[1:-1]]
+            out.append(f"{indent} {lines[-1]}) = {source}")
     return out
 
 
@@ -323,6 +331,10 @@ def _events(definition, parsed, names, printer) -> list[str]:
     parsed_events = []
     for k, event in enumerate(definition.events):
         trigger = parsed.full(event.trigger, f"event {k + 1} trigger")
+        if not isinstance(trigger, sympy.logic.boolalg.Boolean):
+            raise ValueError(f"network {definition.name!r}: event {k + 1} trigger = "
+                             f"{event.trigger!r}: must be a condition (a comparison, or "
+                             "And/Or/Not of comparisons), not a number")
         values = [(ns.species.index(target), parsed.full(text, f"event {k + 1} assignment to {target}"))
                   for target, text in event.assignments.items()
                   if _is_species(ns, target, f"event {k + 1} assignment")]
@@ -331,7 +343,7 @@ def _events(definition, parsed, names, printer) -> list[str]:
     out = ["@jit", "def events(y_start, y, p, u, apply):",
            '    """True if an event trigger turned from false (at ``y_start``) to true (at '
            '``y``); with ``apply``, those events fire in order, setting their targets in ``y``."""']
-    out += [line for line in _loads(parsed, names, every) if " = y[" not in line]
+    out += _loads(parsed, names, every, arrays=("p", "u"))  # species: from y_start or y
     out.append("    fired = False")
     for k, (event, trigger, values) in enumerate(parsed_events):
         out.append(f"    # event {k + 1}{' ' + event.name if event.name else ''}")

@@ -32,7 +32,7 @@ FUNCTIONS = {
     "Or": sympy.Or, "Not": sympy.Not,
 }
 """Function name → SymPy function (Piecewise is built from its (value, condition) pairs)."""
-CONSTANTS = {"pi": sympy.pi, "True": sympy.true, "False": sympy.false}
+CONSTANTS = {"pi": sympy.pi}  # True/False are Python constants (ast.Constant)
 _COMPARE = {ast.Lt: sympy.Lt, ast.LtE: sympy.Le, ast.Gt: sympy.Gt, ast.GtE: sympy.Ge}
 _BINARY = {ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b,
            ast.Mult: lambda a, b: a * b, ast.Div: lambda a, b: a / b,
@@ -165,10 +165,6 @@ class Parsed:
     def full(self, text: str, entry: str) -> sympy.Basic:
         """``text`` parsed over every name, with the expressions substituted."""
         return parse(text, {**self.symbols, **self.expressions}, self.namespace.network, entry)
-
-    def written(self, text: str, entry: str) -> sympy.Basic:
-        """``text`` parsed over every name, expressions kept as symbols (readable form)."""
-        return parse(text, self.symbols, self.namespace.network, entry)
 
 
 def parse_definition(definition) -> Parsed:
