@@ -11,7 +11,9 @@
 - ``READOUTS`` (role → compiled ``f(y, p, u) -> float``) and ``READOUT_REFERENCES`` (role →
   NumPy twin over leading axes);
 - ``events(y_start, y, p, u, apply) -> bool`` (the contract of
-  :attr:`intracellular.network.Network.events`), or ``events = None``.
+  :attr:`intracellular.network.Network.events`), or ``events = None``; and
+  ``initial_events(y, p, u) -> bool`` (the ``"initial_events"`` hook the integrator's
+  ``simulate`` calls at time 0) for events with ``initial_value`` False, or None.
 
 Floats are printed with ``repr`` (they round-trip exactly); integer powers become products
 (``x**3`` → ``x*x*x``; a general ``pow`` costs ~10× a multiplication), and a power whose
@@ -353,6 +355,30 @@ def _events(definition, parsed, names, printer) -> list[str]:
         out += [f"            _v{m} = {_over(value, ns, names, printer, 'y')}"
                 for m, (_, value) in enumerate(values)]
         out += [f"            y[{i}] = _v{m}" for m, (i, _) in enumerate(values)] or ["            pass"]
+    out += ["    return fired", "", ""]
+    return out + _initial_events(parsed, names, printer, parsed_events)
+
+
+def _initial_events(parsed, names, printer, parsed_events) -> list[str]:
+    """``initial_events(y, p, u) -> bool``: fires, in order, the events whose trigger holds
+    at ``y`` and whose ``initial_value`` is False (SBML: such an event fires at time 0);
+    ``initial_events = None`` when there are none."""
+    at_start = [(k, trigger, values) for k, (event, trigger, values) in enumerate(parsed_events)
+                if not event.initial_value]
+    if not at_start:
+        return ["initial_events = None"]
+    ns = parsed.namespace
+    every = [e for _, trigger, values in at_start for e in [trigger] + [v for _, v in values]]
+    out = ["@jit", "def initial_events(y, p, u):",
+           '    """Fire the events that hold at time 0 and were false before it (initial_value '
+           'False); True if any fired."""']
+    out += _loads(parsed, names, every, arrays=("p", "u"))
+    out.append("    fired = False")
+    for k, trigger, values in at_start:
+        out += [f"    if {_over(trigger, ns, names, printer, 'y')}:", "        fired = True"]
+        out += [f"        _v{m} = {_over(value, ns, names, printer, 'y')}"
+                for m, (_, value) in enumerate(values)]
+        out += [f"        y[{i}] = _v{m}" for m, (i, _) in enumerate(values)] or ["        pass"]
     return out + ["    return fired"]
 
 

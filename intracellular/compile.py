@@ -29,7 +29,7 @@ from typing import Callable, Mapping
 from .network import Network
 from .sparse_lu import cache_dir, load_generated
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 """Bumped whenever :mod:`intracellular.codegen` writes different text for the same definition
 (part of the cache key; kept here so that a cache hit needs no SymPy)."""
 _MEMO: dict[str, types.ModuleType] = {}
@@ -114,6 +114,7 @@ def compile_network(definition, hooks: Mapping[str, Callable] | None = None) -> 
     readouts and ``post_mitotic_reset`` (then ``hooks``, which may add or replace roles),
     ``events`` (None without events), ``time_unit_h`` and ``definition`` set."""
     module = generated_module(definition)
+    initial = getattr(module, "initial_events", None)
     return Network(
         name=definition.name, doc=definition.doc, species=tuple(definition.species),
         parameters=tuple(definition.parameters), inputs=tuple(definition.inputs),
@@ -121,5 +122,5 @@ def compile_network(definition, hooks: Mapping[str, Callable] | None = None) -> 
         rhs_reference=module.rhs_reference, rhs=module.rhs, jac=module.jac,
         presets=dict(definition.presets), observables=dict(definition.observables),
         hooks={**module.READOUTS, "post_mitotic_reset": module.post_mitotic_reset,
-               **(hooks or {})},
+               **({"initial_events": initial} if initial is not None else {}), **(hooks or {})},
         events=module.events, time_unit_h=float(definition.time_unit_h), definition=definition)

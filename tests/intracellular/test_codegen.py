@@ -142,6 +142,23 @@ def test_events_detect_false_to_true_and_apply_in_order():
     np.testing.assert_array_equal(y2, [0.5, 0.0, 3.0])
 
 
+@pytest.mark.parametrize("initial_value, factor", [(False, 2.0), (True, 1.0)])
+def test_an_event_true_at_time_zero_fires_then_only_if_its_initial_value_is_false(
+        initial_value, factor):
+    """y' = −y, y(0) = 1 and "y > ½ → y = 2y": with initial_value False the trigger turns true
+    at t = 0 (SBML), so y = 2·e^(−t) (never again: y stays above ½ until t = ln 4, and only a
+    rise re-fires it); with True nothing fires and y = e^(−t)."""
+    from intracellular.definition import Definition, Event
+    definition = Definition(
+        name=f"initial_event_{initial_value}", doc="", species=("y",),
+        parameters=(Parameter("k", 1.0, "h⁻¹", "test"),), inputs=(), rates={"y": "-k*y"},
+        y0={"y": 1.0}, events=(Event("y > 0.5", {"y": "2*y"}, initial_value=initial_value),))
+    net = ic.compile_network(definition)
+    assert ("initial_events" in net.hooks) is (not initial_value)
+    times, traj = ic.simulate(net, hours=1.0, n_points=11)
+    np.testing.assert_allclose(traj["y"], factor * np.exp(-times), rtol=1e-6)
+
+
 def test_names_that_clash_with_generated_code_are_renamed():
     d = ic.Definition(name="clash", doc="", species=("y", "out", "_x"),
                       parameters=(Parameter("p", 2.0, "", ""), Parameter("np", 0.5, "", "")),
