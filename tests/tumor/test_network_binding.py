@@ -226,3 +226,56 @@ def test_file_network_is_recorded_and_a_changed_file_refused(tmp_path):
     with pytest.raises(ConfigError, match="has changed since the run started"):
         RunRecorder.for_model(writer, model)
     assert file_record(types.SimpleNamespace(network="dormancy")) == {}
+
+
+@pytest.mark.skipif(not hasattr(intracellular, "save_definition"),
+                    reason="needs network files (intracellular.save_definition, issue 18)")
+def test_a_network_file_runs_is_recorded_and_a_changed_file_stops_resume(tmp_path, monkeypatch):
+    """A scenario naming a network file by a path relative to itself: the run stores the
+    file's sha256 and text; after the file changed, resuming the interrupted run is refused."""
+    import dataclasses
+    import hashlib
+
+    from abm import TumorModel as Model
+    from abm import load_run, resume_run, run_scenario
+    from abm.schema import load_config
+
+    net_file = tmp_path / "nets" / "gg.toml"
+    net_file.parent.mkdir()
+    definition = intracellular.get_network("gerard_goldbeter2011").definition
+    intracellular.save_definition(dataclasses.replace(definition, name="gg_file"), net_file)
+    scenario = tmp_path / "scenario.toml"
+    scenario.write_text(
+        '[run]\ndays = 0.1\n[grid]\nnx = 40\nny = 40\n[tumor]\nradius_um = 60.0\n'
+        '[output]\nframe_every_min = 30.0\ncheckpoint_every_min = 30.0\nfigure = false\n'
+        '[intracellular]\nnetwork = "nets/gg.toml"\n'
+        'inputs = { GF = { source = "oxygen", half = 1.0 } }\nobservables = { e2f = "Mb" }\n'
+        '[fate]\ncommit = "rise"\ncommit_ef = 1.0\n')
+    config = load_config(scenario)
+    assert config.intracellular.network == str(net_file)
+
+    class Interrupt(Exception):
+        pass
+
+    class StopAt:
+        def on_step(self, model):
+            if model.step_index == 7:  # after the checkpoint at step 5
+                raise Interrupt
+
+    original_init = Model.__init__
+
+    def init_with_stop(self, *args, **kwargs):
+        original_init(self, *args, **kwargs)
+        self.observers.append(StopAt())
+
+    monkeypatch.setattr(Model, "__init__", init_with_stop)
+    with pytest.raises(Interrupt):
+        run_scenario(config, tmp_path / "cut.h5", progress=False)
+    monkeypatch.undo()
+    text = net_file.read_text()
+    with load_run(tmp_path / "cut.h5") as run:
+        assert run.attrs["network_sha256"] == hashlib.sha256(net_file.read_bytes()).hexdigest()
+        assert run.attrs["network_text"] == text and run.attrs["network_file"] == str(net_file)
+    net_file.write_text(text + "\n# edited\n")
+    with pytest.raises(ConfigError, match="has changed since the run started"):
+        resume_run(tmp_path / "cut.h5", progress=False)

@@ -14,7 +14,6 @@ and what is allowed.
 """
 from __future__ import annotations
 
-import functools
 import hashlib
 import math
 from dataclasses import dataclass
@@ -70,44 +69,33 @@ def network_file(value: str) -> bool:
 
 def resolve_network(ic):
     """The network of the ``[intracellular]`` section ``ic``: a shipped or registered name, or
-    a file (``.xml``/``.sbml`` loaded by ``intracellular.load_sbml`` with the ``inputs``
-    table's keys as its inputs; ``.toml`` by ``intracellular.get_network``). The config loader
-    has made a relative path absolute against the scenario file's folder.
+    a network file, through ``intracellular.get_network`` (which loads a file once per
+    content); an SBML file (``.xml``/``.sbml``) gets the ``inputs`` table's keys as its
+    inputs. The config loader has made a relative path absolute against the scenario file's
+    folder.
 
     Raises:
-        ConfigError: naming ``intracellular.network``, its value and what is allowed.
+        ConfigError: naming ``intracellular.network``, its value and what is allowed (or the
+            unsafe code cache directory, a setting of the user's environment).
     """
     import intracellular  # not at import time: the config sections stay light
+    from intracellular.sparse_lu import CacheDirError
 
     value = ic.network
+    options = {}
     if network_file(value):
-        path = Path(value)
-        if not path.is_file():
+        if not Path(value).is_file():
             raise ConfigError(f"intracellular.network = {value!r}: no such file; must be a "
                               f"network name ({', '.join(intracellular.networks())}) or an "
                               f"existing {'/'.join(NETWORK_SUFFIXES)} file")
-        inputs = tuple(ic.inputs) if path.suffix.lower() in SBML_SUFFIXES else ()
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
-        return _load_file(str(path), digest, inputs)
+        if value.lower().endswith(SBML_SUFFIXES) and ic.inputs:
+            options["inputs"] = tuple(ic.inputs)
     try:
-        return intracellular.get_network(value)
-    except ValueError as exc:
-        raise ConfigError(f"intracellular.network = {value!r}: {exc}; or a path to an "
-                          f"existing {'/'.join(NETWORK_SUFFIXES)} file") from None
-
-
-@functools.lru_cache(maxsize=16)
-def _load_file(path: str, digest: str, inputs: tuple[str, ...]):
-    """A network file loaded once per content (``digest``) and inputs: the config check and
-    the fate layer read the same object, and an edited file is read again."""
-    import intracellular
-
-    try:
-        if path.lower().endswith(SBML_SUFFIXES):
-            return intracellular.load_sbml(path, inputs=inputs)
-        return intracellular.get_network(path)
-    except ValueError as exc:  # the loader names the element and the file
-        raise ConfigError(f"intracellular.network = {path!r}: {exc}") from None
+        return intracellular.get_network(value, **options)
+    except CacheDirError as exc:
+        raise ConfigError(str(exc)) from None
+    except ValueError as exc:  # the registry names the known networks, a loader the element
+        raise ConfigError(f"intracellular.network = {value!r}: {exc}") from None
 
 
 def file_record(ic) -> dict[str, str]:
