@@ -279,3 +279,14 @@ def test_a_network_file_runs_is_recorded_and_a_changed_file_stops_resume(tmp_pat
     net_file.write_text(text + "\n# edited\n")
     with pytest.raises(ConfigError, match="has changed since the run started"):
         resume_run(tmp_path / "cut.h5", progress=False)
+
+
+def test_a_checkpoint_without_the_rearmed_column_is_refused():
+    """A cell table restored from a checkpoint of an older version (one fate column fewer)
+    stops the run with one message instead of reading past the rows."""
+    from abm.errors import RunFileError
+
+    model = TumorModel(_config({}), seed=1)
+    model.cells.state = np.ascontiguousarray(model.cells.state[:, :-1])
+    with pytest.raises(RunFileError, match="rearmed"):
+        model.step()

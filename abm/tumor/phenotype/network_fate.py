@@ -69,7 +69,7 @@ from abm._numba import OPTIONS, jit
 from abm.tumor.cells import (APOPTOTIC, DORMANT, GEROCONVERSION, METABOLIC, NECROTIC, PARACRINE,
                              PROLIFERATING, QUIESCENT, SENESCENT, THERAPY)
 from abm.schema import Config
-from abm.errors import ConfigError, NumericalError
+from abm.errors import ConfigError, NumericalError, RunFileError
 from abm.fields.metabolism import demand_from_mtorc1
 from abm.tumor.phenotype.binding import (ROLES, InputBinder, bind_roles, file_record, parse_inputs,
                                          resolve_network)
@@ -174,6 +174,12 @@ class NetworkFate(Phenotype):
         table.demand[rows] = self.demand(table, rows)
 
     def advance(self, table, step, dt_min, events):
+        if table.state.shape[1] != len(self.state_names):  # the kernels index columns unchecked
+            raise RunFileError(
+                f"checkpoint: the cell table has {table.state.shape[1]} state columns, network "
+                f"{self.network.name!r} with the fate layer needs {len(self.state_names)} "
+                f"({', '.join(self.state_names)}): a checkpoint of another network or of an "
+                "older version (before the 'rearmed' column) cannot be resumed")
         hwm = table.hwm
         dt_h = dt_min / 60.0
         u = self._inputs(table)
