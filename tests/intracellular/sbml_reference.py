@@ -99,15 +99,18 @@ def evaluate(definition, t_end: float = T_END, n_points: int = N_POINTS):
     y = cascade(y, [k for k, (_, _, initial) in enumerate(events)
                     if not initial and bool(holds[k](y))])
     out, t, stalled = [], 0.0, set()
+    armed = [not bool(h(y)) for h in holds]
     while True:
-        # a false trigger is watched for turning true (it fires); a true one for turning
-        # false (it re-arms: the segment restarts)
-        armed = [not bool(h(y)) for h in holds]
+        # a false trigger (armed) is watched for turning true (it fires); a true one for
+        # turning false (it re-arms)
         active = [k for k in range(len(events)) if k not in stalled]
-        sol = solve_ivp(lambda _t, v: np.asarray(f(v), dtype=float).ravel(), (t, t_end), y,
-                        method="Radau", rtol=RTOL, atol=ATOL, dense_output=True,
-                        events=[event_function(roots[k], 1.0 if armed[k] else -1.0)
-                                for k in active] or None)
+        # scipy's finite-difference Jacobian grows its step for a column f does not depend
+        # on (time_, a counter) until the factor overflows: harmless, so not an error here
+        with np.errstate(over="ignore"):
+            sol = solve_ivp(lambda _t, v: np.asarray(f(v), dtype=float).ravel(), (t, t_end),
+                            y, method="Radau", rtol=RTOL, atol=ATOL, dense_output=True,
+                            events=[event_function(roots[k], 1.0 if armed[k] else -1.0)
+                                    for k in active] or None)
         if sol.status < 0:
             raise RuntimeError(f"reference evaluator: {sol.message}")
         crossed = [active[i] for i, te in enumerate(sol.t_events or []) if te.size]
@@ -120,7 +123,15 @@ def evaluate(definition, t_end: float = T_END, n_points: int = N_POINTS):
         if sol.status == 0:
             break
         t = sol.t[-1]
-        y = cascade(sol.y[:, -1].copy(), [k for k in crossed if armed[k]])
+        fired = [k for k in crossed if armed[k]]
+        y = cascade(sol.y[:, -1].copy(), fired)
+        # at its own root a trigger's value is ambiguous: one that crossed down is re-armed,
+        # one that fired is re-armed only if its assignments took it clearly below its root;
+        # the others are judged on the state (away from their roots)
+        tiny = 1e-9 * max(1.0, float(np.max(np.abs(y))))
+        armed = [True if k in crossed and k not in fired
+                 else bool(roots[k](y) < -tiny) if k in fired else not bool(h(y))
+                 for k, h in enumerate(holds)]
         times = times[times > t]
     states = np.concatenate([block for _, block in out], axis=1)
     result = {s: states[j] for j, s in enumerate(definition.species)}
