@@ -9,13 +9,27 @@ typical state of cells in a running model. The accuracy column is the worst erro
 1e-3·max|y| per species, over 20 cells. The last column is a scipy ``solve_ivp`` (Radau, same
 tolerances, analytic Jacobian) loop over 200 cells for the same step, as a ratio.
 
-    python benchmarks/bench_intracellular.py [--sizes 10000 100000]
+``--sbml FILE`` (default: the scenarios' BioModels BIOMD0000000941, Gérard & Goldbeter 2011,
+with its parameter ``GF`` made an input) times instead an imported SBML network against
+libRoadRunner simulating the same cells one by one, as PhysiCell and CompuCell3D drive SBML
+cells: N cells spread along the network's limit cycle (states sampled from a 200 h
+trajectory) with GF 0.05–1 µM, each advanced by the tissue's step (0.1 h) and by 1 h, at the
+same tolerances for both solvers (the model's rtol 1e-4 / atol 1e-7, and 1e-6 / 1e-9). One
+RoadRunner instance serves every cell: per cell, set its concentrations and GF, ``simulate``
+over the step, read the state back (``reset`` first, so that no cell starts from another's
+integrator history). Ours runs on 1 thread (per core: the "× rr" column) and on every core.
+The "agree" column is the largest difference between the two end states in units of the
+larger of rtol·|y| and atol·10³ (a species' scale), over every cell.
+
+    python benchmarks/bench_intracellular.py [--sizes 10000 100000] [--sbml [FILE]]
 """
 from __future__ import annotations
 
 import argparse
 import time
+from pathlib import Path
 
+import numba
 import numpy as np
 from scipy.integrate import solve_ivp
 
@@ -87,11 +101,89 @@ def scipy_cell_steps_per_second(net, rng, cells=200):
     return cells / (time.perf_counter() - start)
 
 
+SBML_DEFAULT = Path(__file__).resolve().parent.parent / "scenarios/networks/BIOMD0000000941.xml"
+SBML_TOLERANCES = ((1e-4, 1e-7), (1e-6, 1e-9))
+SBML_STEPS_H = (0.1, 1.0)
+
+
+def sbml_cells(net, n, rng):
+    """States along the limit cycle (a 200 h trajectory at GF 1, after 100 h of settling)
+    and GF 0.05–1 µM per cell."""
+    _, traj = ic.simulate(net, hours=300.0, n_points=3001, rtol=1e-8, atol=1e-10)
+    cycle = np.stack([traj[s] for s in net.species], axis=1)[1000:]
+    y = cycle[rng.integers(0, cycle.shape[0], n)].copy()
+    u = np.tile(net.input_vector(), (n, 1))
+    u[:, net.input_names.index("GF")] = rng.uniform(0.05, 1.0, n)
+    return y, u
+
+
+def roadrunner_seconds(path, net, y, u, dt_h, rtol, atol):
+    """Seconds for libRoadRunner to advance every row of ``y`` by ``dt_h`` hours, one cell
+    after another; the end states are written into ``y``."""
+    import roadrunner
+    rr = roadrunner.RoadRunner(str(path))
+    rr.integrator.relative_tolerance, rr.integrator.absolute_tolerance = rtol, atol
+    ids = rr.model.getFloatingSpeciesIds()
+    order = [ids.index(s) for s in net.species]  # our columns in roadrunner's order
+    full = rr.model.getFloatingSpeciesConcentrations()
+    gf = net.input_names.index("GF")
+    end = dt_h / net.time_unit_h
+    start = time.perf_counter()
+    for row in range(y.shape[0]):
+        rr.reset()
+        full[order] = y[row]
+        rr.model.setFloatingSpeciesConcentrations(full)
+        rr["GF"] = u[row, gf]
+        rr.simulate(0.0, end, 2)
+        y[row] = rr.model.getFloatingSpeciesConcentrations()[order]
+    return time.perf_counter() - start
+
+
+def batched_seconds(net, y, u, p, dt_h, rtol, atol, threads):
+    """Seconds for the batched integrator to advance every row of ``y`` by ``dt_h`` hours
+    (after a first call that compiles or loads the kernels, on a copy)."""
+    integrator = ic.BatchIntegrator(net, rtol=rtol, atol=atol, threads=threads)
+    integrator.advance(y[:64].copy(), u[:64], p, dt_h)
+    start = time.perf_counter()
+    integrator.advance(y, u, p, dt_h)
+    return time.perf_counter() - start
+
+
+def compare_with_roadrunner(path, sizes, rng):
+    net = ic.get_network(str(path), inputs=("GF",))
+    p = net.parameter_vector()
+    cores = numba.config.NUMBA_NUM_THREADS
+    print(f"{net.name}: {net.n_species} species, {len(net.parameters)} parameters, "
+          f"{net.time_unit_h:g} h per model time unit; libRoadRunner one cell at a time vs "
+          f"batched (1 thread; {cores} threads)")
+    print(f"{'cells':>7} {'step h':>6} {'rtol':>6} {'rr µs/cell':>10} {'ours µs/cell':>12} "
+          f"{'× rr':>6} {'× rr, all cores':>15} {'agree':>6}")
+    for n in sizes:
+        y0, u = sbml_cells(net, n, rng)
+        for rtol, atol in SBML_TOLERANCES:
+            for dt_h in SBML_STEPS_H:
+                theirs = y0.copy()
+                rr_s = roadrunner_seconds(path, net, theirs, u, dt_h, rtol, atol)
+                ours = y0.copy()
+                one = batched_seconds(net, ours, u, p, dt_h, rtol, atol, threads=1)
+                every = batched_seconds(net, y0.copy(), u, p, dt_h, rtol, atol, threads=cores)
+                scale = np.maximum(rtol * np.abs(theirs), atol * 1e3)
+                agree = float(np.max(np.abs(ours - theirs) / scale))
+                print(f"{n:>7} {dt_h:>6g} {rtol:>6.0e} {rr_s / n * 1e6:>10.2f} "
+                      f"{one / n * 1e6:>12.3f} {rr_s / one:>6.0f} {rr_s / every:>15.0f} "
+                      f"{agree:>6.2f}", flush=True)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--sbml", nargs="?", const=SBML_DEFAULT, type=Path, default=None,
+                        help="compare an imported SBML network with libRoadRunner instead")
     args = parser.parse_args()
     rng = np.random.default_rng(0)
+    if args.sbml is not None:
+        compare_with_roadrunner(args.sbml, args.sizes, rng)
+        return
     print(f"step {DT} h, rtol {RTOL:g}, atol {ATOL:g}, warm JIT, 1 thread")
     print(f"{'network':<10} {'cells':>10} {'Mcell-steps/s':>14} {'µs/cell':>8} {'steps/cell':>10} "
           f"{'err vs Radau':>12} {'× scipy':>8}")

@@ -25,7 +25,7 @@ from typing import Any
 
 from abm.config.migrate import CONFIG_VERSION, MOVED_KEYS, migrate_stored
 from abm.config.names import check_name
-from abm.config.params import MAGNITUDE_LIMIT, info_of
+from abm.config.params import MAGNITUDE_LIMIT, Table, info_of
 from abm.config.tables import unknown_message
 from abm.errors import ConfigError
 
@@ -202,7 +202,7 @@ def describe_params(schema) -> str:
         for f in dataclasses.fields(cls):
             info = info_of(f)
             unit = f" {info.unit}" if info.unit else ""
-            allowed = "" if f.type in ("str", "bool", "dict") and info.choices is None else f"; {info.allowed()}"
+            allowed = "" if f.type in ("str", "bool", "dict", "Table") and info.choices is None else f"; {info.allowed()}"
             if f.default is not dataclasses.MISSING:
                 default = _toml_value(f.default)
             elif f.default_factory is not dataclasses.MISSING:
@@ -287,7 +287,9 @@ def _check_keys(cls, prefix: str, values: dict, errors: list[str], base_dir: Pat
                 errors.extend(problems)
                 if problems:
                     continue
-        elif info.path and value:
+        elif hints[key] is Table:
+            value = dict(value)
+        elif info.path and value and (info.path is True or value.lower().endswith(info.path)):
             value = str((base_dir / value).resolve())
         kwargs[key] = value
     return kwargs
@@ -353,6 +355,10 @@ def _check_value(value: Any, expected: type, info) -> str | None:
             return f"must be a string, got {type(value).__name__}"
         if "\0" in value:
             return "must not contain a NUL character"
+    elif expected is Table:
+        if not isinstance(value, dict):
+            return f"must be a table, got {type(value).__name__}"
+        return None
     elif expected is dict:
         if not isinstance(value, dict):
             return f"must be a table of name = number, got {type(value).__name__}"

@@ -11,6 +11,12 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
+class Table(dict):
+    """Type of a config key holding a free-form table (strings, numbers, inline tables),
+    e.g. ``[intracellular] inputs``: the loader checks only that it is a table; the
+    section's own check names what each entry may be."""
+
+
 MAGNITUDE_LIMIT = 1e30
 """Largest magnitude of any number in a config (also inside tables and lists). Design choice:
 no quantity of the model comes near it in its units (µm, min, mmHg, reference doses), and
@@ -22,7 +28,9 @@ products of up to ten such numbers (what derived quantities are) stay finite in 
 class ParamInfo:
     """Metadata of one config key.
 
-    ``path``: the value is a file path, made absolute against the scenario file's folder.
+    ``path``: the value is a file path, made absolute against the scenario file's folder;
+    a tuple of suffixes: only a value ending in one of them is a path (a key that takes a
+    name or a file, e.g. ``[intracellular] network``).
     ``table``: for a key holding a table ``{name = number}``, the
     :class:`abm.config.tables.ParamTable` that declares its entries (None: the section's own
     check names what is allowed)."""
@@ -34,7 +42,7 @@ class ParamInfo:
     high: float | None = None
     low_inclusive: bool = True
     choices: tuple[str, ...] | None = None
-    path: bool = False
+    path: bool | tuple[str, ...] = False
     table: Any = None
 
     def allowed(self) -> str:
@@ -49,7 +57,8 @@ class ParamInfo:
 
 def param(default: Any, *, unit: str = "", doc: str, source: str, low: float | None = None,
           high: float | None = None, low_inclusive: bool = True,
-          choices: tuple[str, ...] | None = None, path: bool = False, table: Any = None) -> Any:
+          choices: tuple[str, ...] | None = None, path: bool | tuple[str, ...] = False,
+          table: Any = None) -> Any:
     """Declare a config key: its default plus the :class:`ParamInfo` metadata."""
     info = ParamInfo(unit=unit, doc=doc, source=source, low=low, high=high,
                      low_inclusive=low_inclusive, choices=choices, path=path, table=table)

@@ -12,6 +12,7 @@ from abm.circulation.blood import EVENT_COLUMNS as CTC_UNIT_COLUMNS
 from abm.tumor.cells import cell_columns
 from abm.schema import to_toml
 from abm.immune.layer import HIT_EVENT_COLUMNS, KILL_EVENT_COLUMNS, RECOVERY_EVENT_COLUMNS
+from abm.errors import ConfigError
 from abm.io import RunWriter
 
 
@@ -33,6 +34,13 @@ EVENT_TABLES = {
 (root attribute ``event_columns``): the writer refuses rows of a declared table with other
 columns, and ``Run.events(table)`` of a declared table without rows is an empty frame with
 these columns."""
+
+
+def network_attrs(model) -> dict[str, str]:
+    """What the run stores about the model's network file (root attributes
+    ``network_file``, ``network_sha256``, ``network_text``; none for a named network or
+    another cell program)."""
+    return dict(getattr(model.phenotype, "run_attrs", {}))
 
 
 def event_tables(model) -> dict[str, tuple[str, ...]]:
@@ -94,7 +102,7 @@ class RunRecorder:
         writer = RunWriter(
             path, config_toml=to_toml(cfg), seed=model.seed, scenario=cfg.name,
             attrs={"dt_min": model.dt_min, "dx_um": model.dx_um,
-                   "phenotype": type(model.phenotype).__name__},
+                   "phenotype": type(model.phenotype).__name__, **network_attrs(model)},
             compression=cfg.output.compression, overwrite=overwrite,
             sites={name: group_spec(site.model, site.reporter_names(),
                                     extra_events=site.event_tables)
@@ -106,7 +114,19 @@ class RunRecorder:
 
     @classmethod
     def for_model(cls, writer: RunWriter, model) -> "RunRecorder":
-        """A recorder with the model's configured frame and checkpoint intervals."""
+        """A recorder with the model's configured frame and checkpoint intervals.
+
+        Raises:
+            ConfigError: the run was recorded with a network file whose content has changed
+                since (a resumed run would mix two networks).
+        """
+        stored = writer.attrs.get("network_sha256")
+        now = network_attrs(model).get("network_sha256")
+        if stored is not None and stored != now:
+            raise ConfigError(
+                f"intracellular.network = {writer.attrs['network_file']!r}: the file has "
+                f"changed since the run started (sha256 {stored} then, {now} now); restore it "
+                f"(the run stores its text, attribute network_text) or start a new run")
         out = model.config.output
         return cls(writer, round(out.frame_every_min / model.dt_min),
                    round(out.checkpoint_every_min / model.dt_min))

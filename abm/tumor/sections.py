@@ -14,7 +14,7 @@ from abm.config.bounds import (ATMOSPHERIC_MMHG, MAX_DOMAIN_UM, MAX_NETWORK_LEVE
                                MAX_RELATIVE, MAX_RUN_H)
 from abm.config.loader import collect
 from abm.config.masks import check_mask
-from abm.config.params import param
+from abm.config.params import Table, param
 from abm.config.registry import check, section
 from abm.config.tables import ConfigVector, Derived
 from abm.errors import ConfigError
@@ -173,11 +173,30 @@ class CycleSection:
 class IntracellularSection:
     """The per-cell ODE network (``cells.program = "network"``); see ``intracellular.networks()``."""
 
-    network: str = param("dormancy", choices=("dormancy",),
-                         doc="network driving the fate layer (its species are read by [fate])",
-                         source="docs/network.md §2 (the default hypoxia → dormancy/senescence network)")
+    network: str = param("dormancy", path=(".xml", ".sbml", ".toml"),
+                         doc="network driving the fate layer: a shipped name "
+                             "(intracellular.networks()), a name registered with "
+                             "intracellular.register, or a network file (.xml/.sbml SBML, "
+                             ".toml); a relative path is relative to the scenario file "
+                             "(docs/network_binding.md)",
+                         source="docs/network.md §2 (the default hypoxia → dormancy/senescence "
+                                "network); any network: issue 18")
+    inputs: Table = param({}, doc="network input → what feeds it: a source (oxygen, glucose, "
+                                  "sasp, dna_damage, growth_factor, mito), a number, or "
+                                  "{ source = ..., half = K, hill = n, scale = s, falling = "
+                                  "false } for s·xⁿ/(Kⁿ + xⁿ) (falling: s·Kⁿ/(Kⁿ + xⁿ)); inputs "
+                                  "named O2, GF, glc, SASP, DNA, mito bind to their sources "
+                                  "without an entry, others keep the network default; for an "
+                                  "SBML file, the keys (parameters or species) become its inputs",
+                          source="design choice: docs/network_binding.md (issue 18)")
+    observables: Table = param({}, doc="role → species of the network, over the network's own "
+                                       "observables: e2f (commitment; required), mtorc1, ampk, "
+                                       "p21, hif, and hif_half_mmHg → a parameter; an unbound "
+                                       "role switches off the rules that read it",
+                               source="design choice: docs/network_binding.md (issue 18)")
     preset: str = param("default", doc="parameter preset of the network (e.g. default, "
-                                       "hypoxia_sensitive); checked against the network",
+                                       "hypoxia_sensitive); checked against the network; "
+                                       "default on a network without one: its published values",
                         source="docs/network.md §2 presets")
     params: dict = param({}, doc="network parameter overrides, a table name = value "
                                  "(e.g. { Smax = 5.0 }); names checked against the network",
@@ -209,8 +228,15 @@ class FateSection:
     """Fate rules on the network state (docs/network.md §2 "Fate layer")."""
 
     commit_ef: float = param(0.5, low=0.0, high=MAX_NETWORK_LEVEL, low_inclusive=False,
-                             doc="E2F (EF) above this commits the cell to S/G2/M",
+                             doc="E2F (the e2f role, EF) above this commits the cell to S/G2/M",
                              source="docs/network.md §2 fate table")
+    commit: str = param("level", choices=("level", "rise"),
+                        doc="level: a cell in G1 commits whenever e2f is above commit_ef; rise: "
+                            "only when e2f has crossed commit_ef upward since its last "
+                            "commitment (oscillators whose Cdk stays high for a while, inherited "
+                            "by the daughters)",
+                        source="design choice: level is the dormancy network's switch; rise "
+                               "for oscillators (docs/network_binding.md)")
     sg2m_mean_h: float = param(10.0, unit="h", low=0.0, high=MAX_RUN_H, low_inclusive=False,
                                doc="mean duration of S/G2/M after commitment", source="docs/network.md §2")
     sg2m_sd_h: float = param(2.5, unit="h", low=0.0,
@@ -326,20 +352,17 @@ def _check_cycle(c, errors: list[str]) -> None:
 
 @check("intracellular")
 def _check_network(c, errors: list[str]) -> None:
-    """The network, preset and parameter names (and values, as the network checks them)."""
-    if c.cells.program == "network":
-        def check_names():
-            import intracellular  # not at import time: the sections stay light
+    """The network, preset and parameter names (and values, as the network checks them);
+    for the network program also its input bindings and observable roles."""
+    def check_all():
+        network_parameters(c.intracellular)  # resolves the network: one message if unknown
+        if c.cells.program == "network":
+            from abm.tumor.phenotype.binding import bind_roles, parse_inputs, resolve_network
 
-            try:
-                network = intracellular.get_network(c.intracellular.network)
-                network.parameter_vector(c.intracellular.preset, c.intracellular.params)
-            except ValueError as exc:
-                raise ConfigError(f"intracellular.preset = {c.intracellular.preset!r} / "
-                                  f"intracellular.params = {c.intracellular.params!r}: {exc}"
-                                  ) from None
-        collect(errors, check_names)
-    collect(errors, lambda: network_parameters(c.intracellular))
+            network = resolve_network(c.intracellular)
+            collect(errors, lambda: parse_inputs(c.intracellular.inputs, network.input_names))
+            collect(errors, lambda: bind_roles(network, c.intracellular.observables))
+    collect(errors, check_all)
 
 
 def network_parameters(ic) -> np.ndarray:
@@ -351,9 +374,13 @@ def network_parameters(ic) -> np.ndarray:
             the allowed range, or an unknown network, preset or parameter name.
     """
     import intracellular  # not at import time: the sections stay light
+    from abm.tumor.phenotype.binding import resolve_network
 
+    network = resolve_network(ic)  # its own ConfigError names intracellular.network
+    # "default" on a network without such a preset means its published values
+    preset = None if ic.preset == "default" and "default" not in network.presets else ic.preset
     try:
-        return intracellular.get_network(ic.network).parameter_vector(ic.preset, ic.params)
+        return network.parameter_vector(preset, ic.params)
     except intracellular.ParameterRangeError as exc:
         raise ConfigError("; ".join(
             f"{_param_key(ic, name, origin)} = {value!r}: must be {allowed} (network "
@@ -377,7 +404,9 @@ FATE_RULES = ConfigVector("Rule", __name__, [
     "fate.apoptosis_mtor", "fate.apoptosis_p21", "fate.apoptosis_after_h", "fate.atp_demand",
     "cells.energy_time_h", "cells.necrotic_clearance_h", "cells.apoptosis_duration_h",
     "fate.inherit_noise", "fate.paracrine_sasp", "fate.therapy_damage", "fate.metabolic_ampk",
-    "fate.metabolic_hif"])
+    "fate.metabolic_hif",
+    Derived("commit_rise", "fate.commit", lambda mode: float(mode == "rise"),
+            "fate.commit = 'rise' as 1.0, 'level' as 0.0")])
 """The fate layer's rules (:mod:`abm.tumor.phenotype.network_fate`): ``rules[Rule.<KEY>]`` is
 the value of ``[fate]``/``[cells]`` key ``<key>`` (units, ranges and sources: the sections)."""
 Rule = FATE_RULES.index

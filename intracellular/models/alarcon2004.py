@@ -32,10 +32,9 @@ for 0.1, 14.5 h for 0.01, 66.5 h for 0.001, never for O2 = 0.
 """
 from __future__ import annotations
 
-import numpy as np
-
-from .._numba import jit
-from ..network import Input, Network, Parameter, with_bounds
+from ..compile import compile_network
+from ..definition import Definition
+from ..network import Input, Parameter, with_bounds
 
 SPECIES = ("x", "y", "z", "m", "u")
 
@@ -73,71 +72,24 @@ INPUTS = (Input("O2", 1.0, "dimensionless (pO2 / supply pO2)",
                 "1 = normoxia; hypoxia slows p27 degradation and delays G1 exit; 0 arrests"),)
 
 
-def rhs_reference(y, p, u):
-    """dy/dt (h⁻¹) of states ``y`` [..., 5] with parameters ``p`` [15] and inputs ``u`` [..., 1]:
-    the published per-minute right-hand side times 60."""
-    a1, a2, a3, a4, b3, b4, c1, c2, d1, d2, J3, J4, eta, m_star, B = p
-    x, cdk, z, m, rb = np.moveaxis(np.asarray(y, dtype=np.float64), -1, 0)
-    O2 = np.asarray(u, dtype=np.float64)[..., 0]
+_PER_HOUR = f"{MINUTES_PER_HOUR!r}*"  # the published per-minute right-hand sides, ×60
 
-    growth = 1.0 - m / m_star                      # vanishes as the mass saturates
-    per_minute = np.stack(np.broadcast_arrays(
-        (1.0 + b3 * rb) * (1.0 - x) / (J3 + 1.0 - x) - b4 * m * x * cdk / (J4 + x),
-        a4 - (a1 + a2 * x + a3 * z) * cdk,
-        c1 * growth - c2 * O2 * z / (B + O2),
-        eta * m * growth,
-        d1 - (d2 + d1 * cdk) * rb,
-    ), axis=-1)
-    return MINUTES_PER_HOUR * per_minute
-
-
-@jit
-def rhs(y, p, u, out):
-    """Compiled dy/dt for one cell: ``y`` [5], ``p`` [15], ``u`` [1] → ``out`` [5] (h⁻¹)."""
-    a1, a2, a3, a4, b3, b4, c1, c2, d1, d2, J3, J4, eta, m_star, B = p
-    x, cdk, z, m, rb = y[0], y[1], y[2], y[3], y[4]
-    O2 = u[0]
-    growth = 1.0 - m / m_star
-    out[0] = MINUTES_PER_HOUR * ((1.0 + b3 * rb) * (1.0 - x) / (J3 + 1.0 - x)
-                                 - b4 * m * x * cdk / (J4 + x))
-    out[1] = MINUTES_PER_HOUR * (a4 - (a1 + a2 * x + a3 * z) * cdk)
-    out[2] = MINUTES_PER_HOUR * (c1 * growth - c2 * O2 * z / (B + O2))
-    out[3] = MINUTES_PER_HOUR * eta * m * growth
-    out[4] = MINUTES_PER_HOUR * (d1 - (d2 + d1 * cdk) * rb)
-
-
-@jit
-def jac(y, p, u, J):
-    """Analytic Jacobian ``J[i, j] = ∂f_i/∂y_j`` (h⁻¹) for one cell, written into ``J`` [5, 5]."""
-    a1, a2, a3, a4, b3, b4, c1, c2, d1, d2, J3, J4, eta, m_star, B = p
-    x, cdk, z, m, rb = y[0], y[1], y[2], y[3], y[4]
-    O2 = u[0]
-    s = MINUTES_PER_HOUR
-    free = J3 + 1.0 - x                             # denominator of Cdh1–APC activation
-    bound = J4 + x                                  # denominator of Cdh1–APC inactivation
-    J[:, :] = 0.0
-    J[0, 0] = s * (-(1.0 + b3 * rb) * J3 / free ** 2 - b4 * m * cdk * J4 / bound ** 2)
-    J[0, 1] = -s * b4 * m * x / bound
-    J[0, 3] = -s * b4 * x * cdk / bound
-    J[0, 4] = s * b3 * (1.0 - x) / free
-    J[1, 0] = -s * a2 * cdk
-    J[1, 1] = -s * (a1 + a2 * x + a3 * z)
-    J[1, 2] = -s * a3 * cdk
-    J[2, 2] = -s * c2 * O2 / (B + O2)
-    J[2, 3] = -s * c1 / m_star
-    J[3, 3] = s * eta * (1.0 - 2.0 * m / m_star)
-    J[4, 1] = -s * d1 * rb
-    J[4, 4] = -s * (d2 + d1 * cdk)
-
-
-NETWORK = Network(
+DEFINITION = Definition(
     name="alarcon2004",
     doc=__doc__,
     species=SPECIES,
     parameters=PARAMETERS,
     inputs=INPUTS,
+    expressions={"growth": "1.0 - m/m_star"},  # vanishes as the mass saturates
+    rates={
+        "x": _PER_HOUR + "((1.0 + b3*u)*(1.0 - x)/(J3 + 1.0 - x) - b4*m*x*y/(J4 + x))",
+        "y": _PER_HOUR + "(a4 - (a1 + a2*x + a3*z)*y)",
+        "z": _PER_HOUR + "(c1*growth - c2*O2*z/(B + O2))",
+        "m": _PER_HOUR + "(eta*m*growth)",
+        "u": _PER_HOUR + "(d1 - (d2 + d1*y)*u)",
+    },
     y0={"x": 0.9, "y": 0.01, "z": 0.0, "m": 5.0, "u": 1.0},  # m = m*/2
-    rhs_reference=rhs_reference,
-    rhs=rhs,
-    jac=jac,
 )
+
+NETWORK = compile_network(DEFINITION)
+rhs_reference, rhs, jac = NETWORK.rhs_reference, NETWORK.rhs, NETWORK.jac

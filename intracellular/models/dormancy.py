@@ -22,8 +22,10 @@ Species (columns of ``y``, all activities/concentrations dimensionless):
 ``HIF, AMPK, mTORC1, ERK, p38, p21, p27, MC, EF, CD, CE, RB, RE, RP`` (MC Myc, EF E2F, CD/CE
 cyclin D/E, RB free Rb, RE Rb–E2F complex, RP phospho-Rb). Time in hours.
 
-Module contents besides ``NETWORK`` (see ``intracellular.network`` for ``rhs_reference``,
-``rhs`` and ``jac``; the next two are its hooks ``energy`` and ``post_mitotic_reset``):
+The equations are written once, as strings (``DEFINITION``); ``NETWORK`` and every function
+below are generated from them (:mod:`intracellular.codegen`). Module contents besides
+``NETWORK`` (see ``intracellular.network`` for ``rhs_reference``, ``rhs`` and ``jac``; the next
+two are its hooks ``energy`` and ``post_mitotic_reset``):
 
 - ``atp(y, p, u) -> float``: compiled, ONE cell (1-D ``y``, ``p``, ``u``): the ATP supply
   ``min(1, aOX·(1 − mito)·O2/(Kox + O2) + aGLY·glc·(fGLY0 + (1 − fGLY0)·HIF))`` (dimensionless, 1 = demand
@@ -51,14 +53,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._numba import jit
-from ..network import Input, Network, Parameter, with_bounds
+from ..compile import compile_network, generated_module
+from ..definition import Definition
+from ..network import Input, Parameter, with_bounds
 from .yao2008 import PARAMETERS as YAO_PARAMETERS
 
 SPECIES = ("HIF", "AMPK", "mTORC1", "ERK", "p38", "p21", "p27",
            "MC", "EF", "CD", "CE", "RB", "RE", "RP")
-# Columns of the state vector (compile-time constants inside the kernels).
-iH, iA, iM, iE, iP, i21, i27, iMC, iEF, iCD, iCE, iRB, iRE, iRP = range(len(SPECIES))
 
 _H = "h⁻¹"
 _DIMLESS = "dimensionless"
@@ -173,290 +174,59 @@ y0 = np.array([
 ])
 
 
-def rhs_reference(y, p, u):
-    """dy/dt (h⁻¹), shape (..., 14), for states ``y`` (..., 14), parameters ``p`` (n_params,)
-    and inputs ``u`` (..., 6)."""
-    (KH, nH, kH, Kox, aOX, aGLY, fGLY0, kA, KAe, kAd, kAM, kMa, kMd, kMA, kMH,
-     kEa, KGF, kEd, kEP, kPa, kPd, bP, sH, sS, k21, d21, b21, a21A, a21P, a21S, a21D, a21M,
-     c1, c2, B, c27H, KID, KI, Smax, hD, fRB0,
-     KS, KMC, KEF, KD, KE, Kp, kM, kCDS, kEF, kb, kCE, kCD, kRB, kRBPP, kRBP, kRBP2, kRE,
-     kRBUP, dMC, dEF, dCE, dCD, dRB, dRP, dRE) = p
-    y = np.asarray(y, dtype=np.float64)
-    u = np.asarray(u, dtype=np.float64)
-    HIF, A, M, E, P, p21, p27, MC, EF, CD, CE, RB, RE, RP = np.moveaxis(y, -1, 0)
-    O2, GF, glc, SASP, DNA, mito = np.moveaxis(u, -1, 0)
-    O2 = np.maximum(O2, 0.0)
-
-    # Upstream signalling.
-    HIF_ss = 1.0 / (1.0 + (O2 / KH) ** nH)
-    e = 1.0 - atp_reference(y, p, u)                         # energy deficit, 0–1
-    dHIF = kH * (HIF_ss - HIF)
-    dA = kA * e**4 / (KAe**4 + e**4) * (1.0 - A) - (kAd + kAM * M) * A
-    dM = kMa * GF * (1.0 - M) - (kMd + kMA * A + kMH * HIF) * M
-    dE = kEa * GF / (KGF + GF) * (1.0 - E) - (kEd + kEP * P) * E
-    dP = kPa * (bP + sH * HIF * e + sS * SASP) * (1.0 - P) - kPd * P
-    dp21 = k21 * (b21 + a21A * (1.0 + a21M * mito) * A + a21P * P + a21S * SASP + a21D * DNA) - d21 * p21
-    dp27 = c1 * (1.0 + c27H * HIF) - c2 * O2 / (B + O2) * p27
-
+EXPRESSIONS = {
+    # Upstream signalling. Negative O2 (a field solver's undershoot) is read as 0.
+    "oxygen": "max(O2, 0.0)",
+    "HIF_ss": "1.0/(1.0 + (oxygen/KH)**nH)",
+    # ATP supply: respiration (working mitochondria) + HIF-boosted glycolysis, capped at demand.
+    "ATP": "min(1.0, aOX*(1.0 - mito)*oxygen/(Kox + oxygen) + aGLY*glc*(fGLY0 + (1.0 - fGLY0)*HIF))",
+    "e": "1.0 - ATP",  # energy deficit, 0–1
     # Drives of the Yao core (Yao's S/(KS+S) becomes SM/(KS+SM) for Myc, SD/(KS+SD) for CycD),
     # and the CKI-free kinase activities that phosphorylate Rb.
-    SM = Smax * E
-    SD = Smax * E * M * (1.0 - hD * HIF)
-    CDa = CD / (1.0 + (p21 + p27) / KID)
-    CEa = CE / (1.0 + (p21 + p27) / KI)
-
+    "SM": "Smax*ERK",
+    "SD": "Smax*ERK*mTORC1*(1.0 - hD*HIF)",
+    "CDa": "CD/(1.0 + (p21 + p27)/KID)",
+    "CEa": "CE/(1.0 + (p21 + p27)/KI)",
     # Yao et al. 2008 core fluxes.
-    myc = MC / (KMC + MC)
-    e2f = EF / (KEF + EF)
-    release = kRBPP * CDa * RE / (KD + RE) + kRBPP * CEa * RE / (KE + RE)   # RE → RP + EF
-    phos = kRBP * CDa * RB / (KD + RB) + kRBP2 * CEa * RB / (KE + RB)      # RB → RP
-    bind = kRE * RB * EF                                                   # RB + EF → RE
-    dephos = kRBUP * RP / (Kp + RP)                                        # RP → RB
-    dMC = kM * SM / (KS + SM) - dMC * MC
-    dEF = kEF * myc * e2f + kb * myc + release - bind - dEF * EF
-    dCD = kCDS * SD / (KS + SD) + kCD * myc - dCD * CD
-    dCE = kCE * e2f - dCE * CE
-    dRB = kRB * (fRB0 + (1.0 - fRB0) * e2f) - bind - phos + dephos - dRB * RB
-    dRE = -release + bind - dRE * RE
-    dRP = release + phos - dephos - dRP * RP
-    return np.stack([dHIF, dA, dM, dE, dP, dp21, dp27, dMC, dEF, dCD, dCE, dRB, dRE, dRP], axis=-1)
+    "myc": "MC/(KMC + MC)",
+    "e2f": "EF/(KEF + EF)",
+    "release": "kRBPP*CDa*RE/(KD + RE) + kRBPP*CEa*RE/(KE + RE)",  # RE → RP + EF
+    "phos": "kRBP*CDa*RB/(KD + RB) + kRBP2*CEa*RB/(KE + RB)",      # RB → RP
+    "bind": "kRE*RB*EF",                                           # RB + EF → RE
+    "dephos": "kRBUP*RP/(Kp + RP)",                                # RP → RB
+}
 
+RATES = {
+    "HIF": "kH*(HIF_ss - HIF)",
+    "AMPK": "kA*e**4/(KAe**4 + e**4)*(1.0 - AMPK) - (kAd + kAM*mTORC1)*AMPK",
+    "mTORC1": "kMa*GF*(1.0 - mTORC1) - (kMd + kMA*AMPK + kMH*HIF)*mTORC1",
+    "ERK": "kEa*GF/(KGF + GF)*(1.0 - ERK) - (kEd + kEP*p38)*ERK",
+    "p38": "kPa*(bP + sH*HIF*e + sS*SASP)*(1.0 - p38) - kPd*p38",
+    "p21": "k21*(b21 + a21A*(1.0 + a21M*mito)*AMPK + a21P*p38 + a21S*SASP + a21D*DNA) - d21*p21",
+    "p27": "c1*(1.0 + c27H*HIF) - c2*oxygen/(B + oxygen)*p27",
+    "MC": "kM*SM/(KS + SM) - dMC*MC",
+    "EF": "kEF*myc*e2f + kb*myc + release - bind - dEF*EF",
+    "CD": "kCDS*SD/(KS + SD) + kCD*myc - dCD*CD",
+    "CE": "kCE*e2f - dCE*CE",
+    "RB": "kRB*(fRB0 + (1.0 - fRB0)*e2f) - bind - phos + dephos - dRB*RB",
+    "RE": "-release + bind - dRE*RE",
+    "RP": "release + phos - dephos - dRP*RP",
+}
 
-def atp_reference(y, p, u):
-    """ATP supply (dimensionless, ≤ 1), shape (...), for ``y`` (..., 14), ``p`` (n_params,) and
-    ``u`` (..., 6)."""
-    Kox, aOX, aGLY, fGLY0 = p[3], p[4], p[5], p[6]
-    HIF = np.asarray(y, dtype=np.float64)[..., 0]
-    u = np.asarray(u, dtype=np.float64)
-    O2 = np.maximum(u[..., 0], 0.0)
-    glc, mito = u[..., 2], u[..., 5]
-    return np.minimum(1.0, aOX * (1.0 - mito) * O2 / (Kox + O2)
-                      + aGLY * glc * (fGLY0 + (1.0 - fGLY0) * HIF))
-
-
-@jit
-def atp(y, p, u):
-    """ATP supply (dimensionless, ≤ 1) of ONE cell: ``y`` (14,), ``p`` (n_params,), ``u`` (6,)."""
-    O2 = max(u[0], 0.0)
-    supply = p[4] * (1.0 - u[5]) * O2 / (p[3] + O2) + p[5] * u[2] * (p[6] + (1.0 - p[6]) * y[0])
-    return min(1.0, supply)
-
-
-@jit
-def post_mitotic_reset(y, out):
-    """Daughter state after division for ONE cell (``y``, ``out`` of shape (14,); ``out`` may be
-    ``y``): RB += RP, RP = 0, EF × 0.05, CE × 0.05, everything else inherited."""
-    rb = y[iRB] + y[iRP]
-    for i in range(y.shape[0]):
-        out[i] = y[i]
-    out[iRB] = rb
-    out[iRP] = 0.0
-    out[iEF] *= 0.05
-    out[iCE] *= 0.05
-
-
-@jit
-def rhs(y, p, u, out):
-    """dy/dt (h⁻¹) of ONE cell into ``out`` (14,); ``y`` (14,), ``p`` (n_params,), ``u`` (6,)."""
-    (KH, nH, kH, Kox, aOX, aGLY, fGLY0, kA, KAe, kAd, kAM, kMa, kMd, kMA, kMH,
-     kEa, KGF, kEd, kEP, kPa, kPd, bP, sH, sS, k21, d21, b21, a21A, a21P, a21S, a21D, a21M,
-     c1, c2, B, c27H, KID, KI, Smax, hD, fRB0,
-     KS, KMC, KEF, KD, KE, Kp, kM, kCDS, kEF, kb, kCE, kCD, kRB, kRBPP, kRBP, kRBP2, kRE,
-     kRBUP, dMC, dEF, dCE, dCD, dRB, dRP, dRE) = p
-    HIF, A, M, E, P, p21, p27 = y[0], y[1], y[2], y[3], y[4], y[5], y[6]
-    MC, EF, CD, CE, RB, RE, RP = y[7], y[8], y[9], y[10], y[11], y[12], y[13]
-    O2 = max(u[0], 0.0)
-    GF, glc, SASP, DNA, mito = u[1], u[2], u[3], u[4], u[5]
-    ox = aOX * (1.0 - mito)
-
-    e = 1.0 - min(1.0, ox * O2 / (Kox + O2) + aGLY * glc * (fGLY0 + (1.0 - fGLY0) * HIF))
-    e4 = e * e * e * e
-    r = O2 / KH
-    # the default nH = 3 as products: a general power costs a third of this function
-    out[0] = kH * (1.0 / (1.0 + (r * r * r if nH == 3.0 else r**nH)) - HIF)
-    out[1] = kA * e4 / (KAe**4 + e4) * (1.0 - A) - (kAd + kAM * M) * A
-    out[2] = kMa * GF * (1.0 - M) - (kMd + kMA * A + kMH * HIF) * M
-    out[3] = kEa * GF / (KGF + GF) * (1.0 - E) - (kEd + kEP * P) * E
-    out[4] = kPa * (bP + sH * HIF * e + sS * SASP) * (1.0 - P) - kPd * P
-    out[5] = k21 * (b21 + a21A * (1.0 + a21M * mito) * A + a21P * P + a21S * SASP + a21D * DNA) - d21 * p21
-    out[6] = c1 * (1.0 + c27H * HIF) - c2 * O2 / (B + O2) * p27
-
-    SM = Smax * E
-    SD = Smax * E * M * (1.0 - hD * HIF)
-    CDa = CD * KID / (KID + p21 + p27)  # = CD/(1 + (p21 + p27)/KID), one division
-    CEa = CE * KI / (KI + p21 + p27)
-    myc = MC / (KMC + MC)
-    e2f = EF / (KEF + EF)
-    release = kRBPP * CDa * RE / (KD + RE) + kRBPP * CEa * RE / (KE + RE)
-    phos = kRBP * CDa * RB / (KD + RB) + kRBP2 * CEa * RB / (KE + RB)
-    bind = kRE * RB * EF
-    dephos = kRBUP * RP / (Kp + RP)
-    out[7] = kM * SM / (KS + SM) - dMC * MC
-    out[8] = kEF * myc * e2f + kb * myc + release - bind - dEF * EF
-    out[9] = kCDS * SD / (KS + SD) + kCD * myc - dCD * CD
-    out[10] = kCE * e2f - dCE * CE
-    out[11] = kRB * (fRB0 + (1.0 - fRB0) * e2f) - bind - phos + dephos - dRB * RB
-    out[12] = -release + bind - dRE * RE
-    out[13] = release + phos - dephos - dRP * RP
-
-
-@jit
-def jac(y, p, u, J):
-    """Analytic Jacobian J[i, j] = ∂f_i/∂y_j (h⁻¹) of ONE cell into ``J`` (14, 14)."""
-    (KH, nH, kH, Kox, aOX, aGLY, fGLY0, kA, KAe, kAd, kAM, kMa, kMd, kMA, kMH,
-     kEa, KGF, kEd, kEP, kPa, kPd, bP, sH, sS, k21, d21, b21, a21A, a21P, a21S, a21D, a21M,
-     c1, c2, B, c27H, KID, KI, Smax, hD, fRB0,
-     KS, KMC, KEF, KD, KE, Kp, kM, kCDS, kEF, kb, kCE, kCD, kRB, kRBPP, kRBP, kRBP2, kRE,
-     kRBUP, dMC, dEF, dCE, dCD, dRB, dRP, dRE) = p
-    HIF, A, M, E, P, p21, p27 = y[0], y[1], y[2], y[3], y[4], y[5], y[6]
-    MC, EF, CD, CE, RB, RE, RP = y[7], y[8], y[9], y[10], y[11], y[12], y[13]
-    O2 = max(u[0], 0.0)
-    GF, glc, SASP, ox = u[1], u[2], u[3], aOX * (1.0 - u[5])
-    J[:, :] = 0.0
-
-    # Energy deficit e(HIF); its slope is 0 where ATP is capped at 1.
-    supply = ox * O2 / (Kox + O2) + aGLY * glc * (fGLY0 + (1.0 - fGLY0) * HIF)
-    if supply < 1.0:
-        e = 1.0 - supply
-        de_dH = -aGLY * glc * (1.0 - fGLY0)
-    else:
-        e = 0.0
-        de_dH = 0.0
-    e4 = e * e * e * e
-    K4 = KAe**4
-    rA = 1.0 / (K4 + e4)
-    g = e4 * rA
-    dg_de = 4.0 * e * e * e * K4 * rA * rA
-
-    J[iH, iH] = -kH
-    J[iA, iH] = kA * dg_de * de_dH * (1.0 - A)
-    J[iA, iA] = -kA * g - kAd - kAM * M
-    J[iA, iM] = -kAM * A
-    J[iM, iH] = -kMH * M
-    J[iM, iA] = -kMA * M
-    J[iM, iM] = -kMa * GF - (kMd + kMA * A + kMH * HIF)
-    J[iE, iE] = -kEa * GF / (KGF + GF) - kEd - kEP * P
-    J[iE, iP] = -kEP * E
-    drive_P = bP + sH * HIF * e + sS * SASP
-    J[iP, iH] = kPa * sH * (e + HIF * de_dH) * (1.0 - P)
-    J[iP, iP] = -kPa * drive_P - kPd
-    J[i21, iA] = k21 * a21A * (1.0 + a21M * u[5])
-    J[i21, iP] = k21 * a21P
-    J[i21, i21] = -d21
-    J[i27, iH] = c1 * c27H
-    J[i27, i27] = -c2 * O2 / (B + O2)
-
-    # Drives of the Yao core.
-    SM = Smax * E
-    rSM = 1.0 / (KS + SM)
-    J[iMC, iE] = kM * KS * Smax * rSM * rSM
-    J[iMC, iMC] = -dMC
-    hyp = 1.0 - hD * HIF
-    SD = Smax * E * M * hyp
-    rSD = 1.0 / (KS + SD)
-    dCDsyn = kCDS * KS * rSD * rSD                     # d[kCDS·SD/(KS+SD)]/dSD
-    J[iCD, iH] = dCDsyn * Smax * E * M * (-hD)
-    J[iCD, iM] = dCDsyn * Smax * E * hyp
-    J[iCD, iE] = dCDsyn * Smax * M * hyp
-
-    # CKI-inhibited kinases: CDa = CD/(1 + I/KID), CEa = CE/(1 + I/KI), I = p21 + p27.
-    # Each denominator is inverted once (r…): divisions dominate the cost of this function.
-    I = p21 + p27
-    rD = 1.0 / (KID + I)
-    rE = 1.0 / (KI + I)
-    qD = KID * rD
-    qE = KI * rE
-    CDa = CD * qD
-    CEa = CE * qE
-    dCDa_dI = -CDa * rD
-    dCEa_dI = -CEa * rE
-
-    # Michaelis–Menten factors x/(K + x) and their slopes K/(K + x)².
-    rD_RE = 1.0 / (KD + RE)
-    rE_RE = 1.0 / (KE + RE)
-    rD_RB = 1.0 / (KD + RB)
-    rE_RB = 1.0 / (KE + RB)
-    rMC = 1.0 / (KMC + MC)
-    rEF = 1.0 / (KEF + EF)
-    mD_RE = RE * rD_RE
-    mE_RE = RE * rE_RE
-    mD_RB = RB * rD_RB
-    mE_RB = RB * rE_RB
-    myc = MC * rMC
-    dmyc = KMC * rMC * rMC
-    e2f = EF * rEF
-    de2f = KEF * rEF * rEF
-
-    # release = kRBPP·CDa·mD_RE + kRBPP·CEa·mE_RE  (RE → RP + EF)
-    rel_CD = kRBPP * qD * mD_RE
-    rel_CE = kRBPP * qE * mE_RE
-    rel_I = kRBPP * (dCDa_dI * mD_RE + dCEa_dI * mE_RE)
-    rel_RE = kRBPP * (CDa * KD * rD_RE * rD_RE + CEa * KE * rE_RE * rE_RE)
-    # phos = kRBP·CDa·mD_RB + kRBP2·CEa·mE_RB  (RB → RP)
-    ph_CD = kRBP * qD * mD_RB
-    ph_CE = kRBP2 * qE * mE_RB
-    ph_I = kRBP * dCDa_dI * mD_RB + kRBP2 * dCEa_dI * mE_RB
-    ph_RB = kRBP * CDa * KD * rD_RB * rD_RB + kRBP2 * CEa * KE * rE_RB * rE_RB
-    # bind = kRE·RB·EF;  dephos = kRBUP·RP/(Kp + RP)
-    bd_RB = kRE * EF
-    bd_EF = kRE * RB
-    rP = 1.0 / (Kp + RP)
-    dp_RP = kRBUP * Kp * rP * rP
-
-    # EF
-    J[iEF, iMC] = (kEF * e2f + kb) * dmyc
-    J[iEF, iEF] = kEF * myc * de2f - bd_EF - dEF
-    J[iEF, iCD] = rel_CD
-    J[iEF, iCE] = rel_CE
-    J[iEF, i21] = rel_I
-    J[iEF, i27] = rel_I
-    J[iEF, iRE] = rel_RE
-    J[iEF, iRB] = -bd_RB
-    # CD
-    J[iCD, iMC] = kCD * dmyc
-    J[iCD, iCD] = -dCD
-    # CE
-    J[iCE, iEF] = kCE * de2f
-    J[iCE, iCE] = -dCE
-    # RB
-    J[iRB, iEF] = kRB * (1.0 - fRB0) * de2f - bd_EF
-    J[iRB, iRB] = -bd_RB - ph_RB - dRB
-    J[iRB, iCD] = -ph_CD
-    J[iRB, iCE] = -ph_CE
-    J[iRB, i21] = -ph_I
-    J[iRB, i27] = -ph_I
-    J[iRB, iRP] = dp_RP
-    # RE
-    J[iRE, iRE] = -rel_RE - dRE
-    J[iRE, iCD] = -rel_CD
-    J[iRE, iCE] = -rel_CE
-    J[iRE, i21] = -rel_I
-    J[iRE, i27] = -rel_I
-    J[iRE, iRB] = bd_RB
-    J[iRE, iEF] = bd_EF
-    # RP
-    J[iRP, iRE] = rel_RE
-    J[iRP, iRB] = ph_RB
-    J[iRP, iCD] = rel_CD + ph_CD
-    J[iRP, iCE] = rel_CE + ph_CE
-    J[iRP, i21] = rel_I + ph_I
-    J[iRP, i27] = rel_I + ph_I
-    J[iRP, iRP] = -dp_RP - dRP
-
-
-NETWORK = Network(
+DEFINITION = Definition(
     name="dormancy",
     doc=__doc__.split("\n\n")[0],
     species=SPECIES,
     parameters=PARAMETERS,
     inputs=INPUTS,
+    rates=RATES,
     y0=dict(zip(SPECIES, y0.tolist())),
-    rhs_reference=rhs_reference,
-    rhs=rhs,
-    jac=jac,
+    expressions=EXPRESSIONS,
     observables={"e2f": "EF", "mtorc1": "mTORC1", "ampk": "AMPK", "p21": "p21", "hif": "HIF",
                  "hif_half_mmHg": "KH"},  # what the fate layer reads (docs/network.md §2)
-    hooks={"energy": atp, "post_mitotic_reset": post_mitotic_reset},
+    readouts={"energy": "ATP"},
+    # the fate table of docs/network.md: phospho-Rb dephosphorylated, E2F and cyclin E at 5 %
+    division_reset={"RB": "RB + RP", "RP": "0.0", "EF": "0.05*EF", "CE": "0.05*CE"},
     presets={
         "default": {},
         # Calibrated to REF fibroblasts (G0/G1 60.8 % → 80.4 % after 48 h hypoxia: Schmaltz et
@@ -474,13 +244,19 @@ NETWORK = Network(
     },
 )
 
+NETWORK = compile_network(DEFINITION)
+rhs_reference, rhs, jac = NETWORK.rhs_reference, NETWORK.rhs, NETWORK.jac
+atp = NETWORK.hooks["energy"]
+atp_reference = generated_module(DEFINITION).READOUT_REFERENCES["energy"]
+post_mitotic_reset = NETWORK.hooks["post_mitotic_reset"]
+
 
 def _daughter(y, p, u):
     """The post-mitotic daughter of a cell starting G1 in state ``y`` (see the comment on y0)."""
     from scipy.integrate import solve_ivp  # only to regenerate y0: keep it off the import path
 
     def committed(t, y):
-        return y[iEF] - 0.5
+        return y[SPECIES.index("EF")] - 0.5
     committed.terminal, committed.direction = True, 1.0
 
     def fun(t, y):

@@ -24,10 +24,9 @@ the all-zero state Md rises first, then Me, Ma and Mb peak in that order.
 """
 from __future__ import annotations
 
-import numpy as np
-
-from .._numba import jit
-from ..network import Input, Network, Parameter, with_bounds
+from ..compile import compile_network
+from ..definition import Definition
+from ..network import Input, Parameter, with_bounds
 
 SPECIES = ("Md", "E2F", "Me", "Ma", "Mb", "Cdc20")
 
@@ -58,89 +57,25 @@ INPUTS = (Input("GF", 1.0, _UM,
                 "the network oscillates with a period of about a day (23.6 h at GF = 1)"),)
 
 
-def rhs_reference(y, p, u):
-    """dy/dt (µM·h⁻¹) of ``y`` [..., 6] with parameters ``p`` [23] and inputs ``u`` [..., 1]."""
-    (vsd, Vdd, Kdd, Kgf, V1e2f, V2e2f, K1e2f, K2e2f, E2Ftot, vse, Vde, Kde, vsa, Vda, Kda,
-     vsb, Vdb, Kdb, V1cdc20, V2cdc20, K1cdc20, K2cdc20, Cdc20tot) = p
-    Md, E2F, Me, Ma, Mb, Cdc20 = np.moveaxis(np.asarray(y, dtype=np.float64), -1, 0)
-    GF = np.asarray(u, dtype=np.float64)[..., 0]
-
-    inactive_e2f = E2Ftot - E2F                     # conserved total: free + inactivated
-    inactive_cdc20 = Cdc20tot - Cdc20
-    return np.stack(np.broadcast_arrays(
-        vsd * GF / (Kgf + GF) - Vdd * Md / (Kdd + Md),
-        V1e2f * inactive_e2f / (K1e2f + inactive_e2f) * (Md + Me)
-        - V2e2f * E2F / (K2e2f + E2F) * Ma,
-        vse * E2F - Vde * Ma * Me / (Kde + Me),
-        vsa * E2F - Vda * Cdc20 * Ma / (Kda + Ma),
-        vsb * Ma - Vdb * Cdc20 * Mb / (Kdb + Mb),
-        V1cdc20 * Mb * inactive_cdc20 / (K1cdc20 + inactive_cdc20)
-        - V2cdc20 * Cdc20 / (K2cdc20 + Cdc20),
-    ), axis=-1)
-
-
-@jit
-def rhs(y, p, u, out):
-    """Compiled dy/dt for one cell: ``y`` [6], ``p`` [23], ``u`` [1] → ``out`` [6] (µM·h⁻¹)."""
-    (vsd, Vdd, Kdd, Kgf, V1e2f, V2e2f, K1e2f, K2e2f, E2Ftot, vse, Vde, Kde, vsa, Vda, Kda,
-     vsb, Vdb, Kdb, V1cdc20, V2cdc20, K1cdc20, K2cdc20, Cdc20tot) = p
-    Md, E2F, Me, Ma, Mb, Cdc20 = y[0], y[1], y[2], y[3], y[4], y[5]
-    GF = u[0]
-    inactive_e2f = E2Ftot - E2F
-    inactive_cdc20 = Cdc20tot - Cdc20
-    out[0] = vsd * GF / (Kgf + GF) - Vdd * Md / (Kdd + Md)
-    out[1] = (V1e2f * inactive_e2f / (K1e2f + inactive_e2f) * (Md + Me)
-              - V2e2f * E2F / (K2e2f + E2F) * Ma)
-    out[2] = vse * E2F - Vde * Ma * Me / (Kde + Me)
-    out[3] = vsa * E2F - Vda * Cdc20 * Ma / (Kda + Ma)
-    out[4] = vsb * Ma - Vdb * Cdc20 * Mb / (Kdb + Mb)
-    out[5] = (V1cdc20 * Mb * inactive_cdc20 / (K1cdc20 + inactive_cdc20)
-              - V2cdc20 * Cdc20 / (K2cdc20 + Cdc20))
-
-
-@jit
-def jac(y, p, u, J):
-    """Analytic Jacobian ``J[i, j] = ∂f_i/∂y_j`` (h⁻¹) for one cell, written into ``J`` [6, 6]."""
-    (vsd, Vdd, Kdd, Kgf, V1e2f, V2e2f, K1e2f, K2e2f, E2Ftot, vse, Vde, Kde, vsa, Vda, Kda,
-     vsb, Vdb, Kdb, V1cdc20, V2cdc20, K1cdc20, K2cdc20, Cdc20tot) = p
-    Md, E2F, Me, Ma, Mb, Cdc20 = y[0], y[1], y[2], y[3], y[4], y[5]
-    inactive_e2f = E2Ftot - E2F
-    inactive_cdc20 = Cdc20tot - Cdc20
-    # Saturations s = v/(K + v) and their slopes ds/dv = K/(K + v)² (the inactive pools fall
-    # as their active forms rise, hence the sign flips below).
-    act_e2f = inactive_e2f / (K1e2f + inactive_e2f)
-    dact_e2f = K1e2f / (K1e2f + inactive_e2f) ** 2
-    sat_e2f = E2F / (K2e2f + E2F)
-    dsat_e2f = K2e2f / (K2e2f + E2F) ** 2
-    act_cdc20 = inactive_cdc20 / (K1cdc20 + inactive_cdc20)
-    dact_cdc20 = K1cdc20 / (K1cdc20 + inactive_cdc20) ** 2
-    J[:, :] = 0.0
-    J[0, 0] = -Vdd * Kdd / (Kdd + Md) ** 2
-    J[1, 0] = V1e2f * act_e2f
-    J[1, 1] = -V1e2f * dact_e2f * (Md + Me) - V2e2f * dsat_e2f * Ma
-    J[1, 2] = V1e2f * act_e2f
-    J[1, 3] = -V2e2f * sat_e2f
-    J[2, 1] = vse
-    J[2, 2] = -Vde * Ma * Kde / (Kde + Me) ** 2
-    J[2, 3] = -Vde * Me / (Kde + Me)
-    J[3, 1] = vsa
-    J[3, 3] = -Vda * Cdc20 * Kda / (Kda + Ma) ** 2
-    J[3, 5] = -Vda * Ma / (Kda + Ma)
-    J[4, 3] = vsb
-    J[4, 4] = -Vdb * Cdc20 * Kdb / (Kdb + Mb) ** 2
-    J[4, 5] = -Vdb * Mb / (Kdb + Mb)
-    J[5, 4] = V1cdc20 * act_cdc20
-    J[5, 5] = -V1cdc20 * Mb * dact_cdc20 - V2cdc20 * K2cdc20 / (K2cdc20 + Cdc20) ** 2
-
-
-NETWORK = Network(
+DEFINITION = Definition(
     name="gerard_goldbeter2011",
     doc=__doc__,
     species=SPECIES,
     parameters=PARAMETERS,
     inputs=INPUTS,
+    # conserved totals: free + inactivated
+    expressions={"inactive_e2f": "E2Ftot - E2F", "inactive_cdc20": "Cdc20tot - Cdc20"},
+    rates={
+        "Md": "vsd*GF/(Kgf + GF) - Vdd*Md/(Kdd + Md)",
+        "E2F": "V1e2f*inactive_e2f/(K1e2f + inactive_e2f)*(Md + Me) - V2e2f*E2F/(K2e2f + E2F)*Ma",
+        "Me": "vse*E2F - Vde*Ma*Me/(Kde + Me)",
+        "Ma": "vsa*E2F - Vda*Cdc20*Ma/(Kda + Ma)",
+        "Mb": "vsb*Ma - Vdb*Cdc20*Mb/(Kdb + Mb)",
+        "Cdc20": "V1cdc20*Mb*inactive_cdc20/(K1cdc20 + inactive_cdc20) "
+                 "- V2cdc20*Cdc20/(K2cdc20 + Cdc20)",
+    },
     y0={"Md": 0.7205, "E2F": 2.4855, "Me": 2.0, "Ma": 2.6, "Mb": 1.0, "Cdc20": 0.5},
-    rhs_reference=rhs_reference,
-    rhs=rhs,
-    jac=jac,
 )
+
+NETWORK = compile_network(DEFINITION)
+rhs_reference, rhs, jac = NETWORK.rhs_reference, NETWORK.rhs, NETWORK.jac

@@ -128,7 +128,7 @@ def test_kernel_vectors_are_indexed_by_name():
                                           "cell_state.pdl1_half_life_h=5.0"])
     rules = FATE_RULES.values(config)
     assert rules[Rule.SG2M_MEAN_H] == 11.5 and rules[Rule.ENERGY_TIME_H] == 7.0
-    assert len(rules) == len(Rule) == 19
+    assert len(rules) == len(Rule) == 20
     state = cell_state_params(config)
     assert state[CellStateParam.PDL1_TURNOVER_PER_H] == np.log(2.0) / 5.0
     assert len(state) == len(CELL_STATE_PARAMS.names) + 1  # then the HIF half-point

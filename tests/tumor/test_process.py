@@ -78,12 +78,17 @@ def test_fate_layer_uses_hooks_not_network_modules():
     assert set(network_fate.OBSERVED) <= set(net.observables)
 
 
-def test_a_network_without_the_hooks_is_refused(tiny_config, monkeypatch):
+def test_a_network_without_a_reset_hook_lets_daughters_inherit_the_state(tiny_config, monkeypatch):
+    """Without ``post_mitotic_reset`` the fate layer copies the mother's state (the hook is
+    optional: an SBML network has none)."""
     net = intracellular.get_network("dormancy")
     bare = dataclasses.replace(net, hooks={})
-    monkeypatch.setattr(intracellular, "get_network", lambda name: bare)
-    with pytest.raises(ConfigError, match="post_mitotic_reset"):
-        TumorModel(tiny_config())
+    monkeypatch.setattr(intracellular, "get_network", lambda name, **options: bare)
+    model = TumorModel(tiny_config())
+    y = net.state_vector()
+    out = np.zeros_like(y)
+    model.phenotype.reset[0](y, out)
+    np.testing.assert_array_equal(out, y)
 
 
 def test_hooks_match_the_network_functions():

@@ -4,7 +4,9 @@ Every step the batched integrator advances every viable cell's network (inputs: 
 growth factor, glucose, SASP) by ``dt``; then one kernel applies the rules of docs/network.md §2
 ("Fate layer"), with parameters in ``[fate]`` and ``[cells]``:
 
-- **Commitment → division.** E2F (``EF``) above ``commit_ef`` commits the cell; S/G2/M then
+- **Commitment → division.** E2F (``EF``; the ``e2f`` role) above ``commit_ef`` commits the
+  cell (``fate.commit = "rise"``: only if it has been at or below ``commit_ef`` since the
+  cell's last commitment, the ``rearmed`` column); S/G2/M then
   lasts a normal draw (``sg2m_mean_h`` ± ``sg2m_sd_h``, truncated at a quarter of the mean),
   after which the cell divides. Both sisters get the post-mitotic reset (RP → RB,
   EF × 0.05, CE × 0.05) and lognormal noise ``exp(σ·z)`` on every species.
@@ -41,12 +43,15 @@ Phases: G1 and S/G2/M cells are ``proliferating`` (the ``sg2m_h`` column > 0 mar
 contact-inhibited G1 cells ``quiescent``. Without a bound lattice (a well-mixed culture)
 there is always space.
 
-The layer reads the network through its declared roles, never its module: the species of
-:data:`OBSERVED` (``Network.observables``), the HIF half-point (observable
-``hif_half_mmHg``, a parameter; it also drives PD-L1, :mod:`abm.tumor.cell_state`), and the
-hooks of :data:`HOOKS` (``Network.hooks``), which the kernels call as first-class functions
-(typed by signature, as the integrator calls ``rhs``; the kernels are compiled once and
-cached on disk whatever the network).
+The layer reads the network through its roles, never its module (:mod:`abm.tumor.phenotype.
+binding`, docs/network_binding.md): the species of :data:`OBSERVED` (``Network.observables``
+over ``[intracellular] observables``; a rule whose role is unbound is off), the HIF
+half-point (role ``hif_half_mmHg``, a parameter; it also drives PD-L1,
+:mod:`abm.tumor.cell_state`), its inputs as ``[intracellular] inputs`` binds them, and the
+hooks of :data:`HOOKS` (``Network.hooks``; without ``post_mitotic_reset`` daughters inherit
+the mother's state), which the kernels call as first-class functions (typed by signature, as
+the integrator calls ``rhs``; the kernels are compiled once and cached on disk whatever the
+network).
 """
 from __future__ import annotations
 
@@ -64,8 +69,10 @@ from abm._numba import OPTIONS, jit
 from abm.tumor.cells import (APOPTOTIC, DORMANT, GEROCONVERSION, METABOLIC, NECROTIC, PARACRINE,
                              PROLIFERATING, QUIESCENT, SENESCENT, THERAPY)
 from abm.schema import Config
-from abm.errors import ConfigError, NumericalError
+from abm.errors import ConfigError, NumericalError, RunFileError
 from abm.fields.metabolism import demand_from_mtorc1
+from abm.tumor.phenotype.binding import (ROLES, InputBinder, bind_roles, file_record, parse_inputs,
+                                         resolve_network)
 from abm.tumor.lattice_events import has_free_site
 from abm.tumor.sections import FATE_RULES, network_parameters
 from abm.tumor.sections import Rule as R
@@ -74,17 +81,20 @@ from abm.tumor.phenotype.base import (EVENT_APOPTOSIS, EVENT_DIVIDE, EVENT_DORMA
                                       EVENT_NECROSIS, EVENT_NONE, EVENT_REMOVE, EVENT_SENESCENCE, Phenotype)
 
 FATE_COLUMNS = ("step_h", "sg2m_h", "arrested_h", "gero_h", "stress_h", "energy", "dead_h",
-                "contact_inhibited", "metabolic_h")
+                "contact_inhibited", "metabolic_h", "rearmed")
 """State columns after the species: integrator step memory (h), remaining S/G2/M (h), time
 with E2F off (h), time arrested with active mTORC1 (h), time under energy stress (h), energy
 reserve (0–1), time since death (h), waiting to divide (0/1), time arrested under normoxic
-energy stress (h)."""
-STEP_H, SG2M_H, ARRESTED_H, GERO_H, STRESS_H, ENERGY, DEAD_H, BLOCKED, METABOLIC_H = range(9)
+energy stress (h), E2F at or below ``commit_ef`` since the last commitment (0/1; read by
+``fate.commit = "rise"``)."""
+(STEP_H, SG2M_H, ARRESTED_H, GERO_H, STRESS_H, ENERGY, DEAD_H, BLOCKED, METABOLIC_H,
+ REARMED) = range(10)
 _NO_LATTICE = (np.full((1, 1), -1, dtype=np.int32), np.zeros((1, 1), dtype=np.bool_),
                np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
-INPUTS = ("O2", "GF", "glc", "SASP", "DNA", "mito")
-SETTABLE_INPUTS = ("GF", "mito")
-OBSERVED = ("e2f", "mtorc1", "ampk", "p21", "hif")
+SETTABLE_INPUTS = {"GF": "growth_factor", "mito": "mito"}
+"""Levels every cell sees that a caller may set (:meth:`NetworkFate.set_input`) → the source
+they set (:mod:`abm.tumor.phenotype.binding`)."""
+OBSERVED = ROLES
 """Observables (species roles) the fate rules read, in the order of ``species_index``."""
 _VECTOR = types.float64[::1]
 HOOKS = {"post_mitotic_reset": types.FunctionType(types.void(_VECTOR, _VECTOR))}
@@ -102,21 +112,18 @@ class NetworkFate(Phenotype):
     def __init__(self, config: Config, seed: int):
         ic = config.intracellular
         self.seed = int(seed)
-        self.network = intracellular.get_network(ic.network)
+        self.network = resolve_network(ic)
         net = self.network
-        if net.input_names != INPUTS:
-            raise ConfigError(f"intracellular.network = {ic.network!r}: the fate layer needs inputs "
-                              f"{INPUTS}, the network has {net.input_names}")
-        missing = ([r for r in OBSERVED + ("hif_half_mmHg",) if r not in net.observables]
-                   + [h for h in HOOKS if h not in net.hooks])
-        if missing:
-            raise ConfigError(f"intracellular.network = {ic.network!r}: the fate layer needs the "
-                              f"observables {OBSERVED + ('hif_half_mmHg',)} and hooks "
-                              f"{tuple(HOOKS)}; the network lacks {missing}")
-        self.reset = _function_value(net.hooks["post_mitotic_reset"],
+        self.binder = InputBinder(net, parse_inputs(ic.inputs, net.input_names), config)
+        self.species_index, hif_half = bind_roles(net, ic.observables)
+        self.reset = _function_value(net.hooks.get("post_mitotic_reset", _inherit),
                                      HOOKS["post_mitotic_reset"])
         self._demand = functools.partial(demand_from_mtorc1, config)
+        # without an mTORC1 role every cell has a cycling cell's demand (mTORC1 at the
+        # reference: design choice, docs/network_binding.md)
+        self._mtorc1_reference = np.array([config.metabolism.mtorc1_reference])
         self.params = network_parameters(ic)
+        self.run_attrs = file_record(ic)
         try:  # builds (or loads) the network's generated LU code
             self.integrator = intracellular.BatchIntegrator(net, rtol=ic.rtol, atol=ic.atol)
         except CacheDirError as exc:  # a setting of the user's environment: one message
@@ -124,16 +131,9 @@ class NetworkFate(Phenotype):
         self.n_species = net.n_species
         self.state_names = tuple(net.species) + FATE_COLUMNS
         self.y0 = net.state_vector()
-        self.species_index = np.array([net.species_for(role) for role in OBSERVED],
-                                      dtype=np.int64)
-        self.hif_half_mmHg = float(self.params[net.parameter_for("hif_half_mmHg")])
-        self.inputs = np.array([0.0, ic.growth_factor, 1.0, 0.0, 0.0, ic.mito_dysfunction])
+        if hif_half is not None:  # else the class default (abm.tumor.cell_state)
+            self.hif_half_mmHg = float(self.params[net.parameter_names.index(hif_half)])
         self.rules = FATE_RULES.values(config)
-        self._u = np.zeros((0, len(INPUTS)))
-        self._stem_gf_reduction = config.cell_state.stemness_gf_reduction
-        self._nr2f1_repression = config.cell_state.nr2f1_gf_repression
-        self._nr2f1_hill = config.cell_state.nr2f1_gf_hill
-        self._nr2f1_kn = config.cell_state.nr2f1_gf_k ** self._nr2f1_hill
         self._dx_um = config.grid.dx_um  # positions in error messages
         self._lattice = _NO_LATTICE
 
@@ -142,49 +142,44 @@ class NetworkFate(Phenotype):
         self._lattice = (occupancy, vessels, off_x, off_y)
 
     def set_input(self, name: str, value: float) -> None:
-        """Set an input that every cell sees (GF, mito; O2, glucose, SASP and DNA damage come
-        from the cell table: the fields, or their uniform levels without a field)."""
+        """Set a level that every cell sees: ``GF`` (the ``growth_factor`` source) or ``mito``
+        (O2, glucose, SASP and DNA damage come from the cell table)."""
         if name not in SETTABLE_INPUTS:
-            raise ValueError(f"input {name!r}: settable inputs are {SETTABLE_INPUTS}")
-        self.inputs[INPUTS.index(name)] = float(value)
-        self._u = np.zeros((0, len(INPUTS)))
+            raise ValueError(f"input {name!r}: settable inputs are {tuple(SETTABLE_INPUTS)}")
+        self.binder.set_level(SETTABLE_INPUTS[name], value)
 
     def set_nr2f1_repression(self, repression: float) -> None:
         """Set how fully NR2F1 represses the growth factor (``cell_state.
         nr2f1_gf_repression``; an awakening niche signal lifts it)."""
         if not 0.0 <= repression <= 1.0:
             raise ValueError(f"nr2f1 repression = {repression!r}: must be in [0, 1]")
-        self._nr2f1_repression = float(repression)
+        self.binder.nr2f1_repression = float(repression)
+
+    def demand(self, table, rows) -> np.ndarray:
+        """ATP demand of ``rows`` from their mTORC1 (:func:`abm.fields.metabolism.
+        demand_from_mtorc1`); a cycling cell's demand when no species plays mtorc1."""
+        i_mtor = self.species_index[1]
+        if i_mtor < 0:
+            return np.full(table.state[rows, 0].shape, self._demand(self._mtorc1_reference)[0])
+        return self._demand(table.state[rows, i_mtor])
 
     def _inputs(self, table) -> np.ndarray:
-        """Per-row inputs [capacity, 6]: local O2, glucose availability (the local glucose
-        relative to plasma, at most 1: the network's range; a culture medium's 3 × plasma is
-        full availability), SASP and DNA damage, the configured GF lowered by the cell's
-        stemness (stem-like cells cycle slower) and NR2F1, plus the cell's ``gf_signal``
-        (neutrophils' IL-6 and NETs; at most 1 in all), and the configured mitochondrial
-        dysfunction."""
-        if self._u.shape[0] != table.capacity:
-            self._u = np.tile(self.inputs, (table.capacity, 1))
-        self._u[:, 0] = table.oxygen
-        np.minimum(1.0, table.glucose, out=self._u[:, 2])
-        self._u[:, 3] = table.sasp
-        self._u[:, 4] = table.dna_damage
-        np.multiply(self.inputs[1], 1.0 - self._stem_gf_reduction * table.stemness,
-                    out=self._u[:, 1])
-        if self._nr2f1_repression > 0.0:
-            nn = table.nr2f1 ** self._nr2f1_hill
-            self._u[:, 1] *= 1.0 - self._nr2f1_repression * nn / (self._nr2f1_kn + nn)
-        # neutrophils' IL-6 and NETs signal past NR2F1 (abm.myeloid.signals); GF stays ≤ 1
-        self._u[:, 1] += table.gf_signal
-        np.minimum(self._u[:, 1], 1.0, out=self._u[:, 1])
-        return self._u
+        """Per-row network inputs [capacity, n_inputs] as ``[intracellular] inputs`` binds
+        them (:class:`abm.tumor.phenotype.binding.InputBinder`)."""
+        return self.binder.fill(table)
 
     def initialize(self, table, rows, step):
         _init_founders(rows, table.id, table.phase, table.state, self.y0, self.rules,
                        self.seed, step)
-        table.demand[rows] = self._demand(table.state[rows, self.species_index[1]])
+        table.demand[rows] = self.demand(table, rows)
 
     def advance(self, table, step, dt_min, events):
+        if table.state.shape[1] != len(self.state_names):  # the kernels index columns unchecked
+            raise RunFileError(
+                f"checkpoint: the cell table has {table.state.shape[1]} state columns, network "
+                f"{self.network.name!r} with the fate layer needs {len(self.state_names)} "
+                f"({', '.join(self.state_names)}): a checkpoint of another network or of an "
+                "older version (before the 'rearmed' column) cannot be resumed")
         hwm = table.hwm
         dt_h = dt_min / 60.0
         u = self._inputs(table)
@@ -202,11 +197,11 @@ class NetworkFate(Phenotype):
                 f"y={table.y[r]}), position ({(table.x[r] + 0.5) * dx:g}, "
                 f"{(table.y[r] + 0.5) * dx:g}) µm, O2 {table.oxygen[r]:.4g} mmHg: "
                 f"{exc.species} = {exc.value!r}: {exc.reason}") from exc
-        _kernels()[0](hwm, table.alive, table.id, table.phase, table.route, table.state, u,
-                      self.params, events, self.species_index, n, self.rules, self.seed, step,
+        _kernels()[0](hwm, table.alive, table.id, table.phase, table.route, table.state,
+                      table.sasp, table.dna_damage, self.params, events, self.species_index, n, self.rules, self.seed, step,
                       dt_h, table.x, table.y, *self._lattice, table.atp, self.reset)
         # ATP demand follows mTORC1 (the fields read it next step)
-        table.demand[:hwm] = self._demand(table.state[:hwm, self.species_index[1]])
+        table.demand[:hwm] = self.demand(table, slice(0, hwm))
 
     def in_cycle(self, table):
         """Cells in S/G2/M (committed: the remaining S/G2/M time is > 0)."""
@@ -245,21 +240,26 @@ def _init_founders(rows, ids, phase, state, y0, rules, seed, step):
         for k in range(len(FATE_COLUMNS)):
             state[r, n + k] = 0.0
         state[r, n + ENERGY] = 1.0
+        state[r, n + REARMED] = 1.0  # a G1 founder may commit at once, as in level mode
         if uniform(seed, step, ids[r], STREAM_INITIAL_PROGRESS) < FOUNDER_SG2M_FRACTION:
+            state[r, n + REARMED] = 0.0  # committed: the next commitment needs a new rise
             state[r, n + SG2M_H] = _draw_sg2m(rules, seed, step, ids[r]) * uniform(
                 seed, step, ids[r], STREAM_SG2M + 1)
         phase[r] = PROLIFERATING
 
 
-def _apply_fate(hwm, alive, ids, phase, route, state, u, p, events, idx, n, rules, seed, step,
-                dt_h, xs, ys, occupancy, vessels, off_x, off_y, atp, reset_hook):
+def _apply_fate(hwm, alive, ids, phase, route, state, sasp, dna, p, events, idx, n, rules, seed,
+                step, dt_h, xs, ys, occupancy, vessels, off_x, off_y, atp, reset_hook):
     """The fate rules for every live row (module docstring); writes phase, events and, at
-    senescence, the route (therapy when the DNA-damage input u[r, 4] ≥
-    rules[R.THERAPY_DAMAGE], else paracrine when the SASP input u[r, 3] ≥
-    rules[R.PARACRINE_SASP]; metabolic by its own rule).
+    senescence, the route (therapy when the DNA damage dna[r] ≥ rules[R.THERAPY_DAMAGE],
+    else paracrine when the SASP sasp[r] ≥ rules[R.PARACRINE_SASP]; metabolic by its own
+    rule).
 
-    ``off_x``/``off_y`` are the placement offsets; empty means no lattice (always space);
-    ``atp`` the cells' ATP supply / demand (the energy reserve's input)."""
+    ``idx``: species column of each role of :data:`OBSERVED`, -1 when unbound: no mtorc1 →
+    no geroconversion and every arrest becomes dormancy; apoptosis needs ampk, mtorc1 and
+    p21; metabolic senescence ampk and hif. ``off_x``/``off_y`` are the placement offsets;
+    empty means no lattice (always space); ``atp`` the cells' ATP supply / demand (the
+    energy reserve's input)."""
     use_lattice = off_x.shape[0] > 0
     reset = reset_hook[0]
     commit_ef, dormant_after = rules[R.COMMIT_EF], rules[R.DORMANT_AFTER_H]
@@ -270,6 +270,10 @@ def _apply_fate(hwm, alive, ids, phase, route, state, u, p, events, idx, n, rule
     necrotic_clear, apoptotic_clear = rules[R.NECROTIC_CLEARANCE_H], rules[R.APOPTOSIS_DURATION_H]
     i_ef, i_mtor, i_ampk, i_p21, i_hif = idx[0], idx[1], idx[2], idx[3], idx[4]
     metabolic_ampk, metabolic_hif = rules[R.METABOLIC_AMPK], rules[R.METABOLIC_HIF]
+    has_mtor = i_mtor >= 0
+    apoptosis_on = i_ampk >= 0 and has_mtor and i_p21 >= 0
+    metabolic_on = i_ampk >= 0 and i_hif >= 0
+    rise = rules[R.COMMIT_RISE] > 0.0
     for r in range(hwm):
         events[r] = EVENT_NONE
         if not alive[r]:
@@ -288,8 +292,11 @@ def _apply_fate(hwm, alive, ids, phase, route, state, u, p, events, idx, n, rule
             s[n + DEAD_H] = 0.0
             events[r] = EVENT_NECROSIS
             continue
-        ef, mtor = s[i_ef], s[i_mtor]
-        if s[i_ampk] > apo_ampk and mtor < apo_mtor and s[i_p21] > apo_p21:
+        ef = s[i_ef]
+        mtor = s[i_mtor] if has_mtor else 0.0
+        if ef <= commit_ef:
+            s[n + REARMED] = 1.0
+        if apoptosis_on and s[i_ampk] > apo_ampk and mtor < apo_mtor and s[i_p21] > apo_p21:
             s[n + STRESS_H] += dt_h
         else:
             s[n + STRESS_H] = 0.0
@@ -305,7 +312,7 @@ def _apply_fate(hwm, alive, ids, phase, route, state, u, p, events, idx, n, rule
             if s[n + SG2M_H] <= 0.0:
                 events[r] = EVENT_DIVIDE
             continue
-        if ef > commit_ef:
+        if ef > commit_ef and (s[n + REARMED] > 0.0 or not rise):
             if use_lattice and not has_free_site(xs[r], ys[r], occupancy, vessels, off_x, off_y):
                 reset(s[:n], s[:n])
                 s[n + BLOCKED] = 1.0
@@ -314,6 +321,7 @@ def _apply_fate(hwm, alive, ids, phase, route, state, u, p, events, idx, n, rule
                     phase[r] = QUIESCENT
                 continue
             s[n + BLOCKED] = 0.0
+            s[n + REARMED] = 0.0
             s[n + SG2M_H] = _draw_sg2m(rules, seed, step, ids[r])
             s[n + ARRESTED_H] = 0.0
             s[n + GERO_H] = 0.0
@@ -323,16 +331,17 @@ def _apply_fate(hwm, alive, ids, phase, route, state, u, p, events, idx, n, rule
             continue
         blocked = s[n + BLOCKED] > 0.0
         s[n + ARRESTED_H] += dt_h
-        s[n + GERO_H] = s[n + GERO_H] + dt_h if (mtor >= mtor_thr and not blocked) else 0.0
-        metabolic = s[i_ampk] >= metabolic_ampk and s[i_hif] < metabolic_hif
+        gero = has_mtor and mtor >= mtor_thr and not blocked
+        s[n + GERO_H] = s[n + GERO_H] + dt_h if gero else 0.0
+        metabolic = metabolic_on and s[i_ampk] >= metabolic_ampk and s[i_hif] < metabolic_hif
         s[n + METABOLIC_H] = s[n + METABOLIC_H] + dt_h if metabolic else 0.0
         if s[n + GERO_H] > senescent_after or s[n + METABOLIC_H] > senescent_after:
             phase[r] = SENESCENT
             if s[n + METABOLIC_H] > senescent_after:
                 route[r] = METABOLIC
-            elif u[r, 4] >= rules[R.THERAPY_DAMAGE]:
+            elif dna[r] >= rules[R.THERAPY_DAMAGE]:
                 route[r] = THERAPY
-            elif u[r, 3] >= rules[R.PARACRINE_SASP]:
+            elif sasp[r] >= rules[R.PARACRINE_SASP]:
                 route[r] = PARACRINE
             else:
                 route[r] = GEROCONVERSION
@@ -377,11 +386,20 @@ def _abort_division(rows, ids, phase, state, n, rules, seed, step, reset_hook):
         phase[r] = QUIESCENT
 
 
+@numba.njit(HOOKS["post_mitotic_reset"].signature, **OPTIONS)
+def _inherit(y, out):
+    """The ``post_mitotic_reset`` of a network without one: daughters inherit the mother's
+    state (``out`` may be ``y``)."""
+    for j in range(y.shape[0]):
+        out[j] = y[j]
+
+
 _INT, _REAL = types.int64, types.float64
 _ROWS, _I8, _STATE = types.int64[::1], types.int8[::1], types.float64[:, ::1]
 _RESET = types.ListType(HOOKS["post_mitotic_reset"])
 _SIGNATURES = (
-    types.void(_INT, types.boolean[::1], _ROWS, _I8, _I8, _STATE, _STATE, _VECTOR, _I8, _ROWS,
+    types.void(_INT, types.boolean[::1], _ROWS, _I8, _I8, _STATE, _VECTOR, _VECTOR, _VECTOR, _I8,
+               _ROWS,
                _INT, _VECTOR, _INT, _INT, _REAL, types.int32[::1], types.int32[::1],
                types.int32[:, ::1], types.boolean[:, ::1], _ROWS, _ROWS, _VECTOR, _RESET),
     types.void(_ROWS, _ROWS, _ROWS, _I8, _STATE, _INT, _VECTOR, _INT, _INT, _RESET),
