@@ -40,11 +40,12 @@ def write_metadata(model, meta: dict) -> None:
         raise RuntimeError(f"libsbml refused the annotation (status {status})")
 
 
-def time_unit_h(model, file: str, meta: dict) -> float:
+def time_unit_h(model, meta: dict, refuse) -> float:
     """Hours per model time unit: from L3 ``timeUnits`` or the L2 unit definition ``time``
     (product of (multiplier·10^scale)^exponent of its units, which must amount to seconds);
     1.0 when none is declared (the importer then takes the rates as per hour, as written).
-    Our annotation's exact value wins when it agrees with the declared unit to 1e-12."""
+    Our annotation's exact value wins when it agrees with the declared unit to 1e-12.
+    ``refuse(kind, id, why)`` raises the importer's error (it names the file)."""
     if model.getLevel() > 2:
         unit_id = model.getTimeUnits() if model.isSetTimeUnits() else ""
     else:
@@ -54,28 +55,24 @@ def time_unit_h(model, file: str, meta: dict) -> float:
     elif unit_id == "second":
         hours = 1.0 / _SECONDS_PER_HOUR
     else:
-        hours = _definition_hours(model.getUnitDefinition(unit_id), unit_id, file)
+        hours = _definition_hours(model.getUnitDefinition(unit_id), unit_id, refuse)
     exact = meta.get("time_unit_h")
     return float(exact) if exact is not None and abs(exact - hours) <= 1e-12 * hours else hours
 
 
-def _definition_hours(definition, unit_id: str, file: str) -> float:
-    from .sbml_read import SBMLError  # the error class lives with the reader
+def _definition_hours(definition, unit_id: str, refuse) -> float:
     if definition is None:
-        raise SBMLError(f"{file}: model timeUnits {unit_id!r}: no such unit definition")
+        refuse("model timeUnits", unit_id, "no such unit definition")
     seconds, exponent = 1.0, 0.0
     for unit in definition.getListOfUnits():
         kind = libsbml.UnitKind_toString(unit.getKind())
-        if kind == "dimensionless":
-            seconds *= (unit.getMultiplier() * 10.0 ** unit.getScale()) ** unit.getExponentAsDouble()
-            continue
-        if kind != "second":
-            raise SBMLError(f"{file}: unitDefinition {unit_id!r}: a time unit made of {kind!r}; "
-                            "the time unit must be a multiple of seconds")
+        if kind not in ("second", "dimensionless"):
+            refuse("unitDefinition", unit_id, f"a time unit made of {kind!r}; the time unit "
+                   "must be a multiple of seconds")
         e = unit.getExponentAsDouble()
         seconds *= (unit.getMultiplier() * 10.0 ** unit.getScale()) ** e
-        exponent += e
+        exponent += e if kind == "second" else 0.0
     if exponent != 1.0:
-        raise SBMLError(f"{file}: unitDefinition {unit_id!r}: seconds to the power {exponent:g}; "
-                        "the time unit must be a multiple of seconds")
+        refuse("unitDefinition", unit_id, f"seconds to the power {exponent:g}; the time unit "
+               "must be a multiple of seconds")
     return seconds / _SECONDS_PER_HOUR

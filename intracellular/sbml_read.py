@@ -365,7 +365,7 @@ class _Reader:
             species=tuple(self.state), parameters=tuple(params), inputs=tuple(inputs),
             rates={s: rates[s] for s in self.state if s in rates},
             y0={s: values.get(s, 0.0) for s in self.state}, expressions=expressions,
-            events=events, time_unit_h=time_unit_h(m, self.file, meta),
+            events=events, time_unit_h=time_unit_h(m, meta, self.refuse),
             species_units=meta.get("species_units", {}), presets=meta.get("presets", {}),
             observables=meta.get("observables", {}),
             division_reset=meta.get("division_reset", {}), readouts=meta.get("readouts", {}))

@@ -90,8 +90,7 @@ def test_compiled_network_agrees_with_roadrunner(tmp_path):
     from intracellular.sbml import load_sbml
     for doc in (docs.tyson_like(), docs.goldbeter_like(), combined()):
         network = load_sbml(doc.write(tmp_path, f"{doc.model.getId()}.xml"))
-        hours = 200.0 * network.time_unit_h
-        _, ours = simulate(network, hours, n_points=2001, rtol=1e-10, atol=1e-12)
+        _, ours = simulate(network, model_time=200.0, n_points=2001, rtol=1e-10, atol=1e-12)
         _, theirs = roadrunner_run(doc.text())
         errors = agreement(ours, theirs)
         assert errors and max(errors.values()) <= 1e-3, (doc.model.getId(), errors)
