@@ -112,3 +112,16 @@ def test_shipped_networks_export_to_sbml_that_roadrunner_agrees_with(tmp_path, n
                         rtol=1e-10, atol=1e-12)
     for species in network.species:
         np.testing.assert_array_equal(again[species], ours[species])
+
+
+def test_get_network_loads_an_sbml_path_with_inputs(tmp_path):
+    pytest.importorskip("intracellular.compile")
+    from intracellular import get_network
+    d = docs.goldbeter_like()
+    d.parameter("GF", 0.4)
+    d.rate("C", "vi * GF / 0.4 - mm(vd * X, C, Kd) - kd * C")
+    d.model.getListOfReactions().clear()
+    path = d.write(tmp_path, "gf.xml")
+    network = get_network(str(path), inputs=("GF",))
+    assert network.input_names == ("GF",) and network.input_vector()[0] == 0.4
+    assert get_network(str(path), inputs=("GF",)) is network  # cached by content hash
