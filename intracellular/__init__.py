@@ -8,6 +8,9 @@
   :func:`compile_network` generates a Network from it (docs/network_definitions.md);
   :func:`register` adds one to the registry.
 - :func:`load_definition`, :func:`save_definition`, :func:`load_network`: the TOML network file.
+- :func:`load_sbml`, :func:`read_sbml`, :func:`save_sbml`, :class:`SBMLError`: SBML import and
+  export (docs/sbml.md); loaded on first use, so that ``import intracellular`` does not load
+  python-libsbml (~0.1 s).
 """
 from .compile import compile_network
 from .definition import Definition, Event
@@ -19,4 +22,14 @@ from .registry import get_network, networks, register
 __all__ = ["BatchIntegrator", "Definition", "Event", "Input", "IntegrationError", "Network",
            "Parameter", "ParameterRangeError", "compile_network", "get_network",
            "load_definition", "load_network", "networks", "register", "save_definition",
-           "simulate"]
+           "simulate", "SBMLError", "load_sbml", "read_sbml", "save_sbml"]
+
+_SBML = ("SBMLError", "load_sbml", "read_sbml", "save_sbml")
+
+
+def __getattr__(name: str):
+    """The SBML functions, imported from :mod:`intracellular.sbml` on first access."""
+    if name in _SBML:
+        from . import sbml
+        return getattr(sbml, name)
+    raise AttributeError(f"module 'intracellular' has no attribute {name!r}")

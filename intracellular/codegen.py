@@ -213,7 +213,7 @@ def module_source(definition, parsed: Parsed, version: int) -> str:
     out = [f'"""Generated from the definition of network {definition.name!r} by '
            f'intracellular.codegen (version {version}); do not edit."""',
            "import math", "", "import numpy as np", "",
-           "from intracellular._numba import jit", "", "",
+           "from intracellular._numba import jit_generated as jit", "", "",
            "@jit", "def _pow(x, n):",
            '    """x**n, by products for n = 1, 2, 3, 4 (pow costs ~10x a product)."""',
            "    if n == 1.0:", "        return x",

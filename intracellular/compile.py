@@ -29,7 +29,7 @@ from typing import Callable, Mapping
 from .network import Network
 from .sparse_lu import cache_dir, load_generated
 
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 3
 """Bumped whenever :mod:`intracellular.codegen` writes different text for the same definition
 (part of the cache key; kept here so that a cache hit needs no SymPy)."""
 _MEMO: dict[str, types.ModuleType] = {}

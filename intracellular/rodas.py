@@ -128,6 +128,25 @@ def _initial_step(rhs, y, p, u, f, dt, rtol, atol):
 
 
 @jit
+def _difference_jacobian(rhs, y, p, u, f, J, yd, fd, rtol, atol):
+    """J by forward differences of ``rhs`` around ``y`` (``f`` = rhs(y)), for the rare state
+    where the analytic Jacobian is not finite though the right-hand side is: a derivative
+    singular at one point, e.g. d√x/dx at x = 0 in an SBML rule (MODEL1812040001 starts
+    there). Increment √ε·max(|y_j|, atol/rtol) (Hairer & Wanner II, IV.8: the error of the
+    difference is then O(√ε) relative, far below what a W-method's step needs); ``yd`` and
+    ``fd`` are scratch vectors."""
+    n = y.shape[0]
+    for j in range(n):
+        for k in range(n):
+            yd[k] = y[k]
+        delta = np.sqrt(np.finfo(np.float64).eps) * max(abs(y[j]), atol / rtol)
+        yd[j] = y[j] + delta
+        rhs(yd, p, u, fd)
+        for i in range(n):
+            J[i, j] = (fd[i] - f[i]) / delta
+
+
+@jit
 def _culprit(y, trial, worst):
     """The species to blame for a failed row: the one with the largest error estimate in the
     last attempt (``worst``), or, when that attempt overflowed, the largest species of the
@@ -215,10 +234,17 @@ def advance_rows(rhs, jac, events, factor, solve, off, slots, y, u, p, dt, activ
                 jac(yi, pi, ui, J)
                 fresh = True
                 # J is zero outside the sparse LU's filled pattern (False also for NaN
-                # there): a branch-free OR over all entries, vectorised
+                # there), and finite: branch-free ORs over all entries, vectorised
                 outside = 0
+                infinite = 0
                 for q in range(Jf.shape[0]):
                     outside |= (Jf[q] != 0.0) & (off[q] != 0)
+                    infinite |= Jf[q] - Jf[q] != 0.0
+                if infinite:  # a singular derivative where f itself is finite (√0): cold path
+                    _difference_jacobian(rhs, yi, pi, ui, f0, J, ys, fs, rtol, atol)
+                    outside = 0
+                    for q in range(Jf.shape[0]):
+                        outside |= (Jf[q] != 0.0) & (off[q] != 0)
                 sparse = outside == 0
             err = np.inf
             gh = _GAMMA * hs

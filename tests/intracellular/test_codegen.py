@@ -227,3 +227,20 @@ def test_the_key_changes_with_any_field():
     assert compile_module.cache_key(_definition(y0={"A": 0.5000000000000001})) != base
     assert compile_module.cache_key(_definition(expressions={
         "kink": "abs(B - 0.5)", "drive": "min(1.0, S*A/(K + A))"})) != base  # order matters
+
+
+def test_a_singular_jacobian_at_a_finite_rate_is_replaced_by_differences():
+    """a' = 1 − √((a + b)² − 4ab) = 1 − |a − b| with b = 1 and a(0) = 1, the form of
+    MODEL1812040001's E2F–Rb rule: at t = 0 the radicand is 0, the analytic ∂f/∂a is 0/0,
+    yet the rate is finite; for t > 0, a = 2 − e^(−t). The generated code must not raise and
+    the integrator must follow the closed form."""
+    from intracellular.definition import Definition
+    definition = Definition(
+        name="singular_root", doc="", species=("a", "b"), parameters=(), inputs=(),
+        rates={"a": "1 - sqrt((a + b)**2 - 4*a*b)"}, y0={"a": 1.0, "b": 1.0})
+    net = ic.compile_network(definition)
+    J = np.empty((2, 2))
+    net.jac(net.state_vector(), net.parameter_vector(), np.zeros(0), J)
+    assert not np.isfinite(J[0, 0])          # the derivative really is singular there
+    times, traj = ic.simulate(net, hours=3.0, n_points=31)
+    np.testing.assert_allclose(traj["a"], 2.0 - np.exp(-times), rtol=1e-6)
