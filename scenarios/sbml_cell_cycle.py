@@ -4,8 +4,8 @@
 BIOMD0000000941, the SBML file as published) in every cell of a small vascularised tumour; its
 growth factor GF falls with the local O2 (GF = O2²/(K² + O2²), K = 10 mmHg), a cell commits
 when its cyclin B–Cdk1 rises through ``fate.commit_ef`` and divides ``fate.sg2m_mean_h``
-later. Each seed of ``--seeds`` (default 1–3) runs into ``outputs/sbml_cell_cycle_tissue_
-seed<k>.h5``. Measured, and compared with what the network alone predicts (the same SBML
+later. Each seed of ``--seeds`` (default 1–3) runs into
+``outputs/sbml_cycle_tissue_seed<k>.h5``. Measured, and compared with what the network alone predicts (the same SBML
 network, integrated for one cell at constant GF by ``intracellular.simulate``; nothing here
 is fitted):
 
@@ -17,11 +17,12 @@ is fitted):
 - the interval between the tissue's division waves (the founders start in phase, so the
   divisions come in waves one Cdk period apart) against the network's period at normoxic GF.
 
-Prints the numbers (mean ± SD over seeds) and draws ``outputs/sbml_cell_cycle.png`` (with
-``--docs`` also ``docs/sbml_cell_cycle.png``).
+Prints the numbers (mean ± SD over seeds) and draws ``outputs/sbml_cycle.png`` (with
+``--docs`` also ``docs/sbml_cell_cycle.png``; ``abm run sbml_cell_cycle.toml`` alone writes
+``outputs/sbml_cell_cycle.h5`` and its standard figure).
 
     python scenarios/sbml_cell_cycle.py [--seeds 1 2 3] [--workers 2] [--days 8]
-                                        [--out outputs/sbml_cell_cycle.h5] [--overwrite]
+                                        [--out outputs/sbml_cycle.h5] [--overwrite] [--docs]
 """
 from __future__ import annotations
 
@@ -201,7 +202,7 @@ def main() -> None:
     if docs:
         sys.argv.remove("--docs")
     paths, out = replicates_from_command_line(__doc__.splitlines()[0], HERE / "sbml_cell_cycle.toml",
-                                              ARMS, Path("outputs/sbml_cell_cycle.h5"), [1, 2, 3])
+                                              ARMS, Path("outputs/sbml_cycle.h5"), [1, 2, 3])
     per_seed = paths["tissue"]
     with load_run(per_seed[min(per_seed)]) as run:
         pred = prediction(config_from_toml(run.config_toml))
