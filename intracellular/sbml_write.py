@@ -12,6 +12,8 @@ equal Definition.
 """
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 import libsbml
@@ -24,9 +26,13 @@ _TIME_UNIT = "model_time"
 
 
 def save_sbml(network, path, *, overwrite: bool = False) -> Path:
-    """Write ``network`` (a :class:`~intracellular.Network` generated from a Definition, or a
-    Definition) to ``path`` as SBML L3V2 core; returns the path. Refuses a network without a
-    definition (hand-written) and an existing file unless ``overwrite``."""
+    """Write ``network`` (a :class:`~intracellular.Network` generated from a Definition, its
+    registered name, or a Definition) to ``path`` as SBML L3V2 core; returns the path.
+    Refuses a network without a definition (hand-written) and an existing file unless
+    ``overwrite``. The file appears whole or not at all (a temporary file renamed)."""
+    if isinstance(network, str):
+        from .registry import get_network
+        network = get_network(network)
     definition = getattr(network, "definition", network)
     if definition is None or not hasattr(definition, "rates"):
         raise ValueError(f"network {getattr(network, 'name', network)!r} has no definition "
@@ -36,7 +42,14 @@ def save_sbml(network, path, *, overwrite: bool = False) -> Path:
     if path.exists() and not overwrite:
         raise FileExistsError(f"{path} exists; pass overwrite=True to replace it")
     text = sbml_string(definition)
-    path.write_text(text, encoding="utf-8")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
     return path
 
 

@@ -99,9 +99,20 @@ and an inflammation pulse at the site, so that NETs, escorts, cloaks and the age
 sources cross the checkpoint."""
 
 
+SBML_NETWORK = str(Path(__file__).resolve().parent.parent / "scenarios" / "networks"
+                   / "BIOMD0000000941.xml")
+WITH_SBML = (f"intracellular.network={SBML_NETWORK!r}",
+             "intracellular.inputs={GF={source='oxygen', half=10.0, hill=2.0}}",
+             "intracellular.observables={e2f='cyclin_B_Cdk1'}", "fate.commit='rise'",
+             "fate.commit_ef=1.0", "fate.sg2m_mean_h=2.0")
+"""Every cell driven by the scenarios' BioModels SBML network (Gérard & Goldbeter 2011) with
+its GF bound to O2, as in scenarios/sbml_cell_cycle.toml."""
+
+
 @pytest.mark.parametrize("extra", [(), WITH_IMMUNE_AND_DRUGS, WITH_SHEDDING, WITH_SITE,
-                                   WITH_MYELOID],
-                         ids=["tumour", "immune+drugs", "shedding", "two sites", "myeloid"])
+                                   WITH_MYELOID, WITH_SBML],
+                         ids=["tumour", "immune+drugs", "shedding", "two sites", "myeloid",
+                              "sbml network"])
 def test_resume_after_an_interruption_equals_an_uninterrupted_run(tiny_config, tmp_path,
                                                                   monkeypatch, extra):
     import dataclasses

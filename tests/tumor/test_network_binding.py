@@ -228,8 +228,6 @@ def test_file_network_is_recorded_and_a_changed_file_refused(tmp_path):
     assert file_record(types.SimpleNamespace(network="dormancy")) == {}
 
 
-@pytest.mark.skipif(not hasattr(intracellular, "save_definition"),
-                    reason="needs network files (intracellular.save_definition, issue 18)")
 def test_a_network_file_runs_is_recorded_and_a_changed_file_stops_resume(tmp_path, monkeypatch):
     """A scenario naming a network file by a path relative to itself: the run stores the
     file's sha256 and text; after the file changed, resuming the interrupted run is refused."""
