@@ -70,3 +70,17 @@ def agents_at(run, time_min):
     return {"neutrophil": sorted_mm(n["x"][~net], n["y"][~net]),
             "NET": sorted_mm(n["x"][net], n["y"][net]),
             "platelet aggregate": sorted_mm(p["x"], p["y"])}
+
+
+def central_differences(f, y: np.ndarray) -> np.ndarray:
+    """∂f_i/∂y_j [n, n] by central differences with δ = 1e-6·max(|y_j|, 1) of ``f(y) -> [n]``
+    (truncation δ²·|f'''|/6, round-off ε·|f|/δ: both ≲ 1e-6·(1 + max|J|) on the networks)."""
+    n = y.shape[0]
+    numeric = np.empty((n, n))
+    for j in range(n):
+        delta = 1e-6 * max(abs(y[j]), 1.0)
+        up, down = y.copy(), y.copy()
+        up[j] += delta
+        down[j] -= delta
+        numeric[:, j] = (np.asarray(f(up)) - np.asarray(f(down))) / (2 * delta)
+    return numeric

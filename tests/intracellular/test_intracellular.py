@@ -11,6 +11,7 @@ from scipy.integrate import solve_ivp
 
 import intracellular as ic
 from intracellular import BatchIntegrator, IntegrationError, simulate
+from ..helpers import central_differences
 
 
 def _network(name):
@@ -59,18 +60,15 @@ def test_jacobian_equals_central_difference(net):
     p = net.parameter_vector()
     n = net.n_species
     J = np.empty((n, n))
-    fp, fm = np.empty(n), np.empty(n)
+    out = np.empty(n)
+
+    def compiled(state):
+        net.rhs(state, p, u[row], out)
+        return out.copy()
+
     for row in range(len(y)):
         net.jac(y[row], p, u[row], J)
-        fd = np.empty((n, n))
-        for j in range(n):
-            delta = 1e-6 * max(abs(y[row, j]), 1.0)
-            yp, ym = y[row].copy(), y[row].copy()
-            yp[j] += delta
-            ym[j] -= delta
-            net.rhs(yp, p, u[row], fp)
-            net.rhs(ym, p, u[row], fm)
-            fd[:, j] = (fp - fm) / (2 * delta)
+        fd = central_differences(compiled, y[row])
         np.testing.assert_allclose(J, fd, rtol=0, atol=1e-6 * (1 + np.abs(J).max()))
 
 

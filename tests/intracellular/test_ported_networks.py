@@ -11,6 +11,7 @@ from scipy.integrate import solve_ivp
 import intracellular as ic
 
 from . import reference_models as oracle
+from ..helpers import central_differences
 
 NAMES = ("dormancy", "yao2008", "alarcon2004", "gerard_goldbeter2011")
 
@@ -58,13 +59,7 @@ def test_generated_jacobian_equals_differences_of_the_oracle(name):
     J = np.empty((n, n))
     for row in range(len(y)):
         net.jac(y[row], p, u[row], J)
-        numeric = np.empty((n, n))
-        for j in range(n):
-            d = 1e-6 * max(abs(y[row, j]), 1.0)
-            up, down = y[row].copy(), y[row].copy()
-            up[j] += d
-            down[j] -= d
-            numeric[:, j] = (f(up, p, u[row]) - f(down, p, u[row])) / (2 * d)
+        numeric = central_differences(lambda state: f(state, p, u[row]), y[row])
         np.testing.assert_allclose(J, numeric, rtol=1e-6, atol=1e-6 * (1 + np.abs(numeric).max()))
 
 

@@ -9,30 +9,14 @@ import numpy as np
 import pytest
 
 from intracellular import BatchIntegrator, simulate
-from intracellular._numba import jit
 from intracellular.network import Network, Parameter
+from .test_events import _decay_jac as _jac, _decay_rhs as _rhs, _sawtooth_events
 
 RTOL, ATOL = 1e-10, 1e-12
 K = 0.01
 """Decay rate per model time unit: 60 units (1 h in minutes) decay by exp(−0.6)."""
 
 
-@jit
-def _rhs(y, p, u, out):
-    out[0] = -p[0] * y[0]
-
-
-@jit
-def _jac(y, p, u, J):
-    J[0, 0] = -p[0]
-
-
-@jit
-def _sawtooth_events(y_start, y, p, u, apply):
-    fire = not (y_start[0] < 0.5) and y[0] < 0.5
-    if fire and apply:
-        y[0] = 1.0
-    return fire
 
 
 PER_HOUR = Network("decay", "y' = -k·y", ("y",), (Parameter("k", K, "1/unit", "test"),), (),
