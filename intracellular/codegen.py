@@ -34,7 +34,9 @@ MAX_PRODUCT_POWER = 8
 """Integer powers up to this are written as products (design choice: beyond it a product
 chain loses its speed advantage and accuracy over ``pow``)."""
 _RESERVED = {"y", "p", "u", "out", "J", "np", "math", "jit", "apply", "y_start", "nan",
-             "min", "max", "abs", "float", "range", "True", "False", "None"}
+             "min", "max", "abs", "float", "range", "True", "False", "None", "fired", "zero"}
+"""Names the generated code uses itself (arguments, modules, builtins, its locals ``fired``
+and ``zero``): a user name among them is renamed there."""
 
 
 def code_names(names) -> dict[str, str]:
@@ -210,8 +212,9 @@ def module_source(definition, parsed: Parsed, version: int) -> str:
     scalar, array = _ScalarPrinter(names), _ArrayPrinter(names)
     ns = parsed.namespace
     n = len(ns.species)
-    out = [f'"""Generated from the definition of network {definition.name!r} by '
-           f'intracellular.codegen (version {version}); do not edit."""',
+    # user text (names, roles) enters the module only as repr() literals: never as code
+    out = [repr(f"Generated from the definition of network {definition.name!r} by "
+                f"intracellular.codegen (version {version}); do not edit."),
            "import math", "", "import numpy as np", "",
            "from intracellular._numba import jit_generated as jit", "", "",
            "@jit", "def _pow(x, n):",
@@ -311,10 +314,10 @@ def _readouts(definition, parsed, names, scalar, array) -> list[str]:
         value = parsed.full(target, f"readout {role}")
         lines, printed = _cse([value], scalar)
         out += ["@jit", f"def _readout{k}(y, p, u):",
-                f'    """Readout {role!r} ({target}) of ONE cell."""']
+                "    " + repr(f"Readout {role!r} ({target}) of ONE cell.")]
         out += _loads(parsed, names, [value]) + lines + [f"    return {printed[0]}", "", ""]
         out += [f"def _readout{k}_reference(y, p, u):",
-                f'    """Readout {role!r} ({target}) over leading axes of ``y`` and ``u``."""',
+                "    " + repr(f"Readout {role!r} ({target}) over leading axes of y and u."),
                 "    y = np.asarray(y, dtype=np.float64)", "    u = np.asarray(u, dtype=np.float64)"]
         out += _loads(parsed, names, [value], scalar=False)
         out += ["    zero = np.zeros(np.broadcast_shapes(y.shape[:-1], u.shape[:-1]))",
@@ -346,11 +349,14 @@ def _events(definition, parsed, names, printer) -> list[str]:
            '    """True if an event trigger turned from false (at ``y_start``) to true (at '
            '``y``); with ``apply``, those events fire in order, setting their targets in ``y``."""']
     out += _loads(parsed, names, every, arrays=("p", "u"))  # species: from y_start or y
-    out.append("    fired = False")
+    # every trigger is read before any event fires (simultaneous events all fire, as in
+    # libRoadRunner); then they fire in order, each from the state the previous ones left
     for k, (event, trigger, values) in enumerate(parsed_events):
-        out.append(f"    # event {k + 1}{' ' + event.name if event.name else ''}")
+        out.append(f"    # event {k + 1}: {event.name!r}")
         out.append(f"    _before{k} = {_over(trigger, ns, names, printer, 'y_start')}")
         out.append(f"    _after{k} = {_over(trigger, ns, names, printer, 'y')}")
+    out.append("    fired = False")
+    for k, (event, trigger, values) in enumerate(parsed_events):
         out += [f"    if _after{k} and not _before{k}:", "        fired = True", "        if apply:"]
         out += [f"            _v{m} = {_over(value, ns, names, printer, 'y')}"
                 for m, (_, value) in enumerate(values)]
@@ -373,9 +379,11 @@ def _initial_events(parsed, names, printer, parsed_events) -> list[str]:
            '    """Fire the events that hold at time 0 and were false before it (initial_value '
            'False); True if any fired."""']
     out += _loads(parsed, names, every, arrays=("p", "u"))
+    out += [f"    _holds{k} = {_over(trigger, ns, names, printer, 'y')}"
+            for k, trigger, _ in at_start]
     out.append("    fired = False")
     for k, trigger, values in at_start:
-        out += [f"    if {_over(trigger, ns, names, printer, 'y')}:", "        fired = True"]
+        out += [f"    if _holds{k}:", "        fired = True"]
         out += [f"        _v{m} = {_over(value, ns, names, printer, 'y')}"
                 for m, (_, value) in enumerate(values)]
         out += [f"        y[{i}] = _v{m}" for m, (i, _) in enumerate(values)] or ["        pass"]

@@ -16,6 +16,7 @@ process, networks are memoised by the same key.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import importlib.metadata
 import json
@@ -29,9 +30,12 @@ from typing import Callable, Mapping
 from .network import Network
 from .sparse_lu import cache_dir, load_generated
 
-GENERATOR_VERSION = 3
+GENERATOR_VERSION = 4
 """Bumped whenever :mod:`intracellular.codegen` writes different text for the same definition
 (part of the cache key; kept here so that a cache hit needs no SymPy)."""
+_GENERATOR_FILES = ("codegen.py", "expressions.py")
+"""The generator's own sources: their hash is part of the cache key too, so an edit to them
+that forgets to bump :data:`GENERATOR_VERSION` cannot reuse stale generated code."""
 _MEMO: dict[str, types.ModuleType] = {}
 _NAME = re.compile(r"_intracellular_net_([0-9a-f]{20})")
 
@@ -54,9 +58,21 @@ def canonical(definition) -> str:
 
 
 def cache_key(definition) -> str:
-    """SHA-256 (hex) of the canonical definition, the generator version and SymPy's version."""
-    text = f"{GENERATOR_VERSION}\n{importlib.metadata.version('sympy')}\n{canonical(definition)}"
+    """SHA-256 (hex) of the canonical definition, the generator version, the generator's
+    sources and SymPy's version."""
+    text = (f"{GENERATOR_VERSION}\n{_generator_hash()}\n{importlib.metadata.version('sympy')}"
+            f"\n{canonical(definition)}")
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+@functools.cache
+def _generator_hash() -> str:
+    """SHA-256 of the generator's source files (read as bytes: no SymPy import)."""
+    here = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for name in _GENERATOR_FILES:
+        digest.update((here / name).read_bytes())
+    return digest.hexdigest()
 
 
 def generated_module(definition) -> types.ModuleType:

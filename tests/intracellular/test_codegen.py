@@ -244,3 +244,59 @@ def test_a_singular_jacobian_at_a_finite_rate_is_replaced_by_differences():
     assert not np.isfinite(J[0, 0])          # the derivative really is singular there
     times, traj = ic.simulate(net, hours=3.0, n_points=31)
     np.testing.assert_allclose(traj["a"], 2.0 - np.exp(-times), rtol=1e-6)
+
+
+def test_simultaneous_generated_events_all_fire():
+    """x' = 1 from 0 with two events on the same trigger x > 1: one resets x to 0, the other
+    counts (z += 1). Both fire at t = 1, 2, 3 (SBML / libRoadRunner: every trigger is read
+    before any event executes), so after 3.5 h z = 3 and x = 0.5."""
+    from intracellular.definition import Definition, Event
+    definition = Definition(
+        name="simultaneous", doc="", species=("x", "z"), parameters=(), inputs=(),
+        rates={"x": "1.0"}, y0={},
+        events=(Event("x > 1", {"x": "0.0"}), Event("x > 1", {"z": "z + 1"})))
+    _, traj = ic.simulate(ic.compile_network(definition), hours=3.5, n_points=2)
+    assert traj["z"][-1] == 3.0
+    assert traj["x"][-1] == pytest.approx(0.5, abs=1e-6)
+
+
+def test_names_used_by_the_generated_code_itself_are_renamed():
+    """A parameter ``fired`` in a trigger and a species ``zero`` in a rate: the compiled and
+    the reference right-hand sides still agree, and the event fires only at x > fired."""
+    from intracellular.definition import Definition, Event
+    definition = Definition(
+        name="clashing_locals", doc="", species=("zero", "x", "k"),
+        parameters=(Parameter("fired", 0.5, "", "test"),), inputs=(),
+        rates={"zero": "-zero*x", "x": "1.0"}, y0={"zero": 2.0, "k": 1.0},
+        events=(Event("x > fired", {"k": "0.0"}),))
+    net = ic.compile_network(definition)
+    y, p, u = np.array([2.0, 1.0, 1.0]), net.parameter_vector(), np.zeros(0)
+    out = np.empty(3)
+    net.rhs(y, p, u, out)
+    np.testing.assert_array_equal(out, net.rhs_reference(y, p, u))
+    np.testing.assert_array_equal(out, [-2.0, 1.0, 0.0])
+    times, traj = ic.simulate(net, hours=1.0, n_points=11)
+    np.testing.assert_array_equal(traj["k"], np.where(times <= 0.5, 1.0, 0.0))
+
+
+@pytest.mark.parametrize("field, text", [
+    ("name", 'evil""";open(MARK, "w").write("x");"""'),
+    ("event", 'e\nopen(MARK, "w").write("x")\n'),
+    ("readout", 'r""";open(MARK, "w").write("x");"""'),
+])
+def test_text_of_a_definition_never_becomes_code(tmp_path, monkeypatch, field, text):
+    """Names, event names and readout roles are user text (a network file): generating and
+    loading the network must not execute any of it."""
+    from intracellular.definition import Definition, Event
+    mark = tmp_path / "executed"
+    monkeypatch.setitem(__builtins__ if isinstance(__builtins__, dict) else vars(__builtins__),
+                        "MARK", str(mark))
+    definition = Definition(
+        name=text if field == "name" else "safe", doc="", species=("x",),
+        parameters=(Parameter("k", 1.0, "h⁻¹", "test"),), inputs=(), rates={"x": "-k*x"},
+        y0={"x": 1.0},
+        events=(Event("x < 0.5", {"x": "1.0"}, name=text if field == "event" else ""),),
+        readouts={text if field == "readout" else "level": "x"})
+    net = ic.compile_network(definition)
+    ic.simulate(net, hours=1.0, n_points=3)
+    assert not mark.exists()
