@@ -139,4 +139,4 @@ def compile_network(definition, hooks: Mapping[str, Callable] | None = None) -> 
         presets=dict(definition.presets), observables=dict(definition.observables),
         hooks={**module.READOUTS, "post_mitotic_reset": module.post_mitotic_reset,
                **({"initial_events": initial} if initial is not None else {}), **(hooks or {})},
-        events=module.events, time_unit_h=float(definition.time_unit_h), definition=definition)
+        events=module.events, signed=tuple(definition.signed), time_unit_h=float(definition.time_unit_h), definition=definition)

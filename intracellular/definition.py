@@ -68,6 +68,11 @@ class Definition:
     """Species → expression of the mother's state at division: a daughter's state right after
     it (species absent here are inherited unchanged). Generates the ``post_mitotic_reset``
     hook."""
+    signed: tuple[str, ...] = ()
+    """Species that may take negative values (a membrane potential, a parameter carried as
+    state, time): the integrator's blow-up guard, which stops a run when a species goes
+    negative beyond its error tolerance, does not watch them. Every other species is a
+    non-negative amount or concentration."""
     readouts: Mapping[str, str] = field(default_factory=dict)
     """Hook role → name of an expression (or species) returned by a generated compiled
     ``f(y, p, u) -> float`` (e.g. ``"energy": "ATP"``)."""

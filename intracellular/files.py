@@ -20,7 +20,7 @@ from .network import PARAMETER_CEILING, Input, Network, Parameter
 _TOP = {"name": str, "doc": str, "time_unit_h": float, "species": list, "parameters": list,
         "inputs": list, "rates": dict, "y0": dict, "expressions": dict, "events": list,
         "species_units": dict, "presets": dict, "observables": dict, "division_reset": dict,
-        "readouts": dict}
+        "readouts": dict, "signed": list}
 _REQUIRED = ("name", "species", "rates")
 _PARAMETER = {"name": str, "value": float, "unit": str, "source": str, "low": float,
               "high": float}
@@ -61,6 +61,15 @@ class _Checker:
         return {name: self.value(f"{key}.{name}" if key else name, v, fields[name])
                 for name, v in table.items()}
 
+    def names(self, key: str, names, allowed) -> list[str]:
+        """``names`` (an array, or a table's keys) checked against ``allowed`` (species)."""
+        if not isinstance(names, (list, dict)):
+            self.fail(key, names, "must be an array of species names")
+        for name in names:
+            if name not in allowed:
+                self.fail(key, name, f"is not a species; species: {', '.join(allowed)}")
+        return [str(name) for name in names]
+
     def strings(self, key: str, table, kind=str) -> dict:
         if not isinstance(table, dict):
             self.fail(key, table, "must be a table")
@@ -84,6 +93,8 @@ def load_definition(path) -> Definition:
         raise NetworkFileError(f"network file {str(path)!r}: not valid TOML ({exc})") from None
     top = check.table("", data, _TOP, _REQUIRED)
     species = tuple(check.value(f"species[{i}]", s, str) for i, s in enumerate(top["species"]))
+    for key in ("rates", "y0", "species_units", "division_reset"):  # tables keyed by species
+        check.names(key, top.get(key, {}), species)
     parameters = []
     for i, entry in enumerate(top.get("parameters", [])):
         p = check.table(f"parameters[{i}]", entry, _PARAMETER, ("name", "value"))
@@ -118,7 +129,8 @@ def load_definition(path) -> Definition:
         species_units=check.strings("species_units", top.get("species_units", {})),
         presets=presets, observables=check.strings("observables", top.get("observables", {})),
         division_reset=check.strings("division_reset", top.get("division_reset", {})),
-        readouts=check.strings("readouts", top.get("readouts", {})))
+        readouts=check.strings("readouts", top.get("readouts", {})),
+        signed=tuple(check.names("signed", top.get("signed", []), species)))
 
 
 def save_definition(definition: Definition, path) -> None:
@@ -140,11 +152,16 @@ def save_definition(definition: Definition, path) -> None:
             "species_units": dict(d.species_units),
             "presets": {k: {n: float(v) for n, v in t.items()} for k, t in d.presets.items()},
             "observables": dict(d.observables), "division_reset": dict(d.division_reset),
-            "readouts": dict(d.readouts)}
+            "readouts": dict(d.readouts), "signed": list(d.signed)}
     Path(path).write_text(tomli_w.dumps(data), encoding="utf-8")
 
 
 def load_network(path) -> Network:
     """The compiled network of the TOML network file ``path``."""
     from .compile import compile_network
-    return compile_network(load_definition(path))
+    try:
+        return compile_network(load_definition(path))
+    except NetworkFileError:
+        raise
+    except ValueError as exc:  # an expression or name the generator refuses: name the file
+        raise NetworkFileError(f"network file {str(path)!r}: {exc}") from None

@@ -71,6 +71,9 @@ class BatchIntegrator:
             raise ValueError(f"network {self.network.name!r}: time_unit_h = {unit!r}; must be a "
                              "finite number of hours > 0")
         self._lu = lu_for(self.network, sparse)
+        signed = set(self.network.signed)
+        self._guard = np.array([s not in signed for s in self.network.species], dtype=np.bool_)
+        """Per species: whether the blow-up guard watches it (not for ``Network.signed``)."""
         self.last_events = 0
 
     def advance(self, y: np.ndarray, u: np.ndarray, p: np.ndarray, dt: float,
@@ -124,7 +127,7 @@ class BatchIntegrator:
             return kernel()(net.rhs, net.jac, events, lu.factor, lu.solve, lu.off, lu.slots,
                             y[a:b], u[a:b], p if p.shape[0] == 1 else p[a:b], float(dt),
                             active[a:b], h[a:b], self.rtol, self.atol, self.max_steps,
-                            net.events is not None, self.event_tol)
+                            net.events is not None, self.event_tol, self._guard)
 
         if len(bounds) == 1:
             results = [run(*bounds[0])]

@@ -143,6 +143,9 @@ class Network:
     time_unit_h: float = 1.0
     """Hours per model time unit: ``rhs`` gives change per model time unit; the integrator
     takes hours and converts (1.0 for networks written per hour)."""
+    signed: tuple[str, ...] = ()
+    """Species that may go negative (:attr:`intracellular.definition.Definition.signed`): the
+    integrator's non-negativity guard skips them."""
     definition: object = None
     """The :class:`intracellular.definition.Definition` the network was generated from (None
     for a hand-written network); SBML export and content hashing read it."""

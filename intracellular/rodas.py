@@ -62,7 +62,7 @@ _KERNEL_SIGNATURE = types.Tuple((types.int64,) * 6 + (types.float64,))(
     RHS_TYPE, JAC_TYPE, EVENTS_TYPE, FACTOR_TYPE, SOLVE_TYPE, types.int64[::1], types.int64,
     types.float64[:, :], types.float64[:, :], _MATRIX,
     types.float64, types.boolean[:], types.float64[:], types.float64, types.float64, types.int64,
-    types.boolean, types.float64)
+    types.boolean, types.float64, types.boolean[::1])
 
 
 @numba.njit(EVENTS_TYPE.signature, **OPTIONS)
@@ -158,7 +158,7 @@ def _culprit(y, trial, worst):
 
 
 def advance_rows(rhs, jac, events, factor, solve, off, slots, y, u, p, dt, active, h, rtol,
-                  atol, max_steps, has_events, event_tol):
+                  atol, max_steps, has_events, event_tol, guard):
     """Advance every active row of ``y`` [N, n] by ``dt`` model time units in place with
     RODAS3, step-size control and events (see :meth:`BatchIntegrator.advance`).
 
@@ -304,7 +304,7 @@ def advance_rows(rhs, jac, events, factor, solve, off, slots, y, u, p, dt, activ
                     ys[k] = np.nan  # singular W: no trial state
             if err <= 1.0:
                 for k in range(n):
-                    if ys[k] < -_NEGATIVE_FACTOR * (atol + rtol * abs(yi[k])):
+                    if guard[k] and ys[k] < -_NEGATIVE_FACTOR * (atol + rtol * abs(yi[k])):
                         return steps, rejected, fired, _NEGATIVE, i, k, ys[k]
                 crossed = has_events and events(yi, ys, pi, ui, False)
                 if crossed and hs > event_tol:

@@ -26,6 +26,8 @@ offset or a signed gain is legitimate SBML), and keeps the bound finite, which
 """
 from __future__ import annotations
 
+import math
+
 from pathlib import Path
 
 import libsbml
@@ -101,7 +103,7 @@ class _Reader:
         expressions = self._expressions()
         events = self._events()
         if self.read.uses_time:
-            self.state.append(TIME_SPECIES)
+            self.state.append(self.time_name)
             rates[self.time_name] = "1"
         values = self._initial_values()
         return self._assemble(rates, expressions, events, values)
@@ -207,6 +209,10 @@ class _Reader:
                     s = m.getSpecies(ref.getSpecies())
                     if s.getBoundaryCondition() or s.getConstant():
                         continue  # reactions do not change boundary or constant species
+                    if not math.isfinite(ref.getStoichiometry()):  # L3: an unset attribute
+                        self.refuse("speciesReference", f"{r.getId()}/{ref.getSpecies()}",
+                                    "the stoichiometry is not set (SBML Level 3 requires it "
+                                    "for a constant reference)")
                     stoich = sign * ref.getStoichiometry()  # the sign goes in as + or −
                     term = rate if abs(stoich) == 1.0 else f"({abs(stoich)!r} * {rate})"
                     if not s.getHasOnlySubstanceUnits():  # substance/time → concentration/time
@@ -368,4 +374,11 @@ class _Reader:
             events=events, time_unit_h=time_unit_h(m, meta, self.refuse),
             species_units=meta.get("species_units", {}), presets=meta.get("presets", {}),
             observables=meta.get("observables", {}),
-            division_reset=meta.get("division_reset", {}), readouts=meta.get("readouts", {}))
+            division_reset=meta.get("division_reset", {}), readouts=meta.get("readouts", {}),
+            signed=tuple(meta.get("signed", self._signed(values))))
+
+    def _signed(self, values: dict) -> list[str]:
+        """State that may go negative: what is not an SBML species (parameters and
+        compartments carried as state, time) and species that start negative."""
+        species = {self.names[s.getId()] for s in self.model.getListOfSpecies()}
+        return [s for s in self.state if s not in species or values.get(s, 0.0) < 0.0]

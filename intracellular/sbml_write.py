@@ -26,13 +26,10 @@ _TIME_UNIT = "model_time"
 
 
 def save_sbml(network, path, *, overwrite: bool = False) -> Path:
-    """Write ``network`` (a :class:`~intracellular.Network` generated from a Definition, its
-    registered name, or a Definition) to ``path`` as SBML L3V2 core; returns the path.
+    """Write ``network`` (a :class:`~intracellular.Network` generated from a Definition, or a
+    Definition) to ``path`` as SBML L3V2 core; returns the path.
     Refuses a network without a definition (hand-written) and an existing file unless
     ``overwrite``. The file appears whole or not at all (a temporary file renamed)."""
-    if isinstance(network, str):
-        from .registry import get_network
-        network = get_network(network)
     definition = getattr(network, "definition", network)
     if definition is None or not hasattr(definition, "rates"):
         raise ValueError(f"network {getattr(network, 'name', network)!r} has no definition "
@@ -101,7 +98,7 @@ def _metadata(definition, container: str) -> dict:
         "presets": {k: dict(v) for k, v in definition.presets.items()},
         "observables": dict(definition.observables),
         "division_reset": dict(definition.division_reset),
-        "readouts": dict(definition.readouts)}
+        "readouts": dict(definition.readouts), "signed": list(definition.signed)}
 
 
 def _time_unit(model, hours: float) -> None:

@@ -244,3 +244,32 @@ def test_time_units(tmp_path):
     l2.unit("time", ("second", 1, 0, 60.0))
     assert read_sbml(l2.write(tmp_path, "l2.xml")).time_unit_h == pytest.approx(1 / 60)
     assert read_sbml(mass_action().write(tmp_path, "none.xml")).time_unit_h == 1.0
+
+
+def test_a_state_that_is_negative_by_nature_runs(tmp_path):
+    """A membrane-potential-like parameter V(0) = −70 relaxing by the rate rule
+    dV/dt = −0.1·(V + 65): V = −65 − 5·e^(−0.1·t). Parameters carried as state are signed, so
+    the integrator's non-negativity guard (a blow-up detector for amounts) leaves V alone."""
+    import intracellular as ic
+
+    doc = docs.Doc()
+    doc.parameter("V", -70.0, constant=False)
+    doc.rate("V", "-0.1*(V + 65)")
+    net = ic.load_sbml(doc.write(tmp_path))
+    assert net.signed == ("V",)
+    times, traj = ic.simulate(net, model_time=30.0, n_points=7, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(traj["V"], -65.0 - 5.0 * np.exp(-0.1 * times), rtol=1e-8)
+
+
+def test_time_is_carried_under_a_free_name_when_time_underscore_is_taken(tmp_path):
+    """A model with its own parameter ``time_`` that also reads ``csymbol time``: x' = time,
+    so x = t²/2 (the clock must not clash with the parameter)."""
+    import intracellular as ic
+
+    doc = docs.Doc()
+    doc.parameter("time_", 3.0)
+    doc.species("x", conc=0.0)
+    doc.rate("x", "time")
+    net = ic.load_sbml(doc.write(tmp_path))
+    times, traj = ic.simulate(net, model_time=4.0, n_points=5, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(traj["x"], times ** 2 / 2.0, rtol=1e-8, atol=1e-12)
