@@ -201,6 +201,10 @@ def bind_roles(network, table: dict) -> tuple[np.ndarray, str | None]:
             problems.append(f"{key} = {name!r}: must be a species of network "
                             f"{network.name!r} ({', '.join(network.species)})")
     roles = {**network.observables, **table}
+    problems += [f"intracellular.network = {network.name!r}: its own observable {r} = "
+                 f"{roles[r]!r} is not one of its species ({', '.join(network.species)}); "
+                 f"set intracellular.observables.{r}" for r in ROLES
+                 if r in roles and r not in table and roles[r] not in network.species]
     if "e2f" not in roles and not problems:
         problems.append(f"intracellular.observables = {table!r}: needs e2f (the species whose "
                         f"level commits a cell), one of {', '.join(network.species)}; network "
