@@ -135,3 +135,21 @@ def test_time_unit_not_in_seconds(tmp_path):
     d.model.setTimeUnits("furlong")
     with pytest.raises(SBMLError):  # libsbml already flags a time unit that is not time
         read_sbml(d.write(tmp_path, "bad.xml"))
+
+
+def test_unset_stoichiometry_level_3(tmp_path):
+    """L3 has no default stoichiometry: a constant reference without one is refused (libsbml
+    reports NaN; it must not reach the equations)."""
+    d = base()
+    r = d.model.createReaction()
+    r.setId("R1")
+    r.setReversible(False)
+    reactant = r.createReactant()
+    reactant.setSpecies("A")
+    reactant.setConstant(True)
+    product = r.createProduct()
+    product.setSpecies("B")
+    product.setConstant(True)
+    product.setStoichiometry(1.0)
+    r.createKineticLaw().setMath(libsbml.parseL3Formula("k * A"))
+    refused(d, tmp_path, "speciesReference 'R1/A'", "stoichiometry")
