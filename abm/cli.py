@@ -84,7 +84,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--seed", type=int, help="seed of the run (overrides run.seed)")
     run.add_argument("--days", type=float, help="simulated days (overrides run.days)")
     run.add_argument("--set", dest="overrides", action="append", default=[],
-                     metavar="SECTION.KEY=VALUE", help="override a config key (repeatable)")
+                     metavar="SECTION.KEY=VALUE",
+                     help="override a config key (repeatable); an entry of a table-valued key "
+                          "takes one more dot: intracellular.params.kMH=4.2")
     run.add_argument("--overwrite", action="store_true",
                      help="replace the run file and figure if they exist (only files abm wrote)")
     run.add_argument("--max-memory-gb", type=float, metavar="GB",

@@ -118,6 +118,13 @@ def config_from_dict(schema, data: dict, *, name: str = "scenario",
             continue
         if not isinstance(data.get(section, {}), dict):
             continue  # reported below: the file's [section] is not a table
+        field, _, path = key.partition(".")
+        if path:  # a key inside a table-valued key: intracellular.params.kMH, immune.cd8.max_kills
+            problem = _set_nested(schema.sections[section], section, field, path, value,
+                                  data.setdefault(section, {}))
+            if problem:
+                errors.append(problem)
+            continue
         data.setdefault(section, {})[key] = value
     if seed is not None and isinstance(data.get("run", {}), dict):
         data.setdefault("run", {})["seed"] = seed
@@ -157,6 +164,41 @@ def config_from_dict(schema, data: dict, *, name: str = "scenario",
     if errors:
         raise ConfigError(_report(errors), problems=errors)
     return config
+
+
+def _set_nested(cls, section: str, field: str, path: str, value, values: dict) -> str | None:
+    """Set ``value`` at ``path`` (dotted) inside the table-valued key ``section.field`` of the
+    section's ``values`` (merged over the file's table: the other entries stay); returns a
+    problem if ``field`` is not a key of the section or does not hold a table. The entry's
+    name and value are checked by the table's own checks (with their did-you-mean)."""
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    dotted = f"{section}.{field}.{path}"
+    if field not in fields:
+        return unknown_message(f"{section}.{field}", [f"{section}.{k}" for k in fields], "key")
+    default = fields[field].default
+    if default is dataclasses.MISSING and fields[field].default_factory is not dataclasses.MISSING:
+        default = fields[field].default_factory()
+    current = values.get(field, default)
+    if not isinstance(current, dict):
+        return (f"override {dotted!r}: {section}.{field} is not a table (only keys holding a "
+                f"table, such as intracellular.params, take a dotted entry)")
+    table = _nested_copy(current)
+    node = table
+    *parents, leaf = path.split(".")
+    for part in parents:
+        child = node.get(part, {})
+        if not isinstance(child, dict):
+            return f"override {dotted!r}: {section}.{field}.{part} is not a table"
+        node[part] = child
+        node = child
+    node[leaf] = value
+    values[field] = table
+    return None
+
+
+def _nested_copy(table: dict) -> dict:
+    """A copy of nested tables (the config's defaults and the file's data are not changed)."""
+    return {k: _nested_copy(v) if isinstance(v, dict) else v for k, v in table.items()}
 
 
 def _mentions(problem: str, dotted: str) -> bool:

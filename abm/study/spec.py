@@ -18,6 +18,7 @@
     levels = 4                       # factorial: points per range; morris: grid levels
 
     [parameters]                     # any config key: a range or a list of values
+    "intracellular.params.kMH" = { range = [1.5, 6.0] }   # an entry of a table-valued key
     "vessels.density_per_mm2" = { range = [4.0, 16.0] }
     "intracellular.preset" = { values = ["default", "hypoxia_sensitive"] }
 

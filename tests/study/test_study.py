@@ -244,3 +244,32 @@ def test_a_morris_sweep_writes_its_indices_and_plots(tmp_path):
     assert set(table["parameter"]) == {"oxygen.vessel_mmHg", "vessels.array_spacing_um"}
     for name in ("effects.png", "sensitivity_morris.png", "sensitivity_morris.h5", "summary.h5"):
         assert (out / name).stat().st_size > 1000, name
+
+
+def test_network_parameters_are_study_parameters_and_move_the_metrics(tmp_path):
+    """Entries of table-valued keys are ordinary study parameters: a factorial sweep of two
+    dormancy-network parameters (the mitogenic drive Smax and HIF ⊣ mTORC1, kMH) runs, and the
+    tumour responds to each (less drive or a stronger hypoxic brake: fewer cells)."""
+    spec = load_study_spec(write_study(
+        tmp_path, design='method = "factorial"',
+        parameters='"intracellular.params.Smax" = { values = [0.5, 10.0] }\n'
+                   '"intracellular.params.kMH" = { values = [1.5, 200.0] }'))
+    summary = run_study(spec, workers=2, progress=False)
+    assert (summary["status"] == "done").all() and len(summary) == 8
+    mean = summary.groupby(["intracellular.params.Smax", "intracellular.params.kMH"])["n_tumor"].mean()
+    assert mean[(0.5, 1.5)] < mean[(10.0, 1.5)]
+    assert mean[(10.0, 200.0)] < mean[(10.0, 1.5)]
+
+
+def test_immune_and_blood_entries_are_checked_as_study_parameters(tmp_path):
+    """Keys inside the immune kinds' and the blood's tables are accepted as parameters, and a
+    misspelt one is refused before anything runs, with the table's did-you-mean."""
+    spec = load_study_spec(write_study(
+        tmp_path, name="nested",
+        parameters='"immune.cd8.capacity_mean" = { range = [1.0, 5.0] }\n'
+                   '"blood.params.nk_kill_per_min" = { range = [0.001, 0.01] }'))
+    assert [p.key for p in spec.parameters] == ["immune.cd8.capacity_mean",
+                                                "blood.params.nk_kill_per_min"]
+    with pytest.raises(StudyError, match="did you mean 'immune.cd8.capacity_mean'"):
+        load_study_spec(write_study(tmp_path, name="misspelt",
+                                    parameters='"immune.cd8.capacity_men" = { range = [1.0, 5.0] }'))
