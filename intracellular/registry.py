@@ -61,9 +61,12 @@ def get_network(name, **options) -> Network:
     if isinstance(name, Network):
         return name
     text = str(name)
-    if text in _REGISTERED and not options:
+    if (text in _REGISTERED or text in _MODULES) and options:
+        raise ValueError(f"network {text!r}: options {sorted(options)} apply to network files "
+                         "(SBML: inputs=, name=) only, not to a shipped or registered network")
+    if text in _REGISTERED:
         return _REGISTERED[text]
-    if text in _MODULES and not options:
+    if text in _MODULES:
         return importlib.import_module(_MODULES[text]).NETWORK
     if text.lower().endswith(FILE_SUFFIXES) or "/" in text or "\\" in text:
         return _from_file(Path(text), options)

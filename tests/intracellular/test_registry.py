@@ -109,3 +109,8 @@ def test_sbml_paths_go_to_load_sbml_with_options(tmp_path, monkeypatch, clean_re
     net = ic.get_network(str(path), inputs=("S",))
     assert net.name == "from_sbml" and ic.get_network(str(path), inputs=("S",)) is net
     assert calls == [(path, {"inputs": ("S",)})]
+
+
+def test_file_options_on_a_shipped_network_are_refused_naming_them():
+    with pytest.raises(ValueError, match=r"options \['inputs'\] apply to network files"):
+        ic.get_network("dormancy", inputs=("GF",))
