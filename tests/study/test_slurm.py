@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import time
 
@@ -111,8 +112,17 @@ def test_a_dask_cluster_sweep_on_slurm_gives_the_local_rows(slurm, local_study, 
     path = write_study(tmp_path, name="cluster")
     path.write_text(path.read_text() + CLUSTER)
     monkeypatch.chdir(tmp_path)  # the workers' slurm-<job>.out logs land here
-    with dask.config.set({"jobqueue.slurm.scheduler-options": {"dashboard_address": None}}):
-        assert main(["sweep", str(path), "--dask-cluster", "--no-progress"]) == 0
+    def give_up(signum, frame):  # workers never started (e.g. the node's cores are held)
+        raise TimeoutError("the --dask-cluster sweep did not finish within 600 s on SLURM")
+
+    previous = signal.signal(signal.SIGALRM, give_up)
+    signal.alarm(600)
+    try:
+        with dask.config.set({"jobqueue.slurm.scheduler-options": {"dashboard_address": None}}):
+            assert main(["sweep", str(path), "--dask-cluster", "--no-progress"]) == 0
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
     spec = load_study_spec(path)
     summary = load_study(spec.out_dir).summary
     pd.testing.assert_frame_equal(_compared(summary), _compared(local_study[1]),
