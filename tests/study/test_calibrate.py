@@ -127,3 +127,19 @@ def test_a_second_call_continues_the_database(tmp_path):
         from abm.study.calibrate import calibrate
 
         calibrate(load_calibration_spec(path))
+
+
+def test_uniform_and_loguniform_priors(tmp_path):
+    pytest.importorskip("pyabc")
+    from abm.study.calibrate import _prior
+
+    spec = load_calibration_spec(write_calibration(
+        tmp_path, priors='"oxygen.vessel_mmHg" = { uniform = [12.0, 24.0] }\n'
+                         '"intracellular.params.Smax" = { loguniform = [0.5, 20.0] }'))
+    prior = _prior(spec)
+    np.random.seed(0)
+    draws = pd.DataFrame([dict(prior.rvs()) for _ in range(2000)])
+    assert draws["oxygen.vessel_mmHg"].between(12.0, 24.0).all()
+    assert draws["intracellular.params.Smax"].between(0.5, 20.0).all()
+    assert abs(np.median(draws["intracellular.params.Smax"]) - math.sqrt(10.0)) < 0.5
+    assert prior.pdf({"oxygen.vessel_mmHg": 30.0, "intracellular.params.Smax": 1.0}) == 0.0
