@@ -1,4 +1,5 @@
-"""Command line: ``abm run|resume|info|params|plot|movie|sweep|run-design`` (also ``python -m abm``)."""
+"""Command line: ``abm run|resume|info|params|plot|movie|sweep|run-design|calibrate``
+(also ``python -m abm``)."""
 from __future__ import annotations
 
 import argparse
@@ -153,6 +154,20 @@ def _parser() -> argparse.ArgumentParser:
     design.add_argument("study")
     design.add_argument("--index", type=int, required=True, help="the run's index")
     design.set_defaults(handler=_run_design)
+
+    calib = sub.add_parser("calibrate", help="ABC-SMC calibration against observations "
+                           "(CALIBRATION.toml; needs pyABC)",
+                           formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    calib.add_argument("calibration", help="calibration file (see docs/calibration.md)")
+    calib.add_argument("--workers", type=int, default=1,
+                       help="local worker processes (1: this process, reproducible)")
+    engine = calib.add_mutually_exclusive_group()
+    engine.add_argument("--dask", metavar="SCHEDULER_ADDRESS",
+                        help="run on an existing Dask cluster (e.g. tcp://host:8786)")
+    engine.add_argument("--dask-cluster", action="store_true",
+                        help="start a dask-jobqueue cluster from the file's [cluster] section")
+    calib.add_argument("--no-progress", action="store_true", help="no per-generation log")
+    calib.set_defaults(handler=_calibrate)
     return parser
 
 
@@ -282,6 +297,45 @@ def _run_design(args) -> int:
         return _study_failure("run-design", exc)
     print(f"run {args.index}: {row['status']} {row.get('error', '')}".rstrip())
     return 0 if row["status"] == DONE else 3
+
+
+def _calibrate(args) -> int:
+    """``abm calibrate``: ABC-SMC generations (continuing the folder's database), then the
+    posterior tables and the predictive figure; errors as for :func:`_sweep`."""
+    import os
+    from contextlib import nullcontext
+
+    from abm.study.calibrate import calibrate, load_calibration_spec
+    from abm.study.engines import dask_executor
+    from abm.study.folder import StudyBusy
+    from abm.study.runner import local_executor
+
+    spec = load_calibration_spec(args.calibration)
+    most = 4 * (os.cpu_count() or 1)
+    if not 1 <= args.workers <= most:
+        raise ConfigError(f"--workers = {args.workers}: must be 1 … {most} (4 × the CPU count)")
+    try:
+        if args.dask or args.dask_cluster:
+            engine = dask_executor(args.dask, spec)
+        elif args.workers > 1:
+            engine = local_executor(args.workers)
+        else:
+            engine = nullcontext(None)
+        with engine as executor:
+            written = calibrate(spec, executor, progress=not args.no_progress,
+                                max_jobs=args.workers if args.workers > 1 else None)
+    except (StudyBusy, ImportError, OSError) as exc:
+        return _study_failure("calibrate", exc)
+    import pandas as pd
+
+    summary = pd.read_csv(written["summary"], index_col="parameter")
+    for key, row in summary.iterrows():
+        print(f"{key}: median {row['median']:.4g}, 90 % credible interval "
+              f"[{row.ci_lo:.4g}, {row.ci_hi:.4g}] (prior [{row.prior_lo:.4g}, "
+              f"{row.prior_hi:.4g}])")
+    for path in written.values():
+        print(f"wrote {path}")
+    return 0
 
 
 def _study_failure(command: str, exc: BaseException) -> int:
