@@ -35,7 +35,8 @@ import pandas as pd
 
 from abm.study import script_values
 from abm.study.spec import (Parameter, StudyError, _check_against_scenario, _checked_values,
-                            _finite, _is_file, _out_dir, _read_toml, _unknown, _whole)
+                            _finite, _is_file, _read_toml, _whole, check_sections,
+                            read_head)
 
 PRIOR_KINDS = ("uniform", "loguniform")
 
@@ -98,7 +99,6 @@ _SECTIONS = {
 def load_calibration_spec(path: str | Path) -> CalibrationSpec:
     """Read and check the calibration file at ``path`` and its observations (raises
     :class:`CalibrationError` listing every problem; nothing is written)."""
-    from abm.study.metrics import metrics_module_problem
 
     path = Path(path).resolve()
     try:
@@ -106,30 +106,13 @@ def load_calibration_spec(path: str | Path) -> CalibrationSpec:
     except StudyError as exc:
         raise CalibrationError(str(exc).replace("study file", "calibration file")) from None
     errors: list[str] = []
-    for section, value in data.items():
-        if section not in _SECTIONS:
-            errors.append(_unknown("", section, _SECTIONS))
-        elif not isinstance(value, dict):
-            errors.append(f"{section} = {value!r}: must be a table ([{section}])")
-        elif _SECTIONS[section] is not None:
-            errors += [_unknown(f"{section}.", k, _SECTIONS[section])
-                       for k in value if k not in _SECTIONS[section]]
-    table = {s: v if isinstance(v, dict) else {} for s, v in data.items()}
+    table = check_sections(data, _SECTIONS, errors)
     calib = table.get("calibration", {})
     base = path.parent
-    name = calib.get("name", path.stem)
-    if problem := script_values.NAME.problem("calibration.name", name):
-        errors.append(problem + ("" if "name" in calib else " (the default is the file's stem)"))
-        name = "calibration"
-    scenario = base / str(calib.get("scenario", ""))
-    has_scenario = isinstance(calib.get("scenario"), str) and _is_file(scenario)
-    if not has_scenario:
-        errors.append(f"calibration.scenario = {calib.get('scenario')!r}: must name an "
-                      f"existing scenario file (relative to {base})")
-    out_errors: list[str] = []
-    out_dir = _out_dir(calib.get("out", "outputs/{name}"), name, base, out_errors)
-    errors += [e.replace("study.out", "calibration.out") for e in out_errors]
-    seed = _whole(calib, "calibration", "seed", 0, 0, errors)
+    head = read_head("calibration", calib, path, "outputs/{name}", errors)
+    name, scenario, has_scenario = head.name, head.scenario, head.has_scenario
+    out_dir, seed, overrides, metrics_module = (head.out_dir, head.seed, head.overrides,
+                                                head.metrics_module)
     population = _whole(calib, "calibration", "population", 40, 2, errors)
     generations = _whole(calib, "calibration", "generations", 6, 1, errors)
     predictive_draws = _whole(calib, "calibration", "predictive_draws", 20, 1, errors)
@@ -137,15 +120,6 @@ def load_calibration_spec(path: str | Path) -> CalibrationSpec:
     if not (_finite(min_epsilon) and min_epsilon >= 0):
         errors.append(f"calibration.min_epsilon = {min_epsilon!r}: must be a number ≥ 0")
         min_epsilon = 0.0
-    overrides = calib.get("overrides", [])
-    if not (isinstance(overrides, list) and all(isinstance(o, str) for o in overrides)):
-        errors.append(f"calibration.overrides = {overrides!r}: must be a list of "
-                      "'section.key=value'")
-        overrides = []
-    metrics_module = calib.get("metrics_module", "")
-    if problem := metrics_module_problem(metrics_module):
-        errors.append(f"calibration.metrics_module = {metrics_module!r}: {problem}")
-        metrics_module = ""
     observations = _observations(base, calib.get("observations"), errors)
     priors = _priors(data.get("priors", {}), errors)
     if has_scenario:

@@ -120,42 +120,19 @@ def load_study_spec(path: str | Path) -> StudySpec:
     """Read and check the study file at ``path`` (raises :class:`StudyError` listing every
     problem; nothing is written)."""
     from abm.study.design import count_runs
-    from abm.study.metrics import check_metrics, metrics_module_problem
+    from abm.study.metrics import check_metrics
 
     path = Path(path).resolve()
     data = _read_toml(path)
     errors: list[str] = []
-    for section, value in data.items():
-        if section not in _SECTIONS:
-            errors.append(_unknown("", section, _SECTIONS))
-        elif not isinstance(value, dict):
-            errors.append(f"{section} = {value!r}: must be a table ([{section}])")
-        elif _SECTIONS[section] is not None:
-            errors += [_unknown(f"{section}.", k, _SECTIONS[section])
-                       for k in value if k not in _SECTIONS[section]]
-    table = {s: v if isinstance(v, dict) else {} for s, v in data.items()}
+    table = check_sections(data, _SECTIONS, errors)
     study, design = table.get("study", {}), table.get("design", {})
     base = path.parent
-    name = study.get("name", path.stem)
-    if problem := script_values.NAME.problem("study.name", name):
-        errors.append(problem + ("" if "name" in study else " (the default is the file's stem)"))
-        name = "study"
-    scenario = base / str(study.get("scenario", ""))
-    has_scenario = isinstance(study.get("scenario"), str) and _is_file(scenario)
-    if not has_scenario:
-        errors.append(f"study.scenario = {study.get('scenario')!r}: must name an existing "
-                      f"scenario file (relative to {base})")
-    out_dir = _out_dir(study.get("out", DEFAULT_OUT), name, base, errors)
-    seed = _whole(study, "study", "seed", 0, 0, errors)
+    head = read_head("study", study, path, DEFAULT_OUT, errors)
+    name, scenario, has_scenario = head.name, head.scenario, head.has_scenario
+    out_dir, seed, overrides, metrics_module = (head.out_dir, head.seed, head.overrides,
+                                                head.metrics_module)
     replicates = _whole(study, "study", "replicates", 1, 1, errors)
-    overrides = study.get("overrides", [])
-    if not (isinstance(overrides, list) and all(isinstance(o, str) for o in overrides)):
-        errors.append(f"study.overrides = {overrides!r}: must be a list of 'section.key=value'")
-        overrides = []
-    metrics_module = study.get("metrics_module", "")
-    if problem := metrics_module_problem(metrics_module):
-        errors.append(f"study.metrics_module = {metrics_module!r}: {problem}")
-        metrics_module = ""
     metrics = study.get("metrics", ["n_tumor", "dormant_fraction", "hypoxic_fraction"])
     if not (isinstance(metrics, list) and metrics and all(isinstance(m, str) for m in metrics)):
         errors.append(f"study.metrics = {metrics!r}: must be a non-empty list of metric names")
@@ -187,6 +164,67 @@ def load_study_spec(path: str | Path) -> StudySpec:
                      seed=seed, replicates=replicates, overrides=tuple(overrides),
                      metrics=tuple(metrics), metrics_module=metrics_module, method=method, n=n,
                      levels=levels, parameters=tuple(parameters), cluster=cluster, slurm=slurm)
+
+
+@dataclass(frozen=True)
+class Head:
+    """The keys a study file and a calibration file share, checked (:func:`read_head`)."""
+
+    name: str
+    scenario: Path
+    has_scenario: bool
+    out_dir: Path
+    seed: int
+    overrides: list
+    metrics_module: str
+
+
+def read_head(section: str, values: dict, path: Path, default_out: str,
+              errors: list[str]) -> Head:
+    """``[section]``'s name (default: the file's stem), scenario (relative to the file),
+    out folder, seed, overrides and metrics module; each problem is appended to ``errors``
+    naming ``section.key`` and a safe stand-in is used."""
+    from abm.study.metrics import metrics_module_problem
+
+    base = path.parent
+    name = values.get("name", path.stem)
+    if problem := script_values.NAME.problem(f"{section}.name", name):
+        errors.append(problem + ("" if "name" in values else " (the default is the file's stem)"))
+        name = section
+    scenario = base / str(values.get("scenario", ""))
+    has_scenario = isinstance(values.get("scenario"), str) and _is_file(scenario)
+    if not has_scenario:
+        errors.append(f"{section}.scenario = {values.get('scenario')!r}: must name an existing "
+                      f"scenario file (relative to {base})")
+    out_errors: list[str] = []
+    out_dir = _out_dir(values.get("out", default_out), name, base, out_errors)
+    errors += [e.replace("study.out", f"{section}.out") for e in out_errors]
+    seed = _whole(values, section, "seed", 0, 0, errors)
+    overrides = values.get("overrides", [])
+    if not (isinstance(overrides, list) and all(isinstance(o, str) for o in overrides)):
+        errors.append(f"{section}.overrides = {overrides!r}: must be a list of "
+                      "'section.key=value'")
+        overrides = []
+    metrics_module = values.get("metrics_module", "")
+    if problem := metrics_module_problem(metrics_module):
+        errors.append(f"{section}.metrics_module = {metrics_module!r}: {problem}")
+        metrics_module = ""
+    return Head(name, scenario, has_scenario, out_dir, seed, overrides, metrics_module)
+
+
+def check_sections(data: dict, sections: dict, errors: list[str]) -> dict:
+    """The file's tables, each checked against ``sections`` (section → its allowed keys, or
+    None for any key): unknown sections and keys, and non-tables, are appended to ``errors``
+    (with did-you-mean); a non-table becomes an empty table."""
+    for section, value in data.items():
+        if section not in sections:
+            errors.append(_unknown("", section, sections))
+        elif not isinstance(value, dict):
+            errors.append(f"{section} = {value!r}: must be a table ([{section}])")
+        elif sections[section] is not None:
+            errors += [_unknown(f"{section}.", k, sections[section])
+                       for k in value if k not in sections[section]]
+    return {s: v if isinstance(v, dict) else {} for s, v in data.items()}
 
 
 def _read_toml(path: Path) -> dict:
