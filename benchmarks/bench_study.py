@@ -8,14 +8,23 @@ the engine's overhead per run.
 2. ``quickstart``: ``--runs`` runs of ``scenarios/quickstart.toml`` (200×200 sites, 12 days,
    ~11,000 cells at the end) as a random design over the vessel density, 2 workers; runs
    per hour = runs / wall time.
+3. ``engines``: the same sweep of ``--tiny-runs`` tiny runs on each engine with 2 workers:
+   local processes, a Dask ``LocalCluster``, a SLURM job array (``--emit-slurm`` submitted
+   with ``sbatch``, polled until it leaves the queue) and a dask-jobqueue ``SLURMCluster``
+   (2 one-core jobs); wall time per run, and its excess over the local engine per run. The
+   SLURM rows need a running SLURM (``.ci/slurm/start.sh``) and are skipped, saying why,
+   without one.
 
 No timed assertions. Usage::
 
-    python benchmarks/bench_study.py [--runs 4] [--tiny-runs 8] [--part overhead|quickstart|both]
+    python benchmarks/bench_study.py [--runs 4] [--tiny-runs 8]
+                                     [--part overhead|quickstart|engines|both]
 """
 from __future__ import annotations
 
 import argparse
+import shutil
+import subprocess
 import sys
 import tempfile
 import textwrap
@@ -103,16 +112,95 @@ def bench_quickstart(n_runs: int) -> None:
           "cells at the end")
 
 
+SLURM_CLUSTER = """
+[cluster]
+kind = "slurm"
+jobs = 2
+cores = 1
+processes = 1
+memory = "2GB"
+walltime = "00:20:00"
+"""
+
+
+def bench_engines(n_runs: int) -> None:
+    """Wall time per run of one tiny sweep on each engine (fresh study folder each)."""
+    from abm.study import load_study_spec
+    from abm.study.runner import run_study
+
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        timings = {"local processes": _timed(lambda: run_study(
+            load_study_spec(_study(tmp, "local", TINY, n_runs)), workers=2, progress=False))}
+        timings["Dask LocalCluster"] = _timed(lambda: _dask_local(tmp, n_runs))
+        if shutil.which("sbatch") and shutil.which("squeue"):
+            timings["SLURM job array"] = _timed(lambda: _slurm_array(tmp, n_runs))
+            timings["dask-jobqueue SLURMCluster"] = _timed(lambda: _slurm_dask(tmp, n_runs))
+        else:
+            print("  (no sbatch/squeue: the SLURM engines are skipped; .ci/slurm/start.sh)")
+    local = timings["local processes"] / n_runs
+    print(f"engines, {n_runs} tiny runs with 2 workers each:")
+    for name, wall in timings.items():
+        print(f"  {name:<28} {wall:6.1f} s wall, {wall / n_runs:5.2f} s per run "
+              f"({wall / n_runs - local:+.2f} s per run over local)")
+
+
+def _timed(work) -> float:
+    t0 = time.perf_counter()
+    work()
+    return time.perf_counter() - t0
+
+
+def _dask_local(tmp: Path, n_runs: int) -> None:
+    from distributed import Client, LocalCluster
+
+    from abm.study import load_study_spec
+    from abm.study.runner import run_study
+
+    spec = load_study_spec(_study(tmp, "dask", TINY, n_runs))
+    with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster, \
+            Client(cluster) as client:
+        run_study(spec, client.get_executor(pure=False), progress=False)
+
+
+def _slurm_array(tmp: Path, n_runs: int) -> None:
+    from abm.cli import main as abm_main
+
+    path = _study(tmp, "array", TINY, n_runs)
+    assert abm_main(["sweep", str(path), "--emit-slurm"]) == 0
+    job = subprocess.run(["sbatch", "--parsable", str(tmp / "array" / "slurm_array.sh")],
+                         cwd=tmp, capture_output=True, text=True, timeout=60, check=True)
+    job_id = job.stdout.strip().split(";")[0]
+    while subprocess.run(["squeue", "-h", "-j", job_id, "-o", "%i"], capture_output=True,
+                         text=True, timeout=20).stdout.strip():
+        time.sleep(0.5)
+    assert abm_main(["sweep", str(path), "--no-progress"]) == 0  # collects the summary
+
+
+def _slurm_dask(tmp: Path, n_runs: int) -> None:
+    import dask
+
+    from abm.cli import main as abm_main
+
+    path = _study(tmp, "cluster", TINY, n_runs)
+    path.write_text(path.read_text() + SLURM_CLUSTER)
+    with dask.config.set({"jobqueue.slurm.scheduler-options": {"dashboard_address": None}}):
+        assert abm_main(["sweep", str(path), "--dask-cluster", "--no-progress"]) == 0
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=4, help="quickstart runs")
     parser.add_argument("--tiny-runs", type=int, default=8, help="tiny runs for the overhead")
-    parser.add_argument("--part", default="both", choices=("overhead", "quickstart", "both"))
+    parser.add_argument("--part", default="both",
+                        choices=("overhead", "quickstart", "engines", "both"))
     args = parser.parse_args(argv)
     if args.part in ("overhead", "both"):
         bench_overhead(args.tiny_runs)
     if args.part in ("quickstart", "both"):
         bench_quickstart(args.runs)
+    if args.part == "engines":
+        bench_engines(args.tiny_runs)
 
 
 if __name__ == "__main__":
