@@ -34,7 +34,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.helpers import TINY  # noqa: E402  (the tests' tiny tissue)
+from tests.helpers import SLURM_CLUSTER, TINY  # noqa: E402  (the tests' tiny tissue)
 
 
 def _study(tmp: Path, name: str, overrides: list[str], n: int) -> Path:
@@ -112,15 +112,6 @@ def bench_quickstart(n_runs: int) -> None:
           "cells at the end")
 
 
-SLURM_CLUSTER = """
-[cluster]
-kind = "slurm"
-jobs = 2
-cores = 1
-processes = 1
-memory = "2GB"
-walltime = "00:20:00"
-"""
 
 
 def bench_engines(n_runs: int) -> None:

@@ -16,6 +16,18 @@ TINY = [
 ]
 """Overrides that make a 48×40-site, 12-hour run (120 steps) that finishes in well under a second."""
 
+SLURM_CLUSTER = """
+[cluster]
+kind = "slurm"
+jobs = 2
+cores = 1
+processes = 1
+memory = "2GB"
+walltime = "00:20:00"
+"""
+"""A study's ``[cluster]`` for a dask-jobqueue SLURMCluster of 2 one-core jobs on the test
+SLURM (``.ci/slurm/start.sh``): tests/study/test_slurm.py and benchmarks/bench_study.py."""
+
 VOLATILE_ATTRS = {"created_utc", "metadata_sha256"}
 """Root attributes that legitimately differ between two runs of the same config (the
 checksum of the root attributes covers the creation time)."""

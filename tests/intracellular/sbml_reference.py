@@ -60,7 +60,9 @@ def _root(condition):
         return sympy.Max(*[_root(a) for a in condition.args])
     if isinstance(condition, sympy.Not):
         return -_root(condition.args[0])
-    raise NotImplementedError(f"reference evaluator: no root function for {condition}")
+    # an equality (Eq/Ne) has no sign change to locate: the evaluator refuses such a trigger
+    raise ValueError(f"reference evaluator: trigger {condition} must be a comparison "
+                     "(<, <=, >, >=) or And/Or/Not of comparisons")
 
 
 def evaluate(definition, t_end: float = T_END, n_points: int = N_POINTS):

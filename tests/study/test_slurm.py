@@ -20,6 +20,7 @@ from abm.cli import main
 from abm.study import load_study_spec
 from abm.study.runner import read_row, run_path, run_study
 
+from ..helpers import SLURM_CLUSTER
 from .test_study import _compared, local_study, write_study  # noqa: F401 (a fixture)
 
 JOB_TIMEOUT_S = 600
@@ -92,15 +93,6 @@ def _wait_for(job_id: str, spec) -> None:
     pytest.fail(f"job array {job_id} still queued after {JOB_TIMEOUT_S} s\n{_logs(spec)}")
 
 
-CLUSTER = """
-[cluster]
-kind = "slurm"
-jobs = 2
-cores = 1
-processes = 1
-memory = "2GB"
-walltime = "00:20:00"
-"""
 
 
 def test_a_dask_cluster_sweep_on_slurm_gives_the_local_rows(slurm, local_study, tmp_path,
@@ -110,7 +102,7 @@ def test_a_dask_cluster_sweep_on_slurm_gives_the_local_rows(slurm, local_study, 
     import dask
 
     path = write_study(tmp_path, name="cluster")
-    path.write_text(path.read_text() + CLUSTER)
+    path.write_text(path.read_text() + SLURM_CLUSTER)
     monkeypatch.chdir(tmp_path)  # the workers' slurm-<job>.out logs land here
     def give_up(signum, frame):  # workers never started (e.g. the node's cores are held)
         raise TimeoutError("the --dask-cluster sweep did not finish within 600 s on SLURM")
