@@ -258,7 +258,7 @@ def _sweep(args) -> int:
     progress = _progress(args)
     try:
         if args.dask or args.dask_cluster:
-            with dask_executor(args.dask, spec) as executor:
+            with dask_executor(args.dask, spec.cluster) as executor:
                 summary = run_study(spec, executor, retry_failed=args.retry_failed,
                                     progress=progress)
         else:
@@ -303,25 +303,18 @@ def _calibrate(args) -> int:
     """``abm calibrate``: ABC-SMC generations (continuing the folder's database), then the
     posterior tables and the predictive figure; errors as for :func:`_sweep`."""
     import os
-    from contextlib import nullcontext
 
     from abm.study.calibrate import calibrate, load_calibration_spec
-    from abm.study.engines import dask_executor
+    from abm.study.engines import open_engine
     from abm.study.folder import StudyBusy
-    from abm.study.runner import local_executor
 
     spec = load_calibration_spec(args.calibration)
     most = 4 * (os.cpu_count() or 1)
     if not 1 <= args.workers <= most:
         raise ConfigError(f"--workers = {args.workers}: must be 1 … {most} (4 × the CPU count)")
     try:
-        if args.dask or args.dask_cluster:
-            engine = dask_executor(args.dask, spec)
-        elif args.workers > 1:
-            engine = local_executor(args.workers)
-        else:
-            engine = nullcontext(None)
-        with engine as executor:
+        cluster = spec.cluster if args.dask_cluster else None
+        with open_engine(args.workers, args.dask, cluster) as executor:
             written = calibrate(spec, executor, progress=not args.no_progress,
                                 max_jobs=args.workers if args.workers > 1 else None)
     except (StudyBusy, ImportError, OSError) as exc:

@@ -11,12 +11,15 @@ awake, as in Diamantopoulou et al. 2022):
   CTCs from NK cells, so inhibiting them matters only when NK cells kill (Nieswandt 1999);
 - ``digoxin``: daily at 08:00 from day 0 (dissociates clusters in the blood).
 
-Writes ``outputs/ctc_circadian_<arm>.h5`` and ``outputs/ctc_circadian.png``, and prints the
-blood-draw ratio, seeding per shed unit (singles vs clusters, rest vs active phase) and the
-therapies' effects, all read back from the run files (expected seeds: each arrested unit's
-outgrowth probability, :func:`abm.analysis.seeding_by_unit`).
+Each arm runs with replicate seeds 1 … N (``--replicates``, default 3) into
+``outputs/ctc_circadian_<arm>_seed<k>.h5`` (the tidy summary in
+``outputs/ctc_circadian_summary.csv``/``.h5``); draws ``outputs/ctc_circadian.png`` and prints
+the blood-draw ratio, seeding per shed unit (singles vs clusters, rest vs active phase) and
+the therapies' effects as mean ± SD over the seeds, all read back from the run files
+(expected seeds: each arrested unit's outgrowth probability,
+:func:`abm.circulation.analysis.seeding_by_unit`).
 
-    python scenarios/ctc_circadian.py [--days 6] [--seed 1] [--out outputs/ctc_circadian.h5]
+    python scenarios/ctc_circadian.py [--days 6] [--replicates 3] [--workers 2]
 """
 from __future__ import annotations
 
@@ -28,8 +31,9 @@ from matplotlib.figure import Figure
 from abm import load_run
 from abm.circulation.analysis import blood_draws, seeding_by_unit
 from abm.io.outputs import write_atomically
+from abm.study.replicates import replicates_from_command_line
 from abm.viz.figures import draw_ctc
-from abm.study.arms import run_from_command_line
+from abm.viz.style import bars_with_spread, mean_band
 
 HERE = Path(__file__).resolve().parent
 DAILY = {"daily_at": "08:00", "first_day": 0, "n_days": 6}
@@ -59,72 +63,93 @@ def draw_means(path: Path, since_day: int = 1) -> dict[float, float]:
     return out
 
 
-def figure(paths: dict[str, Path], out: Path) -> Path:
+def figure(paths: dict[str, dict[int, Path]], out: Path) -> Path:
+    """Bars are means over the seeds with ± SD and a dot per seed; (a) shows the first seed."""
     fig = Figure(figsize=(13, 8), layout="constrained")
     (ax_clock, ax_draw, ax_seed), (ax_jet, ax_ther, ax_comp) = fig.subplots(2, 3)
-    with load_run(paths["control"]) as run:
+    first = min(paths["control"])
+    with load_run(paths["control"][first]) as run:
         draw_ctc(ax_clock, run)
-    ax_clock.set_title("(a) CTCs by clock time (control)")
+    ax_clock.set_title(f"(a) CTCs by clock time (control, seed {first})")
 
     names = list(paths)
-    draws = {arm: draw_means(path) for arm, path in paths.items()}
+    n = len(paths["control"])
     x = np.arange(len(names))
+    draws = {arm: [draw_means(p) for p in per_seed.values()] for arm, per_seed in paths.items()}
     for i, hour in enumerate(DRAW_HOURS):
-        ax_draw.bar(x + (i - 0.5) * 0.38, [draws[a][hour] for a in names], 0.38,
-                    color=["#0072B2", "#E69F00"][i], label=f"{hour:02.0f}:00")
-    ax_draw.set_xticks(x, [n.replace("_", "\n") for n in names], fontsize=6)
+        bars_with_spread(ax_draw, x + (i - 0.5) * 0.38, [[d[hour] for d in draws[a]] for a in names],
+                         0.38, ["#0072B2", "#E69F00"][i], f"{hour:02.0f}:00")
+    ax_draw.set_xticks(x, [name.replace("_", "\n") for name in names], fontsize=6)
     ax_draw.set(title="(b) blood draws (mean CTC cells, days 1–)", ylabel="CTC cells")
     ax_draw.legend(fontsize=7)
 
-    stats = {arm: seeding_by_unit(path) for arm, path in paths.items()}
-    c = stats["control"]
-    bars = {"single": c["expected_per_single"], "cluster": c["expected_per_cluster"],
-            "rest phase": c["expected_per_unit_rest"],
-            "active phase": c["expected_per_unit_active"]}
-    ax_seed.bar(list(bars), list(bars.values()), color=["#56B4E9", "#0072B2", "#000000", "#999999"])
+    stats = {arm: [seeding_by_unit(p) for p in per_seed.values()]
+             for arm, per_seed in paths.items()}
+    control = stats["control"]
+    keys = {"single": "expected_per_single", "cluster": "expected_per_cluster",
+            "rest phase": "expected_per_unit_rest", "active phase": "expected_per_unit_active"}
+    for i, (label, key) in enumerate(keys.items()):
+        values = [s[key] for s in control]
+        ax_seed.errorbar(i, np.mean(values), yerr=np.std(values), fmt="o", capsize=3,
+                         color=["#56B4E9", "#0072B2", "#000000", "#999999"][i])
+        ax_seed.plot(np.full(len(values), i + 0.15), values, ".", color="0.5", ms=3)
+    ax_seed.set_xticks(range(len(keys)), list(keys), fontsize=7)
     ax_seed.set_yscale("log")
-    ax_seed.set(title=f"(c) seeds per unit: clusters {c['expected_ratio']:.0f}× singles",
+    ratio = [s["expected_ratio"] for s in control]
+    ax_seed.set(title=f"(c) seeds per unit: clusters {np.mean(ratio):.0f} ± {np.std(ratio):.0f}×",
                 ylabel="expected seeds per shed unit (control)")
-    ax_seed.tick_params(axis="x", labelsize=7)
 
     for arm in ("control", "jet_lag"):
-        d = blood_draws(paths[arm], 4.0)
-        ax_jet.plot(d["day"], d["n_ctc_cells"], "o-", color=COLORS[arm], label=arm)
+        curves = [blood_draws(p, 4.0).set_index("day")["n_ctc_cells"]
+                  for p in paths[arm].values()]
+        mean_band(ax_jet, curves, COLORS[arm], arm)
     ax_jet.axvline(1.0, color="0.5", ls=":")
     ax_jet.set(title="(d) 04:00 draws: a 6-h flight west on day 1", xlabel="day",
                ylabel="CTC cells")
     ax_jet.legend(fontsize=7)
 
-    per_cell = {arm: s["expected_per_cell"] for arm, s in stats.items()}
-    ax_ther.bar(x, [per_cell[a] for a in names], color=[COLORS[a] for a in names])
-    ax_ther.set_xticks(x, [n.replace("_", "\n") for n in names], fontsize=6)
+    bars_with_spread(ax_ther, x, [[s["expected_per_cell"] for s in stats[a]] for a in names],
+                     0.8, [COLORS[a] for a in names])
+    ax_ther.set_xticks(x, [name.replace("_", "\n") for name in names], fontsize=6)
     ax_ther.set(title="(e) seeding per shed cell", ylabel="expected seeds per shed cell")
 
-    fraction = {arm: s["cluster_fraction_circulating"] for arm, s in stats.items()}
-    ax_comp.bar(x, [fraction[a] for a in names], color=[COLORS[a] for a in names])
-    ax_comp.set_xticks(x, [n.replace("_", "\n") for n in names], fontsize=6)
+    bars_with_spread(ax_comp, x, [[s["cluster_fraction_circulating"] for s in stats[a]]
+                                  for a in names], 0.8, [COLORS[a] for a in names])
+    ax_comp.set_xticks(x, [name.replace("_", "\n") for name in names], fontsize=6)
     ax_comp.set(title="(f) clusters among circulating units", ylabel="fraction")
-    fig.suptitle("Circadian shedding of CTCs and clusters, and the blood's rules")
+    fig.suptitle("Circadian shedding of CTCs and clusters, and the blood's rules "
+                 f"(mean ± SD of {n} seeds per arm)")
     write_atomically(out, lambda tmp: fig.savefig(tmp, dpi=150))
     return out
 
 
-def report(paths: dict[str, Path]) -> None:
-    for arm, path in paths.items():
-        d = draw_means(path)
-        s = seeding_by_unit(path)
-        print(f"{arm:>25}: draws 04:00 {d[4.0]:.1f} / 10:00 {d[10.0]:.1f} cells (ratio "
-              f"{d[4.0] / d[10.0]:.2f}); shed {s['n_units']} units ({s['n_clusters']} clusters), "
-              f"{s['seeds_singles'] + s['seeds_clusters']} seeds; expected seeds per single "
-              f"{s['expected_per_single']:.4f}, per cluster {s['expected_per_cluster']:.4f} "
-              f"(×{s['expected_ratio']:.1f}), per cell {s['expected_per_cell']:.4f}; rest/active "
-              f"per unit {s['expected_per_unit_rest']:.4f}/{s['expected_per_unit_active']:.4f}; "
-              f"clusters among circulating units {s['cluster_fraction_circulating']:.3f}")
+def report(paths: dict[str, dict[int, Path]]) -> None:
+    """Per arm, mean ± SD over the seeds of what the figure shows."""
+    def show(values, digits=4) -> str:
+        return f"{np.mean(values):.{digits}f} ± {np.std(values):.{digits}f}"
+
+    for arm, per_seed in paths.items():
+        d = [draw_means(p) for p in per_seed.values()]
+        s = [seeding_by_unit(p) for p in per_seed.values()]
+
+        def of(key):
+            return [x[key] for x in s]
+
+        print(f"{arm:>25} ({len(s)} seeds): draws 04:00 {show([x[4.0] for x in d], 1)} / 10:00 "
+              f"{show([x[10.0] for x in d], 1)} cells (ratio "
+              f"{show([x[4.0] / x[10.0] for x in d], 2)}); shed {show(of('n_units'), 0)} units "
+              f"({show(of('n_clusters'), 0)} clusters); expected seeds per single "
+              f"{show(of('expected_per_single'))}, per cluster {show(of('expected_per_cluster'))} "
+              f"(×{show(of('expected_ratio'), 1)}), per cell {show(of('expected_per_cell'))}; "
+              f"rest/active per unit {show(of('expected_per_unit_rest'))}/"
+              f"{show(of('expected_per_unit_active'))}; clusters among circulating units "
+              f"{show(of('cluster_fraction_circulating'), 3)}")
 
 
 def main() -> None:
-    paths, out = run_from_command_line(__doc__.splitlines()[0], HERE / "ctc_circadian.toml",
-                                       ARMS, Path("outputs/ctc_circadian.h5"))
+    paths, out = replicates_from_command_line(__doc__.splitlines()[0],
+                                              HERE / "ctc_circadian.toml", ARMS,
+                                              Path("outputs/ctc_circadian.h5"), 3)
     print(f"wrote {figure(paths, out.with_suffix('.png'))}")
     report(paths)
 

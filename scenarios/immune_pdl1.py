@@ -1,15 +1,16 @@
 """Immune infiltration of a hypoxic tumour, with and without anti-PD-L1, over replicate seeds.
 
 Two arms of ``immune_pdl1.toml``: ``untreated`` and ``anti_pdl1`` (one atezolizumab-like
-dose on day 2; t½ 27 d, so the blockade lasts the run), each run with every seed of
-``--seeds`` (default 1–5). Writes ``outputs/immune_pdl1_<arm>_seed<k>.h5`` and
+dose on day 2; t½ 27 d, so the blockade lasts the run), each run with replicate seeds
+1 … N (``--replicates``, default 5). Writes ``outputs/immune_pdl1_<arm>_seed<k>.h5`` (the tidy
+summary in ``outputs/immune_pdl1_summary.csv``/``.h5``) and
 ``outputs/immune_pdl1.png`` (viable tumour cells, CD8 kills per CD8 per day against the
 published range, CD8 dysfunction over time, the per-cell kill distributions of NK and CD8
 cells, hits per kill and cooperative kills, and a map of PD-L1 with the immune cells), and
 prints the kill statistics read back from the run files
 (:func:`abm.immune.analysis.kill_statistics`) as mean ± SD over the seeds.
 
-    python scenarios/immune_pdl1.py [--days 10] [--seeds 1 2 3 4 5] [--workers 2]
+    python scenarios/immune_pdl1.py [--days 10] [--replicates 5] [--workers 2]
                                     [--out outputs/immune_pdl1.h5] [--overwrite]
 """
 from __future__ import annotations
@@ -23,7 +24,8 @@ from matplotlib.figure import Figure
 from abm.immune.analysis import NK_STAY_MIN, kill_statistics
 from abm.io import load_run
 from abm.io.outputs import write_atomically
-from abm.study.arms import replicates_from_command_line, series
+from abm.study.arms import series
+from abm.study.replicates import replicates_from_command_line
 from abm.tumor.cells import CD8, NK
 from abm.viz.style import OKABE_ITO, add_scale_bar, in_days, mean_band, nice_length
 
@@ -195,7 +197,7 @@ def report(stats: dict[str, dict[int, dict]]) -> None:
 
 def main() -> None:
     paths, out = replicates_from_command_line(__doc__.splitlines()[0], HERE / "immune_pdl1.toml",
-                                              ARMS, Path("outputs/immune_pdl1.h5"), [1, 2, 3, 4, 5])
+                                              ARMS, Path("outputs/immune_pdl1.h5"), 5)
     stats = {arm: {seed: kill_statistics(path, since_min=DOSE_DAY * 1440.0)
                    for seed, path in per_seed.items()} for arm, per_seed in paths.items()}
     print(f"wrote {figure(paths, stats, out.with_suffix('.png'))}")

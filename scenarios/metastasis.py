@@ -3,8 +3,9 @@
 Three arms of ``metastasis.toml`` (21 days): ``control``; ``resection`` (the primary removed
 on day 10: what is left is the minimal residual disease at the secondary site); and
 ``awakening`` (an awakening signal reaches the secondary niche on day 14:
-``secondary.awakening``), each with every seed of ``--seeds`` (default 1–3). Writes
-``outputs/metastasis_<arm>_seed<k>.h5`` (primary and secondary site in one file) and
+``secondary.awakening``), each with replicate seeds 1 … N (``--replicates``, default 3). Writes
+``outputs/metastasis_<arm>_seed<k>.h5`` (primary and secondary site in one file; the tidy
+summary in ``outputs/metastasis_summary.csv``/``.h5``) and
 ``outputs/metastasis.png``, and prints the numbers next to the published ones:
 
 - the hypoxic share of shed clusters and of single CTCs (Donato et al. 2020);
@@ -14,7 +15,7 @@ on day 10: what is left is the minimal residual disease at the secondary site); 
   1998's time points (Koop et al. 1995 for extravasation);
 - the time to the first macrometastasis.
 
-    python scenarios/metastasis.py [--days 21] [--seeds 1 2 3] [--workers 2]
+    python scenarios/metastasis.py [--days 21] [--replicates 3] [--workers 2]
                                    [--out outputs/metastasis.h5] [--overwrite]
 """
 from __future__ import annotations
@@ -29,7 +30,8 @@ from abm.io import load_run
 from abm.io.outputs import write_atomically
 from abm.metastasis.analysis import (arrested_fates, dtc_dormancy, hypoxic_shedding,
                                      time_to_macrometastasis)
-from abm.study.arms import replicates_from_command_line, series
+from abm.study.arms import series
+from abm.study.replicates import replicates_from_command_line
 from abm.viz.style import (OKABE_ITO, PHASE_COLORS, TISSUE_COLOR, VESSEL_COLOR, add_scale_bar,
                             in_days, mean_band)
 
@@ -196,7 +198,7 @@ def report(stats: dict[str, dict[int, dict]]) -> None:
 
 def main() -> None:
     paths, out = replicates_from_command_line(__doc__.splitlines()[0], HERE / "metastasis.toml",
-                                              ARMS, Path("outputs/metastasis.h5"), [1, 2, 3])
+                                              ARMS, Path("outputs/metastasis.h5"), 3)
     stats = {arm: {seed: statistics(p) for seed, p in per_seed.items()}
              for arm, per_seed in paths.items()}
     print(f"wrote {figure(paths, stats, out.with_suffix('.png'))}")

@@ -12,8 +12,8 @@ secondary site) with neutrophils and platelets as agents in both tissues ([neutr
 - ``inflammation_dnase``: the same pulse, and DNase I twice a day from the pulse on;
 - ``antiplatelet``: aspirin daily from day 0 (``platelet_inhibitor``).
 
-Each arm runs with every seed of ``--seeds`` (default 1–3) into
-``outputs/myeloid_<arm>_seed<k>.h5``; prints each effect with its mean ± SD over seeds and
+Each arm runs with replicate seeds 1 … N (``--replicates``, default 3) into
+``outputs/myeloid_<arm>_seed<k>.h5`` (the tidy summary in ``outputs/myeloid_summary.csv``); prints each effect with its mean ± SD over seeds and
 draws ``outputs/myeloid.png``:
 
 - the share of shed units escorted by neutrophils (from the tissue, and when they leave the
@@ -25,7 +25,7 @@ draws ``outputs/myeloid.png``:
 - EMT of perivascular cells, shed cells per day and extravasation under aspirin (Labelle et
   al. 2011; Schumacher et al. 2013).
 
-    python scenarios/myeloid.py [--seeds 1 2 3] [--workers 2] [--days 21: the dose schedules
+    python scenarios/myeloid.py [--replicates 3] [--workers 2] [--days 21: the dose schedules
                                 span 21 days, a shorter run is refused]
                                 [--out outputs/myeloid.h5] [--overwrite]
 """
@@ -40,7 +40,7 @@ from abm.io.outputs import write_atomically
 from abm.myeloid.analysis import (awakening, escort_shares, extravasation_share,
                                   metastatic_yield, perivascular, shed_cells_per_day,
                                   timeseries)
-from abm.study.arms import replicates_from_command_line
+from abm.study.replicates import replicates_from_command_line
 from abm.viz.style import OKABE_ITO, in_days, mean_band
 
 HERE = Path(__file__).resolve().parent
@@ -138,7 +138,7 @@ def figure(paths: dict[str, dict[int, Path]], stats: dict[str, dict[int, dict]],
 
 def main() -> None:
     paths, out = replicates_from_command_line(__doc__.splitlines()[0], HERE / "metastasis.toml",
-                                              ARMS, Path("outputs/myeloid.h5"), [1, 2, 3])
+                                              ARMS, Path("outputs/myeloid.h5"), 3)
     stats = {arm: {seed: statistics(p) for seed, p in per_seed.items()}
              for arm, per_seed in paths.items()}
     report(stats)

@@ -4,7 +4,7 @@
 BIOMD0000000941, the SBML file as published) in every cell of a small vascularised tumour; its
 growth factor GF falls with the local O2 (GF = O2²/(K² + O2²), K = 10 mmHg), a cell commits
 when its cyclin B–Cdk1 rises through ``fate.commit_ef`` and divides ``fate.sg2m_mean_h``
-later. Each seed of ``--seeds`` (default 1–3) runs into
+later. Each replicate seed 1 … N (``--replicates``, default 3) runs into
 ``outputs/sbml_cycle_tissue_seed<k>.h5``. Measured, and compared with what the network alone predicts (the same SBML
 network, integrated for one cell at constant GF by ``intracellular.simulate``; nothing here
 is fitted):
@@ -21,7 +21,7 @@ Prints the numbers (mean ± SD over seeds) and draws ``outputs/sbml_cycle.png`` 
 ``--docs`` also ``docs/sbml_cell_cycle.png``; ``abm run sbml_cell_cycle.toml`` alone writes
 ``outputs/sbml_cell_cycle.h5`` and its standard figure).
 
-    python scenarios/sbml_cell_cycle.py [--seeds 1 2 3] [--workers 2] [--days 8]
+    python scenarios/sbml_cell_cycle.py [--replicates 3] [--workers 2] [--days 8]
                                         [--out outputs/sbml_cycle.h5] [--overwrite] [--docs]
 """
 from __future__ import annotations
@@ -36,7 +36,7 @@ import intracellular
 from abm.io import load_run
 from abm.schema import config_from_toml
 from abm.io.outputs import write_atomically
-from abm.study.arms import replicates_from_command_line
+from abm.study.replicates import replicates_from_command_line
 from abm.tumor.phenotype.binding import resolve_network
 
 HERE = Path(__file__).resolve().parent
@@ -202,7 +202,7 @@ def main() -> None:
     if docs:
         sys.argv.remove("--docs")
     paths, out = replicates_from_command_line(__doc__.splitlines()[0], HERE / "sbml_cell_cycle.toml",
-                                              ARMS, Path("outputs/sbml_cycle.h5"), [1, 2, 3])
+                                              ARMS, Path("outputs/sbml_cycle.h5"), 3)
     per_seed = paths["tissue"]
     with load_run(per_seed[min(per_seed)]) as run:
         pred = prediction(config_from_toml(run.config_toml))

@@ -1,7 +1,8 @@
 """A spheroid in stirred medium against the published spheroid numbers.
 
 Runs ``spheroid.toml`` (an EMT6/Ro-like spheroid, 20 % O2 and 16.5 mM glucose, 20 days) for
-several seeds, each to ``outputs/spheroid_seed<k>.h5``, and measures from the frames (every
+replicate seeds 1 … N (``--replicates``, default 3; any engine of
+:mod:`abm.study.replicates`), each to ``outputs/spheroid_seed<k>.h5``, and measures from the frames (every
 12 h): the outer radius R (equivalent disc of all tumour cells, sqrt(N·dx²/π); the largest
 distance from the centre of mass as a check), the necrotic-core radius Rn (the same for the
 necrotic cells) and the viable rim R − Rn; the radius at necrosis onset (≥ 1 % necrotic,
@@ -12,10 +13,10 @@ tumour cells is below 0.1 mmHg). Writes ``docs/spheroid.png`` and ``outputs/sphe
 and glucose profiles at the end; measured vs published in the same, 2D, geometry) and prints
 the numbers (mean ± SD over the seeds).
 
-An existing run file or figure is never replaced without ``--force`` (``--overwrite``);
-``--replot`` re-measures existing run files without running anything.
+An existing run file or figure is never replaced without ``--overwrite``; ``--replot``
+re-measures existing run files without running anything.
 
-    python scenarios/spheroid.py [--seeds 1 2 3] [--days 20] [--force] [--replot]
+    python scenarios/spheroid.py [--replicates 3] [--workers 2] [--days 20] [--overwrite] [--replot]
 """
 from __future__ import annotations
 
@@ -31,7 +32,11 @@ from matplotlib.patches import Circle
 from abm.errors import UserError
 from abm.io import load_run
 from abm.io.outputs import check_output, write_atomically
-from abm.study.arms import arm_configs, run_arms
+from abm.study.arms import arm_configs
+from abm.study.engines import open_engine
+from abm.study.replicates import (add_engine_arguments, replicate_path, run_replicates,
+                                  seeds_of)
+from abm.study.spec import read_cluster_file
 from abm.viz.style import add_scale_bar, nice_length
 
 HERE = Path(__file__).resolve().parent
@@ -356,39 +361,40 @@ def report(numbers: dict[int, dict]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3],
-                        help="seeds, one run each (default: 1 2 3)")
     parser.add_argument("--days", type=float, help="override run.days (default: the scenario's)")
     parser.add_argument("--out", type=Path, default=OUT,
                         help="base path: runs go to <stem>_seed<k>.h5, the figure to <stem>.png")
     parser.add_argument("--docs-figure", type=Path, default=DOCS_FIGURE,
                         help="second copy of the figure (default: docs/spheroid.png)")
-    parser.add_argument("--force", "--overwrite", action="store_true", dest="force",
-                        help="replace existing run files and figures")
+    add_engine_arguments(parser, default_replicates=3)
     parser.add_argument("--replot", action="store_true",
                         help="measure existing run files, run nothing")
     args = parser.parse_args(argv)
-    paths = {k: args.out.with_name(f"{args.out.stem}_seed{k}.h5") for k in args.seeds}
-    figures = [args.out.with_suffix(".png"), args.docs_figure]
     try:
-        for fig_path in figures:
-            check_output(fig_path, overwrite=args.force, what="comparison figure")
+        seeds = seeds_of(args)
+        paths = {k: replicate_path(args.out, "", k) for k in seeds}
+        check_output(args.docs_figure, overwrite=args.overwrite or args.reuse,
+                     what="comparison figure")
         if args.replot:
+            check_output(args.out.with_suffix(".png"), overwrite=args.overwrite,
+                         what="comparison figure")
             missing = [str(p) for p in paths.values() if not p.exists()]
             if missing:
                 raise UserError(f"--replot: no run file {', '.join(missing)}")
         else:
-            configs = {}
-            for k in args.seeds:
-                configs.update(arm_configs(SCENARIO, {f"seed{k}": None}, seed=k, days=args.days))
+            configs = arm_configs(SCENARIO, {"": None}, days=args.days)
+            cluster = read_cluster_file(args.dask_cluster) if args.dask_cluster else None
             args.out.parent.mkdir(parents=True, exist_ok=True)
-            ran = run_arms(configs, args.out, overwrite=args.force)
-            paths = {k: ran[f"seed{k}"] for k in args.seeds}
-    except UserError as exc:  # an existing output, a bad --days: no traceback
+            with open_engine(args.workers, args.dask, cluster) as executor:
+                paths = run_replicates(configs, seeds, args.out, executor=executor,
+                                       overwrite=args.overwrite, reuse=args.reuse,
+                                       text=SCENARIO.read_text())[""]
+    except (UserError, ImportError) as exc:  # an existing output, a bad --days: no traceback
         parser.error(str(exc))
     tables = {k: measure_run(p) for k, p in paths.items()}
     numbers = {k: spheroid_numbers(m) for k, m in tables.items()}
-    for written in figure(tables, numbers, paths[args.seeds[0]], figures):
+    figures = [args.out.with_suffix(".png"), args.docs_figure]
+    for written in figure(tables, numbers, paths[seeds[0]], figures):
         print(f"wrote {written}")
     report(numbers)
     return 0

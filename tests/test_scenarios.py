@@ -60,11 +60,11 @@ def senescence_arms(tmp_path_factory):
     """The four arms of senescence_sasp.py, run once: arm → time series indexed by day."""
     tmp_path = tmp_path_factory.mktemp("senescence")
     out = tmp_path / "senescence_sasp.h5"
-    _run(["scenarios/senescence_sasp.py", "--out", str(out)], tmp_path)
+    _run(["scenarios/senescence_sasp.py", "--out", str(out), "--replicates", "1"], tmp_path)
     assert out.with_suffix(".png").stat().st_size > 100_000
     series = {}
     for arm in ("untreated", "chemo", "senolytic", "senomorphic"):
-        with load_run(tmp_path / f"senescence_sasp_{arm}.h5") as run:
+        with load_run(tmp_path / f"senescence_sasp_{arm}_seed1.h5") as run:
             series[arm] = run.timeseries.set_index(run.timeseries.index / 1440.0)
     return series
 
@@ -139,17 +139,16 @@ CTC_ARMS = ("control", "jet_lag", "platelet_inhibitor", "digoxin", "control_no_n
 
 @pytest.fixture(scope="module")
 def ctc_arms(tmp_path_factory):
-    """The arms of ctc_circadian.py, run once per seed of CTC_SEEDS: seed → arm → run file."""
-    paths = {}
-    for seed in CTC_SEEDS:
-        tmp_path = tmp_path_factory.mktemp(f"ctc_seed{seed}")
-        out = tmp_path / "ctc_circadian.h5"
-        result = _run(["scenarios/ctc_circadian.py", "--seed", str(seed), "--out", str(out)],
-                      tmp_path)
-        assert "expected seeds per single" in result.stdout
-        assert out.with_suffix(".png").stat().st_size > 100_000
-        paths[seed] = {arm: tmp_path / f"ctc_circadian_{arm}.h5" for arm in CTC_ARMS}
-    return paths
+    """The arms of ctc_circadian.py with the seeds of CTC_SEEDS, run on 2 local workers:
+    seed → arm → run file."""
+    tmp_path = tmp_path_factory.mktemp("ctc")
+    out = tmp_path / "ctc_circadian.h5"
+    result = _run(["scenarios/ctc_circadian.py", "--seeds", *map(str, CTC_SEEDS),
+                   "--workers", "2", "--out", str(out)], tmp_path, timeout=1800)
+    assert "expected seeds per single" in result.stdout
+    assert out.with_suffix(".png").stat().st_size > 100_000
+    return {seed: {arm: tmp_path / f"ctc_circadian_{arm}_seed{seed}.h5" for arm in CTC_ARMS}
+            for seed in CTC_SEEDS}
 
 
 def test_ctc_circadian_arms(ctc_arms):

@@ -9,23 +9,23 @@
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
-import h5py
 import pandas as pd
 
 from abm.study.metrics import register_metric
 from abm.study.spec import StudySpec, load_study_spec
 from abm.study.status import DONE
+from abm.study.tables import read_summary_file
 
 __all__ = ["Study", "StudySpec", "load_study", "load_study_spec", "register_metric"]
 
 
 @dataclass
 class Study:
-    """A study read back from its directory: the study file's text and the summary."""
+    """A study, or a scenario script's replicates, read back from its summary: the defining
+    text (the study file, or the scenario file) and one row per run."""
 
     path: Path
     study_toml: str
@@ -35,18 +35,43 @@ class Study:
         """The rows of the runs that finished."""
         return self.summary[self.summary["status"] == DONE]
 
+    def run_file(self, run: int) -> Path:
+        """The run file of run ``run`` (its ``file`` column, relative to the summary's
+        folder, for replicates; ``runs/run_NNNN.h5`` for a study)."""
+        if "file" in self.summary.columns:
+            return self.path / str(self.summary.loc[run, "file"])
+        return self.path / "runs" / f"run_{run:04d}.h5"
+
+    def timeseries(self, columns: list[str] | None = None) -> pd.DataFrame:
+        """Every finished run's time series in one tidy table: one row per run and recorded
+        step, with the run's identifying columns (``run``, then ``arm`` or ``point`` and
+        the parameters, ``seed``), ``time_min``, ``time_d`` and ``columns`` (default: all)
+        — ready for ``groupby(["arm", "time_d"])`` and a mean ± SD band."""
+        from abm.io import load_run
+
+        columns_in_order = list(self.summary.columns)
+        ids = columns_in_order[:columns_in_order.index("status")]  # what names a run comes first
+        parts = []
+        for run, row in self.done().iterrows():
+            with load_run(self.run_file(int(run))) as opened:
+                series = opened.timeseries
+            if columns is not None:
+                series = series[list(columns)]
+            frame = series.reset_index(names="time_min")
+            frame.insert(1, "time_d", frame["time_min"] / 1440.0)
+            for position, column in enumerate(["run", *ids]):
+                frame.insert(position, column, run if column == "run" else row[column])
+            parts.append(frame)
+        return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
 
 def load_study(path: str | Path) -> Study:
-    """Read a study's ``summary.h5`` (``path``: the study directory or the file itself)."""
+    """Read a summary: a study folder (its ``summary.h5``), or a summary file itself (a
+    study's, or the ``<out>_summary.h5`` of a scenario script's replicates)."""
     path = Path(path)
     file = path / "summary.h5" if path.is_dir() else path
     if not file.exists():
-        raise FileNotFoundError(f"{file} not found: run `abm sweep STUDY.toml` first")
-    with h5py.File(file, "r") as f:
-        group = f["summary"]
-        columns = json.loads(f.attrs["columns"])
-        data = {c: (group[c].asstr()[:] if h5py.check_string_dtype(group[c].dtype)
-                    else group[c][:]) for c in columns}
-        text = str(f.attrs["study_toml"])
-    summary = pd.DataFrame(data).set_index("run")
+        raise FileNotFoundError(f"{file} not found: run `abm sweep STUDY.toml` (or the "
+                                "scenario script) first")
+    summary, text = read_summary_file(file)
     return Study(file.parent, text, summary)

@@ -14,7 +14,7 @@ from abm.io.atomic import write_atomic
 from abm.study import script_values
 from abm.study.design import run_table
 from abm.study.folder import claim_study_dir
-from abm.study.runner import SINGLE_THREAD_ENV
+from abm.study.runner import SINGLE_THREAD_ENV, local_executor
 from abm.study.spec import StudyError, StudySpec
 
 
@@ -28,15 +28,15 @@ def _distributed():
 
 
 @contextmanager
-def dask_executor(address: str | None = None, spec: StudySpec | None = None):
+def dask_executor(address: str | None = None, cluster_table: dict | None = None):
     """A ``concurrent.futures.Executor`` on a Dask cluster: the scheduler at ``address``,
-    or (address None) a dask-jobqueue cluster built from ``spec.cluster`` (``kind`` slurm or
-    pbs, ``jobs``, ``cores``, ``memory``, ``walltime``, ``queue``, ``processes``), whose
-    workers run with one thread each."""
+    or (address None) a dask-jobqueue cluster built from ``cluster_table`` (a checked
+    ``[cluster]`` section: ``kind`` slurm or pbs, ``jobs``, ``cores``, ``memory``,
+    ``walltime``, ``queue``, ``processes``), whose workers run with one thread each."""
     distributed = _distributed()
     cluster = None
     if address is None:
-        cluster = jobqueue_cluster(spec)
+        cluster = jobqueue_cluster(cluster_table)
         address = cluster
     client = distributed.Client(address)
     try:
@@ -47,17 +47,17 @@ def dask_executor(address: str | None = None, spec: StudySpec | None = None):
             cluster.close()
 
 
-def jobqueue_cluster(spec: StudySpec):
-    """The dask-jobqueue cluster of ``spec.cluster``, scaled to ``jobs`` jobs."""
-    if not spec or not spec.cluster:
-        raise StudyError("--dask-cluster needs a [cluster] section in the study file "
-                         "(kind, jobs, cores, memory, walltime)")
+def jobqueue_cluster(cluster_table: dict | None):
+    """The dask-jobqueue cluster of a ``[cluster]`` section, scaled to ``jobs`` jobs."""
+    if not cluster_table:
+        raise StudyError("--dask-cluster needs a [cluster] section (kind, jobs, cores, memory, "
+                         "walltime)")
     try:
         import dask_jobqueue
     except ImportError:
         raise ImportError('a [cluster] needs dask-jobqueue: pip install "tumor-abm[dask]"'
                           ) from None
-    c = dict(spec.cluster)
+    c = dict(cluster_table)
     kind = c.pop("kind", "slurm")
     jobs = int(c.pop("jobs", 1))
     if not c.get("queue"):
@@ -67,6 +67,26 @@ def jobqueue_cluster(spec: StudySpec):
     cluster = cls(job_script_prologue=env, **c)
     cluster.scale(jobs=jobs)
     return cluster
+
+
+@contextmanager
+def open_engine(workers: int = 1, dask: str | None = None, cluster_table: dict | None = None):
+    """The executor that runs a study's, a calibration's or a script's runs: a Dask
+    scheduler at ``dask``; a dask-jobqueue cluster from ``cluster_table``; else ``workers``
+    local processes (:func:`abm.study.runner.local_executor`), or None for one process
+    (``workers`` 1: the caller runs in its own process). ``cluster_table`` None: no
+    cluster asked for; an empty one is refused (StudyError). Closed on exit."""
+    if dask or cluster_table is not None:
+        with dask_executor(dask, cluster_table) as executor:
+            yield executor
+    elif workers > 1:
+        executor = local_executor(workers)
+        try:
+            yield executor
+        finally:
+            executor.shutdown(wait=True, cancel_futures=True)
+    else:
+        yield None
 
 
 def slurm_script(spec: StudySpec, python: str | None = None) -> str:

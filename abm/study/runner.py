@@ -27,7 +27,6 @@ from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
 from pathlib import Path
 
-import h5py
 import numpy as np
 import pandas as pd
 from tqdm import tqdm
@@ -39,6 +38,7 @@ from abm.study.folder import check_study_dir, claim_study_dir, study_lock
 from abm.study.metrics import evaluate, import_metrics_module
 from abm.study.spec import StudySpec, override_strings
 from abm.study.status import DONE, FAILED, PENDING, RUNNING
+from abm.study.tables import write_summary_files
 SINGLE_THREAD_ENV = {"NUMBA_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
                      "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 """Thread variables of worker processes: one run per core, not one run over all cores."""
@@ -271,22 +271,9 @@ def summary_table(spec: StudySpec) -> pd.DataFrame:
 
 
 def write_summary(spec: StudySpec) -> pd.DataFrame:
-    """Write ``summary.csv`` and ``summary.h5`` (one dataset per column under ``summary/``,
-    strings as UTF-8, with the study file's text as an attribute) and return the table."""
+    """Write ``summary.csv`` and ``summary.h5`` (:mod:`abm.study.tables`, with the study
+    file's text) and return the table."""
     table = summary_table(spec)
-    write_atomic(spec.out_dir / "summary.csv", lambda tmp: table.to_csv(tmp), durable=False)
-
-    def write_h5(tmp: Path) -> None:
-        with h5py.File(tmp, "w") as f:
-            group = f.create_group("summary")
-            group.create_dataset("run", data=table.index.to_numpy())
-            for column in table.columns:
-                values = table[column].to_numpy()
-                if values.dtype == object:
-                    values = np.array([str(v) for v in values], dtype=h5py.string_dtype())
-                group.create_dataset(column, data=values)
-            f.attrs["study_toml"] = spec.path.read_text()
-            f.attrs["columns"] = json.dumps(["run", *table.columns])
-
-    write_atomic(spec.out_dir / "summary.h5", write_h5, durable=False)
+    write_summary_files(table, spec.out_dir / "summary.csv", spec.out_dir / "summary.h5",
+                        spec.path.read_text())
     return table

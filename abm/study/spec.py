@@ -289,6 +289,24 @@ def _checked_values(section: str, values: dict, allowed: dict, counts: dict,
     return dict(values)
 
 
+def read_cluster_file(path: str | Path) -> dict:
+    """The checked ``[cluster]`` section of the TOML file at ``path`` (a study or calibration
+    file, or a file holding only that section): what ``--dask-cluster FILE`` of the scenario
+    scripts starts. StudyError naming the file and every problem."""
+    path = Path(path).resolve()
+    table = _read_toml(path).get("cluster")
+    if not isinstance(table, dict) or not table:
+        raise StudyError(f"{path.name}: no [cluster] section; --dask-cluster needs one with "
+                         f"{', '.join(sorted(_SECTIONS['cluster']))}")
+    errors = [_unknown("cluster.", k, _SECTIONS["cluster"]) for k in table
+              if k not in _SECTIONS["cluster"]]
+    cluster = _checked_values("cluster", table, script_values.CLUSTER,
+                              {k: 1 for k in script_values.CLUSTER_COUNTS}, errors)
+    if errors:
+        raise StudyError(f"{path.name}: " + "; ".join(errors))
+    return cluster
+
+
 def _parameters(table: Any, method: str, errors: list[str]) -> list[Parameter]:
     if not isinstance(table, dict) or not table:
         errors.append("parameters: at least one parameter to vary, e.g. "

@@ -124,6 +124,19 @@ def mean_band(ax, curves, color, label, ls="-", step=False, alpha=0.2) -> None:
                     step="mid" if step else None)
 
 
+def bars_with_spread(ax, x, replicates, width, color, label=None) -> None:
+    """Bars at the mean of each entry of ``replicates`` (one sequence of replicate values per
+    bar, at ``x``) with ± SD error bars and every replicate as a dot (NaN-aware)."""
+    x = np.asarray(x, dtype=float)
+    with np.errstate(invalid="ignore"):
+        means = [np.nanmean(np.asarray(v, dtype=float)) for v in replicates]
+        sds = [np.nanstd(np.asarray(v, dtype=float)) for v in replicates]
+    ax.bar(x, means, width, yerr=sds, color=color, label=label, capsize=2,
+           error_kw={"lw": 0.8})
+    for xi, values in zip(x, replicates):
+        ax.plot(np.full(len(values), xi), values, ".", color="0.2", ms=3, zorder=3)
+
+
 def in_days(curve):
     """A time series indexed by minutes, re-indexed in days."""
     return curve.set_axis(curve.index.to_numpy() / 1440.0)

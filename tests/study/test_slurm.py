@@ -1,8 +1,8 @@
 """A real SLURM (issue 19): a single-node cluster on this host (slurmctld + slurmd, started by
 ``.ci/slurm/start.sh``, which ``.ci/run`` calls before the suites) runs the tiny study twice,
 as the job array of ``abm sweep --emit-slurm`` submitted with ``sbatch`` and as a
-``--dask-cluster`` sweep through dask-jobqueue's SLURMCluster; both give the local engine's
-summary rows. Skipped, with the reason, where there is no SLURM: no ``sbatch``/``sinfo``,
+``--dask-cluster`` sweep through dask-jobqueue's SLURMCluster, and a scenario script's
+replicates on such a cluster; each gives the local engine's summary rows. Skipped, with the reason, where there is no SLURM: no ``sbatch``/``sinfo``,
 no node up, or ``ABM_SLURM_UNAVAILABLE`` (set by ``.ci/run`` when the start script failed)."""
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import shutil
 import signal
 import subprocess
 import time
+from contextlib import contextmanager
 
 import pandas as pd
 import pytest
@@ -20,7 +21,10 @@ from abm.cli import main
 from abm.study import load_study_spec
 from abm.study.runner import read_row, run_path, run_study
 
+from abm.study.replicates import replicates_from_command_line, summary_paths
+
 from ..helpers import SLURM_CLUSTER
+from .test_replicates import ARMS, COMPARED, in_process  # noqa: F401 (a fixture)
 from .test_study import _compared, local_study, write_study  # noqa: F401 (a fixture)
 
 JOB_TIMEOUT_S = 600
@@ -104,17 +108,9 @@ def test_a_dask_cluster_sweep_on_slurm_gives_the_local_rows(slurm, local_study, 
     path = write_study(tmp_path, name="cluster")
     path.write_text(path.read_text() + SLURM_CLUSTER)
     monkeypatch.chdir(tmp_path)  # the workers' slurm-<job>.out logs land here
-    def give_up(signum, frame):  # workers never started (e.g. the node's cores are held)
-        raise TimeoutError("the --dask-cluster sweep did not finish within 600 s on SLURM")
-
-    previous = signal.signal(signal.SIGALRM, give_up)
-    signal.alarm(600)
-    try:
-        with dask.config.set({"jobqueue.slurm.scheduler-options": {"dashboard_address": None}}):
-            assert main(["sweep", str(path), "--dask-cluster", "--no-progress"]) == 0
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
+    with _deadline("the --dask-cluster sweep"), \
+            dask.config.set({"jobqueue.slurm.scheduler-options": {"dashboard_address": None}}):
+        assert main(["sweep", str(path), "--dask-cluster", "--no-progress"]) == 0
     spec = load_study_spec(path)
     summary = load_study(spec.out_dir).summary
     pd.testing.assert_frame_equal(_compared(summary), _compared(local_study[1]),
@@ -122,6 +118,46 @@ def test_a_dask_cluster_sweep_on_slurm_gives_the_local_rows(slurm, local_study, 
     logs = list(tmp_path.glob("slurm-*.out"))
     assert logs, "no dask worker ran as a SLURM job"
     assert _worker_jobs() == [], "the cluster's worker jobs outlived the sweep"
+
+
+def test_scenario_replicates_on_a_slurm_dask_cluster_give_the_local_rows(slurm, in_process,
+                                                                          tmp_path, monkeypatch):
+    """A scenario script's replicates (``--dask-cluster FILE``) run as SLURM jobs and give
+    the rows of the same replicates run in one process."""
+    pytest.importorskip("dask_jobqueue", reason="dask-jobqueue is not installed "
+                        '(pip install "tumor-abm[test]")')
+    import dask
+
+    scenario, serial_out, _ = in_process
+    cluster_file = tmp_path / "cluster.toml"
+    cluster_file.write_text(SLURM_CLUSTER)
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "tiny.h5"
+    with _deadline("the replicates on a SLURM dask cluster"), \
+            dask.config.set({"jobqueue.slurm.scheduler-options": {"dashboard_address": None}}):
+        replicates_from_command_line("tiny", scenario, ARMS, out, 2,
+                                     argv=["--dask-cluster", str(cluster_file)])
+    rows = load_study(summary_paths(out)[1]).summary
+    serial = load_study(summary_paths(serial_out)[1]).summary
+    pd.testing.assert_frame_equal(rows[COMPARED], serial[COMPARED], check_dtype=False)
+    assert list(tmp_path.glob("slurm-*.out")), "no dask worker ran as a SLURM job"
+    assert _worker_jobs() == [], "the cluster's worker jobs outlived the replicates"
+
+
+@contextmanager
+def _deadline(what: str, seconds: int = JOB_TIMEOUT_S):
+    """Raise TimeoutError in the test if ``what`` takes longer than ``seconds`` (workers that
+    never start, e.g. when the node's cores are held, would otherwise hang the suite)."""
+    def give_up(signum, frame):
+        raise TimeoutError(f"{what} did not finish within {seconds} s on SLURM")
+
+    previous = signal.signal(signal.SIGALRM, give_up)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def _worker_jobs() -> list[str]:
