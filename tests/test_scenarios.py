@@ -47,12 +47,16 @@ def test_quickstart_writes_a_run_and_a_figure(tmp_path):
 
 def test_hypoxia_switch_writes_cultures_and_a_figure(tmp_path):
     out = tmp_path / "hypoxia_switch.h5"
-    _run(["scenarios/hypoxia_switch.py", "--levels", "7.6", "--hours", "24", "--out", str(out)], tmp_path)
+    _run(["scenarios/hypoxia_switch.py", "--levels", "7.6", "--hours", "24", "--replicates", "2",
+          "--workers", "2", "--out", str(out)], tmp_path)
     assert out.with_suffix(".png").stat().st_size > 20_000
     with h5py.File(out, "r") as f:
         assert set(f) == {"default", "hypoxia_sensitive"}
         assert {"38mmHg", "7.6mmHg"} <= set(f["default"])
-        assert f["default/7.6mmHg/g0g1_fraction"].shape[0] > 100
+        assert set(f["default/7.6mmHg"]) == {"seed1", "seed2"}
+        first, second = (f[f"default/7.6mmHg/seed{k}/g0g1_fraction"][:] for k in (1, 2))
+        assert first.shape[0] > 100
+        assert not np.array_equal(first, second)  # replicates, not copies
 
 
 @pytest.fixture(scope="module")

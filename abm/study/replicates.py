@@ -160,8 +160,10 @@ def _kept_row(arm: str, seed: int, path: Path, config, metrics: tuple[str, ...])
             **values, "seconds": float("nan")}
 
 
-def add_engine_arguments(parser: argparse.ArgumentParser, default_replicates: int) -> None:
-    """The replicate and engine options every scenario script shares."""
+def add_engine_arguments(parser: argparse.ArgumentParser, default_replicates: int,
+                         reuse: bool = True) -> None:
+    """The replicate and engine options every scenario script shares (``reuse``: offer
+    ``--reuse``, for scripts whose runs are run files)."""
     seeds = parser.add_mutually_exclusive_group()
     seeds.add_argument("--replicates", type=int, default=default_replicates, metavar="N",
                        help=f"replicate seeds 1 … N per arm (default {default_replicates})")
@@ -175,10 +177,11 @@ def add_engine_arguments(parser: argparse.ArgumentParser, default_replicates: in
     engine.add_argument("--dask-cluster", type=Path, metavar="FILE",
                         help="start a dask-jobqueue SLURM/PBS cluster from FILE's [cluster] "
                              "section (e.g. a study file)")
-    parser.add_argument("--reuse", action="store_true",
-                        help="keep run files that are complete and of the same config, run "
-                             "the rest and redraw the summary and figure (a killed script "
-                             "continues)")
+    if reuse:
+        parser.add_argument("--reuse", action="store_true",
+                            help="keep run files that are complete and of the same config, "
+                                 "run the rest and redraw the summary and figure (a killed "
+                                 "script continues)")
     parser.add_argument("--overwrite", action="store_true",
                         help="replace existing run files, the summary and the figure")
 
