@@ -236,10 +236,8 @@ def _sweep(args) -> int:
     ``abm: error:`` line with exit code 2 (from :func:`main`); a folder locked by another
     sweep, a missing optional engine or a failing disk is one ``abm sweep: error:`` line
     with exit code 1; failed runs give exit code 3."""
-    import os
-
     from abm.study import load_study_spec
-    from abm.study.engines import dask_executor, emit_slurm
+    from abm.study.engines import check_workers, dask_executor, emit_slurm
     from abm.study.folder import StudyBusy
     from abm.study.runner import run_study
     from abm.study.sensitivity_report import report_sensitivity
@@ -252,9 +250,7 @@ def _sweep(args) -> int:
             return _study_failure("sweep", exc)
         print(f"wrote {path}: sbatch {path}; then `abm sweep {args.study}` collects the summary")
         return 0
-    most = 4 * (os.cpu_count() or 1)  # design choice: more only adds memory, not speed
-    if not 1 <= args.workers <= most:
-        raise ConfigError(f"--workers = {args.workers}: must be 1 … {most} (4 × the CPU count)")
+    check_workers(args.workers)
     progress = _progress(args)
     try:
         if args.dask or args.dask_cluster:
@@ -302,16 +298,12 @@ def _run_design(args) -> int:
 def _calibrate(args) -> int:
     """``abm calibrate``: ABC-SMC generations (continuing the folder's database), then the
     posterior tables and the predictive figure; errors as for :func:`_sweep`."""
-    import os
-
     from abm.study.calibrate import calibrate, load_calibration_spec
-    from abm.study.engines import open_engine
+    from abm.study.engines import check_workers, open_engine
     from abm.study.folder import StudyBusy
 
     spec = load_calibration_spec(args.calibration)
-    most = 4 * (os.cpu_count() or 1)
-    if not 1 <= args.workers <= most:
-        raise ConfigError(f"--workers = {args.workers}: must be 1 … {most} (4 × the CPU count)")
+    check_workers(args.workers)
     try:
         cluster = spec.cluster if args.dask_cluster else None
         with open_engine(args.workers, args.dask, cluster) as executor:

@@ -14,8 +14,9 @@ awake, as in Diamantopoulou et al. 2022):
 Each arm runs with replicate seeds 1 … N (``--replicates``, default 3) into
 ``outputs/ctc_circadian_<arm>_seed<k>.h5`` (the tidy summary in
 ``outputs/ctc_circadian_summary.csv``/``.h5``); draws ``outputs/ctc_circadian.png`` and prints
-the blood-draw ratio, seeding per shed unit (singles vs clusters, rest vs active phase) and
-the therapies' effects as mean ± SD over the seeds, all read back from the run files
+the blood-draw ratio and seeding per shed unit (singles vs clusters, rest vs active phase) of
+each arm, and the therapies' effects as ratios to the control per seed, all as mean ± SD
+over the seeds, read back from the run files
 (expected seeds: each arrested unit's outgrowth probability,
 :func:`abm.circulation.analysis.seeding_by_unit`).
 
@@ -146,12 +147,51 @@ def report(paths: dict[str, dict[int, Path]]) -> None:
               f"{show(of('cluster_fraction_circulating'), 3)}")
 
 
+def paired_effects(paths: dict[str, dict[int, Path]]) -> None:
+    """The effects the README quotes, each a ratio taken per seed against that seed's control
+    arm, then mean ± SD (population SD) over the seeds."""
+    seeds = sorted(paths["control"])
+    stats = {arm: {k: seeding_by_unit(p) for k, p in per_seed.items()}
+             for arm, per_seed in paths.items()}
+
+    def draws_days_1_3(arm: str, seed: int) -> float:
+        d = blood_draws(paths[arm][seed], 4.0)
+        return float(d[d["day"].between(1, 3)]["n_ctc_cells"].mean())
+
+    effects = {
+        "platelet inhibitor / control, expected seeds per single":
+            [stats["platelet_inhibitor"][k]["expected_per_single"]
+             / stats["control"][k]["expected_per_single"] for k in seeds],
+        "platelet inhibitor / control, expected seeds per shed cell":
+            [stats["platelet_inhibitor"][k]["expected_per_cell"]
+             / stats["control"][k]["expected_per_cell"] for k in seeds],
+        "digoxin / control, expected seeds per shed cluster":
+            [stats["digoxin"][k]["expected_per_cluster"]
+             / stats["control"][k]["expected_per_cluster"] for k in seeds],
+        "digoxin / control, clusters among circulating units":
+            [stats["digoxin"][k]["cluster_fraction_circulating"]
+             / stats["control"][k]["cluster_fraction_circulating"] for k in seeds],
+        "jet lag / control, 04:00 draws on days 1-3":
+            [draws_days_1_3("jet_lag", k) / draws_days_1_3("control", k) for k in seeds],
+        "control, rest / active phase, expected seeds per unit":
+            [stats["control"][k]["expected_per_unit_rest"]
+             / stats["control"][k]["expected_per_unit_active"] for k in seeds],
+        "control, 04:00 / 10:00 draws (days 1-5)":
+            [(lambda d: d[4.0] / d[10.0])(draw_means(paths["control"][k])) for k in seeds],
+    }
+    print(f"effects, per seed against its control ({len(seeds)} seeds):")
+    for name, values in effects.items():
+        print(f"  {name}: {np.mean(values):.2f} ± {np.std(values):.2f} "
+              f"(seeds: {', '.join(f'{v:.2f}' for v in values)})")
+
+
 def main() -> None:
     paths, out = replicates_from_command_line(__doc__.splitlines()[0],
                                               HERE / "ctc_circadian.toml", ARMS,
                                               Path("outputs/ctc_circadian.h5"), 3)
     print(f"wrote {figure(paths, out.with_suffix('.png'))}")
     report(paths)
+    paired_effects(paths)
 
 
 if __name__ == "__main__":

@@ -31,11 +31,9 @@ from matplotlib.figure import Figure
 from abm import load_config
 from abm.schema import to_toml
 from abm.culture import run_culture
-from abm.errors import UserError
 from abm.io.outputs import check_output, write_atomically
 from abm.study.engines import open_engine
-from abm.study.replicates import add_engine_arguments, seeds_of
-from abm.study.spec import read_cluster_file
+from abm.study.replicates import add_engine_arguments, engine_options, script_errors, seeds_of
 from abm.viz.style import mean_band
 
 HERE = Path(__file__).resolve().parent
@@ -123,15 +121,13 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("outputs/hypoxia_switch.h5"))
     add_engine_arguments(parser, default_replicates=3, reuse=False)
     args = parser.parse_args()
-    try:  # both outputs are checked before hours of cultures are run
+    with script_errors(parser):  # both outputs are checked before hours of cultures are run
         seeds = seeds_of(args)
+        options = engine_options(args)
         for path, what in ((args.out, "results file"), (args.out.with_suffix(".png"), "figure")):
             check_output(path, overwrite=args.overwrite, what=what)
-        cluster = read_cluster_file(args.dask_cluster) if args.dask_cluster else None
-        with open_engine(args.workers, args.dask, cluster) as executor:
+        with open_engine(*options) as executor:
             results = run(args.levels, args.hours, args.out, seeds, executor)
-    except (UserError, ImportError) as exc:
-        parser.error(str(exc))
     print(f"wrote {args.out}")
     print(f"wrote {figure(results, args.out.with_suffix('.png'))}")
     for (preset, level), per_seed in results.items():

@@ -110,12 +110,61 @@ def summary(paths: dict[str, dict[int, Path]]) -> None:
               f"{show([e['stemness_mean_viable'] for e in ends])}")
 
 
+def effects(paths: dict[str, dict[int, Path]]) -> None:
+    """The numbers the README quotes, per seed (a treated arm against the chemo arm of the
+    same seed), then mean ± SD (population SD) over the seeds."""
+    seeds = sorted(paths["chemo"])
+    runs = {arm: {k: series(p) for k, p in per_seed.items()} for arm, per_seed in paths.items()}
+
+    def at(ts, day: float, column: str) -> float:
+        return float(ts[column].iloc[ts.index.get_indexer([day * 1440.0], method="nearest")[0]])
+
+    def dormant_share(ts, first_day: float, last_day: float) -> float:
+        days = ts.index / 1440.0
+        window = (days > first_day) & (days < last_day)
+        return float((ts["n_dormant"] / ts["n_viable"])[window].mean())
+
+    def course_sasp(ts) -> float:
+        days = ts.index / 1440.0
+        return float(ts["sasp_mean_viable"][(days > 7.5) & (days < 12.0)].mean())
+
+    chemo = runs["chemo"]
+    numbers = {
+        "chemo: therapy-induced senescent cells on day 7":
+            [at(chemo[k], 7.0, "n_senescent_therapy") for k in seeds],
+        "chemo: first therapy-induced senescent cell (day)":
+            [chemo[k].index[chemo[k]["n_senescent_therapy"] > 0][0] / 1440.0 for k in seeds],
+        "chemo: peak SASP at viable cells": [chemo[k]["sasp_mean_viable"].max() for k in seeds],
+        "chemo: dormant share of viable cells, day 3": [
+            at(chemo[k], 3.0, "n_dormant") / at(chemo[k], 3.0, "n_viable") for k in seeds],
+        "chemo: dormant share of viable cells, day 6": [
+            at(chemo[k], 6.0, "n_dormant") / at(chemo[k], 6.0, "n_viable") for k in seeds],
+        "chemo: dormant share, days 8-11": [dormant_share(chemo[k], 8.0, 11.0) for k in seeds],
+        "untreated: dormant share, days 8-11": [
+            dormant_share(runs["untreated"][k], 8.0, 11.0) for k in seeds],
+        "senolytic: share of the chemo arm's senescent cells cleared at the end": [
+            1.0 - runs["senolytic"][k]["n_senescent"].iloc[-1] / chemo[k]["n_senescent"].iloc[-1]
+            for k in seeds],
+        "senolytic: share of the chemo arm's SASP cleared at the end": [
+            1.0 - runs["senolytic"][k]["sasp_mean_viable"].iloc[-1]
+            / chemo[k]["sasp_mean_viable"].iloc[-1] for k in seeds],
+        "senomorphic: SASP lowered over the course (days 7.5-12)": [
+            1.0 - course_sasp(runs["senomorphic"][k]) / course_sasp(chemo[k]) for k in seeds],
+        "senomorphic: senescent cells killed": [
+            runs["senomorphic"][k]["senolytic_deaths"].sum() for k in seeds],
+    }
+    print(f"numbers of the README ({len(seeds)} seeds; treated arms per seed against chemo):")
+    for name, values in numbers.items():
+        print(f"  {name}: {np.mean(values):.3g} ± {np.std(values):.2g}")
+
+
 def main() -> None:
     paths, out = replicates_from_command_line(__doc__.splitlines()[0],
                                               HERE / "senescence_sasp.toml", ARMS,
                                               Path("outputs/senescence_sasp.h5"), 3)
     print(f"wrote {figure(paths, out.with_suffix('.png'))}")
     summary(paths)
+    effects(paths)
 
 
 if __name__ == "__main__":

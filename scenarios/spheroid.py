@@ -34,9 +34,8 @@ from abm.io import load_run
 from abm.io.outputs import check_output, write_atomically
 from abm.study.arms import arm_configs
 from abm.study.engines import open_engine
-from abm.study.replicates import (add_engine_arguments, replicate_path, run_replicates,
-                                  seeds_of)
-from abm.study.spec import read_cluster_file
+from abm.study.replicates import (add_engine_arguments, engine_options, plan_replicates,
+                                  replicate_path, run_plan, script_errors, seeds_of)
 from abm.viz.style import add_scale_bar, nice_length
 
 HERE = Path(__file__).resolve().parent
@@ -370,7 +369,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--replot", action="store_true",
                         help="measure existing run files, run nothing")
     args = parser.parse_args(argv)
-    try:
+    with script_errors(parser):  # an existing output, a bad --days: no traceback
         seeds = seeds_of(args)
         paths = {k: replicate_path(args.out, "", k) for k in seeds}
         check_output(args.docs_figure, overwrite=args.overwrite or args.reuse,
@@ -382,15 +381,13 @@ def main(argv: list[str] | None = None) -> int:
             if missing:
                 raise UserError(f"--replot: no run file {', '.join(missing)}")
         else:
+            options = engine_options(args)
             configs = arm_configs(SCENARIO, {"": None}, days=args.days)
-            cluster = read_cluster_file(args.dask_cluster) if args.dask_cluster else None
             args.out.parent.mkdir(parents=True, exist_ok=True)
-            with open_engine(args.workers, args.dask, cluster) as executor:
-                paths = run_replicates(configs, seeds, args.out, executor=executor,
-                                       overwrite=args.overwrite, reuse=args.reuse,
-                                       text=SCENARIO.read_text())[""]
-    except (UserError, ImportError) as exc:  # an existing output, a bad --days: no traceback
-        parser.error(str(exc))
+            plan = plan_replicates(configs, seeds, args.out, overwrite=args.overwrite,
+                                   reuse=args.reuse)
+            with open_engine(*options) as executor:
+                paths = run_plan(plan, executor, text=SCENARIO.read_text())[""]
     tables = {k: measure_run(p) for k, p in paths.items()}
     numbers = {k: spheroid_numbers(m) for k, m in tables.items()}
     figures = [args.out.with_suffix(".png"), args.docs_figure]

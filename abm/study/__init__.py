@@ -44,9 +44,10 @@ class Study:
 
     def timeseries(self, columns: list[str] | None = None) -> pd.DataFrame:
         """Every finished run's time series in one tidy table: one row per run and recorded
-        step, with the run's identifying columns (``run``, then ``arm`` or ``point`` and
-        the parameters, ``seed``), ``time_min``, ``time_d`` and ``columns`` (default: all)
-        — ready for ``groupby(["arm", "time_d"])`` and a mean ± SD band."""
+        step, with the run's identifying columns (``run``, then the summary's columns before
+        ``status``: ``arm, seed`` for replicates, ``point, replicate, seed`` and the
+        parameters for a study), ``time_min``, ``time_d`` and ``columns`` (default: all) —
+        ready for ``groupby(["arm", "time_d"])`` and a mean ± SD band."""
         from abm.io import load_run
 
         columns_in_order = list(self.summary.columns)

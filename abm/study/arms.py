@@ -13,16 +13,16 @@ from abm.io import load_run
 from abm.schema import config_from_dict, to_toml
 
 
-def arm_configs(scenario: Path, arms: dict[str, list[dict]], seed: int | None = None,
-                days: float | None = None) -> dict:
+def arm_configs(scenario: Path, arms: dict[str, list[dict]], days: float | None = None) -> dict:
     """arm name → resolved Config (an arm named ``""`` keeps the scenario's name). An arm is a
     list of extra ``[[therapy]]`` entries, or
     ``None`` (the scenario without any therapy), or a dict with ``therapy`` (such a list or
     None) and ``set`` (``{"section.key": value}`` changes); validated like a scenario file,
-    so a bad arm is rejected before anything runs."""
+    so a bad arm is rejected before anything runs. Seeds are set per replicate
+    (:func:`abm.study.replicates.plan_replicates`)."""
     import tomllib
 
-    base = load_config(scenario, seed=seed)
+    base = load_config(scenario)
     if days is not None:
         base = dataclasses.replace(base, run=dataclasses.replace(base.run, days=float(days)))
     data = tomllib.loads(to_toml(base))

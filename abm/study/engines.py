@@ -1,15 +1,18 @@
-"""Where a study runs, besides local processes (:func:`abm.study.runner.local_executor`):
-a Dask cluster (an existing scheduler, or a dask-jobqueue SLURM/PBS cluster from the study's
-``[cluster]`` section), and SLURM job arrays (a script whose task ``i`` runs
+"""Where a study, a calibration or a scenario script's replicates run, besides local
+processes (:func:`abm.study.runner.local_executor`): a Dask cluster (an existing scheduler,
+or a dask-jobqueue SLURM/PBS cluster from a ``[cluster]`` section), and, for a study, SLURM
+job arrays (a script whose task ``i`` runs
 ``abm run-design STUDY.toml --index i``). Dask is an optional extra:
 ``pip install "tumor-abm[dask]"``."""
 from __future__ import annotations
 
+import os
 import shlex
 import sys
 from contextlib import contextmanager
 from pathlib import Path
 
+from abm.errors import ConfigError
 from abm.io.atomic import write_atomic
 from abm.study import script_values
 from abm.study.design import run_table
@@ -67,6 +70,14 @@ def jobqueue_cluster(cluster_table: dict | None):
     cluster = cls(job_script_prologue=env, **c)
     cluster.scale(jobs=jobs)
     return cluster
+
+
+def check_workers(workers: int) -> None:
+    """ConfigError unless 1 ≤ ``workers`` ≤ 4 × the CPU count (design choice: more workers
+    than that only add memory, not speed)."""
+    most = 4 * (os.cpu_count() or 1)
+    if not 1 <= workers <= most:
+        raise ConfigError(f"--workers = {workers}: must be 1 … {most} (4 × the CPU count)")
 
 
 @contextmanager

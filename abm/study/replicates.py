@@ -9,8 +9,9 @@ scheduler, or a dask-jobqueue SLURM/PBS cluster. A run's result does not depend 
 ran.
 
 After the runs, ``<out stem>_summary.csv`` / ``.h5`` (:mod:`abm.study.tables`) hold one row
-per run: ``arm``, ``seed``, ``status``, ``error``, ``file``, ``seconds`` and the study
-metrics of :data:`DEFAULT_METRICS`. ``abm.load_study("<out stem>_summary.h5")`` reads it
+per run: ``arm``, ``seed``, ``status``, ``error``, ``file``, ``seconds`` (NaN for a kept run)
+and the study metrics of :data:`DEFAULT_METRICS`. The scripts use the engines of a study but
+not its folder: there is no job-array form (``--emit-slurm``) and no folder lock. ``abm.load_study("<out stem>_summary.h5")`` reads it
 back, and its ``timeseries()`` gives every run's time series in one tidy table (the mean ±
 SD bands of the scenario figures).
 """
@@ -21,11 +22,14 @@ import dataclasses
 import time
 import tomllib
 from concurrent.futures import Executor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from abm.errors import UserError
+from abm.errors import OutputError, UserError
 from abm.io.outputs import check_output
 from abm.io.parts import parts_dir
 from abm.runner import check_run_outputs
@@ -49,115 +53,211 @@ def summary_paths(out: Path) -> tuple[Path, Path]:
     return (out.with_name(f"{out.stem}_summary.csv"), out.with_name(f"{out.stem}_summary.h5"))
 
 
-def is_done(path: Path, config) -> bool:
-    """Whether ``path`` is a complete run made from exactly ``config`` (its seed included)."""
+def _config_difference(path: Path, config) -> str:
+    """Why the run file at ``path`` is not a finished run of ``config``: its status, or the
+    first config key whose value differs."""
     from abm.io import load_run
 
-    if not path.is_file():
-        return False
     try:
         with load_run(path) as run:
-            return run.status == "complete" and run.config == tomllib.loads(to_toml(config))
-    except Exception:  # noqa: BLE001 - a file that cannot be read is not a finished run
+            status, stored = run.status, run.config
+    except Exception as exc:  # noqa: BLE001 - an unreadable file is not a finished run
+        return f"it cannot be read ({type(exc).__name__}: {exc})"
+    if status != "complete":
+        return f"it is not complete (status {status!r})"
+    wanted = tomllib.loads(to_toml(config))
+    for section in sorted(set(stored) | set(wanted)):
+        a, b = stored.get(section), wanted.get(section)
+        if a == b:
+            continue
+        if isinstance(a, dict) and isinstance(b, dict):
+            key = next(k for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k))
+            return f"its {section}.{key} is {a.get(key)!r}, this run's {b.get(key)!r}"
+        return f"its {section} is {a!r}, this run's {b!r}"
+    return ""
+
+
+def _is_replicate_summary(path: Path) -> bool:
+    """Whether ``path`` is a replicate summary abm wrote (CSV: its header; HDF5: its layout)."""
+    try:
+        if path.suffix == ".csv":
+            with path.open(encoding="utf-8") as f:
+                return f.readline().startswith("run,arm,seed,status,error,file,")
+        import h5py
+
+        with h5py.File(path, "r") as f:
+            return "summary" in f and "columns" in f.attrs and "study_toml" in f.attrs
+    except (OSError, UnicodeDecodeError):
         return False
 
 
 def run_replicate(config, path: Path, arm: str, metrics: tuple[str, ...] = DEFAULT_METRICS,
-                  overwrite: bool = False) -> dict:
+                  overwrite: bool = False, metrics_module: str = "") -> dict:
     """Run ``config`` to ``path`` and return its summary row (never raises for a failed run:
-    the row says ``failed`` with the error). Runs in a worker process on every engine."""
+    the row says ``failed`` with the error). Runs in a worker process on every engine, which
+    imports ``metrics_module`` (a module registering more metrics) first."""
     from abm import load_run, run_scenario
-    from abm.study.metrics import evaluate
+    from abm.study.metrics import evaluate, import_metrics_module
 
     start = time.perf_counter()
-    row = {"arm": arm, "seed": int(config.run.seed), "status": DONE, "error": "",
-           "file": path.name}
     try:
+        import_metrics_module(metrics_module)
         run_scenario(config, path, overwrite=overwrite, progress=None)
         with load_run(path) as run:
-            row.update(evaluate(run, metrics))
+            values = evaluate(run, metrics)
         print(f"wrote {path}", flush=True)
+        status, error = DONE, ""
     except Exception as exc:  # noqa: BLE001 - a failed run is a result, listed at the end
-        row.update(status=FAILED, error=f"{type(exc).__name__}: {exc}",
-                   **dict.fromkeys(metrics, float("nan")))
-    row["seconds"] = round(time.perf_counter() - start, 3)
-    return row
+        values = dict.fromkeys(metrics, float("nan"))
+        status, error = FAILED, f"{type(exc).__name__}: {exc}"
+    return _row(arm, int(config.run.seed), path, status, error,
+                round(time.perf_counter() - start, 3), values)
+
+
+def _row(arm: str, seed: int, path: Path, status: str, error: str, seconds: float,
+         values: dict) -> dict:
+    """A summary row, its columns in the summary's order."""
+    return {"arm": arm, "seed": seed, "status": status, "error": error, "file": path.name,
+            "seconds": seconds, **values}
+
+
+class RunsFailed(UserError):
+    """Some runs of a replicate set failed (the others and the summary are written)."""
+
+
+@dataclass
+class ReplicatePlan:
+    """What :func:`run_plan` will do, every output checked: ``jobs`` (arm, seed) → (seeded
+    config, run file, whether it may replace that run's files) and ``kept`` (arm, seed) →
+    a complete run file of the same config (``reuse``)."""
+
+    out: Path
+    arms: tuple[str, ...]
+    jobs: dict = field(default_factory=dict)
+    kept: dict = field(default_factory=dict)
+
+    def paths(self) -> dict[str, dict[int, Path]]:
+        """arm → seed → run file, arms in their order, seeds ascending."""
+        found = {**{key: job[1] for key, job in self.jobs.items()}, **self.kept}
+        return {arm: {seed: found[(a, seed)] for a, seed in sorted(found) if a == arm}
+                for arm in self.arms}
+
+
+def plan_replicates(configs: dict, seeds: list[int], out: Path, *, overwrite: bool = False,
+                    reuse: bool = False) -> ReplicatePlan:
+    """Every arm of ``configs`` (arm → Config) with every seed: check every output before
+    anything runs (OutputError naming the file and why). An existing run file needs
+    ``overwrite``; with ``reuse`` a complete run file of the same config is kept, a leftover
+    ``.parts`` folder of an unfinished run is replaced, and a run file of another config is
+    refused naming the first key that differs. The summary files are replaced only if abm
+    wrote them (and ``overwrite`` or ``reuse`` asks for it); the figure with either."""
+    plan = ReplicatePlan(out, tuple(configs))
+    for arm, config in configs.items():
+        for seed in seeds:
+            seeded = dataclasses.replace(config, run=dataclasses.replace(config.run, seed=seed))
+            path = replicate_path(out, arm, seed)
+            if reuse and path.exists() and not overwrite:
+                if not (why := _config_difference(path, seeded)):
+                    plan.kept[(arm, seed)] = path
+                    continue
+                raise OutputError(f"run file {str(path)!r} exists and is not reused: {why}; "
+                                  "--overwrite replaces it, or choose another --out")
+            # a killed script's unfinished run starts afresh (its parts are replaced)
+            again = overwrite or (reuse and parts_dir(path).is_dir())
+            check_run_outputs(seeded, path, again)
+            plan.jobs[(arm, seed)] = (seeded, path, again)
+    for path in summary_paths(out):
+        check_output(path, overwrite=overwrite or reuse, what="replicate summary",
+                     replaceable=_is_replicate_summary)
+    check_output(out.with_suffix(".png"), overwrite=overwrite or reuse, what="figure")
+    return plan
+
+
+def run_plan(plan: ReplicatePlan, executor: Executor | None = None,
+             metrics: tuple[str, ...] = DEFAULT_METRICS, text: str = "",
+             metrics_module: str = "") -> dict:
+    """Run the plan's jobs on ``executor`` (None: in this process, one after another), write
+    the replicate summary (``text``: the defining scenario text it stores; ``metrics``, of
+    :mod:`abm.study.metrics` or registered by ``metrics_module``) and return arm → seed →
+    run file; RunsFailed (after the summary is written) if any run failed."""
+    from abm.study.metrics import import_metrics_module
+
+    import_metrics_module(metrics_module)  # the kept runs are measured here
+    rows = [_kept_row(arm, seed, path, metrics) for (arm, seed), path in plan.kept.items()]
+    rows += _run_jobs(plan.jobs, executor, metrics, metrics_module)
+    order = {arm: i for i, arm in enumerate(plan.arms)}
+    table = pd.DataFrame(rows).sort_values(["arm", "seed"], key=lambda c: c.map(order)
+                                           if c.name == "arm" else c, ignore_index=True)
+    table.index.name = "run"
+    write_summary_files(table, *summary_paths(plan.out), text)
+    failed = table[table["status"] == FAILED]
+    if len(failed):
+        listed = "\n  ".join(f"{r.arm or 'run'} seed {r.seed}: {r.error.splitlines()[0]}"
+                             for r in failed.itertuples())
+        raise RunsFailed(f"{len(failed)} of {len(table)} runs failed:\n  {listed}\nthe "
+                         f"others are in {summary_paths(plan.out)[0]}")
+    return plan.paths()
 
 
 def run_replicates(configs: dict, seeds: list[int], out: Path, *,
                    executor: Executor | None = None, overwrite: bool = False,
                    reuse: bool = False, metrics: tuple[str, ...] = DEFAULT_METRICS,
-                   text: str = "") -> dict[str, dict[int, Path]]:
-    """Run every arm of ``configs`` (arm → Config) with every seed on ``executor`` (None: in
-    this process, one run after another); write the replicate summary (``text``: the
-    defining scenario text it stores) and return arm → seed → run file.
-
-    Every output is checked before the first run (an existing one needs ``overwrite``;
-    with ``reuse`` a complete run file of the same config is kept and not run again, so a
-    killed script continues where it stopped). Failed runs are listed in one UserError
-    after the summary is written."""
-    jobs, kept = {}, {}
-    for arm, config in configs.items():
-        for seed in seeds:
-            seeded = dataclasses.replace(config, run=dataclasses.replace(config.run, seed=seed))
-            path = replicate_path(out, arm, seed)
-            if reuse and is_done(path, seeded):
-                kept[(arm, seed)] = path
-                continue
-            # a killed script's unfinished run starts afresh (its parts are replaced)
-            again = overwrite or (reuse and not path.exists() and parts_dir(path).is_dir())
-            check_run_outputs(seeded, path, again)
-            jobs[(arm, seed)] = (seeded, path, again)
-    for path in (*summary_paths(out), out.with_suffix(".png")):
-        check_output(path, overwrite=overwrite or reuse, what="replicate summary or figure")
-    rows = [_kept_row(arm, seed, path, configs[arm], metrics)
-            for (arm, seed), path in kept.items()]
-    rows += _run_jobs(jobs, executor, metrics)
-    order = {arm: i for i, arm in enumerate(configs)}
-    table = pd.DataFrame(rows).sort_values(["arm", "seed"], key=lambda c: c.map(order)
-                                           if c.name == "arm" else c, ignore_index=True)
-    table.index.name = "run"
-    write_summary_files(table, *summary_paths(out), text)
-    failed = table[table["status"] == FAILED]
-    if len(failed):
-        listed = "; ".join(f"{r.arm or 'run'} seed {r.seed}: {r.error}" for r in failed.itertuples())
-        raise UserError(f"{len(failed)} of {len(table)} runs failed ({listed}); the others are "
-                        f"in {summary_paths(out)[0]}")
-    paths: dict[str, dict[int, Path]] = {arm: {} for arm in configs}
-    for arm, seed in sorted([*jobs, *kept], key=lambda k: (order[k[0]], k[1])):
-        paths[arm][seed] = replicate_path(out, arm, seed)
-    return paths
+                   text: str = "", metrics_module: str = "") -> dict[str, dict[int, Path]]:
+    """:func:`plan_replicates` then :func:`run_plan`: run every arm with every seed and
+    return arm → seed → run file."""
+    return run_plan(plan_replicates(configs, seeds, out, overwrite=overwrite, reuse=reuse),
+                    executor, metrics, text, metrics_module)
 
 
-def _run_jobs(jobs: dict, executor: Executor | None, metrics: tuple[str, ...]) -> list[dict]:
+def _run_jobs(jobs: dict, executor: Executor | None, metrics: tuple[str, ...],
+              module: str) -> list[dict]:
     """The rows of every job ((arm, seed) → (config, path, overwrite)), run in this process
-    or on ``executor``."""
+    or on ``executor``. If a local worker process dies, the runs it took down with it run
+    again one at a time in a pool of their own, so that only a run that kills its worker
+    again is failed (as in a study, :func:`abm.study.runner.run_study`)."""
     if executor is None:
-        return [run_replicate(config, path, arm, metrics, again)
+        return [run_replicate(config, path, arm, metrics, again, module)
                 for (arm, _), (config, path, again) in jobs.items()]
-    futures = {executor.submit(run_replicate, config, path, arm, metrics, again): (arm, seed)
-               for (arm, seed), (config, path, again) in jobs.items()}
-    rows = []
+    futures = {executor.submit(run_replicate, config, path, arm, metrics, again, module):
+               (arm, seed) for (arm, seed), (config, path, again) in jobs.items()}
+    rows, broken = [], []
     for future in as_completed(futures):
         arm, seed = futures[future]
         try:
             rows.append(future.result())
-        except Exception as exc:  # noqa: BLE001 - a lost worker fails its run, not the set
-            rows.append({"arm": arm, "seed": seed, "status": FAILED,
-                         "error": f"{type(exc).__name__}: {exc}",
-                         "file": jobs[(arm, seed)][1].name,
-                         **dict.fromkeys(metrics, float("nan")), "seconds": float("nan")})
+        except BrokenProcessPool:
+            broken.append((arm, seed))
+        except Exception as exc:  # noqa: BLE001 - a lost Dask worker fails its run, not the set
+            rows.append(_row(arm, seed, jobs[(arm, seed)][1], FAILED,
+                             f"{type(exc).__name__}: {exc}", float("nan"),
+                             dict.fromkeys(metrics, float("nan"))))
+    for arm, seed in sorted(broken):
+        config, path, _ = jobs[(arm, seed)]
+        rows.append(_run_alone(config, path, arm, metrics, module))
     return rows
 
 
-def _kept_row(arm: str, seed: int, path: Path, config, metrics: tuple[str, ...]) -> dict:
+def _run_alone(config, path: Path, arm: str, metrics: tuple[str, ...], module: str) -> dict:
+    """Run one job in a local pool of its own (after a worker died); its parts are replaced."""
+    from abm.study.runner import local_executor
+
+    pool = local_executor(1)
+    try:
+        return pool.submit(run_replicate, config, path, arm, metrics, True, module).result()
+    except BrokenProcessPool:
+        return _row(arm, int(config.run.seed), path, FAILED, "worker process died",
+                    float("nan"), dict.fromkeys(metrics, float("nan")))
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _kept_row(arm: str, seed: int, path: Path, metrics: tuple[str, ...]) -> dict:
     from abm import load_run
     from abm.study.metrics import evaluate
 
     with load_run(path) as run:
         values = evaluate(run, metrics)
-    return {"arm": arm, "seed": seed, "status": DONE, "error": "", "file": path.name,
-            **values, "seconds": float("nan")}
+    return _row(arm, seed, path, DONE, "", float("nan"), values)
 
 
 def add_engine_arguments(parser: argparse.ArgumentParser, default_replicates: int,
@@ -187,14 +287,44 @@ def add_engine_arguments(parser: argparse.ArgumentParser, default_replicates: in
 
 
 def seeds_of(args: argparse.Namespace) -> list[int]:
-    """The replicate seeds the command line asks for (UserError if none or repeated)."""
+    """The replicate seeds the command line asks for (UserError if none, repeated, or
+    outside ``run.seed``'s range)."""
+    from abm.config.params import info_of
+    from abm.core.sections import RunSection
+
     seeds = list(args.seeds) if args.seeds else list(range(1, args.replicates + 1))
     if not seeds or len(set(seeds)) != len(seeds):
         raise UserError(f"--seeds / --replicates give {seeds}: need at least one seed, none "
                         "twice")
-    if any(seed < 0 for seed in seeds):
-        raise UserError(f"--seeds = {seeds}: seeds are whole numbers ≥ 0")
+    bounds = info_of(next(f for f in dataclasses.fields(RunSection) if f.name == "seed"))
+    if any(not bounds.low <= seed <= bounds.high for seed in seeds):
+        raise UserError(f"--seeds = {seeds}: a seed is a whole number {bounds.low:g} … "
+                        f"{bounds.high} (run.seed)")
     return seeds
+
+
+def engine_options(args: argparse.Namespace) -> tuple[int, str | None, dict | None]:
+    """``(workers, dask address, cluster table)`` of the command line, checked (UserError),
+    for :func:`abm.study.engines.open_engine`: ``--workers`` within its limit and the
+    ``--dask-cluster`` file's ``[cluster]`` read, before anything starts."""
+    from abm.study.engines import check_workers
+    from abm.study.spec import read_cluster_file
+
+    check_workers(args.workers)
+    cluster = read_cluster_file(args.dask_cluster) if args.dask_cluster else None
+    return args.workers, args.dask, cluster
+
+
+@contextmanager
+def script_errors(parser: argparse.ArgumentParser):
+    """A script's errors as one line each, without a traceback: bad options and refused
+    outputs exit 2 (argparse's usage error), failed runs exit 3 (as ``abm sweep``)."""
+    try:
+        yield
+    except RunsFailed as exc:
+        parser.exit(3, f"{parser.prog}: error: {exc}\n")
+    except (UserError, ImportError) as exc:
+        parser.error(str(exc))
 
 
 def replicates_from_command_line(description: str, scenario: Path, arms: dict,
@@ -203,13 +333,11 @@ def replicates_from_command_line(description: str, scenario: Path, arms: dict,
                                  ) -> tuple[dict[str, dict[int, Path]], Path]:
     """The scenario scripts' command line: ``--days``, ``--out``, ``--replicates N`` or
     ``--seeds``, ``--workers W`` / ``--dask`` / ``--dask-cluster FILE``, ``--reuse``,
-    ``--overwrite``; runs every arm with every seed (:func:`run_replicates`) and returns
-    arm → seed → run file and the ``--out`` path (figures go next to it as .png)."""
-    import os
-
+    ``--overwrite``; checks every option and output, then runs every arm with every seed
+    (:func:`plan_replicates`, :func:`run_plan`) and returns arm → seed → run file and the
+    ``--out`` path (figures go next to it as .png)."""
     from abm.study.arms import arm_configs
     from abm.study.engines import open_engine
-    from abm.study.spec import read_cluster_file
 
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--days", type=float, help="override run.days")
@@ -218,18 +346,13 @@ def replicates_from_command_line(description: str, scenario: Path, arms: dict,
                              "<stem>_summary.csv/.h5, the figure to <stem>.png")
     add_engine_arguments(parser, default_replicates)
     args = parser.parse_args(argv)
-    most = 4 * (os.cpu_count() or 1)  # design choice, as abm sweep: more only adds memory
-    try:
-        if not 1 <= args.workers <= most:
-            raise UserError(f"--workers = {args.workers}: must be 1 … {most} (4 × the CPU count)")
+    with script_errors(parser):
         seeds = seeds_of(args)
+        options = engine_options(args)
         configs = arm_configs(scenario, arms, days=args.days)
-        cluster = read_cluster_file(args.dask_cluster) if args.dask_cluster else None
         args.out.parent.mkdir(parents=True, exist_ok=True)
-        with open_engine(args.workers, args.dask, cluster) as executor:
-            paths = run_replicates(configs, seeds, args.out, executor=executor,
-                                   overwrite=args.overwrite, reuse=args.reuse,
-                                   text=Path(scenario).read_text())
-    except (UserError, ImportError) as exc:  # bad options, existing outputs, failed runs
-        parser.error(str(exc))
+        plan = plan_replicates(configs, seeds, args.out, overwrite=args.overwrite,
+                               reuse=args.reuse)
+        with open_engine(*options) as executor:
+            paths = run_plan(plan, executor, text=Path(scenario).read_text())
     return paths, args.out

@@ -228,9 +228,10 @@ def check_sections(data: dict, sections: dict, errors: list[str]) -> dict:
 
 
 def _read_toml(path: Path) -> dict:
-    """The study file's tables (StudyError if it is missing, not UTF-8 or not TOML)."""
+    """The tables of a study, calibration or cluster file (StudyError if it is missing, not
+    UTF-8 or not TOML)."""
     if not _is_file(path):
-        raise StudyError(f"study file {str(path)!r} not found (or not a file)")
+        raise StudyError(f"file {str(path)!r} not found (or not a file)")
     try:
         return tomllib.loads(path.read_bytes().decode("utf-8"))
     except UnicodeDecodeError as exc:

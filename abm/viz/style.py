@@ -111,7 +111,8 @@ def colour_max(run, spec: FieldSpec, frames: list[int]) -> float:
 
 def mean_band(ax, curves, color, label, ls="-", step=False, alpha=0.2) -> None:
     """Plot the mean of ``curves`` (replicate pandas Series on one index) with a ± SD band
-    (NaN-aware); ``step``: as steps centred on the index values."""
+    (the replicates' population SD, ddof 0, as every scenario script prints; NaN-aware);
+    ``step``: as steps centred on the index values."""
     stack = np.vstack([c.to_numpy(dtype=float) for c in curves])
     x = curves[0].index.to_numpy()
     with np.errstate(invalid="ignore"):
@@ -126,7 +127,8 @@ def mean_band(ax, curves, color, label, ls="-", step=False, alpha=0.2) -> None:
 
 def bars_with_spread(ax, x, replicates, width, color, label=None) -> None:
     """Bars at the mean of each entry of ``replicates`` (one sequence of replicate values per
-    bar, at ``x``) with ± SD error bars and every replicate as a dot (NaN-aware)."""
+    bar, at ``x``) with ± SD error bars (population SD, ddof 0, as :func:`mean_band`) and
+    every replicate as a dot (NaN-aware)."""
     x = np.asarray(x, dtype=float)
     with np.errstate(invalid="ignore"):
         means = [np.nanmean(np.asarray(v, dtype=float)) for v in replicates]

@@ -3,6 +3,7 @@ give the same runs, the summary reads back with abm.load_study as tidy data, out
 replaced unless asked, a killed set continues with --reuse, failures are listed."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +15,7 @@ from abm.errors import UserError
 from abm.schema import to_toml
 from abm.study.arms import arm_configs
 from abm.study.engines import open_engine
-from abm.study.replicates import (replicate_path, replicates_from_command_line,
+from abm.study.replicates import (RunsFailed, replicate_path, replicates_from_command_line,
                                   run_replicates, summary_paths)
 from abm.study.spec import StudyError, read_cluster_file
 
@@ -133,11 +134,16 @@ def test_outputs_are_kept_unless_asked_and_reuse_runs_only_what_is_missing(in_pr
     summary = load_study(summary_paths(out)[1]).summary
     assert list(summary["seed"]) == [1, 2] and (summary["status"] == "done").all()
     assert np.isnan(summary["seconds"].iloc[0]) and summary["seconds"].iloc[1] > 0
-    # a kept run must be of the same config: another O2 level runs again (here: refused)
+    # a kept run must be of the same config: another O2 level is refused, naming the key
     changed = arm_configs(scenario, {"control": {"therapy": None,
                                                  "set": {"oxygen.vessel_mmHg": 30.0}}})
-    with pytest.raises(UserError, match="tiny_control_seed1.h5"):
+    with pytest.raises(UserError, match=r"tiny_control_seed1.h5' exists and is not reused: its "
+                                        r"oxygen.vessel_mmHg is .*, this run's 30.0"):
         run_replicates(changed, [1], out, reuse=True)
+    # a summary abm did not write is never replaced, not even with --overwrite
+    summary_paths(out)[0].write_text("someone's table\n")
+    with pytest.raises(UserError, match="is not a file abm wrote"):
+        run_replicates(configs, [1, 2], out, overwrite=True)
 
 
 def test_a_failed_run_is_listed_after_the_others_finish(in_process, tmp_path, monkeypatch):
@@ -153,12 +159,34 @@ def test_a_failed_run_is_listed_after_the_others_finish(in_process, tmp_path, mo
 
     monkeypatch.setattr(abm, "run_scenario", flaky)
     out = tmp_path / "tiny.h5"
-    with pytest.raises(UserError, match=r"1 of 2 runs failed \(control seed 2: "
-                                        r"FloatingPointError: O2 solve diverged at step 3\)"):
+    with pytest.raises(RunsFailed, match=r"1 of 2 runs failed:\n  control seed 2: "
+                                         r"FloatingPointError: O2 solve diverged at step 3\n"):
         run_replicates(arm_configs(scenario, {"control": None}), [1, 2], out)
     summary = load_study(summary_paths(out)[1]).summary
     assert list(summary["status"]) == ["done", "failed"]
     assert replicate_path(out, "control", 1).exists()
+
+
+def test_a_dead_worker_fails_only_its_own_run(in_process, tmp_path, monkeypatch):
+    """The run whose metric kills its worker process is failed ("worker process died"); the
+    runs in flight with it run again alone and finish, as in a study."""
+    from .test_study import FAULTY_METRICS
+
+    (tmp_path / "faulty_metrics.py").write_text(FAULTY_METRICS)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setenv("PYTHONPATH", f"{tmp_path}{os.pathsep}{os.environ.get('PYTHONPATH', '')}")
+    arms = {f"o2_{level:g}": {"therapy": None, "set": {"oxygen.vessel_mmHg": level}}
+            for level in (25.0, 20.0, 30.0)}
+    out = tmp_path / "tiny.h5"
+    with open_engine(workers=2) as executor, \
+            pytest.raises(UserError, match=r"2 of 6 runs failed:\n  o2_20 seed 1: worker process "
+                                           r"died\n  o2_20 seed 2: worker process died"):
+        run_replicates(arm_configs(in_process[0], arms), [1, 2], out, executor=executor,
+                       metrics=("n_tumor", "faulty"), metrics_module="faulty_metrics")
+    summary = load_study(summary_paths(out)[1]).summary
+    assert list(summary.groupby("arm", sort=False)["status"].agg(set)) == [
+        {"done"}, {"failed"}, {"done"}]
+    assert (summary.loc[summary["status"] == "done", "faulty"] >= 25.0).all()
 
 
 def test_the_command_line_checks_its_options(in_process, tmp_path, capsys):
@@ -173,6 +201,7 @@ def test_the_command_line_checks_its_options(in_process, tmp_path, capsys):
     for argv, message in ((["--seeds", "4", "4"], "none twice"),
                           (["--replicates", "0"], "need at least one seed"),
                           (["--workers", "0"], "--workers = 0: must be 1"),
+                          (["--seeds", str(2**64)], "a seed is a whole number 0 … "),
                           (["--dask-cluster", str(scenario)], "no [cluster] section")):
         with pytest.raises(SystemExit):
             run(*argv)
@@ -187,3 +216,17 @@ def test_a_cluster_file_is_checked(tmp_path):
     with pytest.raises(StudyError, match=r"cluster.kind = 'lsf'.*slurm or pbs") as error:
         read_cluster_file(path)
     assert "did you mean 'queue'" in str(error.value)
+
+
+def test_failed_runs_end_the_script_with_exit_code_3(in_process, tmp_path, monkeypatch, capsys):
+    import abm
+
+    def broken(config, path, **kwargs):
+        raise FloatingPointError("O2 solve diverged at step 3")
+
+    monkeypatch.setattr(abm, "run_scenario", broken)
+    with pytest.raises(SystemExit) as stop:
+        replicates_from_command_line("tiny", in_process[0], {"control": None},
+                                     tmp_path / "cli.h5", 1, argv=[])
+    assert stop.value.code == 3
+    assert "1 of 1 runs failed:\n  control seed 1: FloatingPointError" in capsys.readouterr().err
