@@ -158,24 +158,22 @@ def paired_effects(paths: dict[str, dict[int, Path]]) -> None:
         d = blood_draws(paths[arm][seed], 4.0)
         return float(d[d["day"].between(1, 3)]["n_ctc_cells"].mean())
 
+    def ratio(arm: str, key: str, over: str = "control", over_key: str | None = None) -> list:
+        return [stats[arm][k][key] / stats[over][k][over_key or key] for k in seeds]
+
     effects = {
         "platelet inhibitor / control, expected seeds per single":
-            [stats["platelet_inhibitor"][k]["expected_per_single"]
-             / stats["control"][k]["expected_per_single"] for k in seeds],
+            ratio("platelet_inhibitor", "expected_per_single"),
         "platelet inhibitor / control, expected seeds per shed cell":
-            [stats["platelet_inhibitor"][k]["expected_per_cell"]
-             / stats["control"][k]["expected_per_cell"] for k in seeds],
+            ratio("platelet_inhibitor", "expected_per_cell"),
         "digoxin / control, expected seeds per shed cluster":
-            [stats["digoxin"][k]["expected_per_cluster"]
-             / stats["control"][k]["expected_per_cluster"] for k in seeds],
+            ratio("digoxin", "expected_per_cluster"),
         "digoxin / control, clusters among circulating units":
-            [stats["digoxin"][k]["cluster_fraction_circulating"]
-             / stats["control"][k]["cluster_fraction_circulating"] for k in seeds],
+            ratio("digoxin", "cluster_fraction_circulating"),
         "jet lag / control, 04:00 draws on days 1-3":
             [draws_days_1_3("jet_lag", k) / draws_days_1_3("control", k) for k in seeds],
         "control, rest / active phase, expected seeds per unit":
-            [stats["control"][k]["expected_per_unit_rest"]
-             / stats["control"][k]["expected_per_unit_active"] for k in seeds],
+            ratio("control", "expected_per_unit_rest", over_key="expected_per_unit_active"),
         "control, 04:00 / 10:00 draws (days 1-5)":
             [(lambda d: d[4.0] / d[10.0])(draw_means(paths["control"][k])) for k in seeds],
     }
