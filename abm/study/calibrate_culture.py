@@ -37,30 +37,26 @@ default); finer than any flow-cytometry time course."""
 @dataclass(frozen=True)
 class CultureSpec:
     """The culture experiment of a calibration (see the module docstring; times in h, O2 in
-    mmHg)."""
+    mmHg). The defaults are scenarios/hypoxia_switch.py's culture and the Schmaltz et al.
+    1998 protocol."""
 
+    # 96 h at normoxia (scenarios/hypoxia_switch.py): founders start from one post-mitotic
+    # state, and it takes that long for cycle-time noise to damp their synchrony
     pre_culture_h: float = 96.0
-    normoxia_mmHg: float = 38.0
+    normoxia_mmHg: float = 38.0  # 5 % O2, the tissue-like normoxia of scenarios/hypoxia_switch
+    # 1 % O2, the level the hypoxia_sensitive preset was set at (Schmaltz 1998 do not state
+    # theirs: give it a prior)
     hypoxia_mmHg: float = 7.6
-    hours: float = 48.0
-    n_cells: int = 1000
-    max_cells: int = 3000
+    hours: float = 48.0  # Schmaltz et al. 1998: G0/G1 measured 48 h after the switch
+    n_cells: int = 1000  # scenarios/hypoxia_switch.py: G0/G1 sampling SD ~0.015
+    max_cells: int = 3000  # scenarios/hypoxia_switch.py: 3 × the founders
 
 
-# key → (lowest, highest, whole number?, where the default comes from)
-KEYS = {
-    "pre_culture_h": (0.0, 1e4, False, "scenarios/hypoxia_switch.py: 96 h for the cycle-time "
-                                       "noise to damp the founders' synchrony"),
-    "normoxia_mmHg": (0.0, MAX_MMHG, False, "scenarios/hypoxia_switch.py: 38 mmHg = 5 % O2, "
-                                            "the incubator's normoxia in tissue terms"),
-    "hypoxia_mmHg": (0.0, MAX_MMHG, False, "the level the hypoxia_sensitive preset was set at "
-                                           "(1 % O2 = 7.6 mmHg; Schmaltz 1998 does not state "
-                                           "theirs)"),
-    "hours": (0.0, 1e4, False, "Schmaltz et al. 1998: G0/G1 measured 48 h after the switch"),
-    "n_cells": (1, 10**6, True, "scenarios/hypoxia_switch.py (1,000 founders: G0/G1 sampling "
-                                "SD ~0.015)"),
-    "max_cells": (1, 10**7, True, "scenarios/hypoxia_switch.py (3 × the founders)"),
-}
+# key → (lowest, highest, whole number?): design choice, physical bounds (no negative times,
+# O2 up to MAX_MMHG) and sizes a machine can hold
+KEYS = {"pre_culture_h": (0.0, 1e4, False), "normoxia_mmHg": (0.0, MAX_MMHG, False),
+        "hypoxia_mmHg": (0.0, MAX_MMHG, False), "hours": (0.0, 1e4, False),
+        "n_cells": (1, 10**6, True), "max_cells": (1, 10**7, True)}
 CALIBRATABLE = ("normoxia_mmHg", "hypoxia_mmHg")
 """The culture keys a prior may set (the experiment's conditions, not its design)."""
 
@@ -69,7 +65,7 @@ def read_culture(table: dict, errors: list[str]) -> CultureSpec:
     """The ``[culture]`` table (keys already checked against :data:`KEYS`) as a
     :class:`CultureSpec`; every bad value appended to ``errors``, its default kept."""
     values = {}
-    for key, (low, high, whole, _source) in KEYS.items():
+    for key, (low, high, whole) in KEYS.items():
         if key not in table:
             continue
         value = table[key]
