@@ -170,6 +170,15 @@ def run_culture(config: Config, schedule: Sequence[tuple[float, float]], hours: 
     return pd.DataFrame(rows)
 
 
+def record_columns() -> tuple[str, ...]:
+    """The columns of :func:`run_culture`'s table, in order (what :func:`_record` writes)."""
+    return ("time_h", "o2_mmHg", "n_viable", "g0g1_fraction", "sg2m_fraction",
+            *(f"{name}_fraction" for name in PHASES),
+            *(f"senescent_{name}" for name, code in SENESCENCE_ROUTES.items()
+              if code != NO_ROUTE),
+            *EVENT_NAMES.values(), "drug_deaths")
+
+
 def _viable_rows(table: CellTable) -> np.ndarray:
     live = table.live_rows()
     phase = table.phase[live]

@@ -3,7 +3,8 @@ config keys in ``[priors]`` against a table of observed summary statistics.
 
 Each particle is one run of the model (the scenario with the overrides and the particle's
 values, like one run of a study) reduced to the observed metrics
-(:mod:`abm.study.metrics`); the distance of a run to the observations is
+(:mod:`abm.study.metrics`), or with a ``[culture]`` section one well-mixed culture of the
+scenario's config reduced to culture metrics (:mod:`abm.study.calibrate_culture`); the distance of a run to the observations is
 ``sum(((simulated - observed) / sd) ** 2)`` over the targets (a run that fails, or a metric
 that is NaN, is infinitely far). A run's seed derives from the calibration seed and the
 particle's values (:func:`particle_seed`), so a particle gives the same run on any engine.
@@ -14,7 +15,8 @@ The calibration folder holds ``calibration.db`` (pyABC's SQLite history: a secon
 and after every call ``posterior.csv`` (the weighted particles of the last generation),
 ``posterior_summary.csv`` (per parameter: prior, weighted median, 90 % credible interval),
 ``predictive.csv`` and ``predictive.png`` (the targets with their sd against the metrics of
-runs at posterior draws). pyABC is an optional extra: ``pip install "tumor-abm[calibrate]"``.
+runs at posterior draws) and ``posterior.png`` (marginals and pairs of the particles, the
+scenario's own values marked). pyABC is an optional extra: ``pip install "tumor-abm[calibrate]"``.
 
 Engines: one process (pyABC's single-core sampler, seeded from the calibration seed, so a
 calibration is reproducible), local worker processes or a Dask cluster (any
@@ -24,6 +26,7 @@ reproducible).
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
@@ -36,6 +39,7 @@ import numpy as np
 import pandas as pd
 
 from abm.io.atomic import write_atomic
+from abm.study import calibrate_culture as culture_keys
 from abm.study.calibrate_spec import CalibrationError, CalibrationSpec, load_calibration_spec
 from abm.study.folder import LOCK_NAME, study_lock
 from abm.study.spec import override_strings
@@ -69,26 +73,39 @@ def particle_seed(seed: int, values: dict[str, float]) -> int:
 
 def simulate(spec: CalibrationSpec, values: dict[str, float], seed: int | None = None
              ) -> dict[str, float]:
-    """One run of the scenario with ``values`` (config key → value) and ``seed`` (default:
-    :func:`particle_seed`), reduced to the observed metrics; NaN for every metric if the
-    run fails. The run file lives in a temporary folder only while it is measured."""
-    from abm import load_config, load_run, run_scenario
-    from abm.study.metrics import evaluate, import_metrics_module
+    """One run of the scenario with ``values`` (config key → value; ``culture.*`` keys set
+    the culture instead) and ``seed`` (default: :func:`particle_seed`), reduced to the
+    observed metrics: a lattice run, or with ``spec.culture`` a culture
+    (:func:`abm.study.calibrate_culture.measure`); NaN for every metric if the run fails."""
+    from abm import load_config
+    from abm.study.metrics import import_metrics_module
 
     values = {k: float(v) for k, v in values.items()}
     seed = particle_seed(spec.seed, values) if seed is None else seed
+    config_values = {k: v for k, v in values.items() if not k.startswith(culture_keys.PREFIX)}
     try:
         import_metrics_module(spec.metrics_module)
         config = load_config(spec.scenario, seed=seed, overrides=[
-            *spec.overrides, *override_strings(values), "output.figure=false"])
-        with tempfile.TemporaryDirectory(prefix="abm-calibrate-") as tmp:
-            path = run_scenario(config, Path(tmp) / "run.h5", overwrite=True, progress=False)
-            with load_run(path) as run:
-                return evaluate(run, spec.metrics)
+            *spec.overrides, *override_strings(config_values), "output.figure=false"])
+        if spec.culture is not None:
+            return culture_keys.measure(spec.culture, config, values, spec.metrics, seed)
+        return _measure_run(config, spec.metrics)
     except Exception as exc:  # noqa: BLE001 - a failed run is infinitely far, not a crash
         logging.getLogger("abm").warning("calibration run %s failed: %s: %s", values,
                                          type(exc).__name__, exc)
         return {m: math.nan for m in spec.metrics}
+
+
+def _measure_run(config, metrics) -> dict[str, float]:
+    """One lattice run of ``config`` reduced to ``metrics``; the run file lives in a
+    temporary folder only while it is measured."""
+    from abm import load_run, run_scenario
+    from abm.study.metrics import evaluate
+
+    with tempfile.TemporaryDirectory(prefix="abm-calibrate-") as tmp:
+        path = run_scenario(config, Path(tmp) / "run.h5", overwrite=True, progress=False)
+        with load_run(path) as run:
+            return evaluate(run, metrics)
 
 
 class _Model:
@@ -131,8 +148,9 @@ def _prior(spec: CalibrationSpec):
 
 def _identity(spec: CalibrationSpec) -> dict:
     """What decides a calibration's particles: scenario text, overrides, seed, priors,
-    targets, population (a folder made for another identity is refused)."""
-    return {"name": spec.name,
+    targets, population, the culture (a folder made for another identity is refused)."""
+    culture = {} if spec.culture is None else {"culture": dataclasses.asdict(spec.culture)}
+    return {**culture, "name": spec.name,
             "scenario_sha256": hashlib.sha256(spec.scenario.read_bytes()).hexdigest(),
             "overrides": list(spec.overrides), "seed": spec.seed,
             "metrics_module": spec.metrics_module, "population": spec.population,
@@ -151,7 +169,7 @@ def _claim(spec: CalibrationSpec) -> bool:
         if json.loads(stored.read_text()) != identity:
             raise CalibrationError(
                 f"{out} holds another calibration (its {IDENTITY_NAME} differs: scenario, "
-                "overrides, seed, population, priors or observations changed); give "
+                "overrides, seed, population, priors, observations or culture changed); give "
                 "calibration.out another folder, or remove that one to start over")
         return (out / DB_NAME).exists()
     if out.exists() and any(p.name != LOCK_NAME for p in out.iterdir()):
@@ -213,25 +231,60 @@ def weighted_quantile(values, weights, q) -> np.ndarray:
     return np.interp(q, mids, values)
 
 
+def scenario_values(spec: CalibrationSpec) -> dict[str, float]:
+    """The value each calibrated key has without the calibration: the scenario's with the
+    overrides (a network parameter from its preset and defaults), or the ``[culture]``
+    section's; NaN for a key that has none (e.g. an unset optional table entry)."""
+    from abm import load_config
+    from abm.tumor.phenotype.binding import resolve_network
+    from abm.tumor.sections import network_parameters
+
+    config = load_config(spec.scenario, overrides=list(spec.overrides))
+    network_prefix = "intracellular.params."
+    out = {}
+    for key in spec.keys:
+        if key.startswith(culture_keys.PREFIX):
+            out[key] = float(getattr(spec.culture, key[len(culture_keys.PREFIX):]))
+        elif key.startswith(network_prefix):
+            names = resolve_network(config.intracellular).parameter_names
+            vector = network_parameters(config.intracellular)
+            out[key] = float(vector[names.index(key[len(network_prefix):])])
+        else:
+            value = config
+            for part in key.split("."):
+                value = value.get(part) if isinstance(value, dict) else getattr(value, part, None)
+            out[key] = float(value) if isinstance(value, (int, float)) else math.nan
+    return out
+
+
+def _scale(p, x):
+    """``x`` on the prior's own scale (log for a log-uniform prior)."""
+    return np.log(x) if p.kind == "loguniform" else np.asarray(x, float)
+
+
 def posterior_summary(spec: CalibrationSpec, particles: pd.DataFrame,
                       weights: np.ndarray) -> pd.DataFrame:
-    """Per parameter: prior (kind, lo, hi), weighted mean, median, the 90 % credible
-    interval (``ci_lo``, ``ci_hi``) and its width as a fraction of the prior's."""
+    """Per parameter: prior (kind, lo, hi), the scenario's own value (:func:`scenario_values`),
+    weighted mean, median, the 90 % credible interval (``ci_lo``, ``ci_hi``) and its width as
+    a fraction of the prior's, on the prior's scale (log for a log-uniform prior)."""
     tail = (1 - CREDIBLE) / 2
+    own = scenario_values(spec)
     rows = []
     for p in spec.priors:
         lo, median, hi = weighted_quantile(particles[p.key], weights, [tail, 0.5, 1 - tail])
         rows.append({"parameter": p.key, "prior": p.kind, "prior_lo": p.lo, "prior_hi": p.hi,
+                     "scenario_value": own[p.key],
                      "mean": float(np.average(particles[p.key], weights=weights)),
                      "median": median, "ci_lo": lo, "ci_hi": hi,
-                     "ci_fraction_of_prior": (hi - lo) / p.width})
+                     "ci_fraction_of_prior": float(np.ptp(_scale(p, [lo, hi]))
+                                                   / np.ptp(_scale(p, [p.lo, p.hi])))})
     return pd.DataFrame(rows).set_index("parameter")
 
 
 def write_outputs(spec: CalibrationSpec, history, executor: Executor | None = None
                   ) -> dict[str, Path]:
-    """``posterior.csv``, ``posterior_summary.csv``, ``predictive.csv`` and
-    ``predictive.png`` of the last generation in ``history``."""
+    """``posterior.csv``, ``posterior_summary.csv``, ``posterior.png``, ``predictive.csv``
+    and ``predictive.png`` of the last generation in ``history``."""
     out = spec.out_dir
     particles, weights = history.get_distribution(m=0, t=history.max_t)
     particles = particles[list(spec.keys)]
@@ -239,10 +292,12 @@ def write_outputs(spec: CalibrationSpec, history, executor: Executor | None = No
     posterior.index.name = "particle"
     written = {"db": out / DB_NAME, "posterior": out / "posterior.csv",
                "summary": out / "posterior_summary.csv", "predictive": out / "predictive.csv",
-               "figure": out / "predictive.png"}
+               "figure": out / "predictive.png", "posterior_figure": out / "posterior.png"}
     write_atomic(written["posterior"], lambda tmp: posterior.to_csv(tmp), durable=False)
     summary = posterior_summary(spec, particles, np.asarray(weights))
     write_atomic(written["summary"], lambda tmp: summary.to_csv(tmp), durable=False)
+    write_atomic(written["posterior_figure"],
+                 lambda tmp: _posterior_figure(spec, posterior, summary, tmp), durable=False)
     predictive = posterior_predictive(spec, posterior, executor)
     write_atomic(written["predictive"], lambda tmp: predictive.to_csv(tmp), durable=False)
     write_atomic(written["figure"], lambda tmp: _predictive_figure(spec, predictive, tmp),
@@ -296,3 +351,68 @@ def _predictive_figure(spec: CalibrationSpec, predictive: pd.DataFrame, path: Pa
     fig.tight_layout()
     fig.savefig(path, dpi=120, format="png")
     plt.close(fig)
+
+
+def _posterior_figure(spec: CalibrationSpec, posterior: pd.DataFrame, summary: pd.DataFrame,
+                      path: Path) -> None:
+    """Marginals (weighted histograms, the 90 % credible interval shaded) on the diagonal,
+    the particles of every pair below it (area ∝ weight), each axis spanning its prior (log
+    for a log-uniform one); the scenario's own value of each key marked in red."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    priors, n = spec.priors, len(spec.priors)
+    weights = posterior["weight"].to_numpy(float)
+    fig, axes = plt.subplots(n, n, figsize=(2.4 * n + 0.6, 2.4 * n + 0.4), squeeze=False)
+    for i, pi in enumerate(priors):
+        for j, pj in enumerate(priors):
+            ax = axes[i][j]
+            if j > i:
+                ax.set_axis_off()
+                continue
+            ax.set_xscale("log" if pj.kind == "loguniform" else "linear")
+            ax.set_xlim(pj.lo, pj.hi)
+            own_x = summary.loc[pj.key, "scenario_value"]
+            if i == j:
+                edges = (np.geomspace if pi.kind == "loguniform" else np.linspace)(
+                    pi.lo, pi.hi, 16)
+                ax.hist(posterior[pi.key], bins=edges, weights=weights, color="tab:blue",
+                        alpha=0.7)
+                ax.axvspan(summary.loc[pi.key, "ci_lo"], summary.loc[pi.key, "ci_hi"],
+                           color="tab:blue", alpha=0.12, label="90 % credible interval")
+                if math.isfinite(own_x):
+                    ax.axvline(own_x, color="tab:red", ls="--", label="scenario value")
+                ax.set_yticks([])
+            else:
+                ax.set_yscale("log" if pi.kind == "loguniform" else "linear")
+                ax.set_ylim(pi.lo, pi.hi)
+                ax.scatter(posterior[pj.key], posterior[pi.key], s=400 * weights,
+                           color="tab:blue", alpha=0.6)
+                ax.plot([own_x], [summary.loc[pi.key, "scenario_value"]], "*",
+                        color="tab:red", ms=10)
+                if j == 0:
+                    ax.set_ylabel(pi.key, fontsize=8)
+            _prior_ticks(ax.xaxis, pj)
+            if i != j:
+                _prior_ticks(ax.yaxis, pi)
+            if i == n - 1:
+                ax.set_xlabel(pj.key, fontsize=8)
+            ax.tick_params(labelsize=7)
+    # the legend in the empty top-right panel (on the one panel of a single parameter)
+    axes[0][-1].legend(*axes[0][0].get_legend_handles_labels(), fontsize=7, loc="upper right")
+    fig.suptitle(f"{spec.name}: posterior ({len(posterior)} particles)", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120, format="png")
+    plt.close(fig)
+
+
+def _prior_ticks(axis, prior) -> None:
+    """Four ticks across the prior, plain numbers (log-spaced for a log-uniform prior)."""
+    from matplotlib.ticker import FixedLocator, NullLocator
+
+    ticks = (np.geomspace if prior.kind == "loguniform" else np.linspace)(prior.lo, prior.hi, 4)
+    axis.set_major_locator(FixedLocator(ticks))
+    axis.set_minor_locator(NullLocator())
+    axis.set_ticklabels([f"{t:.3g}" for t in ticks])

@@ -21,9 +21,14 @@
 
     [cluster]                         # optional: a dask-jobqueue cluster (--dask-cluster)
 
+    [culture]                         # optional: each particle runs a well-mixed culture
+    hypoxia_mmHg = 7.6                # (keys: abm.study.calibrate_culture)
+
 The observations are summary statistics by the names a study measures
-(:mod:`abm.study.metrics`), each with its measurement noise ``sd`` (> 0). Every problem is
-reported at once, naming the key, the value and what is allowed (:class:`CalibrationError`).
+(:mod:`abm.study.metrics`), or with a ``[culture]`` section culture metrics
+``COLUMN@HOURS`` (:mod:`abm.study.calibrate_culture`), each with its measurement noise ``sd``
+(> 0). Every problem is reported at once, naming the key, the value and what is allowed
+(:class:`CalibrationError`).
 """
 from __future__ import annotations
 
@@ -33,7 +38,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from abm.study import script_values
+from abm.study import calibrate_culture, script_values
+from abm.study.calibrate_culture import CultureSpec
 from abm.study.spec import (Parameter, StudyError, _check_against_scenario, _checked_values,
                             _finite, _is_file, _read_toml, _whole, check_sections,
                             read_head)
@@ -77,6 +83,7 @@ class CalibrationSpec:
     predictive_draws: int
     priors: tuple[Prior, ...]
     cluster: dict = field(default_factory=dict)
+    culture: CultureSpec | None = None  # None: each particle is a lattice run
 
     @property
     def metrics(self) -> tuple[str, ...]:
@@ -93,6 +100,7 @@ _SECTIONS = {
                     "predictive_draws"},
     "priors": None,
     "cluster": {"kind", "jobs", "cores", "memory", "walltime", "queue", "processes"},
+    "culture": set(calibrate_culture.KEYS),
 }
 
 
@@ -120,13 +128,19 @@ def load_calibration_spec(path: str | Path) -> CalibrationSpec:
     if not (_finite(min_epsilon) and min_epsilon >= 0):
         errors.append(f"calibration.min_epsilon = {min_epsilon!r}: must be a number ≥ 0")
         min_epsilon = 0.0
-    observations = _observations(base, calib.get("observations"), errors)
+    culture = (calibrate_culture.read_culture(table["culture"], errors)
+               if "culture" in table else None)
+    observations = _observations(base, calib.get("observations"), errors, culture)
     priors = _priors(data.get("priors", {}), errors)
+    on_culture = [p for p in priors if p.key.startswith(calibrate_culture.PREFIX)]
+    errors += calibrate_culture.check_priors(on_culture, culture)
     if has_scenario:
-        ranges = [Parameter(p.key, range=(p.lo, p.hi)) for p in priors]
+        ranges = [Parameter(p.key, range=(p.lo, p.hi)) for p in priors if p not in on_culture]
         errors += [e.replace("study.overrides", "calibration.overrides", 1)
                    .replace("parameters.", "priors.", 1)
                    for e in _check_against_scenario(scenario, overrides, ranges)]
+        if culture is not None:
+            errors += calibrate_culture.check_scenario(scenario, overrides)
     cluster = _checked_values("cluster", table.get("cluster", {}), script_values.CLUSTER,
                               {k: 1 for k in script_values.CLUSTER_COUNTS}, errors)
     if errors:
@@ -138,12 +152,19 @@ def load_calibration_spec(path: str | Path) -> CalibrationSpec:
                            metrics_module=metrics_module, population=population,
                            generations=generations, min_epsilon=float(min_epsilon),
                            predictive_draws=predictive_draws,
-                           priors=tuple(priors), cluster=cluster)
+                           priors=tuple(priors), cluster=cluster, culture=culture)
 
 
-def _observations(base: Path, name, errors: list[str]) -> pd.DataFrame:
-    """The target table (index metric; value, sd), every problem appended to ``errors``."""
+def _observations(base: Path, name, errors: list[str], culture: CultureSpec | None
+                  ) -> pd.DataFrame:
+    """The target table (index metric; value, sd), every problem appended to ``errors``;
+    the metrics are a study's, or a culture's when ``culture`` is given."""
     from abm.study.metrics import check_metrics
+
+    def check(metric: str) -> list[str]:
+        if culture is not None:
+            return calibrate_culture.check_metrics([metric], culture)
+        return [e.replace("study.metrics: ", "metric ") for e in check_metrics([metric])]
 
     empty = pd.DataFrame({"value": [], "sd": []}, index=pd.Index([], name="metric"))
     where = f"calibration.observations = {name!r}"
@@ -169,8 +190,7 @@ def _observations(base: Path, name, errors: list[str]) -> pd.DataFrame:
         if not (isinstance(metric, str) and metric.strip()):
             errors.append(f"{where}, line {row}: metric {metric!r}: must be a metric name")
             continue
-        errors += [f"{where}, line {row}: " + e.replace("study.metrics: ", "metric ")
-                   for e in check_metrics([metric.strip()])]
+        errors += [f"{where}, line {row}: " + e for e in check(metric.strip())]
         if not math.isfinite(value):
             errors.append(f"{where}, line {row}: value {value}: must be a finite number")
         if not (math.isfinite(sd) and sd > 0):
