@@ -112,8 +112,6 @@ def bench_quickstart(n_runs: int) -> None:
           "cells at the end")
 
 
-
-
 def bench_engines(n_runs: int) -> None:
     """Wall time per run of one tiny sweep on each engine (fresh study folder each)."""
     from abm.study import load_study_spec
