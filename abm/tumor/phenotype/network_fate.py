@@ -116,8 +116,7 @@ class NetworkFate(Phenotype):
         net = self.network
         self.binder = InputBinder(net, parse_inputs(ic.inputs, net.input_names), config)
         self.species_index, hif_half = bind_roles(net, ic.observables)
-        self.reset = _function_value(net.hooks.get("post_mitotic_reset", _inherit),
-                                     HOOKS["post_mitotic_reset"])
+        self.reset = _reset_list(net.hooks.get("post_mitotic_reset", _inherit))
         self._demand = functools.partial(demand_from_mtorc1, config)
         # without an mTORC1 role every cell has a cycling cell's demand (mTORC1 at the
         # reference: design choice, docs/network_binding.md)
@@ -410,10 +409,16 @@ _SIGNATURES = (
 :data:`HOOKS` type)."""
 
 
-def _function_value(hook, kind: types.FunctionType) -> List:
-    """``hook`` as a typed list holding one function value of type ``kind``. A kernel takes
-    the list in ~1 µs; a dispatcher passed directly is converted at every call (~0.1 ms)."""
-    value = List.empty_list(kind)
+_RESET_HOOK = HOOKS["post_mitotic_reset"]
+
+
+@numba.njit(_RESET(_RESET_HOOK), **OPTIONS)
+def _reset_list(hook):
+    """``hook`` as a typed list holding one function value of the reset hook's type. A kernel
+    takes the list in ~1 µs; a dispatcher passed directly is converted at every call (~0.1 ms).
+    Built by a compiled function loaded from the disk cache: building it from Python compiled
+    the typed list's methods anew in every process (~0.2 s of every start)."""
+    value = List.empty_list(_RESET_HOOK)
     value.append(hook)
     return value
 
