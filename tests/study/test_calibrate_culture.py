@@ -8,10 +8,11 @@ import time
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from abm.study.calibrate_spec import CalibrationError, load_calibration_spec
+
+from .test_calibrate import assert_recovered
 
 ROOT = Path(__file__).resolve().parents[2]
 SENSITIVE = 'intracellular.preset="hypoxia_sensitive"'
@@ -118,10 +119,6 @@ def test_synthetic_o2_level_is_recovered(tmp_path):
                                        f"{float(np.mean(runs))!r},{sd!r}\n")
     written = calibrate(load_calibration_spec(path))
     seconds = time.perf_counter() - start
-    summary = pd.read_csv(written["summary"], index_col="parameter").loc["culture.hypoxia_mmHg"]
-    print(f"\nprior {PRIOR}, true {TRUE_MMHG}, median {summary['median']:.2f}, 90 % CI "
-          f"[{summary.ci_lo:.2f}, {summary.ci_hi:.2f}], {seconds:.1f} s")
-    assert summary.ci_lo <= TRUE_MMHG <= summary.ci_hi
-    assert summary.ci_hi - summary.ci_lo < 0.5 * (PRIOR[1] - PRIOR[0])
+    summary = assert_recovered(written, "culture.hypoxia_mmHg", TRUE_MMHG, PRIOR, seconds)
     assert summary.scenario_value == 7.6  # the [culture] section's default level
     assert written["posterior_figure"].stat().st_size > 0
