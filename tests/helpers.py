@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import tomllib
+from pathlib import Path
 
 import h5py
 import numpy as np
@@ -15,6 +16,18 @@ TINY = [
     "output.checkpoint_every_min=180.0", "output.figure=false",
 ]
 """Overrides that make a 48×40-site, 12-hour run (120 steps) that finishes in well under a second."""
+
+
+
+def tiny_file_head(section: str, name: str, out, seed: int) -> str:
+    """The ``[section]`` head a study or calibration file of the tests shares: its name, the
+    quickstart as base scenario, the output folder ``out``, the seed and the TINY overrides
+    (quoted as --set strings: "vessels.pattern=array" works)."""
+    scenario = Path(__file__).resolve().parents[1] / "scenarios" / "quickstart.toml"
+    overrides = ", ".join(f"'{o}'" for o in TINY)
+    return (f'[{section}]\nname = "{name}"\nscenario = "{scenario}"\nout = "{out}"\n'
+            f"seed = {seed}\noverrides = [{overrides}]\n")
+
 
 SLURM_CLUSTER = """
 [cluster]

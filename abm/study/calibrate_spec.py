@@ -42,7 +42,7 @@ from abm.study import calibrate_culture, script_values
 from abm.study.calibrate_culture import CultureSpec
 from abm.study.spec import (Parameter, StudyError, _check_against_scenario, _checked_values,
                             _finite, _is_file, _read_toml, _whole, check_sections,
-                            read_head)
+                            range_problem, read_head)
 
 PRIOR_KINDS = ("uniform", "loguniform")
 
@@ -218,11 +218,8 @@ def _priors(table, errors: list[str]) -> list[Prior]:
                           "{ loguniform = [lo, hi] }")
             continue
         kind, lo_hi = next(iter(spec.items()))
-        if not (isinstance(lo_hi, list) and len(lo_hi) == 2 and all(map(_finite, lo_hi))
-                and lo_hi[0] < lo_hi[1] and (kind == "uniform" or lo_hi[0] > 0)):
-            need = " and lo > 0" if kind == "loguniform" else ""
-            errors.append(f"{where}.{kind} = {lo_hi!r}: must be [lo, hi], finite numbers with "
-                          f"lo < hi{need}")
+        if problem := range_problem(f"{where}.{kind}", lo_hi, positive=kind == "loguniform"):
+            errors.append(problem)
             continue
         out.append(Prior(key, kind, float(lo_hi[0]), float(lo_hi[1])))
     return out

@@ -308,6 +308,16 @@ def read_cluster_file(path: str | Path) -> dict:
     return cluster
 
 
+def range_problem(label: str, lo_hi, positive: bool = False) -> str | None:
+    """Why ``lo_hi`` (the value of ``label``) is not ``[lo, hi]`` of finite numbers with
+    lo < hi (and lo > 0 if ``positive``), or None: a study's ranges, a calibration's priors."""
+    if (isinstance(lo_hi, list) and len(lo_hi) == 2 and all(map(_finite, lo_hi))
+            and lo_hi[0] < lo_hi[1] and (not positive or lo_hi[0] > 0)):
+        return None
+    return (f"{label} = {lo_hi!r}: must be [lo, hi], finite numbers with lo < hi"
+            + (" and lo > 0" if positive else ""))
+
+
 def _parameters(table: Any, method: str, errors: list[str]) -> list[Parameter]:
     if not isinstance(table, dict) or not table:
         errors.append("parameters: at least one parameter to vary, e.g. "
@@ -322,10 +332,8 @@ def _parameters(table: Any, method: str, errors: list[str]) -> list[Parameter]:
             continue
         if "range" in spec:
             lo_hi = spec["range"]
-            if not (isinstance(lo_hi, list) and len(lo_hi) == 2 and all(map(_finite, lo_hi))
-                    and lo_hi[0] < lo_hi[1]):
-                errors.append(f"{where}.range = {lo_hi!r}: must be [lo, hi], finite numbers "
-                              "with lo < hi")
+            if problem := range_problem(f"{where}.range", lo_hi):
+                errors.append(problem)
                 continue
             out.append(Parameter(key, range=(float(lo_hi[0]), float(lo_hi[1]))))
         else:

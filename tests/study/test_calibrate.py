@@ -13,9 +13,8 @@ import pytest
 
 from abm.study.calibrate_spec import CalibrationError, load_calibration_spec
 
-from ..helpers import TINY
+from ..helpers import tiny_file_head
 
-ROOT = Path(__file__).resolve().parents[2]
 TRUE_MMHG = 18.0
 PRIOR = (12.0, 24.0)
 
@@ -24,16 +23,9 @@ def write_calibration(tmp: Path, targets: str = "metric,value,sd\nhypoxic_fracti
                       priors: str = f'"oxygen.vessel_mmHg" = {{ uniform = {list(PRIOR)} }}',
                       extra: str = "", name: str = "calib", population=15,
                       generations=2) -> Path:
-    overrides = ", ".join(f"'{o}'" for o in TINY)
     (tmp / "targets.csv").write_text(targets)
     path = tmp / f"{name}.toml"
-    path.write_text(textwrap.dedent(f"""\
-        [calibration]
-        name = "{name}"
-        scenario = "{ROOT / 'scenarios/quickstart.toml'}"
-        out = "{tmp / name}"
-        seed = 7
-        overrides = [{overrides}]
+    path.write_text(tiny_file_head("calibration", name, tmp / name, 7) + textwrap.dedent(f"""\
         observations = "targets.csv"
         population = {population}
         generations = {generations}

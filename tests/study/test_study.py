@@ -23,7 +23,7 @@ from abm.study.design import design_points, run_table
 from abm.study.engines import slurm_script
 from abm.study.runner import read_row, run_one, run_study
 
-from ..helpers import TINY
+from ..helpers import tiny_file_head
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPARED = ["point", "replicate", "seed", "oxygen.vessel_mmHg", "intracellular.preset",
@@ -33,19 +33,12 @@ COMPARED = ["point", "replicate", "seed", "oxygen.vessel_mmHg", "intracellular.p
 
 def write_study(tmp: Path, name="tiny", design='method = "lhs"\nn = 3', extra_study="",
                 parameters=None) -> Path:
-    overrides = ", ".join(f"'{o}'" for o in TINY)  # as --set: "vessels.pattern=array" works
     parameters = parameters or ('"oxygen.vessel_mmHg" = { range = [12.0, 38.0] }\n'
                                 '"intracellular.preset" = { values = ["default", '
                                 '"hypoxia_sensitive"] }')
     path = tmp / f"{name}.toml"
-    path.write_text(textwrap.dedent(f"""\
-        [study]
-        name = "{name}"
-        scenario = "{ROOT / 'scenarios/quickstart.toml'}"
-        out = "{tmp / name}"
-        seed = 11
+    path.write_text(tiny_file_head("study", name, tmp / name, 11) + textwrap.dedent(f"""\
         replicates = 2
-        overrides = [{overrides}]
         metrics = ["n_tumor", "dormant_fraction", "hypoxic_fraction", "n_proliferating"]
         {extra_study}
         [design]
