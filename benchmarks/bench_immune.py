@@ -4,7 +4,11 @@ rules against the old ones).
 
 The case of the issue: a 1000×1000 tissue (16.8 µm sites, 282 mm²) with ~100k tumour cells,
 two SASP fields (``sasp``, ``sasp_metabolic``) plus the ``chemokine``, and 5,000 immune cells;
-``--size small`` is a quick 250×250 check with ~6k cells and ~300 immune cells.
+``--size small`` is a quick 250×250 check with ~6k cells and ~300 immune cells; ``--size huge``
+is issue 20's large-scale case: 2000×2000 (1,129 mm²) with ~1M tumour cells and 20,000 immune
+cells (the large case's immune density), whose peak RSS is printed against the issue's memory
+budget of 1 KB per tumour cell plus 400 B per lattice site (:data:`BUDGET_BYTES_PER_CELL`,
+:data:`BUDGET_BYTES_PER_SITE`).
 
 Set-up (``load_config`` overrides on top of the defaults, through bench_model.build):
 
@@ -80,7 +84,10 @@ from pathlib import Path
 SIZES = {  # lattice side, tumour cells, immune cells
     "small": (250, 6_000, 300),
     "large": (1000, 100_000, 5_000),
+    "huge": (2000, 1_000_000, 20_000),
 }
+BUDGET_BYTES_PER_CELL, BUDGET_BYTES_PER_SITE = 1024, 400
+"""Issue 20's memory budget for a whole run: at most 1 KB per tumour cell plus 400 B per site."""
 SENESCENT_FRACTION = 0.01
 CURRENT_ROOT = Path(__file__).resolve().parents[1]
 """The checkout this script belongs to: the ``current`` side of a comparison."""
@@ -91,7 +98,8 @@ get no ratio, a ratio of microseconds of overhead being noise, and no bars."""
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--size", default="both", choices=("large", "small", "both"))
+    parser.add_argument("--size", default="both", choices=("large", "small", "huge", "both"),
+                        help="both: small and large (huge, 2000² with 1M cells, only on its own)")
     parser.add_argument("--steps", type=int, default=20, help="timed steps (6 min each)")
     parser.add_argument("--warmup", type=int, default=3, help="untimed steps before timing")
     parser.add_argument("--threads", type=int, default=None,
@@ -110,7 +118,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     if args.figure is not None and args.baseline is None:
         parser.error("--figure needs --baseline")
     if args.worker and args.size == "both":
-        parser.error("--worker runs one case: --size small or large")
+        parser.error("--worker runs one case: --size small, large or huge")
     return args
 
 
@@ -221,7 +229,8 @@ def print_table(rows: list[dict], phases: tuple[str, ...]) -> None:
         vals = " ".join(f"{p[k] * 1e3:8.1f}" for k in phases)
         print(f"{r['size']:>6} {r['lattice']:>8} | {vals} {r['total'] * 1e3:8.1f}         | "
               f"{r['s_per_day']:7.1f} | {r['cells']:>7} {r['senescent']:>6} {r['immune']:>6} | "
-              f"{r['peak_rss_mb']:7.0f}")
+              f"{r['peak_rss_mb']:7.0f} ({r['peak_rss_mb'] / budget_mb(r['size'], r['cells']):.2f} "
+              "of budget)")
     print(f"\n{'case':>6} share of step: " + " ".join(f"{p:>8}" for p in phases))
     for r in rows:
         p = r["per_step"]
@@ -359,10 +368,19 @@ def print_comparison(summaries: list[dict]) -> None:
         print(f"{'s per sim. day':>18} {base['s_per_day']:10.1f} {cur['s_per_day']:10.1f}")
         print(f"{'peak RSS MB':>18} {base['rss_mb']:10.0f} {cur['rss_mb']:10.0f}   "
               f"{ratio_text(r['rss'])}")
+        budget = budget_mb(s["size"], cur["cells"])
+        print(f"{'RSS / budget':>18} {base['rss_mb'] / budget:10.2f} {cur['rss_mb'] / budget:10.2f}"
+              f"   (budget {budget:,.0f} MB: 1 KB per tumour cell + 400 B per site)")
         print(f"{'kills/step':>18} {base['kills']:10.2f} {cur['kills']:10.2f}")
         print(f"{'hits/step':>18} {hit_text(base['hits']):>10} {hit_text(cur['hits']):>10}")
         print(f"{'engaged/step':>18} {base['engaged']:10.1f} {cur['engaged']:10.1f}")
         print(f"{'tumour cells, end':>18} {base['cells']:10.0f} {cur['cells']:10.0f}")
+
+
+def budget_mb(size: str, cells: float) -> float:
+    """Issue 20's memory budget (MB) of a case with ``cells`` tumour cells."""
+    side = SIZES[size][0]
+    return (BUDGET_BYTES_PER_CELL * cells + BUDGET_BYTES_PER_SITE * side * side) / 2**20
 
 
 def hit_text(hits: float | None) -> str:
