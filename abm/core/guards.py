@@ -6,16 +6,17 @@ input and output of each solve (:mod:`abm.fields.multigrid`); :func:`check_model
 what a whole step leaves behind, after the last kernel and before anything is recorded, so
 no NaN or inf is ever written to a run file or read by the next step.
 
-Cost: one vectorised ``np.isfinite(...).all()`` pass over each field and over the cell
-table's float columns and state up to the high-water mark (dead rows included: they keep the
-finite values they had when they died); only when that finds something is the place looked
-up, among the live rows. Measured against the step (``benchmarks/bench_model.py`` cases):
+Cost: one compiled read-only pass (:func:`abm.core.reductions.any_nonfinite`) over each field
+and over the cell table's float columns and state up to the high-water mark (dead rows
+included: they keep the finite values they had when they died); only when that finds
+something is the place looked up, among the live rows. Measured against the step (``benchmarks/bench_model.py`` cases):
 docs/numerical_guards.md.
 """
 from __future__ import annotations
 
 import numpy as np
 
+from abm.core.reductions import any_nonfinite
 from abm.errors import NumericalError
 
 def check_model(model) -> None:
@@ -25,7 +26,7 @@ def check_model(model) -> None:
     when = f"at t = {model.time_min:g} min (step {model.step_index})"
     dx = model.dx_um
     for name, values in model.fields.items():
-        if not np.isfinite(values).all():
+        if any_nonfinite(values):
             j, i = np.argwhere(~np.isfinite(values))[0]
             raise NumericalError(
                 f"field {name!r} = {float(values[j, i])!r} at site (x={i}, y={j}), position "
@@ -34,7 +35,7 @@ def check_model(model) -> None:
     # The table's float 1-D columns (as it declares them) and the program's state columns.
     floats = tuple(name for name, dtype in c.dtypes().items() if np.dtype(dtype).kind == "f")
     blocks = [getattr(c, name)[:hwm] for name in floats] + [c.state[:hwm]]
-    if all(np.isfinite(block).all() for block in blocks):
+    if not any(any_nonfinite(block) for block in blocks):
         return
     names = floats + tuple(f"state {n}" for n in model.phenotype.state_names)
     values = np.column_stack(blocks)  # [hwm, columns]: built only on failure

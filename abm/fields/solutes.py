@@ -29,6 +29,7 @@ import numpy as np
 
 from abm.tumor.cells import NO_ROUTE, PHASES, SENESCENCE_ROUTES
 from abm.core.columns import merge
+from abm.core.reductions import masked_mean
 from abm.errors import ConfigError
 from abm.extend import registered_fields
 from abm.fields import FieldSolver
@@ -290,8 +291,7 @@ def field_counts(fields: dict[str, np.ndarray], cells, viable: np.ndarray, n_via
         values = fields.get(spec.name)
         for stat, name in zip(spec.reporters, spec.reporter_names()):
             if stat == MEAN_VIABLE:
-                column = getattr(cells, spec.column)[: cells.hwm][viable]
-                counts[name] = float(column.mean()) if n_viable else 0.0
+                counts[name] = masked_mean(getattr(cells, spec.column), viable) if n_viable else 0.0
             elif values is None:
                 counts[name] = 0.0
             else:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from abm.core.columns import COPY, KERNEL, RESET, Column, merge
+from abm.core.reductions import masked_mean
 from abm.core.rowtable import _COUNTER_HWM, _COUNTER_NEXT_ID, _COUNTER_NFREE, RowTable
 from abm.extend import registered_columns
 
@@ -123,9 +124,8 @@ def mean_viable_reporters() -> list[str]:
 def mean_viable_counts(cells: CellTable, viable: np.ndarray, n_viable: int) -> dict[str, float]:
     """Values of :func:`mean_viable_reporters`: each column's mean over the rows where
     ``viable`` (bool ``[hwm]``), 0.0 when ``n_viable`` is 0."""
-    return {f"{c.name}_mean_viable": float(getattr(cells, c.name)[: cells.hwm][viable].mean())
-            if n_viable else 0.0
-            for c in cell_columns() if c.report_mean_viable}
+    return {f"{c.name}_mean_viable": masked_mean(getattr(cells, c.name), viable) if n_viable
+            else 0.0 for c in cell_columns() if c.report_mean_viable}
 
 
 class CellTable(RowTable):
