@@ -8,7 +8,8 @@ timed steps of: ms per advance, V-cycles per advance, voxel updates per second, 
 per simulated minute (PhysiCell reference: 3.0), the memory-bandwidth floor (one read of C,
 K, F and one write of C per voxel from main memory: the caches are evicted before each timed
 pass; timed in the same run) and solver time / floor.
-Targets: 1000² < 50 ms per advance at rtol 1e-6, ratio ≤ 15.
+The tolerance is the model's O2 default (``oxygen.rtol``; ``--rtol`` to change it).
+Targets: 1000² < 50 ms per advance, ratio ≤ 15.
 
 With ``--saturating N [N ...]`` (default 250 1000; none to skip) it also times, on N×N grids, one
 advance with a saturating (Michaelis–Menten) sink next to the linear advance on the same setup
@@ -24,7 +25,7 @@ setup + warm-start measure, the coarse-level rebuild, the finest level's two pas
 V-cycle and the coarse part of the cycle. The machine is shared, so repeat runs.
 
     python benchmarks/bench_fields.py [--sizes 250 1000 2000] [--steps 10] [--saturating 250 1000]
-        [--split 1000]
+        [--split 1000] [--rtol 1e-5]
 """
 import argparse
 import math
@@ -37,6 +38,7 @@ from abm._numba import jit
 from abm.fields import FieldSolver
 from abm.fields import kernels as kn
 from abm.fields import multigrid as mg
+from abm.fields.sections import OxygenSection
 
 DX, D, DECAY, DT, VESSEL_O2, UPTAKE = 16.8, 1e5, 0.1, 6.0, 38.0, 5.3
 VMAX, KM = 167.0, 1.0  # saturating sink: mmHg/min (packed tissue), mmHg
@@ -86,18 +88,20 @@ def floor_seconds(n, repeats=5):
     return float(np.median(times))
 
 
-def tumour_setup(n, rng, saturating=False):
+def tumour_setup(n, rng, saturating=False, rtol=None):
     """The benchmark problem on an n×n grid after a first (cold, untimed) advance.
 
     Returns (solver, C, r2, radius): r2 is each site's squared distance (sites²) from the
     centre and radius the tumour disc's radius (sites), so callers can grow the disc. With
-    ``saturating`` the disc's sink is the saturating one (see :func:`advance_disc`).
+    ``saturating`` the disc's sink is the saturating one (see :func:`advance_disc`); ``rtol``:
+    the solver's tolerance (None: the model's O2 default).
     """
     vessels = rng.random((n, n)) < 0.01
     y, x = np.mgrid[0:n, 0:n]
     r2 = (y - n / 2) ** 2 + (x - n / 2) ** 2
     radius = math.sqrt(0.4 * n * n / math.pi)
-    solver = FieldSolver((n, n), DX, D, DECAY, vessels, VESSEL_O2, rtol=1e-6)
+    rtol = OxygenSection().rtol if rtol is None else rtol
+    solver = FieldSolver((n, n), DX, D, DECAY, vessels, VESSEL_O2, rtol=rtol)
     C = np.full((n, n), VESSEL_O2)
     advance_disc(solver, C, r2 <= radius**2, saturating)
     return solver, C, r2, radius
@@ -111,9 +115,9 @@ def advance_disc(solver, C, disc, saturating):
     return solver.advance(C, np.where(disc, UPTAKE, 0.0), DT)
 
 
-def bench(n, steps, rng):
+def bench(n, steps, rng, rtol=None):
     """Run ``steps`` warm-started advances on an n×n grid; returns the row of medians."""
-    solver, C, r2, radius = tumour_setup(n, rng)
+    solver, C, r2, radius = tumour_setup(n, rng, rtol=rtol)
     ms, cycles = [], []
     for _ in range(steps):
         radius += 1.0
@@ -130,10 +134,10 @@ def bench(n, steps, rng):
     }
 
 
-def bench_saturating(n, steps, seed=0):
+def bench_saturating(n, steps, seed=0, rtol=None):
     """Linear and saturating sink on the same n×n setup (vessels drawn from ``seed``),
     alternating advances; returns the row of medians."""
-    setups = [tumour_setup(n, np.random.default_rng(seed), saturating)
+    setups = [tumour_setup(n, np.random.default_rng(seed), saturating, rtol)
               for saturating in (False, True)]
     ms, cycles, newton = ([], []), ([], []), []
     for _ in range(steps):
@@ -169,9 +173,9 @@ def _median_ms(f, repeats=7):
     return 1e3 * float(np.median(times))
 
 
-def kernel_split(n, rng):
+def kernel_split(n, rng, rtol=None):
     """ms per kernel call for the benchmark setup on an n×n grid (after one warm step)."""
-    s, C, r2, radius = tumour_setup(n, rng)
+    s, C, r2, radius = tumour_setup(n, rng, rtol=rtol)
     uptake = np.where(r2 <= (radius + 1) ** 2, UPTAKE, 0.0)
     add, inv_dt = DECAY + 1 / DT, 1 / DT
     f, c = s.levels[0], s.levels[1]
@@ -199,19 +203,22 @@ def main():
     parser.add_argument("--saturating", type=int, nargs="*", default=[250, 1000],
                         help="grids of the saturating-sink comparison; none skips")
     parser.add_argument("--split", type=int, default=1000, help="grid of the kernel split; 0 skips")
+    parser.add_argument("--rtol", type=float, default=OxygenSection().rtol,
+                        help="solver tolerance (default: the model's oxygen.rtol)")
     args = parser.parse_args()
     rng = np.random.default_rng(0)
     bench(32, 1, rng)  # JIT warm-up (compiles or loads every kernel)
-    rows = [bench(n, args.steps, rng) for n in args.sizes]
+    rows = [bench(n, args.steps, rng, args.rtol) for n in args.sizes]
     print_rows(rows)
-    print("PhysiCell reference: 3.0 µs/vox/min; targets: 1000² < 50 ms, ratio ≤ 15")
+    print(f"rtol {args.rtol:g}; PhysiCell reference: 3.0 µs/vox/min; targets: 1000² < 50 ms, "
+          "ratio ≤ 15")
     if args.saturating:
         bench_saturating(32, 1)  # JIT warm-up of the Newton kernels
         print(f"saturating sink (vmax {VMAX:g} mmHg/min, km {KM:g} mmHg) vs linear ({UPTAKE} min⁻¹), "
               f"same setup; MM/linear: median of the per-step ratios")
-        print_rows([bench_saturating(n, args.steps) for n in args.saturating])
+        print_rows([bench_saturating(n, args.steps, rtol=args.rtol) for n in args.saturating])
     if args.split:
-        kernel_split(args.split, rng)
+        kernel_split(args.split, rng, args.rtol)
 
 
 if __name__ == "__main__":

@@ -19,7 +19,9 @@ from abm.fields.solutes import (cycle_counts, cycle_reporters, field_specs, init
 
 class Fields(Process):
     """Advances every field by one backward-Euler step and gathers local values into the
-    cell table, then every tumour cell's ATP supply / demand (:mod:`abm.fields.metabolism`)
+    cell table (a field with ``solve_every`` = k > 1, multi-rate stepping, by one step of
+    k·dt in every k-th step, :meth:`abm.fields.solutes.Solute.due`; the other steps only
+    gather), then every tumour cell's ATP supply / demand (:mod:`abm.fields.metabolism`)
     into its ``atp`` column; reports the V-cycles of the solves that declare a cycles
     reporter.
 
@@ -85,7 +87,10 @@ class Fields(Process):
             self.medium.update(model.occupancy, model.vessels)
         try:
             for solute in self.solutes.values():
-                solute.update(model.cells, model.dt_min)
+                if solute.due(model.step_index):
+                    solute.update(model.cells, solute.solve_every * model.dt_min)
+                else:
+                    solute.skip(model.cells)
         except NumericalError as exc:  # the solver names field and site; add the time
             raise NumericalError(f"{exc}, in the step from t = {model.time_min:g} min (step "
                                  f"{model.step_index})") from exc

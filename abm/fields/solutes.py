@@ -67,6 +67,9 @@ class Solute:
         agent_source: float64 ``[ny, nx]`` production by agents (units/min), set by their
             process and added to every later solve (None unless ``spec.agents``).
         solver: the :class:`abm.fields.FieldSolver`; ``cycles`` the V-cycles of the last solve.
+        solve_every: the field is solved in every this many steps (the section's
+            ``solve_every``; 1 for a registered section without that key): see
+            :meth:`due`.
     """
 
     def __init__(self, spec: FieldSpec, config: Config, fields: dict[str, np.ndarray],
@@ -102,6 +105,14 @@ class Solute:
                                   max_cycles=section.max_cycles, name=spec.name)
         self.cycles = 0
         self.secretion_scale = 1.0
+        self.solve_every = int(getattr(section, "solve_every", 1))
+
+    def due(self, step_index: int) -> bool:
+        """Whether the step from ``step_index`` (steps taken before it) solves this field:
+        the run's first step and every ``solve_every``-th after it, each advancing the field
+        over the ``solve_every`` steps up to the next solve (the cells read that solution
+        meanwhile); counted from the run's start, whatever step a run was resumed at."""
+        return step_index % self.solve_every == 0
 
     def update(self, cells, dt_min: float) -> None:
         """Scatter uptake (and secretion), advance the field by ``dt_min`` (``np.inf``: to
@@ -131,6 +142,12 @@ class Solute:
             info = self.solver.advance(self.values, self.sink, dt_min, self.source,
                                        vmax=self.vmax, km=self.saturating.km)
         self.cycles = info.cycles
+        self.gather(cells)
+
+    def skip(self, cells) -> None:
+        """A step that does not solve the field: no V-cycle; the cells (which may have moved
+        or divided) read the last solution."""
+        self.cycles = 0
         self.gather(cells)
 
     def gather(self, cells) -> None:
