@@ -12,16 +12,16 @@ cell:
 ``S`` (``_S`` in the code, ``_l`` the lane: generated names start with ``_``, so no user
 name can take them) is ONE flat float64 array of rows of :data:`LANES` values (entry
 ``S[row·LANES + l]`` is lane ``l`` of ``row``; ``LANE_ROWS`` rows are the network's, the
-sparse LU's lanes follow, :mod:`intracellular.sparse_lu_lanes`); ``p`` [n_params] is shared by every lane. Each
-function is the same CSE'd expressions as the scalar ``rhs``/``jac`` (so the same operations
+sparse LU's lanes follow, :mod:`intracellular.sparse_lu_lanes`); ``p`` [n_params] is shared
+by every lane. Each function is the same CSE'd expressions as the scalar ``rhs``/``jac`` (so the same operations
 in the same order: the results are bitwise those of the scalar functions) inside
 ``for l in range(LANES)``, which LLVM vectorises across lanes without fastmath.
 
 Why one flat array with constant offsets rather than separate ``Y``, ``U``, ``OUT`` arrays:
-measured with numba 0.68, a lane loop storing into one array and loading from others is not
-vectorised at all (LLVM cannot rule out that the arrays overlap, and a runtime overlap check
-for every pair of rows exceeds its limit), while with every row at a constant offset of one
-array it can prove that no store meets a later load. A power with a symbolic exponent
+measured with numba 0.68, a loop over the (constant) lanes storing into one array and loading
+from others is not vectorised at all (LLVM unrolls it, and then cannot rule out that the
+arrays overlap), while with every row at a constant offset of one array it can prove that no
+store meets a later load. A power with a symbolic exponent
 (``_pow(x, nH)``, a call with branches) would keep its loop scalar, so such powers are
 computed first, in a loop of their own, into scratch rows (``LANE_POW`` on) that the
 vectorised loop reads. Min/max and Piecewise become selects there and vectorise.
@@ -99,7 +99,8 @@ def lane_source(parsed, names, printer, cse, entries) -> list[str]:
     f_rows = [layout["LANE_F"] + i for i in range(n)]
     j_rows = [layout["LANE_J"] + q for q in range(len(entries))]
     rhs, rhs_powers = _function("rhs_lanes", f"dy/dt of {LANES} lanes: rows LANE_Y, LANE_U "
-                                "-> LANE_F.", parsed, names, printer, cse, list(parsed.rates), f_rows, layout)
+                                "-> LANE_F.", parsed, names, printer, cse,
+                                list(parsed.rates), f_rows, layout)
     jac, jac_powers = _function("jac_lanes", f"Jacobian non-zeros (JAC_ENTRIES) of {LANES} "
                                 "lanes into rows LANE_J.", parsed, names, printer, cse,
                                 [d for _, d in entries], j_rows, layout)

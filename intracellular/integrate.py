@@ -102,9 +102,9 @@ class BatchIntegrator:
         discarded to locate events; the firings are in ``last_events``). Raises
         :class:`IntegrationError` at the first failing row; rows before it are advanced and
         that row is untouched; the rest of its chunk is untouched by the scalar kernel and
-        advanced where the lockstep kernel took it (``lanes``). With ``threads`` > 1, batches of at least
-        ``PARALLEL_MIN_ROWS`` rows are split into that many contiguous chunks advanced
-        concurrently.
+        advanced where the lockstep kernel took it (``lanes``). With ``threads`` > 1,
+        batches of at least ``PARALLEL_MIN_ROWS`` rows are split into that many contiguous
+        chunks advanced concurrently.
         """
         if not dt > 0:
             raise ValueError(f"dt must be > 0 hours; got {dt}")

@@ -24,10 +24,19 @@ scalar kernel's. Networks with events, without a generated definition, whose str
 non-zeros fall outside the sparse LU's pattern, and per-row parameters go to the scalar
 kernel altogether.
 
-Measured (dormancy network, settled cells, one core, ``benchmarks/bench_intracellular.py``):
-see docs/integrator_events.md, "Lockstep lanes". Compiled once for all networks with an
-explicit signature, the network's functions passed as first-class function values, and
-cached on disk, as the scalar kernel (see :mod:`intracellular.rodas` for why).
+Speed (``benchmarks/bench_intracellular.py``, one core): a settled dormancy cell-step takes
+~0.22 µs against the scalar kernel's ~0.48 µs (docs/integrator_events.md, "Lockstep lanes").
+The loops of this kernel over a block's vectors run over all n·L entries of row views (a
+trip count LLVM does not know, indices it knows are not negative), which it vectorises with
+a runtime overlap check; written as loops over the L lanes, or with an offset added to the
+index, they stayed scalar and the step took ~0.32 µs.
+
+Compiled once for all networks with an explicit signature, the network's functions passed as
+first-class function values, and cached on disk, as the scalar kernel (see
+:mod:`intracellular.rodas` for why): measured, a new process's first advance takes ~0.06 s
+(loading it) against ~3 s when it compiles. The block width comes from the generated code
+(``rows``), not from a constant compiled in here, because the disk cache of this kernel is
+not invalidated by a change of :mod:`intracellular.codegen_lanes`.
 """
 from __future__ import annotations
 
@@ -62,8 +71,9 @@ _SIGNATURE = types.Tuple((types.int64, types.int64))(
 @dataclass(frozen=True)
 class LaneCode:
     """A network's compiled lane functions and lane LU, and ``rows``: int64 [total rows of
-    the work array, then the rows of y, u, f, the Jacobian non-zeros, their count, c, ok, b]
-    (:mod:`intracellular.codegen_lanes`, :mod:`intracellular.sparse_lu_lanes`)."""
+    the work array, then the rows of y, u, f, the Jacobian non-zeros, their count, c, ok, b,
+    and the lanes per block] (:mod:`intracellular.codegen_lanes`,
+    :mod:`intracellular.sparse_lu_lanes`)."""
 
     rhs: object
     jac: object
@@ -87,14 +97,15 @@ def _build(net: Network) -> LaneCode | None:
     if net.events is not None or net.definition is None:
         return None
     module = generated_module(net.definition)
-    if module.rhs is not net.rhs or module.jac is not net.jac:
+    if module.rhs is not net.rhs or module.jac is not net.jac or module.LANES != LANES:
         return None  # rhs/jac replaced after generation: the lane functions are not theirs
     lu = compile_lane_lu(structural_pattern(net), module.JAC_ENTRIES, module.LANE_J,
                          module.LANE_ROWS, net.name)
     if lu is None:
         return None
     rows = np.array([lu.rows, module.LANE_Y, module.LANE_U, module.LANE_F, module.LANE_J,
-                     len(module.JAC_ENTRIES), lu.c_row, lu.ok_row, lu.b_row], dtype=np.int64)
+                     len(module.JAC_ENTRIES), lu.c_row, lu.ok_row, lu.b_row, module.LANES],
+                    dtype=np.int64)
     return LaneCode(module.rhs_lanes, module.jac_lanes, lu.factor, lu.solve, rows)
 
 
@@ -109,15 +120,27 @@ def advance_lanes(rhs_lanes, jac_lanes, factor_lanes, solve_lanes, rows, y, u, p
     """
     N, n = y.shape
     m = u.shape[1]
-    L = LANES
+    L = rows[9]  # the generated code's block width (module docstring)
     nL = n * L
     S = np.zeros(rows[0] * L)  # the work array of the generated lane functions
-    y0, u0, f0row, j0, nnz = rows[1] * L, rows[2] * L, rows[3] * L, rows[4] * L, rows[5]
-    c0, ok0, b0 = rows[6] * L, rows[7] * L, rows[8] * L
+    # views of its rows: indices from 0 up, which the compiler knows are not negative (an
+    # offset added to the index would keep numba's wrap-around test for negative indices
+    # on every access, and the loops below scalar)
+    Sy = S[rows[1] * L:(rows[1] + n) * L]
+    Su = S[rows[2] * L:(rows[2] + m) * L]
+    Sf = S[rows[3] * L:(rows[3] + n) * L]
+    Sc = S[rows[6] * L:(rows[6] + 1) * L]
+    Sok = S[rows[7] * L:(rows[7] + 1) * L]
+    Sb = S[rows[8] * L:(rows[8] + n) * L]
     yi = np.zeros(nL)  # entry k·L + l: species k of lane l
     ys = np.empty(nL)
     ghq = np.zeros(nL)  # γh of lane l at every k·L + l
     w2 = np.empty(nL)
+    blown = np.zeros(nL, dtype=np.bool_)
+    guarded = np.zeros(nL, dtype=np.bool_)  # guard[k] at every k·L + l
+    for k in range(n):
+        for l in range(L):
+            guarded[k * L + l] = guard[k]
     K = np.empty((4, nL))
     K0, K1, K2, K3 = K[0], K[1], K[2], K[3]
     t = np.zeros(L)
@@ -141,7 +164,7 @@ def advance_lanes(rhs_lanes, jac_lanes, factor_lanes, solve_lanes, rows, y, u, p
             i = first + l
             running[l] = False
             if i >= N or not active[i]:
-                for k in range(n):  # a padding lane computes on zeros (never on stale NaN)
+                for k in range(n):  # an idle lane computes on zeros (never on stale NaN)
                     yi[k * L + l] = 0.0
                 continue
             finite = True
@@ -150,9 +173,11 @@ def advance_lanes(rhs_lanes, jac_lanes, factor_lanes, solve_lanes, rows, y, u, p
                 finite &= np.isfinite(y[i, k])
             if not finite:  # the scalar kernel reports it
                 handoff[i] = True
+                for k in range(n):
+                    yi[k * L + l] = 0.0
                 continue
             for k in range(m):
-                S[u0 + k * L + l] = u[i, k]
+                Su[k * L + l] = u[i, k]
             running[l] = True
             live += 1
             t[l] = 0.0
@@ -163,12 +188,16 @@ def advance_lanes(rhs_lanes, jac_lanes, factor_lanes, solve_lanes, rows, y, u, p
             refused[l] = 0
         if live == 0:
             continue
-        for q in range(nL):
-            S[y0 + q] = yi[q]
-        rhs_lanes(S, p)
-        for l in range(L):  # a row without memory: the scalar kernel's first step
-            if running[l] and hl[l] <= 0.0:
-                hl[l] = first_step(yi[l::L], S[f0row + l:f0row + nL:L], dt, rtol, atol)
+        fresh = False
+        for l in range(L):
+            fresh |= running[l] and hl[l] <= 0.0
+        if fresh:  # rows without memory: the scalar kernel's first step
+            for q in range(nL):
+                Sy[q] = yi[q]
+            rhs_lanes(S, p)
+            for l in range(L):
+                if running[l] and hl[l] <= 0.0:
+                    hl[l] = first_step(yi[l::L], Sf[l::L], dt, rtol, atol)
         while live > 0:
             for l in range(L):
                 gh[l] = 0.0
@@ -181,18 +210,18 @@ def advance_lanes(rhs_lanes, jac_lanes, factor_lanes, solve_lanes, rows, y, u, p
                     truncated[l] = t[l] + hl[l] >= dt
                     hs[l] = dt - t[l] if truncated[l] else hl[l]
                     gh[l] = _GAMMA * hs[l]
-                S[c0 + l] = -gh[l]
+                Sc[l] = -gh[l]
             if live == 0:
                 break
             # f0 and J at yi (for a lane whose last attempt was rejected, yi is unchanged and
             # so are they, bitwise), then W = I − γh·J per lane
             for q in range(nL):
-                S[y0 + q] = yi[q]
+                Sy[q] = yi[q]
             rhs_lanes(S, p)  # f0, in rows f until the stage-3 call
             jac_lanes(S, p)
             factor_lanes(S)
             for l in range(L):
-                if running[l] and S[ok0 + l] == 0.0:  # the scalar kernel differentiates/pivots
+                if running[l] and Sok[l] == 0.0:  # the scalar kernel differentiates/pivots
                     handoff[first + l] = True
                     running[l] = False
                     live -= 1
@@ -206,38 +235,42 @@ def advance_lanes(rhs_lanes, jac_lanes, factor_lanes, solve_lanes, rows, y, u, p
             # vectorises them with a runtime overlap check (a loop of the constant L is
             # unrolled first and then left scalar)
             for q in range(nL):
-                S[b0 + q] = ghq[q] * S[f0row + q]
+                Sb[q] = ghq[q] * Sf[q]
             solve_lanes(S)
             for q in range(nL):
-                K0[q] = S[b0 + q]
+                K0[q] = Sb[q]
             for q in range(nL):
-                S[b0 + q] = ghq[q] * S[f0row + q] + g * _C[1, 0] * K0[q]
+                Sb[q] = ghq[q] * Sf[q] + g * _C[1, 0] * K0[q]
             solve_lanes(S)
             for q in range(nL):
-                K1[q] = S[b0 + q]
+                K1[q] = Sb[q]
             for q in range(nL):
-                S[y0 + q] = yi[q] + _A[2, 0] * K0[q]
+                Sy[q] = yi[q] + _A[2, 0] * K0[q]
             rhs_lanes(S, p)
             for q in range(nL):
-                S[b0 + q] = ghq[q] * S[f0row + q] + g * _C[2, 0] * K0[q] + g * _C[2, 1] * K1[q]
+                Sb[q] = ghq[q] * Sf[q] + g * _C[2, 0] * K0[q] + g * _C[2, 1] * K1[q]
             solve_lanes(S)
             for q in range(nL):
-                K2[q] = S[b0 + q]
+                K2[q] = Sb[q]
             for q in range(nL):
-                S[y0 + q] = yi[q] + _A[3, 0] * K0[q] + _A[3, 2] * K2[q]
+                Sy[q] = yi[q] + _A[3, 0] * K0[q] + _A[3, 2] * K2[q]
             rhs_lanes(S, p)
             for q in range(nL):
-                S[b0 + q] = (ghq[q] * S[f0row + q] + g * _C[3, 0] * K0[q]
-                             + g * _C[3, 1] * K1[q] + c4 * K2[q])
+                Sb[q] = (ghq[q] * Sf[q] + g * _C[3, 0] * K0[q] + g * _C[3, 1] * K1[q]
+                         + c4 * K2[q])
             solve_lanes(S)
             for q in range(nL):
-                K3[q] = S[b0 + q]
-            # candidate y_new and the squared error terms; summed per lane, species in order
+                K3[q] = Sb[q]
+            # candidate y_new and the squared error terms (two loops: one with both stores
+            # needs more runtime overlap checks than LLVM makes, and stays scalar); summed
+            # per lane, species in order
             for q in range(nL):
-                ynew = yi[q] + _M[0] * K0[q] + _M[2] * K2[q] + _M[3] * K3[q]
-                ys[q] = ynew
-                w = error_weight(K3[q], yi[q], ynew, rtol, atol)
+                ys[q] = yi[q] + _M[0] * K0[q] + _M[2] * K2[q] + _M[3] * K3[q]
+            for q in range(nL):
+                w = error_weight(K3[q], yi[q], ys[q], rtol, atol)
                 w2[q] = w * w
+            for q in range(nL):  # the blow-up guard, tested on every lane at once
+                blown[q] = guarded[q] & blown_up(ys[q], yi[q], rtol, atol)
             for l in range(L):
                 total[l] = 0.0
             for k in range(n):
@@ -248,10 +281,10 @@ def advance_lanes(rhs_lanes, jac_lanes, factor_lanes, solve_lanes, rows, y, u, p
                     continue
                 err = np.sqrt(total[l] / n)
                 if err <= 1.0:
-                    blown = False
+                    negative = False
                     for k in range(n):
-                        blown |= guard[k] and blown_up(ys[k * L + l], yi[k * L + l], rtol, atol)
-                    if blown:  # the scalar kernel reports it
+                        negative |= blown[k * L + l]
+                    if negative:  # the scalar kernel reports it
                         handoff[first + l] = True
                         running[l] = False
                         live -= 1

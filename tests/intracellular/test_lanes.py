@@ -56,7 +56,7 @@ def test_dormancy_takes_the_lane_kernel(dormancy):
 def test_lanes_match_the_scalar_kernel_and_radau_over_48_h(dormancy):
     """61 cells (7 full blocks and a padded one), 48 h of 0.1 h steps: bitwise the scalar
     kernel's states, step sizes and step counts; and against Radau at rtol 1e-10 the error
-    is that of the model tolerance (relative, floor 1e-3 of each species' range)."""
+    (relative, floor 1e-3 of each species' range) is within the model tolerance."""
     y0, u = _cells(dormancy, 61, seed=3)
     p = dormancy.parameter_vector()
     lanes = _run(dormancy, y0, u, p, 480)
@@ -69,8 +69,9 @@ def test_lanes_match_the_scalar_kernel_and_radau_over_48_h(dormancy):
                         method="Radau", rtol=1e-10, atol=1e-12, dense_output=True)
         path = ref.sol(np.linspace(0.0, 48.0, 49))
         floor = np.maximum(np.abs(path[:, -1]), 1e-3 * np.abs(path).max(axis=1))
-        # the model tolerance (rtol 1e-4) accumulated over 480 steps
-        assert np.max(np.abs(lanes[0][row] - path[:, -1]) / floor) < 1e-3
+        # within the model's relative tolerance (rtol 1e-4, the integrator's default; measured
+        # ≤ 1e-6 on these cells)
+        assert np.max(np.abs(lanes[0][row] - path[:, -1]) / floor) < 1e-4
 
 
 def test_a_rows_result_does_not_depend_on_its_block_mates(dormancy):
