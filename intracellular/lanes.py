@@ -1,13 +1,14 @@
 """Lockstep RODAS3: blocks of :data:`LANES` rows advanced together (:func:`advance_lanes`).
 
 The scalar kernel (:func:`intracellular.rodas.advance_rows`) integrates one row after another;
-this one takes the rows in blocks of ``LANES`` and runs every stage of every step attempt for
-all lanes of a block at once, through the network's lane functions
+this one takes the active rows in blocks of ``LANES`` (the next ``LANES`` active rows: inactive
+ones take no lane) and runs every stage of every step attempt for all lanes of a block at
+once, through the network's lane functions
 (:mod:`intracellular.codegen_lanes`: ``rhs_lanes``, ``jac_lanes`` writing only the Jacobian's
 structural non-zeros) and lane LU (:mod:`intracellular.sparse_lu_lanes`), whose loops over the
 lanes LLVM vectorises. Each lane keeps its own time, step size, accept/reject decision and
-step-size control; a lane that has finished (or is inactive, or pads the last block) still
-goes through the arithmetic but nothing of it is kept. The method is the scalar kernel's:
+step-size control; a lane that has finished (or pads the last block) still goes through the
+arithmetic but nothing of it is kept. The method is the scalar kernel's:
 its tableau, controller (:func:`~intracellular.rodas.step_after_accept`,
 :func:`~intracellular.rodas.step_after_reject`), error norm
 (:func:`~intracellular.rodas.error_weight`) and checks, with the same operations in the same
@@ -149,6 +150,7 @@ def advance_lanes(rhs_lanes, jac_lanes, factor_lanes, solve_lanes, rows, y, u, p
     gh = np.zeros(L)
     total = np.zeros(L)
     running = np.zeros(L, dtype=np.bool_)
+    row = np.zeros(L, dtype=np.int64)  # the row in each lane
     truncated = np.zeros(L, dtype=np.bool_)
     after_reject = np.zeros(L, dtype=np.bool_)
     attempts = np.zeros(L, dtype=np.int64)
@@ -158,12 +160,19 @@ def advance_lanes(rhs_lanes, jac_lanes, factor_lanes, solve_lanes, rows, y, u, p
     c4 = _GAMMA * _C[3, 2]
     steps = 0
     rejected = 0
-    for first in range(0, N, L):
+    following = 0  # the next row to look at
+    while following < N:
+        # a block: the next L active rows (inactive rows take no lane, so a batch with many
+        # of them, e.g. dead cells' slots, costs no more than its active rows)
         live = 0
         for l in range(L):
-            i = first + l
             running[l] = False
-            if i >= N or not active[i]:
+            while following < N and not active[following]:
+                following += 1
+            i = following
+            following += 1
+            row[l] = i
+            if i >= N:
                 for k in range(n):  # an idle lane computes on zeros (never on stale NaN)
                     yi[k * L + l] = 0.0
                 continue
@@ -202,7 +211,7 @@ def advance_lanes(rhs_lanes, jac_lanes, factor_lanes, solve_lanes, rows, y, u, p
             for l in range(L):
                 gh[l] = 0.0
                 if running[l] and attempts[l] >= max_steps:
-                    handoff[first + l] = True
+                    handoff[row[l]] = True
                     running[l] = False
                     live -= 1
                 if running[l]:
@@ -222,7 +231,7 @@ def advance_lanes(rhs_lanes, jac_lanes, factor_lanes, solve_lanes, rows, y, u, p
             factor_lanes(S)
             for l in range(L):
                 if running[l] and Sok[l] == 0.0:  # the scalar kernel differentiates/pivots
-                    handoff[first + l] = True
+                    handoff[row[l]] = True
                     running[l] = False
                     live -= 1
             if live == 0:
@@ -285,7 +294,7 @@ def advance_lanes(rhs_lanes, jac_lanes, factor_lanes, solve_lanes, rows, y, u, p
                     for k in range(n):
                         negative |= blown[k * L + l]
                     if negative:  # the scalar kernel reports it
-                        handoff[first + l] = True
+                        handoff[row[l]] = True
                         running[l] = False
                         live -= 1
                         continue
@@ -296,7 +305,7 @@ def advance_lanes(rhs_lanes, jac_lanes, factor_lanes, solve_lanes, rows, y, u, p
                     hl[l] = step_after_accept(hs[l], hl[l], err, truncated[l], after_reject[l])
                     after_reject[l] = False
                     if not t[l] < dt:  # done: the row takes its new state and next step
-                        i = first + l
+                        i = row[l]
                         for k in range(n):
                             y[i, k] = yi[k * L + l]
                         h[i] = hl[l]
@@ -309,7 +318,7 @@ def advance_lanes(rhs_lanes, jac_lanes, factor_lanes, solve_lanes, rows, y, u, p
                     after_reject[l] = True
                     hl[l] = step_after_reject(hs[l], err)
                     if hl[l] < _H_MIN_REL * dt:  # the scalar kernel reports the underflow
-                        handoff[first + l] = True
+                        handoff[row[l]] = True
                         running[l] = False
                         live -= 1
     return steps, rejected

@@ -84,6 +84,14 @@ def test_a_rows_result_does_not_depend_on_its_block_mates(dormancy):
     for row in (0, 7, 20):
         alone = _run(dormancy, y0[row:row + 1], u[row:row + 1], p, 30)[0]
         np.testing.assert_array_equal(alone[0], batch[row])
+    # every other row inactive (they take no lane: the blocks are made of other rows)
+    y, u2, h = np.repeat(y0, 2, axis=0), np.repeat(u, 2, axis=0), np.zeros(42)
+    active = np.tile([True, False], 21)
+    integrator = ic.BatchIntegrator(dormancy)
+    for _ in range(30):
+        integrator.advance(y, u2, p, DT, active=active, h=h)
+    np.testing.assert_array_equal(y[active], batch)
+    np.testing.assert_array_equal(y[~active], y0)
 
 
 def test_inactive_rows_and_their_step_sizes_are_untouched(dormancy):
