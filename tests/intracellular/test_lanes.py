@@ -15,7 +15,7 @@ import intracellular as ic
 from intracellular import integrate
 from intracellular.codegen_lanes import LANES
 from intracellular.definition import Definition, Event
-from intracellular.lanes import lane_code
+from intracellular.lanes import kernel, lane_code
 from intracellular.network import Input, Parameter
 
 from .test_codegen import _definition
@@ -163,6 +163,33 @@ def test_a_non_finite_jacobian_gives_the_scalar_kernels_result():
     lanes, scalar = _run(net, y0, u, p, 10), _run(net, y0, u, p, 10, lanes=False)
     np.testing.assert_array_equal(lanes[0], scalar[0])
     assert lanes[2] == scalar[2]
+
+
+def test_a_zero_pivot_gives_the_scalar_kernels_result():
+    """x' = k·x, z' = x − z with k = 4 and a first step of 0.5 h: W = I − γh·J has the pivot
+    1 − ½·0.5·4 = 0, so the lane factor fails and the row is handed back (the scalar kernel
+    tries the dense LU, finds W singular and shrinks the step); other rows stay in lanes."""
+    net = ic.compile_network(Definition(
+        name="lanes_pivot", doc="", species=("x", "z"),
+        parameters=(Parameter("k", 4.0, "h⁻¹", "test"),), inputs=(),
+        rates={"x": "k*x", "z": "x - z"}, y0={"x": 1.0, "z": 0.0}))
+    code = lane_code(net)
+    y0 = np.tile([1.0, 0.0], (10, 1))
+    u, p = np.zeros((10, 0)), net.parameter_vector()
+    h0 = np.where(np.arange(10) % 3 == 0, 0.5, 0.01)
+    y, h, handoff = y0.copy(), h0.copy(), np.zeros(10, dtype=bool)
+    integrator = ic.BatchIntegrator(net)
+    kernel()(code.rhs, code.jac, code.factor, code.solve, code.rows, y, u, p, 0.5,
+             np.ones(10, dtype=bool), h, 1e-4, 1e-7, 100_000, integrator._guard, handoff)
+    np.testing.assert_array_equal(handoff, h0 == 0.5)
+    results = []
+    for lanes in (True, False):
+        y, h = y0.copy(), h0.copy()
+        ic.BatchIntegrator(net, lanes=lanes).advance(y, u, p, 0.5, h=h)
+        results.append((y, h))
+    np.testing.assert_array_equal(results[0][0], results[1][0])
+    np.testing.assert_array_equal(results[0][1], results[1][1])
+    np.testing.assert_allclose(results[0][0][:, 0], np.exp(2.0), rtol=1e-3)
 
 
 def test_branches_and_symbolic_powers_match_the_scalar_functions():
