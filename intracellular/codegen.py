@@ -5,6 +5,8 @@
 - ``rhs(y, p, u, out)`` and ``jac(y, p, u, J)``: numba ``@jit`` for ONE cell, common
   sub-expressions computed once (``sympy.cse``), J zeroed and then only its structurally
   non-zero entries written; derivatives of min/max/abs/Piecewise are explicit branches;
+- ``rhs_lanes``, ``jac_lanes`` and their layout constants: the same over a block of cells
+  (:mod:`intracellular.codegen_lanes`);
 - ``rhs_reference(y, p, u)``: NumPy over leading axes (``y`` (..., n)), written in the
   definition's own terms (its named expressions, not CSE'd): the readable form;
 - ``post_mitotic_reset(y, out)`` from ``division_reset`` (a copy when there is none);
@@ -28,6 +30,7 @@ import textwrap
 import sympy
 from sympy.printing.pycode import PythonCodePrinter
 
+from .codegen_lanes import lane_source
 from .expressions import Parsed, derivative
 
 MAX_PRODUCT_POWER = 8
@@ -241,6 +244,7 @@ def module_source(definition, parsed: Parsed, version: int) -> str:
     lines, printed = _cse([d for _, d in entries], scalar)
     out += _loads(parsed, names, [d for _, d in entries]) + lines + ["    J[:, :] = 0.0"]
     out += [f"    J[{i}, {j}] = {e}" for ((i, j), _), e in zip(entries, printed)] + ["", ""]
+    out += lane_source(parsed, names, scalar, _cse, entries)
     out += _reference(definition, parsed, names, array)
     out += _reset(definition, parsed, names, scalar)
     out += _readouts(definition, parsed, names, scalar, array)

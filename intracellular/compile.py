@@ -30,10 +30,10 @@ from typing import Callable, Mapping
 from .network import Network
 from .sparse_lu import cache_dir, load_generated
 
-GENERATOR_VERSION = 4
+GENERATOR_VERSION = 5
 """Bumped whenever :mod:`intracellular.codegen` writes different text for the same definition
 (part of the cache key; kept here so that a cache hit needs no SymPy)."""
-_GENERATOR_FILES = ("codegen.py", "expressions.py")
+_GENERATOR_FILES = ("codegen.py", "codegen_lanes.py", "expressions.py")
 """The generator's own sources: their hash is part of the cache key too, so an edit to them
 that forgets to bump :data:`GENERATOR_VERSION` cannot reuse stale generated code."""
 _MEMO: dict[str, types.ModuleType] = {}

@@ -1,10 +1,13 @@
 """Batched stiff integration of a network over many cells: :class:`BatchIntegrator`, :func:`simulate`.
 
 The method (RODAS3, a Rosenbrock method with step-size control, sparse or dense LU, events
-located by bisection) is the kernel in :mod:`intracellular.rodas`; this module checks the
-arrays, converts hours into the network's model time units (:attr:`Network.time_unit_h`),
-splits rows over threads and reports failures. Results are bitwise independent of the
-number of threads: rows are independent and each is computed by the same serial code.
+located by bisection) is the kernel in :mod:`intracellular.rodas`, and its lockstep form over
+blocks of cells in :mod:`intracellular.lanes` (the default where the network allows it; the
+rows it hands back go through the scalar kernel); this module checks the arrays, converts
+hours into the network's model time units (:attr:`Network.time_unit_h`), splits rows over
+threads and reports failures. Results are bitwise independent of the number of threads:
+rows are independent and each is computed by the same serial code (chunks cut at block
+boundaries).
 """
 from __future__ import annotations
 
@@ -18,6 +21,7 @@ import numpy as np
 
 from .network import Network
 from .registry import get_network
+from . import lanes as lockstep
 from .rodas import OK, REASONS, kernel, no_events
 from .sparse_lu import lu_for
 
@@ -54,11 +58,15 @@ class BatchIntegrator:
     ``event_tol``: the event time resolution in model time units (:data:`EVENT_TOL`; events
     fire at most this late). After each :meth:`advance`, ``last_events`` holds the number of
     event firings in it (steps at whose end at least one event fired, summed over rows).
+    ``lanes``: advance the rows in lockstep blocks (:mod:`intracellular.lanes`; default, used
+    when the network and call allow it: a generated network without events, ``sparse``, ``p``
+    shared by all rows); False: the scalar kernel for every row (the reference). Both give
+    the same results.
     """
 
     def __init__(self, network: str | Network, rtol: float = 1e-4, atol: float = 1e-7,
                  max_steps: int = 100_000, sparse: bool = True, threads: int | None = None,
-                 event_tol: float = EVENT_TOL):
+                 event_tol: float = EVENT_TOL, lanes: bool = True):
         self.network = get_network(network)
         self.threads = numba.config.NUMBA_NUM_THREADS if threads is None else max(1, int(threads))
         if not (rtol > 0 and atol > 0 and max_steps > 0 and event_tol > 0):
@@ -71,6 +79,7 @@ class BatchIntegrator:
             raise ValueError(f"network {self.network.name!r}: time_unit_h = {unit!r}; must be a "
                              "finite number of hours > 0")
         self._lu = lu_for(self.network, sparse)
+        self._lanes = lockstep.lane_code(self.network) if lanes and sparse else None
         signed = set(self.network.signed)
         self._guard = np.array([s not in signed for s in self.network.species], dtype=np.bool_)
         """Per species: whether the blow-up guard watches it (not for ``Network.signed``)."""
@@ -91,10 +100,11 @@ class BatchIntegrator:
 
         Returns the total accepted and rejected steps (rejected includes the attempts
         discarded to locate events; the firings are in ``last_events``). Raises
-        :class:`IntegrationError` at the first failing row; rows before it are advanced, that
-        row and the rest of its chunk are untouched. With ``threads`` > 1, batches of at least
-        ``PARALLEL_MIN_ROWS`` rows are split into that many contiguous chunks advanced
-        concurrently.
+        :class:`IntegrationError` at the first failing row; rows before it are advanced and
+        that row is untouched; the rest of its chunk is untouched by the scalar kernel and
+        advanced where the lockstep kernel took it (``lanes``). With ``threads`` > 1,
+        batches of at least ``PARALLEL_MIN_ROWS`` rows are split into that many contiguous
+        chunks advanced concurrently.
         """
         if not dt > 0:
             raise ValueError(f"dt must be > 0 hours; got {dt}")
@@ -119,15 +129,29 @@ class BatchIntegrator:
         self._check(h, 1, (N,), "h", writable=True)
         if not dt > 0:
             raise ValueError(f"dt must be > 0 model time units; got {dt}")
-        bounds = _chunks(N, self.threads)
+        lane = self._lanes if p.shape[0] == 1 else None
+        bounds = _chunks(N, self.threads, 1 if lane is None else lockstep.LANES)
         events = no_events if net.events is None else net.events
+        handoff = np.zeros(N, dtype=np.bool_)
 
-        def run(a: int, b: int):
+        def scalar(a: int, b: int, rows: np.ndarray):
             lu = self._lu
             return kernel()(net.rhs, net.jac, events, lu.factor, lu.solve, lu.off, lu.slots,
                             y[a:b], u[a:b], p if p.shape[0] == 1 else p[a:b], float(dt),
-                            active[a:b], h[a:b], self.rtol, self.atol, self.max_steps,
+                            rows, h[a:b], self.rtol, self.atol, self.max_steps,
                             net.events is not None, self.event_tol, self._guard)
+
+        def run(a: int, b: int):
+            if lane is None:
+                return scalar(a, b, active[a:b])
+            s, r = lockstep.kernel()(lane.rhs, lane.jac, lane.factor, lane.solve, lane.rows,
+                                     y[a:b], u[a:b], p[0], float(dt), active[a:b], h[a:b],
+                                     self.rtol, self.atol, self.max_steps, self._guard,
+                                     handoff[a:b])
+            if not handoff[a:b].any():
+                return s, r, 0, OK, -1, 0, 0.0
+            s2, r2, fired, code, row, k, value = scalar(a, b, handoff[a:b])
+            return s + s2, r + r2, fired, code, row, k, value
 
         if len(bounds) == 1:
             results = [run(*bounds[0])]
@@ -159,10 +183,12 @@ PARALLEL_MIN_ROWS = 2048
 """Below this many rows a batch runs in one call: thread hand-off would cost more than it saves."""
 
 
-def _chunks(n_rows: int, threads: int) -> list[tuple[int, int]]:
-    """Contiguous [a, b) row ranges, one per thread (one range for small batches)."""
+def _chunks(n_rows: int, threads: int, block: int = 1) -> list[tuple[int, int]]:
+    """Contiguous [a, b) row ranges, one per thread (one range for small batches), cut at
+    multiples of ``block`` (the lockstep kernel's blocks stay whole)."""
     k = max(1, min(threads, n_rows // PARALLEL_MIN_ROWS))
     edges = np.linspace(0, n_rows, k + 1).astype(int)
+    edges[1:-1] = edges[1:-1] // block * block
     return list(zip(edges[:-1].tolist(), edges[1:].tolist()))
 
 

@@ -113,9 +113,16 @@ REASONS = {
 
 @jit
 def _initial_step(rhs, y, p, u, f, dt, rtol, atol):
-    """A first step (h) for a row without memory: 1 % of the time for y to change by its own
-    size at the initial slope, in tolerance-weighted RMS norms (Hairer & Wanner I, II.4)."""
+    """A first step (h) for a row without memory (:func:`first_step`; ``f`` receives rhs(y))."""
     rhs(y, p, u, f)
+    return first_step(y, f, dt, rtol, atol)
+
+
+@jit
+def first_step(y, f, dt, rtol, atol):
+    """A first step (h) at state ``y`` with slope ``f`` (1-D, any stride): 1 % of the time
+    for y to change by its own size at that slope, in tolerance-weighted RMS norms (Hairer &
+    Wanner I, II.4)."""
     d0 = 0.0
     d1 = 0.0
     for k in range(y.shape[0]):
@@ -125,6 +132,41 @@ def _initial_step(rhs, y, p, u, f, dt, rtol, atol):
     if not d1 > 0.0:  # at rest (or NaN slope, which the first step will reject)
         return dt
     return min(dt, 0.01 * max(np.sqrt(d0), 1.0) / np.sqrt(d1))
+
+
+@jit
+def error_weight(k3, y, ynew, rtol, atol):
+    """One species' term of the error norm: |K₄| (the error estimate) over atol + rtol·
+    max(|y|, |y_new|); NaN when y_new is not finite (0·K gives NaN there: no estimate)."""
+    w = abs(k3) / (atol + rtol * max(abs(y), abs(ynew)))
+    return np.nan if ynew - ynew != 0.0 else w
+
+
+@jit
+def blown_up(ynew, y, rtol, atol):
+    """Whether an accepted value ``ynew`` (from ``y``) of a guarded species went negative
+    beyond :data:`_NEGATIVE_FACTOR` tolerance units."""
+    return ynew < -_NEGATIVE_FACTOR * (atol + rtol * abs(y))
+
+
+@jit
+def step_after_accept(hs, hi, err, truncated, after_reject):
+    """The step to try after accepting a step ``hs`` with error norm ``err`` (``hi``: the
+    step planned before it; ``truncated``: hs was cut short to land on dt, which says
+    nothing against the longer step planned; ``after_reject``: no growth right after a
+    rejection)."""
+    fac = _FAC_MAX if err == 0.0 else min(_FAC_MAX, _SAFETY / np.cbrt(err))
+    if after_reject:
+        fac = min(fac, 1.0)
+    return max(hs * fac, hi) if truncated else hs * fac
+
+
+@jit
+def step_after_reject(hs, err):
+    """The step to retry after rejecting ``hs`` with error norm ``err`` (inf/NaN when W was
+    singular or the trial state overflowed: shrink hard)."""
+    fac = _SAFETY / np.cbrt(err) if err < np.inf else _FAC_MIN
+    return hs * max(_FAC_MIN, fac)
 
 
 @jit
@@ -291,9 +333,7 @@ def advance_rows(rhs, jac, events, factor, solve, off, slots, y, u, p, dt, activ
                 for k in range(n):
                     ynew = yi[k] + _M[0] * K0[k] + _M[2] * K2[k] + _M[3] * K3[k]
                     ys[k] = ynew
-                    w = abs(K3[k]) / (atol + rtol * max(abs(yi[k]), abs(ynew)))
-                    if ynew - ynew != 0.0:  # inf/NaN stage: no estimate (0·K gives NaN)
-                        w = np.nan
+                    w = error_weight(K3[k], yi[k], ynew, rtol, atol)
                     if not w <= big:  # also catches NaN
                         big = w
                         worst = k
@@ -304,7 +344,7 @@ def advance_rows(rhs, jac, events, factor, solve, off, slots, y, u, p, dt, activ
                     ys[k] = np.nan  # singular W: no trial state
             if err <= 1.0:
                 for k in range(n):
-                    if guard[k] and ys[k] < -_NEGATIVE_FACTOR * (atol + rtol * abs(yi[k])):
+                    if guard[k] and blown_up(ys[k], yi[k], rtol, atol):
                         return steps, rejected, fired, _NEGATIVE, i, k, ys[k]
                 crossed = has_events and events(yi, ys, pi, ui, False)
                 if crossed and hs > event_tol:
@@ -322,12 +362,8 @@ def advance_rows(rhs, jac, events, factor, solve, off, slots, y, u, p, dt, activ
                 steps += 1
                 fresh = False
                 t = dt if truncated else t + hs
-                fac = _FAC_MAX if err == 0.0 else min(_FAC_MAX, _SAFETY / np.cbrt(err))
-                if after_reject:
-                    fac = min(fac, 1.0)
+                hi = step_after_accept(hs, hi, err, truncated, after_reject)
                 after_reject = False
-                # a step cut short to land on dt says nothing against the longer step planned
-                hi = max(hs * fac, hi) if truncated else hs * fac
                 if crossed:  # the state jumped: restart the step size there
                     bracket = np.inf
                     hi = _initial_step(rhs, yi, pi, ui, f0, dt, rtol, atol)
@@ -340,9 +376,7 @@ def advance_rows(rhs, jac, events, factor, solve, off, slots, y, u, p, dt, activ
             else:
                 rejected += 1
                 after_reject = True
-                # err is inf/NaN when W was singular or the trial state overflowed: shrink hard
-                fac = _SAFETY / np.cbrt(err) if err < np.inf else _FAC_MIN
-                hi = hs * max(_FAC_MIN, fac)
+                hi = step_after_reject(hs, err)
                 if hi < _H_MIN_REL * dt:
                     k, value = _culprit(yi, ys, worst)
                     return steps, rejected, fired, _UNDERFLOW, i, k, value

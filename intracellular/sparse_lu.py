@@ -161,6 +161,76 @@ def _eliminate(pattern: np.ndarray | None) -> tuple[list[int], np.ndarray] | Non
     return None if pattern is None else _elimination(np.asarray(pattern, dtype=bool))
 
 
+@dataclass(frozen=True)
+class Layout:
+    """Where each entry of an elimination lives: ``order`` (elimination order), ``filled``
+    (bool [n, n]), ``lower``/``upper`` (per step, the filled columns before/after the pivot,
+    in elimination order), ``slot`` ((i, j) → index in ``a``, row by row in elimination
+    order), ``inverse`` (row → index of 1/pivot) and ``step`` (row → its elimination step)."""
+
+    order: list
+    filled: np.ndarray
+    lower: list
+    upper: list
+    slot: dict
+    inverse: dict
+    step: dict
+
+
+def layout(elimination: tuple[list[int], np.ndarray]) -> Layout:
+    """The :class:`Layout` of an elimination (:func:`_elimination`)."""
+    order, filled = elimination
+    step = {k: t for t, k in enumerate(order)}
+    lower = [[j for j in order[:t] if filled[i, j]] for t, i in enumerate(order)]
+    upper = [[j for j in order[t + 1:] if filled[i, j]] for t, i in enumerate(order)]
+    slot: dict[tuple[int, int], int] = {}
+    for t, i in enumerate(order):
+        for j in lower[t] + [i] + upper[t]:
+            slot[i, j] = len(slot)
+    inverse = {i: len(slot) + t for t, i in enumerate(order)}  # 1/U[i, i]
+    return Layout(order, filled, lower, upper, slot, inverse, step)
+
+
+def factor_lines(lay: Layout, indent: str, on_pivot) -> list[str]:
+    """The Crout elimination on locals ``a0, a1, …`` (initialised by the caller), in the
+    order of ``a`` (every term is final when used); after each pivot ``a{e}`` the lines of
+    ``on_pivot(e)`` (a zero-pivot check), then its inverse."""
+    out = []
+    for (i, j), e in lay.slot.items():
+        t, tj = lay.step[i], lay.step[j]
+        terms = [f"a{lay.slot[i, m]} * a{lay.slot[m, j]}" for m in lay.order[:min(t, tj)]
+                 if lay.filled[i, m] and lay.filled[m, j]]
+        scale = f"a{lay.inverse[i]}" if tj > t else None
+        if terms or scale:
+            out.append(f"{indent}a{e} = {_chain(f'a{e}', terms, scale)}")
+        if tj == t:
+            out += on_pivot(e) + [f"{indent}a{lay.inverse[i]} = 1.0 / a{e}"]
+    return out
+
+
+def multiplier_bounds(lay: Layout) -> str:
+    """One branch-free expression: every multiplier of L = L̃·(1/pivot) is at most
+    :data:`MAX_MULTIPLIER` (False for NaN)."""
+    bounds = [f"(abs(a{lay.slot[i, k]} * a{lay.inverse[k]}) <= {MAX_MULTIPLIER!r})"
+              for t, i in enumerate(lay.order) for k in lay.lower[t]]
+    return " & ".join(bounds) if bounds else "True"
+
+
+def solve_lines(lay: Layout, indent: str, entry) -> list[str]:
+    """Forward and backward substitution on locals ``b0, b1, …``; ``entry(k)`` is the text
+    reading entry k of the factors."""
+    out = []
+    for t, i in enumerate(lay.order):
+        terms = [f"{entry(lay.slot[i, k])} * b{k}" for k in lay.lower[t]]
+        out.append(f"{indent}b{i} = {_chain(f'b{i}', terms, entry(lay.inverse[i]))}")
+    for t in range(len(lay.order) - 1, -1, -1):
+        i = lay.order[t]
+        if lay.upper[t]:
+            terms = [f"{entry(lay.slot[i, j])} * b{j}" for j in lay.upper[t]]
+            out.append(f"{indent}b{i} = {_chain(f'b{i}', terms, None)}")
+    return out
+
+
 def _source(elimination: tuple[list[int], np.ndarray] | None, label: str) -> str:
     """The module text of :func:`lu_source` for an elimination (None: the stub)."""
     # the label (a network's name: user text) enters only inside a repr() literal
@@ -171,52 +241,27 @@ def _source(elimination: tuple[list[int], np.ndarray] | None, label: str) -> str
         return "\n".join(head + [
             "", "@jit", "def factor(J, c, a):", "    return False  # dense LU for every step",
             "", "", "@jit", "def solve(a, b):", "    pass", ""])
-    order, filled = elimination
-    n = len(order)
-    step = {k: t for t, k in enumerate(order)}
-    lower = [[j for j in order[:t] if filled[i, j]] for t, i in enumerate(order)]
-    upper = [[j for j in order[t + 1:] if filled[i, j]] for t, i in enumerate(order)]
-    slot: dict[tuple[int, int], int] = {}
-    for t, i in enumerate(order):
-        for j in lower[t] + [i] + upper[t]:
-            slot[i, j] = len(slot)
-    inverse = {i: len(slot) + t for t, i in enumerate(order)}  # 1/U[i, i]
+    lay = layout(elimination)
+    n, slot = len(lay.order), lay.slot
 
     # The factor works on local variables a0, a1, … and stores them all at the end: with the
     # entries in ``a`` itself, every store might alias J, so the compiler must keep the
     # dependency chains in memory order (measured: ~250 ns per factorisation in the kernel,
     # against ~100 ns with locals, bitwise the same result).
     factor = ["", "@jit", "def factor(J, c, a):"]
-    diagonal = {slot[i, i] for i in order}
+    diagonal = {slot[i, i] for i in lay.order}
     factor += [f"    a{e} = c * J[{i * n + j}]{' + 1.0' if e in diagonal else ''}"
                for (i, j), e in slot.items()]
-    for (i, j), e in slot.items():  # in the order of a: every term is final when used
-        t, tj = step[i], step[j]
-        terms = [f"a{slot[i, m]} * a{slot[m, j]}" for m in order[:min(t, tj)]
-                 if filled[i, m] and filled[m, j]]
-        scale = f"a{inverse[i]}" if tj > t else None
-        if terms or scale:
-            factor.append(f"    a{e} = {_chain(f'a{e}', terms, scale)}")
-        if tj == t:
-            factor += [f"    if not abs(a{e}) > 0.0:  # zero or NaN pivot",
-                       "        return False",
-                       f"    a{inverse[i]} = 1.0 / a{e}"]
+    factor += factor_lines(lay, "    ", lambda e: [
+        f"    if not abs(a{e}) > 0.0:  # zero or NaN pivot", "        return False"])
     factor += [f"    a[{k}] = a{k}" for k in range(len(slot) + n)]
     # L = L̃·(1/pivot): every multiplier bounded (NaN: False); one expression without
     # branches (``and`` would make a block per term, which compiles slowly)
-    bounds = [f"(abs(a{slot[i, k]} * a{inverse[k]}) <= {MAX_MULTIPLIER!r})"
-              for t, i in enumerate(order) for k in lower[t]]
-    factor.append(f"    return {' & '.join(bounds) if bounds else 'True'}")
+    factor.append(f"    return {multiplier_bounds(lay)}")
 
     solve = ["", "@jit", "def solve(a, b):"]
     solve += [f"    b{i} = b[{i}]" for i in range(n)]
-    for t, i in enumerate(order):
-        terms = [f"a[{slot[i, k]}] * b{k}" for k in lower[t]]
-        solve.append(f"    b{i} = {_chain(f'b{i}', terms, f'a[{inverse[i]}]')}")
-    for t in range(n - 1, -1, -1):
-        i = order[t]
-        if upper[t]:
-            solve.append(f"    b{i} = {_chain(f'b{i}', [f'a[{slot[i, j]}] * b{j}' for j in upper[t]], None)}")
+    solve += solve_lines(lay, "    ", lambda k: f"a[{k}]")
     solve += [f"    b[{i}] = b{i}" for i in range(n)]
     return "\n".join(head + factor + ["", ""] + solve + [""])
 
