@@ -161,7 +161,7 @@ def test_hill_binding_matches_its_closed_form():
     bindings = {"O2": Binding("oxygen", half=4.0, hill=2.5, scale=3.0),
                 "GF": Binding("oxygen", half=4.0, hill=2.5, scale=3.0, falling=True),
                 "glc": Binding(None, 0.25)}
-    table = types.SimpleNamespace(capacity=5, oxygen=np.array([0.0, 1.0, 4.0, 10.0, 80.0]))
+    table = types.SimpleNamespace(capacity=5, hwm=5, oxygen=np.array([0.0, 1.0, 4.0, 10.0, 80.0]))
     u = InputBinder(network, bindings, config).fill(table)
     x, k, n = table.oxygen, 4.0, 2.5
     np.testing.assert_allclose(u[:, 0], 3.0 * x ** n / (k ** n + x ** n), rtol=1e-14)

@@ -244,31 +244,37 @@ class InputBinder:
         self._u = np.zeros((0, self._u.shape[1]))
 
     def fill(self, table) -> np.ndarray:
-        """The inputs of every row of ``table`` (float64 ``[capacity, n_inputs]``, reused)."""
+        """The inputs of the rows below the table's high-water mark (float64 ``[hwm,
+        n_inputs]``, a view of an array reused while the capacity holds; rows above it are
+        never read, so they are not written: at 1M cells the capacity's headroom made that
+        half the cost)."""
         if self._u.shape[0] != table.capacity:
             self._u = np.tile(self.defaults, (table.capacity, 1))
+        n = table.hwm
+        u = self._u[:n]
         for j, b in self.columns:
-            col = self._u[:, j]
+            col = u[:, j]
             if b.half is None:
                 self._source(table, b.source, col)
                 continue
-            x = np.empty(table.capacity)
+            x = np.empty(n)
             self._source(table, b.source, x)
             xn = np.maximum(x, 0.0) ** b.hill  # a source is never negative; guard the power
             kn = b.half ** b.hill
             np.multiply(b.scale, (kn if b.falling else xn) / (kn + xn), out=col)
-        return self._u
+        return u
 
     def _source(self, table, source: str, out: np.ndarray) -> None:
-        """Write source ``source`` of every row into ``out`` (float64 ``[capacity]``)."""
+        """Write source ``source`` of the first ``len(out)`` rows into ``out`` (float64)."""
+        n = out.shape[0]
         if source == "oxygen":
-            out[:] = table.oxygen
+            out[:] = table.oxygen[:n]
         elif source == "glucose":  # relative to plasma, at most 1: a medium's 3 × is full supply
-            np.minimum(1.0, table.glucose, out=out)
+            np.minimum(1.0, table.glucose[:n], out=out)
         elif source == "sasp":
-            out[:] = table.sasp
+            out[:] = table.sasp[:n]
         elif source == "dna_damage":
-            out[:] = table.dna_damage
+            out[:] = table.dna_damage[:n]
         elif source == "mito":
             out[:] = self.levels["mito"]
         else:
@@ -277,10 +283,11 @@ class InputBinder:
     def _growth_factor(self, table, out: np.ndarray) -> None:
         """The configured GF lowered by stemness (stem-like cells cycle slower) and NR2F1,
         plus the cell's ``gf_signal`` (neutrophils' IL-6 and NETs act past NR2F1), at most 1."""
+        n = out.shape[0]
         np.multiply(self.levels["growth_factor"],
-                    1.0 - self._stem_gf_reduction * table.stemness, out=out)
+                    1.0 - self._stem_gf_reduction * table.stemness[:n], out=out)
         if self.nr2f1_repression > 0.0:
-            nn = table.nr2f1 ** self._nr2f1_hill
+            nn = table.nr2f1[:n] ** self._nr2f1_hill
             out *= 1.0 - self.nr2f1_repression * nn / (self._nr2f1_kn + nn)
-        out += table.gf_signal
+        out += table.gf_signal[:n]
         np.minimum(out, 1.0, out=out)

@@ -163,7 +163,7 @@ class NetworkFate(Phenotype):
         return self._demand(table.state[rows, i_mtor])
 
     def _inputs(self, table) -> np.ndarray:
-        """Per-row network inputs [capacity, n_inputs] as ``[intracellular] inputs`` binds
+        """Per-row network inputs [hwm, n_inputs] as ``[intracellular] inputs`` binds
         them (:class:`abm.tumor.phenotype.binding.InputBinder`)."""
         return self.binder.fill(table)
 
@@ -186,7 +186,7 @@ class NetworkFate(Phenotype):
         active = table.alive[:hwm] & (phase != NECROTIC) & (phase != APOPTOTIC)
         n = self.n_species
         try:
-            self.integrator.advance(table.state[:hwm, :n], u[:hwm], self.params, dt_h, active,
+            self.integrator.advance(table.state[:hwm, :n], u, self.params, dt_h, active,
                                     table.state[:hwm, n + STEP_H])
         except intracellular.IntegrationError as exc:
             r, dx = exc.row, self._dx_um
