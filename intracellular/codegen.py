@@ -30,7 +30,7 @@ import textwrap
 import sympy
 from sympy.printing.pycode import PythonCodePrinter
 
-from .codegen_lanes import lane_source
+from .codegen_lanes import lane_source, split_powers
 from .expressions import Parsed, derivative
 
 MAX_PRODUCT_POWER = 8
@@ -208,6 +208,16 @@ def _loads(parsed: Parsed, names, exprs, indent="    ", scalar=True,
     return lines
 
 
+def _scalar_body(parsed: Parsed, names, printer, exprs) -> tuple[list[str], list[str]]:
+    """Lines of ONE cell's function body computing ``exprs`` (loads, the powers with a
+    symbolic exponent, CSE'd temporaries) and the printed expressions, from the same reduced
+    expressions as the lane functions (:func:`~intracellular.codegen_lanes.split_powers`)."""
+    powers, reduced = split_powers(exprs)
+    lines, printed = _cse(reduced, printer)
+    powered = [f"    _pw{k} = {printer._print(pw)}" for k, pw in enumerate(powers)]
+    return _loads(parsed, names, exprs) + powered + lines, printed
+
+
 def module_source(definition, parsed: Parsed, version: int) -> str:
     """The generated module text (see the module docstring); ``version``: the generator
     version (:data:`intracellular.compile.GENERATOR_VERSION`), written in its header."""
@@ -229,9 +239,8 @@ def module_source(definition, parsed: Parsed, version: int) -> str:
     # rhs: one cell, CSE'd
     out += ["@jit", "def rhs(y, p, u, out):",
             f'    """dy/dt of ONE cell into ``out`` ({n},) (per model time unit)."""']
-    lines, printed = _cse(parsed.rates, scalar)
-    out += _loads(parsed, names, parsed.rates) + lines
-    out += [f"    out[{i}] = {e}" for i, e in enumerate(printed)] + ["", ""]
+    lines, printed = _scalar_body(parsed, names, scalar, parsed.rates)
+    out += lines + [f"    out[{i}] = {e}" for i, e in enumerate(printed)] + ["", ""]
     # jac: structurally non-zero entries only
     entries = []
     for i, rate in enumerate(parsed.rates):
@@ -241,8 +250,8 @@ def module_source(definition, parsed: Parsed, version: int) -> str:
                 entries.append(((i, j), d))
     out += ["@jit", "def jac(y, p, u, J):",
             f'    """Analytic Jacobian J[i, j] = df_i/dy_j of ONE cell into ``J`` ({n}, {n})."""']
-    lines, printed = _cse([d for _, d in entries], scalar)
-    out += _loads(parsed, names, [d for _, d in entries]) + lines + ["    J[:, :] = 0.0"]
+    lines, printed = _scalar_body(parsed, names, scalar, [d for _, d in entries])
+    out += lines + ["    J[:, :] = 0.0"]
     out += [f"    J[{i}, {j}] = {e}" for ((i, j), _), e in zip(entries, printed)] + ["", ""]
     out += lane_source(parsed, names, scalar, _cse, entries)
     out += _reference(definition, parsed, names, array)

@@ -13,8 +13,9 @@ cell:
 name can take them) is ONE flat float64 array of rows of :data:`LANES` values (entry
 ``S[row·LANES + l]`` is lane ``l`` of ``row``; ``LANE_ROWS`` rows are the network's, the
 sparse LU's lanes follow, :mod:`intracellular.sparse_lu_lanes`); ``p`` [n_params] is shared
-by every lane. Each function is the same CSE'd expressions as the scalar ``rhs``/``jac`` (so the same operations
-in the same order: the results are bitwise those of the scalar functions) inside
+by every lane. Each function is the same CSE'd expressions as the scalar ``rhs``/``jac``, both
+made from the same reduced expressions (:func:`split_powers`), so the same operations in the
+same order: the results are bitwise those of the scalar functions; inside
 ``for l in range(LANES)``, which LLVM vectorises across lanes without fastmath.
 
 Why one flat array with constant offsets rather than separate ``Y``, ``U``, ``OUT`` arrays:
@@ -42,11 +43,18 @@ def lane_layout(n_species: int, n_inputs: int, n_entries: int) -> dict[str, int]
             "LANE_J": 2 * n_species + n_inputs, "LANE_POW": 2 * n_species + n_inputs + n_entries}
 
 
-def _symbolic_powers(exprs) -> list:
-    """The powers of ``exprs`` whose exponent is not a number, in a deterministic order."""
+def split_powers(exprs) -> tuple[list, list]:
+    """The powers of ``exprs`` whose exponent is not a number (in a deterministic order), and
+    ``exprs`` with each replaced by a symbol ``_pw0``, ``_pw1``, … (the power's value). The
+    scalar functions (:mod:`intracellular.codegen`) and the lane functions are both CSE'd
+    and printed from these reduced expressions: SymPy orders the terms of a sum by its
+    symbols, so reducing only one of them would add the same terms in another order, and
+    the lanes would differ from the scalar kernel in the last bits."""
     import sympy  # only when generating: the kernels import LANES from here, SymPy-free
     found = {a for e in exprs for a in e.atoms(sympy.Pow) if not a.exp.is_number}
-    return sorted(found, key=sympy.default_sort_key)
+    powers = sorted(found, key=sympy.default_sort_key)
+    swap = {pw: sympy.Symbol(f"_pw{k}", real=True) for k, pw in enumerate(powers)}
+    return powers, [e.xreplace(swap) for e in exprs]
 
 
 def _lane_loads(parsed, names, exprs, layout, indent) -> list[str]:
@@ -64,11 +72,8 @@ def _function(name, doc, parsed, names, printer, cse, exprs, targets, layout):
     """A lane function computing ``exprs`` into the rows ``targets`` (lines, and the number
     of scratch rows it uses): powers with a symbolic exponent first, then one vectorisable
     loop."""
-    import sympy
     ns = parsed.namespace
-    powers = _symbolic_powers(exprs)
-    swap = {pw: sympy.Symbol(f"_pw{k}", real=True) for k, pw in enumerate(powers)}
-    reduced = [e.xreplace(swap) for e in exprs]
+    powers, reduced = split_powers(exprs)
     used = {s.name for e in exprs for s in e.free_symbols}
     out = ["@jit", f"def {name}(_S, p):", f'    """{doc}"""']
     out += [f"    {names[q]} = p[{i}]" for i, q in enumerate(ns.parameters) if q in used]

@@ -6,8 +6,9 @@ blocks of cells in :mod:`intracellular.lanes` (the default where the network all
 rows it hands back go through the scalar kernel); this module checks the arrays, converts
 hours into the network's model time units (:attr:`Network.time_unit_h`), splits rows over
 threads and reports failures. Results are bitwise independent of the number of threads:
-rows are independent and each is computed by the same serial code (chunks cut at block
-boundaries).
+rows are independent and each is computed by the same serial code (a lane of a lockstep
+block computes exactly what the scalar kernel computes for its row, whichever rows share
+the block).
 """
 from __future__ import annotations
 
@@ -59,9 +60,11 @@ class BatchIntegrator:
     fire at most this late). After each :meth:`advance`, ``last_events`` holds the number of
     event firings in it (steps at whose end at least one event fired, summed over rows).
     ``lanes``: advance the rows in lockstep blocks (:mod:`intracellular.lanes`; default, used
-    when the network and call allow it: a generated network without events, ``sparse``, ``p``
-    shared by all rows); False: the scalar kernel for every row (the reference). Both give
-    the same results.
+    when the network and call allow it: a generated network without events, ``sparse``, a
+    sparsity pattern the sparse LU can factor, ``p`` shared by all rows; a row whose
+    Jacobian leaves that pattern goes to the scalar kernel); False: the scalar kernel for
+    every row (the reference). Both give bitwise the same results
+    (tests/intracellular/test_lanes.py).
     """
 
     def __init__(self, network: str | Network, rtol: float = 1e-4, atol: float = 1e-7,
@@ -130,7 +133,7 @@ class BatchIntegrator:
         if not dt > 0:
             raise ValueError(f"dt must be > 0 model time units; got {dt}")
         lane = self._lanes if p.shape[0] == 1 else None
-        bounds = _chunks(N, self.threads, 1 if lane is None else lockstep.LANES)
+        bounds = _chunks(N, self.threads)
         events = no_events if net.events is None else net.events
         handoff = np.zeros(N, dtype=np.bool_)
 
@@ -183,12 +186,10 @@ PARALLEL_MIN_ROWS = 2048
 """Below this many rows a batch runs in one call: thread hand-off would cost more than it saves."""
 
 
-def _chunks(n_rows: int, threads: int, block: int = 1) -> list[tuple[int, int]]:
-    """Contiguous [a, b) row ranges, one per thread (one range for small batches), cut at
-    multiples of ``block`` (the lockstep kernel's blocks stay whole)."""
+def _chunks(n_rows: int, threads: int) -> list[tuple[int, int]]:
+    """Contiguous [a, b) row ranges, one per thread (one range for small batches)."""
     k = max(1, min(threads, n_rows // PARALLEL_MIN_ROWS))
     edges = np.linspace(0, n_rows, k + 1).astype(int)
-    edges[1:-1] = edges[1:-1] // block * block
     return list(zip(edges[:-1].tolist(), edges[1:].tolist()))
 
 

@@ -69,12 +69,17 @@ _SIGNATURE = types.Tuple((types.int64, types.int64))(
     types.boolean[:])
 
 
+(ROW_TOTAL, ROW_Y, ROW_U, ROW_F, ROW_J, ROW_ENTRIES, ROW_C, ROW_OK, ROW_B,
+ ROW_LANES) = range(10)
+"""Indices into :attr:`LaneCode.rows` (the kernel takes one int64 array, not ten arguments)."""
+
+
 @dataclass(frozen=True)
 class LaneCode:
-    """A network's compiled lane functions and lane LU, and ``rows``: int64 [total rows of
-    the work array, then the rows of y, u, f, the Jacobian non-zeros, their count, c, ok, b,
-    and the lanes per block] (:mod:`intracellular.codegen_lanes`,
-    :mod:`intracellular.sparse_lu_lanes`)."""
+    """A network's compiled lane functions and lane LU, and ``rows``: int64 [10], indexed by
+    the ``ROW_*`` constants: the work array's total rows; the first row of y, u, f and of the
+    Jacobian non-zeros; their count; the rows c, ok and b of the lane LU; the lanes per block
+    (:mod:`intracellular.codegen_lanes`, :mod:`intracellular.sparse_lu_lanes`)."""
 
     rhs: object
     jac: object
@@ -104,6 +109,7 @@ def _build(net: Network) -> LaneCode | None:
                          module.LANE_ROWS, net.name)
     if lu is None:
         return None
+    # in the order of the ROW_* indices
     rows = np.array([lu.rows, module.LANE_Y, module.LANE_U, module.LANE_F, module.LANE_J,
                      len(module.JAC_ENTRIES), lu.c_row, lu.ok_row, lu.b_row, module.LANES],
                     dtype=np.int64)
@@ -121,18 +127,18 @@ def advance_lanes(rhs_lanes, jac_lanes, factor_lanes, solve_lanes, rows, y, u, p
     """
     N, n = y.shape
     m = u.shape[1]
-    L = rows[9]  # the generated code's block width (module docstring)
+    L = rows[ROW_LANES]  # the generated code's block width (module docstring)
     nL = n * L
-    S = np.zeros(rows[0] * L)  # the work array of the generated lane functions
+    S = np.zeros(rows[ROW_TOTAL] * L)  # the work array of the generated lane functions
     # views of its rows: indices from 0 up, which the compiler knows are not negative (an
     # offset added to the index would keep numba's wrap-around test for negative indices
     # on every access, and the loops below scalar)
-    Sy = S[rows[1] * L:(rows[1] + n) * L]
-    Su = S[rows[2] * L:(rows[2] + m) * L]
-    Sf = S[rows[3] * L:(rows[3] + n) * L]
-    Sc = S[rows[6] * L:(rows[6] + 1) * L]
-    Sok = S[rows[7] * L:(rows[7] + 1) * L]
-    Sb = S[rows[8] * L:(rows[8] + n) * L]
+    Sy = S[rows[ROW_Y] * L:(rows[ROW_Y] + n) * L]
+    Su = S[rows[ROW_U] * L:(rows[ROW_U] + m) * L]
+    Sf = S[rows[ROW_F] * L:(rows[ROW_F] + n) * L]
+    Sc = S[rows[ROW_C] * L:(rows[ROW_C] + 1) * L]
+    Sok = S[rows[ROW_OK] * L:(rows[ROW_OK] + 1) * L]
+    Sb = S[rows[ROW_B] * L:(rows[ROW_B] + n) * L]
     yi = np.zeros(nL)  # entry k·L + l: species k of lane l
     ys = np.empty(nL)
     ghq = np.zeros(nL)  # γh of lane l at every k·L + l

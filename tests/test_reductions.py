@@ -31,3 +31,13 @@ def test_masked_mean_equals_numpy():
     mask = rng.random(800) < 0.3  # shorter than values: the first 800 rows (a high-water mark)
     assert masked_mean(values, mask) == pytest.approx(values[:800][mask].mean(), rel=1e-13)
     assert masked_mean(values, np.zeros(800, dtype=bool)) == 0.0
+
+
+@pytest.mark.parametrize("values, mask", [
+    (np.ones(3), np.ones(4, dtype=bool)),  # a mask longer than the values
+    (np.ones(5), np.ones(5)),  # not bool
+    (np.ones((5, 2)), np.ones(5, dtype=bool)),  # not 1-D
+])
+def test_masked_mean_refuses_what_its_loop_cannot_index(values, mask):
+    with pytest.raises(ValueError, match="masked_mean"):
+        masked_mean(values, mask)

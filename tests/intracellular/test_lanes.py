@@ -15,6 +15,7 @@ import intracellular as ic
 from intracellular import integrate
 from intracellular.codegen_lanes import LANES
 from intracellular.definition import Definition, Event
+from intracellular import lanes as lockstep
 from intracellular.lanes import kernel, lane_code
 from intracellular.network import Input, Parameter
 
@@ -107,10 +108,10 @@ def test_inactive_rows_and_their_step_sizes_are_untouched(dormancy):
 
 
 def test_bitwise_independent_of_the_thread_count(dormancy, monkeypatch):
-    """Chunks cut at block boundaries; 1, 2 and 3 threads give the same bits."""
+    """1, 2 and 3 threads (chunks of 61 rows not cut at multiples of a block) give the same
+    bits."""
     monkeypatch.setattr(integrate, "PARALLEL_MIN_ROWS", 8)
-    edges = integrate._chunks(61, 3, LANES)
-    assert [a % LANES for a, _ in edges] == [0, 0, 0] and edges[-1][1] == 61
+    assert [a % LANES for a, _ in integrate._chunks(61, 3)] != [0, 0, 0]
     y0, u = _cells(dormancy, 61, seed=6)
     p = dormancy.parameter_vector()
     one = _run(dormancy, y0, u, p, 5, threads=1)
@@ -208,10 +209,32 @@ def test_branches_and_symbolic_powers_match_the_scalar_functions():
     np.testing.assert_array_equal(lanes[1], scalar[1])
 
 
-def test_events_and_per_row_parameters_take_the_scalar_kernel(dormancy):
+def test_sums_of_symbolic_powers_match_the_scalar_kernel():
+    """Several powers with a parameter exponent in one sum: SymPy orders the sum's terms by
+    its symbols, so scalar and lane code must be printed from the same reduced expressions
+    for the lanes to add them in the scalar kernel's order."""
+    params = (Parameter("k1", 0.3, "", "t"), Parameter("nH", 0.7, "", "t"))
+    net = ic.compile_network(Definition(
+        name="lanes_power_sums", doc="", species=("x", "y", "z", "w"), parameters=params,
+        inputs=(), rates={"x": "k1 - x", "y": "0.5*x - y", "z": "y**nH + x**nH + z**nH + k1 - z",
+                          "w": "x**nH*k1 - w"},
+        y0={"x": 0.5, "y": 0.3, "z": 0.2, "w": 0.1}))
+    assert lane_code(net) is not None
+    y0 = np.random.default_rng(1).uniform(0.01, 2.0, (64, 4))
+    u, p = np.zeros((64, 0)), net.parameter_vector()
+    lanes, scalar = _run(net, y0, u, p, 20), _run(net, y0, u, p, 20, lanes=False)
+    np.testing.assert_array_equal(lanes[0], scalar[0])
+    np.testing.assert_array_equal(lanes[1], scalar[1])
+
+
+def test_events_and_per_row_parameters_take_the_scalar_kernel(dormancy, monkeypatch):
     net = ic.compile_network(_definition(name="lanes_events", events=(
         Event("A < 0.2", {"A": "A + 1.0", "C": "A"}),)))
     assert lane_code(net) is None
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the lockstep kernel was called with per-row parameters")
+    monkeypatch.setattr(lockstep, "kernel", refuse)
     y0, u = _cells(dormancy, 11, seed=9)
     p = np.tile(dormancy.parameter_vector(), (11, 1))
     p[:, dormancy.parameter_names.index("KH")] = np.linspace(8.0, 14.0, 11)
