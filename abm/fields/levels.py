@@ -29,10 +29,11 @@ def storage_dtype(rtol):
     side: the operator is an M-matrix). Rounding q = c0/d moves the diagonal d by 6e-8·d,
     which is large next to K + 1/dt where diffusion dominates (d ≈ 4·D/dx²): C moves by at
     most η·max C with η = 2⁻²⁴·(max over free sites of d/(K + 1/dt) + 2) (η ≈ 5e-4 for O2 at
-    1000² in cell-free tissue). Measured on the O2 benchmark (250², 1% vessels, a tumour disc;
-    dt 6 min and steady state) against a float64 solve at rtol 1e-12: 6e-6 to 1.2e-5 of the
-    vessel value, against 1.7e-4 to 2.2e-4 for the tolerance itself at rtol 1e-5 and 4.7e-5 to
-    6e-5 at 1e-6. Hence float32 only from rtol 1e-5 (≤ ~7% of the solve's own error).
+    dt 18 min in cell-free tissue). Measured on the O2 benchmark setup (1% vessels, a tumour
+    disc) against a float64 solve at rtol 1e-12: 6e-6 to 1.2e-5 of the vessel value (250²,
+    dt 6 min and steady state; 1000², dt 18 min, linear and saturating sink), against 7.8e-5
+    to 3.5e-4 for the tolerance itself at rtol 1e-5 and 2e-5 to 6e-5 at 1e-6. Hence float32
+    only from rtol 1e-5, where it adds 3–15 % to the solve's own error.
     Float32 storage at a tight rtol still converges for a linear step (to the rounded system;
     ``tests/fields/test_storage_precision.py``), but a Newton solve of a saturating sink
     below rtol ~1e-9 may not: each new linearisation is rounded anew.
