@@ -184,7 +184,7 @@ def kernel_split(n, rng, rtol=None):
             C, uptake, uptake, False, False, s._mask, s._fixed, add, inv_dt, f.system, s._stats, f.res),
         "coarse levels rebuild": lambda: s._setup_levels(C, uptake, None, add, inv_dt),
         f"fine smooth_restrict ({mg.PRE_SWEEPS} sweeps)": lambda: kn.smooth_restrict(
-            C, f.system, mg.PRE_SWEEPS, False, f.restriction, c.system, True, c.b, f.res),
+            C, f.system, mg.PRE_SWEEPS, False, f.restriction, c.system, True, c.b, f.res, c.res),
         f"fine prolong_smooth ({mg.POST_SWEEPS} sweeps + measure)": lambda: kn.prolong_smooth(
             C, f.system, c.e, f.y.prolongation, f.x.prolongation, f.ring, f.ring_rows,
             mg.POST_SWEEPS, True, s._stats, f.res),

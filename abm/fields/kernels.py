@@ -12,7 +12,7 @@ and ``wxm, wxp, wym, wyp`` the per-column / per-row weights (wxm[i] couples colu
 i−1, wxp[i] to i+1, wym/wyp likewise for rows); c = D / (cell width · distance between the two
 centres), 0 across a domain edge (no flux: the mirrored ghost cell equals the edge cell). On
 the finest grid every interior weight is exactly 1; coarse cells of an odd-sized dimension may
-be narrower (see ``multigrid``).
+be narrower (see ``levels``).
 
 Each level is stored in Jacobi form, so that the kernels are branch-free:
 
@@ -35,8 +35,14 @@ final when the next stage reads it) and ``prolong_smooth`` (prolongation, the po
 and, on the finest level, the convergence measure). Red–black colours are pipelined the same
 way (red of row j, then black of row j−1), which gives exactly the two-pass red–black result.
 
+Precision: C (the finest level's unknown) is float64; q, b, kd and e may be stored as float32
+(see ``levels.storage_dtype``). Every kernel loads them into float64 arithmetic (the
+uniform paths convert the neighbours explicitly, as a sum of two float32 values would stay
+float32) and keeps sums over children in float64 scratch rows, so only the stores round.
+
 The kernels take a level as named tuples of its arrays (``System``, ``Restriction``,
-``Interpolation``, ``Dirichlet`` of :mod:`abm.fields.level_arrays`).
+``Interpolation``, ``Dirichlet`` of :mod:`abm.fields.level_arrays`). The coarsest level's
+dense operator and solve are in :mod:`abm.fields.levels`.
 """
 import numpy as np
 
@@ -79,7 +85,7 @@ def _relax_row(x, system, r, s):
     if system.uniform and a == 1.0 and c == 1.0:
         for k in range(m):
             i = start + 2 * k
-            xr[i] = br[i] + qr[i] * ((xr[i - 1] + xr[i + 1]) + (xu[i] + xd[i]))
+            xr[i] = br[i] + qr[i] * ((float(xr[i - 1]) + xr[i + 1]) + (float(xu[i]) + xd[i]))
     else:
         for k in range(m):
             i = start + 2 * k
@@ -100,7 +106,8 @@ def _scaled_residual_row(x, system, r, out):
     out[0] = br[0] + qr[0] * ((wxm[0] * xr[0] + wxp[0] * xr[right]) + (a * xu[0] + c * xd[0])) - xr[0]
     if system.uniform and a == 1.0 and c == 1.0:
         for i in range(1, nx - 1):
-            out[i] = br[i] + qr[i] * ((xr[i - 1] + xr[i + 1]) + (xu[i] + xd[i])) - xr[i]
+            out[i] = (br[i] + qr[i] * ((float(xr[i - 1]) + xr[i + 1]) + (float(xu[i]) + xd[i]))
+                      - xr[i])
     else:
         for i in range(1, nx - 1):
             out[i] = br[i] + qr[i] * ((wxm[i] * xr[i - 1] + wxp[i] * xr[i + 1])
@@ -223,6 +230,14 @@ def _scan_bad_row(C, uptake, source, has_source, signed, mask, j):
 
 
 @jit
+def pin_fixed(C, fixed):
+    """C = the fixed value at the Dirichlet sites (``Dirichlet``)."""
+    fixed_j, fixed_i, fixed_val = fixed
+    for n in range(fixed_j.size):
+        C[fixed_j[n], fixed_i[n]] = fixed_val[n]
+
+
+@jit
 def prepare(C, uptake, source, has_source, signed, mask, fixed, add, inv_dt, system, stats, res):
     """Set up the finest level of one step and measure the warm start, in one pass.
 
@@ -241,8 +256,7 @@ def prepare(C, uptake, source, has_source, signed, mask, fixed, add, inv_dt, sys
     c0, wxm, wxp, wym, wyp = system.c0, system.wxm, system.wxp, system.wym, system.wyp
     q, b = system.q, system.b
     nfix = fixed_j.size
-    for n in range(nfix):
-        C[fixed_j[n], fixed_i[n]] = fixed_val[n]
+    pin_fixed(C, fixed)
     reset_stats(stats)
     p = 0
     for j in range(ny):
@@ -281,9 +295,11 @@ def prepare(C, uptake, source, has_source, signed, mask, fixed, add, inv_dt, sys
 
 
 @jit
-def restrict_coefficients(kd, add, q, restriction, coarse, kd_c):
+def restrict_coefficients(kd, add, q, restriction, coarse, kd_c, acc):
     """Coarse kd (``kd_c``) and q (into ``coarse``, the coarse ``System``) from the fine
-    kd (= kd + add at the free sites, q ≠ 0) through ``restriction`` (``Restriction``).
+    kd (= kd + add at the free sites, q ≠ 0) through ``restriction`` (``Restriction``);
+    ``acc``: a float64 scratch row of the coarse width (the sums over the children are kept in
+    float64 whatever ``kd_c`` stores).
 
     A Dirichlet site pins the error to zero, so for the error equation its free neighbours see
     the coupling c to it as an extra sink c·e. The coarse kd is the area-weighted mean over
@@ -296,8 +312,8 @@ def restrict_coefficients(kd, add, q, restriction, coarse, kd_c):
     c0_c, wxm_c, wxp_c, q_c = coarse.c0, coarse.wxm, coarse.wxp, coarse.q
     ny, nx = q.shape
     nyc, nxc = kd_c.shape
+    kc = acc
     for J in range(nyc):
-        kc = kd_c[J]
         for I in range(nxc):
             kc[I] = 0.0
         for j in range(fy * J, min(fy * J + fy, ny)):
@@ -318,28 +334,30 @@ def restrict_coefficients(kd, add, q, restriction, coarse, kd_c):
                     t0 = wx[i] * (kj[i] + add)
                     kc[i] += a * (t0 if qj[i] != 0.0 else 0.0)
         cy = c0_c * (coarse.wym[J] + coarse.wyp[J])
-        qc, fc = q_c[J], restriction.fixed[J]
+        qc, fc, kdc = q_c[J], restriction.fixed[J], kd_c[J]
         sc, ac = restriction.sink[J], restriction.area[J]
         for I in range(nxc):
             k = kc[I] / ac[I] + sc[I]
             d = k + (c0_c * (wxm_c[I] + wxp_c[I]) + cy)
             if fc[I]:
-                kc[I] = -1.0
+                kdc[I] = -1.0
                 qc[I] = 0.0
             else:
-                kc[I] = k
+                kdc[I] = k
                 qc[I] = c0_c / d
 
 
 @jit
-def smooth_restrict(x, system, sweeps, zero_start, restriction, coarse, scale, out_c, res):
+def smooth_restrict(x, system, sweeps, zero_start, restriction, coarse, scale, out_c, res, acc):
     """``sweeps`` red–black sweeps of x, then the restricted residual into ``out_c``, in one pass.
 
     zero_start: x is taken as 0 on entry (a coarse correction), so it is never read before the
     first sweep writes it. out_c[J, I] = area-weighted mean (``restriction``) of the
     children's residual d·ρ (d = c0/q, so the diagonal need not be stored), times q_c/c0_c
     (= 1/d_c, the coarse b; ``coarse`` is the coarse ``System``) if ``scale``, else as is
-    (the coarsest level's rhs).
+    (the coarsest level's rhs). ``res``: a float64 scratch row of x's width; ``acc``: one of
+    the coarse width, where the sum over a coarse row's children is kept in float64 whatever
+    ``out_c`` stores.
     """
     b, q, c0 = system.b, system.q, system.c0
     wy, wx, fy, fx = restriction.wy, restriction.wx, restriction.fy, restriction.fx
@@ -367,7 +385,7 @@ def smooth_restrict(x, system, sweeps, zero_start, restriction, coarse, scale, o
         if 0 <= r < ny:
             _scaled_residual_row(x, system, r, res)
             J = r // fy
-            oc = out_c[J]
+            oc = acc
             if r == fy * J:
                 for I in range(nxc):
                     oc[I] = 0.0
@@ -389,13 +407,14 @@ def smooth_restrict(x, system, sweeps, zero_start, restriction, coarse, scale, o
                     oc[i] += a * (wx[i] * res[i])
             if r == min(fy * J + fy, ny) - 1:
                 h = inv_h_c[J]
+                out = out_c[J]
                 if scale:
                     qc = q_c[J]
                     for I in range(nxc):
-                        oc[I] = (oc[I] * (h * inv_w_c[I])) * (qc[I] * inv_c0_c)
+                        out[I] = (oc[I] * (h * inv_w_c[I])) * (qc[I] * inv_c0_c)
                 else:
                     for I in range(nxc):
-                        oc[I] = oc[I] * (h * inv_w_c[I])
+                        out[I] = oc[I] * (h * inv_w_c[I])
 
 
 @jit
@@ -448,42 +467,3 @@ def prolong_smooth(x, system, e_c, y_interp, x_interp, ring, ring_rows, sweeps, 
         r = step - lag - 1
         if measure and 0 <= r < ny:
             _measure_row(x, system, r, stats, res)
-
-
-@jit
-def dense_matrix(kd, cxm, cxp, cym, cyp, A):
-    """Fill A (n×n, n = ny·nx, row-major sites) with the level's operator; identity at Dirichlet."""
-    ny, nx = kd.shape
-    A[:, :] = 0.0
-    for j in range(ny):
-        for i in range(nx):
-            row = j * nx + i
-            if kd[j, i] < 0.0:
-                A[row, row] = 1.0
-                continue
-            A[row, row] = kd[j, i] + cxm[i] + cxp[i] + cym[j] + cyp[j]
-            if i > 0:
-                A[row, row - 1] = -cxm[i]
-            if i < nx - 1:
-                A[row, row + 1] = -cxp[i]
-            if j > 0:
-                A[row, row - nx] = -cym[j]
-            if j < ny - 1:
-                A[row, row + nx] = -cyp[j]
-
-
-@jit
-def dense_solve(A_inv, kd, rhs, e):
-    """e = A⁻¹·b on the coarsest level, b = rhs at free sites and e's own value at Dirichlet
-    sites (0 for a coarse correction, the fixed value when the finest level is the coarsest)."""
-    ny, nx = e.shape
-    n = ny * nx
-    for row in range(n):
-        if kd[row // nx, row % nx] < 0.0:
-            continue
-        total = 0.0
-        for col in range(n):
-            j = col // nx
-            i = col % nx
-            total += A_inv[row, col] * (rhs[j, i] if kd[j, i] >= 0.0 else e[j, i])
-        e[row // nx, row % nx] = total

@@ -9,8 +9,8 @@ import numpy as np
 
 
 class System(NamedTuple):
-    """One level's system in Jacobi form, what every sweep reads: ``b``, ``q`` float64
-    ``[ny, nx]`` (rewritten in place each step), the largest coupling ``c0`` (min⁻¹), the
+    """One level's system in Jacobi form, what every sweep reads: ``b``, ``q`` float32 or
+    float64 ``[ny, nx]`` (rewritten in place each step), the largest coupling ``c0`` (min⁻¹), the
     weights ``wxm``, ``wxp`` ``[nx]`` and ``wym``, ``wyp`` ``[ny]``, and ``uniform`` (every
     interior x-weight is exactly 1: the sweeps skip the products)."""
 

@@ -10,7 +10,8 @@ Laplacian, mirrored ghost cells). One call of :meth:`FieldSolver.advance` is one
 step, (1/dt + K − D∇²) C_new = C_old/dt + F, unconditionally stable for any dt; dt = inf gives
 the steady state. The linear system is solved by V-cycles (red–black Gauss–Seidel smoothing,
 averaging restriction, bilinear prolongation, coarse operators rediscretised with averaged K,
-a dense direct solve on the coarsest level; see :mod:`abm.fields.kernels`).
+a dense direct solve on the coarsest level; see :mod:`abm.fields.kernels` and
+:mod:`abm.fields.levels`).
 """
 import math
 import time
@@ -21,7 +22,8 @@ import numpy as np
 from abm.errors import NumericalError
 from abm.fields import kernels as kn
 from abm.fields import saturating as sat
-from abm.fields.level_arrays import Dirichlet, Interpolation, Restriction, System
+from abm.fields.level_arrays import Dirichlet
+from abm.fields.levels import Axis, Level, dense_matrix, dense_solve, storage_dtype
 
 # Smoothing sweeps before/after the coarse-grid correction. V(1,2) measured fastest per
 # advance on the benchmark setup (1000²: 5 cycles; V(2,1) 6, V(2,2) 5, V(3,2) 4 but dearer
@@ -35,6 +37,12 @@ COARSEST_SITES = 64
 # below zero (an anoxic region approached from above) is that error and is set to 0; below
 # that it is a real failure (an unstable or inconsistent problem) and raises.
 NEGATIVE_ERROR_FACTOR = 100.0
+# A cycle skips its convergence measure (~13% of a cycle at 1000²) when the residual would
+# stay above the tolerance even if the cycle contracted SKIP_MARGIN × as much as the fastest
+# cycle measured so far in this solve (design choice: the measured contractions of the O2
+# benchmark, 0.10–0.21 per cycle, slow down from cycle to cycle, so a cycle twice as fast as
+# any before it is not expected; if one were, the solve would take one cycle more).
+SKIP_MARGIN = 0.5
 
 
 class SingularSteadyStateError(NumericalError, ValueError):
@@ -49,7 +57,8 @@ class SolveInfo:
 
     cycles: V-cycles used (0 if the warm start already met the tolerance).
     residual: final max-norm residual scaled to a concentration (see ``FieldSolver``).
-    residuals: the scaled residual of the warm start and after every cycle (len cycles+1).
+    residuals: the scaled residual of the warm start and after every cycle (len cycles+1;
+        NaN for a cycle that skipped its measure, see ``SKIP_MARGIN``; the last is measured).
     seconds: wall time of the call.
     newton: Newton steps of a saturating sink (0 without one); ``cycles`` and ``residuals``
         then count the V-cycles of all of them and the residuals of the last.
@@ -60,133 +69,6 @@ class SolveInfo:
     residuals: tuple
     seconds: float
     newton: int = 0
-
-
-class _Axis:
-    """One dimension of one level: cell edges (µm), couplings and the coarsening to the next.
-
-    Coarse cells pair up fine cells 2I, 2I+1; with an odd count the last coarse cell keeps
-    its single child, so it is narrower, and the couplings and interpolation weights follow
-    the true cell centres (a rediscretisation on the non-uniform coarse grid). This keeps the
-    coarse domain equal to the fine one, which V-cycles on odd sizes need.
-    """
-
-    def __init__(self, edges, D):
-        self.edges = edges
-        self.n = edges.size - 1
-        self.width = np.diff(edges)
-        self.centre = 0.5 * (edges[:-1] + edges[1:])
-        gap = np.diff(self.centre)
-        # c = D / (width · centre distance); 0 across the domain edge (no flux).
-        self.cm = np.concatenate([[0.0], D / (self.width[1:] * gap)])
-        self.cp = np.concatenate([D / (self.width[:-1] * gap), [0.0]])
-        self.f = 1
-
-    def coarser(self, D, halve):
-        """The next axis (every other edge, plus the domain's end) if ``halve``, else a copy."""
-        self.f = 2 if halve else 1
-        edges = self.edges[::self.f]
-        if edges[-1] != self.edges[-1]:
-            edges = np.append(edges, self.edges[-1])
-        coarse = _Axis(edges, D)
-        self.prolongation = self._interpolation(coarse)
-        return coarse
-
-    def _interpolation(self, coarse):
-        """:class:`~abm.fields.level_arrays.Interpolation` (lo, hi, w): fine cell k takes w·e[lo] + (1 − w)·
-        e[hi], linear between centres."""
-        lo = np.arange(self.n) // self.f
-        x, X = self.centre, coarse.centre
-        hi = np.where(x < X[lo], lo - 1, lo + 1)
-        hi = np.clip(hi, 0, coarse.n - 1)  # beyond the outermost centre: constant (no flux)
-        span = X[hi] - X[lo]
-        w = np.where(hi == lo, 1.0, 1.0 - (x - X[lo]) / np.where(hi == lo, 1.0, span))
-        return Interpolation(lo.astype(np.int64), hi.astype(np.int64), w)
-
-
-class _Level:
-    """One grid of the hierarchy: its two axes and arrays (allocated once, overwritten by every
-    step; see :mod:`abm.fields.kernels` for the Jacobi form d, q, b).
-
-    ``c0`` is the largest coupling and ``w`` the couplings per column/row divided by it;
-    ``uniform`` says every interior x-weight is exactly 1 (the kernels then skip the products);
-    ``system`` bundles them with q and b for the kernels (:class:`~abm.fields.level_arrays.System`).
-    ``kd`` (−1 at Dirichlet cells) and ``e`` (the correction): None on the finest level of a
-    hierarchy (set by :class:`FieldSolver`). Above the coarsest level, ``restriction``
-    (:class:`~abm.fields.level_arrays.Restriction`, set by :meth:`link`).
-    """
-
-    def __init__(self, y, x):
-        self.y, self.x = y, x
-        self.shape = (y.n, x.n)
-        self.g = (x.cm, x.cp, y.cm, y.cp)
-        c0 = max(float(np.max(a)) if a.size else 0.0 for a in self.g)
-        self.c0 = c0
-        # Weights within roundoff of 1 (cell widths from np.diff of the edges differ in the
-        # last bits) are snapped to exactly 1, so uniform grids take the kernels' fast path.
-        w = [a / c0 if c0 > 0 else np.zeros_like(a) for a in self.g]
-        self.w = tuple(np.where(np.abs(a - 1.0) < 1e-12, 1.0, a) for a in w)
-        self.uniform = bool(np.all(self.w[0][1:] == 1.0) and np.all(self.w[1][:-1] == 1.0))
-        self.q = np.zeros(self.shape)
-        self.b = np.zeros(self.shape)
-        self.kd = np.empty(self.shape)
-        self.e = np.zeros(self.shape)
-        self.res = np.empty(x.n)
-        self.ring = np.zeros((kn.RING, x.n))
-        self.ring_rows = np.full(kn.RING, -1, dtype=np.int64)
-        self.system = System(self.b, self.q, c0, *self.w, self.uniform)
-
-    def coarser(self, D):
-        """Halve a dimension while it has more than one cell and its spacing is not the larger
-        one (a dimension of one cell has no coupling, so its spacing does not matter); this
-        keeps hx ≈ hy, which point smoothers need."""
-        y, x = self.y, self.x
-        hy, hx = y.width[0], x.width[0]
-        halve_x = x.n > 1 and (y.n == 1 or hx <= hy)
-        halve_y = y.n > 1 and (x.n == 1 or hy <= hx)
-        return _Level(y.coarser(D, halve_y), x.coarser(D, halve_x))
-
-    def link(self, coarse, fixed):
-        """Static data of the restriction to ``coarse`` (:attr:`restriction`), given this
-        level's Dirichlet sites ``fixed``; returns the coarse level's (all children fixed)."""
-        fy, fx = self.y.f, self.x.f
-        ny, nx = self.shape
-        nyc, nxc = coarse.shape
-        Jof, Iof = np.arange(ny) // fy, np.arange(nx) // fx
-        height = np.bincount(Jof, weights=self.y.width, minlength=nyc)
-        width = np.bincount(Iof, weights=self.x.width, minlength=nxc)
-        coarse_area = np.ascontiguousarray(np.outer(height, width))
-        count = np.zeros(coarse.shape, np.int64)
-        np.add.at(count, (Jof[:, None], Iof[None, :]), fixed.astype(np.int64))
-        sizes = np.outer(np.bincount(Jof, minlength=nyc), np.bincount(Iof, minlength=nxc))
-        coarse_fixed = np.ascontiguousarray(count == sizes)
-        # Sinks: a free child next to a fixed site whose coarse cell is free.
-        sink = np.zeros(coarse.shape)
-        cxm, cxp, cym, cyp = self.g
-        area = np.outer(self.y.width, self.x.width)
-        free = ~fixed
-        cfix = coarse_fixed[Jof[:, None], Iof[None, :]]  # coarse fixedness per fine site
-        for axis, shift, c in ((1, -1, cxm[None, :]), (1, 1, cxp[None, :]),
-                               (0, -1, cym[:, None]), (0, 1, cyp[:, None])):
-            nb_fixed = np.zeros_like(fixed)
-            nb_cfix = np.ones_like(fixed)
-            src = [slice(None), slice(None)]
-            dst = [slice(None), slice(None)]
-            n = self.shape[axis]
-            if shift < 0:
-                dst[axis], src[axis] = slice(1, n), slice(0, n - 1)
-            else:
-                dst[axis], src[axis] = slice(0, n - 1), slice(1, n)
-            nb_fixed[tuple(dst)] = fixed[tuple(src)]
-            nb_cfix[tuple(dst)] = cfix[tuple(src)]
-            hit = free & nb_fixed & ~nb_cfix
-            np.add.at(sink, (Jof[:, None] * np.ones((1, nx), np.int64),
-                             np.ones((ny, 1), np.int64) * Iof[None, :]),
-                      np.where(hit, area * np.broadcast_to(c, self.shape), 0.0))
-        self.restriction = Restriction(
-            self.y.width, self.x.width, fy, fx, 1.0 / height, 1.0 / width,
-            np.ascontiguousarray(sink / coarse_area), coarse_fixed, coarse_area)
-        return coarse_fixed
 
 
 def _check_positive(name, value):
@@ -219,6 +101,11 @@ class FieldSolver:
     (C_old, the warm start, keeps the scale finite when the solution is all zero.)
 
     |r|/d is the change a Jacobi update would make to C there (concentration units).
+
+    Storage: C is float64; the finest level's q and b are float32 or float64 by rtol
+    (:func:`~abm.fields.levels.storage_dtype`; attribute ``storage``), the coarser levels'
+    arrays float32 (:data:`~abm.fields.levels.COARSE_DTYPE`); the kernels load either and
+    compute in float64. C keeps the exact fixed values at the Dirichlet sites.
     """
 
     def __init__(self, shape, dx, D, decay, fixed_mask, fixed_value, rtol=1e-6,
@@ -249,7 +136,11 @@ class FieldSolver:
         self._fixed = Dirichlet(self._fixed_j, self._fixed_i, self._fixed_val)
         self._fixed_scale = float(values.max()) if values.size else 0.0
         self._stats = np.empty(7)
-        self.levels = [_Level(*(_Axis(self.dx * np.arange(n + 1.0), self.D) for n in shape))]
+        # A single level is solved directly, in float64 (at most COARSEST_SITES sites).
+        self.storage = np.dtype(storage_dtype(self.rtol) if math.prod(shape) > COARSEST_SITES
+                                else np.float64)
+        self.levels = [Level(*(Axis(self.dx * np.arange(n + 1.0), self.D) for n in shape),
+                              self.storage)]
         while (self.levels[-1].shape[0] * self.levels[-1].shape[1] > COARSEST_SITES):
             self.levels.append(self.levels[-1].coarser(self.D))
         fixed = self._mask
@@ -276,8 +167,9 @@ class FieldSolver:
 
         Cost: one fused pass sets up the finest level and measures the warm start; the coarse
         levels are only rebuilt (from the new uptake) when a V-cycle is needed, and each
-        V-cycle measures its result inside its last smoothing pass. A saturating sink adds a
-        linearisation pass and a warm-start measure per Newton step.
+        V-cycle measures its result inside its last smoothing pass, unless the contraction of
+        the cycles before says that another cycle will be needed anyway (``SKIP_MARGIN``).
+        A saturating sink adds a linearisation pass and a warm-start measure per Newton step.
         """
         start = time.perf_counter()
         self._check_array("C", C, dtype_exact=True)
@@ -362,17 +254,34 @@ class FieldSolver:
         self._entry_max = float(stats[kn.CMAX]) if entry_max is None else entry_max
         ready = False
         target = forcing * residuals[0]
-        while residuals[-1] > max(self.rtol * self._scale(), target):
+        last, at = residuals[0], 0     # the last measured residual and its cycle
+        fastest = math.inf             # the smallest contraction per cycle measured so far
+        while last > (tol := max(self.rtol * self._scale(), target)):
             if len(residuals) > self.max_cycles:
                 raise NumericalError(
                     f"{self.name}: no convergence in max_cycles={self.max_cycles} V-cycles: "
-                    f"scaled residual {residuals[-1]:.3e} > rtol·scale = "
+                    f"scaled residual {last:.3e} > rtol·scale = "
                     f"{self.rtol * self._scale():.3e}")
             if not ready:
                 self._setup_levels(C, uptake, source, add, inv_dt)
                 ready = True
-            self._vcycle(0, C)
-            residuals.append(self._check_stats(C))
+            # Skip this cycle's measure when even SKIP_MARGIN × the fastest contraction seen
+            # would leave the residual above the tolerance: another cycle is needed anyway.
+            # Only once the cycles measured contract (a cold start's first may not).
+            cycle = len(residuals)
+            skip = fastest < 1.0 and last * (SKIP_MARGIN * fastest) ** (cycle - at) > tol
+            self._vcycle(0, C, measure=not skip)
+            if skip:
+                residuals.append(math.nan)
+                continue
+            residual = self._check_stats(C)
+            if last > 0.0:
+                fastest = min(fastest, (residual / last) ** (1.0 / (cycle - at)))
+            last, at = residual, cycle
+            residuals.append(residual)
+        if ready and self.storage != np.float64:
+            # The sweeps set C = b at a Dirichlet site, its value rounded to float32.
+            kn.pin_fixed(C, self._fixed)
         return residuals
 
     def _clip_error_undershoot(self, C):
@@ -437,25 +346,26 @@ class FieldSolver:
         kd, add_l = uptake, add
         for level, coarse in zip(levels, levels[1:]):
             kn.restrict_coefficients(kd, add_l, level.q, level.restriction, coarse.system,
-                                     coarse.kd)
+                                     coarse.kd, coarse.res)
             kd, add_l = coarse.kd, 0.0
         last = levels[-1]
         if self._A_kd is None or not np.array_equal(self._A_kd, last.kd):
-            kn.dense_matrix(last.kd, *last.g, self._A)
+            dense_matrix(last.kd, *last.g, self._A)
             self._A_inv = np.linalg.inv(self._A)
             self._A_kd = last.kd.copy()
 
-    def _vcycle(self, depth, x):
+    def _vcycle(self, depth, x, measure=True):
         """One V-cycle on level ``depth`` for unknown x (C on the finest level, else e, which
-        enters as 0: the coarse-grid problem of a fresh residual)."""
+        enters as 0: the coarse-grid problem of a fresh residual); on the finest level, fills
+        ``_stats`` for the result unless ``measure`` is False."""
         levels = self.levels
         level = levels[depth]
         if depth == len(levels) - 1:
             if depth > 0:
                 x.fill(0.0)
-                kn.dense_solve(self._A_inv, level.kd, level.rhs, x)
+                dense_solve(self._A_inv, level.kd, level.rhs, x)
             else:  # a single-level grid: solve, then measure the exact solution
-                kn.dense_solve(self._A_inv, level.kd, level.rhs, x)
+                dense_solve(self._A_inv, level.kd, level.rhs, x)
                 kn.measure(x, level.system, self._stats, level.res)
             return
         coarse = levels[depth + 1]
@@ -463,11 +373,11 @@ class FieldSolver:
         if coarsest:
             coarse.rhs = coarse.b  # unscaled residual for the direct solve
         kn.smooth_restrict(x, level.system, PRE_SWEEPS, depth > 0, level.restriction,
-                           coarse.system, not coarsest, coarse.b, level.res)
+                           coarse.system, not coarsest, coarse.b, level.res, coarse.res)
         self._vcycle(depth + 1, coarse.e)
         kn.prolong_smooth(x, level.system, coarse.e, level.y.prolongation, level.x.prolongation,
-                          level.ring, level.ring_rows, POST_SWEEPS, depth == 0, self._stats,
-                          level.res)
+                          level.ring, level.ring_rows, POST_SWEEPS, depth == 0 and measure,
+                          self._stats, level.res)
 
 
 def steady_state(D, dx, uptake, source_mask, source_value, decay=0.0, rtol=1e-10, vmax=None,

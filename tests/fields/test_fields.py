@@ -140,7 +140,9 @@ def test_v_cycle_contraction_factor():
     info = FieldSolver(solver.shape, 16.8, D, 0.1, solver._mask, 38.0, rtol=1e-12).advance(
         C, uptake(40), math.inf)
     res = np.array(info.residuals)
-    factor = np.exp(np.mean(np.log(res[2:] / res[1:-1])))
+    # The geometric mean of the per-cycle factors from cycle 1 on, telescoped: the cycles
+    # between may skip their measure (NaN), the first and the last never do.
+    factor = (res[-1] / res[1]) ** (1 / (res.size - 2))
     # Measured ≈ 0.25 per V(2,1) cycle with 1% random vessels (≈ 0.09 without vessels).
     assert factor < 0.35
 
