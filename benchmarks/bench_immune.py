@@ -32,8 +32,11 @@ Timing: ``--warmup`` steps (JIT compile / cache load, solver start-up) run outsi
 then a :class:`abm.recorder.RunRecorder` on a temporary HDF5 file is attached (time series and
 event rows every step, as in a real run) and ``--steps`` steps of 6 min are timed with the
 model's own ``model.timings`` (phases ``abm.model.TIMING_PHASES``). One HDF5 frame and one
-checkpoint are also written and timed once, and added to ``output`` amortised over the
-configured intervals (frame every 360 min, checkpoint every 1440 min). Seconds per simulated
+checkpoint are also written and timed once before, and ``output`` gets the share of them that
+the configured intervals (frame every 360 min, checkpoint every 1440 min) would add to the
+timed steps beyond the frames and checkpoints written inside them (``--steps 240`` from the
+default warm-up times a whole simulated day, its 4 frames and 1 checkpoint included, and adds
+nothing). Seconds per simulated
 day = ms/step × (1440 / dt_min) / 1000. Peak RSS is the process's (``ru_maxrss``). The immune
 activity of the timed steps is counted too: kills per step (``immune_kills_cd8`` +
 ``immune_kills_nk``), hits per step (the ``immune_hits`` event rows; only versions with
@@ -194,7 +197,7 @@ def bench_case(size: str, steps: int, warmup: int, glucose: bool) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         recorder, frame_s, checkpoint_s = start_recording(model, Path(tmp))
         model.observers += [recorder, tally]
-        before = dict(model.timings)
+        before, first = dict(model.timings), model.step_index
         start_counts = dict(model.counts)
         t0 = time.perf_counter()
         model.run_steps(steps)
@@ -203,8 +206,9 @@ def bench_case(size: str, steps: int, warmup: int, glucose: bool) -> dict:
         model.observers.remove(tally)
         recorder.writer.close()
     per_step = {k: (model.timings[k] - before[k]) / steps for k in TIMING_PHASES}
-    per_step["output"] += (frame_s / recorder.frame_every
-                           + checkpoint_s / recorder.checkpoint_every)
+    per_step["output"] += (unwritten(steps, first, recorder.frame_every) * frame_s
+                           + unwritten(steps, first, recorder.checkpoint_every) * checkpoint_s
+                           ) / steps
     total = sum(per_step.values())
     counts = model.counts
     return {
@@ -218,6 +222,13 @@ def bench_case(size: str, steps: int, warmup: int, glucose: bool) -> dict:
         "checkpoint_s": checkpoint_s,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
     }
+
+
+def unwritten(steps: int, first: int, every: int) -> float:
+    """Writes due every ``every`` steps over ``steps`` steps, less those the steps after
+    step ``first`` wrote themselves (at step indices divisible by ``every``); ≥ 0."""
+    written = (first + steps) // every - first // every
+    return max(0.0, steps / every - written)
 
 
 def print_table(rows: list[dict], phases: tuple[str, ...]) -> None:
