@@ -104,7 +104,10 @@ def _digest_tree(hasher, encoded: dict, prefix: str = "") -> None:
             data = b""
         raw = np.asarray(data.encode() if isinstance(data, str) else data)
         hasher.update(f"{prefix}{name}|{kind}|{raw.dtype.str}|{raw.shape}|".encode())
-        hasher.update(raw.tobytes())
+        # the array's own buffer, in C order (copied only if it is not C-contiguous): the
+        # same bytes as raw.tobytes(), without a copy of the cell state at every checkpoint
+        # (~200 MB at 1M cells: it set the run's peak memory)
+        hasher.update(np.ascontiguousarray(raw))
 
 
 def state_digest(encoded: dict) -> str:
