@@ -9,8 +9,8 @@ no NaN or inf is ever written to a run file or read by the next step.
 Cost: one compiled read-only pass (:func:`abm.core.reductions.any_nonfinite`) over each field
 and over the cell table's float columns and state up to the high-water mark (dead rows
 included: they keep the finite values they had when they died); only when that finds
-something is the place looked up, among the live rows. Measured against the step (``benchmarks/bench_model.py`` cases):
-docs/numerical_guards.md.
+something is the place looked up, among the live rows. Measured against the step
+(``benchmarks/bench_model.py`` cases): docs/numerical_guards.md.
 """
 from __future__ import annotations
 

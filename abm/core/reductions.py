@@ -41,7 +41,8 @@ def masked_mean(values: np.ndarray, mask: np.ndarray) -> float:
     """Mean of ``values[:len(mask)]`` where the bool ``mask`` holds (0.0 where it never
     does); ``values`` 1-D, ``mask`` 1-D bool no longer than it (ValueError otherwise: the
     compiled loop does not check its indices)."""
-    if mask.dtype != np.bool_ or mask.ndim != 1 or values.ndim != 1 or mask.shape[0] > values.shape[0]:
+    if (mask.dtype != np.bool_ or mask.ndim != 1 or values.ndim != 1
+            or mask.shape[0] > values.shape[0]):
         raise ValueError(f"masked_mean needs 1-D values and a 1-D bool mask no longer than them; "
                          f"got values {values.dtype}{values.shape}, mask {mask.dtype}{mask.shape}")
     return float(_masked_mean(values, mask))
