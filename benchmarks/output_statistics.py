@@ -15,6 +15,9 @@ series, its end-of-run value and its mean over the run:
   over its metrics (a change is flagged when that corrected p is below 0.01).
 
 Columns that are constant and equal on both sides are counted as identical and not listed.
+Columns naming ``--ignore`` (default ``solver_cycles``: the V-cycles a field solver took, which
+read 0 on steps that do not solve a field when ``solve_every`` > 1) are the solver's own
+bookkeeping, not model output, and are left out of the comparison.
 With ``--show N`` the N metrics of smallest p are printed per scenario. No timed parts.
 
 Usage::
@@ -104,6 +107,8 @@ def main(argv=None) -> None:
                         help="config override for both sides (repeatable)")
     parser.add_argument("--jobs", type=int, default=2, help="runs at once")
     parser.add_argument("--show", type=int, default=8, help="metrics listed per scenario")
+    parser.add_argument("--ignore", nargs="*", default=["solver_cycles"],
+                        help="leave out columns whose name contains one of these")
     args = parser.parse_args(argv)
     trees = {"base": args.base.resolve(), "this": ROOT}
     seeds = range(1, args.seeds + 1)
@@ -117,8 +122,10 @@ def main(argv=None) -> None:
     print(f"this tree against {trees['base']}: seeds 1–{args.seeds}, "
           f"days {args.days or 'as the scenario'}, overrides {args.sets or 'none'}")
     for scenario in args.scenarios:
-        before = [results["base", scenario, s] for s in seeds]
-        after = [results["this", scenario, s] for s in seeds]
+        def kept(metrics: dict) -> dict:
+            return {k: v for k, v in metrics.items() if not any(i in k for i in args.ignore)}
+        before = [kept(results["base", scenario, s]) for s in seeds]
+        after = [kept(results["this", scenario, s]) for s in seeds]
         rows, identical = compare(before, after)
         corrected = min(1.0, rows[0][-1] * len(rows)) if rows else 1.0
         verdict = "CHANGED" if corrected < FLAG_P else "no significant change"
