@@ -43,6 +43,13 @@ NEGATIVE_ERROR_FACTOR = 100.0
 # benchmark, 0.10–0.21 per cycle, slow down from cycle to cycle, so a cycle twice as fast as
 # any before it is not expected; if one were, the solve would take one cycle more).
 SKIP_MARGIN = 0.5
+# Absolute floor of the convergence tolerance, in the field's own units: the smallest
+# magnitude float32 still stores to its full relative precision (tiny / eps ≈ 9.9e-32). The
+# coarse levels' corrections are float32; a field decaying towards zero (a chemokine after a
+# resection) reaches scales where rtol·scale lies below it, the corrections underflow and the
+# cycles stop contracting (seen: 60 cycles without convergence at a scale of 2e-45). No field
+# of the model resolves anything at 1e-31 of its unit (mmHg, mM, network units).
+ABSOLUTE_TOL = float(np.finfo(np.float32).tiny / np.finfo(np.float32).eps)
 
 
 class SingularSteadyStateError(NumericalError, ValueError):
@@ -96,9 +103,10 @@ class FieldSolver:
     system at a non-Dirichlet site and d = 1/dt + K + D·Σ_nb 1/h² its diagonal, a step stops at
     the first iterate (checked on the warm start and after every V-cycle) where
 
-        max_sites |r| / d  ≤  rtol · max(max |fixed_value|, max C_old, max C).
+        max_sites |r| / d  ≤  max(rtol · max(max |fixed_value|, max C_old, max C), ABSOLUTE_TOL).
 
-    (C_old, the warm start, keeps the scale finite when the solution is all zero.)
+    (C_old, the warm start, keeps the scale finite when the solution is all zero;
+    :data:`ABSOLUTE_TOL` ≈ 1e-31 ends the cycles on a field decayed to nothing.)
 
     |r|/d is the change a Jacobi update would make to C there (concentration units).
 
@@ -221,7 +229,7 @@ class FieldSolver:
                                  time.perf_counter() - start, newton)
         raise NumericalError(f"{self.name}: Newton's method for the saturating uptake did not "
                              f"converge in {sat.MAX_NEWTON} steps (scaled residual "
-                             f"{residuals[-1]:.3e}, rtol·scale {self.rtol * self._scale():.3e})")
+                             f"{residuals[-1]:.3e}, tolerance {self._tolerance():.3e})")
 
     def _newton_buffers(self):
         """Three float64 arrays of the grid's shape, allocated on first use: the Newton
@@ -256,12 +264,12 @@ class FieldSolver:
         target = forcing * residuals[0]
         last, at = residuals[0], 0     # the last measured residual and its cycle
         fastest = math.inf             # the smallest contraction per cycle measured so far
-        while last > (tol := max(self.rtol * self._scale(), target)):
+        while last > (tol := max(self._tolerance(), target)):
             if len(residuals) > self.max_cycles:
                 raise NumericalError(
                     f"{self.name}: no convergence in max_cycles={self.max_cycles} V-cycles: "
-                    f"scaled residual {last:.3e} > rtol·scale = "
-                    f"{self.rtol * self._scale():.3e}")
+                    f"scaled residual {last:.3e} > tolerance {self._tolerance():.3e} "
+                    f"(rtol·scale, at least {ABSOLUTE_TOL:.2g})")
             if not ready:
                 self._setup_levels(C, uptake, source, add, inv_dt)
                 ready = True
@@ -289,7 +297,7 @@ class FieldSolver:
         stats = self._stats
         cmin = stats[kn.CMIN]
         if cmin < 0.0:
-            allowed = NEGATIVE_ERROR_FACTOR * self.rtol * self._scale()
+            allowed = NEGATIVE_ERROR_FACTOR * self._tolerance()
             if cmin < -allowed:
                 j, i = int(stats[kn.JMIN]), int(stats[kn.IMIN])
                 raise NumericalError(f"{self.name}: negative concentration {cmin!r} at "
@@ -333,6 +341,10 @@ class FieldSolver:
     def _scale(self):
         """Concentration scale of the tolerance: max(max |fixed_value|, max C_old, max C)."""
         return max(self._fixed_scale, self._entry_max, float(self._stats[kn.CMAX]))
+
+    def _tolerance(self):
+        """The convergence test's bound on the scaled residual (concentration units)."""
+        return max(self.rtol * self._scale(), ABSOLUTE_TOL)
 
     def _setup_levels(self, C, uptake, source, add, inv_dt):
         """Rebuild what depends on the uptake: kd and q of every coarser level (one pass each,
