@@ -95,7 +95,8 @@ def _write_tree(group: h5py.Group, encoded: dict, compression: int) -> None:
         filters = {}
         if kind == "array" and data.size:
             filters = dict(chunks=True, fletcher32=True)
-            if data.nbytes >= _COMPRESS_BYTES and compression and data.dtype.kind in _COMPRESS_KINDS:
+            compress = data.nbytes >= _COMPRESS_BYTES and data.dtype.kind in _COMPRESS_KINDS
+            if compress and compression:
                 filters.update(compression="gzip", compression_opts=compression, shuffle=True)
         group.create_dataset(name, data=data, **filters).attrs["kind"] = kind
 
