@@ -34,7 +34,7 @@ STATE_DIGEST = "state_sha256"
 # the 24 state columns (190 MB) compress to 0.64 of their size, the five float64 fields to
 # 0.53-0.81, the float cell columns to 0.56-0.85, for ~4.5 of the checkpoint's ~7 s; the
 # lattice maps and id columns compress to 0.00-0.02 in 0.02-0.04 s each. Raw floats make
-# that checkpoint ~450 instead of 282 MB (benchmarks/bench_immune.py; docs/storage.md).
+# that checkpoint 489 instead of 282 MB (benchmarks/bench_immune.py; docs/storage.md).
 _COMPRESS_BYTES = 1 << 16
 _COMPRESS_KINDS = "biu"
 

@@ -38,8 +38,8 @@ FRAMES = "frames"
 FRAME_DTYPE = np.dtype([("time", np.float64), ("count", np.int64)])
 BLOCK_BYTES = 4 << 20
 """Rows of a table are converted to the stored compound form and written this many bytes at
-a time (rounded down to whole chunks). Design choice: large enough that the per-write overhead
-of h5py (~0.1 ms) is small against copying 4 MiB, small against a 1M-cell frame (~200 MB)."""
+a time (rounded down to whole chunks). Design choice: large enough that h5py's per-write
+overhead is small against copying 4 MiB, small against a 1M-cell frame's table (~200 MB)."""
 
 
 def write_segment(path: Path, *, index: int, final: bool, compression: int,
