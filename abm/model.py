@@ -195,10 +195,12 @@ class TumorModel(mesa.Model):
         """Rebuild a model from :meth:`snapshot` output; stepping it continues the run exactly."""
         return cls(config, seed=seed, _checkpoint=snapshot)
 
-    def snapshot(self) -> dict:
+    def snapshot(self, copy: bool = True) -> dict:
         """Everything needed to continue the run bit for bit (written to checkpoints): the
-        cells, the clock, the rng, the lattice, and each process's own state."""
-        snap = self.cells.snapshot()
+        cells, the clock, the rng, the lattice, and each process's own state. ``copy=False``:
+        the tumour cells' arrays are views of the live table (the recorder writes them
+        before the next step; :meth:`abm.core.rowtable.RowTable.snapshot`)."""
+        snap = self.cells.snapshot(copy=copy)
         snap.update({
             "model.step_index": self.step_index,
             "model.rng_state": json.dumps(self.rng.bit_generator.state),

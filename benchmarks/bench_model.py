@@ -71,7 +71,10 @@ def start_recording(model, folder: Path) -> tuple[RunRecorder, float, float]:
     recorder.write_frame(model)
     frame_s = time.perf_counter() - t0
     t0 = time.perf_counter()
-    recorder.writer.write_checkpoint(model.time_min, model.snapshot())
+    if hasattr(recorder, "write_checkpoint"):  # as the run writes it (and with its memory)
+        recorder.write_checkpoint(model)
+    else:  # versions before RunRecorder.write_checkpoint (a --baseline checkout)
+        recorder.writer.write_checkpoint(model.time_min, model.snapshot())
     return recorder, frame_s, time.perf_counter() - t0
 
 

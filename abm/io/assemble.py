@@ -20,7 +20,7 @@ from abm.io.schema import (
     CELLS, CHECKPOINT, EVENTS, FIELDS, METADATA_DIGEST, SITES, TIMESERIES, NoCheckpointError, RunFileError,
     check_metadata, current_layout, metadata_digest, open_h5,
 )
-from abm.io.segment import FRAME_DTYPE, FRAMES, SegmentInfo, read_info
+from abm.io.segment import BLOCK_BYTES, FRAME_DTYPE, FRAMES, SegmentInfo, read_info
 
 
 def read_head(parts: Path) -> tuple[dict, dict]:
@@ -179,16 +179,23 @@ def _copy_segment(segment: h5py.Group, target: h5py.Group, rows: _Rows, frame: i
         rows.add(f"{FIELDS}/time", frames["time"])
         rows.add(f"{CELLS}/time", frames["time"])
         offsets.extend((offsets[-1] + np.cumsum(frames["count"])).tolist())
-    for source, into in ((CELLS, CELLS), (TIMESERIES, TIMESERIES)):
-        if source in segment:
-            table = segment[source][()]
-            for name in table.dtype.names:
-                rows.add(f"{into}/{name}", table[name])
+    for name in (CELLS, TIMESERIES):
+        if name in segment:
+            _add_table(rows, segment[name], name)
     for name, dset in segment.get(EVENTS, {}).items():
-        table = dset[()]
-        for column in table.dtype.names:
-            rows.add(f"{EVENTS}/{name}/{column}", table[column])
+        _add_table(rows, dset, f"{EVENTS}/{name}")
     return frame + len(frames)
+
+
+def _add_table(rows: _Rows, table: h5py.Dataset, prefix: str) -> None:
+    """Add each column of a segment's compound ``table`` to ``rows`` as ``prefix/column``,
+    reading :data:`~abm.io.segment.BLOCK_BYTES` of rows at a time: a 1M-cell frame's table
+    (~200 MB) read whole set the memory peak of a large run's assembly."""
+    block = max(1, BLOCK_BYTES // table.dtype.itemsize)
+    for start in range(0, len(table), block):
+        values = table[start:start + block]
+        for column in values.dtype.names:
+            rows.add(f"{prefix}/{column}", values[column])
 
 
 def _checkpoint(parts: Path, target: h5py.File, with_state: bool) -> None:

@@ -62,8 +62,10 @@ class Pending:
         self.event_buffer.setdefault(table, []).append(arrays)
 
     def frame(self, time_min: float, fields: dict, cells: dict) -> tuple[float, dict, dict]:
-        """The frame as a segment stores it: (time, {field: float32 [y, x]}, {column: 1-D});
-        ValueError naming the offending field or column."""
+        """The frame as a segment stores it: (time, {field: float [y, x]}, {column: 1-D});
+        ValueError naming the offending field or column. The fields keep their float dtype
+        (the segment casts each to float32 as it writes it, so that a frame of 4M-site
+        fields does not hold a float32 copy of all of them at once)."""
         self._check_keys("fields", fields, self.fields)
         self._check_keys("cells", cells, self.cell_dtypes)
         grids = {}
@@ -72,7 +74,8 @@ class Pending:
             if values.shape != self.shape:
                 raise ValueError(f"{self.label}field {name!r} has shape {values.shape}, "
                                  f"expected (ny, nx) = {self.shape}")
-            grids[name] = self._cast(f"field {name!r}", values, np.float32)
+            self._castable(f"field {name!r}", values, np.float32)
+            grids[name] = values
         columns = {n: self._cast(f"cell column {n!r}", np.asarray(v), self.cell_dtypes[n]) for n, v in cells.items()}
         lengths = {n: c.shape for n, c in columns.items()}
         if any(c.ndim != 1 for c in columns.values()) or len(set(lengths.values())) != 1:
@@ -127,6 +130,12 @@ class Pending:
 
     def _cast(self, what: str, values: np.ndarray, dtype) -> np.ndarray:
         """``values`` as ``dtype``; ValueError if that changes its kind (e.g. float -> int)."""
+        dtype = self._castable(what, values, dtype)
+        return values.astype(str if dtype.kind == "U" else dtype, copy=False)
+
+    def _castable(self, what: str, values: np.ndarray, dtype) -> np.dtype:
+        """``dtype`` as a numpy dtype; ValueError if storing ``values`` as it would change
+        their kind (e.g. float -> int)."""
         dtype = np.dtype(dtype)
         if dtype.kind == "U":  # event table str column (stored as UTF-8)
             ok = values.dtype.kind == "U" or values.size == 0
@@ -137,7 +146,7 @@ class Pending:
         if not ok:
             raise ValueError(f"{self.label}{what}: cannot store dtype {values.dtype} as "
                              f"{'str' if dtype.kind == 'U' else dtype}")
-        return values.astype(str if dtype.kind == "U" else dtype, copy=False)
+        return dtype
 
 
 def check_keys(what: str, given, expected) -> None:

@@ -143,7 +143,7 @@ class RunRecorder:
         if model.step_index % self.frame_every == 0:
             self.write_frame(model)
         if model.step_index % self.checkpoint_every == 0:
-            self.writer.write_checkpoint(model.time_min, model.snapshot())
+            self.write_checkpoint(model)
 
     def write_frame(self, model) -> None:
         """Append the fields and the live cells of the model and of its sites as one frame."""
@@ -154,6 +154,12 @@ class RunRecorder:
         fields, cells = _frame(model, self.writer.append_events)
         self.writer.write_frame(model.time_min, fields, cells, sites=sites or None)
         self.last_frame_step = model.step_index
+
+    def write_checkpoint(self, model) -> None:
+        """Commit the buffered rows and replace the checkpoint by the model's state, written
+        from views of its cell table (no copy: nothing changes the model while it is
+        written)."""
+        self.writer.write_checkpoint(model.time_min, model.snapshot(copy=False))
 
     def finish(self, model) -> None:
         """Write a last frame if the run did not end on one and the CTC units still in the

@@ -8,9 +8,11 @@ import subprocess
 from pathlib import Path
 
 import h5py
+import numpy as np
 import pytest
 
 from abm.io import RunFileError, RunWriter, StorageError, load_run
+from abm.io.checkpoint import CHECKPOINT_FILE, find_checkpoint
 from abm.io.parts import committed_segments, parts_dir, segment_path
 from abm.io.schema import metadata_digest
 
@@ -336,3 +338,22 @@ def test_a_run_killed_while_it_was_created_leaves_no_run(tmp_path):
         RunWriter.resume(path)
     write_run(path, 2)
     assert not staging.exists() and path.is_file()
+
+
+def test_a_checkpoint_gzips_its_integer_arrays_and_stores_floats_raw(tmp_path):
+    path = tmp_path / "run.h5"
+    writer = make_writer(path)
+    n = 100_000  # 800 kB arrays: above the size worth a filter
+    state = {"occupancy": (np.arange(n) % 7).astype(np.int32), "alive": np.arange(n) % 3 == 0,
+             "state": np.random.default_rng(1).uniform(0, 1, (n // 4, 4)), "step": 3}
+    writer.write_checkpoint(30.0, state)
+    with h5py.File(parts_dir(path) / CHECKPOINT_FILE, "r") as f:
+        stored = find_checkpoint(f)["state"]
+        assert stored["occupancy"].compression == "gzip" and stored["alive"].compression == "gzip"
+        assert stored["state"].compression is None
+        assert all(stored[k].fletcher32 for k in ("occupancy", "alive", "state"))
+    writer.close(complete=False)
+    _, restored = RunWriter.resume(path)
+    assert restored["step"] == 3
+    for key in ("occupancy", "alive", "state"):
+        assert np.array_equal(restored[key], state[key]) and restored[key].dtype == state[key].dtype

@@ -43,6 +43,19 @@ def test_table_rows_free_list_and_snapshot():
     assert np.array_equal(restored.counters, table.counters)
 
 
+def test_a_snapshot_without_copies_holds_the_same_values_as_views():
+    table = CellTable(capacity=16, n_state=2)
+    table.add(np.arange(6, dtype=np.int32), np.zeros(6, dtype=np.int32), phase=0, birth_min=0.0)
+    table.state[:6] = np.arange(12.0).reshape(6, 2)
+    copied, views = table.snapshot(), table.snapshot(copy=False)
+    assert sorted(copied) == sorted(views)
+    for key, values in copied.items():
+        assert np.array_equal(views[key], values) and views[key].dtype == values.dtype
+    assert all(np.shares_memory(views[k], table.state) for k in views if k.endswith(".state"))
+    table.state[0, 0] = -1.0  # the copy keeps the state it was taken with; a view does not
+    assert copied["cells.state"][0, 0] == 0.0 and views["cells.state"][0, 0] == -1.0
+
+
 def _divide(table, occupancy, vessels, mothers, radius=2.0, step=0):
     table.ensure_capacity(len(mothers))
     daughters = np.empty(len(mothers), dtype=np.int64)
