@@ -33,9 +33,10 @@ POST_SWEEPS = 2
 # Coarsening stops once a level has at most this many sites; it is solved by a dense inverse.
 COARSEST_SITES = 64
 # The residual test bounds the true algebraic error only loosely: at 1000² with 1% vessels the
-# measured max error is ~30 × rtol·scale. A converged C within NEGATIVE_ERROR_FACTOR × rtol·scale
-# below zero (an anoxic region approached from above) is that error and is set to 0; below
-# that it is a real failure (an unstable or inconsistent problem) and raises.
+# measured max error is ~30 × rtol·scale. A converged C within NEGATIVE_ERROR_FACTOR × the
+# tolerance (rtol·scale, at least ABSOLUTE_TOL) below zero (an anoxic region approached from
+# above) is that error and is set to 0; below that it is a real failure (an unstable or
+# inconsistent problem) and raises.
 NEGATIVE_ERROR_FACTOR = 100.0
 # A cycle skips its convergence measure (~13% of a cycle at 1000²) when the residual would
 # stay above the tolerance even if the cycle contracted SKIP_MARGIN × as much as the fastest
@@ -43,13 +44,15 @@ NEGATIVE_ERROR_FACTOR = 100.0
 # benchmark, 0.10–0.21 per cycle, slow down from cycle to cycle, so a cycle twice as fast as
 # any before it is not expected; if one were, the solve would take one cycle more).
 SKIP_MARGIN = 0.5
-# Absolute floor of the convergence tolerance, in the field's own units: the smallest
-# magnitude float32 still stores to its full relative precision (tiny / eps ≈ 9.9e-32). The
-# coarse levels' corrections are float32; a field decaying towards zero (a chemokine after a
-# resection) reaches scales where rtol·scale lies below it, the corrections underflow and the
-# cycles stop contracting (seen: 60 cycles without convergence at a scale of 2e-45). No field
-# of the model resolves anything at 1e-31 of its unit (mmHg, mM, network units).
-ABSOLUTE_TOL = float(np.finfo(np.float32).tiny / np.finfo(np.float32).eps)
+# Absolute floor of the convergence tolerance, in the field's own units: the smallest normal
+# float32 (1.18e-38). The coarse levels store their corrections in float32; a field decaying
+# towards zero (a chemokine after a resection, IL-6 after a neutrophil depletion) reaches
+# scales where rtol·scale is below it, the corrections are subnormal, lose their relative
+# precision and the cycles stop contracting (seen: 22 cycles at a scale of 1e-45, and the
+# 60-cycle limit in 21-day runs; without a floor solves converged normally down to ~1e-40).
+# A field whose residual is below the floor is left as it is (no cycle): nothing in the model
+# reads a concentration near 1e-38 of its unit (mmHg, mM, network units).
+ABSOLUTE_TOL = float(np.finfo(np.float32).tiny)
 
 
 class SingularSteadyStateError(NumericalError, ValueError):
@@ -106,7 +109,9 @@ class FieldSolver:
         max_sites |r| / d  ≤  max(rtol · max(max |fixed_value|, max C_old, max C), ABSOLUTE_TOL).
 
     (C_old, the warm start, keeps the scale finite when the solution is all zero;
-    :data:`ABSOLUTE_TOL` ≈ 1e-31 ends the cycles on a field decayed to nothing.)
+    :data:`ABSOLUTE_TOL`, the smallest normal float32 ≈ 1.2e-38, ends the cycles on a field
+    decayed to nothing: a field whose residual is below it is returned as it came, so a
+    source too weak to reach ~1e-38 in one step never builds up.)
 
     |r|/d is the change a Jacobi update would make to C there (concentration units).
 
