@@ -198,8 +198,9 @@ class TumorModel(mesa.Model):
     def snapshot(self, copy: bool = True) -> dict:
         """Everything needed to continue the run bit for bit (written to checkpoints): the
         cells, the clock, the rng, the lattice, and each process's own state. ``copy=False``:
-        the tumour cells' arrays are views of the live table (the recorder writes them
-        before the next step; :meth:`abm.core.rowtable.RowTable.snapshot`)."""
+        the tumour cells' arrays are views of the live table, valid only until the next
+        step (the recorder writes them at once and keeps nothing;
+        :meth:`abm.core.rowtable.RowTable.snapshot`)."""
         snap = self.cells.snapshot(copy=copy)
         snap.update({
             "model.step_index": self.step_index,

@@ -67,7 +67,7 @@ class OutputSection:
                                         source="design choice: lose at most a day on a crash")
     compression: int = param(4, low=0, high=9,
                              doc="gzip level of fields and cell tables (checkpoints: of their "
-                                 "integer arrays only, docs/storage.md)",
+                                 "integer and bool arrays only, docs/storage.md)",
                              source="design choice: ~3× smaller float32 fields at modest cost")
     figure: bool = param(True, doc="write a summary figure next to the run file at the end",
                          source="design choice")

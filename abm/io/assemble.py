@@ -20,7 +20,7 @@ from abm.io.schema import (
     CELLS, CHECKPOINT, EVENTS, FIELDS, METADATA_DIGEST, SITES, TIMESERIES, NoCheckpointError, RunFileError,
     check_metadata, current_layout, metadata_digest, open_h5,
 )
-from abm.io.segment import BLOCK_BYTES, FRAME_DTYPE, FRAMES, SegmentInfo, read_info
+from abm.io.segment import FRAME_DTYPE, FRAMES, SegmentInfo, block_rows, read_info
 
 
 def read_head(parts: Path) -> tuple[dict, dict]:
@@ -191,7 +191,7 @@ def _add_table(rows: _Rows, table: h5py.Dataset, prefix: str) -> None:
     """Add each column of a segment's compound ``table`` to ``rows`` as ``prefix/column``,
     reading :data:`~abm.io.segment.BLOCK_BYTES` of rows at a time: a 1M-cell frame's table
     (~200 MB) read whole set the memory peak of a large run's assembly."""
-    block = max(1, BLOCK_BYTES // table.dtype.itemsize)
+    block = block_rows(table)
     for start in range(0, len(table), block):
         values = table[start:start + block]
         for column in values.dtype.names:

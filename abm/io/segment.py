@@ -42,6 +42,13 @@ a time (rounded down to whole chunks). Design choice: large enough that h5py's p
 overhead is small against copying 4 MiB, small against a 1M-cell frame's table (~200 MB)."""
 
 
+def block_rows(dset: h5py.Dataset) -> int:
+    """Rows of ``dset`` (a chunked 1-D table) per block of about :data:`BLOCK_BYTES`, a whole
+    number of chunks, so that no chunk is read or written twice."""
+    chunk = dset.chunks[0] if dset.chunks else 1
+    return max(1, BLOCK_BYTES // (dset.dtype.itemsize * chunk)) * chunk
+
+
 def write_segment(path: Path, *, index: int, final: bool, compression: int,
                   frame: tuple[float, dict, dict] | None = None,
                   series: tuple[np.ndarray, dict] | None = None,
@@ -92,10 +99,9 @@ def _put(group: h5py.Group, name: str, columns: dict[str, np.ndarray], dtype: np
     if dtype is None:
         dtype = np.dtype([(n, utf8_dtype(c) if c.dtype.kind == "U" else c.dtype) for n, c in columns.items()])
     dset = create_column(group, name, dtype, rows=rows)
-    # Row blocks of whole chunks: the compound copy of a frame's cell table (207 B per cell,
-    # 1M cells) would otherwise double the memory the frame's columns already take.
-    chunk = dset.chunks[0]
-    block = max(1, BLOCK_BYTES // (dtype.itemsize * chunk)) * chunk
+    # Row blocks: the compound copy of a frame's cell table (207 B per cell, 1M cells) would
+    # otherwise double the memory the frame's columns already take.
+    block = block_rows(dset)
     for start in range(0, rows, block):
         stop = min(start + block, rows)
         table = np.empty(stop - start, dtype)

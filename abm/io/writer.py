@@ -172,6 +172,8 @@ class RunWriter:
         run's time. All of it is one commit: a kill keeps every site's frame or none.
         Raises ValueError naming the offending site/field/column before anything is written,
         and StorageError (nothing of this frame kept) if the disk refuses it.
+        The arrays are read during the call, not copied first (the model's live fields, at
+        1M cells its columns): they must not change until it returns.
         """
         frame = self._root.frame(time_min, fields, cells)
         check_keys("sites of the frame", sites or {}, self._sites)
