@@ -64,9 +64,8 @@ class Pending:
     def frame(self, time_min: float, fields: dict, cells: dict) -> tuple[float, dict, dict]:
         """The frame as a segment stores it: (time, {field: [y, x]}, {column: 1-D});
         ValueError naming the offending field or column. The fields keep their dtype (any
-        that casts safely to float32)
-        (the segment casts each to float32 as it writes it, so that a frame of 4M-site
-        fields does not hold a float32 copy of all of them at once)."""
+        that casts safely to float32): the segment casts each to float32 as it writes it, so
+        that a frame of 4M-site fields never holds float32 copies of all of them at once."""
         self._check_keys("fields", fields, self.fields)
         self._check_keys("cells", cells, self.cell_dtypes)
         grids = {}

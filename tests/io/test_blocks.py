@@ -16,7 +16,8 @@ from .test_store import write_run
 
 def test_tables_in_blocks_of_one_chunk_store_the_same_run(tmp_path, monkeypatch):
     whole = write_run(tmp_path / "whole.h5", 9).path
-    # 1 byte: every block is one chunk of rows, so each table is written and read in many
+    # 1 byte: every block is one chunk of rows, so a table longer than a chunk is written
+    # and read in several (the assembly reads every segment table this way)
     monkeypatch.setattr(segment, "BLOCK_BYTES", 1)
     blocks = write_run(tmp_path / "blocks.h5", 9).path
     check_frames(blocks, 9)
