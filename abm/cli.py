@@ -119,7 +119,10 @@ def _parser() -> argparse.ArgumentParser:
                            "immune, ctc; default: every kind the run has data for")
     plot.add_argument("--frame", type=int, default=-1,
                       help="frame of the maps and profiles (negative: from the end)")
-    plot.add_argument("--dpi", type=int, default=200, help="resolution of a .png")
+    plot.add_argument("--width", choices=("single", "double"), default="double",
+                      help="journal column width: single = 89 mm (3.5 in), double = 183 mm "
+                           "(7.2 in); text is at least 6 pt at that size")
+    plot.add_argument("--dpi", type=int, default=300, help="resolution of a .png")
     plot.add_argument("--overwrite", action="store_true", help="replace the figure if it exists")
     plot.set_defaults(handler=_plot)
 
@@ -209,7 +212,7 @@ def _plot(args) -> int:
     try:
         check_plot_request(args.out, args.kinds)
         print(plot(args.run_file, args.out, kinds=args.kinds, frame=args.frame, dpi=args.dpi,
-                   overwrite=args.overwrite))
+                   width=args.width, overwrite=args.overwrite))
     except (ValueError, IndexError) as exc:
         print(f"abm plot: error: {exc}", file=sys.stderr)
         return EXIT_USER
