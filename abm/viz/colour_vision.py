@@ -66,16 +66,3 @@ def delta_e(colours, vision: str = "normal") -> np.ndarray:
     points = lab(simulate(colours, vision))
     return np.linalg.norm(points[:, None, :] - points[None, :, :], axis=-1)
 
-
-def closest_pair(named: dict[str, str]) -> tuple[float, str, str, str]:
-    """The two colours of ``named`` (label → colour) that look most alike under any vision:
-    ``(ΔE, vision, label, label)``."""
-    labels, colours = list(named), list(named.values())
-    worst = (np.inf, "", "", "")
-    for vision in VISIONS:
-        d = delta_e(colours, vision)
-        d[np.diag_indices_from(d)] = np.inf
-        i, j = np.unravel_index(np.argmin(d), d.shape)
-        if d[i, j] < worst[0]:
-            worst = (float(d[i, j]), vision, labels[i], labels[j])
-    return worst

@@ -305,6 +305,7 @@ def draw_field(ax, run, frame: int = -1, *, name: str) -> None:
                    cmap=spec.style.cmap, vmin=0, vmax=colour_max(run, spec, [frame]))
     _colorbar(ax, im, field_label(run, name))
     mark_vessels(ax, map_vessels(run), run.x_um, run.y_um)
+    legend_below(ax, _site_handles()[:1], ncols=1)
     ax.set_title(f"{spec.style.title}, {_frame_label(run, frame)}")
     frame_map(ax, "white")
 
