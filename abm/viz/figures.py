@@ -23,7 +23,7 @@ data (right of curves, below maps), maps framed by a scale bar instead of coordi
 All drawing happens after a run, from its file, with colour-blind-safe colours (Okabe & Ito
 2008; ``viridis``/``cividis``/``magma`` maps) and units on every axis::
 
-    from abm.viz import plot
+    from abm.viz.figures import plot
     plot("outputs/quickstart.h5", "fig.pdf")                      # the standard set
     plot("outputs/quickstart.h5", "radial.svg", kinds=["radial"], frame=10, width="single")
 
