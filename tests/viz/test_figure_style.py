@@ -85,6 +85,12 @@ def check_style(fig, width: str) -> None:
     """The journal checks of a built figure, drawn here (outside the style's settings):
     width, text sizes, text inside the figure, legends off the data."""
     assert fig.get_size_inches()[0] == pytest.approx(JOURNAL_INCHES[width], abs=1e-3)
+    check_text_and_legends(fig)
+
+
+def check_text_and_legends(fig) -> None:
+    """Every text drawn is at least :data:`MIN_PT` and inside the figure; no legend covers a
+    line's point in view or overlaps a map."""
     canvas, texts = _draw(fig)
     renderer = canvas.get_renderer()
     figure_box = fig.bbox
@@ -164,6 +170,13 @@ def test_each_quantity_has_its_own_axis(run):
         assert top.get_ylabel() and bottom.get_ylabel() and top.get_ylabel() != bottom.get_ylabel()
         assert top.get_shared_x_axes().joined(top, bottom)
         assert top.get_position().x0 == pytest.approx(bottom.get_position().x0)
+
+
+def test_the_movie_frame_has_readable_text_and_its_legend_off_the_maps(run):
+    """The movie's figure (at the size it is encoded) passes the same text and legend checks;
+    every panel kind: phases with agents, a field with its colour bar."""
+    movie = _MovieFigure(run, ("phases", "oxygen", "toy"), [run.frame_index(-1)], dpi=100)
+    check_text_and_legends(movie.figure)
 
 
 # ---------------------------------------------------------------------------- figure = movie

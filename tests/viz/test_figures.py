@@ -103,6 +103,10 @@ def test_abm_plot_command_and_its_errors(run_file, tmp_path, capsys):
     assert main(["plot", str(run_file), "-o", str(out), "--kind", "radial", "--kind",
                  "ctc", "--frame", "3"]) == 0
     _assert_rendered(out, 300)
+    single = tmp_path / "single.png"
+    assert main(["plot", str(run_file), "-o", str(single), "--kind", "tissue", "--width",
+                 "single", "--dpi", "100"]) == 0
+    assert abs(imread(single).shape[1] - 89 / 25.4 * 100) <= 1  # Nature's one column
     for args, message in (
             (["-o", str(tmp_path / "x.tif")], "format '.tif' not supported; allowed: .png"),
             (["-o", str(tmp_path / "x.png"), "--kind", "radar"],
