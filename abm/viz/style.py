@@ -100,7 +100,7 @@ def add_scale_bar(ax, length_mm: float, *, color: str = "white") -> None:
     width, height = x1 - x0, y1 - y0
     left, bottom = x0 + 0.05 * width, y0 + 0.05 * height
     halo = "black" if to_rgb(color) == (1.0, 1.0, 1.0) else "white"
-    outline = [patheffects.withStroke(linewidth=1.5, foreground=halo)]
+    outline = [patheffects.withStroke(linewidth=1.0, foreground=halo)]
     ax.add_patch(Rectangle((left, bottom), length_mm, 0.012 * height, facecolor=color,
                            edgecolor=halo, linewidth=0.4, zorder=5))
     label = f"{length_mm * 1000:g} µm" if length_mm < 1 else f"{length_mm:g} mm"
