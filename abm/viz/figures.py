@@ -49,7 +49,7 @@ from matplotlib.patches import Patch
 from abm.tumor.cells import PHASES
 from abm.io import load_run
 from abm.io.outputs import check_output, write_atomically
-from abm.viz.journal import fix_tick_sizes, journal_style, width_inches
+from abm.viz.journal import TITLE_INCHES, fix_tick_sizes, journal_style, width_inches
 from abm.viz.panels import (frame_map, legend_below, legend_right, letter_panel, mark_vessels,
                             stack_axes)
 from abm.viz.raster import (AGENT_TABLES, agent_positions, lattice_index, map_extent,
@@ -368,7 +368,7 @@ def build_figure(run, kinds: Sequence[str], frame: int, width: str = "double") -
     ncols = min(COLUMNS[width], len(kinds))
     nrows = -(-len(kinds) // ncols)
     with journal_style():
-        fig = Figure(figsize=(width_inches(width), ROW_INCHES[width] * nrows + 0.2),
+        fig = Figure(figsize=(width_inches(width), ROW_INCHES[width] * nrows + TITLE_INCHES),
                      layout="constrained")
         axes = np.atleast_1d(fig.subplots(nrows, ncols)).ravel()
         draw = figure_kinds()
@@ -397,7 +397,8 @@ def plot(run_path: str | Path, out_path: str | Path, kinds: Sequence[str] | None
     """Render figure ``kinds`` (default: the run's standard set, :func:`available_kinds`) of
     run file ``run_path`` at ``frame`` (negative counts from the end) to ``out_path`` (.png,
     .pdf or .svg) at journal column ``width`` (``"single"``: 89 mm, ``"double"``: 183 mm;
-    :func:`build_figure`). Returns the path. A kind the run has no data for (e.g. ``ctc``
+    :func:`build_figure`); a png at ``dpi`` pixels per inch (300: the resolution journals
+    ask of raster images, e.g. Nature's guidelines). Returns the path. A kind the run has no data for (e.g. ``ctc``
     without shedding) raises ValueError; an existing ``out_path`` without ``overwrite``
     raises :class:`abm.errors.OutputError`. The file is written complete or not at all
     (:func:`abm.outputs.write_atomically`)."""

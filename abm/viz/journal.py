@@ -27,6 +27,8 @@ SMALL_PT = MIN_TEXT_PT
 """Tick labels, legends, colour-bar ticks, scale-bar labels, points."""
 TITLE_PT = 8.0
 """The figure's title, points."""
+TITLE_INCHES = 0.2
+"""Height added to a figure for its title (8 pt and its padding), inches."""
 
 LINE_PT = 1.0
 """Data lines, points (0.5–1.5 pt reads well at print size; design choice)."""

@@ -9,14 +9,15 @@ from matplotlib.figure import Figure
 
 from abm.io import load_run
 from abm.viz.figures import draw_field, draw_populations, draw_tissue, save_figure
-from abm.viz.journal import fix_tick_sizes, journal_style, width_inches
+from abm.viz.journal import TITLE_INCHES, fix_tick_sizes, journal_style, width_inches
 from abm.viz.panels import letter_panel
 
 MAP_ROW_INCHES = {"single": 2.4, "double": 2.75}
 """Height of a row of maps (inches): the map, its title and colour bar or legend (design
 choice, checked by the style tests)."""
 POPULATION_INCHES = 2.3
-"""Height of the populations panel, which spans the figure's width (inches)."""
+"""Height of the populations panel, which spans the figure's width (inches; design choice:
+room for its two stacked axes and their labels)."""
 
 
 def summary_layout(run, frame: int, width: str = "double") -> Figure:
@@ -34,7 +35,7 @@ def summary_layout(run, frame: int, width: str = "double") -> Figure:
     per_row = len(maps) if width == "double" else 2
     map_rows = -(-len(maps) // per_row)
     with journal_style():
-        height = MAP_ROW_INCHES[width] * map_rows + POPULATION_INCHES + 0.2
+        height = MAP_ROW_INCHES[width] * map_rows + POPULATION_INCHES + TITLE_INCHES
         fig = Figure(figsize=(width_inches(width), height), layout="constrained")
         grid = fig.add_gridspec(map_rows + 1, 2 * per_row,
                                 height_ratios=[MAP_ROW_INCHES[width]] * map_rows
