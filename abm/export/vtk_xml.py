@@ -45,9 +45,10 @@ def data_array(name: str, values: np.ndarray, components: int = 1, tuples: bool 
     except KeyError:
         raise TypeError(f"array {name!r}: dtype {values.dtype} has no VTK type") from None
     raw = np.ascontiguousarray(values, dtype=values.dtype.newbyteorder("<")).tobytes()
+    # NumberOfComponents defaults to 1; leaving it out makes meshio read 1-D arrays, not (n, 1).
+    shape = f' NumberOfComponents="{components}"' if components != 1 else ""
     count = f' NumberOfTuples="{values.size // components}"' if tuples else ""
-    head = (f'<DataArray type="{vtk_type}" Name={quoteattr(name)} NumberOfComponents="{components}"'
-            f'{count} format="binary">').encode()
+    head = f'<DataArray type="{vtk_type}" Name={quoteattr(name)}{shape}{count} format="binary">'.encode()
     return head + base64.b64encode(np.uint64(len(raw)).tobytes() + raw) + b"</DataArray>\n"
 
 
