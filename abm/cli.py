@@ -146,6 +146,7 @@ def _parser() -> argparse.ArgumentParser:
                              "comma-separated (negative: from the end), e.g. 0,-1 or ::4")
     export.add_argument("--what", help="comma-separated: cells, timeseries, events, events.NAME, "
                         "fields (default: csv/parquet cells,timeseries,events; vtk fields,cells)")
+    export.add_argument("--site", help="export the run's secondary site of this name instead")
     export.add_argument("--out", help="output folder (default: RUN_FORMAT beside the run file)")
     export.add_argument("--overwrite", action="store_true",
                         help="replace export files of the same names if they exist")
@@ -251,7 +252,7 @@ def _export(args) -> int:
     from abm.export import export_run
 
     files = export_run(args.run_file, args.fmt, frames=args.frames, what=args.what,
-                       out_dir=args.out, overwrite=args.overwrite)
+                       out_dir=args.out, overwrite=args.overwrite, site=args.site)
     print(f"wrote {len(files)} files to {files[0].parent}")
     return EXIT_OK
 

@@ -24,7 +24,7 @@ __all__ = ["export_run", "plan_export", "ExportPlan", "ExportArgumentError", "FO
 
 
 def export_run(run_path: str | Path, fmt: str, *, frames=None, what=None, out_dir=None,
-               overwrite: bool = False) -> list[Path]:
+               overwrite: bool = False, site: str | None = None) -> list[Path]:
     """Export the run at ``run_path`` in format ``fmt`` (``csv``, ``parquet`` or ``vtk``);
     return the files written (``units.json`` last).
 
@@ -33,6 +33,8 @@ def export_run(run_path: str | Path, fmt: str, *, frames=None, what=None, out_di
     ``what``: None (csv/parquet: cells, timeseries, events; vtk: fields, cells) or a list or
     comma-separated string of ``cells``, ``timeseries``, ``events``, ``events.NAME``,
     ``fields``. ``out_dir``: the folder (default ``RUN_FORMAT`` beside the run file).
+    ``site``: export the run's secondary site of that name instead (``run.sites``), read like
+    the run (default folder ``RUN_site_NAME_FORMAT``).
     ``overwrite``: replace existing files of the same names (else refused, before anything is
     written). Raises ExportArgumentError (a bad argument), abm.errors.OutputError (an output
     that exists or cannot be written), FileNotFoundError / RunFileError (the run).
@@ -42,17 +44,26 @@ def export_run(run_path: str | Path, fmt: str, *, frames=None, what=None, out_di
     if fmt == "parquet":
         _require_pyarrow()
     with load_run(run_path) as run:
-        plan = plan_export(run, fmt, frames=frames, what=what, out_dir=out_dir, overwrite=overwrite)
+        group = run if site is None else _site(run, site)
+        plan = plan_export(group, fmt, frames=frames, what=what, out_dir=out_dir, overwrite=overwrite,
+                           site=site)
         if fmt == "vtk":
             from abm.export.vtk_run import write_vtk
 
-            units = write_vtk(run, plan)
+            units = write_vtk(group, plan)
         else:
             from abm.export.tables import write_tables
 
-            units = write_tables(run, plan)
+            units = write_tables(group, plan)
         write_atomically(plan.out_dir / UNITS_FILE, lambda tmp: write_units(tmp, units))
     return list(plan.files)
+
+
+def _site(run, name: str):
+    if name not in run.sites:
+        raise ExportArgumentError(f"--site = {name!r}: no such site in {run.path.name}; allowed: "
+                                  f"{', '.join(run.sites) or 'none (the run has no secondary sites)'}")
+    return run.site(name)
 
 
 def _require_pyarrow() -> None:

@@ -66,11 +66,12 @@ def frame_file(kind: str, frame: int, n_frames: int) -> str:
     return f"{kind}_{frame:0{digits}d}.{VTK_SUFFIX[kind]}"
 
 
-def default_out_dir(run_path: str | Path, fmt: str) -> Path:
-    """``RUN_FORMAT/`` beside the run file (``outputs/quickstart_vtk/``): one folder per
-    format, so exports of one run to several formats never collide."""
+def default_out_dir(run_path: str | Path, fmt: str, site: str | None = None) -> Path:
+    """``RUN_FORMAT/`` beside the run file (``outputs/quickstart_vtk/``; a secondary site's
+    ``RUN_site_NAME_FORMAT/``): one folder per format and site, so exports of one run never
+    collide."""
     run_path = Path(run_path)
-    return run_path.with_name(f"{run_path.stem}_{fmt}")
+    return run_path.with_name(f"{run_path.stem}{'' if site is None else f'_site_{site}'}_{fmt}")
 
 
 def parse_frames(spec, n_frames: int) -> tuple[int, ...]:
@@ -149,8 +150,10 @@ def parse_what(what, fmt: str, tables_in_run: list[str], declared: list[str]) ->
     return tuple(dict.fromkeys(items)), tuple(dict.fromkeys(tables))
 
 
-def plan_export(run, fmt: str, *, frames=None, what=None, out_dir=None, overwrite: bool = False) -> ExportPlan:
-    """Check every argument against the open ``run`` and every output path; return the plan.
+def plan_export(run, fmt: str, *, frames=None, what=None, out_dir=None, overwrite: bool = False,
+                site: str | None = None) -> ExportPlan:
+    """Check every argument against ``run`` (an open Run, or the Site ``site`` of one) and
+    every output path; return the plan.
 
     Raises ExportArgumentError for a bad argument and :class:`abm.errors.OutputError` for an
     output that exists (without ``overwrite``) or cannot be written; nothing is written.
@@ -161,8 +164,11 @@ def plan_export(run, fmt: str, *, frames=None, what=None, out_dir=None, overwrit
     per_frame = [i for i in items if i in ("cells", "fields")]
     if per_frame and run.n_frames == 0:
         raise ExportArgumentError(f"--what = {','.join(per_frame)}: {run.path.name} has no frame yet")
+    if fmt == "vtk" and "cells" in items and not {"x", "y"} <= set(run.cell_columns):
+        raise ExportArgumentError(f"--what = cells: the cells of {run.path.name} have no x and y "
+                                  "columns, so they are no points; allowed here: fields")
     chosen = parse_frames(frames, run.n_frames) if per_frame else ()
-    out = Path(out_dir) if out_dir is not None else default_out_dir(run.path, fmt)
+    out = Path(out_dir) if out_dir is not None else default_out_dir(run.path, fmt, site)
     if not (items or tables):
         raise ExportArgumentError(f"--what = {what!r} selects nothing to export ({run.path.name} "
                                   "has no event tables)")

@@ -371,3 +371,78 @@ def test_default_folder_is_beside_the_run(run_path, tmp_path):
     run_copy.write_bytes(run_path.read_bytes())
     files = export_run(run_copy, "csv", what="timeseries")
     assert {p.parent for p in files} == {tmp_path / "mine_csv"}
+
+
+# ---------------------------------------------------------------------- secondary sites
+@pytest.fixture(scope="module")
+def site_run(tmp_path_factory) -> Path:
+    """The synthetic run of tests/io/test_sites.py: sites ``liver`` (9 × 12 sites of 30 µm,
+    a vessel map, frames without cells) and ``lung`` (a uint8 enum column, text events)."""
+    from .test_sites import write_site_run
+
+    path = tmp_path_factory.mktemp("sites") / "run.h5"
+    write_site_run(path, frames=6)
+    return path
+
+
+def test_site_fields_as_images(site_run, tmp_path):
+    from .test_sites import LIVER_VESSELS, liver_frame
+
+    files = export_run(site_run, "vtk", site="liver", what="fields", out_dir=tmp_path)
+    assert len(files) == 6 + 2
+    for f in range(6):
+        image = _vtk_read(vtk_io.vtkXMLImageDataReader, tmp_path / f"fields_{f:04d}.vti")
+        assert image.GetDimensions() == (10, 13, 1)
+        assert image.GetSpacing()[:2] == (30.0, 30.0) and image.GetOrigin()[:2] == (0.0, 0.0)
+        data = image.GetCellData()
+        assert np.array_equal(vtk_to_numpy(data.GetArray("oxygen")).reshape(12, 9), liver_frame(f)[0]["oxygen"])
+        assert np.array_equal(vtk_to_numpy(data.GetArray("vessels")).reshape(12, 9), LIVER_VESSELS)
+    assert [t for t, _ in _pvd(tmp_path / "fields.pvd")] == [10.0 * f for f in range(6)]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_site_tables(site_run, tmp_path, fmt):
+    from .test_sites import KINDS, lung_events, lung_frame
+
+    export_run(site_run, fmt, site="lung", out_dir=tmp_path)
+    cells = _read(fmt, tmp_path / f"cells.{fmt}")
+    names = {code: name for name, code in KINDS.items()}
+    for f in range(6):
+        rows, expected = cells[cells.frame == f], lung_frame(f)[1]
+        assert len(rows) == len(expected["id"])  # frame 2 has none
+        assert list(rows.cell_id) == list(expected["id"])
+        assert list(rows.kind.astype(str)) == [names[k] for k in expected["kind"]]
+        assert np.array_equal(rows.damage.to_numpy(np.float32), expected["damage"])
+    deaths = _read(fmt, tmp_path / f"events_deaths.{fmt}")
+    assert list(deaths.cause) == [c for f in range(6) for c in lung_events(f)["cause"]]
+    assert json.loads((tmp_path / "units.json").read_text(encoding="utf-8"))["cells"]["y"] == "µm"
+
+
+def test_site_errors(site_run, tmp_path):
+    with pytest.raises(ExportArgumentError, match=r"--site = 'kidney': no such site in run.h5; allowed: liver, lung"):
+        export_run(site_run, "csv", site="kidney", out_dir=tmp_path / "a")
+    with pytest.raises(ExportArgumentError, match=r"--what = cells: the cells of run.h5 have no x and y columns"):
+        export_run(site_run, "vtk", site="lung", out_dir=tmp_path / "b")
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
+    files = export_run(site_run, "csv", site="lung", what="timeseries")
+    assert files[0].parent == site_run.with_name("run_site_lung_csv")
+
+
+# ---------------------------------------------------------------------- the VTK writer alone
+def test_points_file_of_every_dtype_and_of_no_points(tmp_path):
+    from abm.export.vtk_xml import write_points
+
+    arrays = {"i8": np.array([-3, 0, 7], np.int8), "u8": np.array([0, 200, 255], np.uint8),
+              "flag": np.array([True, False, True]), "big": np.array([2**40, -1, 5], np.int64),
+              "f8": np.array([1e-300, np.nan, -2.5]), "f4": np.array([0.1, 1e30, -0.0], np.float32)}
+    points = np.array([[0.0, 1.0, 0.0], [2.5, 3.5, 0.0], [1e6, -4.0, 0.0]])
+    write_points(tmp_path / "p.vtu", points, arrays.items(), [("note", np.array([42], np.int32))])
+    grid = _vtk_read(vtk_io.vtkXMLUnstructuredGridReader, tmp_path / "p.vtu")
+    assert np.array_equal(vtk_to_numpy(grid.GetPoints().GetData()), points)
+    for name, values in arrays.items():
+        back = vtk_to_numpy(grid.GetPointData().GetArray(name))
+        assert np.array_equal(back, values.astype(np.uint8) if values.dtype == bool else values, equal_nan=True)
+    assert vtk_to_numpy(grid.GetFieldData().GetArray("note"))[0] == 42
+    write_points(tmp_path / "none.vtu", np.zeros((0, 3), np.float32), [("x", np.zeros(0, np.float32))])
+    empty = _vtk_read(vtk_io.vtkXMLUnstructuredGridReader, tmp_path / "none.vtu")
+    assert empty.GetNumberOfPoints() == empty.GetNumberOfCells() == 0
