@@ -9,6 +9,7 @@ refused export leaves the folder as it was.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from numbers import Integral
 from pathlib import Path
 
 from abm.errors import UserError
@@ -87,7 +88,7 @@ def parse_frames(spec, n_frames: int) -> tuple[int, ...]:
     if spec is None or (isinstance(spec, str) and spec.strip().lower() == "all"):
         chosen = list(range(n_frames))
     else:
-        items = spec.split(",") if isinstance(spec, str) else ([spec] if isinstance(spec, int) else list(spec))
+        items = spec.split(",") if isinstance(spec, str) else ([spec] if isinstance(spec, Integral) else list(spec))
         chosen = []
         for item in items:
             chosen.extend(_frame_item(item, n_frames, allowed))
@@ -115,14 +116,15 @@ def _frame_item(item, n_frames: int, allowed: str) -> list[int]:
     return [frame % n_frames]
 
 
-def parse_what(what, fmt: str, tables_in_run: list[str], declared: list[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def parse_what(what, fmt: str, tables_in_run: list[str], declared: list[str],
+               where: str = "the run") -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(items, event tables) that ``what`` asks for in format ``fmt``.
 
     ``what``: None (:data:`DEFAULT_WHAT` of the format), a comma-separated string or a
     sequence of items: ``cells``, ``timeseries``, ``events`` (every table the run wrote),
     ``events.NAME`` (one table; those the run declares but never wrote are empty tables),
     ``fields``. ``tables_in_run`` the run's written event tables, ``declared`` every table
-    it declares. Raises ExportArgumentError for an unknown item or table, or an item the
+    it declares; ``where`` names the run (or site) in messages. Raises ExportArgumentError for an unknown item or table, or an item the
     format cannot hold.
     """
     raw = DEFAULT_WHAT[fmt] if what is None else (what.split(",") if isinstance(what, str) else list(what))
@@ -134,7 +136,7 @@ def parse_what(what, fmt: str, tables_in_run: list[str], declared: list[str]) ->
             name = entry[len(EVENTS_PREFIX):]
             if name not in known_tables:
                 raise ExportArgumentError(
-                    f"--what: no event table {name!r} in the run; allowed: "
+                    f"--what: no event table {name!r} in {where}; allowed: "
                     f"{', '.join(EVENTS_PREFIX + t for t in known_tables) or 'none (the run has no event tables)'}")
             tables.append(name)
         elif entry == "events" and fmt != "vtk":
@@ -160,17 +162,18 @@ def plan_export(run, fmt: str, *, frames=None, what=None, out_dir=None, overwrit
     """
     if fmt not in FORMATS:
         raise ExportArgumentError(f"--format = {fmt!r} is not a known format; allowed: {', '.join(FORMATS)}")
-    items, tables = parse_what(what, fmt, run.event_tables, list(event_columns(run.attrs)))
+    where = run.path.name if site is None else f"site {site!r} of {run.path.name}"
+    items, tables = parse_what(what, fmt, run.event_tables, list(event_columns(run.attrs)), where)
     per_frame = [i for i in items if i in ("cells", "fields")]
     if per_frame and run.n_frames == 0:
-        raise ExportArgumentError(f"--what = {','.join(per_frame)}: {run.path.name} has no frame yet")
+        raise ExportArgumentError(f"--what = {','.join(per_frame)}: {where} has no frame yet")
     if fmt == "vtk" and "cells" in items and not {"x", "y"} <= set(run.cell_columns):
-        raise ExportArgumentError(f"--what = cells: the cells of {run.path.name} have no x and y "
+        raise ExportArgumentError(f"--what = cells: the cells of {where} have no x and y "
                                   "columns, so they are no points; allowed here: fields")
     chosen = parse_frames(frames, run.n_frames) if per_frame else ()
     out = Path(out_dir) if out_dir is not None else default_out_dir(run.path, fmt, site)
     if not (items or tables):
-        raise ExportArgumentError(f"--what = {what!r} selects nothing to export ({run.path.name} "
+        raise ExportArgumentError(f"--what = {what!r} selects nothing to export ({where} "
                                   "has no event tables)")
     names = _file_names(fmt, items, tables, chosen, run.n_frames)
     files = tuple(out / name for name in names)

@@ -309,7 +309,7 @@ def test_existing_file_is_refused_before_anything_is_written(run_path, tmp_path,
     ({"fmt": "csv", "frames": "::0"}, r"--frames: '::0' is not a frame number or slice"),
     ({"fmt": "csv", "frames": "5:2"}, r"--frames = '5:2' selects no frame"),
     ({"fmt": "csv", "what": "cells,events.kills"},
-     r"--what: no event table 'kills' in the run; allowed: .*events\.immune_kills"),
+     r"--what: no event table 'kills' in run.h5; allowed: .*events\.immune_kills"),
     ({"fmt": "parquet", "what": "cell"}, r"--what: 'cell' is not something --format parquet exports; allowed: cells,"),
     ({"fmt": "vtk", "what": "timeseries"}, r"'timeseries' is not something --format vtk exports \(time series and "
                                            r"events are tables: use --format csv or parquet\); allowed: fields, cells"),
@@ -334,7 +334,7 @@ def test_frame_selection():
     assert parse_frames("-1,0,0", 5) == (0, 4)
     assert parse_frames("-2:", 5) == (3, 4)
     assert parse_frames([1, 3], 5) == (1, 3)
-    assert parse_frames(2, 5) == (2,)
+    assert parse_frames(2, 5) == parse_frames(np.int64(2), 5) == (2,)
     with pytest.raises(ExportArgumentError, match="'1.5' is not a frame number"):
         parse_frames("1.5", 5)
     with pytest.raises(ExportArgumentError, match="1:2:3:4"):
@@ -421,7 +421,7 @@ def test_site_tables(site_run, tmp_path, fmt):
 def test_site_errors(site_run, tmp_path):
     with pytest.raises(ExportArgumentError, match=r"--site = 'kidney': no such site in run.h5; allowed: liver, lung"):
         export_run(site_run, "csv", site="kidney", out_dir=tmp_path / "a")
-    with pytest.raises(ExportArgumentError, match=r"--what = cells: the cells of run.h5 have no x and y columns"):
+    with pytest.raises(ExportArgumentError, match=r"--what = cells: the cells of site 'lung' of run.h5 have no x and y columns"):
         export_run(site_run, "vtk", site="lung", out_dir=tmp_path / "b")
     assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
     files = export_run(site_run, "csv", site="lung", what="timeseries")
@@ -446,3 +446,10 @@ def test_points_file_of_every_dtype_and_of_no_points(tmp_path):
     write_points(tmp_path / "none.vtu", np.zeros((0, 3), np.float32), [("x", np.zeros(0, np.float32))])
     empty = _vtk_read(vtk_io.vtkXMLUnstructuredGridReader, tmp_path / "none.vtu")
     assert empty.GetNumberOfPoints() == empty.GetNumberOfCells() == 0
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_a_declared_table_never_written_is_an_empty_table(site_run, tmp_path, fmt):
+    export_run(site_run, fmt, site="liver", what="events.never", out_dir=tmp_path)
+    table = _read(fmt, tmp_path / f"events_never.{fmt}")
+    assert list(table.columns) == ["time_min"] and len(table) == 0
