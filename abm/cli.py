@@ -136,14 +136,14 @@ def _parser() -> argparse.ArgumentParser:
     movie.set_defaults(handler=_movie)
 
     export = sub.add_parser("export", help="a run as CSV/Parquet tables or VTK files for "
-                            "ParaView (docs/exports.md)",
-                            formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+                            "ParaView (docs/exports.md)")
     export.add_argument("run_file")
     export.add_argument("--format", dest="fmt", required=True, metavar="FORMAT",
                         help="csv, parquet (needs pyarrow: the 'export' extra) or vtk")
     export.add_argument("--frames", default="all",
                         help="frames of cells and fields: 'all', numbers and slices start:stop[:step], "
-                             "comma-separated (negative: from the end), e.g. 0,-1 or ::4")
+                             "comma-separated (negative: from the end), e.g. 0,-1 or ::4; "
+                             "write --frames=-5: for a slice that starts with '-'")
     export.add_argument("--what", help="comma-separated: cells, timeseries, events, events.NAME, "
                         "fields (default: csv/parquet cells,timeseries,events; vtk fields,cells)")
     export.add_argument("--site", help="export the run's secondary site of this name instead")

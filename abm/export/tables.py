@@ -58,7 +58,8 @@ def field_chunks(run, frames) -> Iterator[pd.DataFrame]:
 
 
 def series_chunks(run, frames=()) -> Iterator[pd.DataFrame]:
-    """The time series as one table, its index (min) as the first column ``time_min``."""
+    """The time series as one table, its index (min) as the first column ``time_min``
+    (``frames`` is not used: the time series is always whole)."""
     series = run.timeseries
     yield series.rename_axis(TIME).reset_index()
 
