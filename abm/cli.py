@@ -146,6 +146,8 @@ def _parser() -> argparse.ArgumentParser:
                              "write --frames=-5: for a slice that starts with '-'")
     export.add_argument("--what", help="comma-separated: cells, timeseries, events, events.NAME, "
                         "fields (default: csv/parquet cells,timeseries,events; vtk fields,cells)")
+    export.add_argument("--compress", type=int, metavar="LEVEL",
+                        help="vtk: zlib level of the arrays, 0 (none) to 9 (default 1)")
     export.add_argument("--site", help="export the run's secondary site of this name instead")
     export.add_argument("--out", help="output folder (default: RUN_FORMAT beside the run file)")
     export.add_argument("--overwrite", action="store_true",
@@ -252,7 +254,8 @@ def _export(args) -> int:
     from abm.export import export_run
 
     files = export_run(args.run_file, args.fmt, frames=args.frames, what=args.what,
-                       out_dir=args.out, overwrite=args.overwrite, site=args.site)
+                       out_dir=args.out, overwrite=args.overwrite, site=args.site,
+                       compress=args.compress)
     print(f"wrote {len(files)} files to {files[0].parent}")
     return EXIT_OK
 

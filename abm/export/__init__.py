@@ -24,7 +24,7 @@ __all__ = ["export_run", "plan_export", "ExportPlan", "ExportArgumentError", "FO
 
 
 def export_run(run_path: str | Path, fmt: str, *, frames=None, what=None, out_dir=None,
-               overwrite: bool = False, site: str | None = None) -> list[Path]:
+               overwrite: bool = False, site: str | None = None, compress: int | None = None) -> list[Path]:
     """Export the run at ``run_path`` in format ``fmt`` (``csv``, ``parquet`` or ``vtk``);
     return the files written (``units.json`` last).
 
@@ -34,7 +34,8 @@ def export_run(run_path: str | Path, fmt: str, *, frames=None, what=None, out_di
     comma-separated string of ``cells``, ``timeseries``, ``events``, ``events.NAME``,
     ``fields``. ``out_dir``: the folder (default ``RUN_FORMAT`` beside the run file).
     ``site``: export the run's secondary site of that name instead (``run.sites``), read like
-    the run (default folder ``RUN_site_NAME_FORMAT``).
+    the run (default folder ``RUN_site_NAME_FORMAT``). ``compress``: zlib level 0–9 of the VTK
+    arrays (None: 1; 0: not compressed); vtk only.
     ``overwrite``: replace existing files of the same names (else refused, before anything is
     written). Raises ExportArgumentError (a bad argument), abm.errors.OutputError (an output
     that exists or cannot be written), FileNotFoundError / RunFileError (the run).
@@ -46,7 +47,7 @@ def export_run(run_path: str | Path, fmt: str, *, frames=None, what=None, out_di
     with load_run(run_path) as run:
         group = run if site is None else _site(run, site)
         plan = plan_export(group, fmt, frames=frames, what=what, out_dir=out_dir, overwrite=overwrite,
-                           site=site)
+                           site=site, compress=compress)
         if fmt == "vtk":
             from abm.export.vtk_run import write_vtk
 

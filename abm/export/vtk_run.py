@@ -66,9 +66,10 @@ def write_vtk(run, plan) -> dict[str, dict[str, str]]:
         for f in plan.frames:
             names[f] = frame_file(kind, f, run.n_frames)
             if kind == "fields":
-                write_atomically(plan.out_dir / names[f], lambda tmp, f=f: _write_fields(run, f, tmp, geometry))
+                write_atomically(plan.out_dir / names[f],
+                                 lambda tmp, f=f: _write_fields(run, f, tmp, geometry, plan.level))
             else:
-                write_atomically(plan.out_dir / names[f], lambda tmp, f=f: _write_cells(run, f, tmp))
+                write_atomically(plan.out_dir / names[f], lambda tmp, f=f: _write_cells(run, f, tmp, plan.level))
         times = run.frame_times
         write_atomically(plan.out_dir / f"{kind}.pvd",
                          lambda tmp, names=names: write_collection(tmp, [(times[f], n) for f, n in names.items()]))
@@ -86,16 +87,16 @@ def _frame_data(run, f: int) -> list[tuple[str, np.ndarray]]:
     return [("TimeValue", np.array([run.frame_times[f]], np.float64)), ("frame", np.array([f], np.int64))]
 
 
-def _write_fields(run, f: int, tmp, geometry) -> None:
+def _write_fields(run, f: int, tmp, geometry, level: int) -> None:
     origin, spacing = geometry
     vessels = run.vessels
     arrays = ((name, run.field(name, f)) for name in run.field_names)
     extra = [("vessels", vessels.astype(np.uint8))] if vessels is not None else []
     write_image(tmp, (len(run.y_um), len(run.x_um)), origin, spacing,
-                chain(arrays, extra), _frame_data(run, f))
+                chain(arrays, extra), _frame_data(run, f), level)
 
 
-def _write_cells(run, f: int, tmp) -> None:
+def _write_cells(run, f: int, tmp, level: int) -> None:
     cells = run.cells(f)
     x, y = cells["x"].to_numpy(), cells["y"].to_numpy()
     dtype = np.result_type(x.dtype, y.dtype, np.float32)
@@ -109,4 +110,4 @@ def _write_cells(run, f: int, tmp) -> None:
                       for code, category in enumerate(column.cat.categories)]
         else:
             arrays.append((name, column.to_numpy()))
-    write_points(tmp, points, arrays, _frame_data(run, f) + codes)
+    write_points(tmp, points, arrays, _frame_data(run, f) + codes, level)

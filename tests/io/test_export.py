@@ -48,12 +48,14 @@ def run(run_path):
 
 @pytest.fixture(scope="session")
 def exported(run_path, tmp_path_factory) -> dict[str, Path]:
-    """The folder of each format's export: all frames and everything a format holds."""
+    """The folder of each format's export: all frames and everything a format holds; ``vtk``
+    with the default compression, ``vtk0`` without."""
     out = {}
-    for fmt, what in (("csv", "cells,timeseries,events,fields"), ("parquet", "cells,timeseries,events,fields"),
-                      ("vtk", "fields,cells")):
-        out[fmt] = tmp_path_factory.mktemp(fmt)
-        export_run(run_path, fmt, what=what, out_dir=out[fmt], overwrite=True)
+    for key, fmt, what, compress in (("csv", "csv", "cells,timeseries,events,fields", None),
+                                     ("parquet", "parquet", "cells,timeseries,events,fields", None),
+                                     ("vtk", "vtk", "fields,cells", None), ("vtk0", "vtk", "fields,cells", 0)):
+        out[key] = tmp_path_factory.mktemp(key)
+        export_run(run_path, fmt, what=what, out_dir=out[key], compress=compress)
     return out
 
 
@@ -177,11 +179,12 @@ def _pvd(path: Path) -> list[tuple[float, str]]:
     return [(float(e.get("timestep")), e.get("file")) for e in ET.parse(path).getroot().iter("DataSet")]
 
 
-def test_vti_is_the_fields_on_an_image_in_um(run, exported):
+@pytest.mark.parametrize("key", ["vtk", "vtk0"])
+def test_vti_is_the_fields_on_an_image_in_um(run, exported, key):
     ny, nx = len(run.y_um), len(run.x_um)
     dx = run.attrs["dx_um"]
     for f in range(run.n_frames):
-        image = _vtk_read(vtk_io.vtkXMLImageDataReader, exported["vtk"] / f"fields_{f:04d}.vti")
+        image = _vtk_read(vtk_io.vtkXMLImageDataReader, exported[key] / f"fields_{f:04d}.vti")
         assert image.GetDimensions() == (nx + 1, ny + 1, 1)
         assert image.GetSpacing()[:2] == pytest.approx((dx, dx), rel=1e-12)
         # the image's corner: half a site before the first site centre
@@ -209,10 +212,11 @@ def test_vti_pixel_at_a_site_centre_holds_that_site(run, exported):
     assert field[vessel_j, vessel_i] == field.max()  # the vessel site holds the blood level
 
 
-def test_vtu_is_the_cells_as_points(run, exported):
+@pytest.mark.parametrize("key", ["vtk", "vtk0"])
+def test_vtu_is_the_cells_as_points(run, exported, key):
     for f in (0, run.n_frames - 1):
         cells = run.cells(f)
-        grid = _vtk_read(vtk_io.vtkXMLUnstructuredGridReader, exported["vtk"] / f"cells_{f:04d}.vtu")
+        grid = _vtk_read(vtk_io.vtkXMLUnstructuredGridReader, exported[key] / f"cells_{f:04d}.vtu")
         assert grid.GetNumberOfPoints() == grid.GetNumberOfCells() == len(cells)
         assert {grid.GetCellType(k) for k in range(grid.GetNumberOfCells())} == {1}  # VTK_VERTEX
         points = vtk_to_numpy(grid.GetPoints().GetData())
@@ -235,16 +239,25 @@ def test_vtu_is_the_cells_as_points(run, exported):
         assert vtk_to_numpy(table.GetArray("TimeValue"))[0] == run.frame_times[f]
 
 
-def test_meshio_reads_the_cells(run, exported):
+@pytest.mark.parametrize("key", ["vtk", "vtk0"])
+def test_meshio_reads_the_cells(run, exported, key):
     f = run.n_frames - 1
     cells = run.cells(f)
-    mesh = meshio.read(exported["vtk"] / f"cells_{f:04d}.vtu")
+    mesh = meshio.read(exported[key] / f"cells_{f:04d}.vtu")
     assert [block.type for block in mesh.cells] == ["vertex"] and len(mesh.cells[0].data) == len(cells)
     assert np.array_equal(mesh.points[:, :2], cells[["x", "y"]].to_numpy())
     assert np.array_equal(mesh.point_data["oxygen"], cells.oxygen)
     assert np.array_equal(mesh.point_data["birth_min"], cells.birth_min)
     necrotic = int(mesh.field_data["phase=necrotic"][0])
     assert (mesh.point_data["phase"] == necrotic).sum() == (cells.phase == "necrotic").sum()
+
+
+def test_compressed_files_say_so_and_are_smaller(run, exported):
+    for name in ("fields_0008.vti", "cells_0008.vtu"):
+        compressed, plain = (exported[key] / name for key in ("vtk", "vtk0"))
+        assert b'compressor="vtkZLibDataCompressor"' in compressed.read_bytes()[:300]
+        assert b"compressor" not in plain.read_bytes()[:300]
+        assert compressed.stat().st_size < 0.7 * plain.stat().st_size
 
 
 def test_pvd_collections_list_the_frames_with_their_times(run, exported):
@@ -311,6 +324,8 @@ def test_existing_file_is_refused_before_anything_is_written(run_path, tmp_path,
     ({"fmt": "csv", "what": "cells,events.kills"},
      r"--what: no event table 'kills' in run.h5; allowed: .*events\.immune_kills"),
     ({"fmt": "parquet", "what": "cell"}, r"--what: 'cell' is not something --format parquet exports; allowed: cells,"),
+    ({"fmt": "vtk", "compress": 10}, r"--compress = 10 is not a zlib level; allowed: 0 \(none\) … 9"),
+    ({"fmt": "csv", "compress": 1}, r"--compress = 1: only --format vtk takes a compression level"),
     ({"fmt": "vtk", "what": "timeseries"}, r"'timeseries' is not something --format vtk exports \(time series and "
                                            r"events are tables: use --format csv or parquet\); allowed: fields, cells"),
 ])
@@ -429,23 +444,37 @@ def test_site_errors(site_run, tmp_path):
 
 
 # ---------------------------------------------------------------------- the VTK writer alone
-def test_points_file_of_every_dtype_and_of_no_points(tmp_path):
+@pytest.mark.parametrize("level", [0, 1, 9])
+def test_points_file_of_every_dtype_and_of_no_points(tmp_path, level):
     from abm.export.vtk_xml import write_points
 
     arrays = {"i8": np.array([-3, 0, 7], np.int8), "u8": np.array([0, 200, 255], np.uint8),
               "flag": np.array([True, False, True]), "big": np.array([2**40, -1, 5], np.int64),
               "f8": np.array([1e-300, np.nan, -2.5]), "f4": np.array([0.1, 1e30, -0.0], np.float32)}
     points = np.array([[0.0, 1.0, 0.0], [2.5, 3.5, 0.0], [1e6, -4.0, 0.0]])
-    write_points(tmp_path / "p.vtu", points, arrays.items(), [("note", np.array([42], np.int32))])
+    write_points(tmp_path / "p.vtu", points, arrays.items(), [("note", np.array([42], np.int32))], level)
     grid = _vtk_read(vtk_io.vtkXMLUnstructuredGridReader, tmp_path / "p.vtu")
     assert np.array_equal(vtk_to_numpy(grid.GetPoints().GetData()), points)
     for name, values in arrays.items():
         back = vtk_to_numpy(grid.GetPointData().GetArray(name))
         assert np.array_equal(back, values.astype(np.uint8) if values.dtype == bool else values, equal_nan=True)
     assert vtk_to_numpy(grid.GetFieldData().GetArray("note"))[0] == 42
-    write_points(tmp_path / "none.vtu", np.zeros((0, 3), np.float32), [("x", np.zeros(0, np.float32))])
+    write_points(tmp_path / "none.vtu", np.zeros((0, 3), np.float32), [("x", np.zeros(0, np.float32))], level=level)
     empty = _vtk_read(vtk_io.vtkXMLUnstructuredGridReader, tmp_path / "none.vtu")
-    assert empty.GetNumberOfPoints() == empty.GetNumberOfCells() == 0
+    assert empty.GetNumberOfPoints() == empty.GetNumberOfCells() == 0  # (meshio 5.3 reads no empty grid)
+
+
+def test_compressed_array_of_many_blocks(tmp_path):
+    """Values over several 32-KiB blocks, the last one partial, read back by VTK and meshio."""
+    from abm.export.vtk_xml import BLOCK_BYTES, write_points
+
+    n = 3 * BLOCK_BYTES // 8 + 5  # float64: three full blocks and 40 bytes
+    values = np.random.default_rng(1).normal(size=n)
+    points = np.zeros((n, 3), np.float32)
+    write_points(tmp_path / "b.vtu", points, [("v", values)], level=6)
+    grid = _vtk_read(vtk_io.vtkXMLUnstructuredGridReader, tmp_path / "b.vtu")
+    assert np.array_equal(vtk_to_numpy(grid.GetPointData().GetArray("v")), values)
+    assert np.array_equal(meshio.read(tmp_path / "b.vtu").point_data["v"], values)
 
 
 @pytest.mark.parametrize("fmt", ["csv", "parquet"])
