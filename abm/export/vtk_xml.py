@@ -33,6 +33,9 @@ VTK_VERTEX = 1
 """VTK cell type of a single point (vtkCellType.h)."""
 BLOCK_BYTES = 32768
 """Uncompressed bytes per compressed block: vtkXMLWriter's default block size."""
+HEADER_DTYPE = np.dtype("<u8")
+"""The byte counts of the headers: UInt64 (``header_type``), little-endian as the file says
+(``byte_order``) on any machine."""
 
 Arrays = Iterable[tuple[str, np.ndarray]]
 """(name, values) pairs, produced lazily so that a file holds only one array in memory at a time."""
@@ -40,18 +43,19 @@ Arrays = Iterable[tuple[str, np.ndarray]]
 
 def _header(kind: str, level: int) -> bytes:
     compressor = ' compressor="vtkZLibDataCompressor"' if level else ""
-    return (f'<?xml version="1.0"?>\n<VTKFile type="{kind}" version="1.0" byte_order="LittleEndian" '
-            f'header_type="UInt64"{compressor}>\n').encode()
+    return (f'<?xml version="1.0"?>\n<VTKFile type="{kind}" version="1.0" '
+            f'byte_order="LittleEndian" header_type="UInt64"{compressor}>\n').encode()
 
 
 def _payload(raw: bytes, level: int) -> bytes:
     """The base64 text of ``raw`` with its header, zlib-compressed at ``level`` (0: not)."""
     if not level:
-        return base64.b64encode(np.uint64(len(raw)).tobytes() + raw)
+        return base64.b64encode(np.array(len(raw), HEADER_DTYPE).tobytes() + raw)
     view = memoryview(raw)
-    blocks = [zlib.compress(view[i:i + BLOCK_BYTES], level) for i in range(0, len(raw), BLOCK_BYTES)]
+    blocks = [zlib.compress(view[i:i + BLOCK_BYTES], level)
+              for i in range(0, len(raw), BLOCK_BYTES)]
     last = len(raw) - (len(blocks) - 1) * BLOCK_BYTES if blocks else 0
-    header = np.array([len(blocks), BLOCK_BYTES, last, *map(len, blocks)], np.uint64)
+    header = np.array([len(blocks), BLOCK_BYTES, last, *map(len, blocks)], HEADER_DTYPE)
     return base64.b64encode(header.tobytes()) + base64.b64encode(b"".join(blocks))
 
 
@@ -71,7 +75,8 @@ def data_array(name: str, values: np.ndarray, components: int = 1, tuples: bool 
     # NumberOfComponents defaults to 1; leaving it out makes meshio read 1-D arrays, not (n, 1).
     shape = f' NumberOfComponents="{components}"' if components != 1 else ""
     count = f' NumberOfTuples="{values.size // components}"' if tuples else ""
-    head = f'<DataArray type="{vtk_type}" Name={quoteattr(name)}{shape}{count} format="binary">'.encode()
+    head = (f'<DataArray type="{vtk_type}" Name={quoteattr(name)}{shape}{count} '
+            'format="binary">').encode()
     return head + _payload(raw, level) + b"</DataArray>\n"
 
 
@@ -102,14 +107,16 @@ def write_image(path: Path, shape: tuple[int, int], origin: tuple[float, float],
     extent = f"0 {nx} 0 {ny} 0 0"
     with open(path, "wb") as out:
         out.write(_header("ImageData", level))
-        out.write((f'<ImageData WholeExtent="{extent}" Origin="{_num(origin[0])} {_num(origin[1])} 0" '
+        out.write((f'<ImageData WholeExtent="{extent}" '
+                   f'Origin="{_num(origin[0])} {_num(origin[1])} 0" '
                    f'Spacing="{_num(spacing[0])} {_num(spacing[1])} {_num(spacing[0])}" '
                    f'Direction="1 0 0 0 1 0 0 0 1">\n').encode())
         out.write(_field_data(field_data, level))
         out.write(f'<Piece Extent="{extent}">\n<PointData>\n</PointData>\n<CellData>\n'.encode())
         for name, values in cell_arrays:
             if np.shape(values) != (ny, nx):
-                raise ValueError(f"cell array {name!r} has shape {np.shape(values)}, expected {shape}")
+                raise ValueError(f"cell array {name!r} has shape {np.shape(values)}, "
+                                 f"expected {shape}")
             out.write(data_array(name, values, level=level))
         out.write(b"</CellData>\n</Piece>\n</ImageData>\n</VTKFile>\n")
 
@@ -129,7 +136,8 @@ def write_points(path: Path, points: np.ndarray, point_arrays: Arrays, field_dat
         out.write(f'<Piece NumberOfPoints="{n}" NumberOfCells="{n}">\n<PointData>\n'.encode())
         for name, values in point_arrays:
             if np.shape(values) != (n,):
-                raise ValueError(f"point array {name!r} has shape {np.shape(values)}, expected ({n},)")
+                raise ValueError(f"point array {name!r} has shape {np.shape(values)}, "
+                                 f"expected ({n},)")
             out.write(data_array(name, values, level=level))
         out.write(b"</PointData>\n<CellData>\n</CellData>\n<Points>\n")
         out.write(data_array("Points", points, components=3, level=level))
