@@ -8,11 +8,11 @@ Defaults: the quickstart run (``outputs/quickstart.h5``; 49 frames of 200 × 200
 211,264 cell rows × 50 columns) and every format with its default ``--what``; ``--what``
 overrides it for all formats (e.g. ``fields`` for the site tables and images alone).
 
-    python benchmarks/bench_export.py [RUN.h5] [--formats csv parquet vtk] [--repeat 3] [--what ITEMS]
-                                      [--frames FRAMES] [--compress LEVEL]
+    python benchmarks/bench_export.py [RUN.h5] [--formats csv parquet vtk] [--repeat 3]
+                                      [--what ITEMS] [--frames=FRAMES] [--compress LEVEL]
 
 ``+export MB`` (peak RSS minus the RSS before the export) is the memory the data took; that
-it hardly changes between ``--frames -1`` and all frames shows frames are read one at a time.
+it hardly changes between ``--frames=-1`` and all frames shows frames are read one at a time.
 """
 from __future__ import annotations
 
@@ -54,7 +54,9 @@ def measure(run_path: Path, fmt: str, what: str | None, frames: str, compress: i
     rows = []
     for _ in range(repeat):
         with tempfile.TemporaryDirectory() as tmp:
-            command = [sys.executable, __file__, "--worker", fmt, str(run_path), str(Path(tmp) / "out"), "--frames", frames]
+            # "--frames=X": a slice starting with '-' would otherwise be taken for an option
+            command = [sys.executable, __file__, "--worker", fmt, str(run_path),
+                       str(Path(tmp) / "out"), f"--frames={frames}"]
             if what:
                 command += ["--what", what]
             if compress is not None:
@@ -69,17 +71,21 @@ def main() -> None:
     parser.add_argument("run", nargs="?", default="outputs/quickstart.h5")
     parser.add_argument("--formats", nargs="+", default=["csv", "parquet", "vtk"])
     parser.add_argument("--what", help="what to export (default: each format's default)")
-    parser.add_argument("--frames", default="all", help="frames of cells and fields (as abm export)")
+    parser.add_argument("--frames", default="all",
+                        help="frames of cells and fields (as abm export; --frames=-1 for the last)")
     parser.add_argument("--compress", type=int, help="zlib level of the VTK files (default: abm's)")
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--worker", nargs=3, metavar=("FORMAT", "RUN", "OUT"), help=argparse.SUPPRESS)
+    parser.add_argument("--worker", nargs=3, metavar=("FORMAT", "RUN", "OUT"),
+                        help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         fmt, run_path, out = args.worker
         worker(run_path, fmt, out, args.what, args.frames, args.compress)
         return
-    print(f"{args.run}, frames {args.frames}: median of {args.repeat} exports, each in a fresh process")
-    print(f"{'format':8} {'what':28} {'time s':>7} {'peak MB':>8} {'+export MB':>10} {'files':>6} {'size MB':>8}")
+    print(f"{args.run}, frames {args.frames}: median of {args.repeat} exports, "
+          "each in a fresh process")
+    print(f"{'format':8} {'what':28} {'time s':>7} {'peak MB':>8} {'+export MB':>10} "
+          f"{'files':>6} {'size MB':>8}")
     for fmt in args.formats:
         m = measure(Path(args.run), fmt, args.what, args.frames, args.compress, args.repeat)
         what = args.what or ("fields,cells" if fmt == "vtk" else "cells,timeseries,events")
