@@ -144,8 +144,9 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--format", dest="fmt", required=True, metavar="FORMAT",
                         help="csv, parquet (needs pyarrow: the 'export' extra) or vtk")
     export.add_argument("--frames", default="all",
-                        help="frames of cells and fields: 'all', numbers and slices start:stop[:step], "
-                             "comma-separated (negative: from the end), e.g. 0,-1 or ::4; "
+                        help="frames of cells and fields: 'all', numbers and slices "
+                             "start:stop[:step], comma-separated (negative: from the end), "
+                             "e.g. 0,-1 or ::4; "
                              "write --frames=-5: for a slice that starts with '-'")
     export.add_argument("--what", help="comma-separated: cells, timeseries, events, events.NAME, "
                         "fields (default: csv/parquet cells,timeseries,events; vtk fields,cells)")
@@ -154,7 +155,8 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--site", help="export the run's secondary site of this name instead")
     export.add_argument("--out", help="output folder (default: RUN_FORMAT beside the run file)")
     export.add_argument("--overwrite", action="store_true",
-                        help="replace export files of the same names if they exist")
+                        help="replace the files of an earlier export to the same folder "
+                             "(never a file abm did not export)")
     export.set_defaults(handler=_export)
 
     sweep = sub.add_parser("sweep", help="run a parameter study (STUDY.toml)",

@@ -10,12 +10,14 @@ Example::
 
 What each format writes and how to open it: docs/exports.md; the tables: :mod:`abm.export.tables`;
 the VTK files: :mod:`abm.export.vtk_run`. Everything is checked first (arguments, every output
-path), so a refused export writes nothing; each file appears complete or not at all.
+path), so a refused export writes nothing; each file appears complete or not at all, and an
+export that fails removes the files it had made (:mod:`abm.export.folder`).
 """
 from __future__ import annotations
 
 from pathlib import Path
 
+from abm.export.folder import undone_on_failure
 from abm.export.request import FORMATS, ExportArgumentError, ExportPlan, UNITS_FILE, plan_export
 from abm.export.units import write_units
 from abm.io.outputs import write_atomically
@@ -24,7 +26,8 @@ __all__ = ["export_run", "plan_export", "ExportPlan", "ExportArgumentError", "FO
 
 
 def export_run(run_path: str | Path, fmt: str, *, frames=None, what=None, out_dir=None,
-               overwrite: bool = False, site: str | None = None, compress: int | None = None) -> list[Path]:
+               overwrite: bool = False, site: str | None = None,
+               compress: int | None = None) -> list[Path]:
     """Export the run at ``run_path`` in format ``fmt`` (``csv``, ``parquet`` or ``vtk``);
     return the files written (``units.json`` last).
 
@@ -36,9 +39,11 @@ def export_run(run_path: str | Path, fmt: str, *, frames=None, what=None, out_di
     ``site``: export the run's secondary site of that name instead (``run.sites``), read like
     the run (default folder ``RUN_site_NAME_FORMAT``). ``compress``: zlib level 0–9 of the VTK
     arrays (None: 1; 0: not compressed); vtk only.
-    ``overwrite``: replace existing files of the same names (else refused, before anything is
-    written). Raises ExportArgumentError (a bad argument), abm.errors.OutputError (an output
-    that exists or cannot be written), FileNotFoundError / RunFileError (the run).
+    ``overwrite``: replace existing files of the same names in a folder an earlier export
+    marked as its own (else refused, before anything is written; a file in an unmarked folder
+    is refused even with it). On any failure the files this export made are removed.
+    Raises ExportArgumentError (a bad argument), abm.errors.OutputError (an output that
+    exists or cannot be written), FileNotFoundError / RunFileError (the run).
     """
     from abm.io import load_run
 
@@ -46,24 +51,32 @@ def export_run(run_path: str | Path, fmt: str, *, frames=None, what=None, out_di
         _require_pyarrow()
     with load_run(run_path) as run:
         group = run if site is None else _site(run, site)
-        plan = plan_export(group, fmt, frames=frames, what=what, out_dir=out_dir, overwrite=overwrite,
-                           site=site, compress=compress)
-        if fmt == "vtk":
-            from abm.export.vtk_run import write_vtk
-
-            units = write_vtk(group, plan)
-        else:
-            from abm.export.tables import write_tables
-
-            units = write_tables(group, plan)
-        write_atomically(plan.out_dir / UNITS_FILE, lambda tmp: write_units(tmp, units))
+        plan = plan_export(group, fmt, frames=frames, what=what, out_dir=out_dir,
+                           overwrite=overwrite, site=site, compress=compress)
+        units_path = plan.out_dir / UNITS_FILE
+        with undone_on_failure(plan.files):
+            if not units_path.exists():  # the mark first: a killed export's folder is marked
+                write_atomically(units_path, lambda tmp: write_units(tmp, {}))
+            units = _write(group, plan)
+            write_atomically(units_path, lambda tmp: write_units(tmp, units))
     return list(plan.files)
+
+
+def _write(group, plan: ExportPlan) -> dict[str, dict[str, str]]:
+    if plan.fmt == "vtk":
+        from abm.export.vtk_run import write_vtk
+
+        return write_vtk(group, plan)
+    from abm.export.tables import write_tables
+
+    return write_tables(group, plan)
 
 
 def _site(run, name: str):
     if name not in run.sites:
-        raise ExportArgumentError(f"--site = {name!r}: no such site in {run.path.name}; allowed: "
-                                  f"{', '.join(run.sites) or 'none (the run has no secondary sites)'}")
+        allowed = ", ".join(run.sites) or "none (the run has no secondary sites)"
+        raise ExportArgumentError(f"--site = {name!r}: no such site in {run.path.name}; "
+                                  f"allowed: {allowed}")
     return run.site(name)
 
 

@@ -3,24 +3,29 @@
 :func:`plan_export` turns the user's arguments (format, frames, what, folder) into an
 :class:`ExportPlan` before anything is written: a bad argument raises :class:`ExportArgumentError`
 naming the argument, the value and what is allowed, and every output file is checked with
-:func:`abm.io.outputs.check_output` (an existing file is refused unless ``overwrite``), so a
-refused export leaves the folder as it was.
+:func:`abm.io.outputs.check_output` (an existing file is refused unless ``overwrite``, and even
+then unless the folder is marked as an export's: :mod:`abm.export.folder`), so a refused export
+leaves the folder as it was.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from numbers import Integral
 from pathlib import Path
 
 from abm.errors import UserError
+from abm.export.folder import is_export_folder
 from abm.io.layout import event_columns
 from abm.io.outputs import check_output
 
 FORMATS = ("csv", "parquet", "vtk")
 TABLE_ITEMS = ("cells", "timeseries", "events", "fields")
 VTK_ITEMS = ("fields", "cells")
-DEFAULT_WHAT = {"csv": ("cells", "timeseries", "events"), "parquet": ("cells", "timeseries", "events"),
-                "vtk": ("fields", "cells")}
+PER_FRAME_ITEMS = ("cells", "fields")
+"""The kinds ``--frames`` selects frames of; the time series and event tables are always whole."""
+DEFAULT_WHAT = {"csv": ("cells", "timeseries", "events"),
+                "parquet": ("cells", "timeseries", "events"), "vtk": ("fields", "cells")}
 """Design choice: by default the tables hold what pandas users ask for (cells, time series,
 events); the site-by-site ``fields`` table is opt-in because it is as long as the grid times
 the frames. ParaView gets the fields (images) and the cells (points)."""
@@ -28,7 +33,8 @@ EVENTS_PREFIX = "events."
 """``--what events.NAME`` exports one event table; ``events`` exports every table in the run."""
 FRAME_DIGITS = 4
 """Design choice: frame numbers in VTK file names have at least 4 digits (``fields_0007.vti``),
-so that file listings sort in time order for runs of up to 10,000 frames (and more digits beyond)."""
+so that file listings sort in time order for runs of up to 10,000 frames (and more digits
+beyond)."""
 UNITS_FILE = "units.json"
 VTK_ZLIB_LEVEL = 1
 """Design choice: VTK arrays are zlib-compressed at level 1 by default. Exporting the
@@ -92,16 +98,22 @@ def parse_frames(spec, n_frames: int) -> tuple[int, ...]:
     """
     allowed = (f"frame numbers -{n_frames} … {n_frames - 1} (the run has {n_frames} frames), "
                "slices start:stop[:step], comma-separated, or 'all'")
-    if spec is None or (isinstance(spec, str) and spec.strip().lower() == "all"):
+    if _every_frame(spec):
         chosen = list(range(n_frames))
     else:
-        items = spec.split(",") if isinstance(spec, str) else ([spec] if isinstance(spec, Integral) else list(spec))
+        # one number (an int, np.int64, 2.0) is one item, like a sequence of one
+        items = (spec.split(",") if isinstance(spec, str)
+                 else list(spec) if isinstance(spec, Iterable) else [spec])
         chosen = []
         for item in items:
             chosen.extend(_frame_item(item, n_frames, allowed))
     if not chosen:
         raise ExportArgumentError(f"--frames = {spec!r} selects no frame; allowed: {allowed}")
     return tuple(sorted(set(chosen)))
+
+
+def _every_frame(spec) -> bool:
+    return spec is None or (isinstance(spec, str) and spec.strip().lower() == "all")
 
 
 def _frame_item(item, n_frames: int, allowed: str) -> list[int]:
@@ -131,10 +143,11 @@ def parse_what(what, fmt: str, tables_in_run: list[str], declared: list[str],
     sequence of items: ``cells``, ``timeseries``, ``events`` (every table the run wrote),
     ``events.NAME`` (one table; those the run declares but never wrote are empty tables),
     ``fields``. ``tables_in_run`` the run's written event tables, ``declared`` every table
-    it declares; ``where`` names the run (or site) in messages. Raises ExportArgumentError for an unknown item or table, or an item the
-    format cannot hold.
+    it declares; ``where`` names the run (or site) in messages. Raises ExportArgumentError
+    for an unknown item or table, or an item the format cannot hold.
     """
-    raw = DEFAULT_WHAT[fmt] if what is None else (what.split(",") if isinstance(what, str) else list(what))
+    raw = (DEFAULT_WHAT[fmt] if what is None
+           else what.split(",") if isinstance(what, str) else list(what))
     allowed_items = VTK_ITEMS if fmt == "vtk" else TABLE_ITEMS
     items, tables = [], []
     known_tables = sorted(set(tables_in_run) | set(declared))
@@ -142,17 +155,19 @@ def parse_what(what, fmt: str, tables_in_run: list[str], declared: list[str],
         if fmt != "vtk" and entry.startswith(EVENTS_PREFIX):
             name = entry[len(EVENTS_PREFIX):]
             if name not in known_tables:
-                raise ExportArgumentError(
-                    f"--what: no event table {name!r} in {where}; allowed: "
-                    f"{', '.join(EVENTS_PREFIX + t for t in known_tables) or 'none (the run has no event tables)'}")
+                allowed = (", ".join(EVENTS_PREFIX + t for t in known_tables)
+                           or "none (the run has no event tables)")
+                raise ExportArgumentError(f"--what: no event table {name!r} in {where}; "
+                                          f"allowed: {allowed}")
             tables.append(name)
         elif entry == "events" and fmt != "vtk":
             tables.extend(tables_in_run)
         elif entry in allowed_items:
             items.append(entry)
         else:
+            table_only = entry in TABLE_ITEMS or entry.startswith(EVENTS_PREFIX)
             hint = (" (time series and events are tables: use --format csv or parquet)"
-                    if fmt == "vtk" and (entry in TABLE_ITEMS or entry.startswith(EVENTS_PREFIX)) else "")
+                    if fmt == "vtk" and table_only else "")
             raise ExportArgumentError(
                 f"--what: {entry!r} is not something --format {fmt} exports{hint}; allowed: "
                 f"{', '.join(allowed_items)}" + ("" if fmt == "vtk" else ", events.NAME"))
@@ -166,39 +181,58 @@ def plan_export(run, fmt: str, *, frames=None, what=None, out_dir=None, overwrit
     :data:`VTK_ZLIB_LEVEL`); only for format vtk.
 
     Raises ExportArgumentError for a bad argument and :class:`abm.errors.OutputError` for an
-    output that exists (without ``overwrite``) or cannot be written; nothing is written.
+    output that exists (without ``overwrite``, or in a folder not marked as an export's) or
+    cannot be written; nothing is written.
     """
     if fmt not in FORMATS:
-        raise ExportArgumentError(f"--format = {fmt!r} is not a known format; allowed: {', '.join(FORMATS)}")
+        raise ExportArgumentError(f"--format = {fmt!r} is not a known format; "
+                                  f"allowed: {', '.join(FORMATS)}")
     level = _compression(compress, fmt)
     where = run.path.name if site is None else f"site {site!r} of {run.path.name}"
     items, tables = parse_what(what, fmt, run.event_tables, list(event_columns(run.attrs)), where)
-    per_frame = [i for i in items if i in ("cells", "fields")]
+    per_frame = [i for i in items if i in PER_FRAME_ITEMS]
     if per_frame and run.n_frames == 0:
-        raise ExportArgumentError(f"--what = {','.join(per_frame)}: {where} has no frame yet")
+        whole = ", ".join(["timeseries", *(["events"] if run.event_tables else [])])
+        allowed = f"--format csv or parquet with --what {whole}" if fmt == "vtk" else whole
+        raise ExportArgumentError(f"--what = {','.join(per_frame)}: {where} has no frame yet; "
+                                  f"allowed here: {allowed}")
     if fmt == "vtk" and "cells" in items and not {"x", "y"} <= set(run.cell_columns):
         raise ExportArgumentError(f"--what = cells: the cells of {where} have no x and y "
                                   "columns, so they are no points; allowed here: fields")
-    chosen = parse_frames(frames, run.n_frames) if per_frame else ()
-    out = Path(out_dir) if out_dir is not None else default_out_dir(run.path, fmt, site)
     if not (items or tables):
-        raise ExportArgumentError(f"--what = {what!r} selects nothing to export ({where} "
-                                  "has no event tables)")
-    names = _file_names(fmt, items, tables, chosen, run.n_frames)
-    files = tuple(out / name for name in names)
+        others = ", ".join(["timeseries", *(PER_FRAME_ITEMS if run.n_frames else ())])
+        raise ExportArgumentError(f"--what = {what!r} selects nothing to export ({where} has no "
+                                  f"event tables); allowed: {others}")
+    chosen = parse_frames(frames, run.n_frames) if per_frame else _no_frames(frames, items, tables)
+    out = Path(out_dir) if out_dir is not None else default_out_dir(run.path, fmt, site)
+    files = tuple(out / name for name in _file_names(fmt, items, tables, chosen, run.n_frames))
+    marked = is_export_folder(out, UNITS_FILE)
     for path in files:
-        check_output(path, overwrite=overwrite, what="export file")
+        check_output(path, overwrite=overwrite, what="export file", replaceable=lambda _: marked)
     return ExportPlan(fmt, chosen, items, tables, out, files, level)
+
+
+def _no_frames(frames, items, tables) -> tuple[()]:
+    """No frames for an export of no per-frame kind; a ``frames`` other than all is refused,
+    as it would select nothing."""
+    if _every_frame(frames):
+        return ()
+    asked = ",".join([*items, *(EVENTS_PREFIX + t for t in tables)])
+    raise ExportArgumentError(
+        f"--frames = {frames!r}: --what = {asked} has no per-frame kind (the time series and "
+        f"event tables are always whole); allowed: --frames all (the default), or add "
+        f"{' or '.join(PER_FRAME_ITEMS)} to --what")
 
 
 def _compression(compress, fmt: str) -> int:
     if compress is None:
         return VTK_ZLIB_LEVEL if fmt == "vtk" else 0
     if fmt != "vtk":
-        raise ExportArgumentError(f"--compress = {compress!r}: only --format vtk takes a compression "
-                                  "level (Parquet compresses by itself, CSV is text)")
+        raise ExportArgumentError(f"--compress = {compress!r}: only --format vtk takes a "
+                                  "compression level (Parquet compresses by itself, CSV is text)")
     if isinstance(compress, bool) or not isinstance(compress, Integral) or not 0 <= compress <= 9:
-        raise ExportArgumentError(f"--compress = {compress!r} is not a zlib level; allowed: 0 (none) … 9")
+        raise ExportArgumentError(f"--compress = {compress!r} is not a zlib level; "
+                                  "allowed: 0 (none) … 9")
     return int(compress)
 
 

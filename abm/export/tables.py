@@ -64,7 +64,8 @@ def series_chunks(run, frames=()) -> Iterator[pd.DataFrame]:
     yield series.rename_axis(TIME).reset_index()
 
 
-CHUNKS: dict[str, Callable] = {"cells": cell_chunks, "fields": field_chunks, "timeseries": series_chunks}
+CHUNKS: dict[str, Callable] = {"cells": cell_chunks, "fields": field_chunks,
+                               "timeseries": series_chunks}
 
 
 def write_tables(run, plan) -> dict[str, dict[str, str]]:
@@ -74,10 +75,13 @@ def write_tables(run, plan) -> dict[str, dict[str, str]]:
     units = {}
     for kind in plan.items:
         units[kind] = _write(plan.out_dir / f"{kind}.{plan.fmt}", plan.fmt,
-                             CHUNKS[kind](run, plan.frames), lambda cols, k=kind: column_units(run, k, cols))
+                             CHUNKS[kind](run, plan.frames),
+                             lambda cols, k=kind: column_units(run, k, cols))
     for table in plan.event_tables:
         kind = f"events_{table}"
-        units[kind] = _write(plan.out_dir / f"{kind}.{plan.fmt}", plan.fmt, iter([run.events(table)]),
+        # Whole: the Run API reads an event table only whole (docs/exports.md, "Memory").
+        units[kind] = _write(plan.out_dir / f"{kind}.{plan.fmt}", plan.fmt,
+                             iter([run.events(table)]),
                              lambda cols, k=kind: column_units(run, k, cols))
     return units
 
@@ -112,8 +116,8 @@ def _write_parquet(tmp: Path, first: pd.DataFrame, rest, units: dict[str, str]) 
     import pyarrow.parquet as pq
 
     table = pa.Table.from_pandas(first, preserve_index=False)
-    schema = pa.schema([field.with_metadata({UNITS_KEY: units[field.name].encode()}) for field in table.schema],
-                       metadata=table.schema.metadata)
+    schema = pa.schema([field.with_metadata({UNITS_KEY: units[field.name].encode()})
+                        for field in table.schema], metadata=table.schema.metadata)
     with pq.ParquetWriter(tmp, schema) as writer:
         writer.write_table(table.cast(schema))
         for chunk in rest:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from abm.export.folder import MARKER, MARKER_KEY
 from abm.io.layout import LENGTH_UNITS, TIME_UNITS
 
 FRAME, TIME, CELL_ID = "frame", "time_min", "cell_id"
@@ -38,7 +39,8 @@ def column_units(run, kind: str, columns) -> dict[str, str]:
     if kind == "cells":
         table = stored.get("cells", {})
     elif kind == "fields":
-        table = {**stored.get("fields", {}), **{name: VESSEL_UNITS for name in stored.get("static_fields", {})}}
+        static = {name: VESSEL_UNITS for name in stored.get("static_fields", {})}
+        table = {**stored.get("fields", {}), **static}
     else:
         table = {}
     out = {}
@@ -49,5 +51,7 @@ def column_units(run, kind: str, columns) -> dict[str, str]:
 
 
 def write_units(path: Path, units: dict[str, dict[str, str]]) -> None:
-    """Write the sidecar {kind: {column: units}} as UTF-8 JSON (µm stays readable)."""
-    path.write_text(json.dumps(units, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    """Write the sidecar {kind: {column: units}} as UTF-8 JSON (µm stays readable), headed
+    by the mark of an export (``"written_by": "abm export"``, :mod:`abm.export.folder`)."""
+    text = json.dumps({MARKER_KEY: MARKER, **units}, indent=1, ensure_ascii=False)
+    path.write_text(text + "\n", encoding="utf-8")

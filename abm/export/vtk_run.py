@@ -42,7 +42,9 @@ def grid_geometry(x_um: np.ndarray, y_um: np.ndarray, dx_um: float | None) -> tu
     spacing = []
     for name, axis in (("x", x_um), ("y", y_um)):
         steps = np.diff(axis)
-        if len(steps) and not ((steps > 0).all() and np.allclose(steps, steps.mean(), rtol=UNIFORM_RTOL, atol=0)):
+        even = not len(steps) or ((steps > 0).all()
+                                  and np.allclose(steps, steps.mean(), rtol=UNIFORM_RTOL, atol=0))
+        if not even:
             raise ExportArgumentError(f"--format vtk: the {name} site positions are not evenly "
                                       "spaced, so they are no image")
         if dx_um is not None and np.allclose(steps, dx_um, rtol=UNIFORM_RTOL, atol=0):
@@ -59,7 +61,8 @@ def grid_geometry(x_um: np.ndarray, y_um: np.ndarray, dx_um: float | None) -> tu
 def write_vtk(run, plan) -> dict[str, dict[str, str]]:
     """Write the VTK files of ``plan`` (:class:`abm.export.request.ExportPlan`, format vtk)
     from the open ``run``, each complete or not at all; return the units {kind: {array: units}}."""
-    geometry = grid_geometry(run.x_um, run.y_um, run.attrs.get("dx_um")) if "fields" in plan.items else None
+    geometry = (grid_geometry(run.x_um, run.y_um, run.attrs.get("dx_um"))
+                if "fields" in plan.items else None)
     units = {}
     for kind in plan.items:
         names = {}
@@ -69,10 +72,12 @@ def write_vtk(run, plan) -> dict[str, dict[str, str]]:
                 write_atomically(plan.out_dir / names[f],
                                  lambda tmp, f=f: _write_fields(run, f, tmp, geometry, plan.level))
             else:
-                write_atomically(plan.out_dir / names[f], lambda tmp, f=f: _write_cells(run, f, tmp, plan.level))
+                write_atomically(plan.out_dir / names[f],
+                                 lambda tmp, f=f: _write_cells(run, f, tmp, plan.level))
         times = run.frame_times
         write_atomically(plan.out_dir / f"{kind}.pvd",
-                         lambda tmp, names=names: write_collection(tmp, [(times[f], n) for f, n in names.items()]))
+                         lambda tmp, names=names: write_collection(
+                             tmp, [(times[f], n) for f, n in names.items()]))
         units[kind] = column_units(run, kind, _array_names(run, kind))
     return units
 
@@ -84,7 +89,8 @@ def _array_names(run, kind: str) -> list[str]:
 
 
 def _frame_data(run, f: int) -> list[tuple[str, np.ndarray]]:
-    return [("TimeValue", np.array([run.frame_times[f]], np.float64)), ("frame", np.array([f], np.int64))]
+    return [("TimeValue", np.array([run.frame_times[f]], np.float64)),
+            ("frame", np.array([f], np.int64))]
 
 
 def _write_fields(run, f: int, tmp, geometry, level: int) -> None:
