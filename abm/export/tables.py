@@ -79,7 +79,7 @@ def write_tables(run, plan) -> dict[str, dict[str, str]]:
                              lambda cols, k=kind: column_units(run, k, cols))
     for table in plan.event_tables:
         kind = f"events_{table}"
-        # Whole: the Run API reads an event table only whole (docs/exports.md, "Memory").
+        # Whole: the Run API reads an event table only whole (docs/exports.md, Tables: "Limit").
         units[kind] = _write(plan.out_dir / f"{kind}.{plan.fmt}", plan.fmt,
                              iter([run.events(table)]),
                              lambda cols, k=kind: column_units(run, k, cols))
