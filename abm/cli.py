@@ -1,4 +1,4 @@
-"""Command line: ``abm run|resume|info|params|plot|movie|sweep|run-design|calibrate``
+"""Command line: ``abm run|resume|info|params|plot|movie|view|sweep|run-design|calibrate``
 (also ``python -m abm``)."""
 from __future__ import annotations
 
@@ -135,6 +135,18 @@ def _parser() -> argparse.ArgumentParser:
     movie.add_argument("--no-progress", action="store_true", help="never show a progress bar")
     movie.set_defaults(handler=_movie)
 
+    view = sub.add_parser("view", help="look around runs or a live model in the browser "
+                          "(needs the view extra)",
+                          formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    view.add_argument("targets", nargs="+", metavar="RUN.h5|SCENARIO.toml",
+                      help="run files (side by side on a shared clock) or one scenario (live)")
+    view.add_argument("--port", type=int, help="port on 127.0.0.1 (default: a free one)")
+    view.add_argument("--no-browser", action="store_true", help="only print the URL")
+    view.add_argument("--seed", type=int, help="seed of a live model")
+    view.add_argument("--set", dest="overrides", action="append", default=[],
+                      metavar="SECTION.KEY=VALUE", help="override a live model's config key")
+    view.set_defaults(handler=_view)
+
     sweep = sub.add_parser("sweep", help="run a parameter study (STUDY.toml)",
                            formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     sweep.add_argument("study", help="study file (see scenarios/study_dormancy.toml)")
@@ -228,6 +240,18 @@ def _movie(args) -> int:
     except RuntimeError as exc:  # ffmpeg failed: its exit code and the end of its log
         print(f"abm movie: error: {exc}", file=sys.stderr)
         return EXIT_RUNTIME
+    return EXIT_OK
+
+
+def _view(args) -> int:
+    from abm.viz.viewer.server import request_for, serve
+
+    try:
+        request = request_for(args.targets, args.overrides, args.seed)
+    except ValueError as exc:
+        print(f"abm view: error: {exc}", file=sys.stderr)
+        return EXIT_USER
+    serve(request, port=args.port, browser=not args.no_browser)
     return EXIT_OK
 
 

@@ -1,0 +1,60 @@
+"""Starting the viewer: a Solara server for :mod:`abm.viz.viewer.app` on 127.0.0.1 only."""
+from __future__ import annotations
+
+import json
+import os
+import socket
+import sys
+from pathlib import Path
+
+HOST = "127.0.0.1"
+"""The only address the viewer listens on: it runs code on this machine (a live model) and
+reads its files, so it is never offered to the network."""
+
+ENVIRONMENT = {"SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}
+"""No usage statistics sent to Solara's makers (the command line's ``--no-check-version``
+also stops its look-up of a newer Solara on PyPI)."""
+
+
+def free_port() -> int:
+    """A TCP port free on :data:`HOST` now (the system's choice)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((HOST, 0))
+        return probe.getsockname()[1]
+
+
+def request_for(targets: list[str], overrides: list[str], seed: int | None) -> dict:
+    """What to show, from the command line's targets: run files (``.h5``, side by side) or
+    one scenario file (``.toml``, a live model). ValueError for another mix."""
+    suffixes = {Path(t).suffix.lower() for t in targets}
+    if suffixes == {".toml"} and len(targets) == 1:
+        return {"scenario": str(Path(targets[0]).resolve()), "overrides": list(overrides),
+                "seed": seed}
+    if suffixes <= {".h5"} and targets:
+        if overrides or seed is not None:
+            raise ValueError("--set and --seed apply to a scenario (.toml), not to run files")
+        missing = [t for t in targets if not Path(t).exists() and not Path(f"{t}.parts").is_dir()]
+        if missing:
+            raise ValueError(f"no such run file: {', '.join(missing)}")
+        return {"runs": [str(Path(t).resolve()) for t in targets]}
+    raise ValueError("abm view takes run files (.h5, one or more side by side) or one "
+                     f"scenario (.toml), got {' '.join(targets)}")
+
+
+def serve(request: dict, *, port: int | None = None, browser: bool = True) -> None:
+    """Serve the viewer of ``request`` (:func:`request_for`) on ``http://127.0.0.1:PORT``
+    (``port`` None: a free one) until interrupted; print the URL; ``browser``: open it."""
+    try:
+        from solara.__main__ import cli
+    except ImportError:
+        raise ImportError('abm view needs the view extra: pip install "tumor-abm[view]"') from None
+    port = free_port() if port is None else port
+    os.environ.update(ENVIRONMENT)
+    os.environ["ABM_VIEW_REQUEST"] = json.dumps(request)
+    print(f"abm view: http://{HOST}:{port} (Ctrl-C stops it)", flush=True)
+    args = ["run", "abm.viz.viewer.app", "--host", HOST, "--port", str(port), "--production",
+            "--no-check-version", "--open" if browser else "--no-open"]
+    try:
+        cli(args, standalone_mode=False)
+    except SystemExit as exc:
+        sys.exit(exc.code)
