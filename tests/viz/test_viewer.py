@@ -7,10 +7,7 @@ from __future__ import annotations
 import io
 import os
 import socket
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 
 import matplotlib
@@ -42,8 +39,13 @@ def test_png_is_the_lattice_upside_down_and_clicks_map_back():
     shown = np.asarray(Image.open(io.BytesIO(png_bytes(rgb))))
     assert shown.shape == (30, 50, 3) and tuple(shown[0, 3]) == (255, 0, 0)
     assert site_at((3 + 0.5) / 50, 0.5 / 30, (30, 50)) == (29, 3)
-    big = np.zeros((1000, 600, 3), np.uint8)
-    assert np.asarray(Image.open(io.BytesIO(png_bytes(big, max_side=500)))).shape == (500, 300, 3)
+    big = np.zeros((999, 601, 3), np.uint8)
+    big[998, 600] = (200, 100, 40)  # a lone cell in the top-right corner, in a block of its own
+    big[0, 0] = (200, 100, 40)  # one in the bottom-left, in a block of 2 x 2 sites
+    shrunk = np.asarray(Image.open(io.BytesIO(png_bytes(big, max_side=500))))
+    assert shrunk.shape == (500, 301, 3)
+    assert tuple(shrunk[0, 300]) == (200, 100, 40)  # a 1 x 1 block: the site itself
+    assert tuple(shrunk[499, 0]) == (50, 25, 10)  # still seen, as a quarter of a block
 
 
 def test_field_colours_follow_the_declared_colour_map():
@@ -93,24 +95,9 @@ def small_run(tmp_path_factory):
     return run_scenario(load_config(None, overrides=TINY, seed=5), path, progress=False)
 
 
-def _start(args: list[str]) -> tuple[subprocess.Popen, str]:
-    """Start ``abm view ARGS --no-browser`` on a free port; its process and URL."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    process = subprocess.Popen([sys.executable, "-m", "abm", "view", *args, "--no-browser",
-                                "--port", str(port)], stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True)
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"abm view exited: {process.stdout.read()}")
-        with socket.socket() as client:
-            if client.connect_ex(("127.0.0.1", port)) == 0:
-                return process, f"http://127.0.0.1:{port}"
-        time.sleep(0.2)
-    process.kill()
-    raise AssertionError("abm view did not start listening")
+def _start(args: list[str]):
+    from abm.viz.viewer.server import start_process
+    return start_process(args, timeout_s=START_TIMEOUT_S)
 
 
 @pytest.fixture(scope="module")

@@ -101,7 +101,8 @@ def MapView(model):
             with solara.Column(gap="2px"):
                 solara.Text(f"{source.label}, {clock(source.frame_times[frame])}",
                             classes=["abm-map-title"])
-                ClickImage(src=src, width=width, alt=f"{name} map {arm}",
+                sharp = source.shape[1] // images.display_stride(source.shape) < width
+                ClickImage(src=src, width=width, alt=f"{name} map {arm}", sharp=sharp,
                            event_click=lambda click, a=arm, s=source, f=frame: pick(a, s, f, click))
 
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 import json
 import os
 import socket
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 HOST = "127.0.0.1"
@@ -58,3 +60,23 @@ def serve(request: dict, *, port: int | None = None, browser: bool = True) -> No
         cli(args, standalone_mode=False)
     except SystemExit as exc:
         sys.exit(exc.code)
+
+
+def start_process(args: list[str], timeout_s: float = 60.0) -> tuple[subprocess.Popen, str]:
+    """Start ``abm view ARGS --no-browser`` in a child process on a free port and wait until
+    it listens; return the process (stop it with ``terminate()``) and the URL. Raises
+    RuntimeError with its output if it exits or does not listen within ``timeout_s``."""
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "abm", "view", *args, "--no-browser",
+                                "--port", str(port)], stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"abm view exited ({process.returncode}): {process.stdout.read()}")
+        with socket.socket() as client:
+            if client.connect_ex((HOST, port)) == 0:
+                return process, f"http://{HOST}:{port}"
+        time.sleep(0.2)
+    process.kill()
+    raise RuntimeError(f"abm view did not listen on {HOST}:{port} within {timeout_s:g} s")
