@@ -65,6 +65,18 @@ def _cmap(field: str) -> str:
     return field_spec(field).style.cmap
 
 
+def test_view_refuses_a_mix_of_targets(tmp_path, capsys):
+    """Run files or one scenario, nothing else: exit code 2 and one line saying why."""
+    from abm.cli import main
+
+    run = tmp_path / "a.h5"
+    run.write_bytes(b"")
+    for args in ([str(run), "scenarios/quickstart.toml"], ["a.toml", "b.toml"],
+                 [str(tmp_path / "missing.h5")], [str(run), "--seed", "3"], ["notes.txt"]):
+        assert main(["view", *args, "--no-browser"]) == 2
+        assert capsys.readouterr().err.startswith("abm view: error: ")
+
+
 # ---------------------------------------------------------------------------- the browser
 def _browser_reason() -> str | None:
     if os.environ.get("ABM_BROWSER_UNAVAILABLE"):
@@ -192,6 +204,15 @@ def test_stored_run_frames_fields_and_a_cell(browser, stored_server, small_run):
         for species in ("HIF", "mTORC1"):
             row = page.locator("tr", has=page.locator("td", has_text=species)).first.inner_text()
             assert f"{cell[species]:.6g}" in row, (species, row)
+
+        # the population curves: a click right of the marker moves the clock on
+        curves = page.locator("img[alt='population curves']").bounding_box()
+        page.mouse.click(curves["x"] + 0.7 * curves["width"], curves["y"] + 0.5 * curves["height"])
+        page.wait_for_function("() => !document.querySelector('.abm-map-title')"
+                               ".innerText.includes('day 0 01:00')", timeout=20000)
+        later = page.locator(".abm-map-title").inner_text().rsplit("day ", 1)[1]
+        day, hhmm = later.split()
+        assert int(day) * 1440 + int(hhmm[:2]) * 60 + int(hhmm[3:]) in times[2:]
     page.close()
 
 

@@ -10,15 +10,21 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from abm.tumor.cells import PHASES, cell_columns
+from abm.tumor.phenotype.network_fate import FATE_COLUMNS
 from abm.viz.style import PHASE_COLORS
 from abm.viz.viewer.images import data_uri
 
 CURVE_SIZE_IN, CURVE_DPI = (4.8, 2.6), 100
 """Size (in) and resolution of the population curves: 480 × 260 px, a map's width."""
 
-TABLE_COLUMNS = frozenset(c.name for c in cell_columns())
-"""Columns of the cell table; a run's other cell columns are the cell program's state (the
-network species)."""
+NOT_SPECIES = frozenset(c.name for c in cell_columns()) | frozenset(FATE_COLUMNS)
+"""Cell columns that are not network species: the cell table's, and the network program's
+fate timers; a run's other cell columns are the species of its network."""
+
+
+def species_of(columns) -> list[str]:
+    """The network species among cell columns ``columns``, in their order."""
+    return [name for name in columns if name not in NOT_SPECIES]
 
 
 class Curves:
@@ -63,9 +69,9 @@ def cell_state(cells: pd.DataFrame, cell_id: int, units: dict[str, str]) -> dict
     if cell_id not in cells.index:
         return None
     row = cells.loc[cell_id]
-    species = {name: row[name] for name in cells.columns if name not in TABLE_COLUMNS}
+    species = {name: row[name] for name in species_of(cells.columns)}
     columns = {(f"{name} ({units[name]})" if units.get(name) else name): row[name]
-               for name in cells.columns if name in TABLE_COLUMNS}
+               for name in cells.columns if name not in species}
     return {"phase": str(row["phase"]), "species": species, "columns": columns}
 
 
@@ -88,7 +94,7 @@ def history_figure(history: pd.DataFrame) -> Figure:
     figure = Figure(figsize=(4.8, 2.4), dpi=CURVE_DPI, layout="constrained")
     ax = figure.subplots()
     days = history.index.to_numpy() / 1440.0
-    species = [c for c in history.columns if c not in TABLE_COLUMNS]
+    species = species_of(history.columns)
     for name in species:
         ax.plot(days, history[name].to_numpy(dtype=float), marker=".", lw=1, label=name)
     ax.set(xlabel="time (days)", ylabel="level", title="network species of this cell")
