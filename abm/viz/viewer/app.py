@@ -12,21 +12,26 @@ import json
 import os
 from collections import OrderedDict
 
+import numpy as np
 import solara
 from mesa.visualization import SolaraViz
 from mesa.visualization.utils import force_update, update_counter
 
 from abm.tumor.cells import PHASES
 from abm.viz.raster import lattice_index
+from abm.viz.style import PHASE_COLORS, VESSEL_COLOR
 from abm.viz.viewer import images
 from abm.viz.viewer.panels import Curves, cell_state, history_figure, markdown_table
 from abm.viz.viewer.playback import RunPlayback, version, views
 from abm.viz.viewer.widgets import ClickImage
 
 REQUEST_VARIABLE = "ABM_VIEW_REQUEST"
+MAP_WIDTH_PX = 560
+"""Width of the maps' row (design choice: beside SolaraViz's sidebar and the cell panel on a
+1400-px-wide window; narrower windows shrink the maps)."""
 PHASE_MAP = "phases"
 IMAGES_KEPT = 32
-"""Map PNGs kept per browser session (design choice: a few frames × maps × arms)."""
+"""Map PNGs the server keeps, for all its pages (design choice: a few frames × maps × arms)."""
 
 map_name = solara.reactive(PHASE_MAP)
 shown_phases = solara.reactive(list(PHASES))
@@ -38,7 +43,7 @@ image_cache: OrderedDict = OrderedDict()
 def map_image(source, frame: int, key: tuple, name: str, shown: tuple[str, ...]) -> str:
     """Data URI of the map ``name`` (``phases`` or a field) of ``source`` at ``frame``;
     the last :data:`IMAGES_KEPT` kept by ``key`` (what identifies the frame)."""
-    key = (id(source), key, name, shown)
+    key = (source.token, key, name, shown)
     if key not in image_cache:
         if name == PHASE_MAP:
             rgb = images.phase_rgb(source.cells(frame), source.x_um, source.y_um,
@@ -73,6 +78,22 @@ def pick(arm: int, source, frame: int, click: dict) -> None:
 
 
 @solara.component
+def Swatch(color: str):
+    """A small square of ``color`` (a legend entry)."""
+    solara.HTML(tag="span", unsafe_innerHTML="", style={
+        "display": "inline-block", "width": "14px", "height": "14px", "background": color,
+        "border": "1px solid #888", "margin-left": "8px"})
+
+
+def colour_bar(name: str) -> str:
+    """Data URI of field ``name``'s colour map as a horizontal strip (low values left)."""
+    if ("bar", name) not in image_cache:
+        strip = np.repeat(images.field_lut(name)[None], 12, axis=0)
+        image_cache[("bar", name)] = images.data_uri(images.png_bytes(strip))
+    return image_cache[("bar", name)]
+
+
+@solara.component
 def MapView(model):
     """Frame slider (stored runs), map and phase choices, one clickable map per arm."""
     update_counter.get()
@@ -86,13 +107,26 @@ def MapView(model):
                          max=model.n_frames - 1, on_value=go_to)
     solara.ToggleButtonsSingle(value=map_name, values=names)
     if map_name.value == PHASE_MAP:
-        with solara.Row(style={"flex-wrap": "wrap"}):
+        with solara.Row(style={"flex-wrap": "wrap", "align-items": "center"}):
             for phase in PHASES:
                 def show(on: bool, phase=phase) -> None:
                     shown_phases.set([p for p in PHASES if p != phase and p in shown_phases.value]
                                      + ([phase] if on else []))
-                solara.Checkbox(label=phase, value=phase in shown_phases.value, on_value=show)
-    width = max(240, 720 // len(shown) - 16)
+                with solara.Row(gap="0px", style={"align-items": "center"}):
+                    Swatch(PHASE_COLORS[phase])
+                    solara.Checkbox(label=phase, value=phase in shown_phases.value,
+                                    on_value=show)
+            with solara.Row(gap="4px", style={"align-items": "center"}):
+                Swatch(VESSEL_COLOR)
+                solara.Text("vessel")
+    else:
+        source = shown[0][0]
+        with solara.Row(style={"align-items": "center"}):
+            solara.Text("0")
+            ClickImage(src=colour_bar(map_name.value), width=240, alt="colour bar")
+            solara.Text(f"{source.vmax(map_name.value):.3g} "
+                        f"{source.field_units.get(map_name.value, '')}")
+    width = max(200, MAP_WIDTH_PX // len(shown) - 16)
     with solara.Row(gap="16px"):
         for arm, (source, frame) in enumerate(shown):
             name = map_name.value if map_name.value in [PHASE_MAP, *source.field_names] else PHASE_MAP
@@ -143,7 +177,7 @@ def CurvesView(model):
     with solara.Row(gap="16px"):
         for source, frame in shown:
             series = source.timeseries
-            key = (id(source), len(series))
+            key = (source.token, len(series))
             if key not in curve_cache:
                 if len(curve_cache) > 8:  # a live model's grow each step: keep a few
                     curve_cache.clear()

@@ -4,13 +4,15 @@
 back and forth or switching maps does not read the file again); :class:`LiveView` reads
 the arrays of a running :class:`abm.TumorModel`, whose one frame is its present state.
 Both offer: ``label``, ``shape`` (ny, nx), ``x_um``, ``y_um`` (site centres, µm),
-``vessels``, ``field_names``, ``cell_units``, ``frame_times`` (min), ``cells(frame)``
+``vessels``, ``field_names``, ``field_units``, ``cell_units``, ``frame_times`` (min), ``cells(frame)``
 (DataFrame indexed by ``cell_id``, as :meth:`abm.io.Run.cells`), ``field(name, frame)``
 (float ``[ny, nx]``), ``vmax(name)`` (upper colour limit), ``timeseries`` (reporters by
-time in min) and ``history(cell_id)`` (a cell's rows over the frames, by time in min).
+time in min), ``history(cell_id)`` (a cell's rows over the frames, by time in min) and
+``token`` (a number no other source of this process has: cache keys).
 """
 from __future__ import annotations
 
+import itertools
 from collections import OrderedDict
 from pathlib import Path
 
@@ -22,6 +24,10 @@ from abm.io import load_run
 from abm.io.recorder import frame_cells, recorded_columns
 from abm.viz.style import colour_max, declared_field
 
+_TOKENS = itertools.count()
+"""Numbers that tell sources apart for as long as the server runs (``id()`` is reused once
+an object is gone, and a cache keyed by it could hand a new source an old picture)."""
+
 FRAMES_KEPT = 8
 """Frames (cells and every field asked for) a :class:`StoredRun` keeps in memory (design
 choice: the frames around the one shown while scrubbing; about 8 × 30 MB at 1000² sites)."""
@@ -32,12 +38,14 @@ class StoredRun:
 
     def __init__(self, path: str | Path):
         self.run = load_run(path)
+        self.token = next(_TOKENS)
         self.label = f"{Path(path).name}: {self.run.scenario} (seed {self.run.seed})"
         self.x_um, self.y_um = self.run.x_um, self.run.y_um
         self.shape = (len(self.y_um), len(self.x_um))
         self.vessels = self.run.vessels
         self.field_names = list(self.run.field_names)
         self.cell_units = self.run.attrs["units"].get("cells", {})
+        self.field_units = self.run.attrs["units"].get("fields", {})
         self.frame_times = np.asarray(self.run.frame_times, dtype=np.float64)
         self.timeseries = self.run.timeseries
         self._kept: OrderedDict[tuple, object] = OrderedDict()
@@ -102,6 +110,7 @@ class LiveView:
 
     def __init__(self, model):
         self.model = model
+        self.token = next(_TOKENS)
         self.label = f"{model.config.name} (seed {model.seed}), live"
         ny, nx = model.shape
         self.shape = (ny, nx)
@@ -109,6 +118,7 @@ class LiveView:
         self.y_um = (np.arange(ny) + 0.5) * model.dx_um
         self.vessels = model.vessels
         self.field_names = list(model.fields)
+        self.field_units = {name: solute.units for name, solute in model.solutes.items()}
         columns = recorded_columns(model)
         self.cell_units = {name: unit for name, (_, unit, _) in columns.items()}
         self._enums = {name: enum for name, (_, _, enum) in columns.items() if enum}
