@@ -139,7 +139,15 @@ def _shown_map(page, alt: str, shape: tuple[int, int]) -> np.ndarray:
     """The map ``alt`` as drawn in the page, sampled at each site's centre: [ny, nx, 3],
     row 0 = lowest y."""
     image = page.locator(f"img[alt='{alt}']")
-    shot = np.asarray(Image.open(io.BytesIO(image.screenshot())).convert("RGB")).astype(float)
+    page.wait_for_function("(alt) => { const i = document.querySelector(`img[alt='${alt}']`);"
+                           " return i && i.complete && i.naturalWidth > 0; }", arg=alt)
+    shot, previous = image.screenshot(), None
+    for _ in range(20):  # until two shots 0.2 s apart agree: the page has settled
+        if shot == previous:
+            break
+        page.wait_for_timeout(200)
+        shot, previous = image.screenshot(), shot
+    shot = np.asarray(Image.open(io.BytesIO(shot)).convert("RGB")).astype(float)
     h, w = shot.shape[:2]
     ny, nx = shape
     rows = ((np.arange(ny) + 0.5) / ny * h).astype(int)
@@ -163,14 +171,14 @@ def test_stored_run_frames_fields_and_a_cell(browser, stored_server, small_run):
     with load_run(small_run) as run:
         shape = (len(run.y_um), len(run.x_um))
         times = run.frame_times
-        _title(page, "day 0 00:00")
+        _title(page, "day 0, 00:00")
         first = _shown_map(page, "phases map 0", shape)
         assert _agreement(first, _expected_phases(run, 0)) > 0.97
         assert len(np.unique(first.reshape(-1, 3), axis=0)) >= 3  # tissue, vessels, cells
 
         # another frame: SolaraViz's Step moves the replay one frame on
         page.get_by_role("button", name="Step").click()
-        _title(page, "day 0 01:00")
+        _title(page, "day 0, 01:00")
         assert times[1] == 60.0
         second = _shown_map(page, "phases map 0", shape)
         assert _agreement(second, _expected_phases(run, 1)) > 0.97
@@ -197,7 +205,7 @@ def test_stored_run_frames_fields_and_a_cell(browser, stored_server, small_run):
         fx = (cell["x"] // dx + 0.5) / shape[1]
         fy = 1 - (cell["y"] // dx + 0.5) / shape[0]
         page.mouse.click(box["x"] + fx * box["width"], box["y"] + fy * box["height"])
-        heading = page.get_by_text(f"Cell {cell_id} at day 0 01:00")
+        heading = page.get_by_text(f"Cell {cell_id} at day 0, 01:00")
         heading.wait_for(timeout=20000)
         panel = page.locator("div", has=heading).last.inner_text()
         assert f"phase {cell['phase']}" in panel
@@ -209,9 +217,9 @@ def test_stored_run_frames_fields_and_a_cell(browser, stored_server, small_run):
         curves = page.locator("img[alt='population curves']").bounding_box()
         page.mouse.click(curves["x"] + 0.7 * curves["width"], curves["y"] + 0.5 * curves["height"])
         page.wait_for_function("() => !document.querySelector('.abm-map-title')"
-                               ".innerText.includes('day 0 01:00')", timeout=20000)
+                               ".innerText.includes('day 0, 01:00')", timeout=20000)
         later = page.locator(".abm-map-title").inner_text().rsplit("day ", 1)[1]
-        day, hhmm = later.split()
+        day, hhmm = later.replace(",", "").split()
         assert int(day) * 1440 + int(hhmm[:2]) * 60 + int(hhmm[3:]) in times[2:]
     page.close()
 
@@ -243,10 +251,10 @@ def test_live_model_steps(browser, tmp_path):
         page = browser.new_page()
         page.goto(url)
         page.locator("img[alt='phases map 0']").wait_for(timeout=40000)
-        _title(page, "live, day 0 00:00")
+        _title(page, "live, day 0, 00:00")
         page.get_by_role("button", name="Step").click()
         dt = load_config(scenario).run.dt_min
-        _title(page, f"live, day 0 00:{dt:02.0f}")
+        _title(page, f"live, day 0, 00:{dt:02.0f}")
         page.close()
     finally:
         process.terminate()

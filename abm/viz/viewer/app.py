@@ -18,10 +18,11 @@ from mesa.visualization import SolaraViz
 from mesa.visualization.utils import force_update, update_counter
 
 from abm.tumor.cells import PHASES
+from abm.viz.movie import _clock as clock  # "day D, hh:mm", as the movies' titles
 from abm.viz.raster import lattice_index
 from abm.viz.style import PHASE_COLORS, VESSEL_COLOR
 from abm.viz.viewer import images
-from abm.viz.viewer.panels import Curves, cell_state, history_figure, markdown_table
+from abm.viz.viewer.panels import Curves, cell_state, history_png, markdown_table
 from abm.viz.viewer.playback import RunPlayback, version, views
 from abm.viz.viewer.widgets import ClickImage
 
@@ -30,6 +31,9 @@ MAP_WIDTH_PX = 560
 """Width of the maps' row (design choice: beside SolaraViz's sidebar and the cell panel on a
 1400-px-wide window; narrower windows shrink the maps)."""
 PHASE_MAP = "phases"
+PLAY_INTERVAL_MS = 200
+"""SolaraViz's starting pause between played steps (design choice: 5 frames a second, above
+the ~50–100 ms the server takes to paint a 1000² frame; its slider changes it)."""
 IMAGES_KEPT = 32
 """Map PNGs the server keeps, for all its pages (design choice: a few frames × maps × arms)."""
 
@@ -56,12 +60,6 @@ def map_image(source, frame: int, key: tuple, name: str, shown: tuple[str, ...])
             image_cache.popitem(last=False)
     image_cache.move_to_end(key)
     return image_cache[key]
-
-
-def clock(time_min: float) -> str:
-    """``time_min`` as ``day D hh:mm``."""
-    day, minutes = divmod(round(time_min), 1440)
-    return f"day {day} {minutes // 60:02d}:{minutes % 60:02d}"
 
 
 def pick(arm: int, source, frame: int, click: dict) -> None:
@@ -98,7 +96,7 @@ def MapView(model):
     """Frame slider (stored runs), map and phase choices, one clickable map per arm."""
     update_counter.get()
     shown = views(model)
-    names = [PHASE_MAP] + [n for n in shown[0][0].field_names]
+    names = [PHASE_MAP, *shown[0][0].field_names]
     if isinstance(model, RunPlayback) and model.n_frames > 1:
         def go_to(frame: int) -> None:
             model.go_to(frame)
@@ -164,9 +162,12 @@ def CellPanel(model):
         with solara.Row():
             solara.Markdown(markdown_table(state["species"], ("species", "level")))
             solara.Markdown(markdown_table(state["columns"], ("column", "value")))
-    history = source.history(cell_id)
-    if history is not None and len(history) > 1:
-        solara.FigureMatplotlib(history_figure(history), format="png")
+    key = ("history", source.token, cell_id)
+    if key not in image_cache:
+        history = source.history(cell_id)
+        image_cache[key] = None if history is None or len(history) < 2 else history_png(history)
+    if image_cache[key] is not None:  # drawn once per cell, not on every frame change
+        ClickImage(src=image_cache[key], width=480, alt=f"history of cell {cell_id}")
 
 
 @solara.component
@@ -226,5 +227,5 @@ def Page():
     # SolaraViz gives the sidebar (play, step, reset, steps); the panels are laid out here,
     # not in its grid of equal tiles, which a map and a table do not fit.
     SolaraViz(model, components=[], model_params=params, name="abm view",
-              play_interval=request.get("play_ms", 200))
+              play_interval=PLAY_INTERVAL_MS)
     Viewer(model.value)

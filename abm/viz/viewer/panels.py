@@ -44,10 +44,7 @@ class Curves:
         if len(days) and days[-1] > days[0]:
             ax.set_xlim(days[0], days[-1])
         ax.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
-        canvas = FigureCanvasAgg(figure)
-        buffer = io.BytesIO()
-        canvas.print_png(buffer)  # lays the figure out: the axes' position is final now
-        self.src = data_uri(buffer.getvalue())
+        self.src = _png_uri(figure)  # lays the figure out: the axes' position is final now
         box = ax.get_position()
         self.x0, self.x1 = box.x0, box.x1
         self.t0, self.t1 = (v * 1440.0 for v in ax.get_xlim())
@@ -89,8 +86,9 @@ def markdown_table(values: dict, header: tuple[str, str]) -> str:
     return "\n".join(lines)
 
 
-def history_figure(history: pd.DataFrame) -> Figure:
-    """A cell's network species over time (from its rows in every frame)."""
+def history_png(history: pd.DataFrame) -> str:
+    """Data URI of a PNG of a cell's network species over time (``history``: its rows in
+    every frame, by time in min)."""
     figure = Figure(figsize=(4.8, 2.4), dpi=CURVE_DPI, layout="constrained")
     ax = figure.subplots()
     days = history.index.to_numpy() / 1440.0
@@ -100,4 +98,10 @@ def history_figure(history: pd.DataFrame) -> Figure:
     ax.set(xlabel="time (days)", ylabel="level", title="network species of this cell")
     if species:
         ax.legend(fontsize=6, frameon=False, ncols=2, loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    return figure
+    return _png_uri(figure)
+
+
+def _png_uri(figure: Figure) -> str:
+    buffer = io.BytesIO()
+    FigureCanvasAgg(figure).print_png(buffer)
+    return data_uri(buffer.getvalue())
