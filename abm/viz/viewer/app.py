@@ -12,10 +12,17 @@ import json
 import os
 from collections import OrderedDict
 
+import warnings
+
 import numpy as np
 import solara
-from mesa.visualization import SolaraViz
-from mesa.visualization.utils import force_update, update_counter
+
+# Solara checks the rules of hooks when a component is defined and warns about Mesa's own
+# ComponentsView (a hook after an early return, harmless there); not ours to fix.
+warnings.filterwarnings("ignore", message=r".*ComponentsView: `use_state` found despite early return",
+                        category=UserWarning)
+from mesa.visualization import SolaraViz  # noqa: E402  (after the filter)
+from mesa.visualization.utils import force_update, update_counter  # noqa: E402
 
 from abm.tumor.cells import PHASES
 from abm.viz.movie import _clock as clock  # "day D, hh:mm", as the movies' titles

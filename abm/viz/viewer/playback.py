@@ -2,6 +2,8 @@
 way they drive a live model."""
 from __future__ import annotations
 
+import weakref
+
 import mesa
 import numpy as np
 
@@ -51,15 +53,18 @@ class RunPlayback(mesa.Model):
         self.go_to(self.frame + 1)
 
 
+_LIVE_VIEWS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+"""The :class:`LiveView` of each live model shown (gone with its model)."""
+
+
 def views(model) -> list[tuple[object, int]]:
     """What to show of ``model``: ``(source, frame)`` per panel; a :class:`RunPlayback`'s
     runs at their frames, or a live :class:`abm.TumorModel`'s present state."""
     if isinstance(model, RunPlayback):
         return list(zip(model.sources, model.frames()))
-    view = getattr(model, "_abm_live_view", None)
-    if view is None or view.model is not model:
-        view = model._abm_live_view = LiveView(model)
-    return [(view, 0)]
+    if model not in _LIVE_VIEWS:
+        _LIVE_VIEWS[model] = LiveView(model)
+    return [(_LIVE_VIEWS[model], 0)]
 
 
 def version(model) -> int:

@@ -56,10 +56,7 @@ def serve(request: dict, *, port: int | None = None, browser: bool = True) -> No
     print(f"abm view: http://{HOST}:{port} (Ctrl-C stops it)", flush=True)
     args = ["run", "abm.viz.viewer.app", "--host", HOST, "--port", str(port), "--production",
             "--no-check-version", "--open" if browser else "--no-open"]
-    try:
-        cli(args, standalone_mode=False)
-    except SystemExit as exc:
-        sys.exit(exc.code)
+    cli(args, standalone_mode=False)  # returns when the server stops (Ctrl-C)
 
 
 def start_process(args: list[str], timeout_s: float = 60.0) -> tuple[subprocess.Popen, str]:
