@@ -30,7 +30,7 @@ CHROMIUM = "/usr/bin/chromium"
 
 def render(source: StoredRun, frame: int, name: str) -> bytes:
     if name == "phases":
-        rgb = images.phase_rgb(source.cells(frame), source.x_um, source.y_um, source.vessels)
+        rgb = images.phase_rgb(source.map_cells(frame), source.x_um, source.y_um, source.vessels)
     else:
         rgb = images.field_rgb(source.field(name, frame), images.field_lut(name), source.vmax(name))
     return images.png_bytes(rgb)

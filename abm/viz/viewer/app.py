@@ -57,7 +57,7 @@ def map_image(source, frame: int, key: tuple, name: str, shown: tuple[str, ...])
     key = (source.token, key, name, shown)
     if key not in image_cache:
         if name == PHASE_MAP:
-            rgb = images.phase_rgb(source.cells(frame), source.x_um, source.y_um,
+            rgb = images.phase_rgb(source.map_cells(frame), source.x_um, source.y_um,
                                    source.vessels, shown)
         else:
             rgb = images.field_rgb(source.field(name, frame), images.field_lut(name),
@@ -72,7 +72,7 @@ def map_image(source, frame: int, key: tuple, name: str, shown: tuple[str, ...])
 def pick(arm: int, source, frame: int, click: dict) -> None:
     """Select the cell under a click on arm ``arm``'s map (or the empty site)."""
     iy, ix = images.site_at(click["fx"], click["fy"], source.shape)
-    cells = source.cells(frame)
+    cells = source.map_cells(frame)
     if len(cells):
         rows, cols = lattice_index(cells, source.x_um, source.y_um)
         hit = (rows == iy) & (cols == ix)

@@ -4,11 +4,12 @@
 back and forth or switching maps does not read the file again); :class:`LiveView` reads
 the arrays of a running :class:`abm.TumorModel`, whose one frame is its present state.
 Both offer: ``label``, ``shape`` (ny, nx), ``x_um``, ``y_um`` (site centres, µm),
-``vessels``, ``field_names``, ``field_units``, ``cell_units``, ``frame_times`` (min), ``cells(frame)``
-(DataFrame indexed by ``cell_id``, as :meth:`abm.io.Run.cells`), ``field(name, frame)``
-(float ``[ny, nx]``), ``vmax(name)`` (upper colour limit), ``timeseries`` (reporters by
-time in min), ``history(cell_id)`` (a cell's rows over the frames, by time in min) and
-``token`` (a number no other source of this process has: cache keys).
+``vessels``, ``field_names``, ``field_units``, ``cell_units``, ``frame_times`` (min),
+``cells(frame)`` (DataFrame indexed by ``cell_id``, as :meth:`abm.io.Run.cells`),
+``map_cells(frame)`` (the same, with at least the columns a map needs), ``field(name,
+frame)`` (float ``[ny, nx]``), ``vmax(name)`` (upper colour limit), ``timeseries``
+(reporters by time in min), ``history(cell_id)`` (a cell's rows over the frames, by time in
+min) and ``token`` (a number no other source of this process has: cache keys).
 """
 from __future__ import annotations
 
@@ -27,6 +28,10 @@ from abm.viz.style import colour_max, declared_field
 _TOKENS = itertools.count()
 """Numbers that tell sources apart for as long as the server runs (``id()`` is reused once
 an object is gone, and a cache keyed by it could hand a new source an old picture)."""
+
+MAP_COLUMNS = ("x", "y", "kind", "phase")
+"""The cell columns the phase map and the choice of a clicked cell read (``kind``: files
+with other kinds of cell)."""
 
 FRAMES_KEPT = 8
 """Frames (cells and every field asked for) a :class:`StoredRun` keeps in memory (design
@@ -48,6 +53,7 @@ class StoredRun:
         self.field_units = self.run.attrs["units"].get("fields", {})
         self.frame_times = np.asarray(self.run.frame_times, dtype=np.float64)
         self.timeseries = self.run.timeseries
+        self._map_columns = [c for c in MAP_COLUMNS if c in self.run.cell_columns]
         self._kept: OrderedDict[tuple, object] = OrderedDict()
         self._vmax: dict[str, float] = {}
         self._histories: OrderedDict[int, pd.DataFrame] = OrderedDict()
@@ -70,6 +76,13 @@ class StoredRun:
 
     def cells(self, frame: int) -> pd.DataFrame:
         return self._cached(("cells", frame), lambda: self.run.cells(frame))
+
+    def map_cells(self, frame: int) -> pd.DataFrame:
+        """The columns a map and a click need (:data:`MAP_COLUMNS`) of frame ``frame``: a
+        tenth of the reading of all columns (a 400k-cell frame: ~0.4 s for all)."""
+        if ("cells", frame) in self._kept:
+            return self.cells(frame)
+        return self._cached(("map", frame), lambda: self.run.cells(frame, columns=self._map_columns))
 
     def field(self, name: str, frame: int) -> np.ndarray:
         return self._cached((name, frame), lambda: self.run.field(name, frame))
@@ -144,6 +157,9 @@ class LiveView:
 
     def field(self, name: str, frame: int = 0) -> np.ndarray:
         return self.model.fields[name]
+
+    def map_cells(self, frame: int = 0) -> pd.DataFrame:
+        return self.cells(frame)
 
     def vmax(self, name: str) -> float:
         """The field's colour limit now: its vessel level, else its present maximum."""
