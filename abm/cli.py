@@ -251,7 +251,11 @@ def _view(args) -> int:
     except ValueError as exc:
         print(f"abm view: error: {exc}", file=sys.stderr)
         return EXIT_USER
-    serve(request, port=args.port, browser=not args.no_browser)
+    try:
+        serve(request, port=args.port, browser=not args.no_browser)
+    except ImportError as exc:  # the view extra is not installed
+        print(f"abm view: error: {exc}", file=sys.stderr)
+        return EXIT_USER
     return EXIT_OK
 
 

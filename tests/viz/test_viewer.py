@@ -224,6 +224,27 @@ def test_stored_run_frames_fields_and_a_cell(browser, stored_server, small_run):
     page.close()
 
 
+def test_arms_side_by_side_on_a_shared_clock(browser, small_run, tmp_path):
+    """Two runs: one map each, titled by its file; Step moves the clock to the first run's
+    next frame and the second run shows its frame nearest in time."""
+    other = run_scenario(load_config(None, overrides=TINY + ["output.frame_every_min=90.0"],
+                                     seed=6), tmp_path / "other.h5", progress=False)
+    process, url = _start([str(small_run), str(other)])
+    try:
+        page = browser.new_page()
+        page.goto(url)
+        page.locator("img[alt='phases map 1']").wait_for(timeout=30000)
+        _title(page, "run.h5: scenario (seed 5), day 0, 00:00")
+        _title(page, "other.h5: scenario (seed 6), day 0, 00:00")
+        page.get_by_role("button", name="Step").click()
+        _title(page, "run.h5: scenario (seed 5), day 0, 01:00")
+        _title(page, "other.h5: scenario (seed 6), day 0, 01:30")  # 30 min away; 00:00 is 60
+        page.close()
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
 def test_server_listens_on_loopback_only(stored_server):
     """Every listening socket of the server is on 127.0.0.1; the machine's own outward
     address refuses the port."""
