@@ -276,6 +276,12 @@ def test_live_model_steps(browser, tmp_path):
         page.get_by_role("button", name="Step").click()
         dt = load_config(scenario).run.dt_min
         _title(page, f"live, day 0, 00:{dt:02.0f}")
+        # the tumour sits at the centre: select the cell there, step, its history is drawn
+        box = page.locator("img[alt='phases map 0']").bounding_box()
+        page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        page.get_by_text(f"at day 0, 00:{dt:02.0f}: phase").wait_for(timeout=20000)
+        page.get_by_role("button", name="Step").click()
+        page.locator("img[alt^='history of cell']").wait_for(timeout=20000)
         page.close()
     finally:
         process.terminate()

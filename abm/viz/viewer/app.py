@@ -169,11 +169,11 @@ def CellPanel(model):
         with solara.Row():
             solara.Markdown(markdown_table(state["species"], ("species", "level")))
             solara.Markdown(markdown_table(state["columns"], ("column", "value")))
-    key = ("history", source.token, cell_id)
-    if key not in image_cache:
-        history = source.history(cell_id)
-        image_cache[key] = None if history is None or len(history) < 2 else history_png(history)
-    if image_cache[key] is not None:  # drawn once per cell, not on every frame change
+    history = source.history(cell_id)
+    key = ("history", source.token, cell_id, len(history))
+    if len(history) > 1:
+        if key not in image_cache:  # drawn once per cell (a live one's: per step), not per frame
+            image_cache[key] = history_png(history)
         ClickImage(src=image_cache[key], width=480, alt=f"history of cell {cell_id}")
 
 

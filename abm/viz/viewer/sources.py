@@ -135,6 +135,7 @@ class LiveView:
         columns = recorded_columns(model)
         self.cell_units = {name: unit for name, (_, unit, _) in columns.items()}
         self._enums = {name: enum for name, (_, _, enum) in columns.items() if enum}
+        self._followed: tuple[int | None, dict] = (None, {})
 
     @property
     def frame_times(self) -> np.ndarray:
@@ -173,6 +174,14 @@ class LiveView:
     def frame_at(self, time_min: float) -> int:
         return 0
 
-    def history(self, cell_id: int) -> pd.DataFrame | None:
-        """None: a live model keeps no past frames (record a run for histories)."""
-        return None
+    def history(self, cell_id: int) -> pd.DataFrame:
+        """Cell ``cell_id``'s rows at the times it was asked for since it was first asked for
+        (a live model keeps no past frames: the viewer asks at every step it shows); one
+        cell is followed at a time."""
+        if self._followed[0] != cell_id:
+            self._followed = (cell_id, {})
+        rows = self._followed[1]
+        cells = self.cells()
+        if cell_id in cells.index:
+            rows[self.model.time_min] = cells.loc[cell_id]
+        return pd.DataFrame(rows.values(), index=pd.Index(list(rows), name="time"))
