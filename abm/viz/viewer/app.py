@@ -21,6 +21,10 @@ import solara
 # ComponentsView (a hook after an early return, harmless there); not ours to fix.
 warnings.filterwarnings("ignore", message=r".*ComponentsView: `use_state` found despite early return",
                         category=UserWarning)
+# Served over plain http on 127.0.0.1, Solara falls back to samesite=lax session cookies, as
+# it should, and warns on every page load.
+warnings.filterwarnings("ignore", message=r"Cookies with samesite=none require https",
+                        category=UserWarning)
 from mesa.visualization import SolaraViz  # noqa: E402  (after the filter)
 from mesa.visualization.utils import force_update, update_counter  # noqa: E402
 

@@ -13,9 +13,12 @@ HOST = "127.0.0.1"
 """The only address the viewer listens on: it runs code on this machine (a live model) and
 reads its files, so it is never offered to the network."""
 
-ENVIRONMENT = {"SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}
-"""No usage statistics sent to Solara's makers (the command line's ``--no-check-version``
-also stops its look-up of a newer Solara on PyPI)."""
+ENVIRONMENT = {"SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False",
+               "SOLARA_ASSETS_CDN": f"http://{HOST}:9/"}
+"""Nothing leaves this machine: no usage statistics sent to Solara's makers, and Solara's
+CDN proxy (which fetches page files missing from ``solara-assets``, e.g. KaTeX, which the
+viewer does not use) pointed at a closed local port instead of a public CDN, so such a file
+is a 404. The command line's ``--no-check-version`` stops the look-up of a newer Solara."""
 
 
 def free_port() -> int:
