@@ -221,6 +221,12 @@ def test_stored_run_frames_fields_and_a_cell(browser, stored_server, small_run):
         later = page.locator(".abm-map-title").inner_text().rsplit("day ", 1)[1]
         day, hhmm = later.replace(",", "").split()
         assert int(day) * 1440 + int(hhmm[:2]) * 60 + int(hhmm[3:]) in times[2:]
+
+        # the frame slider (after SolaraViz's two): End scrubs to the last frame
+        page.get_by_role("slider").last.focus()
+        page.keyboard.press("End")
+        assert times[-1] == 720.0
+        _title(page, "day 0, 12:00")
     page.close()
 
 
