@@ -1,4 +1,4 @@
-"""Command line: ``abm run|resume|info|params|plot|movie|export|sweep|run-design|calibrate``
+"""Command line: ``abm run|resume|info|params|plot|movie|export|view|sweep|run-design|calibrate``
 (also ``python -m abm``)."""
 from __future__ import annotations
 
@@ -159,6 +159,18 @@ def _parser() -> argparse.ArgumentParser:
                              "(never a file abm did not export)")
     export.set_defaults(handler=_export)
 
+    view = sub.add_parser("view", help="look around runs or a live model in the browser "
+                          "(needs the view extra)",
+                          formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    view.add_argument("targets", nargs="+", metavar="RUN.h5|SCENARIO.toml",
+                      help="run files (side by side on a shared clock) or one scenario (live)")
+    view.add_argument("--port", type=int, help="port on 127.0.0.1 (default: a free one)")
+    view.add_argument("--no-browser", action="store_true", help="only print the URL")
+    view.add_argument("--seed", type=int, help="seed of a live model")
+    view.add_argument("--set", dest="overrides", action="append", default=[],
+                      metavar="SECTION.KEY=VALUE", help="override a live model's config key")
+    view.set_defaults(handler=_view)
+
     sweep = sub.add_parser("sweep", help="run a parameter study (STUDY.toml)",
                            formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     sweep.add_argument("study", help="study file (see scenarios/study_dormancy.toml)")
@@ -262,6 +274,22 @@ def _export(args) -> int:
                        out_dir=args.out, overwrite=args.overwrite, site=args.site,
                        compress=args.compress)
     print(f"wrote {len(files)} files to {files[0].parent}")
+    return EXIT_OK
+
+
+def _view(args) -> int:
+    from abm.viz.viewer.server import request_for, serve
+
+    try:
+        request = request_for(args.targets, args.overrides, args.seed)
+    except ValueError as exc:
+        print(f"abm view: error: {exc}", file=sys.stderr)
+        return EXIT_USER
+    try:
+        serve(request, port=args.port, browser=not args.no_browser)
+    except ImportError as exc:  # the view extra is not installed
+        print(f"abm view: error: {exc}", file=sys.stderr)
+        return EXIT_USER
     return EXIT_OK
 
 

@@ -212,7 +212,7 @@ class RunGroup:
 
     # ------------------------------------------------------------------ cells
     @_reading
-    def cells(self, frame: int | None = None) -> pd.DataFrame:
+    def cells(self, frame: int | None = None, columns=None) -> pd.DataFrame:
         """The live cells of one frame or of all frames, one row per cell.
 
         ``frame`` an int (negative counts from the end): index ``cell_id`` (int64, unique in
@@ -220,9 +220,19 @@ class RunGroup:
         0-based frame index; ``run.frame_times[frame]`` is its time). Columns: :attr:`cell_columns`
         less ``id``: ``x``, ``y`` (µm, site centres), ``kind``, ``phase``, ``oxygen`` (mmHg), …
         (units: ``run.attrs["units"]["cells"]``). Enum columns (``kind``, ``phase``, ``route``)
-        come back as pandas Categoricals of their names.
+        come back as pandas Categoricals of their names. ``columns``: only these columns (a
+        sequence of names, in that order; the others are not read), KeyError naming the
+        stored ones for a name the file lacks; None: all.
         """
         group = self._root[CELLS]
+        stored = [name for name in group if name not in CELL_AXES and name != "id"]
+        if columns is None:
+            columns = stored
+        else:
+            columns = list(columns)
+            unknown = [name for name in columns if name not in stored]
+            if unknown:
+                raise _NotInFile(f"no cell column(s) {unknown} in {self._where}; columns: {stored}")
         offsets = group["offsets"][: self.n_frames + 1]
         if frame is None:
             rows = slice(0, int(offsets[-1]))
@@ -230,8 +240,8 @@ class RunGroup:
         else:
             f = self.frame_index(frame)
             rows = slice(int(offsets[f]), int(offsets[f + 1]))
-        data = {name: _decode_enum(dset, dset[rows]) for name, dset in group.items() if name not in CELL_AXES}
-        ids = data.pop("id")
+        ids = group["id"][rows]
+        data = {name: _decode_enum(group[name], group[name][rows]) for name in columns}
         if frame is None:
             index = pd.MultiIndex.from_arrays([frames, ids], names=["frame", "cell_id"])
         else:

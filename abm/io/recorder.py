@@ -195,15 +195,22 @@ def sites_of(model) -> dict:
     return {name: site for process in model.processes for name, site in process.sites().items()}
 
 
-def _frame(model, append_events) -> tuple[dict, dict]:
-    """The fields and live cells of ``model`` for a frame; its per-frame event rows (the
-    immune cells', the processes') go to ``append_events(table, columns)``."""
+def frame_cells(model) -> dict[str, np.ndarray]:
+    """The live cells of ``model`` as a frame stores them: column name → values, one per
+    live cell (:func:`recorded_columns`: positions in µm, enums as codes, network state)."""
     c = model.cells
     rows = c.live_rows()
     cells = {column.name: column.recorded(getattr(c, column.name)[rows], model.dx_um)
              for column in cell_columns() if column.record}
     for j, name in enumerate(model.phenotype.state_names):
         cells[name] = c.state[rows, j].astype(np.float32)
+    return cells
+
+
+def _frame(model, append_events) -> tuple[dict, dict]:
+    """The fields and live cells of ``model`` for a frame; its per-frame event rows (the
+    immune cells', the processes') go to ``append_events(table, columns)``."""
+    cells = frame_cells(model)
     fields = {name: solute.values for name, solute in model.solutes.items()}
     if model.immune is not None:
         append_events("immune_cells", immune_frame(model))

@@ -308,6 +308,11 @@ def test_legacy_file_reads_completely(legacy_dir, name):
         assert last.index.name == "cell_id" and last.index.is_unique and len(last) == counts[-1]
         pd.testing.assert_frame_equal(every.loc[n - 1], last)
         assert isinstance(last["phase"].dtype, pd.CategoricalDtype) and not last["phase"].isna().any()
+        some = run.cells(-1, columns=["phase", "x"])  # only these, in this order
+        assert list(some.columns) == ["phase", "x"]
+        pd.testing.assert_frame_equal(some, last[["phase", "x"]])
+        with pytest.raises(KeyError, match="no cell column"):
+            run.cells(-1, columns=["x", "colour"])
         assert (last["x"] > 0).all() and (last["x"] < nx * config.grid.dx_um).all()
         # time series and events
         series = run.timeseries

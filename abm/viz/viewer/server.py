@@ -1,0 +1,82 @@
+"""Starting the viewer: a Solara server for :mod:`abm.viz.viewer.app` on 127.0.0.1 only."""
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HOST = "127.0.0.1"
+"""The only address the viewer listens on: it runs code on this machine (a live model) and
+reads its files, so it is never offered to the network."""
+
+ENVIRONMENT = {"SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False",
+               "SOLARA_ASSETS_CDN": f"http://{HOST}:9/"}
+"""Nothing leaves this machine: no usage statistics sent to Solara's makers, and Solara's
+CDN proxy (which fetches page files missing from ``solara-assets``, e.g. KaTeX, which the
+viewer does not use) pointed at a closed local port instead of a public CDN, so such a file
+is a 404. The command line's ``--no-check-version`` stops the look-up of a newer Solara."""
+
+
+def free_port() -> int:
+    """A TCP port free on :data:`HOST` now (the system's choice)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((HOST, 0))
+        return probe.getsockname()[1]
+
+
+def request_for(targets: list[str], overrides: list[str], seed: int | None) -> dict:
+    """What to show, from the command line's targets: run files (``.h5``, side by side) or
+    one scenario file (``.toml``, a live model). ValueError for another mix."""
+    suffixes = {Path(t).suffix.lower() for t in targets}
+    if suffixes == {".toml"} and len(targets) == 1:
+        return {"scenario": str(Path(targets[0]).resolve()), "overrides": list(overrides),
+                "seed": seed}
+    if suffixes <= {".h5"} and targets:
+        if overrides or seed is not None:
+            raise ValueError("--set and --seed apply to a scenario (.toml), not to run files")
+        missing = [t for t in targets if not Path(t).exists() and not Path(f"{t}.parts").is_dir()]
+        if missing:
+            raise ValueError(f"no such run file: {', '.join(missing)}")
+        return {"runs": [str(Path(t).resolve()) for t in targets]}
+    raise ValueError("abm view takes run files (.h5, one or more side by side) or one "
+                     f"scenario (.toml), got {' '.join(targets)}")
+
+
+def serve(request: dict, *, port: int | None = None, browser: bool = True) -> None:
+    """Serve the viewer of ``request`` (:func:`request_for`) on ``http://127.0.0.1:PORT``
+    (``port`` None: a free one) until interrupted; print the URL; ``browser``: open it."""
+    try:
+        from solara.__main__ import cli
+    except ImportError:
+        raise ImportError('abm view needs the view extra: pip install "tumor-abm[view]"') from None
+    port = free_port() if port is None else port
+    os.environ.update(ENVIRONMENT)
+    os.environ["ABM_VIEW_REQUEST"] = json.dumps(request)
+    print(f"abm view: http://{HOST}:{port} (Ctrl-C stops it)", flush=True)
+    args = ["run", "abm.viz.viewer.app", "--host", HOST, "--port", str(port), "--production",
+            "--no-check-version", "--open" if browser else "--no-open"]
+    cli(args, standalone_mode=False)  # returns when the server stops (Ctrl-C)
+
+
+def start_process(args: list[str], timeout_s: float = 60.0) -> tuple[subprocess.Popen, str]:
+    """Start ``abm view ARGS --no-browser`` in a child process on a free port and wait until
+    it listens; return the process (stop it with ``terminate()``) and the URL. Raises
+    RuntimeError with its output if it exits or does not listen within ``timeout_s``."""
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "abm", "view", *args, "--no-browser",
+                                "--port", str(port)], stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"abm view exited ({process.returncode}): {process.stdout.read()}")
+        with socket.socket() as client:
+            if client.connect_ex((HOST, port)) == 0:
+                return process, f"http://{HOST}:{port}"
+        time.sleep(0.2)
+    process.kill()
+    raise RuntimeError(f"abm view did not listen on {HOST}:{port} within {timeout_s:g} s")

@@ -1,0 +1,187 @@
+"""What the viewer shows, read the same way from a stored run and from a live model.
+
+:class:`StoredRun` reads frames of a run file (the last few kept in memory, so that going
+back and forth or switching maps does not read the file again); :class:`LiveView` reads
+the arrays of a running :class:`abm.TumorModel`, whose one frame is its present state.
+Both offer: ``label``, ``shape`` (ny, nx), ``x_um``, ``y_um`` (site centres, µm),
+``vessels``, ``field_names``, ``field_units``, ``cell_units``, ``frame_times`` (min),
+``cells(frame)`` (DataFrame indexed by ``cell_id``, as :meth:`abm.io.Run.cells`),
+``map_cells(frame)`` (the same, with at least the columns a map needs), ``field(name,
+frame)`` (float ``[ny, nx]``), ``vmax(name)`` (upper colour limit), ``timeseries``
+(reporters by time in min), ``history(cell_id)`` (a cell's rows over the frames, by time in
+min) and ``token`` (a number no other source of this process has: cache keys).
+"""
+from __future__ import annotations
+
+import itertools
+from collections import OrderedDict
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from abm.fields.specs import VMAX_VESSEL
+from abm.io import load_run
+from abm.io.recorder import frame_cells, recorded_columns
+from abm.viz.style import colour_max, declared_field
+
+_TOKENS = itertools.count()
+"""Numbers that tell sources apart for as long as the server runs (``id()`` is reused once
+an object is gone, and a cache keyed by it could hand a new source an old picture)."""
+
+MAP_COLUMNS = ("x", "y", "kind", "phase")
+"""The cell columns the phase map and the choice of a clicked cell read (``kind``: files
+with other kinds of cell)."""
+
+FRAMES_KEPT = 8
+"""Frames (cells and every field asked for) a :class:`StoredRun` keeps in memory (design
+choice: the frames around the one shown while scrubbing; about 8 × 30 MB at 1000² sites)."""
+
+
+class StoredRun:
+    """The frames of run file ``path`` (opened for reading until :meth:`close`)."""
+
+    def __init__(self, path: str | Path):
+        self.run = load_run(path)
+        self.token = next(_TOKENS)
+        self.label = f"{Path(path).name}: {self.run.scenario} (seed {self.run.seed})"
+        self.x_um, self.y_um = self.run.x_um, self.run.y_um
+        self.shape = (len(self.y_um), len(self.x_um))
+        self.vessels = self.run.vessels
+        self.field_names = list(self.run.field_names)
+        self.cell_units = self.run.attrs["units"].get("cells", {})
+        self.field_units = self.run.attrs["units"].get("fields", {})
+        self.frame_times = np.asarray(self.run.frame_times, dtype=np.float64)
+        self.timeseries = self.run.timeseries
+        self._map_columns = [c for c in MAP_COLUMNS if c in self.run.cell_columns]
+        self._kept: OrderedDict[tuple, object] = OrderedDict()
+        self._vmax: dict[str, float] = {}
+        self._histories: OrderedDict[int, pd.DataFrame] = OrderedDict()
+
+    def close(self) -> None:
+        self.run.close()
+
+    def _cached(self, key: tuple, read):
+        if key in self._kept:
+            self._kept.move_to_end(key)
+            return self._kept[key]
+        value = self._kept[key] = read()
+        frames = {k[1] for k in self._kept}
+        while len(frames) > FRAMES_KEPT:  # forget the frame used longest ago, whole
+            oldest = next(iter(self._kept))[1]
+            for k in [k for k in self._kept if k[1] == oldest]:
+                del self._kept[k]
+            frames.discard(oldest)
+        return value
+
+    def cells(self, frame: int) -> pd.DataFrame:
+        return self._cached(("cells", frame), lambda: self.run.cells(frame))
+
+    def map_cells(self, frame: int) -> pd.DataFrame:
+        """The columns a map and a click need (:data:`MAP_COLUMNS`) of frame ``frame``: a
+        tenth of the reading of all columns (a 400k-cell frame: ~0.4 s for all)."""
+        if ("cells", frame) in self._kept:
+            return self.cells(frame)
+        return self._cached(("map", frame), lambda: self.run.cells(frame, columns=self._map_columns))
+
+    def field(self, name: str, frame: int) -> np.ndarray:
+        return self._cached((name, frame), lambda: self.run.field(name, frame))
+
+    def vmax(self, name: str) -> float:
+        """The field's colour limit over the whole run (fixed while scrubbing)."""
+        if name not in self._vmax:
+            self._vmax[name] = colour_max(self.run, declared_field(name),
+                                          list(range(self.run.n_frames)))
+        return self._vmax[name]
+
+    def frame_at(self, time_min: float) -> int:
+        """The frame nearest ``time_min`` (min)."""
+        return int(np.argmin(np.abs(self.frame_times - time_min)))
+
+    def history(self, cell_id: int) -> pd.DataFrame:
+        """Cell ``cell_id``'s rows in every frame it lives in, indexed by time (min); read
+        one frame at a time (memory of one frame, not of the run); the last few asked for
+        are kept."""
+        if cell_id not in self._histories:
+            self._histories[cell_id] = self._read_history(cell_id)
+            while len(self._histories) > FRAMES_KEPT:
+                self._histories.popitem(last=False)
+        return self._histories[cell_id]
+
+    def _read_history(self, cell_id: int) -> pd.DataFrame:
+        rows = {}
+        for frame, time in enumerate(self.frame_times):
+            cells = self.cells(frame) if ("cells", frame) in self._kept else self.run.cells(frame)
+            if cell_id in cells.index:
+                rows[time] = cells.loc[cell_id]
+        return pd.DataFrame(rows.values(), index=pd.Index(list(rows), name="time"))
+
+
+class LiveView:
+    """The present state of ``model`` (a :class:`abm.TumorModel`), read from its arrays on
+    every call; its one frame is ``0``, at ``model.time_min``."""
+
+    def __init__(self, model):
+        self.model = model
+        self.token = next(_TOKENS)
+        self.label = f"{model.config.name} (seed {model.seed}), live"
+        ny, nx = model.shape
+        self.shape = (ny, nx)
+        self.x_um = (np.arange(nx) + 0.5) * model.dx_um
+        self.y_um = (np.arange(ny) + 0.5) * model.dx_um
+        self.vessels = model.vessels
+        self.field_names = list(model.fields)
+        self.field_units = {name: solute.units for name, solute in model.solutes.items()}
+        columns = recorded_columns(model)
+        self.cell_units = {name: unit for name, (_, unit, _) in columns.items()}
+        self._enums = {name: enum for name, (_, _, enum) in columns.items() if enum}
+        self._followed: tuple[int | None, dict] = (None, {})
+
+    @property
+    def frame_times(self) -> np.ndarray:
+        return np.array([self.model.time_min])
+
+    @property
+    def timeseries(self) -> pd.DataFrame:
+        series = self.model.datacollector.get_model_vars_dataframe()
+        # one row per collect: step 0, then each step, as in a run file's time series
+        return series.set_axis(np.arange(len(series)) * self.model.dt_min).rename_axis("time")
+
+    def cells(self, frame: int = 0) -> pd.DataFrame:
+        columns = frame_cells(self.model)
+        ids = columns.pop("id")
+        for name, enum in self._enums.items():
+            names = sorted(enum, key=enum.get)
+            columns[name] = pd.Categorical(pd.Series(columns[name]).map(
+                {enum[n]: n for n in names}), categories=names)
+        return pd.DataFrame(columns, index=pd.Index(ids, name="cell_id"))
+
+    def field(self, name: str, frame: int = 0) -> np.ndarray:
+        return self.model.fields[name]
+
+    def map_cells(self, frame: int = 0) -> pd.DataFrame:
+        return self.cells(frame)
+
+    def vmax(self, name: str) -> float:
+        """The field's colour limit now: its vessel level, else its present maximum."""
+        spec = declared_field(name)
+        level = getattr(getattr(self.model.config, spec.section, None), spec.vessel_key or "", None)
+        if spec.style.vmax == VMAX_VESSEL and level is not None:
+            return float(level)
+        top = float(np.max(self.model.fields[name]))
+        return top if top > 0 else 1.0
+
+    def frame_at(self, time_min: float) -> int:
+        return 0
+
+    def history(self, cell_id: int) -> pd.DataFrame:
+        """Cell ``cell_id``'s rows at the times it was asked for since it was first asked for
+        (a live model keeps no past frames: the viewer asks at every step it shows); one
+        cell is followed at a time."""
+        if self._followed[0] != cell_id:
+            self._followed = (cell_id, {})
+        rows = self._followed[1]
+        cells = self.cells()
+        if cell_id in cells.index:
+            rows[self.model.time_min] = cells.loc[cell_id]
+        return pd.DataFrame(rows.values(), index=pd.Index(list(rows), name="time"))

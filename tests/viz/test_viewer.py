@@ -1,0 +1,294 @@
+"""``abm view`` in a real headless Chromium (Debian's, driven by Playwright): a stored run is
+loaded, moved to another frame, switched to a field, a cell is selected and its state shown;
+the maps' pixels are checked against the colours the run's data imply; the server listens
+on 127.0.0.1 only; a live model steps. Plus the image helpers without a browser."""
+from __future__ import annotations
+
+import io
+import os
+import socket
+import tempfile
+from pathlib import Path
+
+import matplotlib
+import numpy as np
+import pytest
+from matplotlib.colors import to_rgb
+from PIL import Image
+
+from abm import load_config, load_run, run_scenario
+from abm.viz.style import PHASE_COLORS, TISSUE_COLOR, VESSEL_COLOR
+
+from ..helpers import TINY
+
+CHROMIUM = "/usr/bin/chromium"
+BROWSER_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update",
+                "--disable-sync"]
+START_TIMEOUT_S = 60
+
+
+# ---------------------------------------------------------------------------- without a browser
+def test_png_is_the_lattice_upside_down_and_clicks_map_back():
+    """Row 0 of the PNG is the highest y (y upwards on screen); a click at a site's centre
+    maps back to that site, also when the map is shrunk for display."""
+    from abm.viz.viewer.images import png_bytes, site_at
+
+    rgb = np.zeros((30, 50, 3), np.uint8)
+    rgb[29, 3] = (255, 0, 0)  # top-left on screen: highest y, lowest x
+    shown = np.asarray(Image.open(io.BytesIO(png_bytes(rgb))))
+    assert shown.shape == (30, 50, 3) and tuple(shown[0, 3]) == (255, 0, 0)
+    assert site_at((3 + 0.5) / 50, 0.5 / 30, (30, 50)) == (29, 3)
+    big = np.zeros((999, 601, 3), np.uint8)
+    big[998, 600] = (200, 100, 40)  # a lone cell in the top-right corner, in a block of its own
+    big[0, 0] = (200, 100, 40)  # one in the bottom-left, in a block of 2 x 2 sites
+    shrunk = np.asarray(Image.open(io.BytesIO(png_bytes(big, max_side=500))))
+    assert shrunk.shape == (500, 301, 3)
+    assert tuple(shrunk[0, 300]) == (200, 100, 40)  # a 1 x 1 block: the site itself
+    assert tuple(shrunk[499, 0]) == (50, 25, 10)  # still seen, as a quarter of a block
+
+
+def test_field_colours_follow_the_declared_colour_map():
+    """A field is coloured by its declared matplotlib colour map on [0, vmax] (within the
+    8-bit table's quantisation)."""
+    from abm.viz.viewer.images import field_lut, field_rgb
+
+    values = np.linspace(-1.0, 40.0, 200, dtype=np.float32).reshape(10, 20)
+    got = field_rgb(values, field_lut("oxygen"), 38.0).astype(int)
+    cmap = matplotlib.colormaps[_cmap("oxygen")]
+    want = np.rint(cmap(np.clip(values / 38.0, 0, 1))[..., :3] * 255).astype(int)
+    assert np.abs(got - want).max() <= 12  # one step of a 256-entry table at most
+
+
+def _cmap(field: str) -> str:
+    from abm.fields.solutes import field_spec
+    return field_spec(field).style.cmap
+
+
+def test_view_refuses_a_mix_of_targets(tmp_path, capsys):
+    """Run files or one scenario, nothing else: exit code 2 and one line saying why."""
+    from abm.cli import main
+
+    run = tmp_path / "a.h5"
+    run.write_bytes(b"")
+    for args in ([str(run), "scenarios/quickstart.toml"], ["a.toml", "b.toml"],
+                 [str(tmp_path / "missing.h5")], [str(run), "--seed", "3"], ["notes.txt"]):
+        assert main(["view", *args, "--no-browser"]) == 2
+        assert capsys.readouterr().err.startswith("abm view: error: ")
+
+
+# ---------------------------------------------------------------------------- the browser
+def _browser_reason() -> str | None:
+    if os.environ.get("ABM_BROWSER_UNAVAILABLE"):
+        return os.environ["ABM_BROWSER_UNAVAILABLE"]
+    if not Path(CHROMIUM).exists():
+        return f"no {CHROMIUM} (apt-get install chromium; .ci/run installs it)"
+    return None
+
+
+@pytest.fixture(scope="module")
+def browser():
+    reason = _browser_reason()
+    if reason:
+        pytest.skip(reason)
+    pytest.importorskip("solara")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with tempfile.TemporaryDirectory() as profile, sync_api.sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            profile, executable_path=CHROMIUM, headless=True, args=BROWSER_ARGS,
+            viewport={"width": 1400, "height": 1100})
+        yield context
+        context.close()
+
+
+@pytest.fixture(scope="module")
+def small_run(tmp_path_factory):
+    path = tmp_path_factory.mktemp("view") / "run.h5"
+    return run_scenario(load_config(None, overrides=TINY, seed=5), path, progress=False)
+
+
+def _start(args: list[str]):
+    from abm.viz.viewer.server import start_process
+    return start_process(args, timeout_s=START_TIMEOUT_S)
+
+
+@pytest.fixture(scope="module")
+def stored_server(small_run):
+    process, url = _start([str(small_run)])
+    yield process, url
+    process.terminate()
+    process.wait(timeout=20)
+
+
+def _expected_phases(run, frame: int) -> np.ndarray:
+    """The colours [ny, nx, 3] (0–255, row 0 = lowest y) the map of ``frame`` must show,
+    from the run's cells and vessels and the published palette (abm.viz.style)."""
+    ny, nx = len(run.y_um), len(run.x_um)
+    want = np.tile(np.array(to_rgb(TISSUE_COLOR)) * 255, (ny, nx, 1))
+    want[run.vessels] = np.array(to_rgb(VESSEL_COLOR)) * 255
+    cells = run.cells(frame)
+    dx = run.x_um[1] - run.x_um[0]
+    ix = (cells["x"].to_numpy() // dx).astype(int)
+    iy = (cells["y"].to_numpy() // dx).astype(int)
+    colours = np.array([np.array(to_rgb(PHASE_COLORS[str(p)])) * 255 for p in cells["phase"]])
+    want[iy, ix] = colours
+    return want
+
+
+def _shown_map(page, alt: str, shape: tuple[int, int]) -> np.ndarray:
+    """The map ``alt`` as drawn in the page, sampled at each site's centre: [ny, nx, 3],
+    row 0 = lowest y."""
+    image = page.locator(f"img[alt='{alt}']")
+    page.wait_for_function("(alt) => { const i = document.querySelector(`img[alt='${alt}']`);"
+                           " return i && i.complete && i.naturalWidth > 0; }", arg=alt)
+    shot, previous = image.screenshot(), None
+    for _ in range(20):  # until two shots 0.2 s apart agree: the page has settled
+        if shot == previous:
+            break
+        page.wait_for_timeout(200)
+        shot, previous = image.screenshot(), shot
+    shot = np.asarray(Image.open(io.BytesIO(shot)).convert("RGB")).astype(float)
+    h, w = shot.shape[:2]
+    ny, nx = shape
+    rows = ((np.arange(ny) + 0.5) / ny * h).astype(int)
+    cols = ((np.arange(nx) + 0.5) / nx * w).astype(int)
+    return shot[rows][:, cols][::-1]
+
+
+def _agreement(shown: np.ndarray, want: np.ndarray, tolerance: float = 10) -> float:
+    return float(np.mean(np.abs(shown - want).max(axis=-1) <= tolerance))
+
+
+def _title(page, text: str):
+    page.locator(".abm-map-title", has_text=text).wait_for(timeout=20000)
+
+
+def test_stored_run_frames_fields_and_a_cell(browser, stored_server, small_run):
+    _, url = stored_server
+    page = browser.new_page()
+    page.goto(url)
+    page.locator("img[alt='phases map 0']").wait_for(timeout=30000)
+    with load_run(small_run) as run:
+        shape = (len(run.y_um), len(run.x_um))
+        times = run.frame_times
+        _title(page, "day 0, 00:00")
+        first = _shown_map(page, "phases map 0", shape)
+        assert _agreement(first, _expected_phases(run, 0)) > 0.97
+        assert len(np.unique(first.reshape(-1, 3), axis=0)) >= 3  # tissue, vessels, cells
+
+        # another frame: SolaraViz's Step moves the replay one frame on
+        page.get_by_role("button", name="Step").click()
+        _title(page, "day 0, 01:00")
+        assert times[1] == 60.0
+        second = _shown_map(page, "phases map 0", shape)
+        assert _agreement(second, _expected_phases(run, 1)) > 0.97
+        assert not np.array_equal(first, second)  # the tumour grew
+
+        # a field: oxygen, coloured by its colour map on [0, vessel level]
+        page.get_by_role("button", name="oxygen").click()
+        page.locator("img[alt='oxygen map 0']").wait_for(timeout=20000)
+        oxygen = run.field("oxygen", 1)
+        cmap = matplotlib.colormaps[_cmap("oxygen")]
+        want = cmap(np.clip(oxygen / run.config["oxygen"]["vessel_mmHg"], 0, 1))[..., :3] * 255
+        shown = _shown_map(page, "oxygen map 0", shape)
+        assert _agreement(shown, want, tolerance=14) > 0.97
+        assert _agreement(shown, second) < 0.5  # not the phase map any more
+
+        # a cell: click its site on the phase map; its state is shown
+        page.get_by_role("button", name="phases").click()
+        page.locator("img[alt='phases map 0']").wait_for(timeout=20000)
+        cells = run.cells(1)
+        cell_id = int(cells.index[len(cells) // 2])
+        cell = cells.loc[cell_id]
+        box = page.locator("img[alt='phases map 0']").bounding_box()
+        dx = run.x_um[1] - run.x_um[0]
+        fx = (cell["x"] // dx + 0.5) / shape[1]
+        fy = 1 - (cell["y"] // dx + 0.5) / shape[0]
+        page.mouse.click(box["x"] + fx * box["width"], box["y"] + fy * box["height"])
+        heading = page.get_by_text(f"Cell {cell_id} at day 0, 01:00")
+        heading.wait_for(timeout=20000)
+        panel = page.locator("div", has=heading).last.inner_text()
+        assert f"phase {cell['phase']}" in panel
+        for species in ("HIF", "mTORC1"):
+            row = page.locator("tr", has=page.locator("td", has_text=species)).first.inner_text()
+            assert f"{cell[species]:.6g}" in row, (species, row)
+
+        # the population curves: a click right of the marker moves the clock on
+        curves = page.locator("img[alt='population curves']").bounding_box()
+        page.mouse.click(curves["x"] + 0.7 * curves["width"], curves["y"] + 0.5 * curves["height"])
+        page.wait_for_function("() => !document.querySelector('.abm-map-title')"
+                               ".innerText.includes('day 0, 01:00')", timeout=20000)
+        later = page.locator(".abm-map-title").inner_text().rsplit("day ", 1)[1]
+        day, hhmm = later.replace(",", "").split()
+        assert int(day) * 1440 + int(hhmm[:2]) * 60 + int(hhmm[3:]) in times[2:]
+
+        # the frame slider (after SolaraViz's two): End scrubs to the last frame
+        page.get_by_role("slider").last.focus()
+        page.keyboard.press("End")
+        assert times[-1] == 720.0
+        _title(page, "day 0, 12:00")
+    page.close()
+
+
+def test_arms_side_by_side_on_a_shared_clock(browser, small_run, tmp_path):
+    """Two runs: one map each, titled by its file; Step moves the clock to the first run's
+    next frame and the second run shows its frame nearest in time."""
+    other = run_scenario(load_config(None, overrides=TINY + ["output.frame_every_min=90.0"],
+                                     seed=6), tmp_path / "other.h5", progress=False)
+    process, url = _start([str(small_run), str(other)])
+    try:
+        page = browser.new_page()
+        page.goto(url)
+        page.locator("img[alt='phases map 1']").wait_for(timeout=30000)
+        _title(page, "run.h5: scenario (seed 5), day 0, 00:00")
+        _title(page, "other.h5: scenario (seed 6), day 0, 00:00")
+        page.get_by_role("button", name="Step").click()
+        _title(page, "run.h5: scenario (seed 5), day 0, 01:00")
+        _title(page, "other.h5: scenario (seed 6), day 0, 01:30")  # 30 min away; 00:00 is 60
+        page.close()
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def test_server_listens_on_loopback_only(stored_server):
+    """Every listening socket of the server is on 127.0.0.1; the machine's own outward
+    address refuses the port."""
+    psutil = pytest.importorskip("psutil")
+    process, url = stored_server
+    port = int(url.rsplit(":", 1)[1])
+    listening = [c for p in [psutil.Process(process.pid), *psutil.Process(process.pid).children(True)]
+                 for c in p.net_connections(kind="inet") if c.status == psutil.CONN_LISTEN]
+    assert listening and {c.laddr.ip for c in listening} == {"127.0.0.1"}
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        probe.connect(("192.0.2.1", 9))  # no packet is sent: this only picks the outward address
+        outward = probe.getsockname()[0]
+    if outward.startswith("127."):
+        pytest.skip("this machine has no non-loopback address")
+    with socket.socket() as client:
+        client.settimeout(2)
+        assert client.connect_ex((outward, port)) != 0
+
+
+def test_live_model_steps(browser, tmp_path):
+    scenario = Path(__file__).resolve().parents[2] / "scenarios" / "quickstart.toml"
+    process, url = _start([str(scenario), "--set", "grid.nx=40", "--set", "grid.ny=40",
+                           "--set", "tumor.radius_um=60.0"])
+    try:
+        page = browser.new_page()
+        page.goto(url)
+        page.locator("img[alt='phases map 0']").wait_for(timeout=40000)
+        _title(page, "live, day 0, 00:00")
+        page.get_by_role("button", name="Step").click()
+        dt = load_config(scenario).run.dt_min
+        _title(page, f"live, day 0, 00:{dt:02.0f}")
+        # the tumour sits at the centre: select the cell there, step, its history is drawn
+        box = page.locator("img[alt='phases map 0']").bounding_box()
+        page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        page.get_by_text(f"at day 0, 00:{dt:02.0f}: phase").wait_for(timeout=20000)
+        page.get_by_role("button", name="Step").click()
+        page.locator("img[alt^='history of cell']").wait_for(timeout=20000)
+        page.close()
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
