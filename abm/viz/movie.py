@@ -42,8 +42,8 @@ from abm.io import load_run
 from abm.io.outputs import check_output, write_atomically
 from abm.viz.raster import agent_positions, map_extent, phase_image
 from abm.viz.journal import MIN_TEXT_PT
-from abm.viz.style import (AGENT_STYLES, EMPTY_COLOR, PHASE_COLORS, VESSEL_COLOR, add_scale_bar,
-                           agent_marker, colour_max, declared_field, nice_length)
+from abm.viz.style import (AGENT_STYLES, PHASE_COLORS, add_scale_bar, agent_marker, colour_max,
+                           declared_field, nice_length, site_handles)
 
 MOVIE_PANELS = ("phases", *(spec.name for spec in FIELDS))
 """Panel names for ``fields``: ``phases`` (cells coloured by phase) and the built-in fields a
@@ -312,9 +312,7 @@ def _agent_handle(group: str) -> Line2D:
 def _phase_handles() -> list[Patch]:
     """Legend entries of the phase map: each phase, vessels, empty sites (the colours of the
     figures' phase maps, :mod:`abm.viz.style`)."""
-    return ([Patch(color=PHASE_COLORS[name], label=name) for name in PHASES]
-            + [Patch(color=VESSEL_COLOR, label="vessel"),
-               Patch(facecolor=EMPTY_COLOR, edgecolor="0.5", lw=0.4, label="empty site")])
+    return [Patch(color=PHASE_COLORS[name], label=name) for name in PHASES] + site_handles()
 
 
 def _clock(time_min: float) -> str:
