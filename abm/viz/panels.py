@@ -46,14 +46,15 @@ def frame_map(ax, bar_color: str = "black") -> None:
     add_scale_bar(ax, nice_length(x1 - x0), color=bar_color)
 
 
-def mark_vessels(ax, vessels: np.ndarray, x_um: np.ndarray, y_um: np.ndarray) -> None:
+def mark_vessels(ax, vessels: np.ndarray, x_um: np.ndarray, y_um: np.ndarray):
     """Mark vessel sites (bool ``[ny, nx]``, site centres ``x_um``, ``y_um`` in µm) on map
     ``ax`` (mm) with squares of :data:`abm.viz.style.VESSEL_MIN_PT` a side: where a site is
     smaller than that on paper, the square keeps the vessel visible; where it is larger, the
-    square lies inside the painted site (same colour)."""
+    square lies inside the painted site (same colour). Returns the marks (one ``Line2D``)."""
     vy, vx = np.nonzero(vessels)
-    ax.plot(x_um[vx] / 1000, y_um[vy] / 1000, linestyle="none", marker="s",
+    line, = ax.plot(x_um[vx] / 1000, y_um[vy] / 1000, linestyle="none", marker="s",
             ms=VESSEL_MIN_PT, mew=0, color=VESSEL_COLOR, label="_vessels")
+    return line
 
 
 def letter_panel(ax, letter: str) -> None:

@@ -222,6 +222,21 @@ def test_the_movie_frame_has_readable_text_and_its_legend_off_the_maps(run):
     check_text_and_legends(movie.figure)
 
 
+def test_the_movie_marks_every_vessel_as_the_figures_do(run):
+    """The movie's phase map carries a mark of VESSEL_MIN_PT (1.5 pt) on each vessel site,
+    drawn every frame over the map (after its image)."""
+    movie = _MovieFigure(run, ("phases",), [run.frame_index(-1)], dpi=100)
+    marks, = [line for line in movie.figure.axes[0].get_lines()
+              if line.get_label() == "_vessels"]
+    vy, vx = np.nonzero(run.vessels)
+    sites = np.column_stack([run.x_um[vx], run.y_um[vy]]) / 1000
+    drawn = np.column_stack(marks.get_data())
+    assert len(sites) > 0 and marks.get_markersize() == 1.5
+    assert np.allclose(drawn[np.lexsort(drawn.T[::-1])], sites[np.lexsort(sites.T[::-1])])
+    assert movie.foreground.index(marks) > movie.foreground.index(
+        movie.figure.axes[0].images[0])
+
+
 # ---------------------------------------------------------------------------- figure = movie
 def _pixel(canvas, ax, x_mm: float, y_mm: float) -> np.ndarray:
     """RGB (0–1) of the canvas pixel at data point (x_mm, y_mm) of ``ax``."""
