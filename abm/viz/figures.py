@@ -343,7 +343,7 @@ def draw_ctc(ax, run, frame: int | None = None) -> None:
                xticks=range(0, 25, 4))
     handles = [Patch(color=REST_SHADE, label="rest phase")]
     if np.isfinite(prof["shed_sd"]).any():
-        handles.append(Patch(color="0.5", alpha=0.25,
+        handles.append(Patch(color=OKABE_ITO["reddish_purple"], alpha=0.25,
                              label=f"± SD across\n{prof['n_days']} days"))
     legend_right(top, handles)
 
