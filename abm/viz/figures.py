@@ -242,9 +242,10 @@ def draw_sasp(ax, run, frame: int = -1) -> None:
 
 
 def draw_immune(ax, run, frame: int = -1) -> None:
-    """The agents at ``frame`` over the tumour (grey, any phase) and the vessels: CD8 T and NK cells
-    (dots), neutrophils (triangles), NETs (crosses) and platelet aggregates (squares), those
-    the run has (:data:`abm.viz.style.AGENT_STYLES`), each counted in the legend."""
+    """The agents at ``frame`` over the tumour (grey, any phase) and the vessels: CD8 T and
+    NK cells (dots), neutrophils (triangles), NETs (crosses) and platelet aggregates
+    (squares), those the run has (:data:`abm.viz.style.AGENT_STYLES`), each counted in the
+    legend."""
     extent = map_extent(run.x_um, run.y_um)
     cells = _tumour_cells(run.cells(frame))
     vessels = map_vessels(run)
@@ -315,7 +316,8 @@ def clock_profile(run) -> dict[str, np.ndarray]:
 
 
 def _with_band(ax, hour, mean, sd, style: str, color: str) -> None:
-    """The hourly means as ``style`` markers and lines, a ± SD band under them."""
+    """The hourly means as ``style`` markers and lines, a ± SD band under them (a quarter
+    opaque, so that the line and the rest-phase shading show through; design choice)."""
     ax.fill_between(hour, mean - sd, mean + sd, color=color, alpha=0.25, lw=0)
     ax.plot(hour, mean, style, ms=3, color=color)
 
@@ -459,9 +461,9 @@ def plot(run_path: str | Path, out_path: str | Path, kinds: Sequence[str] | None
     .pdf or .svg) at journal column ``width`` (``"single"``: 89 mm, ``"double"``: 183 mm;
     :func:`build_figure`); a png at ``dpi`` pixels per inch (:data:`abm.viz.journal.PNG_DPI`).
     Returns the path. A kind the run has no data for (e.g. ``ctc`` without shedding), or
-    more kinds than :func:`max_kinds` of ``width``, raise ValueError; an existing ``out_path`` without ``overwrite``
-    raises :class:`abm.errors.OutputError`. The file is written complete or not at all
-    (:func:`abm.outputs.write_atomically`)."""
+    more kinds than :func:`max_kinds` of ``width``, raise ValueError; an existing
+    ``out_path`` without ``overwrite`` raises :class:`abm.errors.OutputError`. The file is
+    written complete or not at all (:func:`abm.outputs.write_atomically`)."""
     check_plot_request(out_path, kinds)
     width_inches(width)  # an unknown width fails before anything is read
     out_path = Path(out_path)

@@ -65,8 +65,8 @@ def summary_layout(run, frame: int, width: str = "double") -> Figure:
 def summary_figure(run_path: str | Path, out_path: str | Path, frame: int = -1,
                    width: str = "double", dpi: int = PNG_DPI) -> Path:
     """Render the summary of a run file (:func:`summary_layout`) to ``out_path`` (png, pdf
-    or svg; a png at ``dpi`` pixels per inch) and return the path (written complete or not at all; an existing file is
-    replaced: callers check first)."""
+    or svg; a png at ``dpi`` pixels per inch) and return the path (written complete or not
+    at all; an existing file is replaced: callers check first)."""
     out_path = Path(out_path)
     with load_run(run_path) as run:
         fig = summary_layout(run, run.frame_index(frame), width)
