@@ -10,6 +10,7 @@ import os
 import sys
 
 from abm.errors import ConfigError, NumericalError, UserError
+from abm.viz.journal import PNG_DPI, WIDTHS
 
 EXIT_OK, EXIT_RUNTIME, EXIT_USER, EXIT_INTERRUPTED = 0, 1, 2, 130
 """Exit codes: 2 for the user's errors (config, arguments, outputs; argparse uses 2 too), 1
@@ -119,10 +120,10 @@ def _parser() -> argparse.ArgumentParser:
                            "immune, ctc; default: every kind the run has data for")
     plot.add_argument("--frame", type=int, default=-1,
                       help="frame of the maps and profiles (negative: from the end)")
-    plot.add_argument("--width", choices=("single", "double"), default="double",
+    plot.add_argument("--width", choices=WIDTHS, default="double",
                       help="journal column width: single = 89 mm (3.5 in), double = 183 mm "
                            "(7.2 in); text is at least 6 pt at that size")
-    plot.add_argument("--dpi", type=int, default=300, help="resolution of a .png")
+    plot.add_argument("--dpi", type=int, default=PNG_DPI, help="resolution of a .png")
     plot.add_argument("--overwrite", action="store_true", help="replace the figure if it exists")
     plot.set_defaults(handler=_plot)
 

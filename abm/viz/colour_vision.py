@@ -4,7 +4,10 @@ project's colour choices (:mod:`abm.viz.style`).
 - :func:`simulate`: sRGB colours as seen with protanopia, deuteranopia or tritanopia, by
   the severity-1.0 matrices of Machado, Oliveira & Fernandes (2009), "A physiologically-based
   model for simulation of color vision deficiency", IEEE TVCG 15(6):1291–1298, Table 1
-  (applied to linear RGB, as the paper's model is);
+  (applied to linear RGB, as the paper's model is). Their model fits protanopia and
+  deuteranopia well; tritanopia, rarer and less studied, is simulated less reliably (their
+  data for it are few; Brettel, Viénot & Mollon 1997, J Opt Soc Am A 14:2647, is the usual
+  reference for it), so its ΔE values are the roughest of the three;
 - :func:`delta_e`: the CIE 1976 colour difference ΔE*ab (CIELAB, D65 white), where ≈ 2.3 is
   a just-noticeable difference (Sharma 2003, Digital Color Imaging Handbook).
 """
@@ -45,7 +48,9 @@ def linear_rgb(colours) -> np.ndarray:
 
 def simulate(colours, vision: str) -> np.ndarray:
     """Linear RGB ``[n, 3]`` of ``colours`` as seen with ``vision`` (:data:`VISIONS`),
-    clipped to the displayable 0–1 (as the paper does for display)."""
+    clipped to the displayable 0–1 (a choice of this module, so that CIELAB is computed for
+    a colour a screen can show; the tests clip colorspacious's output likewise; we do not
+    read the paper as prescribing it)."""
     lin = linear_rgb(colours)
     if vision == "normal":
         return lin

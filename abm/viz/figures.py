@@ -49,21 +49,24 @@ from matplotlib.patches import Patch
 from abm.tumor.cells import PHASES
 from abm.io import load_run
 from abm.io.outputs import check_output, write_atomically
-from abm.viz.journal import TITLE_INCHES, fix_tick_sizes, journal_style, width_inches
+from abm.viz.journal import (MAX_HEIGHT_INCHES, MAX_HEIGHT_MM, PNG_DPI, TITLE_INCHES,
+                             fix_tick_sizes, journal_style, width_inches)
 from abm.viz.panels import (frame_map, legend_below, legend_right, letter_panel, mark_vessels,
                             stack_axes)
 from abm.viz.raster import (AGENT_TABLES, agent_positions, lattice_index, map_extent,
                             phase_codes, phase_image)
 from abm.fields.solutes import field_specs
-from abm.viz.style import (AGENT_STYLES, EMPTY_COLOR, HYPOXIA_COLOR, OKABE_ITO, PHASE_COLORS,
-                           TOTAL_COLOR, TUMOUR_COLOR, VESSEL_COLOR, agent_marker, colour_max,
-                           declared_field)
+from abm.viz.style import (ACCENT_COLOR, AGENT_STYLES, EMPTY_COLOR, HYPOXIA_COLOR, OKABE_ITO,
+                           PHASE_COLORS, TUMOUR_COLOR, VESSEL_COLOR, agent_marker, colour_max,
+                           declared_field, site_handles)
 
 FORMATS = (".png", ".pdf", ".svg")
 REST_SHADE = "0.9"
-O2_LINE = OKABE_ITO["bluish_green"]  # no phase uses it
-CONTOUR_COLOR = OKABE_ITO["bluish_green"]
-"""The hypoxic O2 contour on the phase map: a hue no phase, vessel or empty site uses."""
+"""The rest phase's shading under the CTC curves: a light grey that every line and marker
+stands out on (design choice)."""
+COLORBAR = {"shrink": 0.8, "fraction": 0.06, "pad": 0.03}
+"""A map's colour bar (``Figure.colorbar``): 80 % of the map's height, 6 % of the panel's
+width, close to the map, leaving the map most of a 2.4-in panel (design choice)."""
 AGENT_MARKER_PT = 3.0
 """Agents' (and senescent cells') markers on maps, points at print size: twice a vessel
 square, so that they stand out at either journal width without hiding the tumour under a
@@ -73,6 +76,15 @@ ROW_INCHES = {"single": 3.1, "double": 2.75}
 five rows below it (design choice, checked by the style tests)."""
 COLUMNS = {"single": 1, "double": 3}
 """Panels per row: one at one-column width (3.5 in), up to three at two-column width."""
+
+
+def max_kinds(width: str) -> int:
+    """How many kinds one figure of journal column ``width`` holds: the rows of
+    :data:`ROW_INCHES` that fit under :data:`abm.viz.journal.MAX_HEIGHT_INCHES` with the
+    title, times :data:`COLUMNS` (single: 2, double: 6)."""
+    width_inches(width)  # an unknown width: its ValueError
+    rows = int((MAX_HEIGHT_INCHES - TITLE_INCHES) // ROW_INCHES[width])
+    return rows * COLUMNS[width]
 
 
 # ---------------------------------------------------------------------------- helpers
@@ -106,14 +118,8 @@ def _phase_handles(codes: np.ndarray) -> list[Patch]:
             if code in present]
 
 
-def _site_handles() -> list[Patch]:
-    """Legend entries of a phase map's vessel and empty sites."""
-    return [Patch(color=VESSEL_COLOR, label="vessel"),
-            Patch(facecolor=EMPTY_COLOR, edgecolor="0.5", lw=0.4, label="empty site")]
-
-
 def _colorbar(ax, image, label: str) -> None:
-    ax.figure.colorbar(image, ax=ax, label=label, shrink=0.8, fraction=0.06, pad=0.03)
+    ax.figure.colorbar(image, ax=ax, label=label, **COLORBAR)
 
 
 # ---------------------------------------------------------------------------- kinds
@@ -128,11 +134,11 @@ def draw_tissue(ax, run, frame: int = -1) -> None:
     mark_vessels(ax, vessels, run.x_um, run.y_um)
     oxygen = np.asarray(run.field("oxygen", frame))
     hypoxic = float(run.config["oxygen"]["hypoxic_mmHg"])
-    extra = _site_handles()
+    extra = site_handles()
     if oxygen.min() < hypoxic < oxygen.max():
         ax.contour(run.x_um / 1000, run.y_um / 1000, oxygen, levels=[hypoxic],
-                   colors=CONTOUR_COLOR, linewidths=1.0, linestyles="--")
-        extra.append(Line2D([], [], color=CONTOUR_COLOR, ls="--",
+                   colors=ACCENT_COLOR, linewidths=1.0, linestyles="--")
+        extra.append(Line2D([], [], color=ACCENT_COLOR, ls="--",
                             label=f"O$_2$ = {hypoxic:g} mmHg"))
     legend = legend_below(ax, _phase_handles(phase_codes(cells)) + extra)
     legend.set_title(f"{len(cells):,} tumour cells")
@@ -151,7 +157,7 @@ def draw_populations(ax, run, frame: int | None = None) -> None:
         column = f"n_{name}"
         if column in series and series[column].max() > 0:
             ax.plot(days, series[column], color=PHASE_COLORS[name], label=name)
-    ax.plot(days, series["n_tumor"], color=TOTAL_COLOR, ls="--", label="all tumour cells")
+    ax.plot(days, series["n_tumor"], color=ACCENT_COLOR, ls="--", label="all tumour cells")
     ax.set(ylabel="tumour cells", title="population by phase", xlim=(days[0], days[-1]))
     legend_right(ax)
     if hypoxia:
@@ -208,7 +214,7 @@ def draw_radial(ax, run, frame: int = -1) -> None:
             title=f"radial profiles, {_frame_label(run, frame)}")
     legend_right(top)
     hypoxic = float(run.config["oxygen"]["hypoxic_mmHg"])
-    bottom.plot(r, prof["oxygen"], color=O2_LINE, label="mean O$_2$")
+    bottom.plot(r, prof["oxygen"], color=ACCENT_COLOR, label="mean O$_2$")
     bottom.axhline(hypoxic, color="black", ls=":", lw=0.8, label=f"{hypoxic:g} mmHg")
     bottom.set(xlabel="distance from tumour centre (µm)", ylabel="O$_2$ (mmHg)",
                ylim=(0, None))
@@ -216,34 +222,40 @@ def draw_radial(ax, run, frame: int = -1) -> None:
 
 
 def draw_sasp(ax, run, frame: int = -1) -> None:
-    """The inflammatory SASP field (network units) with the senescent cells (dots)."""
+    """The inflammatory SASP field (network units) with the senescent cells (dots) and the
+    vessels."""
     spec = declared_field("sasp")
     sasp = np.asarray(run.field("sasp", frame))
     im = ax.imshow(sasp, origin="lower", extent=map_extent(run.x_um, run.y_um),
                    cmap=spec.style.cmap,
                    vmin=0, vmax=max(float(sasp.max()), 1e-3))  # an all-zero field stays black
     _colorbar(ax, im, field_label(run, "sasp"))
+    mark_vessels(ax, map_vessels(run), run.x_um, run.y_um)
     cells = _tumour_cells(run.cells(frame))
     senescent = cells[phase_codes(cells) == PHASES["senescent"]]
     ax.plot(senescent["x"] / 1000, senescent["y"] / 1000, linestyle="none", marker="o",
             ms=AGENT_MARKER_PT, mec="white", mew=0.3, color=PHASE_COLORS["senescent"],
             label=f"senescent cell ({len(senescent):,})")
-    legend_below(ax, ax.get_legend_handles_labels()[0], ncols=1)
+    legend_below(ax, ax.get_legend_handles_labels()[0] + site_handles()[:1], ncols=1)
     ax.set_title(f"{spec.style.title}, {_frame_label(run, frame)}")
     frame_map(ax, "white")
 
 
 def draw_immune(ax, run, frame: int = -1) -> None:
-    """The agents at ``frame`` over the tumour (grey, any phase): CD8 T and NK cells
-    (dots), neutrophils (triangles), NETs (crosses) and platelet aggregates (squares), those
-    the run has (:data:`abm.viz.style.AGENT_STYLES`), each counted in the legend."""
+    """The agents at ``frame`` over the tumour (grey, any phase) and the vessels: CD8 T and
+    NK cells (dots), neutrophils (triangles), NETs (crosses) and platelet aggregates
+    (squares), those the run has (:data:`abm.viz.style.AGENT_STYLES`), each counted in the
+    legend."""
     extent = map_extent(run.x_um, run.y_um)
     cells = _tumour_cells(run.cells(frame))
+    vessels = map_vessels(run)
     image = np.empty((len(run.y_um), len(run.x_um), 3), dtype=np.float32)
     image[:] = to_rgb(EMPTY_COLOR)
+    image[vessels] = to_rgb(VESSEL_COLOR)
     iy, ix = lattice_index(cells, run.x_um, run.y_um)
     image[iy, ix] = to_rgb(TUMOUR_COLOR)
     ax.imshow(image, origin="lower", extent=extent, interpolation="nearest")
+    mark_vessels(ax, vessels, run.x_um, run.y_um)
     time_min = float(run.frame_times[frame])
     groups = agent_positions(run)
     for group, positions in groups.items():
@@ -251,7 +263,7 @@ def draw_immune(ax, run, frame: int = -1) -> None:
         ax.plot(xy[:, 0], xy[:, 1], linestyle="none", ms=AGENT_MARKER_PT,
                 label=f"{AGENT_STYLES[group].label} ({len(xy):,})",
                 **agent_marker(AGENT_STYLES[group]))
-    handles = [Patch(color=TUMOUR_COLOR, label="tumour cell")] + _site_handles()[1:]
+    handles = [Patch(color=TUMOUR_COLOR, label="tumour cell")] + site_handles()
     if groups:
         handles = ax.get_legend_handles_labels()[0] + handles
     else:
@@ -262,22 +274,58 @@ def draw_immune(ax, run, frame: int = -1) -> None:
     frame_map(ax)
 
 
-def clock_profile(run) -> dict[str, np.ndarray]:
-    """Hourly means by the room's clock time: ``hour`` (bin centres, h), ``shed_per_h``
-    (cells shed per hour) and ``circulating`` (CTC cells in the blood)."""
-    series = run.timeseries
-    hour = np.floor(series["clock_h"].to_numpy()).astype(int) % 24
-    steps = np.bincount(hour, minlength=24).astype(np.float64)
-    steps_per_h = 60.0 / float(np.median(np.diff(series.index.to_numpy())))
+def _across_days(day: np.ndarray, hour: np.ndarray, values: np.ndarray, full: int
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Mean and sample SD (ddof 1) over days of each clock hour's mean: ``day`` and ``hour``
+    (0–23) of each step, its ``values``; a day's hour counts with at least ``full`` steps
+    (an hour the run covers only in part, at its start or end, would weigh a few steps as
+    much as a whole hour). ``[24]`` each, the SD NaN where fewer than two days count; then
+    the days counted for each hour."""
+    n_days = int(day.max()) + 1
+    key = day * 24 + hour
+    steps = np.bincount(key, minlength=24 * n_days).reshape(n_days, 24)
+    sums = np.bincount(key, values, 24 * n_days).reshape(n_days, 24)
+    counted = steps >= full
+    daily = np.where(counted, sums / np.maximum(steps, 1), 0.0)
+    n = counted.sum(axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
-        shed = np.bincount(hour, series["ctc_shed_cells"].to_numpy(), 24) / steps * steps_per_h
-        circ = np.bincount(hour, series["n_ctc_cells"].to_numpy(), 24) / steps
-    return {"hour": np.arange(24) + 0.5, "shed_per_h": shed, "circulating": circ}
+        mean = daily.sum(axis=0) / n  # NaN: an hour no day covers in full
+        squares = np.where(counted, (daily - mean) ** 2, 0.0).sum(axis=0)
+        sd = np.where(n > 1, np.sqrt(squares / np.maximum(n - 1, 1)), np.nan)
+    return mean, sd, n
+
+
+def clock_profile(run) -> dict[str, np.ndarray]:
+    """Hourly means by the room's clock time, each clock hour averaged over the days of the
+    run: ``hour`` (bin centres, h), ``shed_per_h`` (cells shed per hour), ``circulating``
+    (CTC cells in the blood), each ``[24]``, with ``shed_sd`` and ``circulating_sd``, the
+    sample SD (ddof 1) of the daily hourly means across days (NaN with one day), and
+    ``n_days``, the most days any hour is averaged over. A day runs from clock 0 h to 24 h
+    (a new day where the clock wraps); hours covered only in part are left out."""
+    series = run.timeseries
+    clock = series["clock_h"].to_numpy()
+    hour = np.floor(clock).astype(int) % 24
+    day = np.concatenate([[0], np.cumsum(np.diff(clock) < 0)])
+    steps_per_h = 60.0 / float(np.median(np.diff(series.index.to_numpy())))
+    full = max(int(steps_per_h), 1)  # 7-min steps: 8 or 9 to an hour, both full
+    shed, shed_sd, n = _across_days(day, hour,
+                                    series["ctc_shed_cells"].to_numpy() * steps_per_h, full)
+    circ, circ_sd, _ = _across_days(day, hour, series["n_ctc_cells"].to_numpy(), full)
+    return {"hour": np.arange(24) + 0.5, "shed_per_h": shed, "shed_sd": shed_sd,
+            "circulating": circ, "circulating_sd": circ_sd, "n_days": int(n.max())}
+
+
+def _with_band(ax, hour, mean, sd, style: str, color: str) -> None:
+    """The hourly means as ``style`` markers and lines, a ± SD band under them (a quarter
+    opaque, so that the line and the rest-phase shading show through; design choice)."""
+    ax.fill_between(hour, mean - sd, mean + sd, color=color, alpha=0.25, lw=0)
+    ax.plot(hour, mean, style, ms=3, color=color)
 
 
 def draw_ctc(ax, run, frame: int | None = None) -> None:
     """By clock time (h), the rest phase shaded: CTC cells shed per hour and, in a panel of
-    its own below, the CTC cells circulating."""
+    its own below, the CTC cells circulating; each hour's mean over the days, with a ± SD
+    band across days (sample SD) when the run spans more than one."""
     prof = clock_profile(run)
     c = run.config.get("circadian", {})
     onset, duration = float(c.get("rest_onset_h", 23.0)), float(c.get("rest_duration_h", 8.0))
@@ -287,13 +335,19 @@ def draw_ctc(ax, run, frame: int | None = None) -> None:
         for start, stop in ((onset, min(end, 24.0)), (0.0, max(end - 24.0, 0.0))):
             if stop > start:
                 panel.axvspan(start, stop, color=REST_SHADE, lw=0)
-    top.plot(prof["hour"], prof["shed_per_h"], "o-", ms=3, color=OKABE_ITO["reddish_purple"])
+    _with_band(top, prof["hour"], prof["shed_per_h"], prof["shed_sd"], "o-",
+               OKABE_ITO["reddish_purple"])
     top.set(ylabel="shed (cells/h)", ylim=(0, None), xlim=(0, 24),
             title="CTC shedding by clock time")
-    bottom.plot(prof["hour"], prof["circulating"], "s-", ms=3, color=OKABE_ITO["black"])
+    _with_band(bottom, prof["hour"], prof["circulating"], prof["circulating_sd"], "s-",
+               OKABE_ITO["black"])
     bottom.set(xlabel="clock time (h)", ylabel="circulating\n(cells)", ylim=(0, None),
                xticks=range(0, 25, 4))
-    legend_right(top, [Patch(color=REST_SHADE, label="rest phase")])
+    handles = [Patch(color=REST_SHADE, label="rest phase")]
+    if np.isfinite(prof["shed_sd"]).any():
+        handles.append(Patch(color=OKABE_ITO["reddish_purple"], alpha=0.25,
+                             label=f"± SD across\n{prof['n_days']} days"))
+    legend_right(top, handles)
 
 
 def draw_field(ax, run, frame: int = -1, *, name: str) -> None:
@@ -305,7 +359,7 @@ def draw_field(ax, run, frame: int = -1, *, name: str) -> None:
                    cmap=spec.style.cmap, vmin=0, vmax=colour_max(run, spec, [frame]))
     _colorbar(ax, im, field_label(run, name))
     mark_vessels(ax, map_vessels(run), run.x_um, run.y_um)
-    legend_below(ax, _site_handles()[:1], ncols=1)
+    legend_below(ax, site_handles()[:1], ncols=1)
     ax.set_title(f"{spec.style.title}, {_frame_label(run, frame)}")
     frame_map(ax, "white")
 
@@ -364,7 +418,15 @@ def check_plot_request(out_path: str | Path, kinds: Sequence[str] | None) -> Non
 def build_figure(run, kinds: Sequence[str], frame: int, width: str = "double") -> Figure:
     """The figure of ``kinds`` of open run ``run`` at ``frame`` (an index), ``width``
     (``"single"`` or ``"double"``, :mod:`abm.viz.journal`) wide; panels lettered (a), (b), …
-    when there are several, in rows of up to :data:`COLUMNS` panels."""
+    when there are several, in rows of up to :data:`COLUMNS` panels. More kinds than
+    :func:`max_kinds` (a figure deeper than a journal allows) raise ValueError."""
+    fit = max_kinds(width)
+    if len(kinds) > fit:
+        other = " or width 'double'" if width == "single" else ""
+        raise ValueError(
+            f"{len(kinds)} kinds ({', '.join(kinds)}) do not fit one {width}-column figure: "
+            f"at most {fit} fit within the {MAX_HEIGHT_MM:g} mm a journal figure may be deep; "
+            f"choose up to {fit} (--kind){other}, or make several figures")
     ncols = min(COLUMNS[width], len(kinds))
     nrows = -(-len(kinds) // ncols)
     with journal_style():
@@ -392,16 +454,16 @@ def save_figure(fig: Figure, out_path: Path, dpi: int) -> Path:
 
 
 def plot(run_path: str | Path, out_path: str | Path, kinds: Sequence[str] | None = None,
-         frame: int = -1, dpi: int = 300, *, width: str = "double",
+         frame: int = -1, dpi: int = PNG_DPI, *, width: str = "double",
          overwrite: bool = False) -> Path:
     """Render figure ``kinds`` (default: the run's standard set, :func:`available_kinds`) of
     run file ``run_path`` at ``frame`` (negative counts from the end) to ``out_path`` (.png,
     .pdf or .svg) at journal column ``width`` (``"single"``: 89 mm, ``"double"``: 183 mm;
-    :func:`build_figure`); a png at ``dpi`` pixels per inch (300: the resolution journals
-    ask of raster images, e.g. Nature's guidelines). Returns the path. A kind the run has no data for (e.g. ``ctc``
-    without shedding) raises ValueError; an existing ``out_path`` without ``overwrite``
-    raises :class:`abm.errors.OutputError`. The file is written complete or not at all
-    (:func:`abm.outputs.write_atomically`)."""
+    :func:`build_figure`); a png at ``dpi`` pixels per inch (:data:`abm.viz.journal.PNG_DPI`).
+    Returns the path. A kind the run has no data for (e.g. ``ctc`` without shedding), or
+    more kinds than :func:`max_kinds` of ``width``, raise ValueError; an existing
+    ``out_path`` without ``overwrite`` raises :class:`abm.errors.OutputError`. The file is
+    written complete or not at all (:func:`abm.outputs.write_atomically`)."""
     check_plot_request(out_path, kinds)
     width_inches(width)  # an unknown width fails before anything is read
     out_path = Path(out_path)

@@ -5,19 +5,27 @@ Widths: Nature's guidelines for final figures (nature.com, "Formatting guide: fi
 89 mm for one column and 183 mm for two, i.e. 3.50 and 7.20 in (÷ 25.4 mm/in). Text: the
 same guidelines ask for 5–7 pt type at print size; this project's floor is 6 pt (design
 choice: above the guideline's minimum, for the smallest text: tick and legend labels; axis
-labels and titles are 7 pt, the figure title 8 pt).
+labels and titles are 7 pt, the figure title 8 pt). Height: Nature's figure guide
+("Building and exporting figure panels", research-figure-guide.nature.com) allows at most
+170 mm, leaving room for the legend under the figure on the page. Fonts: the same guide asks
+for editable text with embedded TrueType (Type 42) fonts, so PDF and PostScript embed Type 42,
+never Type 3, and SVG keeps its text as text.
 """
 from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
 
-import matplotlib as mpl
-
 MM_PER_INCH = 25.4
 WIDTHS_MM = {"single": 89.0, "double": 183.0}
 """Column widths (mm): Nature's single- and double-column figures."""
 WIDTHS = tuple(WIDTHS_MM)
+MAX_HEIGHT_MM = 170.0
+"""The deepest figure (mm): Nature's maximum figure height (see the module docstring)."""
+MAX_HEIGHT_INCHES = MAX_HEIGHT_MM / MM_PER_INCH
+PNG_DPI = 300
+"""Pixels per inch of a png figure: the resolution journals ask of raster images (Nature's
+figure guide: at least 300 dpi)."""
 
 MIN_TEXT_PT = 6.0
 """No text smaller than this at print size (design choice, see the module docstring)."""
@@ -47,16 +55,19 @@ RC = {
     "legend.columnspacing": 1.0, "legend.handletextpad": 0.4, "legend.labelspacing": 0.3,
     "figure.constrained_layout.h_pad": 0.03, "figure.constrained_layout.w_pad": 0.03,
     "figure.constrained_layout.hspace": 0.0, "figure.constrained_layout.wspace": 0.0,
+    "pdf.fonttype": 42, "ps.fonttype": 42, "svg.fonttype": "none",
 }
-"""Matplotlib settings of every figure (font sizes above; the rest design choices for a
-compact layout at print size)."""
+"""Matplotlib settings of every figure (font sizes above; TrueType fonts and SVG text as
+text: editable text, see the module docstring; the rest design choices for a compact layout
+at print size)."""
 
 
 def width_inches(width: str) -> float:
-    """The figure width in inches of journal column ``width`` (:data:`WIDTHS`)."""
+    """The figure width in inches of journal column ``width`` (:data:`WIDTHS`); ValueError
+    for another width."""
     try:
         return WIDTHS_MM[width] / MM_PER_INCH
-    except KeyError:
+    except (KeyError, TypeError):
         raise ValueError(f"width {width!r} unknown; allowed: {', '.join(WIDTHS)}") from None
 
 
@@ -64,6 +75,8 @@ def width_inches(width: str) -> float:
 def journal_style() -> Iterator[None]:
     """Matplotlib settings :data:`RC` while building and saving a figure (text sizes are read
     when an artist is made, tick labels when the figure is drawn: both happen inside)."""
+    import matplotlib as mpl  # here: the command line reads this module's sizes without it
+
     with mpl.rc_context(RC):
         yield
 

@@ -40,10 +40,11 @@ from abm.fields.solutes import FIELDS
 from abm.tumor.cells import PHASES
 from abm.io import load_run
 from abm.io.outputs import check_output, write_atomically
+from abm.viz.panels import mark_vessels
 from abm.viz.raster import agent_positions, map_extent, phase_image
 from abm.viz.journal import MIN_TEXT_PT
-from abm.viz.style import (AGENT_STYLES, EMPTY_COLOR, PHASE_COLORS, VESSEL_COLOR, add_scale_bar,
-                           agent_marker, colour_max, declared_field, nice_length)
+from abm.viz.style import (AGENT_STYLES, PHASE_COLORS, add_scale_bar, agent_marker, colour_max,
+                           declared_field, nice_length, site_handles)
 
 MOVIE_PANELS = ("phases", *(spec.name for spec in FIELDS))
 """Panel names for ``fields``: ``phases`` (cells coloured by phase) and the built-in fields a
@@ -210,8 +211,8 @@ class _MovieFigure:
         for ax, name in zip(axes, panels):
             markers = []
             if name == "phases":
-                image, update = self._phase_panel(ax, x_um, y_um)
-                markers = self._agent_markers(ax)
+                image, update, vessel_marks = self._phase_panel(ax, x_um, y_um)
+                markers = vessel_marks + self._agent_markers(ax)
             else:
                 image, update = self._field_panel(ax, name)
             self.updates.append(update)
@@ -248,18 +249,21 @@ class _MovieFigure:
         return self.canvas.buffer_rgba()
 
     def _phase_panel(self, ax, x_um, y_um):
-        """The phase map on ``ax``: its image and its per-frame update."""
+        """The phase map on ``ax``: its image, its per-frame update and the vessels' marks
+        (as in the figures, :func:`abm.viz.panels.mark_vessels`: a site smaller than a mark
+        on screen stays visible; none if the file cannot tell the vessels)."""
         vessels = self.run.vessels
         # Opaque RGBA float32, reused: given RGB, matplotlib would stack on an alpha channel
         # in float64 every frame (a third of the panel's drawing time at 1000² sites).
         rgba = np.ones((len(y_um), len(x_um), 4), np.float32)
         image = ax.imshow(rgba, origin="lower", extent=self.extent)
         ax.set_title("cell phases")
+        marks = [] if vessels is None else [mark_vessels(ax, vessels, x_um, y_um)]
 
         def update(frame: int) -> None:
             rgba[..., :3] = phase_image(self.run.cells(frame), x_um, y_um, vessels)
             image.set_data(rgba)
-        return image, update
+        return image, update, marks
 
     def _agent_markers(self, ax) -> list[Line2D]:
         """One marker artist per agent group of the run on ``ax`` (the phase map), each
@@ -312,9 +316,7 @@ def _agent_handle(group: str) -> Line2D:
 def _phase_handles() -> list[Patch]:
     """Legend entries of the phase map: each phase, vessels, empty sites (the colours of the
     figures' phase maps, :mod:`abm.viz.style`)."""
-    return ([Patch(color=PHASE_COLORS[name], label=name) for name in PHASES]
-            + [Patch(color=VESSEL_COLOR, label="vessel"),
-               Patch(facecolor=EMPTY_COLOR, edgecolor="0.5", lw=0.4, label="empty site")])
+    return [Patch(color=PHASE_COLORS[name], label=name) for name in PHASES] + site_handles()
 
 
 def _clock(time_min: float) -> str:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 from matplotlib import patheffects
 from matplotlib.colors import to_rgb
-from matplotlib.patches import Rectangle
+from matplotlib.patches import Patch, Rectangle
 
 from abm.fields.solutes import field_spec
 from abm.fields.specs import VMAX_VESSEL, FieldSpec, PlotStyle
@@ -39,8 +39,10 @@ TISSUE_COLOR = EMPTY_COLOR
 TUMOUR_COLOR = "#BDBDBD"
 """A tumour cell of any phase, where a map shows other things on the tumour (the immune
 figure's agents): a mid grey between the empty sites and the agents (design choice)."""
-TOTAL_COLOR = OKABE_ITO["bluish_green"]
-"""The line of all tumour cells together (dashed), in a hue no phase uses."""
+ACCENT_COLOR = OKABE_ITO["bluish_green"]
+"""The one Okabe–Ito hue no phase, vessel or empty site uses, for what must stand apart from
+them: the line of all tumour cells together (dashed), the hypoxic O2 contour on the phase
+map and the O2 line of the radial profile (never two of them in one panel)."""
 HYPOXIA_COLOR = OKABE_ITO["blue"]
 """The hypoxic fraction's line (a panel of its own)."""
 VESSEL_MIN_PT = 1.5
@@ -89,6 +91,13 @@ def agent_marker(style: AgentStyle) -> dict:
                 "markeredgewidth": 0.4}
     return {"marker": style.marker, "color": style.color, "markeredgecolor": style.color,
             "markeredgewidth": 1.0}
+
+
+def site_handles() -> list[Patch]:
+    """Legend entries of a map's vessel and empty sites (figures and movies alike); the
+    empty site outlined, as its grey is near the page's white."""
+    return [Patch(color=VESSEL_COLOR, label="vessel"),
+            Patch(facecolor=EMPTY_COLOR, edgecolor="0.5", lw=0.4, label="empty site")]
 
 
 def add_scale_bar(ax, length_mm: float, *, color: str = "white") -> None:

@@ -9,12 +9,13 @@ from matplotlib.figure import Figure
 
 from abm.io import load_run
 from abm.viz.figures import draw_field, draw_populations, draw_tissue, save_figure
-from abm.viz.journal import TITLE_INCHES, fix_tick_sizes, journal_style, width_inches
+from abm.viz.journal import PNG_DPI, TITLE_INCHES, fix_tick_sizes, journal_style, width_inches
 from abm.viz.panels import letter_panel
 
-MAP_ROW_INCHES = {"single": 2.4, "double": 2.75}
+MAP_ROW_INCHES = {"single": 2.0, "double": 2.75}
 """Height of a row of maps (inches): the map, its title and colour bar or legend (design
-choice, checked by the style tests)."""
+choice, checked by the style tests; at one-column width two rows and the populations stay
+within :data:`abm.viz.journal.MAX_HEIGHT_MM`)."""
 POPULATION_INCHES = 2.3
 """Height of the populations panel, which spans the figure's width (inches; design choice:
 room for its two stacked axes and their labels)."""
@@ -30,13 +31,14 @@ def summary_layout(run, frame: int, width: str = "double") -> Figure:
     (:func:`abm.viz.figures.draw_populations`). At two-column width the maps share one row;
     at one-column width they go two to a row, an odd last one across the row.
     """
+    fig_width = width_inches(width)  # an unknown width: its ValueError, before any lookup
     maps = ["oxygen", "glucose"] if "glucose" in run.field_names else ["oxygen"]
     maps.append("tissue")
     per_row = len(maps) if width == "double" else 2
     map_rows = -(-len(maps) // per_row)
     with journal_style():
         height = MAP_ROW_INCHES[width] * map_rows + POPULATION_INCHES + TITLE_INCHES
-        fig = Figure(figsize=(width_inches(width), height), layout="constrained")
+        fig = Figure(figsize=(fig_width, height), layout="constrained")
         grid = fig.add_gridspec(map_rows + 1, 2 * per_row,
                                 height_ratios=[MAP_ROW_INCHES[width]] * map_rows
                                 + [POPULATION_INCHES])
@@ -61,10 +63,10 @@ def summary_layout(run, frame: int, width: str = "double") -> Figure:
 
 
 def summary_figure(run_path: str | Path, out_path: str | Path, frame: int = -1,
-                   width: str = "double", dpi: int = 200) -> Path:
+                   width: str = "double", dpi: int = PNG_DPI) -> Path:
     """Render the summary of a run file (:func:`summary_layout`) to ``out_path`` (png, pdf
-    or svg) and return the path (written complete or not at all; an existing file is
-    replaced: callers check first)."""
+    or svg; a png at ``dpi`` pixels per inch) and return the path (written complete or not
+    at all; an existing file is replaced: callers check first)."""
     out_path = Path(out_path)
     with load_run(run_path) as run:
         fig = summary_layout(run, run.frame_index(frame), width)

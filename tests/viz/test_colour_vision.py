@@ -10,11 +10,8 @@ import pytest
 from matplotlib.colors import to_rgb
 
 from abm.viz.colour_vision import VISIONS, delta_e, simulate
-from abm.viz.figures import CONTOUR_COLOR
-from abm.viz.style import (AGENT_STYLES, EMPTY_COLOR, MIN_DELTA_E, OKABE_ITO, PHASE_COLORS,
-                           TOTAL_COLOR, TUMOUR_COLOR, VESSEL_COLOR)
-
-colorspacious = pytest.importorskip("colorspacious")
+from abm.viz.style import (ACCENT_COLOR, AGENT_STYLES, EMPTY_COLOR, MIN_DELTA_E, OKABE_ITO,
+                           PHASE_COLORS, TUMOUR_COLOR, VESSEL_COLOR)
 
 SAMPLES = [*OKABE_ITO.values(), EMPTY_COLOR, TUMOUR_COLOR, "#FF0000", "#00FF00", "#808080"]
 
@@ -25,6 +22,7 @@ def _srgb(linear: np.ndarray) -> np.ndarray:
 
 @pytest.mark.parametrize("vision", VISIONS[1:])
 def test_the_simulation_matches_colorspacious(vision):
+    colorspacious = pytest.importorskip("colorspacious")
     rgb = np.array([to_rgb(c) for c in SAMPLES])
     reference = colorspacious.cspace_convert(
         rgb, {"name": "sRGB1+CVD", "cvd_type": vision.replace("opia", "omaly"),
@@ -33,6 +31,7 @@ def test_the_simulation_matches_colorspacious(vision):
 
 
 def test_delta_e_matches_colorspacious_cielab():
+    colorspacious = pytest.importorskip("colorspacious")
     rgb = np.array([to_rgb(c) for c in SAMPLES])
     reference = colorspacious.deltaE(rgb[:, None, :], rgb[None, :, :], input_space="sRGB1",
                                      uniform_space="CIELab")
@@ -65,7 +64,7 @@ def _closest(named: dict[str, str], pairs=None) -> tuple[float, str]:
 def test_the_phase_map_colours_are_told_apart():
     """Each phase, a vessel and an empty site, pairwise, under every vision."""
     named = PHASE_COLORS | {"vessel": VESSEL_COLOR, "empty site": EMPTY_COLOR,
-                            "hypoxic contour": CONTOUR_COLOR}
+                            "hypoxic contour": ACCENT_COLOR}
     value, where = _closest(named)
     assert value >= MIN_DELTA_E, where
 
@@ -73,19 +72,21 @@ def test_the_phase_map_colours_are_told_apart():
 def test_the_population_lines_are_told_apart():
     """The phases and the total (dashed as well: the style test checks the drawn lines;
     the hypoxic fraction has a panel of its own)."""
-    value, where = _closest(PHASE_COLORS | {"all tumour cells": TOTAL_COLOR})
+    value, where = _closest(PHASE_COLORS | {"all tumour cells": ACCENT_COLOR})
     assert value >= MIN_DELTA_E, where
 
 
 def test_agents_are_told_apart_from_each_other_and_from_what_they_lie_on():
-    """On the immune map agents lie on tumour cells (grey) and empty sites; they differ in
-    shape too, and filled markers have a black outline (what keeps them visible on the
-    phase map of a movie, where a marker can lie on a cell of its own colour)."""
+    """On the immune map agents lie on tumour cells (grey), empty sites and vessels, which
+    lie side by side; agents differ in shape too, and filled markers have a black outline
+    (what keeps them visible on the phase map of a movie, where a marker can lie on a cell
+    of its own colour, and an NK cell on a vessel)."""
     agents = {name: style.color for name, style in AGENT_STYLES.items()}
-    named = agents | {"tumour cell": TUMOUR_COLOR, "empty site": EMPTY_COLOR}
+    ground = {"tumour cell": TUMOUR_COLOR, "empty site": EMPTY_COLOR, "vessel": VESSEL_COLOR}
     pairs = list(itertools.combinations(agents, 2)) + [
-        (a, b) for a in agents for b in ("tumour cell", "empty site")] + [
-        ("tumour cell", "empty site")]
-    value, where = _closest(named, pairs)
+        (a, b) for a in agents for b in ground if AGENT_STYLES[a].color != ground[b]] + list(
+        itertools.combinations(ground, 2))
+    value, where = _closest(agents | ground, pairs)
     assert value >= MIN_DELTA_E, where
+    assert AGENT_STYLES["nk"].edge  # its vessel's colour: the outline tells it apart
     assert len({style.marker for style in AGENT_STYLES.values()}) >= 4

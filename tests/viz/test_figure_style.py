@@ -10,13 +10,12 @@ import numpy as np
 import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import to_rgb
-from matplotlib.image import AxesImage
 from matplotlib.text import Text
 
 from abm import load_config, load_run, run_scenario
 from abm.extend import register_columns, register_field, register_section, unregister
 from abm.tumor.cells import PHASES
-from abm.viz.figures import build_figure, figure_kinds, map_vessels
+from abm.viz.figures import build_figure, figure_kinds, map_vessels, max_kinds
 from abm.viz.movie import _MovieFigure
 from abm.viz.raster import lattice_index, phase_codes
 from abm.viz.summary import summary_layout
@@ -29,6 +28,8 @@ JOURNAL_INCHES = {"single": 89 / 25.4, "double": 183 / 25.4}
 """Nature's figure widths, 89 and 183 mm, in inches."""
 MIN_PT = 6.0
 """The smallest text allowed at print size (points)."""
+MAX_HEIGHT_INCHES = 170 / 25.4
+"""Nature's deepest figure, 170 mm (research-figure-guide.nature.com), in inches."""
 
 EVERY_KIND = ["run.days=1.0", "sasp.field=true", "chemokine.field=true", "immune.enabled=true",
               "immune.initial_cd8_per_mm2=10.0", "immune.initial_nk_per_mm2=5.0",
@@ -81,16 +82,38 @@ def _legends(fig):
                                 if ax.get_legend() is not None and ax.get_visible()]
 
 
+def _plots(fig):
+    """The visible axes of ``fig`` that show data (colour bars left out)."""
+    return [ax for ax in fig.axes if ax.get_visible() and not hasattr(ax, "_colorbar")]
+
+
+def _overlap_px(a, b) -> float:
+    """Area (pixels²) shared by two display boxes."""
+    return (max(0.0, min(a.x1, b.x1) - max(a.x0, b.x0))
+            * max(0.0, min(a.y1, b.y1) - max(a.y0, b.y0)))
+
+
 def check_style(fig, width: str) -> None:
     """The journal checks of a built figure, drawn here (outside the style's settings):
-    width, text sizes, text inside the figure, legends off the data."""
-    assert fig.get_size_inches()[0] == pytest.approx(JOURNAL_INCHES[width], abs=1e-3)
+    width, height, text sizes, text inside the figure, legends off the data, one quantity
+    per axis."""
+    w, h = fig.get_size_inches()
+    assert w == pytest.approx(JOURNAL_INCHES[width], abs=1e-3)
+    assert h <= MAX_HEIGHT_INCHES, f"{h:.2f} in deep"
     check_text_and_legends(fig)
+    check_no_twin_axes(fig)
+
+
+def check_no_twin_axes(fig) -> None:
+    """No two data axes share one position box (a twin axis puts a second quantity on the
+    same panel)."""
+    boxes = [tuple(np.round(ax.get_position().bounds, 4)) for ax in _plots(fig)]
+    assert len(set(boxes)) == len(boxes), "two axes on one panel"
 
 
 def check_text_and_legends(fig) -> None:
-    """Every text drawn is at least :data:`MIN_PT` and inside the figure; no legend covers a
-    line's point in view or overlaps a map."""
+    """Every text drawn is at least :data:`MIN_PT` and inside the figure; no legend overlaps
+    any data axes (curves, maps, bands, bars alike: legends go outside the data)."""
     canvas, texts = _draw(fig)
     renderer = canvas.get_renderer()
     figure_box = fig.bbox
@@ -105,20 +128,9 @@ def check_text_and_legends(fig) -> None:
     assert legends
     for legend in legends:
         box = legend.get_window_extent(renderer)
-        for ax in fig.axes:
-            if not ax.get_visible():
-                continue
-            if any(isinstance(a, AxesImage) for a in ax.get_children()):
-                assert not box.overlaps(ax.get_window_extent(renderer)), \
-                    f"legend {[t.get_text() for t in legend.get_texts()]} on a map"
-            inside_axes = ax.get_window_extent(renderer)
-            for line in ax.get_lines():
-                xy = line.get_transform().transform(line.get_xydata())
-                shown = ((xy[:, 0] >= inside_axes.x0) & (xy[:, 0] <= inside_axes.x1)
-                         & (xy[:, 1] >= inside_axes.y0) & (xy[:, 1] <= inside_axes.y1))
-                covered = ((xy[:, 0] > box.x0) & (xy[:, 0] < box.x1)
-                           & (xy[:, 1] > box.y0) & (xy[:, 1] < box.y1) & shown)
-                assert not covered.any(), f"legend covers {line.get_label()}"
+        for ax in _plots(fig):
+            assert _overlap_px(box, ax.get_window_extent(renderer)) < 1.0, \
+                f"legend {[t.get_text() for t in legend.get_texts()]} on {ax.get_title()!r}"
 
 
 def test_the_run_has_data_for_every_kind_and_the_registered_field(run):
@@ -137,7 +149,22 @@ def test_every_kind_alone_is_journal_ready(run, width):
 
 @pytest.mark.parametrize("width", ["single", "double"])
 def test_every_kind_together_is_journal_ready(run, width):
-    check_style(build_figure(run, list(figure_kinds()), run.frame_index(-1), width), width)
+    """All kinds, as many to a figure as fit (two rows), lettered; one more is refused."""
+    kinds = list(figure_kinds())
+    fit = max_kinds(width)
+    assert fit == {"single": 2, "double": 6}[width]  # two rows of 3.1 / 2.75 in
+    for start in range(0, len(kinds), fit):
+        check_style(build_figure(run, kinds[start:start + fit], run.frame_index(-1), width),
+                    width)
+    with pytest.raises(ValueError, match=f"at most {fit} fit within the 170 mm"):
+        build_figure(run, kinds[:fit + 1], run.frame_index(-1), width)
+
+
+def test_an_unknown_width_is_refused_by_name(run):
+    for build in (lambda w: build_figure(run, ["tissue"], run.frame_index(-1), w),
+                  lambda w: summary_layout(run, run.frame_index(-1), w)):
+        with pytest.raises(ValueError, match="width 'triple' unknown; allowed: single, double"):
+            build("triple")
 
 
 @pytest.mark.parametrize("width", ["single", "double"])
@@ -159,6 +186,22 @@ def test_the_total_is_drawn_unlike_every_phase(run):
         assert to_rgb(line.get_color()) != to_rgb(total.get_color())
 
 
+def test_the_checks_catch_a_legend_on_data_and_a_twin_axis(run):
+    """Broken on purpose: legends moved inside the axes of a stackplot (radial), a band and
+    shading (ctc) and a map (tissue) are caught, and so is a twin axis."""
+    for kind in ("radial", "ctc", "tissue"):
+        fig = build_figure(run, [kind], run.frame_index(-1), "double")
+        for legend in _legends(fig):
+            legend.set_bbox_to_anchor((0.5, 0.5), transform=legend.axes.transAxes)
+            legend.set_loc("center")
+        with pytest.raises(AssertionError, match="legend"):
+            check_text_and_legends(fig)
+    fig = build_figure(run, ["populations"], run.frame_index(-1), "double")
+    fig.axes[0].twinx()
+    with pytest.raises(AssertionError, match="two axes on one panel"):
+        check_no_twin_axes(fig)
+
+
 def test_each_quantity_has_its_own_axis(run):
     """No twin axes: every panel with two quantities stacks two axes, each with its own
     label (and unit), sharing x."""
@@ -177,6 +220,21 @@ def test_the_movie_frame_has_readable_text_and_its_legend_off_the_maps(run):
     every panel kind: phases with agents, a field with its colour bar."""
     movie = _MovieFigure(run, ("phases", "oxygen", "toy"), [run.frame_index(-1)], dpi=100)
     check_text_and_legends(movie.figure)
+
+
+def test_the_movie_marks_every_vessel_as_the_figures_do(run):
+    """The movie's phase map carries a mark of VESSEL_MIN_PT (1.5 pt) on each vessel site,
+    drawn every frame over the map (after its image)."""
+    movie = _MovieFigure(run, ("phases",), [run.frame_index(-1)], dpi=100)
+    marks, = [line for line in movie.figure.axes[0].get_lines()
+              if line.get_label() == "_vessels"]
+    vy, vx = np.nonzero(run.vessels)
+    sites = np.column_stack([run.x_um[vx], run.y_um[vy]]) / 1000
+    drawn = np.column_stack(marks.get_data())
+    assert len(sites) > 0 and marks.get_markersize() == 1.5
+    assert np.allclose(drawn[np.lexsort(drawn.T[::-1])], sites[np.lexsort(sites.T[::-1])])
+    assert movie.foreground.index(marks) > movie.foreground.index(
+        movie.figure.axes[0].images[0])
 
 
 # ---------------------------------------------------------------------------- figure = movie

@@ -3,14 +3,17 @@ non-blank image of the expected size, headless; the profiles behind them add up 
 run's own counts; bad requests are refused before anything is written."""
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
+import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 from matplotlib.image import imread
 
 from abm import load_config, load_run, run_scenario
 from abm.cli import main
-from abm.viz.figures import (KINDS, available_kinds, clock_profile, draw_immune,
+from abm.viz.figures import (KINDS, available_kinds, clock_profile, draw_immune, draw_sasp,
                               drawable_kinds, plot, radial_profiles)
 from abm.viz.raster import AgentPositions
 
@@ -127,7 +130,7 @@ def _drawn(ax):
     return out
 
 
-MAP_KEYS = ["tumour cell", "empty site"]
+MAP_KEYS = ["tumour cell", "vessel", "empty site"]
 """The immune map's legend entries after the agents: what lies under them."""
 
 
@@ -178,3 +181,53 @@ def test_agent_positions_slice_the_rows_of_a_frame():
     assert np.allclose(positions.at(60.0), [[0.01, 0.02], [0.04, 0.08]])
     assert np.allclose(positions.at(180.0), [[0.03, 0.06], [0.05, 0.10], [0.06, 0.12]])
     assert positions.at(120.0).shape == (0, 2) and positions.at(240.0).shape == (0, 2)
+
+
+# ------------------------------------------------------------------ clock profile, vessels, files
+def _clock_run(days: int):
+    """A stand-in run of ``days`` days in 6-min steps from clock 0 h: on day d at clock hour
+    h, ``d + h`` cells shed per step and ``10 d`` circulating."""
+    t_min = np.arange(days * 240) * 6.0
+    clock = (t_min / 60.0) % 24
+    day, hour = t_min // 1440, np.floor(clock)
+    series = pd.DataFrame({"clock_h": clock, "ctc_shed_cells": day + hour,
+                           "n_ctc_cells": 10.0 * day}, index=t_min)
+    return SimpleNamespace(timeseries=series)
+
+
+def test_the_clock_profile_spreads_each_hour_over_the_days():
+    """Hour h's shed per hour on days 0, 1, 2 is 10 (h + d) (10 steps an hour): mean
+    10 (h + 1), sample SD 10; circulating 0, 10, 20: mean 10, SD 10. One day: no SD."""
+    prof = clock_profile(_clock_run(3))
+    hours = np.arange(24)
+    assert np.allclose(prof["shed_per_h"], 10 * (hours + 1))
+    assert np.allclose(prof["shed_sd"], 10.0) and np.allclose(prof["circulating_sd"], 10.0)
+    assert np.allclose(prof["circulating"], 10.0) and prof["n_days"] == 3
+    one = clock_profile(_clock_run(1))
+    assert np.allclose(one["shed_per_h"], 10 * hours) and np.isnan(one["shed_sd"]).all()
+    assert one["n_days"] == 1
+
+
+def test_the_sasp_and_immune_maps_mark_every_vessel(run_file):
+    """Each vessel site of the run gets its mark, and the legend names it."""
+    with load_run(run_file) as run:
+        vy, vx = np.nonzero(run.vessels)
+        sites = np.column_stack([run.x_um[vx], run.y_um[vy]]) / 1000
+        assert len(sites) > 0
+        for draw in (draw_sasp, draw_immune):
+            ax = Figure().add_subplot()
+            draw(ax, run, -1)
+            marks = _drawn(ax)["_vessels"]
+            assert np.allclose(marks, sites[np.lexsort(sites.T[::-1])]), draw.__name__
+            assert "vessel" in [t.get_text() for t in ax.get_legend().get_texts()]
+
+
+def test_pdf_and_svg_keep_their_text_editable(run_file, tmp_path):
+    """A PDF embeds TrueType (Type 42) fonts, never Type 3 ones; an SVG keeps text as
+    <text> elements rather than paths."""
+    pdf = plot(run_file, tmp_path / "fig.pdf", kinds=["populations"])
+    data = pdf.read_bytes()
+    assert b"/Subtype /Type3" not in data
+    assert b"/Subtype /TrueType" in data or b"/Subtype /CIDFontType2" in data
+    svg = plot(run_file, tmp_path / "fig.svg", kinds=["populations"]).read_text()
+    assert "<text" in svg and "population by phase" in svg

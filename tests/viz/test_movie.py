@@ -189,10 +189,15 @@ def test_movie_panels_name_every_field_a_run_can_hold():
 PHASE_LEGEND = [*PHASE_COLORS, "vessel", "empty site"]
 
 
+def _agent_lines(ax):
+    """The lines on phase map ``ax`` other than the vessels' marks."""
+    return [line for line in ax.get_lines() if line.get_label() != "_vessels"]
+
+
 def _markers(figure):
     """Legend label → positions of the agents' markers on the phase map (the first axes)."""
     legend = [t.get_text() for t in figure.legends[0].get_texts()]
-    lines = figure.axes[0].get_lines()
+    lines = _agent_lines(figure.axes[0])
     return {label: sorted_mm(*(1000 * np.asarray(line.get_data(), float)))
             for label, line in zip(legend[len(PHASE_LEGEND):], lines, strict=True)}
 
@@ -217,7 +222,7 @@ def test_the_phase_panel_marks_the_agents_of_each_frame(myeloid_run):
         last = agents_at(run, float(run.frame_times[-1]))
         assert all(len(xy) > 0 for xy in last.values())
         with_agents = np.array(figure.render(frames[-1]))
-        for line in figure.figure.axes[0].get_lines():
+        for line in _agent_lines(figure.figure.axes[0]):
             line.set_visible(False)
         without = np.array(figure.render(frames[-1]))
     changed_y, changed_x = np.nonzero(np.any(with_agents != without, axis=-1))
@@ -233,7 +238,7 @@ def test_a_movie_without_agent_tables_has_no_markers(run_file):
         assert not {"immune_cells", "neutrophils", "platelets"} & set(run.event_tables)
         figure = movie._MovieFigure(run, ("phases", "oxygen"), [0, 1], 80)
     assert [t.get_text() for t in figure.figure.legends[0].get_texts()] == PHASE_LEGEND
-    assert figure.figure.axes[0].get_lines() == []
+    assert _agent_lines(figure.figure.axes[0]) == []
 
 
 def test_abm_movie_of_a_run_with_agents_and_their_fields(myeloid_run, tmp_path):
