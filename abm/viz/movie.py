@@ -44,7 +44,7 @@ from abm.viz.panels import mark_vessels
 from abm.viz.raster import agent_positions, map_extent, phase_image
 from abm.viz.journal import MIN_TEXT_PT
 from abm.viz.style import (AGENT_STYLES, PHASE_COLORS, add_scale_bar, agent_marker, colour_max,
-                           declared_field, nice_length, site_handles)
+                           clock_text, declared_field, nice_length, site_handles)
 
 MOVIE_PANELS = ("phases", *(spec.name for spec in FIELDS))
 """Panel names for ``fields``: ``phases`` (cells coloured by phase) and the built-in fields a
@@ -227,7 +227,7 @@ class _MovieFigure:
                                ncols=8 if len(panels) > 1 else 4, fontsize=LEGEND_PT,
                                frameon=False)
         self.name = f"{run.scenario} (seed {run.seed})"
-        self.title = self.figure.suptitle(f"{self.name}, {_clock(0.0)}")
+        self.title = self.figure.suptitle(f"{self.name}, {clock_text(0.0)}")
         self.foreground.append(self.title)
         self.canvas.draw()  # lays the figure out (the title's height counts)
         self.figure.set_layout_engine("none")
@@ -242,7 +242,7 @@ class _MovieFigure:
         [height, width, 4] row-major from the top (valid until the next call)."""
         for update in self.updates:
             update(frame)
-        self.title.set_text(f"{self.name}, {_clock(float(self.times[frame]))}")
+        self.title.set_text(f"{self.name}, {clock_text(float(self.times[frame]))}")
         self.canvas.restore_region(self.background)
         for artist in self.foreground:
             self.figure.draw_artist(artist)
@@ -317,12 +317,6 @@ def _phase_handles() -> list[Patch]:
     """Legend entries of the phase map: each phase, vessels, empty sites (the colours of the
     figures' phase maps, :mod:`abm.viz.style`)."""
     return [Patch(color=PHASE_COLORS[name], label=name) for name in PHASES] + site_handles()
-
-
-def _clock(time_min: float) -> str:
-    """``time_min`` (min) as ``day D, hh:mm``."""
-    day, minutes = divmod(round(time_min), 1440)
-    return f"day {day}, {minutes // 60:02d}:{minutes % 60:02d}"
 
 
 # ---------------------------------------------------------------------------- encoders

@@ -182,3 +182,9 @@ def bars_with_spread(ax, x, replicates, width, color, label=None) -> None:
 def in_days(curve):
     """A time series indexed by minutes, re-indexed in days."""
     return curve.set_axis(curve.index.to_numpy() / 1440.0)
+
+
+def clock_text(time_min: float) -> str:
+    """``time_min`` (min) as ``day D, hh:mm``: the time shown by movies and the viewer."""
+    day, minutes = divmod(round(time_min), 1440)
+    return f"day {day}, {minutes // 60:02d}:{minutes % 60:02d}"

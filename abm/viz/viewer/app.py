@@ -29,7 +29,7 @@ from mesa.visualization import SolaraViz  # noqa: E402  (after the filter)
 from mesa.visualization.utils import force_update, update_counter  # noqa: E402
 
 from abm.tumor.cells import PHASES
-from abm.viz.movie import _clock as clock  # "day D, hh:mm", as the movies' titles
+from abm.viz.style import clock_text as clock  # "day D, hh:mm", as the movies' titles
 from abm.viz.raster import lattice_index
 from abm.viz.style import PHASE_COLORS, VESSEL_COLOR
 from abm.viz.viewer import images
