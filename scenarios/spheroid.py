@@ -388,8 +388,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     with script_errors(parser):  # an existing output, a bad --days: no traceback
         seeds = seeds_of(args)
+        figures = figure_paths(args.out, args)
         if args.replot:
-            figures = figure_paths(args.out, args)
             paths = existing_runs({"": {k: replicate_path(args.out, "", k) for k in seeds}})[""]
         else:
             options = engine_options(args)
@@ -397,7 +397,6 @@ def main(argv: list[str] | None = None) -> int:
             args.out.parent.mkdir(parents=True, exist_ok=True)
             plan = plan_replicates(configs, seeds, args.out, overwrite=args.overwrite,
                                    reuse=args.reuse)
-            figures = figure_paths(args.out, args)
             with open_engine(*options) as executor:
                 paths = run_plan(plan, executor, text=SCENARIO.read_text())[""]
     tables = {k: measure_run(p) for k, p in paths.items()}

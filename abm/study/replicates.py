@@ -354,8 +354,8 @@ def replicates_from_command_line(description: str, scenario: Path, arms: dict,
     args = parser.parse_args(argv)
     with script_errors(parser):
         seeds = seeds_of(args)
+        figures = figure_paths(args.out, args)
         if args.replot:
-            figures = figure_paths(args.out, args)
             return existing_runs({arm: {k: replicate_path(args.out, arm, k) for k in seeds}
                                   for arm in arms}), figures
         options = engine_options(args)
@@ -363,7 +363,6 @@ def replicates_from_command_line(description: str, scenario: Path, arms: dict,
         args.out.parent.mkdir(parents=True, exist_ok=True)
         plan = plan_replicates(configs, seeds, args.out, overwrite=args.overwrite,
                                reuse=args.reuse)
-        figures = figure_paths(args.out, args)
         with open_engine(*options) as executor:
             paths = run_plan(plan, executor, text=Path(scenario).read_text())
     return paths, figures

@@ -200,8 +200,11 @@ def test_the_command_line_checks_its_options(in_process, tmp_path, capsys):
         return replicates_from_command_line("tiny", scenario, ARMS, tmp_path / "cli.h5", 2,
                                             argv=list(argv))
 
-    paths, out = run("--seeds", "3", "--workers", "2")
-    assert out == tmp_path / "cli.h5" and sorted(paths["lean"]) == [3]
+    paths, figures = run("--seeds", "3", "--workers", "2")
+    assert figures == [tmp_path / "cli_comparison.png"] and sorted(paths["lean"]) == [3]
+    written = paths["lean"][3].stat().st_mtime_ns
+    assert run("--seeds", "3", "--replot") == (paths, figures)  # runs nothing, re-draws
+    assert paths["lean"][3].stat().st_mtime_ns == written
     for argv, message in ((["--seeds", "4", "4"], "none twice"),
                           (["--replicates", "0"], "need at least one seed"),
                           (["--workers", "0"], "--workers = 0: must be 1"),
