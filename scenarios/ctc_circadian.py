@@ -174,13 +174,14 @@ def report(paths: dict[str, dict[int, Path]]) -> None:
         def of(key):
             return [x[key] for x in s]
 
-        print(f"{arm:>25} ({len(s)} seeds): draws 04:00 {show([x[4.0] for x in d], '.1f')} / 10:00 "
-              f"{show([x[10.0] for x in d], '.1f')} cells (ratio "
-              f"{show([x[4.0] / x[10.0] for x in d], '.2f')}); shed {show(of('n_units'), '.0f')} units "
-              f"({show(of('n_clusters'), '.0f')} clusters); expected seeds per single "
-              f"{show(of('expected_per_single'), '.4f')}, per cluster {show(of('expected_per_cluster'), '.4f')} "
-              f"(×{show(of('expected_ratio'), '.1f')}), per cell {show(of('expected_per_cell'), '.4f')}; "
-              f"rest/active per unit {show(of('expected_per_unit_rest'), '.4f')}/"
+        print(f"{arm:>25} ({len(s)} seeds): draws 04:00 {show([x[4.0] for x in d], '.1f')} / "
+              f"10:00 {show([x[10.0] for x in d], '.1f')} cells (ratio "
+              f"{show([x[4.0] / x[10.0] for x in d], '.2f')}); shed {show(of('n_units'), '.0f')} "
+              f"units ({show(of('n_clusters'), '.0f')} clusters); expected seeds per single "
+              f"{show(of('expected_per_single'), '.4f')}, per cluster "
+              f"{show(of('expected_per_cluster'), '.4f')} (×{show(of('expected_ratio'), '.1f')}), "
+              f"per cell {show(of('expected_per_cell'), '.4f')}; rest/active per unit "
+              f"{show(of('expected_per_unit_rest'), '.4f')}/"
               f"{show(of('expected_per_unit_active'), '.4f')}; clusters among circulating units "
               f"{show(of('cluster_fraction_circulating'), '.3f')}")
 

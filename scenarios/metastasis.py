@@ -7,7 +7,8 @@ on day 10: what is left is the minimal residual disease at the secondary site); 
 ``outputs/metastasis_<arm>_seed<k>.h5`` (primary and secondary site in one file; the tidy
 summary in ``outputs/metastasis_summary.csv``/``.h5``) and
 ``outputs/metastasis_comparison.png`` (``--docs``: also ``docs/metastasis.png``; ``--replot``:
-from existing runs), and prints the numbers (mean ± sample SD over the seeds) next to the published ones:
+from existing runs), and prints the numbers (mean ± sample SD over the seeds) next to the
+published ones:
 
 - the hypoxic share of shed clusters and of single CTCs (Donato et al. 2020);
 - the dormant share, 2 days after arrival, of disseminated cells that carried hypoxia and of
@@ -116,8 +117,9 @@ def figure(paths: dict[str, dict[int, Path]], stats: dict[str, dict[int, dict]],
         phases = _site_map(ax_map, next(iter(paths["control"].values())))
         _key(ax_key, stats, phases)
         n = len(next(iter(paths.values())))
-        fig.suptitle(f"Hypoxic primary → CTCs → secondary site (mean ± SD of {n} seeds per arm; "
-                     f"resection day {RESECTION_DAY:g}, awakening niche day {AWAKENING_DAY:g})")
+        fig.suptitle(f"Hypoxic primary → CTCs → secondary site (mean ± SD of {n} seeds per "
+                     f"arm; resection day {RESECTION_DAY:g}, awakening niche day "
+                     f"{AWAKENING_DAY:g})")
         return save_figure(fig, figures)
 
 

@@ -62,12 +62,6 @@ def legend_beside(ax, **kwargs):
     return ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0, **kwargs)
 
 
-def legend_below(ax, ncols: int = 2, **kwargs):
-    """The legend of ``ax`` outside it, under its x label (never over data)."""
-    return ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.28), borderaxespad=0.0,
-                     ncols=ncols, **kwargs)
-
-
 def legend_panel(ax, handles, labels, loc: str = "center left", **kwargs):
     """Turn ``ax`` into a legend of its own (``handles``, ``labels``): a figure's shared key,
     kept off every data panel. A second key in the same panel: ``ax.add_artist`` the first
@@ -116,7 +110,7 @@ def _texts(fig):
     """(group, text) of every visible, non-empty text outside legends: titles, axis labels,
     texts placed on axes or the figure, and the tick labels within the view (one group per
     axis; every other text its own group)."""
-    found = [fig._suptitle] + list(fig.texts)
+    found = [fig._suptitle] + list(fig.texts)  # the title objects have no public getter
     for ax in fig.axes:
         if not ax.axison:
             continue
