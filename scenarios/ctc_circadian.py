@@ -37,9 +37,9 @@ from abm import load_run
 from abm.circulation.analysis import blood_draws, seeding_by_unit
 from abm.study.replicates import replicates_from_command_line
 from abm.study.script_outputs import save_figure
-from abm.study.spread import mean_sd, show
 from abm.viz.figures import clock_profile
 from abm.viz.journal import DOUBLE_COLUMN_IN, journal_style, legend_panel
+from abm.viz.spread import mean_sd, show
 from abm.viz.style import OKABE_ITO, bars_with_spread, mean_band
 
 HERE = Path(__file__).resolve().parent

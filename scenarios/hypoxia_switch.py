@@ -42,8 +42,8 @@ from abm.study.engines import open_engine
 from abm.study.replicates import add_engine_arguments, engine_options, script_errors, seeds_of
 from abm.study.script_outputs import (add_output_arguments, comparison_file, figure_paths,
                                       save_figure)
-from abm.study.spread import mean_sd, show
 from abm.viz.journal import DOUBLE_COLUMN_IN, journal_style, legend_panel
+from abm.viz.spread import mean_sd, show
 from abm.viz.style import mean_band
 
 HERE = Path(__file__).resolve().parent

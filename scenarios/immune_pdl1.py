@@ -34,9 +34,9 @@ from abm.io import load_run
 from abm.study.arms import series
 from abm.study.replicates import replicates_from_command_line
 from abm.study.script_outputs import save_figure
-from abm.study.spread import show
 from abm.tumor.cells import CD8, NK
 from abm.viz.journal import DOUBLE_COLUMN_IN, journal_style, legend_panel
+from abm.viz.spread import show
 from abm.viz.style import (AGENT_STYLES, OKABE_ITO, add_scale_bar, agent_marker,
                            bars_with_spread, in_days, mean_band, nice_length)
 

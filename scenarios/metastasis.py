@@ -38,8 +38,8 @@ from abm.metastasis.analysis import (arrested_fates, dtc_dormancy, hypoxic_shedd
 from abm.study.arms import series
 from abm.study.replicates import replicates_from_command_line
 from abm.study.script_outputs import save_figure
-from abm.study.spread import mean_sd
 from abm.viz.journal import DOUBLE_COLUMN_IN, journal_style, legend_panel
+from abm.viz.spread import mean_sd
 from abm.viz.style import (OKABE_ITO, PHASE_COLORS, TISSUE_COLOR, VESSEL_COLOR, add_scale_bar,
                            bars_with_spread, in_days, mean_band)
 

@@ -44,8 +44,8 @@ from abm.myeloid.analysis import (awakening, escort_shares, extravasation_share,
                                   timeseries)
 from abm.study.replicates import replicates_from_command_line
 from abm.study.script_outputs import save_figure
-from abm.study.spread import mean_sd
 from abm.viz.journal import DOUBLE_COLUMN_IN, journal_style, legend_panel
+from abm.viz.spread import mean_sd
 from abm.viz.style import OKABE_ITO, bars_with_spread, in_days, mean_band
 
 HERE = Path(__file__).resolve().parent

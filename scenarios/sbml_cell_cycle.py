@@ -39,8 +39,8 @@ from abm.io import load_run
 from abm.schema import config_from_toml
 from abm.study.replicates import replicates_from_command_line
 from abm.study.script_outputs import save_figure
-from abm.study.spread import mean_sd, show
 from abm.viz.journal import DOUBLE_COLUMN_IN, journal_style, legend_panel
+from abm.viz.spread import mean_sd, show
 from abm.viz.style import OKABE_ITO, VESSEL_COLOR, mean_band
 from abm.tumor.phenotype.binding import resolve_network
 

@@ -29,8 +29,8 @@ from matplotlib.patches import Patch
 from abm.study.arms import last_field, series
 from abm.study.replicates import replicates_from_command_line
 from abm.study.script_outputs import save_figure
-from abm.study.spread import mean_sd, show
 from abm.viz.journal import DOUBLE_COLUMN_IN, journal_style, legend_panel
+from abm.viz.spread import mean_sd, show
 from abm.viz.style import add_scale_bar, in_days, mean_band, nice_length
 
 HERE = Path(__file__).resolve().parent

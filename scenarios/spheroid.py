@@ -38,8 +38,8 @@ from abm.study.replicates import (add_engine_arguments, engine_options, plan_rep
                                   replicate_path, run_plan, script_errors, seeds_of)
 from abm.study.script_outputs import (add_output_arguments, existing_runs, figure_paths,
                                       save_figure)
-from abm.study.spread import mean_sd
 from abm.viz.journal import DOUBLE_COLUMN_IN, MIN_FONT_PT, journal_style, legend_panel
+from abm.viz.spread import mean_sd
 from abm.viz.style import add_scale_bar, nice_length
 
 HERE = Path(__file__).resolve().parent

@@ -10,7 +10,7 @@ from matplotlib.patches import Rectangle
 
 from abm.fields.solutes import field_spec
 from abm.fields.specs import VMAX_VESSEL, FieldSpec, PlotStyle
-from abm.study.spread import mean_sd
+from abm.viz.spread import mean_sd
 
 
 OKABE_ITO = {"blue": "#0072B2", "orange": "#E69F00", "bluish_green": "#009E73",
@@ -112,7 +112,7 @@ def colour_max(run, spec: FieldSpec, frames: list[int]) -> float:
 
 def mean_band(ax, curves, color, label, ls="-", step=False, alpha=0.2) -> None:
     """Plot the mean of ``curves`` (replicate pandas Series on one index) with a ± SD band:
-    the sample SD (ddof 1, :mod:`abm.study.spread`, as every scenario script prints;
+    the sample SD (ddof 1, :mod:`abm.viz.spread`, as every scenario script prints;
     NaN-aware), no band for one replicate; ``step``: as steps centred on the index values."""
     stack = np.vstack([c.to_numpy(dtype=float) for c in curves])
     x = curves[0].index.to_numpy()

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
-from abm.study.spread import mean_sd, sample_sd, show
+from abm.viz.spread import mean_sd, sample_sd, show
 from abm.viz.journal import (DOUBLE_COLUMN_IN, MIN_FONT_PT, journal_style, layout_problems,
                              legend_beside, legend_panel)
 from abm.viz.style import bars_with_spread, mean_band
