@@ -1,4 +1,4 @@
-"""Command line: ``abm run|resume|info|params|plot|movie|sweep|run-design|calibrate``
+"""Command line: ``abm run|resume|info|params|plot|movie|export|sweep|run-design|calibrate``
 (also ``python -m abm``)."""
 from __future__ import annotations
 
@@ -119,7 +119,10 @@ def _parser() -> argparse.ArgumentParser:
                            "immune, ctc; default: every kind the run has data for")
     plot.add_argument("--frame", type=int, default=-1,
                       help="frame of the maps and profiles (negative: from the end)")
-    plot.add_argument("--dpi", type=int, default=200, help="resolution of a .png")
+    plot.add_argument("--width", choices=("single", "double"), default="double",
+                      help="journal column width: single = 89 mm (3.5 in), double = 183 mm "
+                           "(7.2 in); text is at least 6 pt at that size")
+    plot.add_argument("--dpi", type=int, default=300, help="resolution of a .png")
     plot.add_argument("--overwrite", action="store_true", help="replace the figure if it exists")
     plot.set_defaults(handler=_plot)
 
@@ -134,6 +137,25 @@ def _parser() -> argparse.ArgumentParser:
     movie.add_argument("--overwrite", action="store_true", help="replace the movie if it exists")
     movie.add_argument("--no-progress", action="store_true", help="never show a progress bar")
     movie.set_defaults(handler=_movie)
+
+    export = sub.add_parser("export", help="a run as CSV/Parquet tables or VTK files for "
+                            "ParaView (docs/exports.md)")
+    export.add_argument("run_file")
+    export.add_argument("--format", dest="fmt", required=True, metavar="FORMAT",
+                        help="csv, parquet (needs pyarrow: the 'export' extra) or vtk")
+    export.add_argument("--frames", default="all",
+                        help="frames of cells and fields: 'all', numbers and slices start:stop[:step], "
+                             "comma-separated (negative: from the end), e.g. 0,-1 or ::4; "
+                             "write --frames=-5: for a slice that starts with '-'")
+    export.add_argument("--what", help="comma-separated: cells, timeseries, events, events.NAME, "
+                        "fields (default: csv/parquet cells,timeseries,events; vtk fields,cells)")
+    export.add_argument("--compress", type=int, metavar="LEVEL",
+                        help="vtk: zlib level of the arrays, 0 (none) to 9 (default 1)")
+    export.add_argument("--site", help="export the run's secondary site of this name instead")
+    export.add_argument("--out", help="output folder (default: RUN_FORMAT beside the run file)")
+    export.add_argument("--overwrite", action="store_true",
+                        help="replace export files of the same names if they exist")
+    export.set_defaults(handler=_export)
 
     sweep = sub.add_parser("sweep", help="run a parameter study (STUDY.toml)",
                            formatter_class=argparse.ArgumentDefaultsHelpFormatter)
@@ -209,7 +231,7 @@ def _plot(args) -> int:
     try:
         check_plot_request(args.out, args.kinds)
         print(plot(args.run_file, args.out, kinds=args.kinds, frame=args.frame, dpi=args.dpi,
-                   overwrite=args.overwrite))
+                   width=args.width, overwrite=args.overwrite))
     except (ValueError, IndexError) as exc:
         print(f"abm plot: error: {exc}", file=sys.stderr)
         return EXIT_USER
@@ -228,6 +250,16 @@ def _movie(args) -> int:
     except RuntimeError as exc:  # ffmpeg failed: its exit code and the end of its log
         print(f"abm movie: error: {exc}", file=sys.stderr)
         return EXIT_RUNTIME
+    return EXIT_OK
+
+
+def _export(args) -> int:
+    from abm.export import export_run
+
+    files = export_run(args.run_file, args.fmt, frames=args.frames, what=args.what,
+                       out_dir=args.out, overwrite=args.overwrite, site=args.site,
+                       compress=args.compress)
+    print(f"wrote {len(files)} files to {files[0].parent}")
     return EXIT_OK
 
 

@@ -38,7 +38,7 @@ from abm.circulation.analysis import blood_draws, seeding_by_unit
 from abm.study.replicates import replicates_from_command_line
 from abm.study.script_outputs import save_figure
 from abm.viz.figures import clock_profile
-from abm.viz.journal import DOUBLE_COLUMN_IN, journal_style, legend_panel
+from abm.viz.journal import journal_style, legend_panel, width_inches
 from abm.viz.spread import mean_sd, show
 from abm.viz.style import OKABE_ITO, bars_with_spread, mean_band
 
@@ -83,7 +83,7 @@ def figure(paths: dict[str, dict[int, Path]], figures: list[Path]) -> list[Path]
     per seed, curves a mean with a ± SD band; a shed rate and a count of circulating cells
     get panels of their own, and per-unit seeding (log axis) is dots with error bars."""
     with journal_style():
-        fig = Figure(figsize=(DOUBLE_COLUMN_IN, 4.6), layout="constrained")
+        fig = Figure(figsize=(width_inches("double"), 4.6), layout="constrained")
         axes = fig.subplots(2, 4)
         (ax_shed, ax_circ, ax_draw, ax_seed), (ax_jet, ax_ther, ax_comp, ax_key) = axes
         _clock(ax_shed, ax_circ, paths["control"])

@@ -42,7 +42,7 @@ from abm.study.engines import open_engine
 from abm.study.replicates import add_engine_arguments, engine_options, script_errors, seeds_of
 from abm.study.script_outputs import (add_output_arguments, comparison_file, figure_paths,
                                       save_figure)
-from abm.viz.journal import DOUBLE_COLUMN_IN, journal_style, legend_panel
+from abm.viz.journal import journal_style, legend_panel, width_inches
 from abm.viz.spread import mean_sd, show
 from abm.viz.style import mean_band
 
@@ -124,7 +124,7 @@ def figure(results: dict, figures: list[Path]) -> list[Path]:
     seeds with a ± SD band, each level with its own marker at staggered times, so that
     curves which coincide stay visible (and are named in the panel)."""
     with journal_style():
-        fig = Figure(figsize=(DOUBLE_COLUMN_IN, 2.9), layout="constrained")
+        fig = Figure(figsize=(width_inches("double"), 2.9), layout="constrained")
         axes = fig.subplots(1, 3, width_ratios=[1, 1, 0.62])
         levels = sorted({level for _, level in results}, reverse=True)
         colors = dict(zip(levels, ["0.3", "#E69F00", "#56B4E9", "#009E73", "#0072B2", "#D55E00",

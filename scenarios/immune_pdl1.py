@@ -35,7 +35,7 @@ from abm.study.arms import series
 from abm.study.replicates import replicates_from_command_line
 from abm.study.script_outputs import save_figure
 from abm.tumor.cells import CD8, NK
-from abm.viz.journal import DOUBLE_COLUMN_IN, journal_style, legend_panel
+from abm.viz.journal import journal_style, legend_panel, width_inches
 from abm.viz.spread import show
 from abm.viz.style import (AGENT_STYLES, OKABE_ITO, add_scale_bar, agent_marker,
                            bars_with_spread, in_days, mean_band, nice_length)
@@ -85,7 +85,7 @@ def figure(paths: dict[str, dict[int, Path]], stats: dict[str, dict[int, dict]],
     """Eight panels and a key at two-column width; curves are means over the seeds with a
     ± SD band, bars means with ± SD and a dot per seed."""
     with journal_style():
-        fig = Figure(figsize=(DOUBLE_COLUMN_IN, 6.6), layout="constrained")
+        fig = Figure(figsize=(width_inches("double"), 6.6), layout="constrained")
         (ax_tumour, ax_rate, ax_count), (ax_dys, ax_nk, ax_hits), (ax_share, ax_map, ax_key) = \
             fig.subplots(3, 3)
         for arm, per_seed in paths.items():

@@ -38,7 +38,7 @@ from abm.metastasis.analysis import (arrested_fates, dtc_dormancy, hypoxic_shedd
 from abm.study.arms import series
 from abm.study.replicates import replicates_from_command_line
 from abm.study.script_outputs import save_figure
-from abm.viz.journal import DOUBLE_COLUMN_IN, journal_style, legend_panel
+from abm.viz.journal import journal_style, legend_panel, width_inches
 from abm.viz.spread import mean_sd
 from abm.viz.style import (OKABE_ITO, PHASE_COLORS, TISSUE_COLOR, VESSEL_COLOR, add_scale_bar,
                            bars_with_spread, in_days, mean_band)
@@ -85,7 +85,7 @@ def figure(paths: dict[str, dict[int, Path]], stats: dict[str, dict[int, dict]],
     """Curves: mean over the seeds with a ± SD band; bars and dots: mean ± SD with a dot per
     seed; cells and colonies on axes of their own; the log-scaled fates as dots."""
     with journal_style():
-        fig = Figure(figsize=(DOUBLE_COLUMN_IN, 6.6), layout="constrained")
+        fig = Figure(figsize=(width_inches("double"), 6.6), layout="constrained")
         (ax_primary, ax_ctc, ax_dorm), (ax_dtc, ax_colonies, ax_fates), (ax_map, ax_key, ax_spare) \
             = fig.subplots(3, 3)
         ax_spare.remove()

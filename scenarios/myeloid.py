@@ -44,7 +44,7 @@ from abm.myeloid.analysis import (awakening, escort_shares, extravasation_share,
                                   timeseries)
 from abm.study.replicates import replicates_from_command_line
 from abm.study.script_outputs import save_figure
-from abm.viz.journal import DOUBLE_COLUMN_IN, journal_style, legend_panel
+from abm.viz.journal import journal_style, legend_panel, width_inches
 from abm.viz.spread import mean_sd
 from abm.viz.style import OKABE_ITO, bars_with_spread, in_days, mean_band
 
@@ -117,7 +117,7 @@ def figure(paths: dict[str, dict[int, Path]], stats: dict[str, dict[int, dict]],
            figures: list[Path]) -> list[Path]:
     """Curves: mean over the seeds with a ± SD band; bars: mean ± SD with a dot per seed."""
     with journal_style():
-        fig = Figure(figsize=(DOUBLE_COLUMN_IN, 5.0), layout="constrained")
+        fig = Figure(figsize=(width_inches("double"), 5.0), layout="constrained")
         axes = fig.subplots(2, 4).ravel()
         panels = (("(a) neutrophils at the primary\n(all arms but anti-Ly6G overlap)",
                    "n_neutrophils", False, "neutrophils"),
@@ -128,7 +128,8 @@ def figure(paths: dict[str, dict[int, Path]], stats: dict[str, dict[int, dict]],
                 frames = [in_days(timeseries(p, "secondary" if site else None)[column])
                           for p in per_seed.values()]
                 mean_band(ax, frames, COLORS[arm], arm)
-            ax.set(title=title, xlabel="time (d)", ylabel=ylabel, ylim=(0, None))
+            ax.set(xlabel="time (d)", ylabel=ylabel, ylim=(0, None))
+            ax.set_title(title, pad=6)  # clear of the top tick label
             ax.axvline(PULSE_DAY, color="grey", lw=0.8, ls=":")
         bars = (("(c) escorted shed units\n(from the tissue)", "tissue_escort_share", "share"),
                 ("(d) metastases per 1000\nshed cells (d 21)", "yield", "per 1000 shed cells"),

@@ -39,7 +39,7 @@ from abm.io import load_run
 from abm.schema import config_from_toml
 from abm.study.replicates import replicates_from_command_line
 from abm.study.script_outputs import save_figure
-from abm.viz.journal import DOUBLE_COLUMN_IN, journal_style, legend_panel
+from abm.viz.journal import journal_style, legend_panel, width_inches
 from abm.viz.spread import mean_sd, show
 from abm.viz.style import OKABE_ITO, VESSEL_COLOR, mean_band
 from abm.tumor.phenotype.binding import resolve_network
@@ -152,7 +152,7 @@ def figure(paths: dict, rates: dict, waves: dict, pred: dict, figures: list[Path
     """The map of the first seed; divisions and growth as the mean over the seeds with a
     ± SD band; the division rate by O2 as mean ± SD dots against the network alone."""
     with journal_style():
-        fig = Figure(figsize=(DOUBLE_COLUMN_IN, 4.6), layout="constrained")
+        fig = Figure(figsize=(width_inches("double"), 4.6), layout="constrained")
         (ax_map, ax_waves, ax_rate), (ax_count, ax_key, ax_spare) = fig.subplots(2, 3)
         ax_spare.remove()
         first = paths[min(paths)]

@@ -29,7 +29,7 @@ from matplotlib.patches import Patch
 from abm.study.arms import last_field, series
 from abm.study.replicates import replicates_from_command_line
 from abm.study.script_outputs import save_figure
-from abm.viz.journal import DOUBLE_COLUMN_IN, journal_style, legend_panel
+from abm.viz.journal import journal_style, legend_panel, width_inches
 from abm.viz.spread import mean_sd, show
 from abm.viz.style import add_scale_bar, in_days, mean_band, nice_length
 
@@ -51,7 +51,7 @@ def figure(paths: dict[str, dict[int, Path]], figures: list[Path]) -> list[Path]
     """Curves are the mean over seeds with a ± SD band; the maps are of the first seed; PD-L1
     and stemness on panels of their own."""
     with journal_style():
-        fig = Figure(figsize=(DOUBLE_COLUMN_IN, 6.4), layout="constrained")
+        fig = Figure(figsize=(width_inches("double"), 6.4), layout="constrained")
         (ax_sen, ax_sasp, ax_key), (ax_pdl1, ax_stem, ax_pop), (ax_map_a, ax_map_b, ax_spare) = \
             fig.subplots(3, 3)
         ax_spare.remove()

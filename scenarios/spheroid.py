@@ -38,7 +38,7 @@ from abm.study.replicates import (add_engine_arguments, engine_options, plan_rep
                                   replicate_path, run_plan, script_errors, seeds_of)
 from abm.study.script_outputs import (add_output_arguments, existing_runs, figure_paths,
                                       save_figure)
-from abm.viz.journal import DOUBLE_COLUMN_IN, MIN_FONT_PT, journal_style, legend_panel
+from abm.viz.journal import MIN_TEXT_PT, journal_style, legend_panel, width_inches
 from abm.viz.spread import mean_sd
 from abm.viz.style import add_scale_bar, nice_length
 
@@ -212,7 +212,7 @@ axis), the shared key, (e) the table of measured vs published."""
 def figure(tables: dict[int, pd.DataFrame], numbers: dict[int, dict], first: Path,
            figures: list[Path]) -> list[Path]:
     with journal_style():
-        fig = Figure(figsize=(DOUBLE_COLUMN_IN, 8.4), layout="constrained")
+        fig = Figure(figsize=(width_inches("double"), 8.4), layout="constrained")
         axes = fig.subplot_mosaic(LAYOUT, height_ratios=[1, 0.75, 0.42, 0.85])
         handles = _radii(axes["a"], tables, numbers)
         frame = last_frame(first)
@@ -335,7 +335,7 @@ def _table(ax, numbers) -> None:
                      bbox=[0.0, 0.42, 1.0, 0.58], cellLoc="center",
                      colWidths=[0.28, 0.16, 0.26, 0.13, 0.17])  # the note goes below it
     table.auto_set_font_size(False)
-    table.set_fontsize(MIN_FONT_PT)
+    table.set_fontsize(MIN_TEXT_PT)
     ax.set_title("(e) measured vs published, in the same (2D) geometry")
     ax.text(0.0, 0.0, "3D radii → 2D disc: R_2D = R_3D·√(4/6) (zero-order uptake: a sphere goes "
             "anoxic at √(6DC0/q),\na disc at √(4DC0/q)); a rim tends to the slab depth "
@@ -346,7 +346,7 @@ def _table(ax, numbers) -> None:
             "frame\nwith min O2 < 0.1 mmHg (frames every 12 h). Sources: Freyer & Sutherland "
             "1986 Cancer Res\n46:3504; Jiang et al. 2005 Biophys J 89:3884; Milotti & Chignola "
             "2010 PLoS ONE 5:e13942;\nGrimes et al. 2014 J R Soc Interface 11:20131124.",
-            transform=ax.transAxes, fontsize=MIN_FONT_PT, va="bottom", ha="left")
+            transform=ax.transAxes, fontsize=MIN_TEXT_PT, va="bottom", ha="left")
 
 
 # ---------------------------------------------------------------------------- command line

@@ -18,7 +18,7 @@ import pytest
 from abm import load_config, load_run
 from abm.runner import output_path
 from abm.study.script_outputs import comparison_file
-from abm.viz.journal import DOUBLE_COLUMN_IN, PRINT_DPI
+from abm.viz.journal import PRINT_DPI
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS_COPY = {"spheroid": "spheroid.png", "immune_pdl1": "immune_pdl1.png",
@@ -47,10 +47,11 @@ def _png_width_in(path: Path) -> float:
 
 
 def _assert_comparison_figure(out: Path, min_bytes: int) -> None:
-    """The script's figure is at ``<stem>_comparison.png``, two journal columns wide."""
+    """The script's figure is at ``<stem>_comparison.png``, two journal columns (183 mm)
+    wide."""
     figure = comparison_file(out)
     assert figure.stat().st_size > min_bytes
-    assert _png_width_in(figure) == pytest.approx(DOUBLE_COLUMN_IN, abs=1.0 / PRINT_DPI)
+    assert _png_width_in(figure) == pytest.approx(183 / 25.4, abs=1.0 / PRINT_DPI)  # 183 mm
     assert not out.with_suffix(".png").exists()  # the name of a single run's figure
 
 

@@ -1,26 +1,31 @@
 """Publication figures from run files: one drawing function per figure kind, each drawing on
 a matplotlib ``Axes`` from an open :class:`abm.io.Run`, and :func:`plot`, which renders one
-kind or the standard set to a png, pdf or svg file.
+kind or the standard set to a png, pdf or svg file at a journal's one- or two-column width
+(:mod:`abm.viz.journal`: 89 or 183 mm, no text under 6 pt).
 
 Kinds (:data:`KINDS`):
 
-- ``tissue``: cell phases over the oxygen field, vessels, the hypoxic contour, a scale bar;
-- ``populations``: tumour cells by phase over time (days) and the hypoxic fraction;
-- ``radial``: O2 (mmHg) and the share of sites in each phase against the distance from the
-  tumour's centre (µm);
+- ``tissue``: cell phases on the lattice (empty sites grey), vessels, the hypoxic O2
+  contour, a scale bar;
+- ``populations``: tumour cells by phase and in all over time (days); below, the hypoxic
+  fraction;
+- ``radial``: the share of sites in each phase and, below, O2 (mmHg) against the distance
+  from the tumour's centre (µm);
 - ``sasp``: the inflammatory SASP field with the senescent cells on it;
 - ``immune``: the agents over the tumour: CD8 T and NK cells (``events/immune_cells``),
   neutrophils and NETs (``events/neutrophils``), platelet aggregates (``events/platelets``);
-- ``ctc``: CTC shedding and circulating counts against clock time (hourly means);
+- ``ctc``: CTCs shed per hour and, below, circulating against clock time (hourly means);
 - a registered field whose style asks for a figure (:class:`abm.fields.specs.PlotStyle`,
   :mod:`abm.extend`): its map, under the field's name.
 
+One quantity per axis (panels that show two stack two axes sharing x), legends outside the
+data (right of curves, below maps), maps framed by a scale bar instead of coordinate ticks.
 All drawing happens after a run, from its file, with colour-blind-safe colours (Okabe & Ito
 2008; ``viridis``/``cividis``/``magma`` maps) and units on every axis::
 
-    from abm.viz import plot
+    from abm.viz.figures import plot
     plot("outputs/quickstart.h5", "fig.pdf")                      # the standard set
-    plot("outputs/quickstart.h5", "radial.svg", kinds=["radial"], frame=10)
+    plot("outputs/quickstart.h5", "radial.svg", kinds=["radial"], frame=10, width="single")
 
     from matplotlib.figure import Figure
     from abm import load_run
@@ -36,6 +41,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
+from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
@@ -43,15 +49,30 @@ from matplotlib.patches import Patch
 from abm.tumor.cells import PHASES
 from abm.io import load_run
 from abm.io.outputs import check_output, write_atomically
+from abm.viz.journal import TITLE_INCHES, fix_tick_sizes, journal_style, width_inches
+from abm.viz.panels import (frame_map, legend_below, legend_right, letter_panel, mark_vessels,
+                            stack_axes)
 from abm.viz.raster import (AGENT_TABLES, agent_positions, lattice_index, map_extent,
                             phase_codes, phase_image)
 from abm.fields.solutes import field_specs
-from abm.viz.style import (AGENT_STYLES, PHASE_COLORS, VESSEL_COLOR, add_scale_bar, agent_marker,
-                           colour_max, declared_field, nice_length)
+from abm.viz.style import (AGENT_STYLES, EMPTY_COLOR, HYPOXIA_COLOR, OKABE_ITO, PHASE_COLORS,
+                           TOTAL_COLOR, TUMOUR_COLOR, VESSEL_COLOR, agent_marker, colour_max,
+                           declared_field)
 
 FORMATS = (".png", ".pdf", ".svg")
 REST_SHADE = "0.9"
-O2_LINE = "#009E73"  # Okabe–Ito bluish green: no phase uses it
+O2_LINE = OKABE_ITO["bluish_green"]  # no phase uses it
+CONTOUR_COLOR = OKABE_ITO["bluish_green"]
+"""The hypoxic O2 contour on the phase map: a hue no phase, vessel or empty site uses."""
+AGENT_MARKER_PT = 3.0
+"""Agents' (and senescent cells') markers on maps, points at print size: twice a vessel
+square, so that they stand out at either journal width without hiding the tumour under a
+dense infiltrate (design choice)."""
+ROW_INCHES = {"single": 3.1, "double": 2.75}
+"""Height of one row of panels (inches): a square map, its title and a legend of up to
+five rows below it (design choice, checked by the style tests)."""
+COLUMNS = {"single": 1, "double": 3}
+"""Panels per row: one at one-column width (3.5 in), up to three at two-column width."""
 
 
 # ---------------------------------------------------------------------------- helpers
@@ -73,74 +94,70 @@ def field_label(run, name: str) -> str:
     return spec.label(run.attrs["units"].get("fields", {}).get(name, spec.unit))
 
 
-def _map_axes(ax, run, bar_color: str) -> None:
-    ax.set_xlabel("x (mm)")
-    ax.set_ylabel("y (mm)")
-    x0, x1 = ax.get_xlim()
-    add_scale_bar(ax, nice_length(x1 - x0), color=bar_color)
-
-
 def _tumour_cells(cells):
     if "kind" in cells:
         return cells[cells["kind"].astype(str).to_numpy() == "tumor"]
     return cells
 
 
-def _phase_legend(ax, codes: np.ndarray, extra=()) -> None:
+def _phase_handles(codes: np.ndarray) -> list[Patch]:
     present = set(codes.tolist())
-    handles = [Patch(color=PHASE_COLORS[name], label=name) for name, code in PHASES.items()
-               if code in present]
-    ax.legend(handles=handles + list(extra), fontsize=7, loc="upper right", framealpha=0.8)
+    return [Patch(color=PHASE_COLORS[name], label=name) for name, code in PHASES.items()
+            if code in present]
+
+
+def _site_handles() -> list[Patch]:
+    """Legend entries of a phase map's vessel and empty sites."""
+    return [Patch(color=VESSEL_COLOR, label="vessel"),
+            Patch(facecolor=EMPTY_COLOR, edgecolor="0.5", lw=0.4, label="empty site")]
+
+
+def _colorbar(ax, image, label: str) -> None:
+    ax.figure.colorbar(image, ax=ax, label=label, shrink=0.8, fraction=0.06, pad=0.03)
 
 
 # ---------------------------------------------------------------------------- kinds
 def draw_tissue(ax, run, frame: int = -1) -> None:
-    """Cell phases over the O2 field (mmHg, grey scale), vessels, the hypoxic contour."""
-    fig = ax.figure
-    oxygen = np.asarray(run.field("oxygen", frame))
+    """Cell phases on the lattice (empty sites grey, vessels), with the hypoxic contour of
+    the O2 field (one O2 level, so that the phases keep their colours)."""
     extent = map_extent(run.x_um, run.y_um)
-    im = ax.imshow(oxygen, origin="lower", extent=extent, cmap="cividis", vmin=0,
-                   vmax=float(run.config["oxygen"]["vessel_mmHg"]))
-    fig.colorbar(im, ax=ax, label=field_label(run, "oxygen"), shrink=0.8)
     cells = _tumour_cells(run.cells(frame))
     vessels = map_vessels(run)
-    image = phase_image(cells, run.x_um, run.y_um, vessels)
-    occupied = vessels.copy()  # drawn opaque; empty tissue lets the O2 field show
-    iy, ix = lattice_index(cells, run.x_um, run.y_um)
-    occupied[iy, ix] = True
-    rgba = np.concatenate([image, occupied[..., None].astype(np.float32)], axis=-1)
-    ax.imshow(rgba, origin="lower", extent=extent, interpolation="nearest")
+    ax.imshow(phase_image(cells, run.x_um, run.y_um, vessels), origin="lower",
+              extent=extent, interpolation="nearest")
+    mark_vessels(ax, vessels, run.x_um, run.y_um)
+    oxygen = np.asarray(run.field("oxygen", frame))
     hypoxic = float(run.config["oxygen"]["hypoxic_mmHg"])
-    x_mm, y_mm = run.x_um / 1000, run.y_um / 1000
-    extra = [Patch(color=VESSEL_COLOR, label="vessel")]
+    extra = _site_handles()
     if oxygen.min() < hypoxic < oxygen.max():
-        ax.contour(x_mm, y_mm, oxygen, levels=[hypoxic], colors="white", linewidths=0.8,
-                   linestyles="--")
-        extra.append(Line2D([], [], color="white", ls="--", label=f"{hypoxic:g} mmHg"))
-    _phase_legend(ax, phase_codes(cells), extra)
-    ax.set_title(f"cell phases over O$_2$, {_frame_label(run, frame)}, {len(cells):,} cells")
-    _map_axes(ax, run, "white")
+        ax.contour(run.x_um / 1000, run.y_um / 1000, oxygen, levels=[hypoxic],
+                   colors=CONTOUR_COLOR, linewidths=1.0, linestyles="--")
+        extra.append(Line2D([], [], color=CONTOUR_COLOR, ls="--",
+                            label=f"O$_2$ = {hypoxic:g} mmHg"))
+    legend = legend_below(ax, _phase_handles(phase_codes(cells)) + extra)
+    legend.set_title(f"{len(cells):,} tumour cells")
+    ax.set_title(f"cell phases, {_frame_label(run, frame)}")
+    frame_map(ax)
 
 
 def draw_populations(ax, run, frame: int | None = None) -> None:
-    """Tumour cells by phase over time (days); hypoxic fraction of viable cells (dashed,
-    right axis)."""
+    """Tumour cells by phase and all together (dashed) over time (days); below, in a panel
+    of its own, the hypoxic fraction of viable cells."""
     series = run.timeseries
     days = series.index.to_numpy() / 1440
-    ax.plot(days, series["n_tumor"], color="0.2", lw=2, label="all tumour cells")
+    hypoxia = "hypoxic_fraction" in series
+    axes = stack_axes(ax, 2, height_ratios=[2, 1]) if hypoxia else [ax]
     for name in PHASES:
         column = f"n_{name}"
         if column in series and series[column].max() > 0:
-            ax.plot(days, series[column], color=PHASE_COLORS[name], lw=1.5, label=name)
-    ax.set(xlabel="time (days)", ylabel="cells", title="population by phase")
-    handles, labels = ax.get_legend_handles_labels()
-    if "hypoxic_fraction" in series:
-        twin = ax.twinx()
-        twin.plot(days, series["hypoxic_fraction"], "--", color="#0072B2", lw=1.2)
-        twin.set(ylim=(0, 1), ylabel="hypoxic fraction of viable cells")
-        handles.append(Line2D([], [], ls="--", color="#0072B2"))
-        labels.append("hypoxic fraction")
-    ax.legend(handles, labels, fontsize=7, loc="upper left")
+            ax.plot(days, series[column], color=PHASE_COLORS[name], label=name)
+    ax.plot(days, series["n_tumor"], color=TOTAL_COLOR, ls="--", label="all tumour cells")
+    ax.set(ylabel="tumour cells", title="population by phase", xlim=(days[0], days[-1]))
+    legend_right(ax)
+    if hypoxia:
+        axes[1].plot(days, series["hypoxic_fraction"], color=HYPOXIA_COLOR)
+        axes[1].set(ylim=(0, 1), ylabel="hypoxic\nfraction")
+    axes[-1].set_xlabel("time (days)")
 
 
 def radial_profiles(run, frame: int = -1, bin_um: float | None = None) -> dict[str, np.ndarray]:
@@ -179,69 +196,70 @@ def radial_profiles(run, frame: int = -1, bin_um: float | None = None) -> dict[s
 
 
 def draw_radial(ax, run, frame: int = -1) -> None:
-    """Share of sites by phase (stacked, left axis) and O2 (mmHg, right axis) against the
-    distance from the tumour's centre (µm)."""
+    """Against the distance from the tumour's centre (µm): the share of sites by phase
+    (stacked) and, in a panel of its own below, O2 (mmHg) with the hypoxic level."""
     prof = radial_profiles(run, frame)
     r = prof["r_um"]
     names = [n for n in PHASES if prof[n].max() > 0]
-    ax.stackplot(r, *[prof[n] for n in names], colors=[PHASE_COLORS[n] for n in names],
-                 labels=names, alpha=0.9)
-    ax.set(xlabel="distance from tumour centre (µm)", ylabel="share of sites",
-           ylim=(0, 1.05), xlim=(0, r[-1]), title=f"radial profiles, {_frame_label(run, frame)}")
-    twin = ax.twinx()
-    twin.plot(r, prof["oxygen"], color=O2_LINE, lw=1.8)
+    top, bottom = stack_axes(ax, 2)
+    top.stackplot(r, *[prof[n] for n in names], colors=[PHASE_COLORS[n] for n in names],
+                  labels=names)
+    top.set(ylabel="share of sites", ylim=(0, 1.05), xlim=(0, r[-1]),
+            title=f"radial profiles, {_frame_label(run, frame)}")
+    legend_right(top)
     hypoxic = float(run.config["oxygen"]["hypoxic_mmHg"])
-    twin.axhline(hypoxic, color=O2_LINE, ls=":", lw=0.8)
-    twin.set(ylabel="O$_2$ (mmHg)", ylim=(0, None))
-    handles, labels = ax.get_legend_handles_labels()
-    handles += [Line2D([], [], color=O2_LINE, lw=1.8), Line2D([], [], color=O2_LINE, ls=":")]
-    labels += ["O$_2$", f"{hypoxic:g} mmHg"]
-    ax.legend(handles, labels, fontsize=7, loc="center right")
+    bottom.plot(r, prof["oxygen"], color=O2_LINE, label="mean O$_2$")
+    bottom.axhline(hypoxic, color="black", ls=":", lw=0.8, label=f"{hypoxic:g} mmHg")
+    bottom.set(xlabel="distance from tumour centre (µm)", ylabel="O$_2$ (mmHg)",
+               ylim=(0, None))
+    legend_right(bottom)
 
 
 def draw_sasp(ax, run, frame: int = -1) -> None:
-    """The inflammatory SASP field (network units) with the senescent cells (pink dots)."""
+    """The inflammatory SASP field (network units) with the senescent cells (dots)."""
     spec = declared_field("sasp")
     sasp = np.asarray(run.field("sasp", frame))
     im = ax.imshow(sasp, origin="lower", extent=map_extent(run.x_um, run.y_um),
                    cmap=spec.style.cmap,
                    vmin=0, vmax=max(float(sasp.max()), 1e-3))  # an all-zero field stays black
-    ax.figure.colorbar(im, ax=ax, label=field_label(run, "sasp"), shrink=0.8)
+    _colorbar(ax, im, field_label(run, "sasp"))
     cells = _tumour_cells(run.cells(frame))
     senescent = cells[phase_codes(cells) == PHASES["senescent"]]
-    ax.plot(senescent["x"] / 1000, senescent["y"] / 1000, ".", ms=2,
-            color=PHASE_COLORS["senescent"], label=f"senescent ({len(senescent):,})")
-    if len(senescent):
-        ax.legend(fontsize=7, loc="upper right")
+    ax.plot(senescent["x"] / 1000, senescent["y"] / 1000, linestyle="none", marker="o",
+            ms=AGENT_MARKER_PT, mec="white", mew=0.3, color=PHASE_COLORS["senescent"],
+            label=f"senescent cell ({len(senescent):,})")
+    legend_below(ax, ax.get_legend_handles_labels()[0], ncols=1)
     ax.set_title(f"{spec.style.title}, {_frame_label(run, frame)}")
-    _map_axes(ax, run, "white")
+    frame_map(ax, "white")
 
 
 def draw_immune(ax, run, frame: int = -1) -> None:
-    """The agents at ``frame`` over the tumour (grey): CD8 T and NK cells (dots),
-    neutrophils (triangles), NETs (crosses) and platelet aggregates (squares), those the
-    run has (:data:`abm.viz.style.AGENT_STYLES`), each counted in the legend."""
+    """The agents at ``frame`` over the tumour (grey, any phase): CD8 T and NK cells
+    (dots), neutrophils (triangles), NETs (crosses) and platelet aggregates (squares), those
+    the run has (:data:`abm.viz.style.AGENT_STYLES`), each counted in the legend."""
     extent = map_extent(run.x_um, run.y_um)
     cells = _tumour_cells(run.cells(frame))
-    occupied = np.zeros((len(run.y_um), len(run.x_um)), dtype=np.float32)
+    image = np.empty((len(run.y_um), len(run.x_um), 3), dtype=np.float32)
+    image[:] = to_rgb(EMPTY_COLOR)
     iy, ix = lattice_index(cells, run.x_um, run.y_um)
-    occupied[iy, ix] = 1.0
-    ax.imshow(occupied, origin="lower", extent=extent, cmap="Greys", vmin=0, vmax=2.5,
-              interpolation="nearest")
+    image[iy, ix] = to_rgb(TUMOUR_COLOR)
+    ax.imshow(image, origin="lower", extent=extent, interpolation="nearest")
     time_min = float(run.frame_times[frame])
     groups = agent_positions(run)
     for group, positions in groups.items():
         xy = positions.at(time_min)
-        ax.plot(xy[:, 0], xy[:, 1], linestyle="none", ms=3,
+        ax.plot(xy[:, 0], xy[:, 1], linestyle="none", ms=AGENT_MARKER_PT,
                 label=f"{AGENT_STYLES[group].label} ({len(xy):,})",
                 **agent_marker(AGENT_STYLES[group]))
+    handles = [Patch(color=TUMOUR_COLOR, label="tumour cell")] + _site_handles()[1:]
     if groups:
-        ax.legend(fontsize=7, loc="upper right")
+        handles = ax.get_legend_handles_labels()[0] + handles
     else:
         ax.text(0.5, 0.5, "no immune cells in this run", transform=ax.transAxes,
                 ha="center", va="center")
+    legend_below(ax, handles)
     ax.set_title(f"immune infiltration, {_frame_label(run, frame)}")
-    _map_axes(ax, run, "black")
+    frame_map(ax)
 
 
 def clock_profile(run) -> dict[str, np.ndarray]:
@@ -258,34 +276,38 @@ def clock_profile(run) -> dict[str, np.ndarray]:
 
 
 def draw_ctc(ax, run, frame: int | None = None) -> None:
-    """CTC cells shed per hour and circulating, by clock time (h), the rest phase shaded."""
+    """By clock time (h), the rest phase shaded: CTC cells shed per hour and, in a panel of
+    its own below, the CTC cells circulating."""
     prof = clock_profile(run)
     c = run.config.get("circadian", {})
     onset, duration = float(c.get("rest_onset_h", 23.0)), float(c.get("rest_duration_h", 8.0))
     end = onset + duration
-    for start, stop in ((onset, min(end, 24.0)), (0.0, max(end - 24.0, 0.0))):
-        if stop > start:
-            ax.axvspan(start, stop, color=REST_SHADE, lw=0)
-    ax.plot(prof["hour"], prof["shed_per_h"], "o-", color="#CC79A7", label="shed (cells/h)")
-    ax.plot(prof["hour"], prof["circulating"], "s-", color="#000000",
-            label="circulating (cells)")
-    ax.set(xlabel="clock time (h; grey: rest phase)", ylabel="CTC cells", xlim=(0, 24),
-           xticks=range(0, 25, 4), title="CTC shedding by clock time")
-    ax.legend(fontsize=7)
+    top, bottom = stack_axes(ax, 2)
+    for panel in (top, bottom):
+        for start, stop in ((onset, min(end, 24.0)), (0.0, max(end - 24.0, 0.0))):
+            if stop > start:
+                panel.axvspan(start, stop, color=REST_SHADE, lw=0)
+    top.plot(prof["hour"], prof["shed_per_h"], "o-", ms=3, color=OKABE_ITO["reddish_purple"])
+    top.set(ylabel="shed (cells/h)", ylim=(0, None), xlim=(0, 24),
+            title="CTC shedding by clock time")
+    bottom.plot(prof["hour"], prof["circulating"], "s-", ms=3, color=OKABE_ITO["black"])
+    bottom.set(xlabel="clock time (h)", ylabel="circulating\n(cells)", ylim=(0, None),
+               xticks=range(0, 25, 4))
+    legend_right(top, [Patch(color=REST_SHADE, label="rest phase")])
 
 
 def draw_field(ax, run, frame: int = -1, *, name: str) -> None:
-    """The map of field ``name`` in its declared style, with the vessels (dots)."""
+    """The map of field ``name`` in its declared style, with the vessels."""
     spec = declared_field(name)
     frame = run.frame_index(frame)
     extent = map_extent(run.x_um, run.y_um)
     im = ax.imshow(np.asarray(run.field(name, frame)), origin="lower", extent=extent,
                    cmap=spec.style.cmap, vmin=0, vmax=colour_max(run, spec, [frame]))
-    ax.figure.colorbar(im, ax=ax, label=field_label(run, name), shrink=0.8)
-    vy, vx = np.nonzero(map_vessels(run))
-    ax.plot(run.x_um[vx] / 1000, run.y_um[vy] / 1000, "o", ms=1.5, color=VESSEL_COLOR)
+    _colorbar(ax, im, field_label(run, name))
+    mark_vessels(ax, map_vessels(run), run.x_um, run.y_um)
+    legend_below(ax, _site_handles()[:1], ncols=1)
     ax.set_title(f"{spec.style.title}, {_frame_label(run, frame)}")
-    _map_axes(ax, run, "white")
+    frame_map(ax, "white")
 
 
 KINDS: dict[str, Callable] = {"tissue": draw_tissue, "populations": draw_populations,
@@ -339,15 +361,49 @@ def check_plot_request(out_path: str | Path, kinds: Sequence[str] | None) -> Non
             raise ValueError(f"kind {kind!r} unknown; allowed: {', '.join(known)}")
 
 
+def build_figure(run, kinds: Sequence[str], frame: int, width: str = "double") -> Figure:
+    """The figure of ``kinds`` of open run ``run`` at ``frame`` (an index), ``width``
+    (``"single"`` or ``"double"``, :mod:`abm.viz.journal`) wide; panels lettered (a), (b), …
+    when there are several, in rows of up to :data:`COLUMNS` panels."""
+    ncols = min(COLUMNS[width], len(kinds))
+    nrows = -(-len(kinds) // ncols)
+    with journal_style():
+        fig = Figure(figsize=(width_inches(width), ROW_INCHES[width] * nrows + TITLE_INCHES),
+                     layout="constrained")
+        axes = np.atleast_1d(fig.subplots(nrows, ncols)).ravel()
+        draw = figure_kinds()
+        for i, (ax, kind) in enumerate(zip(axes, kinds)):
+            draw[kind](ax, run, frame)
+            if len(kinds) > 1:
+                letter_panel(ax, chr(ord("a") + i))
+        for ax in axes[len(kinds):]:
+            ax.set_visible(False)
+        fig.suptitle(f"{run.scenario} (seed {run.seed})")
+        fix_tick_sizes(fig)
+    return fig
+
+
+def save_figure(fig: Figure, out_path: Path, dpi: int) -> Path:
+    """Write ``fig`` to ``out_path`` (format from the suffix) complete or not at all, at its
+    own size (never cropped: the width stays the journal's)."""
+    with journal_style():
+        return write_atomically(out_path, lambda tmp: fig.savefig(
+            tmp, dpi=dpi, format=out_path.suffix[1:].lower()))
+
+
 def plot(run_path: str | Path, out_path: str | Path, kinds: Sequence[str] | None = None,
-         frame: int = -1, dpi: int = 200, *, overwrite: bool = False) -> Path:
-    """Render figure ``kinds`` (default: the run's standard set, :func:`available_kinds`) of run file
-    ``run_path`` at ``frame`` (negative counts from the end) to ``out_path`` (.png, .pdf or
-    .svg; panels lettered (a), (b), … in a grid of up to three columns). Returns the path.
-    A kind the run has no data for (e.g. ``ctc`` without shedding) raises ValueError; an
-    existing ``out_path`` without ``overwrite`` raises :class:`abm.errors.OutputError`. The
-    file is written complete or not at all (:func:`abm.outputs.write_atomically`)."""
+         frame: int = -1, dpi: int = 300, *, width: str = "double",
+         overwrite: bool = False) -> Path:
+    """Render figure ``kinds`` (default: the run's standard set, :func:`available_kinds`) of
+    run file ``run_path`` at ``frame`` (negative counts from the end) to ``out_path`` (.png,
+    .pdf or .svg) at journal column ``width`` (``"single"``: 89 mm, ``"double"``: 183 mm;
+    :func:`build_figure`); a png at ``dpi`` pixels per inch (300: the resolution journals
+    ask of raster images, e.g. Nature's guidelines). Returns the path. A kind the run has no data for (e.g. ``ctc``
+    without shedding) raises ValueError; an existing ``out_path`` without ``overwrite``
+    raises :class:`abm.errors.OutputError`. The file is written complete or not at all
+    (:func:`abm.outputs.write_atomically`)."""
     check_plot_request(out_path, kinds)
+    width_inches(width)  # an unknown width fails before anything is read
     out_path = Path(out_path)
     check_output(out_path, overwrite=overwrite, what="figure")
     with load_run(run_path) as run:
@@ -358,17 +414,5 @@ def plot(run_path: str | Path, out_path: str | Path, kinds: Sequence[str] | None
         if missing:
             raise ValueError(f"kind {missing[0]!r}: {run.path.name} has no data for it; "
                              f"available: {', '.join(have)}")
-        ncols = min(3, len(kinds))
-        nrows = -(-len(kinds) // ncols)
-        fig = Figure(figsize=(5.6 * ncols, 4.6 * nrows), layout="constrained")
-        axes = np.atleast_1d(fig.subplots(nrows, ncols)).ravel()
-        draw = figure_kinds()
-        for i, (ax, kind) in enumerate(zip(axes, kinds)):
-            draw[kind](ax, run, frame)
-            if len(kinds) > 1:
-                ax.set_title(f"({chr(ord('a') + i)}) {ax.get_title()}")
-        for ax in axes[len(kinds):]:
-            ax.set_visible(False)
-        fig.suptitle(f"{run.scenario} (seed {run.seed})")
-    return write_atomically(out_path, lambda tmp: fig.savefig(tmp, dpi=dpi,
-                                                              format=out_path.suffix[1:].lower()))
+        fig = build_figure(run, kinds, frame, width)
+    return save_figure(fig, out_path, dpi)

@@ -1,59 +1,85 @@
-"""Journal figure sizes and the text sizes that stay legible at them.
+"""Print sizes of the figures: journal column widths, font sizes and line widths, declared once
+and applied to every figure (``abm plot``, the summary figure) and to the movie's text.
 
-Journals print a figure at one column (~3.5 in, 89 mm) or two (~7.2 in, 183 mm; Nature,
-Cell Press and PLOS widths) and ask for text of at least 5–7 pt at that size; figures drawn
-at their print width need no scaling, so the point sizes set here are the printed ones.
-:func:`journal_style` applies them as a matplotlib rcParams context.
+Widths: Nature's guidelines for final figures (nature.com, "Formatting guide: figures"):
+89 mm for one column and 183 mm for two, i.e. 3.50 and 7.20 in (÷ 25.4 mm/in). Text: the
+same guidelines ask for 5–7 pt type at print size; this project's floor is 6 pt (design
+choice: above the guideline's minimum, for the smallest text: tick and legend labels; axis
+labels and titles are 7 pt, the figure title 8 pt).
 """
 from __future__ import annotations
 
-from contextlib import contextmanager
+import contextlib
+from collections.abc import Iterator
 
 import matplotlib as mpl
 
-SINGLE_COLUMN_IN = 3.5
-"""One journal column (in; 89 mm, Nature's single column)."""
-DOUBLE_COLUMN_IN = 7.2
-"""Two journal columns (in; 183 mm, Nature's double column)."""
-MIN_FONT_PT = 6.0
-"""The smallest text at print size (pt; design choice: the middle of the 5–7 pt journals
-ask for, and legible on screen at 150 dpi)."""
-PRINT_DPI = 300
-"""Raster resolution of a saved figure (dpi; the usual journal minimum for line art with
-halftones)."""
+MM_PER_INCH = 25.4
+WIDTHS_MM = {"single": 89.0, "double": 183.0}
+"""Column widths (mm): Nature's single- and double-column figures."""
+WIDTHS = tuple(WIDTHS_MM)
 
-_RC = {
-    "font.size": 7.0,
-    "axes.titlesize": 7.0,
-    "axes.labelsize": 7.0,
-    "xtick.labelsize": MIN_FONT_PT,
-    "ytick.labelsize": MIN_FONT_PT,
-    "legend.fontsize": MIN_FONT_PT,
-    "legend.title_fontsize": MIN_FONT_PT,
-    "figure.titlesize": 8.0,
-    "axes.linewidth": 0.6,
-    "lines.linewidth": 1.0,
-    "lines.markersize": 3.0,
-    "xtick.major.width": 0.6,
-    "ytick.major.width": 0.6,
-    "xtick.major.size": 2.5,
-    "ytick.major.size": 2.5,
-    "legend.frameon": False,
-    "legend.handlelength": 1.6,
-    "savefig.dpi": PRINT_DPI,
+MIN_TEXT_PT = 6.0
+"""No text smaller than this at print size (design choice, see the module docstring)."""
+TEXT_PT = 7.0
+"""Axis labels and panel titles, points."""
+SMALL_PT = MIN_TEXT_PT
+"""Tick labels, legends, colour-bar ticks, scale-bar labels, points."""
+TITLE_PT = 8.0
+"""The figure's title, points."""
+TITLE_INCHES = 0.2
+"""Height added to a figure for its title (8 pt and its padding), inches."""
+
+LINE_PT = 1.0
+"""Data lines, points (0.5–1.5 pt reads well at print size; design choice)."""
+AXIS_LINE_PT = 0.6
+"""Axes frames and ticks, points (thinner than data: design choice)."""
+
+RC = {
+    "font.size": TEXT_PT, "axes.titlesize": TEXT_PT, "axes.labelsize": TEXT_PT,
+    "xtick.labelsize": SMALL_PT, "ytick.labelsize": SMALL_PT, "legend.fontsize": SMALL_PT,
+    "legend.title_fontsize": SMALL_PT, "figure.titlesize": TITLE_PT,
+    "lines.linewidth": LINE_PT, "lines.markersize": 3.0, "axes.linewidth": AXIS_LINE_PT,
+    "xtick.major.width": AXIS_LINE_PT, "ytick.major.width": AXIS_LINE_PT,
+    "xtick.major.size": 2.5, "ytick.major.size": 2.5, "xtick.major.pad": 2.0,
+    "ytick.major.pad": 2.0, "axes.labelpad": 2.0, "axes.titlepad": 3.0,
+    "legend.frameon": False, "legend.handlelength": 1.5, "legend.borderaxespad": 0.3,
+    "legend.columnspacing": 1.0, "legend.handletextpad": 0.4, "legend.labelspacing": 0.3,
+    "figure.constrained_layout.h_pad": 0.03, "figure.constrained_layout.w_pad": 0.03,
+    "figure.constrained_layout.hspace": 0.0, "figure.constrained_layout.wspace": 0.0,
 }
-"""Print sizes (pt) of every text kind at the journal widths: titles and labels 7 pt, ticks
-and legends :data:`MIN_FONT_PT`, the figure title 8 pt; thinner lines to match (design
-choice: the proportions of Nature's figure guide)."""
+"""Matplotlib settings of every figure (font sizes above; the rest design choices for a
+compact layout at print size)."""
 
 
-@contextmanager
-def journal_style():
-    """A context in which matplotlib figures get the journal text sizes and line widths
-    (:data:`_RC`); create *and* save the figure inside it (text sizes are fixed when a text
-    is made, the dpi when it is saved)."""
-    with mpl.rc_context(_RC):
+def width_inches(width: str) -> float:
+    """The figure width in inches of journal column ``width`` (:data:`WIDTHS`)."""
+    try:
+        return WIDTHS_MM[width] / MM_PER_INCH
+    except KeyError:
+        raise ValueError(f"width {width!r} unknown; allowed: {', '.join(WIDTHS)}") from None
+
+
+@contextlib.contextmanager
+def journal_style() -> Iterator[None]:
+    """Matplotlib settings :data:`RC` while building and saving a figure (text sizes are read
+    when an artist is made, tick labels when the figure is drawn: both happen inside)."""
+    with mpl.rc_context(RC):
         yield
+
+
+def fix_tick_sizes(fig) -> None:
+    """Make every axes of ``fig`` (colour bars too) keep :data:`SMALL_PT` tick labels and
+    :data:`AXIS_LINE_PT` ticks when drawn outside :func:`journal_style` (tick labels are made
+    at draw time, from the settings of that moment)."""
+    for ax in fig.axes:
+        ax.tick_params(labelsize=SMALL_PT, width=AXIS_LINE_PT, length=RC["xtick.major.size"],
+                       pad=RC["xtick.major.pad"])
+
+
+PRINT_DPI = 300
+"""Raster resolution of a saved scenario figure (dpi; the usual journal minimum for line art
+with halftones, as ``abm plot``'s default)."""
 
 
 def legend_beside(ax, **kwargs):
@@ -71,7 +97,7 @@ def legend_panel(ax, handles, labels, loc: str = "center left", **kwargs):
 
 
 def layout_problems(fig) -> list[str]:
-    """What keeps ``fig`` from print (empty if nothing): text below :data:`MIN_FONT_PT`,
+    """What keeps ``fig`` from print (empty if nothing): text below :data:`MIN_TEXT_PT`,
     text cut by the figure's edge, a legend over an axes that shows data, and texts that
     overlap each other (tick labels, titles, axis labels, legends; each pair once; the tick
     labels of one axis are not compared with each other, their boxes overlap when
@@ -84,8 +110,8 @@ def layout_problems(fig) -> list[str]:
     page = fig.bbox
     problems, boxes = [], []
     for group, text in _texts(fig):
-        if text.get_fontsize() < MIN_FONT_PT - 1e-9:
-            problems.append(f"{text.get_text()!r}: {text.get_fontsize():g} pt < {MIN_FONT_PT:g}")
+        if text.get_fontsize() < MIN_TEXT_PT - 1e-9:
+            problems.append(f"{text.get_text()!r}: {text.get_fontsize():g} pt < {MIN_TEXT_PT:g}")
         box = text.get_window_extent(renderer)
         if box.x0 < page.x0 - 1 or box.x1 > page.x1 + 1 or box.y0 < page.y0 - 1 or \
                 box.y1 > page.y1 + 1:

@@ -41,8 +41,9 @@ from abm.tumor.cells import PHASES
 from abm.io import load_run
 from abm.io.outputs import check_output, write_atomically
 from abm.viz.raster import agent_positions, map_extent, phase_image
-from abm.viz.style import (AGENT_STYLES, PHASE_COLORS, VESSEL_COLOR, add_scale_bar, agent_marker,
-                           colour_max, declared_field, nice_length)
+from abm.viz.journal import MIN_TEXT_PT
+from abm.viz.style import (AGENT_STYLES, EMPTY_COLOR, PHASE_COLORS, VESSEL_COLOR, add_scale_bar,
+                           agent_marker, colour_max, declared_field, nice_length)
 
 MOVIE_PANELS = ("phases", *(spec.name for spec in FIELDS))
 """Panel names for ``fields``: ``phases`` (cells coloured by phase) and the built-in fields a
@@ -54,6 +55,11 @@ SUFFIXES = (".mp4", ".gif")
 
 _PANEL_INCHES = 3.6
 """Width (or height, if taller than wide) of one map, inches."""
+
+LEGEND_PT = MIN_TEXT_PT + 1
+"""The legend's text, points: the smallest text of the movie (tick labels, titles and the
+scale bar are larger or :data:`abm.viz.journal.MIN_TEXT_PT`), one point above the figures'
+floor because a video frame is seen at screen resolution (design choice)."""
 
 _AGENT_MARKER_PT = 2.5
 """Size of the agents' markers on the phase map, points (a hundredth of a map's width):
@@ -68,9 +74,9 @@ def render_movie(run_path: str | Path, out_path: str | Path, *,
     """Render the frames of run file ``run_path`` to the movie ``out_path`` and return its path.
 
     ``fields``: one panel per entry, side by side: ``"phases"`` (tumour cells coloured by
-    phase on grey tissue, vessels orange-red, and the agents of the frame as small markers
-    when the run has them: immune cells, neutrophils, NETs, platelet aggregates; see
-    :data:`abm.viz.style.AGENT_STYLES`) or a field name of the run (a map with a colour
+    phase, empty sites grey, vessels orange-red: the colours of the figures; the agents of
+    the frame as small markers when the run has them: immune cells, neutrophils, NETs,
+    platelet aggregates; see :data:`abm.viz.style.AGENT_STYLES`) or a field name of the run (a map with a colour
     bar in its units, colour limits fixed over the movie). Maps are in mm with a scale bar;
     the figure title shows the frame time (day, hh:mm).
     ``out_path``: ``.mp4`` (H.264, needs ffmpeg: see :func:`find_ffmpeg`; without one a
@@ -217,7 +223,8 @@ class _MovieFigure:
         if "phases" in panels:
             handles = _phase_handles() + [_agent_handle(group) for group in self.agents]
             self.figure.legend(handles=handles, loc="outside lower center",
-                               ncols=7 if len(panels) > 1 else 4, fontsize=7, frameon=False)
+                               ncols=8 if len(panels) > 1 else 4, fontsize=LEGEND_PT,
+                               frameon=False)
         self.name = f"{run.scenario} (seed {run.seed})"
         self.title = self.figure.suptitle(f"{self.name}, {_clock(0.0)}")
         self.foreground.append(self.title)
@@ -303,8 +310,11 @@ def _agent_handle(group: str) -> Line2D:
 
 
 def _phase_handles() -> list[Patch]:
+    """Legend entries of the phase map: each phase, vessels, empty sites (the colours of the
+    figures' phase maps, :mod:`abm.viz.style`)."""
     return ([Patch(color=PHASE_COLORS[name], label=name) for name in PHASES]
-            + [Patch(color=VESSEL_COLOR, label="vessel")])
+            + [Patch(color=VESSEL_COLOR, label="vessel"),
+               Patch(facecolor=EMPTY_COLOR, edgecolor="0.5", lw=0.4, label="empty site")])
 
 
 def _clock(time_min: float) -> str:

@@ -8,7 +8,7 @@ import pandas as pd
 from matplotlib.colors import to_rgb
 
 from abm.tumor.cells import KINDS, PHASES
-from abm.viz.style import PHASE_COLORS, TISSUE_COLOR, VESSEL_COLOR
+from abm.viz.style import EMPTY_COLOR, PHASE_COLORS, VESSEL_COLOR
 
 _PALETTE = np.array([to_rgb(PHASE_COLORS[name]) for name in PHASES], dtype=np.float32)
 """RGB of each phase code (``abm.cells.PHASES`` order)."""
@@ -44,10 +44,10 @@ def phase_codes(cells: pd.DataFrame) -> np.ndarray:
 
 def phase_image(cells: pd.DataFrame, x_um: np.ndarray, y_um: np.ndarray,
                 vessels: np.ndarray | None = None) -> np.ndarray:
-    """An RGB image ``[ny, nx, 3]`` (float32, 0–1) of the lattice: tissue grey, vessels
+    """An RGB image ``[ny, nx, 3]`` (float32, 0–1) of the lattice: empty sites grey, vessels
     (bool ``[ny, nx]``) orange-red, each tumour cell in its phase colour (``style``)."""
     image = np.empty((len(y_um), len(x_um), 3), dtype=np.float32)
-    image[:] = to_rgb(TISSUE_COLOR)
+    image[:] = to_rgb(EMPTY_COLOR)
     if vessels is not None:
         image[vessels] = to_rgb(VESSEL_COLOR)
     if len(cells):

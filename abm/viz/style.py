@@ -1,4 +1,5 @@
-"""Shared plotting conventions: the colour palette, colour-blind-safe phase colours, a scale
+"""Shared plotting conventions: the colour palette, colour-blind-safe phase colours, the
+empty-site, tumour, vessel and line colours of figures and movies alike, a scale
 bar, and the maps of declared fields (style and colour limits from their
 :class:`abm.fields.specs.FieldSpec`)."""
 from __future__ import annotations
@@ -6,10 +7,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from matplotlib import patheffects
+from matplotlib.colors import to_rgb
 from matplotlib.patches import Rectangle
 
 from abm.fields.solutes import field_spec
 from abm.fields.specs import VMAX_VESSEL, FieldSpec, PlotStyle
+from abm.viz.journal import SMALL_PT
 from abm.viz.spread import mean_sd
 
 
@@ -27,7 +31,29 @@ PHASE_COLORS = {
     "necrotic": OKABE_ITO["black"],
 }
 VESSEL_COLOR = OKABE_ITO["vermillion"]
-TISSUE_COLOR = "#EDEDED"
+EMPTY_COLOR = "#EDEDED"
+"""A lattice site without a tumour cell (host tissue around the tumour, the cleared necrotic
+core), on maps of figures and movies alike: a light neutral grey, so that an empty core
+never reads as a phase or as a low field value (design choice)."""
+TISSUE_COLOR = EMPTY_COLOR
+"""The background of a tissue map: its empty sites (:data:`EMPTY_COLOR`)."""
+TUMOUR_COLOR = "#BDBDBD"
+"""A tumour cell of any phase, where a map shows other things on the tumour (the immune
+figure's agents): a mid grey between the empty sites and the agents (design choice)."""
+TOTAL_COLOR = OKABE_ITO["bluish_green"]
+"""The line of all tumour cells together (dashed), in a hue no phase uses."""
+HYPOXIA_COLOR = OKABE_ITO["blue"]
+"""The hypoxic fraction's line (a panel of its own)."""
+VESSEL_MIN_PT = 1.5
+"""Vessels are painted as their lattice sites and marked with a square of this side (points
+at print size) so that none shrinks below it on paper (design choice: a site of a 200-site
+map in a 2.4-in panel is 0.9 pt)."""
+MIN_DELTA_E = 15.0
+"""The smallest CIELAB ΔE*ab allowed between two colours that must be told apart (phases,
+vessel, empty site; the lines of the population panel; agents and what they lie on), under
+normal vision and each dichromacy (:mod:`abm.viz.colour_vision`): about six
+just-noticeable differences, so that small patches and thin lines stay apart (design
+choice)."""
 
 
 @dataclass(frozen=True)
@@ -67,15 +93,20 @@ def agent_marker(style: AgentStyle) -> dict:
 
 
 def add_scale_bar(ax, length_mm: float, *, color: str = "white") -> None:
-    """Draw a ``length_mm`` bar with its label in the lower-left corner of a map in mm."""
+    """Draw a ``length_mm`` bar with its label in the lower-left corner of a map in mm,
+    outlined in the opposite of ``color`` (black or white) so that it stays readable on any
+    part of a map; label :data:`abm.viz.journal.SMALL_PT` points."""
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
     width, height = x1 - x0, y1 - y0
     left, bottom = x0 + 0.05 * width, y0 + 0.05 * height
-    ax.add_patch(Rectangle((left, bottom), length_mm, 0.012 * height, color=color, zorder=5))
+    halo = "black" if to_rgb(color) == (1.0, 1.0, 1.0) else "white"
+    outline = [patheffects.withStroke(linewidth=1.0, foreground=halo)]
+    ax.add_patch(Rectangle((left, bottom), length_mm, 0.012 * height, facecolor=color,
+                           edgecolor=halo, linewidth=0.4, zorder=5))
     label = f"{length_mm * 1000:g} µm" if length_mm < 1 else f"{length_mm:g} mm"
     ax.text(left + length_mm / 2, bottom + 0.025 * height, label, color=color, ha="center",
-            va="bottom", fontsize=8, zorder=5)
+            va="bottom", fontsize=SMALL_PT, zorder=5, path_effects=outline)
 
 
 def nice_length(extent: float) -> float:

@@ -31,9 +31,13 @@ def run_file(tmp_path_factory):
                         progress=False)
 
 
-def _assert_rendered(path, min_colours=8):
+DOUBLE_COLUMN_IN = 183 / 25.4
+"""Nature's two-column figure width, 183 mm, in inches: the default width of `abm plot`."""
+
+
+def _assert_rendered(path, dpi, min_colours=8):
     image = imread(path)
-    assert image.shape[0] > 400 and image.shape[1] > 400
+    assert abs(image.shape[1] - DOUBLE_COLUMN_IN * dpi) <= 1 and image.shape[0] > 2 * dpi
     colours = np.unique((image[..., :3] * 255).astype(np.uint8).reshape(-1, 3), axis=0)
     assert len(colours) >= min_colours  # not blank: maps, lines and text drawn
     return image
@@ -49,13 +53,13 @@ def test_the_run_has_data_for_every_kind(run_file):
 @pytest.mark.parametrize("kind", list(KINDS))
 def test_each_kind_renders(run_file, tmp_path, kind):
     out = plot(run_file, tmp_path / f"{kind}.png", kinds=[kind], dpi=100)
-    _assert_rendered(out)
+    _assert_rendered(out, 100)
 
 
 def test_the_standard_set_renders_as_png_pdf_and_svg(run_file, tmp_path):
     png = plot(run_file, tmp_path / "all.png", frame=2, dpi=80)
-    image = _assert_rendered(png, min_colours=50)
-    assert image.shape[1] > image.shape[0]  # panels in a grid up to three wide
+    image = _assert_rendered(png, 80, min_colours=50)
+    assert image.shape[0] < 2 * image.shape[1]  # five panels in two rows of up to three
     pdf = plot(run_file, tmp_path / "two.pdf", kinds=["tissue", "populations"])
     assert pdf.read_bytes()[:5] == b"%PDF-"
     svg = plot(run_file, tmp_path / "two.svg", kinds=["tissue", "populations"])
@@ -98,7 +102,11 @@ def test_abm_plot_command_and_its_errors(run_file, tmp_path, capsys):
     out = tmp_path / "cli.png"
     assert main(["plot", str(run_file), "-o", str(out), "--kind", "radial", "--kind",
                  "ctc", "--frame", "3"]) == 0
-    _assert_rendered(out)
+    _assert_rendered(out, 300)
+    single = tmp_path / "single.png"
+    assert main(["plot", str(run_file), "-o", str(single), "--kind", "tissue", "--width",
+                 "single", "--dpi", "100"]) == 0
+    assert abs(imread(single).shape[1] - 89 / 25.4 * 100) <= 1  # Nature's one column
     for args, message in (
             (["-o", str(tmp_path / "x.tif")], "format '.tif' not supported; allowed: .png"),
             (["-o", str(tmp_path / "x.png"), "--kind", "radar"],
@@ -119,6 +127,10 @@ def _drawn(ax):
     return out
 
 
+MAP_KEYS = ["tumour cell", "empty site"]
+"""The immune map's legend entries after the agents: what lies under them."""
+
+
 def test_a_run_with_neutrophils_and_platelets_offers_the_immune_figure(myeloid_run):
     with load_run(myeloid_run) as run:
         assert "immune_cells" not in run.event_tables
@@ -136,7 +148,7 @@ def test_the_immune_figure_draws_neutrophils_nets_and_platelets(myeloid_run):
     assert all(len(xy) > 0 for xy in expected.values())
     drawn = _drawn(ax)
     labels = [text.get_text() for text in ax.get_legend().get_texts()]
-    assert labels == [f"{name} ({len(xy):,})" for name, xy in expected.items()]
+    assert labels == [f"{name} ({len(xy):,})" for name, xy in expected.items()] + MAP_KEYS
     for name, xy in expected.items():
         assert np.allclose(drawn[f"{name} ({len(xy):,})"], xy)
     assert {line.get_marker() for line in ax.get_lines()} == {"^", "x", "s"}
@@ -153,7 +165,7 @@ def test_the_immune_figure_of_a_frame_without_agents_draws_none(myeloid_run):
         assert (run.events("neutrophils")["time_min"] > 0).all()
         draw_immune(ax, run, 0)
     labels = [text.get_text() for text in ax.get_legend().get_texts()]
-    assert labels == ["neutrophil (0)", "NET (0)", "platelet aggregate (0)"]
+    assert labels == ["neutrophil (0)", "NET (0)", "platelet aggregate (0)"] + MAP_KEYS
 
 
 def test_agent_positions_slice_the_rows_of_a_frame():

@@ -16,7 +16,7 @@ from PIL import Image
 from abm import load_config, load_run, run_scenario
 from abm.viz import movie
 from abm.viz.movie import MOVIE_PANELS, find_ffmpeg, render_movie
-from abm.viz.style import PHASE_COLORS, TISSUE_COLOR, VESSEL_COLOR
+from abm.viz.style import EMPTY_COLOR, PHASE_COLORS, VESSEL_COLOR
 
 from ..helpers import TINY, agents_at, sorted_mm
 
@@ -85,7 +85,7 @@ def test_gif_frames_show_the_phases(run_file, tmp_path):
         present = set(run.cells(-1)["phase"].astype(str))
     assert {"proliferating", "quiescent"} <= present
     assert len(last.getcolors(1 << 16)) > 30  # maps, colour bar, text: far from blank
-    for colour in [PHASE_COLORS[name] for name in present] + [TISSUE_COLOR, VESSEL_COLOR]:
+    for colour in [PHASE_COLORS[name] for name in present] + [EMPTY_COLOR, VESSEL_COLOR]:
         assert has_colour(last, colour), colour
 
 
@@ -186,7 +186,7 @@ def test_movie_panels_name_every_field_a_run_can_hold():
 
 
 # ---------------------------------------------------------------------------- agents on the map
-PHASE_LEGEND = [*PHASE_COLORS, "vessel"]
+PHASE_LEGEND = [*PHASE_COLORS, "vessel", "empty site"]
 
 
 def _markers(figure):

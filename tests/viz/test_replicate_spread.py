@@ -11,8 +11,8 @@ import pytest
 from matplotlib.figure import Figure
 
 from abm.viz.spread import mean_sd, sample_sd, show
-from abm.viz.journal import (DOUBLE_COLUMN_IN, MIN_FONT_PT, journal_style, layout_problems,
-                             legend_beside, legend_panel)
+from abm.viz.journal import (MIN_TEXT_PT, journal_style, layout_problems, legend_beside,
+                             legend_panel, width_inches)
 from abm.viz.style import bars_with_spread, mean_band
 
 REPLICATES = [[3.0, 5.0, 10.0], [1.0, 1.5, 2.5], [7.0, 7.0, 8.0]]
@@ -64,7 +64,7 @@ def test_error_bars_are_the_sample_sd():
 
 def _panel(legend: str, title: str = "(a) a panel", size: float | None = None) -> Figure:
     with journal_style():
-        fig = Figure(figsize=(DOUBLE_COLUMN_IN, 2.5), layout="constrained")
+        fig = Figure(figsize=(width_inches("double"), 2.5), layout="constrained")
         ax, key = fig.subplots(1, 2)
         ax.plot([0, 1, 2], [0, 1, 0], label="a curve over the whole axes")
         ax.plot([0, 1, 2], [1, 0, 1], label="another curve")
@@ -91,7 +91,7 @@ def test_a_legend_over_the_data_is_found():
 
 
 def test_small_and_clipped_text_is_found():
-    small = layout_problems(_panel("beside", size=MIN_FONT_PT - 1))
-    assert any(f"< {MIN_FONT_PT:g}" in p for p in small)
+    small = layout_problems(_panel("beside", size=MIN_TEXT_PT - 1))
+    assert any(f"< {MIN_TEXT_PT:g}" in p for p in small)
     wide = layout_problems(_panel("beside", title="(a) " + "a very long title " * 12))
     assert any("cut by the figure's edge" in p for p in wide)
