@@ -82,12 +82,6 @@ PRINT_DPI = 300
 with halftones, as ``abm plot``'s default)."""
 
 
-def legend_beside(ax, **kwargs):
-    """The legend of ``ax`` outside it, to its right (never over data; constrained layout
-    makes room for it)."""
-    return ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0, **kwargs)
-
-
 def legend_panel(ax, handles, labels, loc: str = "center left", **kwargs):
     """Turn ``ax`` into a legend of its own (``handles``, ``labels``): a figure's shared key,
     kept off every data panel. A second key in the same panel: ``ax.add_artist`` the first

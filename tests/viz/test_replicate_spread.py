@@ -11,8 +11,9 @@ import pytest
 from matplotlib.figure import Figure
 
 from abm.viz.spread import mean_sd, sample_sd, show
-from abm.viz.journal import (MIN_TEXT_PT, journal_style, layout_problems, legend_beside,
-                             legend_panel, width_inches)
+from abm.viz.journal import (MIN_TEXT_PT, journal_style, layout_problems, legend_panel,
+                             width_inches)
+from abm.viz.panels import legend_right
 from abm.viz.style import bars_with_spread, mean_band
 
 REPLICATES = [[3.0, 5.0, 10.0], [1.0, 1.5, 2.5], [7.0, 7.0, 8.0]]
@@ -72,7 +73,7 @@ def _panel(legend: str, title: str = "(a) a panel", size: float | None = None) -
         if legend == "inside":
             ax.legend(loc="upper right")
         elif legend == "beside":
-            legend_beside(ax)
+            legend_right(ax)
         else:
             legend_panel(key, *ax.get_legend_handles_labels())
         if legend != "panel":
