@@ -2,16 +2,21 @@
 
 Two arms of ``immune_pdl1.toml``: ``untreated`` and ``anti_pdl1`` (one atezolizumab-like
 dose on day 2; t½ 27 d, so the blockade lasts the run), each run with replicate seeds
-1 … N (``--replicates``, default 5). Writes ``outputs/immune_pdl1_<arm>_seed<k>.h5`` (the tidy
-summary in ``outputs/immune_pdl1_summary.csv``/``.h5``) and
-``outputs/immune_pdl1.png`` (viable tumour cells, CD8 kills per CD8 per day against the
-published range, CD8 dysfunction over time, the per-cell kill distributions of NK and CD8
-cells, hits per kill and cooperative kills, and a map of PD-L1 with the immune cells), and
-prints the kill statistics read back from the run files
-(:func:`abm.immune.analysis.kill_statistics`) as mean ± SD over the seeds.
+1 … N (``--replicates``, default 5). Writes ``outputs/immune_pdl1_<arm>_seed<k>.h5`` (the
+tidy summary in ``outputs/immune_pdl1_summary.csv``/``.h5``) and
+``outputs/immune_pdl1_comparison.png`` (``--docs``: also ``docs/immune_pdl1.png``;
+``--replot``: from existing runs): viable tumour cells, CD8 kills per CD8 per day against
+the published range, the CD8 cells present and how many of *them* are dysfunctional (both
+counted at the same step: ``n_exhausted`` counts the live CD8 cells in the plastic or fixed
+state, never departed or dead ones), CD8 dysfunction by days in the tissue, the per-cell
+kill distributions of NK and CD8 cells, hits per kill, cooperative kills and recovered
+targets, and a map of PD-L1 with the immune cells. Prints the kill statistics read back from
+the run files (:func:`abm.immune.analysis.kill_statistics`) as mean ± SD (sample SD) over
+the seeds.
 
     python scenarios/immune_pdl1.py [--days 10] [--replicates 5] [--workers 2]
-                                    [--out outputs/immune_pdl1.h5] [--overwrite]
+                                    [--out outputs/immune_pdl1.h5] [--overwrite] [--replot]
+                                    [--docs]
 """
 from __future__ import annotations
 
@@ -20,14 +25,20 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+from matplotlib.ticker import NullFormatter
 
 from abm.immune.analysis import NK_STAY_MIN, kill_statistics
 from abm.io import load_run
-from abm.io.outputs import write_atomically
 from abm.study.arms import series
 from abm.study.replicates import replicates_from_command_line
+from abm.study.script_outputs import save_figure
 from abm.tumor.cells import CD8, NK
-from abm.viz.style import OKABE_ITO, add_scale_bar, in_days, mean_band, nice_length
+from abm.viz.journal import journal_style, legend_panel, width_inches
+from abm.viz.spread import show
+from abm.viz.style import (AGENT_STYLES, OKABE_ITO, add_scale_bar, agent_marker,
+                           bars_with_spread, in_days, mean_band, nice_length)
 
 HERE = Path(__file__).resolve().parent
 ARMS = {"untreated": [], "anti_pdl1": [{"drug": "anti_pdl1", "at_h": [48.0]}]}
@@ -65,41 +76,64 @@ def summarise(stats: dict[str, dict[int, dict]]) -> dict[str, dict[str, np.ndarr
             for arm, per_seed in stats.items()}
 
 
+LABELS = {"untreated": "untreated", "anti_pdl1": "anti-PD-L1"}
+REFERENCE = OKABE_ITO["bluish_green"]
+
+
 def figure(paths: dict[str, dict[int, Path]], stats: dict[str, dict[int, dict]],
-           out: Path) -> Path:
-    fig = Figure(figsize=(13, 8), layout="constrained")
-    (ax_tumour, ax_rate, ax_dys), (ax_nk, ax_kill, ax_map) = fig.subplots(2, 3)
-    for arm, per_seed in paths.items():
-        color = COLORS[arm]
-        viable = [in_days(series(p)["n_viable"]) for p in per_seed.values()]
-        mean_band(ax_tumour, viable, color, arm)
-        daily = [_daily_cd8_rate(p) for p in per_seed.values()]
-        mean_band(ax_rate, daily, color, arm, step=True)
-        for state, ls in (("plastic", "-"), ("fixed", "--")):
-            mean_band(ax_dys, [_residence(s, state) for s in stats[arm].values()], color,
-                  f"{arm}: {state}", ls=ls, step=True)
-    ax_rate.axhspan(*HALLE_RANGE, color=OKABE_ITO["bluish_green"], alpha=0.15, lw=0,
-                    label="Halle 2016 (in vivo)")
-    ax_dys.axvspan(*SCHIETINGER_PLASTIC_D, color=OKABE_ITO["bluish_green"], alpha=0.15, lw=0,
-                   label="plastic (Schietinger 2016)")
-    for ax in (ax_tumour, ax_rate):
-        ax.axvline(DOSE_DAY, color="0.6", lw=0.8, ls=":")
-    ax_tumour.set(title="(a) viable tumour cells (mean, band ± SD)", xlabel="time (d)",
-                  ylabel="cells")
-    ax_rate.set(title="(b) CD8 kills per CD8 per day", xlabel="day", ylabel="kills / CD8 / d",
-                yscale="log")
-    ax_dys.set(title="(c) CD8 dysfunction by days since entry", xlabel="days in the tissue",
-               ylabel="share of CD8 cells", ylim=(0, 1))
-    _distributions(ax_nk, stats)
-    _hits(ax_kill, stats)
-    _map(ax_map, fig, next(iter(paths["untreated"].values())))
-    for ax in (ax_tumour, ax_rate, ax_dys):
-        ax.legend(fontsize=7)
-    n = len(next(iter(paths.values())))
-    fig.suptitle(f"Immune killing in a hypoxic tumour; anti-PD-L1 on day {DOSE_DAY:g} "
-                 f"({n} seeds per arm)")
-    write_atomically(out, lambda tmp: fig.savefig(tmp, dpi=150))
-    return out
+           figures: list[Path]) -> list[Path]:
+    """Eight panels and a key at two-column width; curves are means over the seeds with a
+    ± SD band, bars means with ± SD and a dot per seed."""
+    with journal_style():
+        fig = Figure(figsize=(width_inches("double"), 6.6), layout="constrained")
+        (ax_tumour, ax_rate, ax_count), (ax_dys, ax_nk, ax_hits), (ax_share, ax_map, ax_key) = \
+            fig.subplots(3, 3)
+        for arm, per_seed in paths.items():
+            color = COLORS[arm]
+            runs = [series(p) for p in per_seed.values()]
+            mean_band(ax_tumour, [in_days(ts["n_viable"]) for ts in runs], color, arm)
+            mean_band(ax_rate, [_daily_cd8_rate(ts) for ts in runs], color, arm, step=True)
+            mean_band(ax_count, [in_days(ts["n_cd8"]) for ts in runs], color, arm)
+            mean_band(ax_count, [in_days(ts["n_exhausted"]) for ts in runs], color, arm, ls="--")
+            for state, ls in (("plastic", "-"), ("fixed", "--")):
+                mean_band(ax_dys, [_residence(s, state) for s in stats[arm].values()], color,
+                          arm, ls=ls, step=True)
+        ax_rate.axhspan(*HALLE_RANGE, color=REFERENCE, alpha=0.15, lw=0)
+        ax_dys.axvspan(*SCHIETINGER_PLASTIC_D, color=REFERENCE, alpha=0.15, lw=0)
+        for ax in (ax_tumour, ax_rate, ax_count):
+            ax.axvline(DOSE_DAY, color="0.6", lw=0.8, ls=":")
+        ax_tumour.set(title="(a) viable tumour cells", xlabel="time (d)", ylabel="cells")
+        ax_rate.set(title="(b) CD8 kills per CD8 per day", xlabel="day", ylabel="kills / CD8 / d",
+                    yscale="log")
+        ax_rate.set_yticks([1, 2, 5, 10, 20], ["1", "2", "5", "10", "20"])
+        ax_rate.yaxis.set_minor_formatter(NullFormatter())
+        ax_count.set(title="(c) CD8 cells present, and of\nthem dysfunctional (dashed)",
+                     xlabel="time (d)", ylabel="CD8 cells in the tissue", ylim=(0, None))
+        ax_dys.set(title="(d) dysfunction by days since entry", xlabel="days in the tissue",
+                   ylabel="share of CD8 cells present", ylim=(0, 1))
+        _distributions(ax_nk, stats)
+        _hits(ax_hits, ax_share, stats)
+        _map(ax_map, fig, next(iter(paths["untreated"].values())))
+        _key(ax_key, paths)
+        n = len(next(iter(paths.values())))
+        fig.suptitle(f"Immune killing in a hypoxic tumour; anti-PD-L1 on day {DOSE_DAY:g} "
+                     f"(mean ± SD of {n} seeds per arm)")
+        return save_figure(fig, figures)
+
+
+def _key(ax, paths) -> None:
+    """The figure's shared key: arms, line styles, the published references, the markers."""
+    handles = [Line2D([], [], color=COLORS[arm]) for arm in paths]
+    labels = [LABELS[arm] for arm in paths]
+    handles += [Line2D([], [], color="0.3"), Line2D([], [], color="0.3", ls="--"),
+                Patch(color=REFERENCE, alpha=0.3), Line2D([], [], color=REFERENCE, ls=":"),
+                Line2D([], [], ls="none", ms=4, **agent_marker(AGENT_STYLES["cd8"])),
+                Line2D([], [], ls="none", ms=5, **agent_marker(AGENT_STYLES["nk"]))]
+    labels += ["solid: present (c), plastic (d), NK (e)",
+               "dashed: dysfunctional (c), fixed (d), CD8 (e)",
+               "Halle 2016, in vivo (b);\nplastic, Schietinger 2016 (d)",
+               "3 hits, Weigelin 2021 (f)", "CD8 cell (h)", "NK cell (h)"]
+    legend_panel(ax, handles, labels)
 
 
 def _residence(stats: dict, state: str) -> pd.Series:
@@ -109,9 +143,9 @@ def _residence(stats: dict, state: str) -> pd.Series:
     return pd.Series(by_day.to_numpy(), index=np.arange(10) + 0.5)
 
 
-def _daily_cd8_rate(path: Path):
-    """CD8 kills per CD8 per day, day by day (Series indexed by the day's midpoint, d)."""
-    ts = series(path)
+def _daily_cd8_rate(ts: pd.DataFrame) -> pd.Series:
+    """CD8 kills per CD8 per day, day by day, from a run's time series (Series indexed by
+    the day's midpoint, d)."""
     t = ts.index.to_numpy()
     steps_per_day = round(1440.0 / np.median(np.diff(t)))
     kills = ts["immune_kills_cd8"].to_numpy()[1:]
@@ -125,39 +159,43 @@ def _daily_cd8_rate(path: Path):
 def _distributions(ax, stats) -> None:
     """Kills per cell over the run: NK cells that stayed ≥ 12 h, and CD8 cells (all seeds)."""
     bins = np.arange(0, 12) - 0.5
+    none = {}
     for arm, per_seed in stats.items():
         nk = np.concatenate([s["nk_kill_counts"] for s in per_seed.values()])
         cd8 = np.concatenate([s["cd8_kill_counts"] for s in per_seed.values()])
-        ax.hist(np.minimum(nk, 10), bins, density=True, histtype="step", color=COLORS[arm],
-                lw=1.6, label=f"{arm}: NK ({np.mean(nk == 0):.0%} kill none)")
+        ax.hist(np.minimum(nk, 10), bins, density=True, histtype="step", color=COLORS[arm])
         ax.hist(np.minimum(cd8, 10), bins, density=True, histtype="step", color=COLORS[arm],
-                ls="--", label=f"{arm}: CD8")
-    ax.set(title=f"(d) kills per cell (NK: stay ≥ {NK_STAY_MIN / 60:g} h; 10 = ≥ 10)",
-           xlabel="kills", ylabel="share of cells")
-    ax.legend(fontsize=7)
+                ls="--")
+        none[arm] = np.mean(nk == 0)
+    ax.set(title="(e) kills per cell (10: ≥ 10); NK kill\nnone: "
+                 + ", ".join(f"{LABELS[a]} {v:.0%}" for a, v in none.items()),
+           xlabel=f"kills (NK: stay ≥ {NK_STAY_MIN / 60:g} h)", ylabel="share of cells",
+           xticks=range(0, 11, 2))
 
 
-def _hits(ax, stats) -> None:
-    """Hits per kill, cooperative and recovered shares per arm (mean ± SD over seeds)."""
-    keys = ("hits_per_kill", "cooperative_share", "recovered_share")
-    labels = ("hits\nper kill", "kills by\n≥ 2 cells", "damaged targets\nthat recovered")
+def _hits(ax_hits, ax_share, stats) -> None:
+    """(f) hits per kill; (g) cooperative and recovered shares; per arm, mean ± SD over the
+    seeds with a dot per seed (a count and the shares on axes of their own)."""
     values = summarise(stats)
+    arms = list(values)
+    bars_with_spread(ax_hits, np.arange(len(arms)), [values[a]["hits_per_kill"] for a in arms],
+                     0.7, [COLORS[a] for a in arms])
+    ax_hits.axhline(3.0, color=REFERENCE, lw=1, ls=":")
+    ax_hits.set_xticks(range(len(arms)), [LABELS[a] for a in arms])
+    ax_hits.set(title="(f) hits per killed target", ylabel="hits per kill")
+    keys = ("cooperative_share", "recovered_share")
     width = 0.38
     x = np.arange(len(keys))
-    for i, (arm, v) in enumerate(values.items()):
-        mean = [np.nanmean(v[k]) for k in keys]
-        sd = [np.nanstd(v[k]) for k in keys]
-        ax.bar(x + (i - 0.5) * width, mean, width, yerr=sd, color=COLORS[arm], label=arm,
-               capsize=3)
-    ax.axhline(3.0, color=OKABE_ITO["bluish_green"], lw=1, ls=":",
-               label="3 hits (Weigelin 2021)")
-    ax.set_xticks(x, labels)
-    ax.set(title="(e) additive killing", ylabel="hits / share")
-    ax.legend(fontsize=7)
+    for i, arm in enumerate(arms):
+        bars_with_spread(ax_share, x + (i - 0.5) * width, [values[arm][k] for k in keys],
+                         width, COLORS[arm])
+    ax_share.set_xticks(x, ["kills with hits\nfrom ≥ 2 cells", "damaged targets\nthat recovered"])
+    ax_share.set(title="(g) additive killing", ylabel="share", ylim=(0, 1))
 
 
 def _map(ax, fig, path: Path) -> None:
-    """PD-L1 of the tumour cells at the last frame, with the immune cells on top."""
+    """PD-L1 of the tumour cells at the last frame (empty sites white), with the CD8 and NK
+    cells on top in the markers of every map (outlined, the NK cells larger and last)."""
     with load_run(path) as run:
         cells = run.cells(-1)
         t_end = run.frame_times[-1]
@@ -170,17 +208,15 @@ def _map(ax, fig, path: Path) -> None:
     iy = (cells["y"].to_numpy() / dx).astype(int)
     image[iy, ix] = cells["pdl1"].to_numpy()
     extent = (0, shape[1] * dx / 1000, 0, shape[0] * dx / 1000)
-    shown = ax.imshow(image, origin="lower", extent=extent, cmap="viridis", vmin=0, vmax=1,
+    shown = ax.imshow(image, origin="lower", extent=extent, cmap="cividis", vmin=0, vmax=1,
                       interpolation="nearest")
-    for kind, marker, color in ((CD8, "o", OKABE_ITO["vermillion"]),
-                                (NK, "^", OKABE_ITO["orange"])):
+    for kind, group, size in ((CD8, "cd8", 1.6), (NK, "nk", 2.6)):
         sel = immune["kind"].to_numpy() == kind
-        ax.scatter(immune["x"][sel] / 1000, immune["y"][sel] / 1000, s=8, marker=marker,
-                   color=color, edgecolors="white", linewidths=0.3,
-                   label="CD8" if kind == CD8 else "NK")
-    ax.set(title="(f) PD-L1 and immune cells, end (untreated)",
-           xlabel="x (mm)", ylabel="y (mm)", facecolor="#EDEDED")
-    ax.legend(fontsize=7, loc="upper right")
+        ax.plot(immune["x"][sel] / 1000, immune["y"][sel] / 1000, ls="none", ms=size,
+                **agent_marker(AGENT_STYLES[group]))
+    ax.set(title="(h) PD-L1 and immune cells, end\n(untreated, first seed)",
+           xlabel="x (mm)", ylabel="y (mm)", facecolor="white", xlim=extent[:2],
+           ylim=extent[2:])
     add_scale_bar(ax, nice_length(extent[1]), color="black")
     fig.colorbar(shown, ax=ax, label="PD-L1 (relative)", shrink=0.8)
 
@@ -190,17 +226,19 @@ def report(stats: dict[str, dict[int, dict]]) -> None:
     arms = list(values)
     print(f"{'':46}" + "".join(f"{arm:>22}" for arm in arms))
     for key, (label, _) in SUMMARY.items():
-        cells = "".join(f"{np.nanmean(values[a][key]):>13.2f} ± {np.nanstd(values[a][key]):<6.2f}"
-                        for a in arms)
+        cells = "".join(f"{show(values[a][key]):>22}" for a in arms)
         print(f"{label:46}{cells}")
 
 
 def main() -> None:
-    paths, out = replicates_from_command_line(__doc__.splitlines()[0], HERE / "immune_pdl1.toml",
-                                              ARMS, Path("outputs/immune_pdl1.h5"), 5)
+    paths, figures = replicates_from_command_line(__doc__.splitlines()[0],
+                                                  HERE / "immune_pdl1.toml", ARMS,
+                                                  Path("outputs/immune_pdl1.h5"), 5,
+                                                  docs=HERE.parent / "docs" / "immune_pdl1.png")
     stats = {arm: {seed: kill_statistics(path, since_min=DOSE_DAY * 1440.0)
                    for seed, path in per_seed.items()} for arm, per_seed in paths.items()}
-    print(f"wrote {figure(paths, stats, out.with_suffix('.png'))}")
+    for written in figure(paths, stats, figures):
+        print(f"wrote {written}")
     print(f"kill statistics (mean ± SD over {len(next(iter(paths.values())))} seeds):")
     report(stats)
 

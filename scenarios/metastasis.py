@@ -6,7 +6,9 @@ on day 10: what is left is the minimal residual disease at the secondary site); 
 ``secondary.awakening``), each with replicate seeds 1 … N (``--replicates``, default 3). Writes
 ``outputs/metastasis_<arm>_seed<k>.h5`` (primary and secondary site in one file; the tidy
 summary in ``outputs/metastasis_summary.csv``/``.h5``) and
-``outputs/metastasis.png``, and prints the numbers next to the published ones:
+``outputs/metastasis_comparison.png`` (``--docs``: also ``docs/metastasis.png``; ``--replot``:
+from existing runs), and prints the numbers (mean ± sample SD over the seeds) next to the
+published ones:
 
 - the hypoxic share of shed clusters and of single CTCs (Donato et al. 2020);
 - the dormant share, 2 days after arrival, of disseminated cells that carried hypoxia and of
@@ -16,7 +18,8 @@ summary in ``outputs/metastasis_summary.csv``/``.h5``) and
 - the time to the first macrometastasis.
 
     python scenarios/metastasis.py [--days 21] [--replicates 3] [--workers 2]
-                                   [--out outputs/metastasis.h5] [--overwrite]
+                                   [--out outputs/metastasis.h5] [--overwrite] [--replot]
+                                   [--docs]
 """
 from __future__ import annotations
 
@@ -24,16 +27,21 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 
 from abm.io import load_run
-from abm.io.outputs import write_atomically
 from abm.metastasis.analysis import (arrested_fates, dtc_dormancy, hypoxic_shedding,
                                      time_to_macrometastasis)
 from abm.study.arms import series
 from abm.study.replicates import replicates_from_command_line
+from abm.study.script_outputs import save_figure
+from abm.viz.journal import journal_style, legend_panel, width_inches
+from abm.viz.spread import mean_sd
 from abm.viz.style import (OKABE_ITO, PHASE_COLORS, TISSUE_COLOR, VESSEL_COLOR, add_scale_bar,
-                            in_days, mean_band)
+                           bars_with_spread, in_days, mean_band)
 
 HERE = Path(__file__).resolve().parent
 RESECTION_DAY, AWAKENING_DAY = 10.0, 14.0
@@ -54,6 +62,9 @@ LUZZI = {"extravasated": (0.80, 0.87), "micrometastases": (0.02, 0.025),
 """Luzzi et al. 1998 Am J Pathol 153:865 (B16F1 into mouse liver), shares of injected cells:
 extravasated by day 3; micrometastases by day 3; macrometastases by day 13; solitary dormant
 cells on day 13."""
+LUZZI_COLOR = OKABE_ITO["bluish_green"]
+FATE_FLOOR = 1e-4
+"""The fates' log axis starts here (a share; Luzzi's smallest, macrometastases, is 2e-4)."""
 
 
 def statistics(path: Path) -> dict:
@@ -70,37 +81,60 @@ def fate(stats: dict, key: str) -> float:
 
 
 def figure(paths: dict[str, dict[int, Path]], stats: dict[str, dict[int, dict]],
-           out: Path) -> Path:
-    fig = Figure(figsize=(13, 8), layout="constrained")
-    (ax_primary, ax_ctc, ax_dorm), (ax_site, ax_fates, ax_map) = fig.subplots(2, 3)
-    for arm, per_seed in paths.items():
-        mean_band(ax_primary, [in_days(series(p)["n_viable"]) for p in per_seed.values()],
-              COLORS[arm], arm)
-        site = [_site_series(p) for p in per_seed.values()]
-        for column, ls in (("n_dtc", "-"), ("n_micrometastases", "--"),
-                           ("n_macrometastases", ":")):
-            mean_band(ax_site, [s[column] for s in site], COLORS[arm], f"{arm}: {column[2:]}", ls, alpha=0.15)
-    ax_primary.set(title="(a) primary tumour: viable cells", xlabel="time (d)", ylabel="cells")
-    ax_site.set(title="(d) secondary site: DTCs and metastases", xlabel="time (d)",
-                ylabel="cells (DTCs) / colonies", yscale="symlog")
-    ax_site.set_ylim(bottom=0)
-    for ax in (ax_primary, ax_site):
-        ax.legend(fontsize=6)
-    _paired_bars(ax_ctc, stats, ("hypoxic_cluster_share", "hypoxic_single_share"),
-                 ("clusters", "single CTCs"), lambda s, k: s["shedding"][k])
-    ax_ctc.set(title="(b) hypoxic share of shed CTCs",
-               ylabel="share hypoxic", ylim=(0, 1))
-    _paired_bars(ax_dorm, stats, ("hypoxic", "normoxic"),
-                 ("carried hypoxia", "did not"), lambda s, k: s["dormancy"][k]["dormant"])
-    ax_dorm.set(title="(c) DTCs dormant 2 d after arrival",
-                ylabel="share dormant", ylim=(0, 1))
-    _fates(ax_fates, stats)
-    _site_map(ax_map, fig, next(iter(paths["control"].values())))
-    n = len(next(iter(paths.values())))
-    fig.suptitle(f"Hypoxic primary → CTCs → secondary site ({n} seeds per arm; resection day "
-                 f"{RESECTION_DAY:g}, awakening niche day {AWAKENING_DAY:g})")
-    write_atomically(out, lambda tmp: fig.savefig(tmp, dpi=150))
-    return out
+           figures: list[Path]) -> list[Path]:
+    """Curves: mean over the seeds with a ± SD band; bars and dots: mean ± SD with a dot per
+    seed; cells and colonies on axes of their own; the log-scaled fates as dots."""
+    with journal_style():
+        fig = Figure(figsize=(width_inches("double"), 6.6), layout="constrained")
+        (ax_primary, ax_ctc, ax_dorm), (ax_dtc, ax_colonies, ax_fates), (ax_map, ax_key, ax_spare) \
+            = fig.subplots(3, 3)
+        ax_spare.remove()
+        for arm, per_seed in paths.items():
+            mean_band(ax_primary, [in_days(series(p)["n_viable"]) for p in per_seed.values()],
+                      COLORS[arm], arm)
+            site = [_site_series(p) for p in per_seed.values()]
+            mean_band(ax_dtc, [s["n_dtc"] for s in site], COLORS[arm], arm)
+            for column, ls in (("n_micrometastases", "-"), ("n_macrometastases", ":")):
+                mean_band(ax_colonies, [s[column] for s in site], COLORS[arm], arm, ls,
+                          alpha=0.15)
+        ax_primary.set(title="(a) primary tumour: viable cells\n(awakening's lies on control's)",
+                       xlabel="time (d)",
+                       ylabel="cells")
+        ax_dtc.set(title="(d) secondary site: DTCs\n(arms share days 0–10)", xlabel="time (d)",
+                   ylabel="DTCs (cells)",
+                   ylim=(0, None))
+        ax_colonies.set(title="(e) secondary site: metastases\n(arms share days 0–10)",
+                        xlabel="time (d)",
+                        ylabel="colonies", ylim=(0, None))
+        _paired_bars(ax_ctc, stats, ("hypoxic_cluster_share", "hypoxic_single_share"),
+                     ("clusters", "single CTCs"), lambda s, k: s["shedding"][k])
+        ax_ctc.set(title="(b) hypoxic share of shed CTCs", ylabel="share hypoxic", ylim=(0, 1))
+        _paired_bars(ax_dorm, stats, ("hypoxic", "normoxic"),
+                     ("carried\nhypoxia", "did not"), lambda s, k: s["dormancy"][k]["dormant"])
+        ax_dorm.set(title="(c) DTCs dormant 2 d after arrival", ylabel="share dormant",
+                    ylim=(0, 1))
+        _fates(ax_fates, stats)
+        phases = _site_map(ax_map, next(iter(paths["control"].values())))
+        _key(ax_key, stats, phases)
+        n = len(next(iter(paths.values())))
+        fig.suptitle(f"Hypoxic primary → CTCs → secondary site (mean ± SD of {n} seeds per "
+                     f"arm; resection day {RESECTION_DAY:g}, awakening niche day "
+                     f"{AWAKENING_DAY:g})")
+        return save_figure(fig, figures)
+
+
+def _key(ax, stats, phases: list[str]) -> None:
+    """The shared key: arms, the colonies' line styles (e), Luzzi's shares (f), the map's
+    phases and vessels (g)."""
+    handles = [Patch(color=COLORS[arm]) for arm in stats]
+    labels = list(stats)
+    handles += [Line2D([], [], color="0.3"), Line2D([], [], color="0.3", ls=":"),
+                Line2D([], [], color=LUZZI_COLOR, lw=2)]
+    labels += ["micrometastases (e)", "macrometastases (e)", "Luzzi et al. 1998 (f)"]
+    handles += [Line2D([], [], ls="none", marker="o", ms=4, color=PHASE_COLORS[p])
+                for p in phases] + [Patch(color=VESSEL_COLOR)]
+    labels += [f"{p} (g)" for p in phases] + ["vessel (g)"]
+    legend_panel(ax, handles, labels, ncols=2)
 
 
 def _site_series(path: Path) -> pd.DataFrame:
@@ -111,35 +145,39 @@ def _site_series(path: Path) -> pd.DataFrame:
 
 
 def _paired_bars(ax, stats, keys, labels, read) -> None:
-    """Per arm, one bar per key (mean ± SD over seeds)."""
+    """Per arm, one bar per key (mean ± SD over seeds, a dot per seed)."""
     width = 0.8 / len(stats)
     x = np.arange(len(keys))
     for i, (arm, per_seed) in enumerate(stats.items()):
         values = np.array([[read(s, k) for k in keys] for s in per_seed.values()], dtype=float)
-        ax.bar(x + (i - (len(stats) - 1) / 2) * width, np.nanmean(values, axis=0), width,
-               yerr=np.nanstd(values, axis=0), color=COLORS[arm], label=arm, capsize=3)
+        bars_with_spread(ax, x + (i - (len(stats) - 1) / 2) * width, list(values.T), width,
+                         COLORS[arm])
     ax.set_xticks(x, labels)
-    ax.legend(fontsize=6)
 
 
 def _fates(ax, stats) -> None:
-    """Fates of arrested cells (shares, log scale) per arm, with Luzzi's."""
+    """Fates of arrested cells (shares, log scale: dots with ± SD bars) per arm, with
+    Luzzi's."""
     keys = ("extravasated", "solitary_dormant", "micrometastases", "macrometastases")
-
-    _paired_bars(ax, stats, keys, ("extravasated\n(d 3)", "solitary\ndormant (d 13)",
-                                   "micro-\nmetastases (d 3)", "macro-\nmetastases (d 13)"),
-                 fate)
+    offset = 0.8 / len(stats)
+    for i, (arm, per_seed) in enumerate(stats.items()):
+        values = np.array([[fate(s, k) for k in keys] for s in per_seed.values()], dtype=float)
+        mean, sd = mean_sd(values, axis=0)
+        x = np.arange(len(keys)) + (i - (len(stats) - 1) / 2) * offset
+        # a ± SD bar may reach below 0 on a log axis: clip its lower end at the axis floor
+        low = np.where(np.isfinite(sd), np.minimum(sd, mean - FATE_FLOOR), 0.0)
+        ax.errorbar(x, mean, yerr=[low, np.nan_to_num(sd)] if len(values) > 1 else None,
+                    fmt="o", ms=3, color=COLORS[arm], capsize=1.5, lw=0.8)
     for i, k in enumerate(keys):
-        lo, hi = LUZZI[k]
-        ax.plot([i - 0.4, i + 0.4], [hi, hi], color=OKABE_ITO["bluish_green"], lw=2,
-                label="Luzzi 1998" if i == 0 else None)
-    ax.set(title="(e) fates of arrested cells (days after arrival)",
-           ylabel="share of arrested cells", yscale="log", ylim=(1e-4, 1.5))
-    ax.legend(fontsize=6)
+        ax.plot([i - 0.4, i + 0.4], [LUZZI[k][1]] * 2, color=LUZZI_COLOR, lw=2, zorder=0)
+    ax.set_xticks(range(len(keys)), ("extra-\nvasated\n(d 3)", "solitary,\ndormant\n(d 13)",
+                                     "micro-\nmet.\n(d 3)", "macro-\nmet.\n(d 13)"))
+    ax.set(title="(f) fates of arrested cells\n(days after arrival)",
+           ylabel="share of arrested cells", yscale="log", ylim=(FATE_FLOOR, 1.5))
 
 
-def _site_map(ax, fig, path: Path) -> None:
-    """The secondary site at the end: cells by phase, vessels."""
+def _site_map(ax, path: Path) -> list[str]:
+    """The secondary site at the end: cells by phase, vessels; returns the phases drawn."""
     with load_run(path) as run:
         site = run.site("secondary")
         cells = site.cells(-1)
@@ -148,28 +186,26 @@ def _site_map(ax, fig, path: Path) -> None:
     ny, nx = vessels.shape
     extent = (0, nx * dx / 1000, 0, ny * dx / 1000)
     ax.imshow(np.where(vessels, 1.0, np.nan), origin="lower", extent=extent,
-              cmap=_single(VESSEL_COLOR), interpolation="nearest")
+              cmap=ListedColormap([VESSEL_COLOR]), interpolation="nearest")
+    drawn = []
     for phase, colour in PHASE_COLORS.items():
         sel = np.asarray(cells["phase"]) == phase
-        ax.scatter(cells["x"][sel] / 1000, cells["y"][sel] / 1000, s=4, color=colour,
-                   label=phase if sel.any() else None, linewidths=0)
-    ax.set(title="(f) secondary site at the end (control)", xlabel="x (mm)",
+        if sel.any():
+            ax.scatter(cells["x"][sel] / 1000, cells["y"][sel] / 1000, s=3, color=colour,
+                       linewidths=0)
+            drawn.append(phase)
+    ax.set(title="(g) secondary site at the end\n(control, first seed)", xlabel="x (mm)",
            ylabel="y (mm)", facecolor=TISSUE_COLOR, xlim=extent[:2], ylim=extent[2:])
-    ax.legend(fontsize=6, loc="upper right", markerscale=2)
     add_scale_bar(ax, 0.5, color="black")
-
-
-def _single(colour: str):
-    from matplotlib.colors import ListedColormap
-    return ListedColormap([colour])
+    return drawn
 
 
 def report(stats: dict[str, dict[int, dict]]) -> None:
     def show(label, read, published=""):
         cells = []
         for arm, per_seed in stats.items():
-            v = np.array([read(s) for s in per_seed.values()], dtype=float)
-            cells.append(f"{np.nanmean(v):>9.3g} ± {np.nanstd(v):<7.2g}")
+            mean, sd = mean_sd([read(s) for s in per_seed.values()])
+            cells.append(f"{mean:>9.3g} ± {sd:<7.2g}")
         print(f"{label:52}" + "".join(cells) + f"  {published}")
 
     print(f"{'':52}" + "".join(f"{arm:>19}" for arm in stats))
@@ -197,12 +233,15 @@ def report(stats: dict[str, dict[int, dict]]) -> None:
 
 
 def main() -> None:
-    paths, out = replicates_from_command_line(__doc__.splitlines()[0], HERE / "metastasis.toml",
-                                              ARMS, Path("outputs/metastasis.h5"), 3)
+    paths, figures = replicates_from_command_line(__doc__.splitlines()[0],
+                                                  HERE / "metastasis.toml", ARMS,
+                                                  Path("outputs/metastasis.h5"), 3,
+                                                  docs=HERE.parent / "docs" / "metastasis.png")
     stats = {arm: {seed: statistics(p) for seed, p in per_seed.items()}
              for arm, per_seed in paths.items()}
-    print(f"wrote {figure(paths, stats, out.with_suffix('.png'))}")
-    print("mean ± SD over the seeds:")
+    for written in figure(paths, stats, figures):
+        print(f"wrote {written}")
+    print("mean ± SD (sample SD) over the seeds:")
     report(stats)
 
 

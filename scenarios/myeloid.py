@@ -13,8 +13,10 @@ secondary site) with neutrophils and platelets as agents in both tissues ([neutr
 - ``antiplatelet``: aspirin daily from day 0 (``platelet_inhibitor``).
 
 Each arm runs with replicate seeds 1 … N (``--replicates``, default 3) into
-``outputs/myeloid_<arm>_seed<k>.h5`` (the tidy summary in ``outputs/myeloid_summary.csv``); prints each effect with its mean ± SD over seeds and
-draws ``outputs/myeloid.png``:
+``outputs/myeloid_<arm>_seed<k>.h5`` (the tidy summary in ``outputs/myeloid_summary.csv``);
+prints each effect with its mean ± SD (sample SD) over seeds and draws
+``outputs/myeloid_comparison.png`` (``--docs``: also ``docs/myeloid.png``; ``--replot``: from
+existing runs):
 
 - the share of shed units escorted by neutrophils (from the tissue, and when they leave the
   blood) and the metastatic yield per shed cell (Szczerba et al. 2019: neutrophil depletion
@@ -27,7 +29,7 @@ draws ``outputs/myeloid.png``:
 
     python scenarios/myeloid.py [--replicates 3] [--workers 2] [--days 21: the dose schedules
                                 span 21 days, a shorter run is refused]
-                                [--out outputs/myeloid.h5] [--overwrite]
+                                [--out outputs/myeloid.h5] [--overwrite] [--replot] [--docs]
 """
 from __future__ import annotations
 
@@ -35,13 +37,16 @@ from pathlib import Path
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 
-from abm.io.outputs import write_atomically
 from abm.myeloid.analysis import (awakening, escort_shares, extravasation_share,
                                   metastatic_yield, perivascular, shed_cells_per_day,
                                   timeseries)
 from abm.study.replicates import replicates_from_command_line
-from abm.viz.style import OKABE_ITO, in_days, mean_band
+from abm.study.script_outputs import save_figure
+from abm.viz.journal import journal_style, legend_panel, width_inches
+from abm.viz.spread import mean_sd
+from abm.viz.style import OKABE_ITO, bars_with_spread, in_days, mean_band
 
 HERE = Path(__file__).resolve().parent
 PULSE_DAY = 14.0
@@ -99,50 +104,64 @@ def report(stats: dict[str, dict[int, dict]]) -> None:
     for label, key, published in ROWS:
         cells = []
         for per_seed in stats.values():
-            v = np.array([s[key] for s in per_seed.values()], dtype=float)
-            cells.append(f"{np.nanmean(v):>10.3g} ± {np.nanstd(v):<7.2g}")
+            mean, sd = mean_sd([s[key] for s in per_seed.values()])
+            cells.append(f"{mean:>10.3g} ± {sd:<7.2g}")
         print(f"{label:58}" + "".join(cells) + f"  {published}")
 
 
+LABELS = {"control": "control", "depletion": "anti-Ly6G", "inflammation": "inflammation",
+          "inflammation_dnase": "inflam. + DNase I", "antiplatelet": "aspirin"}
+
+
 def figure(paths: dict[str, dict[int, Path]], stats: dict[str, dict[int, dict]],
-           out: Path) -> Path:
-    fig = Figure(figsize=(13, 8), layout="constrained")
-    axes = fig.subplots(2, 3).ravel()
-    panels = (("(a) neutrophils at the primary", "n_neutrophils", False),
-              ("(b) NETs at the secondary site", "n_nets", True))
-    for ax, (title, column, site) in zip(axes[:2], panels):
-        for arm, per_seed in paths.items():
-            frames = [in_days(timeseries(p, "secondary" if site else None)[column])
-                      for p in per_seed.values()]
-            mean_band(ax, frames, COLORS[arm], arm)
-        ax.set(title=title, xlabel="time (d)", ylabel=column)
-        ax.axvline(PULSE_DAY, color="grey", lw=0.8, ls=":")
-        ax.legend(fontsize=6)
-    bars = (("(c) escorted shed units (tissue)", "tissue_escort_share", "share"),
-            ("(d) metastases per 1000 shed cells (d 21)", "yield", "per 1000 shed cells"),
-            ("(e) dormant DTCs awakened within 7 d of the pulse", "awakened", "share"),
-            ("(f) EMT next to vessels", "emt", "mean EMT"))
-    for ax, (title, key, ylabel) in zip(axes[2:], bars):
-        for i, (arm, per_seed) in enumerate(stats.items()):
-            v = np.array([s[key] for s in per_seed.values()], dtype=float)
-            ax.bar(i, np.nanmean(v), yerr=np.nanstd(v), color=COLORS[arm], capsize=3)
-            ax.plot(np.full(len(v), i), v, "o", color="white", ms=3, mec="black", mew=0.5)
-        ax.set_xticks(range(len(stats)), [a.replace("_", "\n") for a in stats], fontsize=7)
-        ax.set(title=title, ylabel=ylabel)
-    n = len(next(iter(paths.values())))
-    fig.suptitle(f"Neutrophils and platelets from the primary to the secondary site ({n} "
-                 f"seeds per arm; inflammation pulse day {PULSE_DAY:g})")
-    write_atomically(out, lambda tmp: fig.savefig(tmp, dpi=150))
-    return out
+           figures: list[Path]) -> list[Path]:
+    """Curves: mean over the seeds with a ± SD band; bars: mean ± SD with a dot per seed."""
+    with journal_style():
+        fig = Figure(figsize=(width_inches("double"), 5.0), layout="constrained")
+        axes = fig.subplots(2, 4).ravel()
+        panels = (("(a) neutrophils at the primary\n(all arms but anti-Ly6G overlap)",
+                   "n_neutrophils", False, "neutrophils"),
+                  ("(b) NETs at the secondary site\n(none without the pulse)", "n_nets", True,
+                   "NETs"))
+        for ax, (title, column, site, ylabel) in zip(axes[:2], panels):
+            for arm, per_seed in paths.items():
+                frames = [in_days(timeseries(p, "secondary" if site else None)[column])
+                          for p in per_seed.values()]
+                mean_band(ax, frames, COLORS[arm], arm)
+            ax.set(xlabel="time (d)", ylabel=ylabel, ylim=(0, None))
+            ax.set_title(title, pad=6)  # clear of the top tick label
+            ax.axvline(PULSE_DAY, color="grey", lw=0.8, ls=":")
+        bars = (("(c) escorted shed units\n(from the tissue)", "tissue_escort_share", "share"),
+                ("(d) metastases per 1000\nshed cells (d 21)", "yield", "per 1000 shed cells"),
+                ("(e) dormant DTCs awakened\nwithin 7 d of the pulse", "awakened", "share"),
+                ("(f) EMT next to vessels", "emt", "mean EMT"),
+                ("(g) extravasated share\nof arrested cells", "extravasated", "share"))
+        arms = list(stats)
+        for ax, (title, key, ylabel) in zip(axes[2:], bars):
+            bars_with_spread(ax, np.arange(len(arms)),
+                             [[s[key] for s in stats[a].values()] for a in arms], 0.8,
+                             [COLORS[a] for a in arms])
+            ax.set_xticks(range(len(arms)), [LABELS[a] for a in arms], rotation=55, ha="right",
+                          rotation_mode="anchor")
+            ax.set(title=title, ylabel=ylabel)
+        legend_panel(axes[-1], [Patch(color=COLORS[a]) for a in arms],
+                     [LABELS[a] for a in arms], title="arm")
+        n = len(next(iter(paths.values())))
+        fig.suptitle(f"Neutrophils and platelets, primary to secondary site (mean ± SD of {n} "
+                     f"seeds per arm; inflammation pulse day {PULSE_DAY:g}, dotted)")
+        return save_figure(fig, figures)
 
 
 def main() -> None:
-    paths, out = replicates_from_command_line(__doc__.splitlines()[0], HERE / "metastasis.toml",
-                                              ARMS, Path("outputs/myeloid.h5"), 3)
+    paths, figures = replicates_from_command_line(__doc__.splitlines()[0],
+                                                  HERE / "metastasis.toml", ARMS,
+                                                  Path("outputs/myeloid.h5"), 3,
+                                                  docs=HERE.parent / "docs" / "myeloid.png")
     stats = {arm: {seed: statistics(p) for seed, p in per_seed.items()}
              for arm, per_seed in paths.items()}
     report(stats)
-    print(f"wrote {figure(paths, stats, out.with_suffix('.png'))}")
+    for written in figure(paths, stats, figures):
+        print(f"wrote {written}")
 
 
 if __name__ == "__main__":

@@ -17,26 +17,31 @@ is fitted):
 - the interval between the tissue's division waves (the founders start in phase, so the
   divisions come in waves one Cdk period apart) against the network's period at normoxic GF.
 
-Prints the numbers (mean ± SD over seeds) and draws ``outputs/sbml_cycle.png`` (with
-``--docs`` also ``docs/sbml_cell_cycle.png``; ``abm run sbml_cell_cycle.toml`` alone writes
-``outputs/sbml_cell_cycle.h5`` and its standard figure).
+Prints the numbers (mean ± sample SD over seeds) and draws ``outputs/sbml_cycle_comparison.png``
+(``--docs``: also ``docs/sbml_cell_cycle.png``; ``--replot``: from existing runs; ``abm run
+sbml_cell_cycle.toml`` alone writes ``outputs/sbml_cell_cycle.h5`` and its standard figure).
 
     python scenarios/sbml_cell_cycle.py [--replicates 3] [--workers 2] [--days 8]
                                         [--out outputs/sbml_cycle.h5] [--overwrite] [--docs]
+                                        [--replot]
 """
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 
 import intracellular
 from abm.io import load_run
 from abm.schema import config_from_toml
-from abm.io.outputs import write_atomically
 from abm.study.replicates import replicates_from_command_line
+from abm.study.script_outputs import save_figure
+from abm.viz.journal import journal_style, legend_panel, width_inches
+from abm.viz.spread import mean_sd, show
+from abm.viz.style import OKABE_ITO, VESSEL_COLOR, mean_band
 from abm.tumor.phenotype.binding import resolve_network
 
 HERE = Path(__file__).resolve().parent
@@ -45,6 +50,7 @@ O2_EDGES = np.array([0.0, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 40.0])  # mmHg bins of 
 SKIP_DAYS = 1.0  # the founders' first, synchronous S/G2/M is not the network's doing
 VIABLE = ("proliferating", "quiescent", "dormant")
 PREDICTION_HOURS = (100.0, 400.0)  # settle, then count crossings until the end
+TISSUE, DEAD_COLOR = OKABE_ITO["blue"], "0.3"
 
 
 def growth_factor(o2: np.ndarray, binding: dict) -> np.ndarray:
@@ -131,90 +137,94 @@ def prediction(config) -> dict:
 def report(rates: dict, waves: dict, pred: dict) -> None:
     table = np.array(list(rates.values()))
     print(f"division rate per cell and day by O2 (mmHg), {len(rates)} seeds, cells not "
-          "contact-inhibited, from day 1:")
+          "contact-inhibited, from day 1 (mean ± sample SD):")
     print(f"{'O2 bin':>12} {'tissue':>14} {'network alone':>14}")
+    mean, sd = mean_sd(table, axis=0)
     for i in range(len(O2_EDGES) - 1):
-        column = table[:, i]
-        print(f"{O2_EDGES[i]:>5g}–{O2_EDGES[i + 1]:<6g} {np.nanmean(column):>7.2f} ± "
-              f"{np.nanstd(column):<5.2f} {pred['bins'][i]:>14.2f}")
-    w = np.array(list(waves.values()))
-    print(f"interval between division waves: {np.nanmean(w):.1f} ± {np.nanstd(w):.1f} h; the "
+        print(f"{O2_EDGES[i]:>5g}–{O2_EDGES[i + 1]:<6g} {mean[i]:>7.2f} ± "
+              f"{sd[i]:<5.2f} {pred['bins'][i]:>14.2f}")
+    w_mean, w_sd = mean_sd(list(waves.values()))
+    print(f"interval between division waves: {w_mean:.1f} ± {w_sd:.1f} h; the "
           f"network's period at GF {pred['gf_38']:.3f} µM (38 mmHg): {pred['period_h']:.1f} h")
 
 
-def figure(paths: dict, rates: dict, waves: dict, pred: dict, out: Path) -> Path:
-    fig = Figure(figsize=(15, 4.2), layout="constrained")
-    ax_map, ax_waves, ax_rate, ax_count = fig.subplots(1, 4)
-    first = paths[min(paths)]
-    with load_run(first) as run:
-        cells = run.cells(run.n_frames - 1)
-        dx = float(run.attrs["dx_um"])
-        vessels = np.asarray(run.vessels)
-        config = config_from_toml(run.config_toml)
-    e2f = config.intracellular.observables["e2f"]
-    tumour = cells[cells["kind"] == "tumor"]
-    alive = tumour[tumour["phase"].isin(VIABLE)]
-    vy, vx = np.nonzero(vessels)
-    ax_map.scatter((vx + 0.5) * dx / 1000, (vy + 0.5) * dx / 1000, s=2, c="#D55E00", label="vessel")
-    dead = tumour[~tumour["phase"].isin(VIABLE)]
-    ax_map.scatter(dead["x"] / 1000, dead["y"] / 1000, s=1, c="0.3",
-                   label="necrotic / apoptotic")
-    sc = ax_map.scatter(alive["x"] / 1000, alive["y"] / 1000, s=1,
-                        c=alive[e2f], cmap="viridis", vmin=0.0, vmax=3.0)
-    fig.colorbar(sc, ax=ax_map, label=f"{e2f} (µM)", shrink=0.8)
-    ax_map.set(aspect="equal", xlabel="x (mm)", ylabel="y (mm)",
-               title=f"(a) cyclin B–Cdk1, day {config.run.days:g} (seed {min(paths)})")
-    ax_map.legend(loc="upper right", fontsize=6, markerscale=4)
-    ax_map.set(xlim=(0, vessels.shape[1] * dx / 1000), ylim=(0, vessels.shape[0] * dx / 1000))
-    for seed, path in paths.items():
-        with load_run(path) as run:
-            series = run.timeseries
-        t_h = series.index.to_numpy(float) / 60.0
-        per_hour = np.convolve(series["divisions"].to_numpy(float), np.ones(10), "same")
-        ax_waves.plot(t_h / 24.0, per_hour, lw=0.8, label=f"seed {seed}")
-        ax_count.plot(t_h / 24.0, series["n_viable"], lw=0.8, label=f"seed {seed}")
-    for k in range(1, int(config.run.days * 24.0 / pred["period_h"]) + 1):
-        ax_waves.axvline(k * pred["period_h"] / 24.0, color="0.6", lw=0.6, ls=":")
-    ax_waves.set(xlabel="time (days)", ylabel="divisions per hour",
-                 title=f"(b) divisions; dotted: the network's period\n"
-                       f"{pred['period_h']:.1f} h at 38 mmHg")
-    ax_waves.legend(fontsize=7)
-    table = np.array(list(rates.values()))
-    centres = np.sqrt(np.maximum(O2_EDGES[:-1], 0.25) * O2_EDGES[1:])
-    ax_rate.errorbar(centres, np.nanmean(table, axis=0), yerr=np.nanstd(table, axis=0), fmt="o",
-                     color="#0072B2", capsize=3, label=f"tissue ({len(rates)} seeds, mean ± SD)")
-    ax_rate.plot(pred["o2"], pred["rate"], color="#000000", lw=1.2,
-                 label="network alone at GF(O2) (predicted)")
-    ax_rate.set(xscale="log", xlabel="local O2 (mmHg)", ylabel="divisions per cell per day",
-                title="(c) division rate vs O2, free cells")
-    ax_rate.legend(fontsize=7)
-    ax_count.set(xlabel="time (days)", ylabel="viable tumour cells", title="(d) growth")
-    ax_count.legend(fontsize=7)
-    waves_text = f"{np.nanmean(list(waves.values())):.1f} h"
-    fig.suptitle("BioModels BIOMD0000000941 (Gérard & Goldbeter 2011) drives every tumour "
-                 f"cell's division; waves {waves_text} apart")
-    write_atomically(out, lambda tmp: fig.savefig(tmp, dpi=150))
-    return out
+def figure(paths: dict, rates: dict, waves: dict, pred: dict, figures: list[Path]) -> list[Path]:
+    """The map of the first seed; divisions and growth as the mean over the seeds with a
+    ± SD band; the division rate by O2 as mean ± SD dots against the network alone."""
+    with journal_style():
+        fig = Figure(figsize=(width_inches("double"), 4.6), layout="constrained")
+        (ax_map, ax_waves, ax_rate), (ax_count, ax_key, ax_spare) = fig.subplots(2, 3)
+        ax_spare.remove()
+        first = paths[min(paths)]
+        with load_run(first) as run:
+            cells = run.cells(run.n_frames - 1)
+            dx = float(run.attrs["dx_um"])
+            vessels = np.asarray(run.vessels)
+            config = config_from_toml(run.config_toml)
+        e2f = config.intracellular.observables["e2f"]
+        tumour = cells[cells["kind"] == "tumor"]
+        alive = tumour[tumour["phase"].isin(VIABLE)]
+        dead = tumour[~tumour["phase"].isin(VIABLE)]
+        vy, vx = np.nonzero(vessels)
+        ax_map.scatter((vx + 0.5) * dx / 1000, (vy + 0.5) * dx / 1000, s=3, c=VESSEL_COLOR,
+                       linewidths=0)
+        ax_map.scatter(dead["x"] / 1000, dead["y"] / 1000, s=0.5, c=DEAD_COLOR, linewidths=0)
+        sc = ax_map.scatter(alive["x"] / 1000, alive["y"] / 1000, s=0.5, c=alive[e2f],
+                            cmap="viridis", vmin=0.0, vmax=3.0, linewidths=0)
+        fig.colorbar(sc, ax=ax_map, label=f"{e2f} (µM)", shrink=0.8)
+        ax_map.set(aspect="equal", xlabel="x (mm)", ylabel="y (mm)",
+                   title=f"(a) cyclin B–Cdk1, day {config.run.days:g}\n(seed {min(paths)})",
+                   xlim=(0, vessels.shape[1] * dx / 1000), ylim=(0, vessels.shape[0] * dx / 1000))
+        divisions, viable = [], []
+        for path in paths.values():
+            with load_run(path) as run:
+                series = run.timeseries
+            days = series.index.to_numpy(float) / 1440.0
+            per_hour = np.convolve(series["divisions"].to_numpy(float), np.ones(10), "same")
+            divisions.append(pd.Series(per_hour, index=days))
+            viable.append(pd.Series(series["n_viable"].to_numpy(float), index=days))
+        mean_band(ax_waves, divisions, "black", None)
+        mean_band(ax_count, viable, "black", None)
+        for k in range(1, int(config.run.days * 24.0 / pred["period_h"]) + 1):
+            ax_waves.axvline(k * pred["period_h"] / 24.0, color="0.6", lw=0.6, ls=":")
+        ax_waves.set(xlabel="time (days)", ylabel="divisions per hour",
+                     title=f"(b) divisions; dotted: the network's\nperiod, "
+                           f"{pred['period_h']:.1f} h at 38 mmHg")
+        table = np.array(list(rates.values()))
+        centres = np.sqrt(np.maximum(O2_EDGES[:-1], 0.25) * O2_EDGES[1:])
+        mean, sd = mean_sd(table, axis=0)
+        ax_rate.errorbar(centres, mean, yerr=sd if len(table) > 1 else None, fmt="o",
+                         color=TISSUE, capsize=2, ms=3)
+        ax_rate.plot(pred["o2"], pred["rate"], color="black", lw=1.0)
+        ax_rate.set(xscale="log", xlabel="local O2 (mmHg)", ylabel="divisions per cell per day",
+                    title="(c) division rate vs O2,\ncells not contact-inhibited")
+        ax_count.set(xlabel="time (days)", ylabel="viable tumour cells", title="(d) growth")
+        legend_panel(ax_key, [Line2D([], [], ls="none", marker="o", color=VESSEL_COLOR),
+                              Line2D([], [], ls="none", marker="o", color=DEAD_COLOR),
+                              Line2D([], [], marker="o", color=TISSUE, ls="none"),
+                              Line2D([], [], color="black")],
+                     ["vessel (a)", "necrotic or apoptotic cell (a)",
+                      f"tissue, mean ± SD of {len(rates)} seeds (c)",
+                      "network alone at GF(O2), predicted (c)"])
+        waves_text = show(list(waves.values()), ".1f")
+        fig.suptitle("BioModels BIOMD0000000941 (Gérard & Goldbeter 2011) drives every tumour "
+                     f"cell's division;\nwaves {waves_text} h apart (mean ± SD of {len(paths)} "
+                     "seeds)")
+        return save_figure(fig, figures)
 
 
 def main() -> None:
-    docs = "--docs" in sys.argv
-    if docs:
-        sys.argv.remove("--docs")
-    paths, out = replicates_from_command_line(__doc__.splitlines()[0], HERE / "sbml_cell_cycle.toml",
-                                              ARMS, Path("outputs/sbml_cycle.h5"), 3)
+    paths, figures = replicates_from_command_line(
+        __doc__.splitlines()[0], HERE / "sbml_cell_cycle.toml", ARMS,
+        Path("outputs/sbml_cycle.h5"), 3, docs=HERE.parent / "docs" / "sbml_cell_cycle.png")
     per_seed = paths["tissue"]
     with load_run(per_seed[min(per_seed)]) as run:
         pred = prediction(config_from_toml(run.config_toml))
     rates = {seed: division_rates(p) for seed, p in per_seed.items()}
     waves = {seed: wave_interval(p) for seed, p in per_seed.items()}
     report(rates, waves, pred)
-    written = figure(per_seed, rates, waves, pred, out.with_suffix(".png"))
-    print(f"wrote {written}")
-    if docs:
-        target = HERE.parent / "docs" / "sbml_cell_cycle.png"
-        target.write_bytes(written.read_bytes())
-        print(f"wrote {target}")
+    for written in figure(per_seed, rates, waves, pred, figures):
+        print(f"wrote {written}")
 
 
 if __name__ == "__main__":

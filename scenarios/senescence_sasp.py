@@ -10,22 +10,27 @@ Four arms of ``senescence_sasp.toml`` (one chemotherapy dose on day 3 in all but
 Each arm runs with replicate seeds 1 … N (``--replicates``, default 3) into
 ``outputs/senescence_sasp_<arm>_seed<k>.h5`` (each a normal run file with its summary
 figure; the tidy summary in ``outputs/senescence_sasp_summary.csv``/``.h5``) and draws
-``outputs/senescence_sasp.png``: senescent cells by route, the inflammatory SASP, PD-L1 and
-stemness of viable cells, the dormant share (mean ± SD over seeds), and the SASP maps at the
-end. Prints the numbers the figure shows.
+``outputs/senescence_sasp_comparison.png`` (``--docs``: also ``docs/senescence_sasp.png``;
+``--replot``: from existing runs): senescent cells by route, the inflammatory SASP, PD-L1 and
+stemness of viable cells (each on its own axis), the dormant share (mean ± SD over seeds),
+and the SASP maps at the end. Prints the numbers the figure shows (mean ± sample SD).
 
-    python scenarios/senescence_sasp.py [--days 14] [--replicates 3] [--workers 2]
+    python scenarios/senescence_sasp.py [--days 14] [--replicates 3] [--workers 2] [--replot]
+                                        [--docs] [--overwrite]
 """
 from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 
-from abm.io.outputs import write_atomically
 from abm.study.arms import last_field, series
 from abm.study.replicates import replicates_from_command_line
+from abm.study.script_outputs import save_figure
+from abm.viz.journal import journal_style, legend_panel, width_inches
+from abm.viz.spread import mean_sd, show
 from abm.viz.style import add_scale_bar, in_days, mean_band, nice_length
 
 HERE = Path(__file__).resolve().parent
@@ -38,61 +43,77 @@ ARMS = {
                     {"drug": "senomorphic", "daily_at": "21:00", **COURSE_DAYS}],
 }
 COLORS = {"untreated": "#999999", "chemo": "#000000", "senolytic": "#0072B2", "senomorphic": "#E69F00"}
+CHEMO_COLOR = "#CC79A7"
 ROUTES = {"therapy": "-", "paracrine": "--", "geroconversion": ":", "metabolic": "-."}
 
 
-def figure(paths: dict[str, dict[int, Path]], out: Path) -> Path:
-    """Curves are the mean over seeds with a ± SD band; the maps are of the first seed."""
-    fig = Figure(figsize=(13, 8), layout="constrained")
-    grid = fig.subplots(2, 3)
-    (ax_sen, ax_sasp, ax_state), (ax_pop, ax_map_a, ax_map_b) = grid
-    for arm, per_seed in paths.items():
-        runs = [series(path) for path in per_seed.values()]
-        color = COLORS[arm]
-        for route, style in ROUTES.items():
-            counts = [in_days(ts[f"n_senescent_{route}"]) for ts in runs]
-            if max(c.max() for c in counts) > 0:
-                mean_band(ax_sen, counts, color, f"{arm}: {route}", ls=style)
-        mean_band(ax_sasp, [in_days(ts["sasp_mean_viable"]) for ts in runs], color, arm)
-        mean_band(ax_state, [in_days(ts["pdl1_mean_viable"]) for ts in runs], color,
-                  f"{arm}: PD-L1")
-        mean_band(ax_state, [in_days(ts["stemness_mean_viable"]) for ts in runs], color,
-                  f"{arm}: stemness", ls="--")
-        mean_band(ax_pop, [in_days(ts["n_dormant"] / ts["n_viable"]) for ts in runs], color, arm)
-    n = len(next(iter(paths.values())))
-    ax_sen.set(title="(a) senescent cells by route", xlabel="time (d)", ylabel="cells")
-    ax_sasp.set(title="(b) inflammatory SASP at viable cells", xlabel="time (d)",
-                ylabel="mean SASP (network units)")
-    ax_state.set(title="(c) PD-L1 and stemness of viable cells", xlabel="time (d)",
-                 ylabel="mean (relative, 0–1)")
-    ax_pop.set(title="(d) dormant share of viable cells", xlabel="time (d)",
-               ylabel="dormant / viable")
-    for ax in (ax_sen, ax_sasp, ax_state, ax_pop):
-        ax.axvspan(3.0, 3.1, color="#CC79A7", alpha=0.6, lw=0)
-        ax.axvspan(COURSE_DAYS["first_day"], COURSE_DAYS["first_day"] + COURSE_DAYS["n_days"],
-                   color="0.9", lw=0, zorder=0)
-        ax.legend(fontsize=6)
-    first = {arm: per_seed[min(per_seed)] for arm, per_seed in paths.items()}
-    vmax = max(last_field(first[a], "sasp")[0].max() for a in ("chemo", "senolytic"))
-    for ax, arm, letter in ((ax_map_a, "chemo", "e"), (ax_map_b, "senolytic", "f")):
-        sasp, dx = last_field(first[arm], "sasp")
-        extent = (0, sasp.shape[1] * dx / 1000, 0, sasp.shape[0] * dx / 1000)
-        image = ax.imshow(sasp, origin="lower", extent=extent, cmap="magma", vmin=0, vmax=vmax)
-        ax.set(title=f"({letter}) SASP at the end: {arm} (seed {min(paths[arm])})",
-               xlabel="x (mm)", ylabel="y (mm)")
-        add_scale_bar(ax, nice_length(extent[1]))
-        fig.colorbar(image, ax=ax, label="SASP (network units)", shrink=0.8)
-    fig.suptitle("Therapy-induced senescence: chemotherapy on day 3 (pink), a 5-day senolytic "
-                 f"or senomorphic course (grey); mean ± SD of {n} seeds per arm")
-    write_atomically(out, lambda tmp: fig.savefig(tmp, dpi=150))
-    return out
+def figure(paths: dict[str, dict[int, Path]], figures: list[Path]) -> list[Path]:
+    """Curves are the mean over seeds with a ± SD band; the maps are of the first seed; PD-L1
+    and stemness on panels of their own."""
+    with journal_style():
+        fig = Figure(figsize=(width_inches("double"), 6.4), layout="constrained")
+        (ax_sen, ax_sasp, ax_key), (ax_pdl1, ax_stem, ax_pop), (ax_map_a, ax_map_b, ax_spare) = \
+            fig.subplots(3, 3)
+        ax_spare.remove()
+        shown = set()
+        for arm, per_seed in paths.items():
+            runs = [series(path) for path in per_seed.values()]
+            color = COLORS[arm]
+            for route, style in ROUTES.items():
+                counts = [in_days(ts[f"n_senescent_{route}"]) for ts in runs]
+                if max(c.max() for c in counts) > 0:
+                    mean_band(ax_sen, counts, color, arm, ls=style)
+                    shown.add(route)
+            mean_band(ax_sasp, [in_days(ts["sasp_mean_viable"]) for ts in runs], color, arm)
+            mean_band(ax_pdl1, [in_days(ts["pdl1_mean_viable"]) for ts in runs], color, arm)
+            mean_band(ax_stem, [in_days(ts["stemness_mean_viable"]) for ts in runs], color, arm)
+            mean_band(ax_pop, [in_days(ts["n_dormant"] / ts["n_viable"]) for ts in runs], color,
+                      arm)
+        ax_sen.set(title="(a) senescent cells by route (the\nsenomorphic arm's lie on chemo's)",
+                   xlabel="time (d)", ylabel="cells")
+        ax_sasp.set(title="(b) inflammatory SASP at viable cells", xlabel="time (d)",
+                    ylabel="mean SASP (network units)")
+        ax_pdl1.set(title="(c) PD-L1 of viable cells", xlabel="time (d)",
+                    ylabel="mean PD-L1 (relative, 0–1)")
+        ax_stem.set(title="(d) stemness of viable cells", xlabel="time (d)",
+                    ylabel="mean stemness (relative, 0–1)")
+        ax_pop.set(title="(e) dormant share of viable cells", xlabel="time (d)",
+                   ylabel="dormant / viable")
+        for ax in (ax_sen, ax_sasp, ax_pdl1, ax_stem, ax_pop):
+            ax.axvspan(3.0, 3.1, color=CHEMO_COLOR, alpha=0.6, lw=0)
+            ax.axvspan(COURSE_DAYS["first_day"], COURSE_DAYS["first_day"] + COURSE_DAYS["n_days"],
+                       color="0.9", lw=0, zorder=0)
+        _key(ax_key, paths, [r for r in ROUTES if r in shown])
+        first = {arm: per_seed[min(per_seed)] for arm, per_seed in paths.items()}
+        vmax = max(last_field(first[a], "sasp")[0].max() for a in ("chemo", "senolytic"))
+        for ax, arm, letter in ((ax_map_a, "chemo", "f"), (ax_map_b, "senolytic", "g")):
+            sasp, dx = last_field(first[arm], "sasp")
+            extent = (0, sasp.shape[1] * dx / 1000, 0, sasp.shape[0] * dx / 1000)
+            image = ax.imshow(sasp, origin="lower", extent=extent, cmap="magma", vmin=0,
+                              vmax=vmax)
+            ax.set(title=f"({letter}) SASP at the end: {arm}\n(seed {min(paths[arm])})",
+                   xlabel="x (mm)", ylabel="y (mm)")
+            add_scale_bar(ax, nice_length(extent[1]))
+            fig.colorbar(image, ax=ax, label="SASP (network units)", shrink=0.8)
+        n = len(next(iter(paths.values())))
+        fig.suptitle(f"Therapy-induced senescence (mean ± SD of {n} seeds per arm)")
+        return save_figure(fig, figures)
+
+
+def _key(ax, paths, routes: list[str]) -> None:
+    """The shared key: arms, the line styles of the ``routes`` drawn in (a), the therapy
+    shading."""
+    handles = [Line2D([], [], color=COLORS[arm]) for arm in paths]
+    labels = list(paths)
+    handles += [Line2D([], [], color="0.3", ls=ROUTES[route]) for route in routes]
+    labels += [f"route (a): {route}" for route in routes]
+    handles += [Patch(color=CHEMO_COLOR, alpha=0.6), Patch(color="0.9")]
+    labels += ["chemotherapy, day 3", "senolytic or senomorphic course"]
+    legend_panel(ax, handles, labels)
 
 
 def summary(paths: dict[str, dict[int, Path]]) -> None:
     """The figure's numbers per arm: mean ± SD over the seeds."""
-    def show(values) -> str:
-        return f"{np.mean(values):.2f} ± {np.std(values):.2f}"
-
     for arm, per_seed in paths.items():
         ends, day9s = [], []
         for path in per_seed.values():
@@ -112,7 +133,7 @@ def summary(paths: dict[str, dict[int, Path]]) -> None:
 
 def effects(paths: dict[str, dict[int, Path]]) -> None:
     """The numbers the README quotes, per seed (a treated arm against the chemo arm of the
-    same seed), then mean ± SD (population SD) over the seeds."""
+    same seed), then mean ± SD (sample SD) over the seeds."""
     seeds = sorted(paths["chemo"])
     runs = {arm: {k: series(p) for k, p in per_seed.items()} for arm, per_seed in paths.items()}
 
@@ -155,14 +176,16 @@ def effects(paths: dict[str, dict[int, Path]]) -> None:
     }
     print(f"numbers of the README ({len(seeds)} seeds; treated arms per seed against chemo):")
     for name, values in numbers.items():
-        print(f"  {name}: {np.mean(values):.3g} ± {np.std(values):.2g}")
+        mean, sd = mean_sd(values)
+        print(f"  {name}: {mean:.3g} ± {sd:.2g}")
 
 
 def main() -> None:
-    paths, out = replicates_from_command_line(__doc__.splitlines()[0],
-                                              HERE / "senescence_sasp.toml", ARMS,
-                                              Path("outputs/senescence_sasp.h5"), 3)
-    print(f"wrote {figure(paths, out.with_suffix('.png'))}")
+    paths, figures = replicates_from_command_line(
+        __doc__.splitlines()[0], HERE / "senescence_sasp.toml", ARMS,
+        Path("outputs/senescence_sasp.h5"), 3, docs=HERE.parent / "docs" / "senescence_sasp.png")
+    for written in figure(paths, figures):
+        print(f"wrote {written}")
     summary(paths)
     effects(paths)
 

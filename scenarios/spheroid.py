@@ -8,15 +8,16 @@ distance from the centre of mass as a check), the necrotic-core radius Rn (the s
 necrotic cells) and the viable rim R − Rn; the radius at necrosis onset (≥ 1 % necrotic,
 interpolated between frames); the radial growth speed after onset (a linear fit of R(t)); the
 rim over the last third of the run; and anoxia onset (the first frame whose least O2 over the
-tumour cells is below 0.1 mmHg). Writes ``docs/spheroid.png`` and ``outputs/spheroid.png``
-(R, Rn and rim vs time with the published bands; the phase map of seed 1 at the end; the O2
-and glucose profiles at the end; measured vs published in the same, 2D, geometry) and prints
-the numbers (mean ± SD over the seeds).
+tumour cells is below 0.1 mmHg). Writes ``outputs/spheroid_comparison.png`` (``--docs``: also
+``docs/spheroid.png``): R, Rn and rim vs time with the published bands; the phase map of seed
+1 at the end; the O2 and the glucose profiles at the end; measured vs published in the same,
+2D, geometry; and prints the numbers (mean ± sample SD over the seeds).
 
-An existing run file or figure is never replaced without ``--overwrite``; ``--replot``
-re-measures existing run files without running anything.
+No existing file (run, summary, figure, docs copy) is replaced without ``--overwrite``;
+``--replot`` re-measures existing run files without running anything.
 
-    python scenarios/spheroid.py [--replicates 3] [--workers 2] [--days 20] [--overwrite] [--replot]
+    python scenarios/spheroid.py [--replicates 3] [--workers 2] [--days 20] [--overwrite]
+                                 [--replot] [--docs]
 """
 from __future__ import annotations
 
@@ -27,21 +28,24 @@ import numpy as np
 import pandas as pd
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
-from matplotlib.patches import Circle
+from matplotlib.lines import Line2D
+from matplotlib.patches import Circle, Patch
 
-from abm.errors import UserError
 from abm.io import load_run
-from abm.io.outputs import check_output, write_atomically
 from abm.study.arms import arm_configs
 from abm.study.engines import open_engine
 from abm.study.replicates import (add_engine_arguments, engine_options, plan_replicates,
                                   replicate_path, run_plan, script_errors, seeds_of)
+from abm.study.script_outputs import (add_output_arguments, existing_runs, figure_paths,
+                                      save_figure)
+from abm.viz.journal import MIN_TEXT_PT, journal_style, legend_panel, width_inches
+from abm.viz.spread import mean_sd
 from abm.viz.style import add_scale_bar, nice_length
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 SCENARIO = HERE / "spheroid.toml"
-OUT = Path("outputs/spheroid.h5")  # runs: outputs/spheroid_seed<k>.h5; figure: .png beside
+OUT = Path("outputs/spheroid.h5")  # runs: outputs/spheroid_seed<k>.h5; figure: _comparison.png
 DOCS_FIGURE = ROOT / "docs" / "spheroid.png"
 
 NECROTIC_ONSET_FRACTION = 0.01  # necrosis onset: ≥ 1 % of the tumour cells necrotic
@@ -134,7 +138,7 @@ def spheroid_numbers(m: pd.DataFrame) -> dict:
     out["speed_frames"] = int(after.sum())
     last_third = days >= days[0] + (days[-1] - days[0]) * 2.0 / 3.0
     out["rim_mean"] = float(m["rim"][last_third].mean())
-    out["rim_sd"] = float(m["rim"][last_third].std(ddof=0))
+    out["rim_sd"] = float(m["rim"][last_third].std(ddof=1))  # sample SD, as everywhere
     anoxic = np.flatnonzero(m["o2_min"].to_numpy(float) < ANOXIC_MMHG)
     out["anoxia_day"] = float(days[anoxic[0]]) if len(anoxic) else np.nan
     out["anoxia_R"] = float(m["R"].iloc[anoxic[0]]) if len(anoxic) else np.nan
@@ -191,57 +195,74 @@ def last_frame(path: Path) -> dict:
 
 # ---------------------------------------------------------------------------- figure
 def _mean_sd(numbers: dict[int, dict], key: str) -> tuple[float, float]:
-    values = np.array([n[key] for n in numbers.values()], float)
-    return float(np.nanmean(values)), float(np.nanstd(values, ddof=1)) if len(values) > 1 \
-        else 0.0
+    """Mean and sample SD (NaN for one seed) of ``key`` over the seeds."""
+    return tuple(float(v) for v in mean_sd([n[key] for n in numbers.values()]))
+
+
+LAYOUT = """
+ab
+cd
+kk
+tt
+"""
+"""Panels: (a) radii, (b) the phase map, (c) O2 and (d) glucose profiles (a quantity per
+axis), the shared key, (e) the table of measured vs published."""
 
 
 def figure(tables: dict[int, pd.DataFrame], numbers: dict[int, dict], first: Path,
-           outs: list[Path]) -> list[Path]:
-    fig = Figure(figsize=(14, 10.5), layout="constrained")
-    (ax_r, ax_map), (ax_prof, ax_tab) = fig.subplots(2, 2)
-    _radii(ax_r, tables, numbers)
-    frame = last_frame(first)
-    mean_r = np.mean([m["R"].iloc[-1] for m in tables.values()])
-    seed1 = next(iter(tables))
-    _map(ax_map, frame, tables[seed1], seed1)
-    _profiles(ax_prof, frame, tables[seed1], seed1)
-    _table(ax_tab, numbers)
-    fig.suptitle(f"EMT6/Ro-like spheroid in stirred medium (20 % O2, 16.5 mM glucose), "
-                 f"{len(tables)} seeds; 2D lattice, dx = {frame['dx']:g} µm, "
-                 f"R at day {frame['day']:g} = {mean_r:.0f} µm")
-    return [write_atomically(out, lambda tmp: fig.savefig(tmp, dpi=130)) for out in outs]
+           figures: list[Path]) -> list[Path]:
+    with journal_style():
+        fig = Figure(figsize=(width_inches("double"), 8.4), layout="constrained")
+        axes = fig.subplot_mosaic(LAYOUT, height_ratios=[1, 0.75, 0.42, 0.85])
+        handles = _radii(axes["a"], tables, numbers)
+        frame = last_frame(first)
+        mean_r = np.mean([m["R"].iloc[-1] for m in tables.values()])
+        seed1 = next(iter(tables))
+        handles += _map(axes["b"], frame, tables[seed1], seed1)
+        handles += _profiles(axes["c"], axes["d"], frame, tables[seed1], seed1)
+        legend_panel(axes["k"], [h for h, _ in handles], [label for _, label in handles],
+                     ncols=2, loc="center")
+        _table(axes["t"], numbers)
+        fig.suptitle(f"EMT6/Ro-like spheroid in stirred medium (20 % O2, 16.5 mM glucose), "
+                     f"{len(tables)} seeds; 2D lattice, dx = {frame['dx']:g} µm,\n"
+                     f"R at day {frame['day']:g} = {mean_r:.0f} µm (mean of the seeds)")
+        return save_figure(fig, figures)
 
 
-def _radii(ax, tables, numbers) -> None:
-    ax.axhspan(*RIM_OTHER, color=C_RIM, alpha=0.08, lw=0,
-               label="rim, other lines 140–310 µm (Milotti & Chignola 2010)")
-    ax.axhspan(*RIM_EMT6, color=C_RIM, alpha=0.18, lw=0,
-               label="rim, EMT6/Ro 125–220 µm (Freyer & Sutherland 1986; Jiang 2005)")
-    for key, colour, name in (("R", C_R, "R (outer)"), ("Rn", C_RN, "Rn (necrotic core)"),
-                              ("rim", C_RIM, "viable rim R − Rn")):
+def _radii(ax, tables, numbers) -> list:
+    """(a): the radii of each seed (thin) and their mean (thick) with the published bands;
+    returns the key's (handle, label) pairs."""
+    key = [(ax.axhspan(*RIM_OTHER, color=C_RIM, alpha=0.08, lw=0),
+            "(a) rim, other lines 140–310 µm (Milotti & Chignola 2010)"),
+           (ax.axhspan(*RIM_EMT6, color=C_RIM, alpha=0.18, lw=0),
+            "(a) rim, EMT6/Ro 125–220 µm (Freyer & Sutherland 1986; Jiang 2005)")]
+    for column, colour, name in (("R", C_R, "R (outer)"), ("Rn", C_RN, "Rn (necrotic core)"),
+                                 ("rim", C_RIM, "viable rim R − Rn")):
         # the rim is drawn from the first necrotic cell on (before that it is R itself)
-        shown = [m[key].where(m["n_necrotic"] > 0) if key == "rim" else m[key]
+        shown = [m[column].where(m["n_necrotic"] > 0) if column == "rim" else m[column]
                  for m in tables.values()]
         for values in shown:
-            ax.plot(values.index, values, color=colour, lw=0.7, alpha=0.6)
+            ax.plot(values.index, values, color=colour, lw=0.5, alpha=0.6)
         mean = pd.concat(shown, axis=1).mean(axis=1)
-        ax.plot(mean.index, mean, color=colour, lw=2.4, label=f"{name}: mean of seeds")
+        line, = ax.plot(mean.index, mean, color=colour, lw=1.6)
+        key.append((line, f"(a) {name}: thin each seed, thick their mean"))
     onset_day, _ = _mean_sd(numbers, "onset_day")
     onset_r, _ = _mean_sd(numbers, "onset_R")
     days = next(iter(tables.values())).index.to_numpy()
     later = days[days >= onset_day]
-    ax.plot(later, onset_r + GROWTH_UM_PER_DAY * (later - onset_day), color="#CC79A7", ls="--",
-            lw=1.6, label=f"{GROWTH_UM_PER_DAY:g} µm/day from the onset (EMT6/Ro)")
-    ax.axvline(onset_day, color="0.5", ls=":", lw=1)
-    ax.text(onset_day, 8, f" necrosis onset (≥ 1 % necrotic), day {onset_day:.1f}",
-            color="0.3", fontsize=8, va="bottom")
-    ax.set(title="(a) radii vs time (thin: each seed; thick: mean)", xlabel="time (d)",
-           ylabel="radius (µm)", xlim=(days[0], days[-1]), ylim=(0, None))
-    ax.legend(fontsize=7, loc="upper left")
+    line, = ax.plot(later, onset_r + GROWTH_UM_PER_DAY * (later - onset_day), color="#CC79A7",
+                    ls="--", lw=1.2)
+    key.append((line, f"(a) {GROWTH_UM_PER_DAY:g} µm/day from the onset (EMT6/Ro)"))
+    onset = ax.axvline(onset_day, color="0.5", ls=":", lw=1)
+    key.append((onset, f"(a) necrosis onset (≥ 1 % necrotic), day {onset_day:.1f}"))
+    ax.set(title="(a) radii vs time", xlabel="time (d)", ylabel="radius (µm)",
+           xlim=(days[0], days[-1]), ylim=(0, None))
+    return key
 
 
-def _map(ax, frame, table, seed) -> None:
+def _map(ax, frame, table, seed) -> list:
+    """(b): the phase of each site at the end, the circles of R and Rn; returns the key's
+    (handle, label) pairs."""
     phase = frame["phase"]
     dx = frame["dx"]
     extent = (0, phase.shape[1] * dx / 1000, 0, phase.shape[0] * dx / 1000)
@@ -250,37 +271,35 @@ def _map(ax, frame, table, seed) -> None:
     ax.imshow(np.ma.masked_invalid(phase), origin="lower", extent=extent, cmap=cmap, vmin=-0.5,
               vmax=len(PHASE_COLOURS) - 0.5, interpolation="nearest")
     cx, cy = (c / 1000 for c in frame["centre"])
-    for key, style, colour in (("R", "-", "black"), ("Rn", "--", "white")):
-        ax.add_patch(Circle((cx, cy), table[key].iloc[-1] / 1000, fill=False, color=colour,
+    for column, style, colour in (("R", "-", "black"), ("Rn", "--", "white")):
+        ax.add_patch(Circle((cx, cy), table[column].iloc[-1] / 1000, fill=False, color=colour,
                             ls=style, lw=1.0))
-    for name, colour in PHASE_COLOURS.items():
-        ax.plot([], [], "s", color=colour, label=name)
-    ax.plot([], [], color="black", label="R: equivalent disc")
-    ax.plot([], [], color="0.5", ls="--", label="Rn (white, dashed)")
-    ax.legend(fontsize=7, loc="upper right", framealpha=0.9)
     ax.set(title=f"(b) phase per site at day {frame['day']:g} (seed {seed})", xlabel="x (mm)",
            ylabel="y (mm)")
     add_scale_bar(ax, nice_length(extent[1]), color="black")
+    return ([(Patch(color=colour), f"(b) {name}") for name, colour in PHASE_COLOURS.items()]
+            + [(Line2D([], [], color="black"), "(b) R: the equivalent disc"),
+               (Line2D([], [], color="0.5", ls="--"), "(b) Rn (white, dashed)")])
 
 
-def _profiles(ax, frame, table, seed) -> None:
+def _profiles(ax_o2, ax_glc, frame, table, seed) -> list:
+    """(c) O2 and (d) glucose against the distance from the centre of mass at the end, the
+    viable rim shaded; returns the key's (handle, label) pairs."""
     dx = frame["dx"]
     reach = min(frame["centre"][0], frame["centre"][1], frame["x"][-1] - frame["centre"][0],
                 frame["y"][-1] - frame["centre"][1])
     r, o2 = radial_profile(frame["oxygen"], frame["x"], frame["y"], frame["centre"], dx, reach)
     _, glc = radial_profile(frame["glucose"], frame["x"], frame["y"], frame["centre"], dx, reach)
     rn, radius = table["Rn"].iloc[-1], table["R"].iloc[-1]
-    ax.axvspan(rn, radius, color=C_RIM, alpha=0.15, lw=0, label=f"viable rim ({radius - rn:.0f} µm)")
-    ax.plot(r, o2, color=C_RIM, lw=2, label="O2 (mmHg, left)")
-    ax.set(title=f"(c) radial profiles at day {frame['day']:g} (seed {seed})",
-           xlabel="distance from the centre of mass (µm)", ylabel="O2 (mmHg)", xlim=(0, reach),
-           ylim=(0, None))
-    twin = ax.twinx()
-    twin.plot(r, glc, color=C_RN, lw=2, ls="--", label="glucose (× plasma, right)")
-    twin.set(ylabel="glucose (× plasma; 1 = 5.5 mM)", ylim=(0, None))
-    lines = ax.get_legend_handles_labels()
-    more = twin.get_legend_handles_labels()
-    ax.legend(lines[0] + more[0], lines[1] + more[1], fontsize=7, loc="center right")
+    for ax, values, colour, letter, name, unit in (
+            (ax_o2, o2, C_RIM, "c", "O2", "O2 (mmHg)"),
+            (ax_glc, glc, C_RN, "d", "glucose", "glucose (× plasma; 1 = 5.5 mM)")):
+        rim = ax.axvspan(rn, radius, color=C_RIM, alpha=0.15, lw=0)
+        ax.plot(r, values, color=colour, lw=1.5)
+        ax.set(title=f"({letter}) radial {name} profile, day {frame['day']:g} (seed {seed})",
+               xlabel="distance from the centre of mass (µm)", ylabel=unit, xlim=(0, reach),
+               ylim=(0, None))
+    return [(rim, f"(c, d) viable rim, Rn to R ({radius - rn:.0f} µm)")]
 
 
 def _verdict(value: float, low: float, high: float) -> str:
@@ -310,14 +329,14 @@ def _table(ax, numbers) -> None:
          f"{(speed / GROWTH_UM_PER_DAY - 1) * 100:+.0f} %"],
     ]
     ax.axis("off")
-    table = ax.table(cellText=rows, colLabels=["quantity (2D disc)", f"measured\nmean ± SD\n"
+    table = ax.table(cellText=rows, colLabels=["quantity (2D disc)", f"measured, mean ± SD\n"
                                                f"({len(numbers)} seeds)", "published, as 2D",
                                                "fitted or\npredicted", "vs published"],
-                     loc="upper center", cellLoc="center", colWidths=[0.28, 0.16, 0.26, 0.13, 0.17])
+                     bbox=[0.0, 0.42, 1.0, 0.58], cellLoc="center",
+                     colWidths=[0.28, 0.16, 0.26, 0.13, 0.17])  # the note goes below it
     table.auto_set_font_size(False)
-    table.set_fontsize(8)
-    table.scale(1.0, 3.0)
-    ax.set_title("(d) measured vs published, in the same (2D) geometry")
+    table.set_fontsize(MIN_TEXT_PT)
+    ax.set_title("(e) measured vs published, in the same (2D) geometry")
     ax.text(0.0, 0.0, "3D radii → 2D disc: R_2D = R_3D·√(4/6) (zero-order uptake: a sphere goes "
             "anoxic at √(6DC0/q),\na disc at √(4DC0/q)); a rim tends to the slab depth "
             "√(2DC0/q) in both, so it is compared as is.\n"
@@ -327,7 +346,7 @@ def _table(ax, numbers) -> None:
             "frame\nwith min O2 < 0.1 mmHg (frames every 12 h). Sources: Freyer & Sutherland "
             "1986 Cancer Res\n46:3504; Jiang et al. 2005 Biophys J 89:3884; Milotti & Chignola "
             "2010 PLoS ONE 5:e13942;\nGrimes et al. 2014 J R Soc Interface 11:20131124.",
-            transform=ax.transAxes, fontsize=7.5, va="bottom", ha="left")
+            transform=ax.transAxes, fontsize=MIN_TEXT_PT, va="bottom", ha="left")
 
 
 # ---------------------------------------------------------------------------- command line
@@ -362,24 +381,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--days", type=float, help="override run.days (default: the scenario's)")
     parser.add_argument("--out", type=Path, default=OUT,
-                        help="base path: runs go to <stem>_seed<k>.h5, the figure to <stem>.png")
-    parser.add_argument("--docs-figure", type=Path, default=DOCS_FIGURE,
-                        help="second copy of the figure (default: docs/spheroid.png)")
+                        help="base path: runs go to <stem>_seed<k>.h5, the figure to "
+                             "<stem>_comparison.png")
     add_engine_arguments(parser, default_replicates=3)
-    parser.add_argument("--replot", action="store_true",
-                        help="measure existing run files, run nothing")
+    add_output_arguments(parser, docs=DOCS_FIGURE)
     args = parser.parse_args(argv)
     with script_errors(parser):  # an existing output, a bad --days: no traceback
         seeds = seeds_of(args)
-        paths = {k: replicate_path(args.out, "", k) for k in seeds}
-        check_output(args.docs_figure, overwrite=args.overwrite or args.reuse,
-                     what="comparison figure")
+        figures = figure_paths(args.out, args)
         if args.replot:
-            check_output(args.out.with_suffix(".png"), overwrite=args.overwrite,
-                         what="comparison figure")
-            missing = [str(p) for p in paths.values() if not p.exists()]
-            if missing:
-                raise UserError(f"--replot: no run file {', '.join(missing)}")
+            paths = existing_runs({"": {k: replicate_path(args.out, "", k) for k in seeds}})[""]
         else:
             options = engine_options(args)
             configs = arm_configs(SCENARIO, {"": None}, days=args.days)
@@ -390,7 +401,6 @@ def main(argv: list[str] | None = None) -> int:
                 paths = run_plan(plan, executor, text=SCENARIO.read_text())[""]
     tables = {k: measure_run(p) for k, p in paths.items()}
     numbers = {k: spheroid_numbers(m) for k, m in tables.items()}
-    figures = [args.out.with_suffix(".png"), args.docs_figure]
     for written in figure(tables, numbers, paths[seeds[0]], figures):
         print(f"wrote {written}")
     report(numbers)

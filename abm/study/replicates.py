@@ -35,6 +35,7 @@ from abm.io.parts import parts_dir
 from abm.runner import check_run_outputs
 from abm.schema import to_toml
 from abm.study.status import DONE, FAILED
+from abm.study.script_outputs import add_output_arguments, existing_runs, figure_paths
 from abm.study.tables import write_summary_files
 
 DEFAULT_METRICS = ("n_tumor", "n_viable", "dormant_fraction", "senescent_fraction",
@@ -149,14 +150,15 @@ def plan_replicates(configs: dict, seeds: list[int], out: Path, *, overwrite: bo
     anything runs (OutputError naming the file and why). An existing run file needs
     ``overwrite``; with ``reuse`` a complete run file of the same config is kept, a leftover
     ``.parts`` folder of an unfinished run is replaced, and a run file of another config is
-    refused naming the first key that differs. The summary files are replaced only if abm
-    wrote them (and ``overwrite`` or ``reuse`` asks for it); the figure with either."""
+    refused naming the first key that differs (``reuse`` never replaces a run file, even with
+    ``overwrite``). The summary files are replaced only if abm wrote them and ``overwrite``
+    asks for it (the scripts' figures: :func:`abm.study.script_outputs.figure_paths`)."""
     plan = ReplicatePlan(out, tuple(configs))
     for arm, config in configs.items():
         for seed in seeds:
             seeded = dataclasses.replace(config, run=dataclasses.replace(config.run, seed=seed))
             path = replicate_path(out, arm, seed)
-            if reuse and path.exists() and not overwrite:
+            if reuse and path.exists():
                 if not (why := _config_difference(path, seeded)):
                     plan.kept[(arm, seed)] = path
                     continue
@@ -167,9 +169,8 @@ def plan_replicates(configs: dict, seeds: list[int], out: Path, *, overwrite: bo
             check_run_outputs(seeded, path, again)
             plan.jobs[(arm, seed)] = (seeded, path, again)
     for path in summary_paths(out):
-        check_output(path, overwrite=overwrite or reuse, what="replicate summary",
+        check_output(path, overwrite=overwrite, what="replicate summary",
                      replaceable=_is_replicate_summary)
-    check_output(out.with_suffix(".png"), overwrite=overwrite or reuse, what="figure")
     return plan
 
 
@@ -279,11 +280,12 @@ def add_engine_arguments(parser: argparse.ArgumentParser, default_replicates: in
                              "section (e.g. a study file)")
     if reuse:
         parser.add_argument("--reuse", action="store_true",
-                            help="keep run files that are complete and of the same config, "
-                                 "run the rest and redraw the summary and figure (a killed "
-                                 "script continues)")
+                            help="keep run files that are complete and of the same config "
+                                 "and run the rest (a killed script continues); an existing "
+                                 "summary or figure still needs --overwrite")
     parser.add_argument("--overwrite", action="store_true",
-                        help="replace existing run files, the summary and the figure")
+                        help="replace existing files: run files (not with --reuse), the "
+                             "summary and the figures")
 
 
 def seeds_of(args: argparse.Namespace) -> list[int]:
@@ -329,13 +331,16 @@ def script_errors(parser: argparse.ArgumentParser):
 
 def replicates_from_command_line(description: str, scenario: Path, arms: dict,
                                  default_out: Path, default_replicates: int = 3,
-                                 argv: list[str] | None = None
-                                 ) -> tuple[dict[str, dict[int, Path]], Path]:
+                                 argv: list[str] | None = None, docs: Path | None = None
+                                 ) -> tuple[dict[str, dict[int, Path]], list[Path]]:
     """The scenario scripts' command line: ``--days``, ``--out``, ``--replicates N`` or
     ``--seeds``, ``--workers W`` / ``--dask`` / ``--dask-cluster FILE``, ``--reuse``,
-    ``--overwrite``; checks every option and output, then runs every arm with every seed
-    (:func:`plan_replicates`, :func:`run_plan`) and returns arm → seed → run file and the
-    ``--out`` path (figures go next to it as .png)."""
+    ``--overwrite``, ``--replot`` and (with ``docs``, the docs copy of the figure) ``--docs``;
+    checks every option and output, then runs every arm with every seed
+    (:func:`plan_replicates`, :func:`run_plan`; with ``--replot`` nothing runs and the run
+    files must exist). Returns arm → seed → run file and the figure's paths (checked: the
+    comparison figure of :mod:`abm.study.script_outputs`, and the docs copy with
+    ``--docs``)."""
     from abm.study.arms import arm_configs
     from abm.study.engines import open_engine
 
@@ -343,11 +348,16 @@ def replicates_from_command_line(description: str, scenario: Path, arms: dict,
     parser.add_argument("--days", type=float, help="override run.days")
     parser.add_argument("--out", type=Path, default=default_out,
                         help="base path: runs go to <stem>_<arm>_seed<k>.h5, the summary to "
-                             "<stem>_summary.csv/.h5, the figure to <stem>.png")
+                             "<stem>_summary.csv/.h5, the figure to <stem>_comparison.png")
     add_engine_arguments(parser, default_replicates)
+    add_output_arguments(parser, docs)
     args = parser.parse_args(argv)
     with script_errors(parser):
         seeds = seeds_of(args)
+        figures = figure_paths(args.out, args)
+        if args.replot:
+            return existing_runs({arm: {k: replicate_path(args.out, arm, k) for k in seeds}
+                                  for arm in arms}), figures
         options = engine_options(args)
         configs = arm_configs(scenario, arms, days=args.days)
         args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -355,4 +365,4 @@ def replicates_from_command_line(description: str, scenario: Path, arms: dict,
                                reuse=args.reuse)
         with open_engine(*options) as executor:
             paths = run_plan(plan, executor, text=Path(scenario).read_text())
-    return paths, args.out
+    return paths, figures

@@ -88,3 +88,84 @@ def fix_tick_sizes(fig) -> None:
     for ax in fig.axes:
         ax.tick_params(labelsize=SMALL_PT, width=AXIS_LINE_PT, length=RC["xtick.major.size"],
                        pad=RC["xtick.major.pad"])
+
+
+PRINT_DPI = 300
+"""Raster resolution of a saved scenario figure (dpi; the usual journal minimum for line art
+with halftones, as ``abm plot``'s default)."""
+
+
+def legend_panel(ax, handles, labels, loc: str = "center left", **kwargs):
+    """Turn ``ax`` into a legend of its own (``handles``, ``labels``): a figure's shared key,
+    kept off every data panel. A second key in the same panel: ``ax.add_artist`` the first
+    (placed at another ``loc``)."""
+    ax.axis("off")
+    return ax.legend(handles, labels, loc=loc, borderaxespad=0.0, **kwargs)
+
+
+def layout_problems(fig) -> list[str]:
+    """What keeps ``fig`` from print (empty if nothing): text below :data:`MIN_TEXT_PT`,
+    text cut by the figure's edge, a legend over an axes that shows data, and texts that
+    overlap each other (tick labels, titles, axis labels, legends; each pair once; the tick
+    labels of one axis are not compared with each other, their boxes overlap when
+    rotated). Draws the figure to measure it."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(fig)  # a figure made with Figure() has no renderer of its own
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    page = fig.bbox
+    problems, boxes = [], []
+    for group, text in _texts(fig):
+        if text.get_fontsize() < MIN_TEXT_PT - 1e-9:
+            problems.append(f"{text.get_text()!r}: {text.get_fontsize():g} pt < {MIN_TEXT_PT:g}")
+        box = text.get_window_extent(renderer)
+        if box.x0 < page.x0 - 1 or box.x1 > page.x1 + 1 or box.y0 < page.y0 - 1 or \
+                box.y1 > page.y1 + 1:
+            problems.append(f"{text.get_text()!r} is cut by the figure's edge")
+        boxes.append((group, text, box))
+    data_axes = [ax for ax in fig.axes if ax.axison and (ax.lines or ax.collections or
+                                                         ax.patches or ax.images)]
+    for legend in fig.findobj(lambda a: a.__class__.__name__ == "Legend"):
+        box = legend.get_window_extent(renderer)
+        for ax in data_axes:
+            if box.overlaps(ax.bbox) and _area(box, ax.bbox) > 1.0:
+                problems.append(f"a legend lies over the data of {ax.get_title()!r}")
+        boxes.append((id(legend), legend, box))
+    for i, (group_a, a, box_a) in enumerate(boxes):
+        for group_b, b, box_b in boxes[i + 1:]:
+            if group_a != group_b and _area(box_a, box_b) > 1.0:
+                problems.append(f"{_name(a)} overlaps {_name(b)}")
+    return problems
+
+
+def _texts(fig):
+    """(group, text) of every visible, non-empty text outside legends: titles, axis labels,
+    texts placed on axes or the figure, and the tick labels within the view (one group per
+    axis; every other text its own group)."""
+    found = [fig._suptitle] + list(fig.texts)  # the title objects have no public getter
+    for ax in fig.axes:
+        if not ax.axison:
+            continue
+        found += [ax.title, ax._left_title, ax._right_title, ax.xaxis.label, ax.yaxis.label,
+                  *ax.texts]
+        for axis in (ax.xaxis, ax.yaxis):
+            low, high = sorted(axis.get_view_interval())
+            for tick in axis.get_major_ticks():
+                tolerance = 1e-9 * (high - low)
+                if low - tolerance <= tick.get_loc() <= high + tolerance:
+                    for label in (tick.label1, tick.label2):
+                        if label.get_visible() and label.get_text().strip():
+                            yield id(axis), label
+    for text in found:
+        if text is not None and text.get_visible() and text.get_text().strip():
+            yield id(text), text
+
+
+def _area(a, b) -> float:
+    """Overlap area of two display boxes (px²)."""
+    return max(0.0, min(a.x1, b.x1) - max(a.x0, b.x0)) * max(0.0, min(a.y1, b.y1) - max(a.y0, b.y0))
+
+
+def _name(artist) -> str:
+    return "a legend" if artist.__class__.__name__ == "Legend" else repr(artist.get_text())

@@ -14,6 +14,7 @@ from matplotlib.patches import Patch, Rectangle
 from abm.fields.solutes import field_spec
 from abm.fields.specs import VMAX_VESSEL, FieldSpec, PlotStyle
 from abm.viz.journal import SMALL_PT
+from abm.viz.spread import mean_sd
 
 
 OKABE_ITO = {"blue": "#0072B2", "orange": "#E69F00", "bluish_green": "#009E73",
@@ -150,33 +151,35 @@ def colour_max(run, spec: FieldSpec, frames: list[int]) -> float:
 
 
 def mean_band(ax, curves, color, label, ls="-", step=False, alpha=0.2) -> None:
-    """Plot the mean of ``curves`` (replicate pandas Series on one index) with a ± SD band
-    (the replicates' population SD, ddof 0, as every scenario script prints; NaN-aware);
-    ``step``: as steps centred on the index values."""
+    """Plot the mean of ``curves`` (replicate pandas Series on one index) with a ± SD band:
+    the sample SD (ddof 1, :mod:`abm.viz.spread`, as every scenario script prints;
+    NaN-aware), no band for one replicate; ``step``: as steps centred on the index values."""
     stack = np.vstack([c.to_numpy(dtype=float) for c in curves])
     x = curves[0].index.to_numpy()
-    with np.errstate(invalid="ignore"):
-        mean, sd = np.nanmean(stack, axis=0), np.nanstd(stack, axis=0)
+    mean, sd = mean_sd(stack, axis=0)
     if step:
         ax.step(x, mean, color=color, ls=ls, label=label, where="mid")
     else:
         ax.plot(x, mean, color=color, ls=ls, label=label)
-    ax.fill_between(x, mean - sd, mean + sd, color=color, alpha=alpha, lw=0,
-                    step="mid" if step else None)
+    if len(curves) > 1:
+        ax.fill_between(x, mean - sd, mean + sd, color=color, alpha=alpha, lw=0,
+                        step="mid" if step else None)
 
 
 def bars_with_spread(ax, x, replicates, width, color, label=None) -> None:
     """Bars at the mean of each entry of ``replicates`` (one sequence of replicate values per
-    bar, at ``x``) with ± SD error bars (population SD, ddof 0, as :func:`mean_band`) and
-    every replicate as a dot (NaN-aware)."""
+    bar, at ``x``) with ± SD error bars (the sample SD, ddof 1, as :func:`mean_band`; none for
+    one replicate) and every replicate as a dot (NaN-aware). On a linear axis only: a bar's
+    length means nothing on a log axis (use dots with error bars there)."""
     x = np.asarray(x, dtype=float)
-    with np.errstate(invalid="ignore"):
-        means = [np.nanmean(np.asarray(v, dtype=float)) for v in replicates]
-        sds = [np.nanstd(np.asarray(v, dtype=float)) for v in replicates]
-    ax.bar(x, means, width, yerr=sds, color=color, label=label, capsize=2,
-           error_kw={"lw": 0.8})
+    stats = [mean_sd(v) for v in replicates]
+    means = [m for m, _ in stats]
+    sds = [sd if np.isfinite(sd) else 0.0 for _, sd in stats]
+    ax.bar(x, means, width, yerr=sds if any(sds) else None, color=color, label=label,
+           capsize=2, error_kw={"lw": 0.8})
     for xi, values in zip(x, replicates):
-        ax.plot(np.full(len(values), xi), values, ".", color="0.2", ms=3, zorder=3)
+        ax.plot(np.full(len(values), xi), values, "o", color="white", mec="black", mew=0.5,
+                ms=2.5, zorder=3)
 
 
 def in_days(curve):

@@ -128,7 +128,11 @@ def test_outputs_are_kept_unless_asked_and_reuse_runs_only_what_is_missing(in_pr
     with pytest.raises(UserError, match="tiny_control_seed1.h5"):
         run_replicates(configs, [1, 2], out)
     assert not replicate_path(out, "control", 2).exists()  # refused before anything ran
-    paths = run_replicates(configs, [1, 2], out, reuse=True)
+    # --reuse keeps runs but replaces no summary (or figure) without --overwrite
+    with pytest.raises(UserError, match=r"tiny_summary.csv' exists; pass --overwrite"):
+        run_replicates(configs, [1, 2], out, reuse=True)
+    assert not replicate_path(out, "control", 2).exists()
+    paths = run_replicates(configs, [1, 2], out, reuse=True, overwrite=True)
     assert sorted(paths["control"]) == [1, 2]
     assert replicate_path(out, "control", 1).stat().st_mtime_ns == before  # kept, not rerun
     summary = load_study(summary_paths(out)[1]).summary
@@ -139,7 +143,7 @@ def test_outputs_are_kept_unless_asked_and_reuse_runs_only_what_is_missing(in_pr
                                                  "set": {"oxygen.vessel_mmHg": 30.0}}})
     with pytest.raises(UserError, match=r"tiny_control_seed1.h5' exists and is not reused: its "
                                         r"oxygen.vessel_mmHg is .*, this run's 30.0"):
-        run_replicates(changed, [1], out, reuse=True)
+        run_replicates(changed, [1], out, reuse=True, overwrite=True)
     # a summary abm did not write is never replaced, not even with --overwrite
     summary_paths(out)[0].write_text("someone's table\n")
     with pytest.raises(UserError, match="is not a file abm wrote"):
@@ -196,8 +200,11 @@ def test_the_command_line_checks_its_options(in_process, tmp_path, capsys):
         return replicates_from_command_line("tiny", scenario, ARMS, tmp_path / "cli.h5", 2,
                                             argv=list(argv))
 
-    paths, out = run("--seeds", "3", "--workers", "2")
-    assert out == tmp_path / "cli.h5" and sorted(paths["lean"]) == [3]
+    paths, figures = run("--seeds", "3", "--workers", "2")
+    assert figures == [tmp_path / "cli_comparison.png"] and sorted(paths["lean"]) == [3]
+    written = paths["lean"][3].stat().st_mtime_ns
+    assert run("--seeds", "3", "--replot") == (paths, figures)  # runs nothing, re-draws
+    assert paths["lean"][3].stat().st_mtime_ns == written
     for argv, message in ((["--seeds", "4", "4"], "none twice"),
                           (["--replicates", "0"], "need at least one seed"),
                           (["--workers", "0"], "--workers = 0: must be 1"),
