@@ -18,7 +18,7 @@ import pytest
 from abm import load_config, load_run
 from abm.runner import output_path
 from abm.study.script_outputs import comparison_file
-from abm.viz.journal import PRINT_DPI
+from abm.viz.journal import PNG_DPI
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS_COPY = {"spheroid": "spheroid.png", "immune_pdl1": "immune_pdl1.png",
@@ -43,7 +43,7 @@ def _png_width_in(path: Path) -> float:
     with open(path, "rb") as f:
         head = f.read(24)
     assert head[:8] == b"\x89PNG\r\n\x1a\n"
-    return struct.unpack(">I", head[16:20])[0] / PRINT_DPI
+    return struct.unpack(">I", head[16:20])[0] / PNG_DPI
 
 
 def _assert_comparison_figure(out: Path, min_bytes: int) -> None:
@@ -51,7 +51,7 @@ def _assert_comparison_figure(out: Path, min_bytes: int) -> None:
     wide."""
     figure = comparison_file(out)
     assert figure.stat().st_size > min_bytes
-    assert _png_width_in(figure) == pytest.approx(183 / 25.4, abs=1.0 / PRINT_DPI)  # 183 mm
+    assert _png_width_in(figure) == pytest.approx(183 / 25.4, abs=1.0 / PNG_DPI)  # 183 mm
     assert not out.with_suffix(".png").exists()  # the name of a single run's figure
 
 

@@ -70,8 +70,8 @@ def save_figure(fig, paths: list[Path]) -> list[Path]:
     """Save ``fig`` to each of ``paths`` (checked by :func:`figure_paths`), each atomically:
     the new file replaces the old name, never the old file's contents (a hard link to it
     keeps them). Warns of what :func:`abm.viz.journal.layout_problems` finds."""
-    from abm.viz.journal import PRINT_DPI, layout_problems  # matplotlib only where drawn
+    from abm.viz.journal import PNG_DPI, layout_problems  # matplotlib only where drawn
 
     for problem in layout_problems(fig):
         warnings.warn(f"figure layout: {problem}", stacklevel=2)
-    return [write_atomically(path, lambda tmp: fig.savefig(tmp, dpi=PRINT_DPI)) for path in paths]
+    return [write_atomically(path, lambda tmp: fig.savefig(tmp, dpi=PNG_DPI)) for path in paths]

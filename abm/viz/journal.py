@@ -90,11 +90,6 @@ def fix_tick_sizes(fig) -> None:
                        pad=RC["xtick.major.pad"])
 
 
-PRINT_DPI = 300
-"""Raster resolution of a saved scenario figure (dpi; the usual journal minimum for line art
-with halftones, as ``abm plot``'s default)."""
-
-
 def legend_panel(ax, handles, labels, loc: str = "center left", **kwargs):
     """Turn ``ax`` into a legend of its own (``handles``, ``labels``): a figure's shared key,
     kept off every data panel. A second key in the same panel: ``ax.add_artist`` the first
