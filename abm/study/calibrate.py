@@ -285,6 +285,8 @@ def write_outputs(spec: CalibrationSpec, history, executor: Executor | None = No
                   ) -> dict[str, Path]:
     """``posterior.csv``, ``posterior_summary.csv``, ``posterior.png``, ``predictive.csv``
     and ``predictive.png`` of the last generation in ``history``."""
+    from abm.study.calibration_plots import posterior_figure, predictive_figure  # matplotlib
+
     out = spec.out_dir
     particles, weights = history.get_distribution(m=0, t=history.max_t)
     particles = particles[list(spec.keys)]
@@ -297,11 +299,12 @@ def write_outputs(spec: CalibrationSpec, history, executor: Executor | None = No
     summary = posterior_summary(spec, particles, np.asarray(weights))
     write_atomic(written["summary"], lambda tmp: summary.to_csv(tmp), durable=False)
     write_atomic(written["posterior_figure"],
-                 lambda tmp: _posterior_figure(spec, posterior, summary, tmp), durable=False)
+                 lambda tmp: _save_png(posterior_figure(spec, posterior, summary), tmp),
+                 durable=False)
     predictive = posterior_predictive(spec, posterior, executor)
     write_atomic(written["predictive"], lambda tmp: predictive.to_csv(tmp), durable=False)
-    write_atomic(written["figure"], lambda tmp: _predictive_figure(spec, predictive, tmp),
-                 durable=False)
+    write_atomic(written["figure"],
+                 lambda tmp: _save_png(predictive_figure(spec, predictive), tmp), durable=False)
     return written
 
 
@@ -326,93 +329,8 @@ def posterior_predictive(spec: CalibrationSpec, posterior: pd.DataFrame,
     return table
 
 
-def _predictive_figure(spec: CalibrationSpec, predictive: pd.DataFrame, path: Path) -> None:
-    """One panel per target: the observation ± sd and the simulated metric of each draw."""
-    import matplotlib
+def _save_png(fig, path: Path) -> None:
+    """Write ``fig`` to ``path`` as a png at :data:`abm.viz.journal.PNG_DPI`."""
+    from abm.viz.journal import PNG_DPI
 
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
-    metrics = spec.metrics
-    fig, axes = plt.subplots(1, len(metrics), figsize=(2.6 * len(metrics) + 0.6, 3.2),
-                             squeeze=False)
-    jitter = np.random.default_rng(0).uniform(-0.12, 0.12, len(predictive))
-    for ax, metric in zip(axes[0], metrics):
-        obs = spec.observations.loc[metric]
-        ax.errorbar([0], [obs.value], yerr=[obs.sd], fmt="o", color="black", capsize=4,
-                    label="observed ± sd")
-        ax.plot(1 + jitter, predictive[metric], "o", color="tab:blue", alpha=0.6,
-                label="posterior draws")
-        ax.set_xticks([0, 1], ["observed", "simulated"])
-        ax.set_xlim(-0.6, 1.6)
-        ax.set_title(metric, fontsize=9)
-    axes[0][0].legend(fontsize=7, loc="best")
-    fig.suptitle(f"{spec.name}: posterior predictive ({len(predictive)} draws)", fontsize=10)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120, format="png")
-    plt.close(fig)
-
-
-def _posterior_figure(spec: CalibrationSpec, posterior: pd.DataFrame, summary: pd.DataFrame,
-                      path: Path) -> None:
-    """Marginals (weighted histograms, the 90 % credible interval shaded) on the diagonal,
-    the particles of every pair below it (area ∝ weight), each axis spanning its prior (log
-    for a log-uniform one); the scenario's own value of each key marked in red."""
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
-    priors, n = spec.priors, len(spec.priors)
-    weights = posterior["weight"].to_numpy(float)
-    fig, axes = plt.subplots(n, n, figsize=(2.4 * n + 0.6, 2.4 * n + 0.4), squeeze=False)
-    for i, pi in enumerate(priors):
-        for j, pj in enumerate(priors):
-            ax = axes[i][j]
-            if j > i:
-                ax.set_axis_off()
-                continue
-            ax.set_xscale("log" if pj.kind == "loguniform" else "linear")
-            ax.set_xlim(pj.lo, pj.hi)
-            own_x = summary.loc[pj.key, "scenario_value"]
-            if i == j:
-                edges = (np.geomspace if pi.kind == "loguniform" else np.linspace)(
-                    pi.lo, pi.hi, 16)
-                ax.hist(posterior[pi.key], bins=edges, weights=weights, color="tab:blue",
-                        alpha=0.7)
-                ax.axvspan(summary.loc[pi.key, "ci_lo"], summary.loc[pi.key, "ci_hi"],
-                           color="tab:blue", alpha=0.12, label="90 % credible interval")
-                if math.isfinite(own_x):
-                    ax.axvline(own_x, color="tab:red", ls="--", label="scenario value")
-                ax.set_yticks([])
-            else:
-                ax.set_yscale("log" if pi.kind == "loguniform" else "linear")
-                ax.set_ylim(pi.lo, pi.hi)
-                ax.scatter(posterior[pj.key], posterior[pi.key], s=400 * weights,
-                           color="tab:blue", alpha=0.6)
-                ax.plot([own_x], [summary.loc[pi.key, "scenario_value"]], "*",
-                        color="tab:red", ms=10)
-                if j == 0:
-                    ax.set_ylabel(pi.key, fontsize=8)
-            _prior_ticks(ax.xaxis, pj)
-            if i != j:
-                _prior_ticks(ax.yaxis, pi)
-            if i == n - 1:
-                ax.set_xlabel(pj.key, fontsize=8)
-            ax.tick_params(labelsize=7)
-    # the legend in the empty top-right panel (on the one panel of a single parameter)
-    axes[0][-1].legend(*axes[0][0].get_legend_handles_labels(), fontsize=7, loc="upper right")
-    fig.suptitle(f"{spec.name}: posterior ({len(posterior)} particles)", fontsize=10)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120, format="png")
-    plt.close(fig)
-
-
-def _prior_ticks(axis, prior) -> None:
-    """Four ticks across the prior, plain numbers (log-spaced for a log-uniform prior)."""
-    from matplotlib.ticker import FixedLocator, NullLocator
-
-    ticks = (np.geomspace if prior.kind == "loguniform" else np.linspace)(prior.lo, prior.hi, 4)
-    axis.set_major_locator(FixedLocator(ticks))
-    axis.set_minor_locator(NullLocator())
-    axis.set_ticklabels([f"{t:.3g}" for t in ticks])
+    fig.savefig(path, dpi=PNG_DPI, format="png")
