@@ -38,7 +38,7 @@ def _check_table(table, method: str) -> None:
         raise ValueError("table has no rows")
 
 
-def _draw_sobol(ax, rows: pd.DataFrame, legend: bool) -> None:
+def _draw_sobol(ax, rows: pd.DataFrame) -> None:
     y = np.arange(len(rows))
     if not np.isfinite(rows[["S1", "ST"]].to_numpy(float)).any():
         # A metric that never varied (see ConstantMetricError): say so, draw no bars.
@@ -61,11 +61,9 @@ def _draw_sobol(ax, rows: pd.DataFrame, legend: bool) -> None:
     ax.invert_yaxis()  # first parameter on top, as in the problem
     ax.set_xlabel("Sobol' index (share of output variance)")
     ax.set_ylabel("parameter")
-    if legend:
-        ax.legend(loc="lower right", fontsize=8)
 
 
-def _draw_morris(ax, rows: pd.DataFrame, colors: dict, legend: bool) -> None:
+def _draw_morris(ax, rows: pd.DataFrame, colors: dict) -> None:
     names = rows["parameter"].astype(str).tolist()
     mu_star = rows["mu_star"].to_numpy(float)
     sigma = rows["sigma"].to_numpy(float)
@@ -82,61 +80,76 @@ def _draw_morris(ax, rows: pd.DataFrame, colors: dict, legend: bool) -> None:
         if not finite[i]:
             continue
         ax.errorbar(mu_star[i], sigma[i], xerr=conf[i] if np.isfinite(conf[i]) else None,
-                    fmt="o", ms=7, color=colors[name], ecolor=colors[name], capsize=3,
+                    fmt="o", ms=5, color=colors[name], ecolor=colors[name], capsize=3,
                     clip_on=False, zorder=3)
         # Inert parameters pile up at the origin: one label per spot, names joined.
         spot = (round(mu_star[i] / top, 2), round(sigma[i] / top, 2))
         labels.setdefault(spot, []).append(name)
     for (x, y), group in labels.items():
         ax.annotate(", ".join(group), (x * top, y * top), xytext=(6, 6),
-                    textcoords="offset points", fontsize=8)
+                    textcoords="offset points")
     ax.set_xlim(0, top)
     ax.set_ylim(0, top)
     ax.set_xlabel("μ* (mean |elementary effect|, metric units per range)")
     ax.set_ylabel("σ (std. of elementary effects)")
-    if legend:
-        ax.legend(loc="upper left", fontsize=8)
 
 
-def plot_sensitivity(table: pd.DataFrame, out_path, method: str, *, dpi: int = 150) -> Path:
-    """Draw a long sensitivity table (:func:`sensitivity_table`) to ``out_path``.
+def plot_sensitivity(table: pd.DataFrame, out_path, method: str, *, dpi: int | None = None
+                     ) -> Path:
+    """Draw a long sensitivity table (:func:`sensitivity_table`) to ``out_path``
+    (:func:`sensitivity_figure`; png at ``dpi``, default :data:`abm.viz.journal.PNG_DPI`).
+    The format follows the suffix (.png, .pdf, .svg; anything else raises ValueError before
+    anything is written). Returns the path."""
+    out_path = _check_suffix(out_path)
+    from abm.viz.journal import PNG_DPI
+
+    fig = sensitivity_figure(table, method)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out_path, dpi=PNG_DPI if dpi is None else dpi)
+    return out_path
+
+
+def sensitivity_figure(table: pd.DataFrame, method: str):
+    """The figure of a long sensitivity table at two-column journal width
+    (:mod:`abm.viz.journal`), rows shrunk to fit the page depth, the key under the panels.
 
     One panel per metric (grid of up to three columns). Sobol': horizontal bars of ``S1``
     and ``ST`` per factor with the ``*_conf`` half-widths as error bars. Morris: ``sigma``
     against ``mu_star`` per factor (``mu_star_conf`` as horizontal error bars), labelled,
-    with the line ``σ = μ*``. The format follows the suffix (.png, .pdf, .svg; anything
-    else raises ValueError before anything is written). Returns the path.
+    with the line ``σ = μ*``.
     """
-    out_path = _check_suffix(out_path)
     _check_method(method)
     _check_table(table, method)
     from matplotlib.figure import Figure  # never pyplot: no global state, any backend
+
+    from abm.viz.journal import MAX_HEIGHT_INCHES, TITLE_INCHES, journal_style, width_inches
 
     metrics = list(dict.fromkeys(table["metric"].astype(str)))
     parameters = list(dict.fromkeys(table["parameter"].astype(str)))
     colors = {p: PALETTE[i % len(PALETTE)] for i, p in enumerate(parameters)}
     ncols = min(3, len(metrics))
     nrows = -(-len(metrics) // ncols)
-    if method == "sobol":
-        size = (5.0 * ncols, (1.2 + 0.45 * len(parameters)) * nrows + 0.4)
-    else:
-        size = (5.0 * ncols, 4.4 * nrows)
-    fig = Figure(figsize=size, layout="constrained")
-    axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False)).ravel()
-    for i, (ax, metric) in enumerate(zip(axes, metrics)):
-        rows = table[table["metric"].astype(str) == metric]
-        if method == "sobol":
-            _draw_sobol(ax, rows, legend=i == 0)
-        else:
-            _draw_morris(ax, rows, colors, legend=i == 0)
-        label = f"({chr(ord('a') + i)}) {metric}" if len(metrics) > 1 else metric
-        ax.set_title(label)
-    for ax in axes[len(metrics):]:
-        ax.set_visible(False)
-    fig.suptitle("Sobol' indices" if method == "sobol" else "Morris screening")
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out_path, dpi=dpi)
-    return out_path
+    width = width_inches("double")
+    row = 0.6 + 0.3 * len(parameters) if method == "sobol" else width / ncols * 0.8
+    key = 0.35  # the key's row under the panels (in)
+    height = min(row * nrows, MAX_HEIGHT_INCHES - TITLE_INCHES - key) + TITLE_INCHES + key
+    with journal_style():
+        fig = Figure(figsize=(width, height), layout="constrained")
+        axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False)).ravel()
+        for i, (ax, metric) in enumerate(zip(axes, metrics)):
+            rows = table[table["metric"].astype(str) == metric]
+            if method == "sobol":
+                _draw_sobol(ax, rows)
+            else:
+                _draw_morris(ax, rows, colors)
+            ax.set_title(f"({chr(ord('a') + i)}) {metric}" if len(metrics) > 1 else metric)
+        for ax in axes[len(metrics):]:
+            ax.set_visible(False)
+        handles, labels = axes[0].get_legend_handles_labels()
+        if handles:
+            fig.legend(handles, labels, loc="outside lower center", ncols=len(handles))
+        fig.suptitle("Sobol' indices" if method == "sobol" else "Morris screening")
+    return fig
 
 
 def write_sensitivity(table: pd.DataFrame, out_dir, method: str) -> tuple[Path, Path]:

@@ -17,7 +17,9 @@ from SALib.sample import sobol as sobol_sample  # noqa: E402
 
 from abm.study.sensitivity import (  # noqa: E402
     INDEX_COLUMNS, morris_indices, point_means, sensitivity_table, sobol_indices)
-from abm.study.sensitivity_output import plot_sensitivity, write_sensitivity  # noqa: E402
+from abm.study.sensitivity_output import (plot_sensitivity, sensitivity_figure,  # noqa: E402
+                                          write_sensitivity)
+from abm.viz.journal import MAX_HEIGHT_INCHES, layout_problems, width_inches  # noqa: E402
 
 # ----------------------------------------------------------------------- known answers
 
@@ -310,6 +312,11 @@ def test_plot_sobol_and_morris(sobol_table, tmp_path):
     assert list(table.metric) == ["f"] * 3 + ["g"] * 3
     png = plot_sensitivity(table, tmp_path / "morris.png", "morris")
     assert _distinct_colours(png) > 5
+    for fig in (sensitivity_figure(sobol_table, "sobol"), sensitivity_figure(table, "morris")):
+        # print-ready: journal width, within the page depth, text >= 6 pt, keys off the data
+        width, height = fig.get_size_inches()
+        assert width == width_inches("double") and height <= MAX_HEIGHT_INCHES
+        assert layout_problems(fig) == []
 
 
 def test_write_sensitivity_round_trips(sobol_table, tmp_path):
