@@ -64,7 +64,7 @@ def test_onset_growth_rim_and_anoxia(sph):
     assert n["speed_r2"] == pytest.approx(1.0)
     # last third of 0–5 days: days ≥ 3.333 → days 3.5, 4, 4.5, 5: rims 50, 52, 48, 50
     assert n["rim_mean"] == pytest.approx(50.0)
-    assert n["rim_sd"] == pytest.approx(np.sqrt(2.0))
+    assert n["rim_sd"] == pytest.approx(np.sqrt(8.0 / 3.0))  # sample SD: Σ(dev²) = 8 over n − 1 = 3
     assert n["anoxia_day"] == pytest.approx(2.5)
     assert n["anoxia_R"] == pytest.approx(150.0)
     assert n["anoxia_R_before"] == pytest.approx(140.0)
