@@ -30,9 +30,10 @@ CHROMIUM = "/usr/bin/chromium"
 
 def render(source: StoredRun, frame: int, name: str) -> bytes:
     if name == "phases":
-        rgb = images.phase_rgb(source.map_cells(frame), source.x_um, source.y_um, source.vessels)
-    else:
-        rgb = images.field_rgb(source.field(name, frame), images.field_lut(name), source.vmax(name))
+        rgb, priority = images.phase_rgb(source.map_cells(frame), source.x_um, source.y_um,
+                                         source.vessels)
+        return images.png_bytes(rgb, priority=priority)
+    rgb = images.field_rgb(source.field(name, frame), images.field_lut(name), source.vmax(name))
     return images.png_bytes(rgb)
 
 

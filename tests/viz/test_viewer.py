@@ -16,6 +16,10 @@ import pytest
 from matplotlib.colors import to_rgb
 from PIL import Image
 
+import psutil
+import solara  # noqa: F401  (the test extra has it: the browser tests must not skip for it)
+from playwright import sync_api
+
 from abm import load_config, load_run, run_scenario
 from abm.viz.style import PHASE_COLORS, TISSUE_COLOR, VESSEL_COLOR
 
@@ -31,21 +35,104 @@ START_TIMEOUT_S = 60
 # ---------------------------------------------------------------------------- without a browser
 def test_png_is_the_lattice_upside_down_and_clicks_map_back():
     """Row 0 of the PNG is the highest y (y upwards on screen); a click at a site's centre
-    maps back to that site, also when the map is shrunk for display."""
-    from abm.viz.viewer.images import png_bytes, site_at
+    maps back to that site, also when the map is shrunk for display (a side the stride does
+    not divide is padded: the click is read on the padded extent)."""
+    from abm.viz.viewer.images import png_bytes
+    from abm.viz.viewer.picking import site_at
 
     rgb = np.zeros((30, 50, 3), np.uint8)
     rgb[29, 3] = (255, 0, 0)  # top-left on screen: highest y, lowest x
     shown = np.asarray(Image.open(io.BytesIO(png_bytes(rgb))))
     assert shown.shape == (30, 50, 3) and tuple(shown[0, 3]) == (255, 0, 0)
     assert site_at((3 + 0.5) / 50, 0.5 / 30, (30, 50)) == (29, 3)
+    # 999 x 601 sites at stride 2 (max side 800): drawn as 500 x 301 pixels, 1000 x 602 sites
+    assert site_at((600 + 0.5) / 602, 1 - (998 + 0.5) / 1000, (999, 601)) == (998, 600)
+    assert site_at((300 + 0.5) / 602, 1 - (10 + 0.5) / 1000, (999, 601)) == (10, 300)
     big = np.zeros((999, 601, 3), np.uint8)
     big[998, 600] = (200, 100, 40)  # a lone cell in the top-right corner, in a block of its own
     big[0, 0] = (200, 100, 40)  # one in the bottom-left, in a block of 2 x 2 sites
     shrunk = np.asarray(Image.open(io.BytesIO(png_bytes(big, max_side=500))))
     assert shrunk.shape == (500, 301, 3)
     assert tuple(shrunk[0, 300]) == (200, 100, 40)  # a 1 x 1 block: the site itself
-    assert tuple(shrunk[499, 0]) == (50, 25, 10)  # still seen, as a quarter of a block
+    assert tuple(shrunk[499, 0]) == (50, 25, 10)  # a field's block: the mean of its sites
+    priority = np.zeros((999, 601), np.uint8)
+    priority[998, 600] = priority[0, 0] = 2
+    picked = np.asarray(Image.open(io.BytesIO(png_bytes(big, max_side=100, priority=priority))))
+    assert picked.shape == (100, 61, 3)  # blocks of 10 x 10 sites
+    assert tuple(picked[99, 0]) == tuple(picked[0, 60]) == (200, 100, 40)  # lone cells win
+    assert np.count_nonzero(picked.any(axis=-1)) == 2
+
+
+def test_a_click_selects_the_lone_cell_drawn_in_a_shrunk_pixel():
+    """On a 1000² lattice (2 x 2 sites a pixel) a click anywhere in the pixel that shows a
+    lone cell selects it, wherever in the block it sits; a hidden phase is not selected."""
+    import pandas as pd
+
+    from abm.viz.viewer.picking import cell_at
+
+    dx = 20.0
+    x_um = y_um = (np.arange(1000) + 0.5) * dx
+    for iy, ix in [(500, 300), (501, 300), (500, 301), (501, 301)]:  # one pixel's 4 sites
+        cells = pd.DataFrame({"x": [x_um[ix], x_um[900]], "y": [y_um[iy], y_um[100]],
+                              "phase": ["proliferating", "quiescent"]},
+                             index=pd.Index([7, 8], name="cell_id"))
+        for sy, sx in [(500, 300), (501, 301)]:  # clicks on two corners of the pixel
+            fx, fy = (sx + 0.5) / 1000, 1 - (sy + 0.5) / 1000
+            assert cell_at(cells, x_um, y_um, fx, fy) == 7
+            assert cell_at(cells, x_um, y_um, fx, fy, shown=("quiescent",)) is None
+        assert cell_at(cells, x_um, y_um, 302.5 / 1000, 1 - 500.5 / 1000) is None  # next pixel
+
+
+def test_the_phase_map_paints_the_cells_shown_and_ranks_them_first():
+    """phase_rgb: a hidden phase is tissue-coloured and of tissue priority; a cell beats a
+    vessel, a vessel beats tissue (the independent truth: the palette of abm.viz.style)."""
+    import pandas as pd
+
+    from abm.viz.viewer.images import phase_rgb
+
+    x_um = y_um = (np.arange(4) + 0.5) * 10.0
+    vessels = np.zeros((4, 4), bool)
+    vessels[3, 3] = True
+    cells = pd.DataFrame({"x": [5.0, 15.0], "y": [5.0, 25.0],
+                          "phase": ["proliferating", "necrotic"]})
+    rgb, priority = phase_rgb(cells, x_um, y_um, vessels, shown=("proliferating",))
+    assert tuple(rgb[0, 0]) == tuple(np.rint(np.array(to_rgb(PHASE_COLORS["proliferating"])) * 255))
+    assert tuple(rgb[2, 1]) == tuple(np.rint(np.array(to_rgb(TISSUE_COLOR)) * 255))
+    assert priority[0, 0] == 2 and priority[2, 1] == 0 and priority[3, 3] == 1
+    assert np.count_nonzero(priority == 2) == 1
+
+
+def test_solara_starts_with_telemetry_and_state_backend_off_and_a_local_cdn():
+    """In a fresh process whose environment asks for the opposite, the Solara that serve()
+    runs has no telemetry, no state backend, and serves the page's files itself (its CDN
+    proxy) with a local CDN address behind it."""
+    import subprocess
+    import sys
+
+    code = ("from abm.viz.viewer.server import solara_cli; solara_cli()\n"
+            "import solara.server.settings as s, solara.settings as t\n"
+            "print(s.telemetry.mixpanel_enable, t.assets.proxy, t.assets.cdn, "
+            "repr(s.state.backend), repr(s.state.url))")
+    env = {**os.environ, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "True",
+           "SOLARA_ASSETS_PROXY": "False", "SOLARA_ASSETS_CDN": "https://cdn.example.org/",
+           "SOLARA_STATE_BACKEND": "redis", "SOLARA_STATE_URL": "redis://example.org/0"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                         check=True).stdout.split()
+    assert out == ["False", "True", "http://127.0.0.1:9/", "''", "''"]
+
+
+def test_species_come_from_the_run_program_not_from_its_columns():
+    """A network run's species are its state columns less the fate timers; a run of
+    another program (cells.program = placeholder) has none, though its timers are columns
+    outside the cell table too."""
+    from abm.tumor.phenotype.network_fate import FATE_COLUMNS
+    from abm.tumor.phenotype.placeholder import PlaceholderCycle
+    from abm.viz.viewer.sources import stored_species
+
+    columns = ["x", "y", "phase", "HIF", "mTORC1", *FATE_COLUMNS]
+    assert stored_species("NetworkFate", columns) == ["HIF", "mTORC1"]
+    placeholder = ["x", "y", "phase", *PlaceholderCycle.state_names]
+    assert stored_species("PlaceholderCycle", placeholder) == []
 
 
 def test_field_colours_follow_the_declared_colour_map():
@@ -91,8 +178,6 @@ def browser():
     reason = _browser_reason()
     if reason:
         pytest.skip(reason)
-    pytest.importorskip("solara")
-    sync_api = pytest.importorskip("playwright.sync_api")
     with tempfile.TemporaryDirectory() as profile, sync_api.sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
             profile, executable_path=CHROMIUM, headless=True, args=BROWSER_ARGS,
@@ -104,7 +189,9 @@ def browser():
 @pytest.fixture(scope="module")
 def small_run(tmp_path_factory):
     path = tmp_path_factory.mktemp("view") / "run.h5"
-    return run_scenario(load_config(None, overrides=TINY, seed=5), path, progress=False)
+    # an off-centre tumour: a map flipped in x or y, or shifted, does not match it
+    overrides = TINY + ["tumor.center_x_frac=0.3", "tumor.center_y_frac=0.65"]
+    return run_scenario(load_config(None, overrides=overrides, seed=5), path, progress=False)
 
 
 def _start(args: list[str]):
@@ -155,8 +242,31 @@ def _shown_map(page, alt: str, shape: tuple[int, int]) -> np.ndarray:
     return shot[rows][:, cols][::-1]
 
 
-def _agreement(shown: np.ndarray, want: np.ndarray, tolerance: float = 10) -> float:
-    return float(np.mean(np.abs(shown - want).max(axis=-1) <= tolerance))
+def _agreement(shown: np.ndarray, want: np.ndarray, tolerance: float = 10,
+               where: np.ndarray | None = None) -> float:
+    """Fraction of sites (of ``where``, default all) whose colours agree within
+    ``tolerance`` in every channel."""
+    close = np.abs(shown - want).max(axis=-1) <= tolerance
+    return float(np.mean(close if where is None else close[where]))
+
+
+def _occupied(run, frame: int) -> np.ndarray:
+    """Sites with a cell or a vessel [ny, nx] (the fixture's tissue alone would agree with
+    a flipped map nearly everywhere)."""
+    where = run.vessels.copy()
+    cells = run.cells(frame)
+    dx = run.x_um[1] - run.x_um[0]
+    where[(cells["y"].to_numpy() // dx).astype(int), (cells["x"].to_numpy() // dx).astype(int)] = True
+    return where
+
+
+def _check_phase_map(shown: np.ndarray, run, frame: int) -> None:
+    """``shown`` is the phase map of ``frame`` on at least 99 % of its cells and vessels,
+    and this score fails a map flipped in x or in y or shifted by one row."""
+    want, where = _expected_phases(run, frame), _occupied(run, frame)
+    assert _agreement(shown, want, where=where) > 0.99
+    for wrong in (want[:, ::-1], want[::-1], np.roll(want, 1, axis=0)):
+        assert _agreement(wrong, want, where=where) < 0.99
 
 
 def _title(page, text: str):
@@ -166,6 +276,8 @@ def _title(page, text: str):
 def test_stored_run_frames_fields_and_a_cell(browser, stored_server, small_run):
     _, url = stored_server
     page = browser.new_page()
+    requested = []
+    page.on("request", lambda request: requested.append(request.url))
     page.goto(url)
     page.locator("img[alt='phases map 0']").wait_for(timeout=30000)
     with load_run(small_run) as run:
@@ -173,7 +285,7 @@ def test_stored_run_frames_fields_and_a_cell(browser, stored_server, small_run):
         times = run.frame_times
         _title(page, "day 0, 00:00")
         first = _shown_map(page, "phases map 0", shape)
-        assert _agreement(first, _expected_phases(run, 0)) > 0.97
+        _check_phase_map(first, run, 0)
         assert len(np.unique(first.reshape(-1, 3), axis=0)) >= 3  # tissue, vessels, cells
 
         # another frame: SolaraViz's Step moves the replay one frame on
@@ -181,7 +293,7 @@ def test_stored_run_frames_fields_and_a_cell(browser, stored_server, small_run):
         _title(page, "day 0, 01:00")
         assert times[1] == 60.0
         second = _shown_map(page, "phases map 0", shape)
-        assert _agreement(second, _expected_phases(run, 1)) > 0.97
+        _check_phase_map(second, run, 1)
         assert not np.array_equal(first, second)  # the tumour grew
 
         # a field: oxygen, coloured by its colour map on [0, vessel level]
@@ -228,6 +340,10 @@ def test_stored_run_frames_fields_and_a_cell(browser, stored_server, small_run):
         assert times[-1] == 720.0
         _title(page, "day 0, 12:00")
     page.close()
+    # nothing the page asked for left this machine (Solara's CDN, telemetry)
+    outside = [u for u in requested if not u.startswith(("http://127.0.0.1:", "ws://127.0.0.1:",
+                                                          "data:", "blob:"))]
+    assert requested and not outside, outside
 
 
 def test_arms_side_by_side_on_a_shared_clock(browser, small_run, tmp_path):
@@ -254,7 +370,6 @@ def test_arms_side_by_side_on_a_shared_clock(browser, small_run, tmp_path):
 def test_server_listens_on_loopback_only(stored_server):
     """Every listening socket of the server is on 127.0.0.1; the machine's own outward
     address refuses the port."""
-    psutil = pytest.importorskip("psutil")
     process, url = stored_server
     port = int(url.rsplit(":", 1)[1])
     listening = [c for p in [psutil.Process(process.pid), *psutil.Process(process.pid).children(True)]

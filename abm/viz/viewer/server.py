@@ -14,11 +14,41 @@ HOST = "127.0.0.1"
 reads its files, so it is never offered to the network."""
 
 ENVIRONMENT = {"SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False",
-               "SOLARA_ASSETS_CDN": f"http://{HOST}:9/"}
-"""Nothing leaves this machine: no usage statistics sent to Solara's makers, and Solara's
-CDN proxy (which fetches page files missing from ``solara-assets``, e.g. KaTeX, which the
-viewer does not use) pointed at a closed local port instead of a public CDN, so such a file
-is a 404. The command line's ``--no-check-version`` stops the look-up of a newer Solara."""
+               "SOLARA_ASSETS_PROXY": "True",
+               "SOLARA_ASSETS_CDN": f"http://{HOST}:9/",
+               "SOLARA_STATE_BACKEND": "",
+               "SOLARA_STATE_URL": ""}
+"""Nothing leaves this machine: no usage statistics sent to Solara's makers; the page's files
+served by the server itself (its CDN proxy, which serves them from ``solara-assets``; without
+it the browser would ask the CDN address directly), and the CDN address behind it (for files
+missing from ``solara-assets``, e.g. KaTeX, which the viewer does not use) a closed local
+port instead of a public CDN, so such a file is a local 404; no shared state backend,
+whatever the caller's ``SOLARA_*`` variables say. Solara
+reads these when it is first imported: :func:`solara_cli` sets them before. The command
+line's ``--no-check-version`` stops the look-up of a newer Solara."""
+
+
+def solara_cli():
+    """Solara's command line (``solara.__main__.cli``), imported with :data:`ENVIRONMENT`
+    set first; ImportError without the view extra."""
+    os.environ.update(ENVIRONMENT)
+    try:
+        from solara.__main__ import cli
+        import solara.server.settings as server_settings
+        import solara.settings as settings
+    except ImportError:
+        raise ImportError('abm view needs the view extra: pip install "tumor-abm[view]"') from None
+    # a Solara imported earlier in this process (a test, a notebook) read its settings
+    # before ENVIRONMENT was set: the same values, set on the settings themselves
+    server_settings.telemetry.mixpanel_enable = False
+    settings.assets.proxy = True
+    settings.assets.cdn = ENVIRONMENT["SOLARA_ASSETS_CDN"]
+    server_settings.state.backend = server_settings.state.url = ""
+    return cli
+
+
+REQUEST_VARIABLE = "ABM_VIEW_REQUEST"
+"""The environment variable that tells the page (:mod:`abm.viz.viewer.app`) what to show."""
 
 
 def free_port() -> int:
@@ -49,13 +79,9 @@ def request_for(targets: list[str], overrides: list[str], seed: int | None) -> d
 def serve(request: dict, *, port: int | None = None, browser: bool = True) -> None:
     """Serve the viewer of ``request`` (:func:`request_for`) on ``http://127.0.0.1:PORT``
     (``port`` None: a free one) until interrupted; print the URL; ``browser``: open it."""
-    try:
-        from solara.__main__ import cli
-    except ImportError:
-        raise ImportError('abm view needs the view extra: pip install "tumor-abm[view]"') from None
+    cli = solara_cli()
     port = free_port() if port is None else port
-    os.environ.update(ENVIRONMENT)
-    os.environ["ABM_VIEW_REQUEST"] = json.dumps(request)
+    os.environ[REQUEST_VARIABLE] = json.dumps(request)
     print(f"abm view: http://{HOST}:{port} (Ctrl-C stops it)", flush=True)
     args = ["run", "abm.viz.viewer.app", "--host", HOST, "--port", str(port), "--production",
             "--no-check-version", "--open" if browser else "--no-open"]

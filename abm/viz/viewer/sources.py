@@ -5,15 +5,18 @@ back and forth or switching maps does not read the file again); :class:`LiveView
 the arrays of a running :class:`abm.TumorModel`, whose one frame is its present state.
 Both offer: ``label``, ``shape`` (ny, nx), ``x_um``, ``y_um`` (site centres, µm),
 ``vessels``, ``field_names``, ``field_units``, ``cell_units``, ``frame_times`` (min),
+``species`` (the network species among the cell columns; none without a network),
 ``cells(frame)`` (DataFrame indexed by ``cell_id``, as :meth:`abm.io.Run.cells`),
 ``map_cells(frame)`` (the same, with at least the columns a map needs), ``field(name,
 frame)`` (float ``[ny, nx]``), ``vmax(name)`` (upper colour limit), ``timeseries``
 (reporters by time in min), ``history(cell_id)`` (a cell's rows over the frames, by time in
-min) and ``token`` (a number no other source of this process has: cache keys).
+min), ``token`` (a number no other source of this process has: cache keys) and ``lock``
+(held while reading it from several threads).
 """
 from __future__ import annotations
 
 import itertools
+import threading
 from collections import OrderedDict
 from pathlib import Path
 
@@ -23,6 +26,8 @@ import pandas as pd
 from abm.fields.specs import VMAX_VESSEL
 from abm.io import load_run
 from abm.io.recorder import frame_cells, recorded_columns
+from abm.tumor.cells import cell_columns
+from abm.tumor.phenotype.network_fate import FATE_COLUMNS, NetworkFate
 from abm.viz.style import colour_max, declared_field
 
 _TOKENS = itertools.count()
@@ -38,12 +43,24 @@ FRAMES_KEPT = 8
 choice: the frames around the one shown while scrubbing; about 8 × 30 MB at 1000² sites)."""
 
 
+def stored_species(phenotype: str | None, columns) -> list[str]:
+    """The network species among a run's cell ``columns``: those of the phenotype program's
+    state that are not its fate timers, when the run's program (root attribute
+    ``phenotype``) is the network one (:class:`NetworkFate`); none for another program,
+    whose state columns are not species."""
+    if phenotype != NetworkFate.__name__:
+        return []
+    table = {c.name for c in cell_columns()}
+    return [name for name in columns if name not in table and name not in FATE_COLUMNS]
+
+
 class StoredRun:
     """The frames of run file ``path`` (opened for reading until :meth:`close`)."""
 
     def __init__(self, path: str | Path):
         self.run = load_run(path)
         self.token = next(_TOKENS)
+        self.lock = threading.RLock()  # its caches and the file, read by every page's thread
         self.label = f"{Path(path).name}: {self.run.scenario} (seed {self.run.seed})"
         self.x_um, self.y_um = self.run.x_um, self.run.y_um
         self.shape = (len(self.y_um), len(self.x_um))
@@ -53,6 +70,7 @@ class StoredRun:
         self.field_units = self.run.attrs["units"].get("fields", {})
         self.frame_times = np.asarray(self.run.frame_times, dtype=np.float64)
         self.timeseries = self.run.timeseries
+        self.species = stored_species(self.run.attrs.get("phenotype"), self.run.cell_columns)
         self._map_columns = [c for c in MAP_COLUMNS if c in self.run.cell_columns]
         self._kept: OrderedDict[tuple, object] = OrderedDict()
         self._vmax: dict[str, float] = {}
@@ -124,6 +142,7 @@ class LiveView:
     def __init__(self, model):
         self.model = model
         self.token = next(_TOKENS)
+        self.lock = model.lock  # held while the model steps (LiveModel): read between steps
         self.label = f"{model.config.name} (seed {model.seed}), live"
         ny, nx = model.shape
         self.shape = (ny, nx)
@@ -133,6 +152,8 @@ class LiveView:
         self.field_names = list(model.fields)
         self.field_units = {name: solute.units for name, solute in model.solutes.items()}
         columns = recorded_columns(model)
+        # the network program's state: its species, then its fate timers (n_species first)
+        self.species = list(model.phenotype.state_names[:getattr(model.phenotype, "n_species", 0)])
         self.cell_units = {name: unit for name, (_, unit, _) in columns.items()}
         self._enums = {name: enum for name, (_, _, enum) in columns.items() if enum}
         self._followed: tuple[int | None, dict] = (None, {})
@@ -170,9 +191,6 @@ class LiveView:
             return float(level)
         top = float(np.max(self.model.fields[name]))
         return top if top > 0 else 1.0
-
-    def frame_at(self, time_min: float) -> int:
-        return 0
 
     def history(self, cell_id: int) -> pd.DataFrame:
         """Cell ``cell_id``'s rows at the times it was asked for since it was first asked for
