@@ -12,6 +12,7 @@ from pathlib import Path
 
 import matplotlib
 import numpy as np
+import pandas as pd
 import pytest
 from matplotlib.colors import to_rgb
 from PIL import Image
@@ -66,8 +67,6 @@ def test_png_is_the_lattice_upside_down_and_clicks_map_back():
 def test_a_click_selects_the_lone_cell_drawn_in_a_shrunk_pixel():
     """On a 1000² lattice (2 x 2 sites a pixel) a click anywhere in the pixel that shows a
     lone cell selects it, wherever in the block it sits; a hidden phase is not selected."""
-    import pandas as pd
-
     from abm.viz.viewer.picking import cell_at
 
     dx = 20.0
@@ -86,8 +85,6 @@ def test_a_click_selects_the_lone_cell_drawn_in_a_shrunk_pixel():
 def test_the_phase_map_paints_the_cells_shown_and_ranks_them_first():
     """phase_rgb: a hidden phase is tissue-coloured and of tissue priority; a cell beats a
     vessel, a vessel beats tissue (the independent truth: the palette of abm.viz.style)."""
-    import pandas as pd
-
     from abm.viz.viewer.images import phase_rgb
 
     x_um = y_um = (np.arange(4) + 0.5) * 10.0
@@ -194,6 +191,28 @@ def small_run(tmp_path_factory):
     return run_scenario(load_config(None, overrides=overrides, seed=5), path, progress=False)
 
 
+def test_a_cell_and_its_history_are_read_alone(small_run):
+    """StoredRun.cell and .history (which read only the cell's rows) equal that cell's rows
+    of whole frames read by the run reader."""
+    from abm.viz.viewer.sources import StoredRun
+
+    source = StoredRun(small_run)
+    try:
+        with load_run(small_run) as run:
+            frames = [run.cells(f) for f in range(run.n_frames)]
+            cell_id = int(frames[2].index[len(frames[2]) // 3])
+            for f in (0, 2, run.n_frames - 1):
+                want = frames[f].loc[frames[f].index == cell_id]
+                pd.testing.assert_frame_equal(source.cell(f, cell_id), want)
+            alive = [f for f in range(run.n_frames) if cell_id in frames[f].index]
+            history = source.history(cell_id)
+            assert list(history.index) == [run.frame_times[f] for f in alive]
+            assert list(history["x"]) == [frames[f].loc[cell_id, "x"] for f in alive]
+            assert list(history["HIF"]) == [frames[f].loc[cell_id, "HIF"] for f in alive]
+    finally:
+        source.close()
+
+
 def _start(args: list[str]):
     from abm.viz.viewer.server import start_process
     return start_process(args, timeout_s=START_TIMEOUT_S)
@@ -256,7 +275,8 @@ def _occupied(run, frame: int) -> np.ndarray:
     where = run.vessels.copy()
     cells = run.cells(frame)
     dx = run.x_um[1] - run.x_um[0]
-    where[(cells["y"].to_numpy() // dx).astype(int), (cells["x"].to_numpy() // dx).astype(int)] = True
+    iy = (cells["y"].to_numpy() // dx).astype(int)
+    where[iy, (cells["x"].to_numpy() // dx).astype(int)] = True
     return where
 
 
@@ -372,7 +392,8 @@ def test_server_listens_on_loopback_only(stored_server):
     address refuses the port."""
     process, url = stored_server
     port = int(url.rsplit(":", 1)[1])
-    listening = [c for p in [psutil.Process(process.pid), *psutil.Process(process.pid).children(True)]
+    server = psutil.Process(process.pid)
+    listening = [c for p in [server, *server.children(True)]
                  for c in p.net_connections(kind="inet") if c.status == psutil.CONN_LISTEN]
     assert listening and {c.laddr.ip for c in listening} == {"127.0.0.1"}
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:

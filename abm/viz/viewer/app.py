@@ -1,6 +1,7 @@
 """The viewer's page: Mesa's SolaraViz (play, step, reset in its sidebar) beside three
-panels of the model in view (a :class:`abm.viz.viewer.playback.RunPlayback` of stored runs, or a live
-:class:`abm.TumorModel`): the maps, the selected cell, the population curves.
+panels of the model in view (a :class:`abm.viz.viewer.playback.RunPlayback` of stored runs,
+or a live :class:`abm.viz.viewer.playback.LiveModel`): the maps, the selected cell, the
+population curves.
 
 ``solara run abm.viz.viewer.app`` serves it; what to show comes from the environment
 variable :data:`REQUEST_VARIABLE` (JSON, written by :func:`abm.viz.viewer.server.serve`):
@@ -20,7 +21,8 @@ import solara
 
 # Solara checks the rules of hooks when a component is defined and warns about Mesa's own
 # ComponentsView (a hook after an early return, harmless there); not ours to fix.
-warnings.filterwarnings("ignore", message=r".*ComponentsView: `use_state` found despite early return",
+warnings.filterwarnings("ignore",
+                        message=r".*ComponentsView: `use_state` found despite early return",
                         category=UserWarning)
 # Served over plain http on 127.0.0.1, Solara falls back to samesite=lax session cookies, as
 # it should, and warns on every page load.
@@ -185,7 +187,8 @@ def CellPanel(model):
         return
     cell_id = choice["cell_id"]
     with source.lock:
-        state = cell_state(source.cells(frame), cell_id, source.cell_units, source.species)
+        state = cell_state(source.cell(frame, cell_id), cell_id, source.cell_units,
+                           source.species)
         history = source.history(cell_id)
     if state is None:
         solara.Markdown(f"Cell {cell_id} is not alive at {clock(source.frame_times[frame])}.")

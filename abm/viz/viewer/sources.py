@@ -6,12 +6,12 @@ the arrays of a running :class:`abm.TumorModel`, whose one frame is its present 
 Both offer: ``label``, ``shape`` (ny, nx), ``x_um``, ``y_um`` (site centres, µm),
 ``vessels``, ``field_names``, ``field_units``, ``cell_units``, ``frame_times`` (min),
 ``species`` (the network species among the cell columns; none without a network),
-``cells(frame)`` (DataFrame indexed by ``cell_id``, as :meth:`abm.io.Run.cells`),
-``map_cells(frame)`` (the same, with at least the columns a map needs), ``field(name,
-frame)`` (float ``[ny, nx]``), ``vmax(name)`` (upper colour limit), ``timeseries``
-(reporters by time in min), ``history(cell_id)`` (a cell's rows over the frames, by time in
-min), ``token`` (a number no other source of this process has: cache keys) and ``lock``
-(held while reading it from several threads).
+``map_cells(frame)`` (a frame's cells with at least the columns a map needs, a DataFrame
+indexed by ``cell_id`` as :meth:`abm.io.Run.cells`), ``cell(frame, cell_id)`` (its row with
+every column, or none), ``field(name, frame)`` (float ``[ny, nx]``), ``vmax(name)`` (upper
+colour limit), ``timeseries`` (reporters by time in min), ``history(cell_id)`` (a cell's
+rows over the frames, by time in min), ``token`` (a number no other source of this process
+has: cache keys) and ``lock`` (held while reading it from several threads).
 """
 from __future__ import annotations
 
@@ -39,8 +39,9 @@ MAP_COLUMNS = ("x", "y", "kind", "phase")
 with other kinds of cell)."""
 
 FRAMES_KEPT = 8
-"""Frames (cells and every field asked for) a :class:`StoredRun` keeps in memory (design
-choice: the frames around the one shown while scrubbing; about 8 × 30 MB at 1000² sites)."""
+"""Frames (their map columns, selected cells and every field asked for) a :class:`StoredRun`
+keeps in memory (design choice: the frames around the one shown while scrubbing; about
+8 × 10 MB at 1000² sites, 400k cells)."""
 
 
 def stored_species(phenotype: str | None, columns) -> list[str]:
@@ -92,15 +93,11 @@ class StoredRun:
             frames.discard(oldest)
         return value
 
-    def cells(self, frame: int) -> pd.DataFrame:
-        return self._cached(("cells", frame), lambda: self.run.cells(frame))
-
     def map_cells(self, frame: int) -> pd.DataFrame:
         """The columns a map and a click need (:data:`MAP_COLUMNS`) of frame ``frame``: a
         tenth of the reading of all columns (a 400k-cell frame: ~0.4 s for all)."""
-        if ("cells", frame) in self._kept:
-            return self.cells(frame)
-        return self._cached(("map", frame), lambda: self.run.cells(frame, columns=self._map_columns))
+        return self._cached(("map", frame),
+                            lambda: self.run.cells(frame, columns=self._map_columns))
 
     def field(self, name: str, frame: int) -> np.ndarray:
         return self._cached((name, frame), lambda: self.run.field(name, frame))
@@ -116,23 +113,22 @@ class StoredRun:
         """The frame nearest ``time_min`` (min)."""
         return int(np.argmin(np.abs(self.frame_times - time_min)))
 
+    def cell(self, frame: int, cell_id: int) -> pd.DataFrame:
+        """Cell ``cell_id``'s row of frame ``frame`` (every column; no row if it is not
+        alive then): only the parts of the file that hold it are read."""
+        return self._cached(("cell", frame, cell_id),
+                            lambda: self.run.cells(frame, cell_ids=[cell_id]))
+
     def history(self, cell_id: int) -> pd.DataFrame:
-        """Cell ``cell_id``'s rows in every frame it lives in, indexed by time (min); read
-        one frame at a time (memory of one frame, not of the run); the last few asked for
-        are kept."""
+        """Cell ``cell_id``'s rows in every frame it lives in, indexed by time (min), read
+        at once and only where the file holds them; the last few asked for are kept."""
         if cell_id not in self._histories:
-            self._histories[cell_id] = self._read_history(cell_id)
+            rows = self.run.cells(None, cell_ids=[cell_id])
+            times = self.frame_times[rows.index.get_level_values("frame")]
+            self._histories[cell_id] = rows.set_axis(pd.Index(times, name="time"))
             while len(self._histories) > FRAMES_KEPT:
                 self._histories.popitem(last=False)
         return self._histories[cell_id]
-
-    def _read_history(self, cell_id: int) -> pd.DataFrame:
-        rows = {}
-        for frame, time in enumerate(self.frame_times):
-            cells = self.cells(frame) if ("cells", frame) in self._kept else self.run.cells(frame)
-            if cell_id in cells.index:
-                rows[time] = cells.loc[cell_id]
-        return pd.DataFrame(rows.values(), index=pd.Index(list(rows), name="time"))
 
 
 class LiveView:
@@ -176,6 +172,10 @@ class LiveView:
             columns[name] = pd.Categorical(pd.Series(columns[name]).map(
                 {enum[n]: n for n in names}), categories=names)
         return pd.DataFrame(columns, index=pd.Index(ids, name="cell_id"))
+
+    def cell(self, frame: int, cell_id: int) -> pd.DataFrame:
+        cells = self.cells(frame)
+        return cells.loc[cells.index == cell_id]
 
     def field(self, name: str, frame: int = 0) -> np.ndarray:
         return self.model.fields[name]
