@@ -150,15 +150,22 @@ def _cmap(field: str) -> str:
 
 
 def test_view_refuses_a_mix_of_targets(tmp_path, capsys):
-    """Run files or one scenario, nothing else: exit code 2 and one line saying why."""
+    """Run files or one scenario, nothing else, and a scenario that loads: exit code 2 and
+    one line saying why, before any server starts; a port outside 1-65535 is refused."""
     from abm.cli import main
 
     run = tmp_path / "a.h5"
     run.write_bytes(b"")
-    for args in ([str(run), "scenarios/quickstart.toml"], ["a.toml", "b.toml"],
-                 [str(tmp_path / "missing.h5")], [str(run), "--seed", "3"], ["notes.txt"]):
+    scenario = str(Path(__file__).resolve().parents[2] / "scenarios" / "quickstart.toml")
+    for args in ([str(run), scenario], ["a.toml", "b.toml"], [str(tmp_path / "missing.h5")],
+                 [str(run), "--seed", "3"], ["notes.txt"], [scenario, "--set", "grid.nx=abc"],
+                 [scenario, "--set", "grid.no_such_key=1"], [str(tmp_path / "missing.toml")]):
         assert main(["view", *args, "--no-browser"]) == 2
-        assert capsys.readouterr().err.startswith("abm view: error: ")
+        err = capsys.readouterr().err
+        assert err.startswith("abm view: error: ") and err.count("\n") == 1, err
+    with pytest.raises(SystemExit) as stop:
+        main(["view", str(run), "--port", "0", "--no-browser"])
+    assert stop.value.code == 2 and "1-65535" in capsys.readouterr().err
 
 
 # ---------------------------------------------------------------------------- the browser

@@ -60,11 +60,16 @@ def free_port() -> int:
 
 def request_for(targets: list[str], overrides: list[str], seed: int | None) -> dict:
     """What to show, from the command line's targets: run files (``.h5``, side by side) or
-    one scenario file (``.toml``, a live model). ValueError for another mix."""
+    one scenario file (``.toml``, a live model; its config loaded here, so that a bad
+    ``--set`` is an error on the command line, not in the browser). ValueError for another
+    mix, :class:`abm.errors.ConfigError` (a ValueError) for a bad scenario."""
     suffixes = {Path(t).suffix.lower() for t in targets}
     if suffixes == {".toml"} and len(targets) == 1:
-        return {"scenario": str(Path(targets[0]).resolve()), "overrides": list(overrides),
-                "seed": seed}
+        from abm import load_config
+
+        scenario = str(Path(targets[0]).resolve())
+        load_config(scenario, overrides=list(overrides), seed=seed)
+        return {"scenario": scenario, "overrides": list(overrides), "seed": seed}
     if suffixes <= {".h5"} and targets:
         if overrides or seed is not None:
             raise ValueError("--set and --seed apply to a scenario (.toml), not to run files")
