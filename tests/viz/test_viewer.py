@@ -4,6 +4,7 @@ the maps' pixels are checked against the colours the run's data imply; the serve
 on 127.0.0.1 only; a live model steps. Plus the image helpers without a browser."""
 from __future__ import annotations
 
+import http.client
 import io
 import os
 import socket
@@ -411,6 +412,38 @@ def test_server_listens_on_loopback_only(stored_server):
     with socket.socket() as client:
         client.settimeout(2)
         assert client.connect_ex((outward, port)) != 0
+
+
+def _status(port: int, path: str, headers: dict[str, str]) -> int:
+    """HTTP status of GET ``path`` on 127.0.0.1:``port`` with exactly these headers."""
+    client = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
+    try:
+        client.putrequest("GET", path, skip_host=True, skip_accept_encoding=True)
+        for name, value in headers.items():
+            client.putheader(name, value)
+        client.endheaders()
+        response = client.getresponse()
+        response.read()
+        return response.status
+    finally:
+        client.close()
+
+
+def test_server_answers_only_its_own_address(stored_server):
+    """A request for another Host (DNS rebinding) or from another site's page (Origin),
+    page or web socket, is refused with 403; the server's own address is served."""
+    _, url = stored_server
+    port = int(url.rsplit(":", 1)[1])
+    own, rebound = f"127.0.0.1:{port}", f"attacker.example:{port}"
+    assert _status(port, "/", {"Host": own}) == 200
+    assert _status(port, "/", {"Host": f"localhost:{port}"}) == 200
+    assert _status(port, "/", {"Host": own, "Origin": f"http://{own}"}) == 200
+    assert _status(port, "/", {"Host": rebound}) == 403
+    assert _status(port, "/", {"Host": own, "Origin": "http://attacker.example"}) == 403
+    socket_headers = {"Host": own, "Origin": "http://attacker.example", "Upgrade": "websocket",
+                      "Connection": "Upgrade", "Sec-WebSocket-Version": "13",
+                      "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="}
+    assert _status(port, "/jupyter/api/kernels/x/channels", socket_headers) == 403
 
 
 def test_live_model_steps(browser, tmp_path):

@@ -9,6 +9,8 @@ import sys
 import time
 from pathlib import Path
 
+from abm.viz.viewer.guard import SameOriginOnly
+
 HOST = "127.0.0.1"
 """The only address the viewer listens on: it runs code on this machine (a live model) and
 reads its files, so it is never offered to the network."""
@@ -47,6 +49,8 @@ def solara_cli():
     return cli
 
 
+PAGE_MODULE = "abm.viz.viewer.app"
+"""The module of the viewer's page (its ``Page`` component), which Solara serves."""
 REQUEST_VARIABLE = "ABM_VIEW_REQUEST"
 """The environment variable that tells the page (:mod:`abm.viz.viewer.app`) what to show."""
 
@@ -87,8 +91,15 @@ def serve(request: dict, *, port: int | None = None, browser: bool = True) -> No
     cli = solara_cli()
     port = free_port() if port is None else port
     os.environ[REQUEST_VARIABLE] = json.dumps(request)
+    # Solara's ASGI app, which uvicorn serves (``solara.server.starlette:app``, this very
+    # module object), made to answer only its own address (abm.viz.viewer.guard says why);
+    # it loads the page named by SOLARA_APP when first imported, as the command line sets it
+    os.environ["SOLARA_APP"] = PAGE_MODULE
+    import solara.server.starlette as solara_app
+
+    solara_app.app.add_middleware(SameOriginOnly, port=port)
     print(f"abm view: http://{HOST}:{port} (Ctrl-C stops it)", flush=True)
-    args = ["run", "abm.viz.viewer.app", "--host", HOST, "--port", str(port), "--production",
+    args = ["run", PAGE_MODULE, "--host", HOST, "--port", str(port), "--production",
             "--no-check-version", "--open" if browser else "--no-open"]
     cli(args, standalone_mode=False)  # returns when the server stops (Ctrl-C)
 
