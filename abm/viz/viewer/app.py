@@ -88,8 +88,10 @@ def map_image(source, frame: int, key: tuple, name: str, shown: tuple[str, ...],
 def pick(arm: int, source, frame: int, click: dict) -> None:
     """Select the cell drawn under a click on arm ``arm``'s map (the nearest in the clicked
     pixel's block of sites, of the phases shown), or else the site."""
-    cell_id = picking.cell_at(source.map_cells(frame), source.x_um, source.y_um, click["fx"],
-                              click["fy"], tuple(shown_phases.value))
+    with source.lock:
+        cells = source.map_cells(frame)
+    cell_id = picking.cell_at(cells, source.x_um, source.y_um, click["fx"], click["fy"],
+                              tuple(shown_phases.value))
     if cell_id is None:
         selected.set({"arm": arm, "site": picking.site_at(click["fx"], click["fy"], source.shape)})
     else:
@@ -183,7 +185,7 @@ def CellPanel(model):
     source, frame = shown[min(choice["arm"], len(shown) - 1)]
     if "site" in choice:
         solara.Markdown(f"Site (y {choice['site'][0]}, x {choice['site'][1]}): no tumour cell "
-                        f"at {clock(source.frame_times[frame])}.")
+                        f"shown there at {clock(source.frame_times[frame])}.")
         return
     cell_id = choice["cell_id"]
     with source.lock:
@@ -212,7 +214,8 @@ def CellPanel(model):
 
 @solara.component
 def CurvesView(model):
-    """Each arm's population curves with the time shown marked; a click moves there."""
+    """Each arm's population curves with the time shown marked; a click moves a replay
+    there (a live model has no past frames: nothing)."""
     update_counter.get()
     shown = views(model)
     with solara.Row(gap="16px"):
