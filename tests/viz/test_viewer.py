@@ -221,6 +221,29 @@ def test_a_cell_and_its_history_are_read_alone(small_run):
         source.close()
 
 
+def test_a_live_step_waits_for_readers_and_a_replaced_playback_closes_its_files(small_run):
+    """LiveModel.step holds the lock the pages read under: while a reader holds it, a step
+    (SolaraViz's Play thread) does not change the model; RunPlayback.close closes its runs."""
+    import threading
+
+    from abm.errors import RunFileError
+    from abm.viz.viewer.playback import LiveModel, RunPlayback
+
+    model = LiveModel(load_config(None, overrides=TINY, seed=3))
+    with model.lock:
+        stepper = threading.Thread(target=model.step)
+        stepper.start()
+        stepper.join(timeout=2.0)
+        assert stepper.is_alive() and model.time_min == 0.0  # waiting for the reader
+    stepper.join(timeout=60)
+    assert not stepper.is_alive() and model.time_min == model.dt_min
+    playback = RunPlayback((str(small_run),))
+    playback.sources[0].map_cells(0)
+    playback.close()
+    with pytest.raises(RunFileError):  # the file is closed: nothing can be read from it
+        playback.sources[0].run.cells(1)
+
+
 def _start(args: list[str]):
     from abm.viz.viewer.server import start_process
     return start_process(args, timeout_s=START_TIMEOUT_S)
