@@ -244,6 +244,28 @@ def test_a_live_step_waits_for_readers_and_a_replaced_playback_closes_its_files(
         playback.sources[0].run.cells(1)
 
 
+def test_arms_share_one_colour_limit(small_run, tmp_path):
+    """Side by side, a field's colour limit is the largest of the arms' own (one colour, one
+    value in every map): here oxygen, whose limit is each run's vessel level."""
+    from abm.viz.viewer.app import shared_vmax
+    from abm.viz.viewer.sources import StoredRun
+
+    other = run_scenario(load_config(None, overrides=TINY + ["oxygen.vessel_mmHg=60.0"],
+                                     seed=8), tmp_path / "richer.h5", progress=False)
+    arms = [StoredRun(small_run), StoredRun(other)]
+    try:
+        levels = []
+        for path in (small_run, other):
+            with load_run(path) as run:
+                levels.append(float(run.config["oxygen"]["vessel_mmHg"]))
+        assert levels[0] < levels[1] == 60.0
+        assert shared_vmax(arms, "oxygen") == 60.0
+        assert shared_vmax(arms[:1], "oxygen") == levels[0]
+    finally:
+        for arm in arms:
+            arm.close()
+
+
 def _start(args: list[str]):
     from abm.viz.viewer.server import start_process
     return start_process(args, timeout_s=START_TIMEOUT_S)
