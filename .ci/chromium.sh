@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Debian's chromium for the browser tests of tests/viz/test_viewer.py (driven by Playwright,
 # which downloads no browser of its own): installs it with apt-get if /usr/bin/chromium is
-# missing and checks that it starts headless. Needs root. Exit 1 (with the reason) on failure.
+# missing and checks that it starts headless and loads a page. Needs root to install. Exit 1
+# (with the reason) on failure.
 set -uo pipefail
 
 log() { echo "chromium: $*"; }
@@ -15,6 +16,10 @@ if [ ! -x /usr/bin/chromium ]; then
     apt-get update -qq >/dev/null || fail "apt-get update"
     apt-get install -y -qq chromium >/dev/null || fail "apt-get install chromium"
 fi
-version=$(timeout 60 /usr/bin/chromium --headless --no-sandbox --disable-gpu --version 2>&1 | tail -n 1) \
-    || fail "/usr/bin/chromium does not start: $version"
-log "$version"
+version=$(/usr/bin/chromium --version 2>&1 | tail -n 1) || fail "/usr/bin/chromium --version: $version"
+# a real headless start (a page loaded and its DOM printed), not only --version, which
+# succeeds where the browser itself cannot start (missing libraries, no /dev/shm)
+dom=$(timeout 60 /usr/bin/chromium --headless --no-sandbox --disable-gpu --dump-dom about:blank \
+      2>/dev/null) || fail "/usr/bin/chromium does not start headless (--dump-dom about:blank)"
+[[ "$dom" == *"<body>"* ]] || fail "/usr/bin/chromium --headless printed no page: $dom"
+log "$version starts headless"

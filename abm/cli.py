@@ -165,7 +165,7 @@ def _parser() -> argparse.ArgumentParser:
                           formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     view.add_argument("targets", nargs="+", metavar="RUN.h5|SCENARIO.toml",
                       help="run files (side by side on a shared clock) or one scenario (live)")
-    view.add_argument("--port", type=int, help="port on 127.0.0.1 (default: a free one)")
+    view.add_argument("--port", type=_port, help="port on 127.0.0.1 (default: a free one)")
     view.add_argument("--no-browser", action="store_true", help="only print the URL")
     view.add_argument("--seed", type=int, help="seed of a live model")
     view.add_argument("--set", dest="overrides", action="append", default=[],
@@ -276,6 +276,15 @@ def _export(args) -> int:
                        compress=args.compress)
     print(f"wrote {len(files)} files to {files[0].parent}")
     return EXIT_OK
+
+
+def _port(text: str) -> int:
+    """A TCP port number 1–65535 (0, "any free port", is what leaving --port out does)."""
+    port = int(text)
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{text}: a port is 1-65535 (leave --port out for a "
+                                         "free one)")
+    return port
 
 
 def _view(args) -> int:

@@ -15,7 +15,8 @@ import h5py
 import numpy as np
 import pandas as pd
 
-from abm.io.layout import CELL_AXES, LENGTH_UNITS, TIME_UNITS, event_columns, is_frame_field, is_static_field
+from abm.io.layout import (CELL_AXES, LENGTH_UNITS, TIME_UNITS, event_columns, is_frame_field,
+                           is_static_field)
 from abm.io.schema import CELLS, EVENTS, FIELDS, TIMESERIES, RunFileError, from_attr
 from abm.io.xarray_frames import lazy_frames, xarray_module
 
@@ -28,6 +29,10 @@ class _NotInFile(KeyError):
     """A name the caller asked for is not in the file."""
 
 
+class _AskedTwice(ValueError):
+    """A name the caller asked for more than once (not a damaged file)."""
+
+
 def _reading(method):
     """Report a failed HDF5 read (a checksum that does not match, a damaged object) as
     RunFileError naming the run, instead of h5py's OSError."""
@@ -35,11 +40,12 @@ def _reading(method):
     def read(self, *args, **kwargs):
         try:
             return method(self, *args, **kwargs)
-        except (_NotInFile, RunFileError):
+        except (_NotInFile, _AskedTwice, RunFileError):
             raise
         except (OSError, KeyError, RuntimeError, TypeError, ValueError, AttributeError) as err:
             # h5py meets damaged metadata with any of these (a dataspace read as None, …)
-            raise RunFileError(f"{self.path}: damaged run file: {method.__name__} failed ({err})") from None
+            raise RunFileError(f"{self.path}: damaged run file: {method.__name__} failed "
+                               f"({err})") from None
     return read
 
 
@@ -162,14 +168,16 @@ class RunGroup:
         if xr is None:
             return self.field(name, frame)
         long_name = _long_name(name, dset)
-        attrs = {"units": self.attrs["units"].get("fields", {}).get(name, ""), "long_name": long_name}
+        attrs = {"units": self.attrs["units"].get("fields", {}).get(name, ""),
+                 "long_name": long_name}
         coords = {"y": ("y", self.y_um, {"units": LENGTH_UNITS, "long_name": "y (site centre)"}),
                   "x": ("x", self.x_um, {"units": LENGTH_UNITS, "long_name": "x (site centre)"})}
         time_attrs = {"units": TIME_UNITS, "long_name": "time since the start of the run"}
         if frame is not None:
             f = self.frame_index(frame)
             coords["time"] = ((), self.frame_times[f], time_attrs)
-            return xr.DataArray(self.field(name, f), dims=("y", "x"), coords=coords, name=name, attrs=attrs)
+            return xr.DataArray(self.field(name, f), dims=("y", "x"), coords=coords, name=name,
+                                attrs=attrs)
         coords["time"] = ("time", self.frame_times, time_attrs)
         data = xr.Variable(("time", "y", "x"), lazy_frames(self, name, dset), attrs=attrs)
         return xr.DataArray(data, coords=coords, name=name)
@@ -212,7 +220,7 @@ class RunGroup:
 
     # ------------------------------------------------------------------ cells
     @_reading
-    def cells(self, frame: int | None = None, columns=None) -> pd.DataFrame:
+    def cells(self, frame: int | None = None, columns=None, cell_ids=None) -> pd.DataFrame:
         """The live cells of one frame or of all frames, one row per cell.
 
         ``frame`` an int (negative counts from the end): index ``cell_id`` (int64, unique in
@@ -222,7 +230,10 @@ class RunGroup:
         (units: ``run.attrs["units"]["cells"]``). Enum columns (``kind``, ``phase``, ``route``)
         come back as pandas Categoricals of their names. ``columns``: only these columns (a
         sequence of names, in that order; the others are not read), KeyError naming the
-        stored ones for a name the file lacks; None: all.
+        stored ones for a name the file lacks, ValueError for a name given twice (a
+        DataFrame's columns are unique); None: all. ``cell_ids``: only the rows of these
+        cells (a sequence of ids; only the parts of the file that hold them are read, e.g.
+        one cell's history is ``cells(None, cell_ids=[i])``); None: every cell.
         """
         group = self._root[CELLS]
         stored = [name for name in group if name not in CELL_AXES and name != "id"]
@@ -232,7 +243,11 @@ class RunGroup:
             columns = list(columns)
             unknown = [name for name in columns if name not in stored]
             if unknown:
-                raise _NotInFile(f"no cell column(s) {unknown} in {self._where}; columns: {stored}")
+                raise _NotInFile(f"no cell column(s) {unknown} in {self._where}; "
+                                 f"columns: {stored}")
+            twice = sorted({name for name in columns if columns.count(name) > 1})
+            if twice:
+                raise _AskedTwice(f"cell column(s) {twice} asked for more than once")
         offsets = group["offsets"][: self.n_frames + 1]
         if frame is None:
             rows = slice(0, int(offsets[-1]))
@@ -241,7 +256,16 @@ class RunGroup:
             f = self.frame_index(frame)
             rows = slice(int(offsets[f]), int(offsets[f + 1]))
         ids = group["id"][rows]
-        data = {name: _decode_enum(group[name], group[name][rows]) for name in columns}
+        if cell_ids is not None:
+            # the rows of these cells, in file order (h5py reads increasing indices): only
+            # the chunks that hold them are decompressed
+            keep = np.flatnonzero(np.isin(ids, np.asarray(cell_ids, dtype=ids.dtype)))
+            ids = ids[keep]
+            if frame is None:
+                frames = frames[keep]
+            rows = keep + rows.start
+        data = {name: _decode_enum(group[name], _read_rows(group[name], rows))
+                for name in columns}
         if frame is None:
             index = pd.MultiIndex.from_arrays([frames, ids], names=["frame", "cell_id"])
         else:
@@ -251,7 +275,8 @@ class RunGroup:
     @property
     @_reading
     def cell_columns(self) -> list[str]:
-        """Names of the stored cell columns, ``id`` included (file order; older files have fewer)."""
+        """Names of the stored cell columns, ``id`` included (file order; older files have
+        fewer)."""
         return [name for name in self._root[CELLS] if name not in CELL_AXES]
 
     @_reading
@@ -320,15 +345,25 @@ def _read_table(group: h5py.Group) -> pd.DataFrame:
     })
 
 
+def _read_rows(dataset, rows: slice | np.ndarray) -> np.ndarray:
+    """``dataset``'s values at ``rows`` (a slice, or increasing row numbers; h5py refuses
+    an empty list of rows, so none reads an empty array of its dtype)."""
+    if isinstance(rows, slice) or len(rows):
+        return dataset[rows]
+    return np.empty(0, dtype=dataset.dtype)
+
+
 def _decode_enum(dset: h5py.Dataset, codes: np.ndarray):
-    """Codes of an enum column as a Categorical of names (unknown codes -> NaN); others as they are."""
+    """Codes of an enum column as a Categorical of names (unknown codes -> NaN); others as
+    they are."""
     if "enum" not in dset.attrs:
         return codes
     enum = json.loads(dset.attrs["enum"])
     names = sorted(enum, key=enum.get)
     known = np.array([enum[n] for n in names])
     position = np.searchsorted(known, codes).clip(0, len(known) - 1)
-    return pd.Categorical.from_codes(np.where(known[position] == codes, position, -1), categories=names)
+    return pd.Categorical.from_codes(np.where(known[position] == codes, position, -1),
+                                     categories=names)
 
 
 def _long_name(name: str, dset: h5py.Dataset) -> str:

@@ -313,6 +313,8 @@ def test_legacy_file_reads_completely(legacy_dir, name):
         pd.testing.assert_frame_equal(some, last[["phase", "x"]])
         with pytest.raises(KeyError, match="no cell column"):
             run.cells(-1, columns=["x", "colour"])
+        with pytest.raises(ValueError, match=r"\['x'\] asked for more than once"):
+            run.cells(-1, columns=["x", "phase", "x"])  # not a two-column frame
         assert (last["x"] > 0).all() and (last["x"] < nx * config.grid.dx_um).all()
         # time series and events
         series = run.timeseries

@@ -1,9 +1,11 @@
 """``abm view`` in a real headless Chromium (Debian's, driven by Playwright): a stored run is
 loaded, moved to another frame, switched to a field, a cell is selected and its state shown;
 the maps' pixels are checked against the colours the run's data imply; the server listens
-on 127.0.0.1 only; a live model steps. Plus the image helpers without a browser."""
+on 127.0.0.1 only and answers only its own address; a live model steps. Plus the viewer's
+sources read against the run reader (the parts without a browser: test_viewer_parts.py)."""
 from __future__ import annotations
 
+import http.client
 import io
 import os
 import socket
@@ -12,9 +14,14 @@ from pathlib import Path
 
 import matplotlib
 import numpy as np
+import pandas as pd
 import pytest
 from matplotlib.colors import to_rgb
 from PIL import Image
+
+import psutil
+import solara  # noqa: F401  (the test extra has it: the browser tests must not skip for it)
+from playwright import sync_api
 
 from abm import load_config, load_run, run_scenario
 from abm.viz.style import PHASE_COLORS, TISSUE_COLOR, VESSEL_COLOR
@@ -28,56 +35,11 @@ BROWSER_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
 START_TIMEOUT_S = 60
 
 
-# ---------------------------------------------------------------------------- without a browser
-def test_png_is_the_lattice_upside_down_and_clicks_map_back():
-    """Row 0 of the PNG is the highest y (y upwards on screen); a click at a site's centre
-    maps back to that site, also when the map is shrunk for display."""
-    from abm.viz.viewer.images import png_bytes, site_at
-
-    rgb = np.zeros((30, 50, 3), np.uint8)
-    rgb[29, 3] = (255, 0, 0)  # top-left on screen: highest y, lowest x
-    shown = np.asarray(Image.open(io.BytesIO(png_bytes(rgb))))
-    assert shown.shape == (30, 50, 3) and tuple(shown[0, 3]) == (255, 0, 0)
-    assert site_at((3 + 0.5) / 50, 0.5 / 30, (30, 50)) == (29, 3)
-    big = np.zeros((999, 601, 3), np.uint8)
-    big[998, 600] = (200, 100, 40)  # a lone cell in the top-right corner, in a block of its own
-    big[0, 0] = (200, 100, 40)  # one in the bottom-left, in a block of 2 x 2 sites
-    shrunk = np.asarray(Image.open(io.BytesIO(png_bytes(big, max_side=500))))
-    assert shrunk.shape == (500, 301, 3)
-    assert tuple(shrunk[0, 300]) == (200, 100, 40)  # a 1 x 1 block: the site itself
-    assert tuple(shrunk[499, 0]) == (50, 25, 10)  # still seen, as a quarter of a block
-
-
-def test_field_colours_follow_the_declared_colour_map():
-    """A field is coloured by its declared matplotlib colour map on [0, vmax] (within the
-    8-bit table's quantisation)."""
-    from abm.viz.viewer.images import field_lut, field_rgb
-
-    values = np.linspace(-1.0, 40.0, 200, dtype=np.float32).reshape(10, 20)
-    got = field_rgb(values, field_lut("oxygen"), 38.0).astype(int)
-    cmap = matplotlib.colormaps[_cmap("oxygen")]
-    want = np.rint(cmap(np.clip(values / 38.0, 0, 1))[..., :3] * 255).astype(int)
-    assert np.abs(got - want).max() <= 12  # one step of a 256-entry table at most
-
-
 def _cmap(field: str) -> str:
     from abm.fields.solutes import field_spec
     return field_spec(field).style.cmap
 
 
-def test_view_refuses_a_mix_of_targets(tmp_path, capsys):
-    """Run files or one scenario, nothing else: exit code 2 and one line saying why."""
-    from abm.cli import main
-
-    run = tmp_path / "a.h5"
-    run.write_bytes(b"")
-    for args in ([str(run), "scenarios/quickstart.toml"], ["a.toml", "b.toml"],
-                 [str(tmp_path / "missing.h5")], [str(run), "--seed", "3"], ["notes.txt"]):
-        assert main(["view", *args, "--no-browser"]) == 2
-        assert capsys.readouterr().err.startswith("abm view: error: ")
-
-
-# ---------------------------------------------------------------------------- the browser
 def _browser_reason() -> str | None:
     if os.environ.get("ABM_BROWSER_UNAVAILABLE"):
         return os.environ["ABM_BROWSER_UNAVAILABLE"]
@@ -91,8 +53,6 @@ def browser():
     reason = _browser_reason()
     if reason:
         pytest.skip(reason)
-    pytest.importorskip("solara")
-    sync_api = pytest.importorskip("playwright.sync_api")
     with tempfile.TemporaryDirectory() as profile, sync_api.sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
             profile, executable_path=CHROMIUM, headless=True, args=BROWSER_ARGS,
@@ -104,7 +64,76 @@ def browser():
 @pytest.fixture(scope="module")
 def small_run(tmp_path_factory):
     path = tmp_path_factory.mktemp("view") / "run.h5"
-    return run_scenario(load_config(None, overrides=TINY, seed=5), path, progress=False)
+    # an off-centre tumour: a map flipped in x or y, or shifted, does not match it
+    overrides = TINY + ["tumor.center_x_frac=0.3", "tumor.center_y_frac=0.65"]
+    return run_scenario(load_config(None, overrides=overrides, seed=5), path, progress=False)
+
+
+def test_a_cell_and_its_history_are_read_alone(small_run):
+    """StoredRun.cell and .history (which read only the cell's rows) equal that cell's rows
+    of whole frames read by the run reader."""
+    from abm.viz.viewer.sources import StoredRun
+
+    source = StoredRun(small_run)
+    try:
+        with load_run(small_run) as run:
+            frames = [run.cells(f) for f in range(run.n_frames)]
+            cell_id = int(frames[2].index[len(frames[2]) // 3])
+            for f in (0, 2, run.n_frames - 1):
+                want = frames[f].loc[frames[f].index == cell_id]
+                pd.testing.assert_frame_equal(source.cell(f, cell_id), want)
+            alive = [f for f in range(run.n_frames) if cell_id in frames[f].index]
+            history = source.history(cell_id)
+            assert list(history.index) == [run.frame_times[f] for f in alive]
+            assert list(history["x"]) == [frames[f].loc[cell_id, "x"] for f in alive]
+            assert list(history["HIF"]) == [frames[f].loc[cell_id, "HIF"] for f in alive]
+    finally:
+        source.close()
+
+
+def test_a_live_step_waits_for_readers_and_a_replaced_playback_closes_its_files(small_run):
+    """LiveModel.step holds the lock the pages read under: while a reader holds it, a step
+    (SolaraViz's Play thread) does not change the model; RunPlayback.close closes its runs."""
+    import threading
+
+    from abm.errors import RunFileError
+    from abm.viz.viewer.playback import LiveModel, RunPlayback
+
+    model = LiveModel(load_config(None, overrides=TINY, seed=3))
+    with model.lock:
+        stepper = threading.Thread(target=model.step)
+        stepper.start()
+        stepper.join(timeout=2.0)
+        assert stepper.is_alive() and model.time_min == 0.0  # waiting for the reader
+    stepper.join(timeout=60)
+    assert not stepper.is_alive() and model.time_min == model.dt_min
+    playback = RunPlayback((str(small_run),))
+    playback.sources[0].map_cells(0)
+    playback.close()
+    with pytest.raises(RunFileError):  # the file is closed: nothing can be read from it
+        playback.sources[0].run.cells(1)
+
+
+def test_arms_share_one_colour_limit(small_run, tmp_path):
+    """Side by side, a field's colour limit is the largest of the arms' own (one colour, one
+    value in every map): here oxygen, whose limit is each run's vessel level."""
+    from abm.viz.viewer.app import shared_vmax
+    from abm.viz.viewer.sources import StoredRun
+
+    other = run_scenario(load_config(None, overrides=TINY + ["oxygen.vessel_mmHg=60.0"],
+                                     seed=8), tmp_path / "richer.h5", progress=False)
+    arms = [StoredRun(small_run), StoredRun(other)]
+    try:
+        levels = []
+        for path in (small_run, other):
+            with load_run(path) as run:
+                levels.append(float(run.config["oxygen"]["vessel_mmHg"]))
+        assert levels[0] < levels[1] == 60.0
+        assert shared_vmax(arms, "oxygen") == 60.0
+        assert shared_vmax(arms[:1], "oxygen") == levels[0]
+    finally:
+        for arm in arms:
+            arm.close()
 
 
 def _start(args: list[str]):
@@ -155,8 +184,32 @@ def _shown_map(page, alt: str, shape: tuple[int, int]) -> np.ndarray:
     return shot[rows][:, cols][::-1]
 
 
-def _agreement(shown: np.ndarray, want: np.ndarray, tolerance: float = 10) -> float:
-    return float(np.mean(np.abs(shown - want).max(axis=-1) <= tolerance))
+def _agreement(shown: np.ndarray, want: np.ndarray, tolerance: float = 10,
+               where: np.ndarray | None = None) -> float:
+    """Fraction of sites (of ``where``, default all) whose colours agree within
+    ``tolerance`` in every channel."""
+    close = np.abs(shown - want).max(axis=-1) <= tolerance
+    return float(np.mean(close if where is None else close[where]))
+
+
+def _occupied(run, frame: int) -> np.ndarray:
+    """Sites with a cell or a vessel [ny, nx] (the fixture's tissue alone would agree with
+    a flipped map nearly everywhere)."""
+    where = run.vessels.copy()
+    cells = run.cells(frame)
+    dx = run.x_um[1] - run.x_um[0]
+    iy = (cells["y"].to_numpy() // dx).astype(int)
+    where[iy, (cells["x"].to_numpy() // dx).astype(int)] = True
+    return where
+
+
+def _check_phase_map(shown: np.ndarray, run, frame: int) -> None:
+    """``shown`` is the phase map of ``frame`` on at least 99 % of its cells and vessels,
+    and this score fails a map flipped in x or in y or shifted by one row."""
+    want, where = _expected_phases(run, frame), _occupied(run, frame)
+    assert _agreement(shown, want, where=where) > 0.99
+    for wrong in (want[:, ::-1], want[::-1], np.roll(want, 1, axis=0)):
+        assert _agreement(wrong, want, where=where) < 0.99
 
 
 def _title(page, text: str):
@@ -166,6 +219,8 @@ def _title(page, text: str):
 def test_stored_run_frames_fields_and_a_cell(browser, stored_server, small_run):
     _, url = stored_server
     page = browser.new_page()
+    requested = []
+    page.on("request", lambda request: requested.append(request.url))
     page.goto(url)
     page.locator("img[alt='phases map 0']").wait_for(timeout=30000)
     with load_run(small_run) as run:
@@ -173,7 +228,7 @@ def test_stored_run_frames_fields_and_a_cell(browser, stored_server, small_run):
         times = run.frame_times
         _title(page, "day 0, 00:00")
         first = _shown_map(page, "phases map 0", shape)
-        assert _agreement(first, _expected_phases(run, 0)) > 0.97
+        _check_phase_map(first, run, 0)
         assert len(np.unique(first.reshape(-1, 3), axis=0)) >= 3  # tissue, vessels, cells
 
         # another frame: SolaraViz's Step moves the replay one frame on
@@ -181,7 +236,7 @@ def test_stored_run_frames_fields_and_a_cell(browser, stored_server, small_run):
         _title(page, "day 0, 01:00")
         assert times[1] == 60.0
         second = _shown_map(page, "phases map 0", shape)
-        assert _agreement(second, _expected_phases(run, 1)) > 0.97
+        _check_phase_map(second, run, 1)
         assert not np.array_equal(first, second)  # the tumour grew
 
         # a field: oxygen, coloured by its colour map on [0, vessel level]
@@ -228,6 +283,10 @@ def test_stored_run_frames_fields_and_a_cell(browser, stored_server, small_run):
         assert times[-1] == 720.0
         _title(page, "day 0, 12:00")
     page.close()
+    # nothing the page asked for left this machine (Solara's CDN, telemetry)
+    outside = [u for u in requested if not u.startswith(("http://127.0.0.1:", "ws://127.0.0.1:",
+                                                          "data:", "blob:"))]
+    assert requested and not outside, outside
 
 
 def test_arms_side_by_side_on_a_shared_clock(browser, small_run, tmp_path):
@@ -254,10 +313,10 @@ def test_arms_side_by_side_on_a_shared_clock(browser, small_run, tmp_path):
 def test_server_listens_on_loopback_only(stored_server):
     """Every listening socket of the server is on 127.0.0.1; the machine's own outward
     address refuses the port."""
-    psutil = pytest.importorskip("psutil")
     process, url = stored_server
     port = int(url.rsplit(":", 1)[1])
-    listening = [c for p in [psutil.Process(process.pid), *psutil.Process(process.pid).children(True)]
+    server = psutil.Process(process.pid)
+    listening = [c for p in [server, *server.children(True)]
                  for c in p.net_connections(kind="inet") if c.status == psutil.CONN_LISTEN]
     assert listening and {c.laddr.ip for c in listening} == {"127.0.0.1"}
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
@@ -268,6 +327,38 @@ def test_server_listens_on_loopback_only(stored_server):
     with socket.socket() as client:
         client.settimeout(2)
         assert client.connect_ex((outward, port)) != 0
+
+
+def _status(port: int, path: str, headers: dict[str, str]) -> int:
+    """HTTP status of GET ``path`` on 127.0.0.1:``port`` with exactly these headers."""
+    client = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
+    try:
+        client.putrequest("GET", path, skip_host=True, skip_accept_encoding=True)
+        for name, value in headers.items():
+            client.putheader(name, value)
+        client.endheaders()
+        response = client.getresponse()
+        response.read()
+        return response.status
+    finally:
+        client.close()
+
+
+def test_server_answers_only_its_own_address(stored_server):
+    """A request for another Host (DNS rebinding) or from another site's page (Origin),
+    page or web socket, is refused with 403; the server's own address is served."""
+    _, url = stored_server
+    port = int(url.rsplit(":", 1)[1])
+    own, rebound = f"127.0.0.1:{port}", f"attacker.example:{port}"
+    assert _status(port, "/", {"Host": own}) == 200
+    assert _status(port, "/", {"Host": f"localhost:{port}"}) == 200
+    assert _status(port, "/", {"Host": own, "Origin": f"http://{own}"}) == 200
+    assert _status(port, "/", {"Host": rebound}) == 403
+    assert _status(port, "/", {"Host": own, "Origin": "http://attacker.example"}) == 403
+    socket_headers = {"Host": own, "Origin": "http://attacker.example", "Upgrade": "websocket",
+                      "Connection": "Upgrade", "Sec-WebSocket-Version": "13",
+                      "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="}
+    assert _status(port, "/jupyter/api/kernels/x/channels", socket_headers) == 403
 
 
 def test_live_model_steps(browser, tmp_path):

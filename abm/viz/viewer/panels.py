@@ -9,23 +9,12 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from abm.tumor.cells import PHASES, cell_columns
-from abm.tumor.phenotype.network_fate import FATE_COLUMNS
+from abm.tumor.cells import PHASES
 from abm.viz.style import PHASE_COLORS
 from abm.viz.viewer.images import data_uri
 
 CURVE_SIZE_IN, CURVE_DPI = (4.8, 2.6), 100
 """Size (in) and resolution of the population curves: 480 × 260 px, a map's width."""
-
-NOT_SPECIES = frozenset(c.name for c in cell_columns()) | frozenset(FATE_COLUMNS)
-"""Cell columns that are not network species: the cell table's, and the network program's
-fate timers; a run's other cell columns are the species of its network."""
-
-
-def species_of(columns) -> list[str]:
-    """The network species among cell columns ``columns``, in their order."""
-    return [name for name in columns if name not in NOT_SPECIES]
-
 
 class Curves:
     """The population curves of a run's time series as a PNG, and where its time axis lies
@@ -60,16 +49,18 @@ class Curves:
         return self.t0 + (fx - self.x0) / (self.x1 - self.x0) * (self.t1 - self.t0)
 
 
-def cell_state(cells: pd.DataFrame, cell_id: int, units: dict[str, str]) -> dict | None:
+def cell_state(cells: pd.DataFrame, cell_id: int, units: dict[str, str],
+               species: list[str]) -> dict | None:
     """Cell ``cell_id``'s row of ``cells`` as ``{"phase": …, "species": {name: value},
-    "columns": {"name (unit)": value}}``; None if it is not among them."""
+    "columns": {"name (unit)": value}}`` (``species``: the network species among the
+    columns, the source's ``species``); None if it is not among them."""
     if cell_id not in cells.index:
         return None
     row = cells.loc[cell_id]
-    species = {name: row[name] for name in species_of(cells.columns)}
+    values = {name: row[name] for name in species}
     columns = {(f"{name} ({units[name]})" if units.get(name) else name): row[name]
-               for name in cells.columns if name not in species}
-    return {"phase": str(row["phase"]), "species": species, "columns": columns}
+               for name in cells.columns if name not in values}
+    return {"phase": str(row["phase"]), "species": values, "columns": columns}
 
 
 def value_text(value) -> str:
@@ -86,13 +77,12 @@ def markdown_table(values: dict, header: tuple[str, str]) -> str:
     return "\n".join(lines)
 
 
-def history_png(history: pd.DataFrame) -> str:
-    """Data URI of a PNG of a cell's network species over time (``history``: its rows in
+def history_png(history: pd.DataFrame, species: list[str]) -> str:
+    """Data URI of a PNG of a cell's network ``species`` over time (``history``: its rows in
     every frame, by time in min)."""
     figure = Figure(figsize=(4.8, 2.4), dpi=CURVE_DPI, layout="constrained")
     ax = figure.subplots()
     days = history.index.to_numpy() / 1440.0
-    species = species_of(history.columns)
     for name in species:
         ax.plot(days, history[name].to_numpy(dtype=float), marker=".", lw=1, label=name)
     ax.set(xlabel="time (days)", ylabel="level", title="network species of this cell")

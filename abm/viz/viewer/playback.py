@@ -2,11 +2,13 @@
 way they drive a live model."""
 from __future__ import annotations
 
+import threading
 import weakref
 
 import mesa
 import numpy as np
 
+from abm import TumorModel
 from abm.viz.viewer.sources import LiveView, StoredRun
 
 
@@ -27,6 +29,7 @@ class RunPlayback(mesa.Model):
             raise ValueError("RunPlayback needs at least one run file")
         self.paths = tuple(str(p) for p in paths)
         self.sources = [StoredRun(path) for path in self.paths]
+        self.lock = threading.RLock()
         self.frame = 0
         self.running = self.n_frames > 1
 
@@ -41,16 +44,38 @@ class RunPlayback(mesa.Model):
 
     def frames(self) -> list[int]:
         """The frame shown of each run: the clock's, and the nearest in time of the others."""
-        return [self.frame] + [s.frame_at(self.time_min) for s in self.sources[1:]]
+        with self.lock:  # one frame for all the arms, not one moved half-way
+            return [self.frame] + [s.frame_at(self.time_min) for s in self.sources[1:]]
 
     def go_to(self, frame: int) -> None:
         """Show frame ``frame`` of the clock (clipped to the run)."""
-        self.frame = int(np.clip(frame, 0, self.n_frames - 1))
-        self.running = self.frame < self.n_frames - 1
+        with self.lock:
+            self.frame = int(np.clip(frame, 0, self.n_frames - 1))
+            self.running = self.frame < self.n_frames - 1
 
     def step(self) -> None:
         """Show the next frame."""
-        self.go_to(self.frame + 1)
+        with self.lock:
+            self.go_to(self.frame + 1)
+
+    def close(self) -> None:
+        """Close the run files (a reset or a new page replaces this playback)."""
+        for source in self.sources:
+            source.close()
+
+
+class LiveModel(TumorModel):
+    """A :class:`abm.TumorModel` whose :meth:`step` holds :attr:`lock`: SolaraViz steps it
+    on its Play thread while pages read it on theirs (:class:`LiveView` takes the lock)."""
+
+    def __init__(self, config=None, seed: int | None = None):
+        # named arguments, as SolaraViz requires of the models it rebuilds on reset
+        self.lock = threading.RLock()
+        super().__init__(config, seed)
+
+    def step(self) -> None:
+        with self.lock:
+            super().step()
 
 
 _LIVE_VIEWS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()

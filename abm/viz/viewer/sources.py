@@ -5,15 +5,18 @@ back and forth or switching maps does not read the file again); :class:`LiveView
 the arrays of a running :class:`abm.TumorModel`, whose one frame is its present state.
 Both offer: ``label``, ``shape`` (ny, nx), ``x_um``, ``y_um`` (site centres, µm),
 ``vessels``, ``field_names``, ``field_units``, ``cell_units``, ``frame_times`` (min),
-``cells(frame)`` (DataFrame indexed by ``cell_id``, as :meth:`abm.io.Run.cells`),
-``map_cells(frame)`` (the same, with at least the columns a map needs), ``field(name,
-frame)`` (float ``[ny, nx]``), ``vmax(name)`` (upper colour limit), ``timeseries``
-(reporters by time in min), ``history(cell_id)`` (a cell's rows over the frames, by time in
-min) and ``token`` (a number no other source of this process has: cache keys).
+``species`` (the network species among the cell columns; none without a network),
+``map_cells(frame)`` (a frame's cells with at least the columns a map needs, a DataFrame
+indexed by ``cell_id`` as :meth:`abm.io.Run.cells`), ``cell(frame, cell_id)`` (its row with
+every column, or none), ``field(name, frame)`` (float ``[ny, nx]``), ``vmax(name)`` (upper
+colour limit), ``timeseries`` (reporters by time in min), ``history(cell_id)`` (a cell's
+rows over the frames, by time in min), ``token`` (a number no other source of this process
+has: cache keys) and ``lock`` (held while reading it from several threads).
 """
 from __future__ import annotations
 
 import itertools
+import threading
 from collections import OrderedDict
 from pathlib import Path
 
@@ -23,6 +26,8 @@ import pandas as pd
 from abm.fields.specs import VMAX_VESSEL
 from abm.io import load_run
 from abm.io.recorder import frame_cells, recorded_columns
+from abm.tumor.cells import cell_columns
+from abm.tumor.phenotype.network_fate import FATE_COLUMNS, NetworkFate
 from abm.viz.style import colour_max, declared_field
 
 _TOKENS = itertools.count()
@@ -34,8 +39,20 @@ MAP_COLUMNS = ("x", "y", "kind", "phase")
 with other kinds of cell)."""
 
 FRAMES_KEPT = 8
-"""Frames (cells and every field asked for) a :class:`StoredRun` keeps in memory (design
-choice: the frames around the one shown while scrubbing; about 8 × 30 MB at 1000² sites)."""
+"""Frames (their map columns, selected cells and every field asked for) a :class:`StoredRun`
+keeps in memory (design choice: the frames around the one shown while scrubbing; about
+8 × 10 MB at 1000² sites, 400k cells)."""
+
+
+def stored_species(phenotype: str | None, columns) -> list[str]:
+    """The network species among a run's cell ``columns``: those of the phenotype program's
+    state that are not its fate timers, when the run's program (root attribute
+    ``phenotype``) is the network one (:class:`NetworkFate`); none for another program,
+    whose state columns are not species."""
+    if phenotype != NetworkFate.__name__:
+        return []
+    table = {c.name for c in cell_columns()}
+    return [name for name in columns if name not in table and name not in FATE_COLUMNS]
 
 
 class StoredRun:
@@ -44,6 +61,7 @@ class StoredRun:
     def __init__(self, path: str | Path):
         self.run = load_run(path)
         self.token = next(_TOKENS)
+        self.lock = threading.RLock()  # its caches and the file, read by every page's thread
         self.label = f"{Path(path).name}: {self.run.scenario} (seed {self.run.seed})"
         self.x_um, self.y_um = self.run.x_um, self.run.y_um
         self.shape = (len(self.y_um), len(self.x_um))
@@ -53,6 +71,7 @@ class StoredRun:
         self.field_units = self.run.attrs["units"].get("fields", {})
         self.frame_times = np.asarray(self.run.frame_times, dtype=np.float64)
         self.timeseries = self.run.timeseries
+        self.species = stored_species(self.run.attrs.get("phenotype"), self.run.cell_columns)
         self._map_columns = [c for c in MAP_COLUMNS if c in self.run.cell_columns]
         self._kept: OrderedDict[tuple, object] = OrderedDict()
         self._vmax: dict[str, float] = {}
@@ -74,15 +93,11 @@ class StoredRun:
             frames.discard(oldest)
         return value
 
-    def cells(self, frame: int) -> pd.DataFrame:
-        return self._cached(("cells", frame), lambda: self.run.cells(frame))
-
     def map_cells(self, frame: int) -> pd.DataFrame:
         """The columns a map and a click need (:data:`MAP_COLUMNS`) of frame ``frame``: a
         tenth of the reading of all columns (a 400k-cell frame: ~0.4 s for all)."""
-        if ("cells", frame) in self._kept:
-            return self.cells(frame)
-        return self._cached(("map", frame), lambda: self.run.cells(frame, columns=self._map_columns))
+        return self._cached(("map", frame),
+                            lambda: self.run.cells(frame, columns=self._map_columns))
 
     def field(self, name: str, frame: int) -> np.ndarray:
         return self._cached((name, frame), lambda: self.run.field(name, frame))
@@ -98,23 +113,22 @@ class StoredRun:
         """The frame nearest ``time_min`` (min)."""
         return int(np.argmin(np.abs(self.frame_times - time_min)))
 
+    def cell(self, frame: int, cell_id: int) -> pd.DataFrame:
+        """Cell ``cell_id``'s row of frame ``frame`` (every column; no row if it is not
+        alive then): only the parts of the file that hold it are read."""
+        return self._cached(("cell", frame, cell_id),
+                            lambda: self.run.cells(frame, cell_ids=[cell_id]))
+
     def history(self, cell_id: int) -> pd.DataFrame:
-        """Cell ``cell_id``'s rows in every frame it lives in, indexed by time (min); read
-        one frame at a time (memory of one frame, not of the run); the last few asked for
-        are kept."""
+        """Cell ``cell_id``'s rows in every frame it lives in, indexed by time (min), read
+        at once and only where the file holds them; the last few asked for are kept."""
         if cell_id not in self._histories:
-            self._histories[cell_id] = self._read_history(cell_id)
+            rows = self.run.cells(None, cell_ids=[cell_id])
+            times = self.frame_times[rows.index.get_level_values("frame")]
+            self._histories[cell_id] = rows.set_axis(pd.Index(times, name="time"))
             while len(self._histories) > FRAMES_KEPT:
                 self._histories.popitem(last=False)
         return self._histories[cell_id]
-
-    def _read_history(self, cell_id: int) -> pd.DataFrame:
-        rows = {}
-        for frame, time in enumerate(self.frame_times):
-            cells = self.cells(frame) if ("cells", frame) in self._kept else self.run.cells(frame)
-            if cell_id in cells.index:
-                rows[time] = cells.loc[cell_id]
-        return pd.DataFrame(rows.values(), index=pd.Index(list(rows), name="time"))
 
 
 class LiveView:
@@ -124,6 +138,7 @@ class LiveView:
     def __init__(self, model):
         self.model = model
         self.token = next(_TOKENS)
+        self.lock = model.lock  # held while the model steps (LiveModel): read between steps
         self.label = f"{model.config.name} (seed {model.seed}), live"
         ny, nx = model.shape
         self.shape = (ny, nx)
@@ -133,6 +148,8 @@ class LiveView:
         self.field_names = list(model.fields)
         self.field_units = {name: solute.units for name, solute in model.solutes.items()}
         columns = recorded_columns(model)
+        # the network program's state: its species, then its fate timers (n_species first)
+        self.species = list(model.phenotype.state_names[:getattr(model.phenotype, "n_species", 0)])
         self.cell_units = {name: unit for name, (_, unit, _) in columns.items()}
         self._enums = {name: enum for name, (_, _, enum) in columns.items() if enum}
         self._followed: tuple[int | None, dict] = (None, {})
@@ -156,6 +173,10 @@ class LiveView:
                 {enum[n]: n for n in names}), categories=names)
         return pd.DataFrame(columns, index=pd.Index(ids, name="cell_id"))
 
+    def cell(self, frame: int, cell_id: int) -> pd.DataFrame:
+        cells = self.cells(frame)
+        return cells.loc[cells.index == cell_id]
+
     def field(self, name: str, frame: int = 0) -> np.ndarray:
         return self.model.fields[name]
 
@@ -170,9 +191,6 @@ class LiveView:
             return float(level)
         top = float(np.max(self.model.fields[name]))
         return top if top > 0 else 1.0
-
-    def frame_at(self, time_min: float) -> int:
-        return 0
 
     def history(self, cell_id: int) -> pd.DataFrame:
         """Cell ``cell_id``'s rows at the times it was asked for since it was first asked for
