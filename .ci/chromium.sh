@@ -19,7 +19,14 @@ fi
 version=$(/usr/bin/chromium --version 2>&1 | tail -n 1) || fail "/usr/bin/chromium --version: $version"
 # a real headless start (a page loaded and its DOM printed), not only --version, which
 # succeeds where the browser itself cannot start (missing libraries, no /dev/shm)
-dom=$(timeout 60 /usr/bin/chromium --headless --no-sandbox --disable-gpu --dump-dom about:blank \
-      2>/dev/null) || fail "/usr/bin/chromium does not start headless (--dump-dom about:blank)"
+# (the flags of the tests: no background connections, which a closed network refuses; a
+# fresh profile)
+profile=$(mktemp -d)
+dom=$(timeout 60 /usr/bin/chromium --headless --no-sandbox --disable-gpu --disable-quic \
+      --no-first-run --disable-background-networking --disable-component-update --disable-sync \
+      --user-data-dir="$profile" --dump-dom about:blank 2>/dev/null)
+status=$?
+rm -rf "$profile"
+[ "$status" -eq 0 ] || fail "/usr/bin/chromium does not start headless (--dump-dom about:blank)"
 [[ "$dom" == *"<body>"* ]] || fail "/usr/bin/chromium --headless printed no page: $dom"
 log "$version starts headless"
