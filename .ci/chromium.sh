@@ -24,6 +24,7 @@ version=$(/usr/bin/chromium --version 2>&1 | tail -n 1) || fail "/usr/bin/chromi
 profile=$(mktemp -d)
 dom=$(timeout 60 /usr/bin/chromium --headless --no-sandbox --disable-gpu --disable-quic \
       --no-first-run --disable-background-networking --disable-component-update --disable-sync \
+      --disable-dev-shm-usage \
       --user-data-dir="$profile" --dump-dom about:blank 2>/dev/null)
 status=$?
 rm -rf "$profile"

@@ -279,11 +279,13 @@ def _export(args) -> int:
 
 
 def _port(text: str) -> int:
-    """A TCP port number 1–65535 (0, "any free port", is what leaving --port out does)."""
+    """A TCP port number 1024–65535: not a privileged one (a browser leaves port 80 out of
+    ``Host``, which the viewer's guard compares with the port); 0, "any free port", is what
+    leaving --port out does."""
     port = int(text)
-    if not 1 <= port <= 65535:
-        raise argparse.ArgumentTypeError(f"{text}: a port is 1-65535 (leave --port out for a "
-                                         "free one)")
+    if not 1024 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{text}: a port is 1024-65535 (leave --port out for "
+                                         "a free one)")
     return port
 
 

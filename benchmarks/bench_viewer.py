@@ -103,7 +103,7 @@ def browser_side(path: str, steps: int) -> None:
                 viewport={"width": 1400, "height": 1100},
                 args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                       "--disable-background-networking", "--disable-component-update",
-                      "--disable-sync"])
+                      "--disable-sync", "--disable-dev-shm-usage"])
             page = context.new_page()
             page.goto(url)
             page.locator("img[alt='phases map 0']").wait_for(timeout=120_000)

@@ -286,6 +286,7 @@ def write_outputs(spec: CalibrationSpec, history, executor: Executor | None = No
     """``posterior.csv``, ``posterior_summary.csv``, ``posterior.png``, ``predictive.csv``
     and ``predictive.png`` of the last generation in ``history``."""
     from abm.study.calibration_plots import posterior_figure, predictive_figure  # matplotlib
+    from abm.viz.journal import save_checked
 
     out = spec.out_dir
     particles, weights = history.get_distribution(m=0, t=history.max_t)
@@ -298,13 +299,14 @@ def write_outputs(spec: CalibrationSpec, history, executor: Executor | None = No
     write_atomic(written["posterior"], lambda tmp: posterior.to_csv(tmp), durable=False)
     summary = posterior_summary(spec, particles, np.asarray(weights))
     write_atomic(written["summary"], lambda tmp: summary.to_csv(tmp), durable=False)
+    posterior_fig = posterior_figure(spec, posterior, summary)
     write_atomic(written["posterior_figure"],
-                 lambda tmp: _save_png(posterior_figure(spec, posterior, summary), tmp),
-                 durable=False)
+                 lambda tmp: save_checked(posterior_fig, tmp, format="png"), durable=False)
     predictive = posterior_predictive(spec, posterior, executor)
     write_atomic(written["predictive"], lambda tmp: predictive.to_csv(tmp), durable=False)
-    write_atomic(written["figure"],
-                 lambda tmp: _save_png(predictive_figure(spec, predictive), tmp), durable=False)
+    predictive_fig = predictive_figure(spec, predictive)
+    write_atomic(written["figure"], lambda tmp: save_checked(predictive_fig, tmp, format="png"),
+                 durable=False)
     return written
 
 
@@ -328,9 +330,3 @@ def posterior_predictive(spec: CalibrationSpec, posterior: pd.DataFrame,
     table.index.name = "draw"
     return table
 
-
-def _save_png(fig, path: Path) -> None:
-    """Write ``fig`` to ``path`` as a png at :data:`abm.viz.journal.PNG_DPI`."""
-    from abm.viz.journal import PNG_DPI
-
-    fig.savefig(path, dpi=PNG_DPI, format="png")

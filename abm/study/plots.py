@@ -79,9 +79,9 @@ def _draw_effect(ax, done: pd.DataFrame, p, metric: str, groups: str | None, lev
 
 def plot_effects(spec: StudySpec, summary: pd.DataFrame, out_path: str | Path) -> Path:
     """Write the effects plot (:func:`effects_figure`) to ``out_path`` (png at
-    :data:`abm.viz.journal.PNG_DPI`)."""
-    from abm.viz.journal import PNG_DPI
+    :data:`abm.viz.journal.PNG_DPI`; layout problems are warned of)."""
+    from abm.viz.journal import save_checked
 
     out_path = Path(out_path)
-    effects_figure(spec, summary).savefig(out_path, dpi=PNG_DPI)
+    save_checked(effects_figure(spec, summary), out_path)
     return out_path

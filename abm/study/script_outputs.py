@@ -18,7 +18,6 @@ is run or written): run files, summaries, figures and the copy in ``docs/`` alik
 from __future__ import annotations
 
 import argparse
-import warnings
 from pathlib import Path
 
 from abm.errors import UserError
@@ -70,8 +69,7 @@ def save_figure(fig, paths: list[Path]) -> list[Path]:
     """Save ``fig`` to each of ``paths`` (checked by :func:`figure_paths`), each atomically:
     the new file replaces the old name, never the old file's contents (a hard link to it
     keeps them). Warns of what :func:`abm.viz.journal.layout_problems` finds."""
-    from abm.viz.journal import PNG_DPI, layout_problems  # matplotlib only where drawn
+    from abm.viz.journal import PNG_DPI, warn_layout_problems  # matplotlib only where drawn
 
-    for problem in layout_problems(fig):
-        warnings.warn(f"figure layout: {problem}", stacklevel=2)
+    warn_layout_problems(fig)
     return [write_atomically(path, lambda tmp: fig.savefig(tmp, dpi=PNG_DPI)) for path in paths]

@@ -101,11 +101,11 @@ def plot_sensitivity(table: pd.DataFrame, out_path, method: str, *, dpi: int | N
     The format follows the suffix (.png, .pdf, .svg; anything else raises ValueError before
     anything is written). Returns the path."""
     out_path = _check_suffix(out_path)
-    from abm.viz.journal import PNG_DPI
+    from abm.viz.journal import save_checked
 
     fig = sensitivity_figure(table, method)
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out_path, dpi=PNG_DPI if dpi is None else dpi)
+    save_checked(fig, out_path, dpi=dpi)
     return out_path
 
 
@@ -145,8 +145,9 @@ def sensitivity_figure(table: pd.DataFrame, method: str):
             ax.set_title(f"({chr(ord('a') + i)}) {metric}" if len(metrics) > 1 else metric)
         for ax in axes[len(metrics):]:
             ax.set_visible(False)
-        handles, labels = axes[0].get_legend_handles_labels()
-        if handles:
+        handles, labels = next((ax.get_legend_handles_labels() for ax in axes
+                                if ax.get_legend_handles_labels()[0]), ([], []))
+        if handles:  # the first panel with bars (a constant metric's panel has none)
             fig.legend(handles, labels, loc="outside lower center", ncols=len(handles))
         fig.suptitle("Sobol' indices" if method == "sobol" else "Morris screening")
     return fig

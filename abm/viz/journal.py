@@ -14,6 +14,7 @@ never Type 3, and SVG keeps its text as text.
 from __future__ import annotations
 
 import contextlib
+import warnings
 from collections.abc import Iterator
 
 MM_PER_INCH = 25.4
@@ -96,6 +97,21 @@ def legend_panel(ax, handles, labels, loc: str = "center left", **kwargs):
     (placed at another ``loc``)."""
     ax.axis("off")
     return ax.legend(handles, labels, loc=loc, borderaxespad=0.0, **kwargs)
+
+
+def warn_layout_problems(fig, stacklevel: int = 3) -> None:
+    """Warn (UserWarning) of each problem :func:`layout_problems` finds in ``fig``: a figure
+    whose panels were shrunk to fit the page (many metrics, parameters or targets) is still
+    written, and the user is told what will not print well."""
+    for problem in layout_problems(fig):
+        warnings.warn(f"figure layout: {problem}", stacklevel=stacklevel)
+
+
+def save_checked(fig, path, *, dpi: float | None = None, format: str | None = None) -> None:
+    """Save ``fig`` to ``path`` (png at ``dpi``, default :data:`PNG_DPI`) after
+    :func:`warn_layout_problems`."""
+    warn_layout_problems(fig, stacklevel=4)
+    fig.savefig(path, dpi=PNG_DPI if dpi is None else dpi, format=format)
 
 
 def layout_problems(fig) -> list[str]:

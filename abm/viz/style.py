@@ -189,5 +189,5 @@ def in_days(curve):
 
 def clock_text(time_min: float) -> str:
     """``time_min`` (min) as ``day D, hh:mm``: the time shown by movies and the viewer."""
-    day, minutes = divmod(round(time_min), 1440)
+    day, minutes = divmod(int(round(float(time_min))), 1440)
     return f"day {day}, {minutes // 60:02d}:{minutes % 60:02d}"

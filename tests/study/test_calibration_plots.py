@@ -44,8 +44,10 @@ def test_posterior_figure_is_print_ready(n_priors):
     _check(posterior_figure(spec, *_posterior(spec)))
 
 
-def test_predictive_figure_is_print_ready():
+@pytest.mark.parametrize("n_targets", [1, 2])
+def test_predictive_figure_is_print_ready(n_targets):
     spec = load_calibration_spec(SPEC)
+    spec = dataclasses.replace(spec, observations=spec.observations.iloc[:n_targets])
     rng = np.random.default_rng(7)
     predictive = pd.DataFrame({m: rng.normal(0.7, 0.05, 20) for m in spec.metrics})
     _check(predictive_figure(spec, predictive))

@@ -291,6 +291,8 @@ def test_constant_metric_gives_nan_rows_and_a_warning(ishigami_study, tmp_path):
     assert table[table.metric == "y"][list(INDEX_COLUMNS["sobol"])].notna().all().all()
     png = plot_sensitivity(table, tmp_path / "flat.png", "sobol")
     assert _distinct_colours(png) > 5
+    flat_first = pd.concat([table[table.metric == "flat"], table[table.metric == "y"]])
+    assert sensitivity_figure(flat_first, "sobol").legends  # the key, from the panel with bars
     csv, h5 = write_sensitivity(table, tmp_path, "sobol")
     pd.testing.assert_frame_equal(pd.read_csv(csv), table, check_dtype=False)
     with h5py.File(h5, "r") as f:

@@ -31,7 +31,7 @@ from ..helpers import TINY
 CHROMIUM = "/usr/bin/chromium"
 BROWSER_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                 "--disable-background-networking", "--disable-component-update",
-                "--disable-sync"]
+                "--disable-sync", "--disable-dev-shm-usage"]
 START_TIMEOUT_S = 60
 
 
@@ -352,6 +352,7 @@ def test_server_answers_only_its_own_address(stored_server):
     own, rebound = f"127.0.0.1:{port}", f"attacker.example:{port}"
     assert _status(port, "/", {"Host": own}) == 200
     assert _status(port, "/", {"Host": f"localhost:{port}"}) == 200
+    assert _status(port, "/", {"Host": f"LocalHost:{port}"}) == 200  # host names ignore case
     assert _status(port, "/", {"Host": own, "Origin": f"http://{own}"}) == 200
     assert _status(port, "/", {"Host": rebound}) == 403
     assert _status(port, "/", {"Host": own, "Origin": "http://attacker.example"}) == 403

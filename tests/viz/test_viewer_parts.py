@@ -132,7 +132,7 @@ def test_field_colours_follow_the_declared_colour_map():
 
 def test_view_refuses_a_mix_of_targets(tmp_path, capsys):
     """Run files or one scenario, nothing else, and a scenario that loads: exit code 2 and
-    one line saying why, before any server starts; a port outside 1-65535 is refused."""
+    one line saying why, before any server starts; a port outside 1024-65535 is refused."""
     from abm.cli import main
 
     run = tmp_path / "a.h5"
@@ -144,6 +144,7 @@ def test_view_refuses_a_mix_of_targets(tmp_path, capsys):
         assert main(["view", *args, "--no-browser"]) == 2
         err = capsys.readouterr().err
         assert err.startswith("abm view: error: ") and err.count("\n") == 1, err
-    with pytest.raises(SystemExit) as stop:
-        main(["view", str(run), "--port", "0", "--no-browser"])
-    assert stop.value.code == 2 and "1-65535" in capsys.readouterr().err
+    for port in ("0", "80"):
+        with pytest.raises(SystemExit) as stop:
+            main(["view", str(run), "--port", port, "--no-browser"])
+        assert stop.value.code == 2 and "1024-65535" in capsys.readouterr().err

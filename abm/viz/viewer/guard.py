@@ -28,8 +28,8 @@ class SameOriginOnly:
         self.origins = frozenset(f"http://{host}" for host in self.hosts)
 
     def allowed(self, scope) -> bool:
-        headers = {name.decode("latin-1").lower(): value.decode("latin-1")
-                   for name, value in scope["headers"]}
+        headers = {name.decode("latin-1").lower(): value.decode("latin-1").lower()
+                   for name, value in scope["headers"]}  # host names are case-insensitive
         origin = headers.get("origin")
         return headers.get("host") in self.hosts and (origin is None or origin in self.origins)
 
