@@ -250,20 +250,19 @@ class RunGroup:
                 raise _AskedTwice(f"cell column(s) {twice} asked for more than once")
         offsets = group["offsets"][: self.n_frames + 1]
         if frame is None:
+            spans = list(range(self.n_frames))
             rows = slice(0, int(offsets[-1]))
-            frames = np.repeat(np.arange(self.n_frames), np.diff(offsets))
         else:
-            f = self.frame_index(frame)
-            rows = slice(int(offsets[f]), int(offsets[f + 1]))
-        ids = group["id"][rows]
-        if cell_ids is not None:
-            # the rows of these cells, in file order (h5py reads increasing indices): only
-            # the chunks that hold them are decompressed
-            keep = np.flatnonzero(np.isin(ids, np.asarray(cell_ids, dtype=ids.dtype)))
-            ids = ids[keep]
+            spans = [self.frame_index(frame)]
+            rows = slice(int(offsets[spans[0]]), int(offsets[spans[0] + 1]))
+        if cell_ids is None:
+            ids = group["id"][rows]
             if frame is None:
-                frames = frames[keep]
-            rows = keep + rows.start
+                frames = np.repeat(np.arange(self.n_frames), np.diff(offsets))
+        else:
+            rows, ids = _rows_of(group["id"], offsets, spans, cell_ids)
+            # each row's frame: the last frame starting at or before it
+            frames = np.searchsorted(offsets, rows, side="right") - 1
         data = {name: _decode_enum(group[name], _read_rows(group[name], rows))
                 for name in columns}
         if frame is None:
@@ -345,12 +344,40 @@ def _read_table(group: h5py.Group) -> pd.DataFrame:
     })
 
 
+def _rows_of(id_column: h5py.Dataset, offsets: np.ndarray, frames: list[int], cell_ids
+             ) -> tuple[np.ndarray, np.ndarray]:
+    """The row numbers (increasing, int64) and ids of the rows of ``id_column`` whose id is
+    among ``cell_ids``, in ``frames`` (indices; frame f holds rows ``offsets[f]`` to
+    ``offsets[f + 1]``). The ids are read one frame at a time, so memory stays that of one
+    frame's ids however many frames the run has."""
+    wanted = np.asarray(cell_ids, dtype=id_column.dtype)
+    rows, ids = [np.empty(0, np.int64)], [np.empty(0, id_column.dtype)]
+    for f in frames:
+        start = int(offsets[f])
+        frame_ids = id_column[start:int(offsets[f + 1])]
+        hit = np.flatnonzero(np.isin(frame_ids, wanted))
+        rows.append(hit + start)
+        ids.append(frame_ids[hit])
+    return np.concatenate(rows), np.concatenate(ids)
+
+
 def _read_rows(dataset, rows: slice | np.ndarray) -> np.ndarray:
     """``dataset``'s values at ``rows`` (a slice, or increasing row numbers; h5py refuses
-    an empty list of rows, so none reads an empty array of its dtype)."""
-    if isinstance(rows, slice) or len(rows):
+    an empty list of rows, so none reads an empty array of its dtype). Many rows are read
+    as the span that holds them and picked in memory: h5py's point selection costs per row
+    (design choice: above :data:`POINT_ROWS` rows)."""
+    if isinstance(rows, slice):
         return dataset[rows]
-    return np.empty(0, dtype=dataset.dtype)
+    if len(rows) == 0:
+        return np.empty(0, dtype=dataset.dtype)
+    if len(rows) > POINT_ROWS:
+        return dataset[int(rows[0]):int(rows[-1]) + 1][rows - rows[0]]
+    return dataset[rows]
+
+
+POINT_ROWS = 1000
+"""Most rows read by h5py's point selection; more are read as their span (design choice:
+point selection is fast for one cell's history, slow for thousands of rows)."""
 
 
 def _decode_enum(dset: h5py.Dataset, codes: np.ndarray):

@@ -339,3 +339,24 @@ def test_legacy_file_gets_a_summary_figure(legacy_dir, name, tmp_path):
 
     out = summary_figure(legacy_dir / name, tmp_path / "summary.png")
     assert out.stat().st_size > 20_000
+
+
+@pytest.mark.parametrize("point_rows", [1000, 2])  # h5py point selection, and the span read
+def test_cells_of_chosen_ids_equal_the_rows_of_a_whole_read(model_run, monkeypatch,
+                                                            point_rows):
+    """``cells(frame, cell_ids=...)`` (read frame by frame, only those rows) equals the rows
+    of those cells in a whole read, with every frame's index; one frame, and all frames;
+    ids no frame holds give no rows."""
+    monkeypatch.setattr("abm.io.group_reader.POINT_ROWS", point_rows)
+    with load_run(model_run) as run:
+        whole = run.cells(None)
+        ids = whole.index.get_level_values("cell_id")
+        chosen = [int(ids[0]), int(ids[len(ids) // 2]), int(ids[-1]), -7]
+        picked = run.cells(None, cell_ids=chosen)
+        expected = whole[ids.isin(chosen)]
+        pd.testing.assert_frame_equal(picked, expected)
+        assert picked.index.get_level_values("frame").nunique() > 1  # the frames were told
+        last = run.cells(-1)
+        pd.testing.assert_frame_equal(run.cells(-1, cell_ids=chosen),
+                                      last[last.index.isin(chosen)])
+        assert run.cells(-1, cell_ids=[-7]).empty
