@@ -75,23 +75,20 @@ def _draw_morris(ax, rows: pd.DataFrame, colors: dict) -> None:
     # sigma = mu* separates mostly linear/additive effects (below) from non-linear or
     # interacting ones (above): the usual reading of a Morris plot.
     ax.plot([0, top], [0, top], ls="--", color="#999999", lw=1, label="σ = μ*")
-    labels: dict[tuple[float, float], list[str]] = {}
     for i, name in enumerate(names):
         if not finite[i]:
             continue
+        # each factor by its colour, named in the figure's key (labels beside the points
+        # collide where factors lie close, e.g. the inert ones at the origin)
         ax.errorbar(mu_star[i], sigma[i], xerr=conf[i] if np.isfinite(conf[i]) else None,
-                    fmt="o", ms=5, color=colors[name], ecolor=colors[name], capsize=3,
-                    clip_on=False, zorder=3)
-        # Inert parameters pile up at the origin: one label per spot, names joined.
-        spot = (round(mu_star[i] / top, 2), round(sigma[i] / top, 2))
-        labels.setdefault(spot, []).append(name)
-    for (x, y), group in labels.items():
-        ax.annotate(", ".join(group), (x * top, y * top), xytext=(6, 6),
-                    textcoords="offset points")
+                    fmt="o", ms=4, color=colors[name], ecolor=colors[name], capsize=2,
+                    clip_on=False, zorder=3, label=name)
     ax.set_xlim(0, top)
     ax.set_ylim(0, top)
-    ax.set_xlabel("μ* (mean |elementary effect|, metric units per range)")
-    ax.set_ylabel("σ (std. of elementary effects)")
+    # short labels (a panel is a third of a journal page wide): μ* is the mean absolute
+    # elementary effect (metric units per parameter range), σ their standard deviation
+    ax.set_xlabel("μ* (mean |effect|)")
+    ax.set_ylabel("σ (SD of effects)")
 
 
 def plot_sensitivity(table: pd.DataFrame, out_path, method: str, *, dpi: int | None = None
@@ -115,8 +112,8 @@ def sensitivity_figure(table: pd.DataFrame, method: str):
 
     One panel per metric (grid of up to three columns). Sobol': horizontal bars of ``S1``
     and ``ST`` per factor with the ``*_conf`` half-widths as error bars. Morris: ``sigma``
-    against ``mu_star`` per factor (``mu_star_conf`` as horizontal error bars), labelled,
-    with the line ``σ = μ*``.
+    against ``mu_star`` per factor (``mu_star_conf`` as horizontal error bars),
+    with the line ``σ = μ*``, each factor by its colour in the key under the panels.
     """
     _check_method(method)
     _check_table(table, method)
@@ -145,10 +142,13 @@ def sensitivity_figure(table: pd.DataFrame, method: str):
             ax.set_title(f"({chr(ord('a') + i)}) {metric}" if len(metrics) > 1 else metric)
         for ax in axes[len(metrics):]:
             ax.set_visible(False)
-        handles, labels = next((ax.get_legend_handles_labels() for ax in axes
-                                if ax.get_legend_handles_labels()[0]), ([], []))
-        if handles:  # the first panel with bars (a constant metric's panel has none)
-            fig.legend(handles, labels, loc="outside lower center", ncols=len(handles))
+        entries = {}  # label -> handle over the panels (a constant metric's panel has none)
+        for ax in axes[:len(metrics)]:
+            for handle, label in zip(*ax.get_legend_handles_labels()):
+                entries.setdefault(label, handle)
+        if entries:
+            fig.legend(list(entries.values()), list(entries), loc="outside lower center",
+                       ncols=min(len(entries), 4))
         fig.suptitle("Sobol' indices" if method == "sobol" else "Morris screening")
     return fig
 

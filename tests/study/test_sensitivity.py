@@ -314,7 +314,13 @@ def test_plot_sobol_and_morris(sobol_table, tmp_path):
     assert list(table.metric) == ["f"] * 3 + ["g"] * 3
     png = plot_sensitivity(table, tmp_path / "morris.png", "morris")
     assert _distinct_colours(png) > 5
-    for fig in (sensitivity_figure(sobol_table, "sobol"), sensitivity_figure(table, "morris")):
+    # four metrics in a 3-column grid, config-key names: what a sweep of the model plots
+    names = dict(zip(table.parameter.unique(), ("vessels.array_spacing_um",
+                                                "oxygen.vessel_mmHg", "tumor.radius_um")))
+    wide = pd.concat([table.assign(metric=table.metric + k) for k in ("_a", "_b")])
+    wide = wide.assign(parameter=wide.parameter.map(names))
+    for fig in (sensitivity_figure(sobol_table, "sobol"), sensitivity_figure(table, "morris"),
+                sensitivity_figure(wide, "morris")):
         # print-ready: journal width, within the page depth, text >= 6 pt, keys off the data
         width, height = fig.get_size_inches()
         assert width == width_inches("double") and height <= MAX_HEIGHT_INCHES
