@@ -64,17 +64,21 @@ def write_vtk(run, plan) -> dict[str, dict[str, str]]:
     geometry = (grid_geometry(run.x_um, run.y_um, run.attrs.get("dx_um"))
                 if "fields" in plan.items else None)
     units = {}
+    # read once, not per frame: the frame times, and the vessels (a new array each call)
+    times = run.frame_times
+    vessels = run.vessels
+    constant = [("vessels", vessels.astype(np.uint8))] if vessels is not None else []
     for kind in plan.items:
         names = {}
         for f in plan.frames:
             names[f] = frame_file(kind, f, run.n_frames)
             if kind == "fields":
                 write_atomically(plan.out_dir / names[f],
-                                 lambda tmp, f=f: _write_fields(run, f, tmp, geometry, plan.level))
+                                 lambda tmp, f=f: _write_fields(run, f, tmp, geometry, plan.level,
+                                                                times, constant))
             else:
                 write_atomically(plan.out_dir / names[f],
-                                 lambda tmp, f=f: _write_cells(run, f, tmp, plan.level))
-        times = run.frame_times
+                                 lambda tmp, f=f: _write_cells(run, f, tmp, plan.level, times))
         write_atomically(plan.out_dir / f"{kind}.pvd",
                          lambda tmp, names=names: write_collection(
                              tmp, [(times[f], n) for f, n in names.items()]))
@@ -88,21 +92,21 @@ def _array_names(run, kind: str) -> list[str]:
     return [CELL_ID] + [c for c in run.cell_columns if c != "id"]
 
 
-def _frame_data(run, f: int) -> list[tuple[str, np.ndarray]]:
-    return [("TimeValue", np.array([run.frame_times[f]], np.float64)),
+def _frame_data(times: np.ndarray, f: int) -> list[tuple[str, np.ndarray]]:
+    return [("TimeValue", np.array([times[f]], np.float64)),
             ("frame", np.array([f], np.int64))]
 
 
-def _write_fields(run, f: int, tmp, geometry, level: int) -> None:
+def _write_fields(run, f: int, tmp, geometry, level: int, times: np.ndarray,
+                  constant: list) -> None:
+    """Frame ``f``'s fields, then the ``constant`` arrays (the vessels), as an image."""
     origin, spacing = geometry
-    vessels = run.vessels
     arrays = ((name, run.field(name, f)) for name in run.field_names)
-    extra = [("vessels", vessels.astype(np.uint8))] if vessels is not None else []
     write_image(tmp, (len(run.y_um), len(run.x_um)), origin, spacing,
-                chain(arrays, extra), _frame_data(run, f), level)
+                chain(arrays, constant), _frame_data(times, f), level)
 
 
-def _write_cells(run, f: int, tmp, level: int) -> None:
+def _write_cells(run, f: int, tmp, level: int, times: np.ndarray) -> None:
     cells = run.cells(f)
     x, y = cells["x"].to_numpy(), cells["y"].to_numpy()
     dtype = np.result_type(x.dtype, y.dtype, np.float32)
@@ -116,4 +120,4 @@ def _write_cells(run, f: int, tmp, level: int) -> None:
                       for code, category in enumerate(column.cat.categories)]
         else:
             arrays.append((name, column.to_numpy()))
-    write_points(tmp, points, arrays, _frame_data(run, f) + codes, level)
+    write_points(tmp, points, arrays, _frame_data(times, f) + codes, level)

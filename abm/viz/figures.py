@@ -56,9 +56,10 @@ from abm.viz.panels import (frame_map, legend_below, legend_right, letter_panel,
 from abm.viz.raster import (AGENT_TABLES, agent_positions, lattice_index, map_extent,
                             phase_codes, phase_image)
 from abm.fields.solutes import field_specs
+from abm.viz.spread import mean_sd
 from abm.viz.style import (ACCENT_COLOR, AGENT_STYLES, EMPTY_COLOR, HYPOXIA_COLOR, OKABE_ITO,
                            PHASE_COLORS, TUMOUR_COLOR, VESSEL_COLOR, agent_marker, colour_max,
-                           declared_field, site_handles)
+                           declared_field, phase_handles, site_handles)
 
 FORMATS = (".png", ".pdf", ".svg")
 REST_SHADE = "0.9"
@@ -112,12 +113,6 @@ def _tumour_cells(cells):
     return cells
 
 
-def _phase_handles(codes: np.ndarray) -> list[Patch]:
-    present = set(codes.tolist())
-    return [Patch(color=PHASE_COLORS[name], label=name) for name, code in PHASES.items()
-            if code in present]
-
-
 def _colorbar(ax, image, label: str) -> None:
     ax.figure.colorbar(image, ax=ax, label=label, **COLORBAR)
 
@@ -140,7 +135,7 @@ def draw_tissue(ax, run, frame: int = -1) -> None:
                    colors=ACCENT_COLOR, linewidths=1.0, linestyles="--")
         extra.append(Line2D([], [], color=ACCENT_COLOR, ls="--",
                             label=f"O$_2$ = {hypoxic:g} mmHg"))
-    legend = legend_below(ax, _phase_handles(phase_codes(cells)) + extra)
+    legend = legend_below(ax, phase_handles(set(phase_codes(cells).tolist())) + extra)
     legend.set_title(f"{len(cells):,} tumour cells")
     ax.set_title(f"cell phases, {_frame_label(run, frame)}")
     frame_map(ax)
@@ -286,13 +281,9 @@ def _across_days(day: np.ndarray, hour: np.ndarray, values: np.ndarray, full: in
     steps = np.bincount(key, minlength=24 * n_days).reshape(n_days, 24)
     sums = np.bincount(key, values, 24 * n_days).reshape(n_days, 24)
     counted = steps >= full
-    daily = np.where(counted, sums / np.maximum(steps, 1), 0.0)
-    n = counted.sum(axis=0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = daily.sum(axis=0) / n  # NaN: an hour no day covers in full
-        squares = np.where(counted, (daily - mean) ** 2, 0.0).sum(axis=0)
-        sd = np.where(n > 1, np.sqrt(squares / np.maximum(n - 1, 1)), np.nan)
-    return mean, sd, n
+    daily = np.where(counted, sums / np.maximum(steps, 1), np.nan)  # NaN: not counted
+    mean, sd = mean_sd(daily, axis=0)  # NaN: an hour no day covers in full
+    return mean, sd, counted.sum(axis=0)
 
 
 def clock_profile(run) -> dict[str, np.ndarray]:

@@ -32,19 +32,18 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
 from PIL import Image
 from tqdm import tqdm
 
 from abm.fields.solutes import FIELDS
-from abm.tumor.cells import PHASES
 from abm.io import load_run
 from abm.io.outputs import check_output, write_atomically
 from abm.viz.panels import mark_vessels
 from abm.viz.raster import agent_positions, map_extent, phase_image
 from abm.viz.journal import MIN_TEXT_PT
-from abm.viz.style import (AGENT_STYLES, PHASE_COLORS, add_scale_bar, agent_marker, colour_max,
-                           clock_text, declared_field, nice_length, site_handles)
+from abm.viz.style import (AGENT_STYLES, add_scale_bar, agent_marker, colour_max,
+                           clock_text, declared_field, nice_length, phase_handles,
+                           site_handles)
 
 MOVIE_PANELS = ("phases", *(spec.name for spec in FIELDS))
 """Panel names for ``fields``: ``phases`` (cells coloured by phase) and the built-in fields a
@@ -222,7 +221,8 @@ class _MovieFigure:
             on_map = [*ax.spines.values(), *ax.patches, *ax.texts]  # spines, scale bar
             self.foreground += [image, *markers, *sorted(on_map, key=lambda a: a.get_zorder())]
         if "phases" in panels:
-            handles = _phase_handles() + [_agent_handle(group) for group in self.agents]
+            handles = (phase_handles() + site_handles()
+                       + [_agent_handle(group) for group in self.agents])
             self.figure.legend(handles=handles, loc="outside lower center",
                                ncols=8 if len(panels) > 1 else 4, fontsize=LEGEND_PT,
                                frameon=False)
@@ -311,12 +311,6 @@ def _agent_handle(group: str) -> Line2D:
     """The legend entry of agent group ``group`` (:data:`abm.viz.style.AGENT_STYLES`)."""
     style = AGENT_STYLES[group]
     return Line2D([], [], linestyle="none", ms=5, label=style.label, **agent_marker(style))
-
-
-def _phase_handles() -> list[Patch]:
-    """Legend entries of the phase map: each phase, vessels, empty sites (the colours of the
-    figures' phase maps, :mod:`abm.viz.style`)."""
-    return [Patch(color=PHASE_COLORS[name], label=name) for name in PHASES] + site_handles()
 
 
 # ---------------------------------------------------------------------------- encoders

@@ -13,6 +13,7 @@ from matplotlib.patches import Patch, Rectangle
 
 from abm.fields.solutes import field_spec
 from abm.fields.specs import VMAX_VESSEL, FieldSpec, PlotStyle
+from abm.tumor.cells import PHASES
 from abm.viz.journal import SMALL_PT
 from abm.viz.spread import mean_sd
 
@@ -92,6 +93,13 @@ def agent_marker(style: AgentStyle) -> dict:
                 "markeredgewidth": 0.4}
     return {"marker": style.marker, "color": style.color, "markeredgecolor": style.color,
             "markeredgewidth": 1.0}
+
+
+def phase_handles(present_codes=None) -> list[Patch]:
+    """Legend entries of the phases in :data:`PHASE_COLORS`, in phase-code order; only those
+    whose code is in ``present_codes`` (None: all)."""
+    return [Patch(color=PHASE_COLORS[name], label=name) for name, code in PHASES.items()
+            if present_codes is None or code in present_codes]
 
 
 def site_handles() -> list[Patch]:
